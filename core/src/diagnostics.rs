@@ -1,0 +1,271 @@
+//! One diagnostic type for every face: stable codes, severities, files, ranges, related locations.
+//!
+//! The table in `docs/diagnostics.md` documents every [`DiagnosticCode`]; a test keeps the two in step.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::Span;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The project will not build, run or deploy as written.
+    Error,
+    /// Probably a mistake; the project still works.
+    Warning,
+    /// Information, e.g. a file that was skipped.
+    Info,
+    /// A suggestion.
+    Hint,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        })
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $meaning:literal, $fix:literal; )*) => {
+        /// A stable diagnostic code (`CWS001` ...). Codes are never reused for another meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum DiagnosticCode {
+            $( #[doc = $meaning] $variant, )*
+        }
+
+        impl DiagnosticCode {
+            /// Every code, in order.
+            pub const ALL: &'static [DiagnosticCode] = &[$(DiagnosticCode::$variant),*];
+
+            /// The code as printed: `CWS001`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( DiagnosticCode::$variant => $code, )* }
+            }
+
+            /// The severity diagnostics with this code have.
+            pub fn severity(self) -> Severity {
+                match self { $( DiagnosticCode::$variant => Severity::$sev, )* }
+            }
+
+            /// What the code means (one line).
+            pub fn meaning(self) -> &'static str {
+                match self { $( DiagnosticCode::$variant => $meaning, )* }
+            }
+
+            /// How to fix it (one line).
+            pub fn fix(self) -> &'static str {
+                match self { $( DiagnosticCode::$variant => $fix, )* }
+            }
+
+            /// The code for a printed form such as `CWS001`.
+            pub fn parse(s: &str) -> Option<DiagnosticCode> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+        }
+    };
+}
+
+codes! {
+    DuplicateRoute = "CWS001", Error,
+        "Two entries of one service answer the same method and route in a common stage.",
+        "Rename one entry, give it an explicit `path = \"...\"`, or limit the entries to different stages.";
+    PathParamsMismatch = "CWS002", Error,
+        "An explicit `path` names `{params}` that are not the entry's path parameters, or misses some.",
+        "Make the `{names}` in `path` exactly the method's unattributed parameters.";
+    PathParamType = "CWS003", Error,
+        "A path parameter has a type that cannot be parsed from one URL segment.",
+        "Use an integer, string, bool, char, UUID or a `FromStr` type; mark collections `#[query]` or `#[body]`.";
+    BodyOnGetOrDelete = "CWS004", Error,
+        "A `#[body]` parameter on a GET or DELETE entry: API Gateway drops the body of these requests.",
+        "Use POST/PUT/PATCH, or pass the values as `#[query]` parameters.";
+    MultipleBodies = "CWS005", Error,
+        "More than one `#[body]` parameter: a request has one body.",
+        "Keep one `#[body]` parameter; group the values in one struct.";
+    MisspeltVerb = "CWS006", Hint,
+        "The entry name starts with what looks like a misspelt HTTP verb, so it becomes `POST /<name>`.",
+        "Spell the verb (get, post, put, patch, delete, options), or rename the entry if POST is meant.";
+    UnknownStage = "CWS007", Warning,
+        "An entry is limited to a stage that no workspace of `project.cws.yml` defines: it is never served.",
+        "Add the stage under `workspaces:` or fix the stage name in `#[entry(stage = ...)]`.";
+    BadAttribute = "CWS008", Error,
+        "An argument of `#[service(...)]` or `#[entry(...)]` is unknown or has a wrong value.",
+        "Use the documented arguments: `name = \"..\"` for services; `path`, `stage`, `stages`, `no_auth`, `binary_headers` for entries.";
+    BadVerbPath = "CWS009", Error,
+        "An explicit `path` is not a valid route: it must start with `/` and use `{name}` segments.",
+        "Write the path as `/segment/{param}/...`.";
+    ConfigSyntax = "CWS010", Error,
+        "`project.cws.yml` is not valid YAML.",
+        "Fix the YAML at the reported line.";
+    ConfigVersion = "CWS011", Error,
+        "`project.cws.yml` has no `version: 3`, or another version.",
+        "Set `version: 3` at the top of the file.";
+    ConfigUnknownKey = "CWS012", Error,
+        "A key of `project.cws.yml` that CoWorks does not know (a typo, or a key at the wrong level).",
+        "Fix the key's spelling or move it where it belongs; see docs/config.md.";
+    ConfigUnknownOption = "CWS013", Error,
+        "A command or option under `commands:` that CoWorks does not know.",
+        "Use the commands and options listed in docs/config.md.";
+    ConfigValueType = "CWS014", Error,
+        "A value of `project.cws.yml` has the wrong type (e.g. text where a number is expected).",
+        "Give the value the type the message names.";
+    MissingEnvFile = "CWS015", Error,
+        "An env file that a stage lists under `env_files` does not exist.",
+        "Create the file, or remove it from the stage's `env_files`.";
+    EnvSyntax = "CWS016", Error,
+        "A line of a `.env` file is not `KEY=value`.",
+        "Write the line as `KEY=value` (or comment it out with `#`).";
+    ConfigTooComplex = "CWS017", Error,
+        "`project.cws.yml` uses too many aliases or is too large or deep to read safely.",
+        "Write the values out instead of expanding aliases; keep the file small.";
+    UnknownService = "CWS018", Warning,
+        "`project.cws.yml` configures a service that no Rust source defines.",
+        "Fix the service name, or add the `#[coworks::service] impl`.";
+    NoConfig = "CWS019", Info,
+        "The project has no `project.cws.yml`: defaults are used (one stage, `dev`).",
+        "Create `project.cws.yml` with `version: 3`.";
+    FileSkipped = "CWS020", Warning,
+        "A file was skipped: binary, not UTF-8, too large, or unreadable.",
+        "Make the file valid UTF-8 Rust under the size limit, or ignore it in `.gitignore`.";
+    DirUnreadable = "CWS021", Warning,
+        "A directory of the project could not be read.",
+        "Fix the directory's permissions, or ignore it in `.gitignore`.";
+    SyntaxTolerated = "CWS022", Info,
+        "The file has Rust syntax errors; services and entries were read by the tolerant parser.",
+        "Fix the syntax errors (rustc and rust-analyzer report them).";
+    EntryWithoutSelf = "CWS023", Error,
+        "An `#[entry]` method has no `self` receiver: entries are called on the service.",
+        "Add `&self` as the first parameter.";
+    QueryParamType = "CWS024", Error,
+        "A `#[query]` parameter has a type that cannot come from query strings.",
+        "Use a scalar, `Option<T>` or `Vec<T>` of scalars; send structures as `#[body]`.";
+}
+
+impl fmt::Display for DiagnosticCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for DiagnosticCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for DiagnosticCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DiagnosticCode::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown code {s}")))
+    }
+}
+
+/// Another place a diagnostic points at (e.g. the other entry of a duplicate route).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Related {
+    /// File, relative to the project root.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub span: Span,
+    /// What is there.
+    pub message: String,
+}
+
+/// A problem found in a project, with where it is and how serious it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Stable code.
+    pub code: DiagnosticCode,
+    /// Severity (the code's, unless said otherwise).
+    pub severity: Severity,
+    /// File, relative to the project root.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub span: Span,
+    /// What is wrong, and where helpful what to do.
+    pub message: String,
+    /// Other places involved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's severity and no related places.
+    pub fn new(code: DiagnosticCode, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            file: file.into(),
+            span,
+            message: message.into(),
+            related: Vec::new(),
+        }
+    }
+
+    /// Adds a related place.
+    pub fn with_related(mut self, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related { file: file.into(), span, message: message.into() });
+        self
+    }
+
+    /// `file:line:col: severity[CODE]: message`, lines and columns 1-based, like rustc's short format.
+    pub fn human(&self) -> String {
+        let mut s = format!(
+            "{}:{}:{}: {}[{}]: {}",
+            self.file.display(),
+            self.span.start.line + 1,
+            self.span.start.col + 1,
+            self.severity,
+            self.code,
+            self.message
+        );
+        for r in &self.related {
+            s.push_str(&format!(
+                "\n    {}:{}:{}: note: {}",
+                r.file.display(),
+                r.span.start.line + 1,
+                r.span.start.col + 1,
+                r.message
+            ));
+        }
+        s
+    }
+}
+
+/// Sorts diagnostics by file, then position, then code, so every face lists them in one order.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| (&a.file, a.span, a.code, &a.message).cmp(&(&b.file, b.span, b.code, &b.message)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for c in DiagnosticCode::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert_eq!(DiagnosticCode::parse(c.as_str()), Some(*c));
+            assert!(!c.meaning().is_empty() && !c.fix().is_empty());
+        }
+    }
+
+    #[test]
+    fn every_code_is_documented_in_the_table() {
+        let doc = include_str!("../../docs/diagnostics.md");
+        for c in DiagnosticCode::ALL {
+            let row = doc.lines().find(|l| l.starts_with(&format!("| {} |", c.as_str())));
+            let row = row.unwrap_or_else(|| panic!("{c} missing from docs/diagnostics.md"));
+            assert!(row.contains(&c.severity().to_string()), "{c}: severity not in row");
+        }
+    }
+}

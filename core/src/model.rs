@@ -1,0 +1,220 @@
+//! The project model: services, entries, routes, parameters. Plain data, serialisable.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::Span;
+
+/// An HTTP method an entry answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+    /// OPTIONS
+    Options,
+}
+
+impl HttpMethod {
+    /// Every method, in the order of the naming rule.
+    pub const ALL: [HttpMethod; 6] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+        HttpMethod::Options,
+    ];
+
+    /// `GET`, `POST`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Options => "OPTIONS",
+        }
+    }
+
+    /// The verb prefix of entry names: `get`, `post`, ...
+    pub fn prefix(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "get",
+            HttpMethod::Post => "post",
+            HttpMethod::Put => "put",
+            HttpMethod::Patch => "patch",
+            HttpMethod::Delete => "delete",
+            HttpMethod::Options => "options",
+        }
+    }
+
+    /// Whether API Gateway forwards a request body for this method.
+    pub fn carries_body(self) -> bool {
+        !matches!(self, HttpMethod::Get | HttpMethod::Delete)
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for HttpMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HttpMethod::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown HTTP method `{s}` (use GET, POST, PUT, PATCH, DELETE or OPTIONS)"))
+    }
+}
+
+/// A method and a path template such as `/invoice/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Route {
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path template, starting with `/`; parameters as `{name}`.
+    pub path: String,
+}
+
+impl Route {
+    /// The names of the `{params}` of the path, in order.
+    pub fn path_params(&self) -> Vec<&str> {
+        crate::naming::template_params(&self.path)
+    }
+
+    /// The route with parameter names erased (`GET /invoice/{}`): two routes that API Gateway
+    /// cannot tell apart have the same shape.
+    pub fn shape(&self) -> (HttpMethod, String) {
+        (self.method, crate::naming::erase_params(&self.path))
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// Where an entry parameter's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamSource {
+    /// A `{segment}` of the path (unattributed parameters).
+    Path,
+    /// The query string (`#[query]`).
+    Query,
+    /// The JSON (or form) body (`#[body]`).
+    Body,
+}
+
+impl fmt::Display for ParamSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ParamSource::Path => "path",
+            ParamSource::Query => "query",
+            ParamSource::Body => "body",
+        })
+    }
+}
+
+/// One parameter of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Param {
+    /// The Rust parameter name.
+    pub name: String,
+    /// The Rust type, as written (whitespace removed).
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Where the value comes from.
+    pub source: ParamSource,
+}
+
+/// Who may call an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// The service's token authorizer checks the `Authorization` header.
+    Token,
+    /// Anyone (`#[entry(no_auth)]`).
+    None,
+}
+
+/// A file and a span in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Location {
+    /// File, relative to the project root.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub span: Span,
+}
+
+/// An HTTP entry of a tech microservice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The Rust method name (`get_invoice`).
+    pub rust_name: String,
+    /// The method and path it answers.
+    pub route: Route,
+    /// Its parameters, in declaration order (without `self`).
+    pub params: Vec<Param>,
+    /// Who may call it.
+    pub auth: Auth,
+    /// The stages it exists in; empty means every stage.
+    pub stages: Vec<String>,
+    /// Content type of a binary response (`binary_headers`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_content_type: Option<String>,
+    /// Whether the method is `async`.
+    pub is_async: bool,
+    /// Its doc comment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub docs: String,
+    /// The method's name in the source.
+    pub location: Location,
+    /// The whole method, attributes included.
+    pub item: Location,
+}
+
+impl Entry {
+    /// Whether the entry exists in `stage` (every entry does when `stage` is `None`).
+    pub fn in_stage(&self, stage: Option<&str>) -> bool {
+        match stage {
+            None => true,
+            Some(s) => self.stages.is_empty() || self.stages.iter().any(|x| x == s),
+        }
+    }
+}
+
+/// A tech microservice: one deployable Lambda function with its entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// The service name (`billing`): `#[service(name = "..")]`, or the type name in snake case.
+    pub name: String,
+    /// The Rust type (`Billing`).
+    pub type_name: String,
+    /// The crate directory holding it, relative to the project root (`services/billing`).
+    pub crate_dir: PathBuf,
+    /// The doc comment of its `impl` block.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub docs: String,
+    /// Every `impl` block of the service: where its type is named.
+    pub locations: Vec<Location>,
+    /// Its entries, in source order.
+    pub entries: Vec<Entry>,
+}

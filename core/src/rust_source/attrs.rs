@@ -1,0 +1,345 @@
+//! The arguments of `#[service(...)]` and `#[entry(...)]`, read from the text of the attribute's
+//! parenthesised token tree. Both parsers hand that same text here, so they agree by construction.
+//!
+//! ```text
+//! #[coworks::service(name = "billing")]
+//! #[entry(path = "/users/{id}/orders", stage = "dev", stages = ["dev", "test"], no_auth,
+//!         binary_headers = "application/pdf")]
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::ByteRange;
+
+use super::decl::AttrError;
+
+/// A string value and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Located {
+    /// The value.
+    pub value: String,
+    /// Its range (the literal, quotes included).
+    pub range: ByteRange,
+}
+
+/// Arguments of `#[entry]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EntryArgs {
+    /// `path = "..."`.
+    pub path: Option<Located>,
+    /// `stage = ".."` (repeatable) and `stages = [..]`, in order.
+    pub stages: Vec<Located>,
+    /// `no_auth`.
+    pub no_auth: bool,
+    /// `binary_headers` (octet-stream) or `binary_headers = "content/type"`.
+    pub binary_content_type: Option<String>,
+}
+
+/// Arguments of `#[service]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ServiceArgs {
+    /// `name = "..."`.
+    pub name: Option<Located>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Punct(char),
+    Other,
+}
+
+/// Splits attribute-argument text into tokens with their byte ranges (relative to `base`).
+fn tokenize(text: &str, base: usize) -> Vec<(Tok, ByteRange)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let tok = if c == b'"' || (c == b'r' && matches!(bytes.get(i + 1), Some(b'"' | b'#'))) {
+            let (value, end) = read_string(text, i);
+            i = end;
+            match value {
+                Some(v) => Tok::Str(v),
+                None => Tok::Other,
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80) {
+                i += 1;
+            }
+            Tok::Ident(text[start..i].to_string())
+        } else if c.is_ascii_digit() {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                i += 1;
+            }
+            Tok::Other
+        } else {
+            i += 1;
+            Tok::Punct(c as char)
+        };
+        out.push((tok, ByteRange::new(base + start, base + i)));
+    }
+    out
+}
+
+/// Reads a string literal starting at `start` (`"..."` or `r#"..."#`); returns its value (None if
+/// unterminated) and the index after it.
+fn read_string(text: &str, start: usize) -> (Option<String>, usize) {
+    let bytes = text.as_bytes();
+    if bytes[start] == b'r' {
+        let mut i = start + 1;
+        let mut hashes = 0;
+        while i < bytes.len() && bytes[i] == b'#' {
+            hashes += 1;
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'"') {
+            return (None, i.max(start + 1));
+        }
+        let body_start = i + 1;
+        let closing = format!("\"{}", "#".repeat(hashes));
+        return match text[body_start..].find(&closing) {
+            Some(p) => (Some(text[body_start..body_start + p].to_string()), body_start + p + closing.len()),
+            None => (None, text.len()),
+        };
+    }
+    let mut value = String::new();
+    let mut chars = text[start + 1..].char_indices();
+    while let Some((off, c)) = chars.next() {
+        match c {
+            '"' => return (Some(value), start + 1 + off + 1),
+            '\\' => match chars.next() {
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 't')) => value.push('\t'),
+                Some((_, 'r')) => value.push('\r'),
+                Some((_, '0')) => value.push('\0'),
+                Some((_, e)) => value.push(e),
+                None => break,
+            },
+            c => value.push(c),
+        }
+    }
+    (None, text.len())
+}
+
+/// One `key`, `key = "v"` or `key = ["a", "b"]` argument.
+struct Arg {
+    key: String,
+    key_range: ByteRange,
+    value: ArgValue,
+}
+
+enum ArgValue {
+    Flag,
+    Str(Located),
+    List(Vec<Located>),
+    Bad(ByteRange),
+}
+
+/// Parses `( arg, arg, ... )` text (parentheses optional) at byte `base`.
+fn parse_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> Vec<Arg> {
+    let mut toks = tokenize(text, base);
+    if matches!(toks.first(), Some((Tok::Punct('('), _))) && matches!(toks.last(), Some((Tok::Punct(')'), _))) {
+        toks.remove(0);
+        toks.pop();
+    }
+    let mut args = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let (tok, range) = &toks[i];
+        let key = match tok {
+            Tok::Ident(k) => k.clone(),
+            Tok::Punct(',') => {
+                i += 1;
+                continue;
+            }
+            _ => {
+                errors.push(AttrError { range: *range, message: "expected an argument name".into() });
+                i = skip_to_comma(&toks, i);
+                continue;
+            }
+        };
+        let key_range = *range;
+        i += 1;
+        let value = if matches!(toks.get(i), Some((Tok::Punct('='), _))) {
+            i += 1;
+            match toks.get(i) {
+                Some((Tok::Str(s), r)) => {
+                    i += 1;
+                    ArgValue::Str(Located { value: s.clone(), range: *r })
+                }
+                Some((Tok::Punct('['), open)) => {
+                    let open = *open;
+                    i += 1;
+                    let mut items = Vec::new();
+                    let mut bad = None;
+                    while let Some((t, r)) = toks.get(i) {
+                        i += 1;
+                        match t {
+                            Tok::Punct(']') => break,
+                            Tok::Punct(',') => {}
+                            Tok::Str(s) => items.push(Located { value: s.clone(), range: *r }),
+                            _ => bad = bad.or(Some(*r)),
+                        }
+                    }
+                    match bad {
+                        Some(r) => ArgValue::Bad(r),
+                        None if items.is_empty() => ArgValue::Bad(open),
+                        None => ArgValue::List(items),
+                    }
+                }
+                Some((_, r)) => {
+                    let r = *r;
+                    i = skip_to_comma(&toks, i);
+                    ArgValue::Bad(r)
+                }
+                None => ArgValue::Bad(key_range),
+            }
+        } else {
+            ArgValue::Flag
+        };
+        if let Some((t, r)) = toks.get(i) {
+            if *t != Tok::Punct(',') {
+                errors.push(AttrError { range: *r, message: format!("expected `,` after `{key}`") });
+                i = skip_to_comma(&toks, i);
+            }
+        }
+        args.push(Arg { key, key_range, value });
+    }
+    args
+}
+
+fn skip_to_comma(toks: &[(Tok, ByteRange)], mut i: usize) -> usize {
+    while i < toks.len() && toks[i].0 != Tok::Punct(',') {
+        i += 1;
+    }
+    i
+}
+
+/// Reads `#[entry(...)]` arguments. `text` is the parenthesised group (or empty for a bare `#[entry]`),
+/// found at byte `base` of the file.
+pub fn parse_entry_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> EntryArgs {
+    let mut out = EntryArgs::default();
+    for arg in parse_args(text, base, errors) {
+        match (arg.key.as_str(), arg.value) {
+            ("path", ArgValue::Str(v)) => out.path = Some(v),
+            ("stage", ArgValue::Str(v)) => out.stages.push(v),
+            ("stages", ArgValue::List(vs)) => out.stages.extend(vs),
+            ("stages", ArgValue::Str(v)) => out.stages.push(v),
+            ("no_auth", ArgValue::Flag) => out.no_auth = true,
+            ("binary_headers", ArgValue::Flag) => {
+                out.binary_content_type = Some("application/octet-stream".into())
+            }
+            ("binary_headers", ArgValue::Str(v)) => out.binary_content_type = Some(v.value),
+            (k @ ("path" | "stage" | "stages" | "no_auth" | "binary_headers"), v) => {
+                let range = match v {
+                    ArgValue::Bad(r) => r,
+                    _ => arg.key_range,
+                };
+                let expected = match k {
+                    "path" => "`path = \"/segment/{param}\"`",
+                    "stage" => "`stage = \"dev\"`",
+                    "stages" => "`stages = [\"dev\", \"test\"]`",
+                    "no_auth" => "`no_auth` (no value)",
+                    _ => "`binary_headers` or `binary_headers = \"content/type\"`",
+                };
+                errors.push(AttrError { range, message: format!("`{k}` takes {expected}") });
+            }
+            (k, _) => errors.push(AttrError {
+                range: arg.key_range,
+                message: format!(
+                    "unknown `#[entry]` argument `{k}`; expected path, stage, stages, no_auth or binary_headers"
+                ),
+            }),
+        }
+    }
+    out
+}
+
+/// Reads `#[service(...)]` arguments (see [`parse_entry_args`]).
+pub fn parse_service_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> ServiceArgs {
+    let mut out = ServiceArgs::default();
+    for arg in parse_args(text, base, errors) {
+        match (arg.key.as_str(), arg.value) {
+            ("name", ArgValue::Str(v)) => out.name = Some(v),
+            ("name", v) => errors.push(AttrError {
+                range: if let ArgValue::Bad(r) = v { r } else { arg.key_range },
+                message: "`name` takes `name = \"service-name\"`".into(),
+            }),
+            (k, _) => errors.push(AttrError {
+                range: arg.key_range,
+                message: format!("unknown `#[service]` argument `{k}`; expected `name = \"...\"`"),
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(text: &str) -> (EntryArgs, Vec<AttrError>) {
+        let mut errors = Vec::new();
+        let args = parse_entry_args(text, 100, &mut errors);
+        (args, errors)
+    }
+
+    #[test]
+    fn reads_every_entry_argument() {
+        let text = r#"(path = "/users/{id}", stage = "dev", stages = ["test", "prod",], no_auth, binary_headers = "application/pdf")"#;
+        let (args, errors) = entry(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.path.as_ref().map(|p| p.value.as_str()), Some("/users/{id}"));
+        let p = args.path.unwrap();
+        assert_eq!(p.range, ByteRange::new(100 + 8, 100 + 21));
+        assert_eq!(args.stages.iter().map(|s| s.value.as_str()).collect::<Vec<_>>(), ["dev", "test", "prod"]);
+        assert!(args.no_auth);
+        assert_eq!(args.binary_content_type.as_deref(), Some("application/pdf"));
+    }
+
+    #[test]
+    fn bare_and_empty_attributes_have_defaults() {
+        assert_eq!(entry(""), (EntryArgs::default(), vec![]));
+        assert_eq!(entry("()"), (EntryArgs::default(), vec![]));
+        let (args, _) = entry("(binary_headers)");
+        assert_eq!(args.binary_content_type.as_deref(), Some("application/octet-stream"));
+    }
+
+    #[test]
+    fn strings_unescape_and_raw_strings_work() {
+        let (args, errors) = entry(r##"(path = r#"/a/{b}"#, stage = "d\"v")"##);
+        assert!(errors.is_empty());
+        assert_eq!(args.path.unwrap().value, "/a/{b}");
+        assert_eq!(args.stages[0].value, "d\"v");
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_at_the_right_place() {
+        let (_, errors) = entry("(methd = \"GET\")");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].range, ByteRange::new(101, 106));
+        assert!(errors[0].message.contains("unknown `#[entry]` argument `methd`"));
+        let (_, errors) = entry("(path = 42, no_auth = \"yes\", stages = [1])");
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        let (_, errors) = entry("(path = \"/x\" stage = \"dev\")");
+        assert!(errors[0].message.contains("expected `,`"));
+        let (_, errors) = entry("(\"x\", path = \"unterminated)");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn service_names() {
+        let mut errors = Vec::new();
+        let args = parse_service_args("(name = \"billing\")", 0, &mut errors);
+        assert_eq!(args.name.unwrap().value, "billing");
+        parse_service_args("(nom = \"x\", name)", 0, &mut errors);
+        assert_eq!(errors.len(), 2);
+    }
+}

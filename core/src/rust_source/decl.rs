@@ -1,0 +1,115 @@
+//! What a Rust file declares, as both parsers see it: the exact one (`syn`) and the tolerant one
+//! (tree-sitter) produce these same values for a valid file, byte ranges included.
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::ByteRange;
+
+use super::attrs::{EntryArgs, ServiceArgs};
+
+/// A problem with an attribute's arguments, found while reading a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttrError {
+    /// Where.
+    pub range: ByteRange,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// How a parameter is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ParamKind {
+    /// No CoWorks attribute: a path segment.
+    Plain,
+    /// `#[query]`.
+    Query,
+    /// `#[body]`.
+    Body,
+}
+
+/// A parameter of an entry method (not `self`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamDecl {
+    /// The binding name (the pattern's text when it is not a plain identifier).
+    pub name: String,
+    /// The type's text with all whitespace removed.
+    pub ty: String,
+    /// How it is marked.
+    pub kind: ParamKind,
+    /// The whole parameter, attributes included.
+    pub range: ByteRange,
+    /// The type.
+    pub ty_range: ByteRange,
+}
+
+/// A method marked `#[entry]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryDecl {
+    /// The method name as written (`r#` kept).
+    pub name: String,
+    /// The name's range.
+    pub name_range: ByteRange,
+    /// The whole method, attributes and doc comments included.
+    pub range: ByteRange,
+    /// The `#[entry ...]` attribute.
+    pub attr_range: ByteRange,
+    /// Arguments of the attribute.
+    pub args: EntryArgs,
+    /// Whether the method is `async`.
+    pub is_async: bool,
+    /// Whether it has a `self` receiver.
+    pub has_self: bool,
+    /// Its doc comment, lines joined by `\n`.
+    pub docs: String,
+    /// Its parameters without `self`.
+    pub params: Vec<ParamDecl>,
+}
+
+/// An `impl` block marked as a microservice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDecl {
+    /// The implemented type's name (last path segment, generics dropped).
+    pub type_name: String,
+    /// The type's range in `impl Type`.
+    pub type_range: ByteRange,
+    /// The whole `impl` block, attributes and doc comments included.
+    pub range: ByteRange,
+    /// Arguments of the `#[service]` attribute.
+    pub args: ServiceArgs,
+    /// The doc comment of the `impl` block.
+    pub docs: String,
+    /// Its entries, in source order.
+    pub entries: Vec<EntryDecl>,
+}
+
+/// Everything CoWorks reads from one Rust file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileDecls {
+    /// Microservice `impl` blocks, in source order.
+    pub services: Vec<ServiceDecl>,
+    /// Problems with attribute arguments.
+    pub attr_errors: Vec<AttrError>,
+}
+
+/// Joins doc-comment lines the way rustdoc sees them: one leading space dropped, lines joined by `\n`.
+pub fn join_doc_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
+    lines
+        .into_iter()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// Removes all whitespace (types are compared as written, without layout).
+pub fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether an attribute path (`entry`, `coworks::entry`, `::coworks::entry`) names CoWorks' `want`.
+pub fn is_coworks_attr(path: &str, want: &str) -> bool {
+    let path = squash(path);
+    let path = path.strip_prefix("::").unwrap_or(&path);
+    path == want || path.strip_prefix("coworks::") == Some(want)
+}

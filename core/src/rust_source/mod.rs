@@ -1,0 +1,7 @@
+//! Finding microservices in Rust source, two ways: exact (`syn`) and tolerant (tree-sitter).
+
+pub mod attrs;
+pub mod decl;
+pub mod exact;
+
+pub use decl::FileDecls;

@@ -1,0 +1,120 @@
+//! Positions in source text: byte offsets, lines and columns, computed in one place.
+//!
+//! Every position the core hands out is a [`Pos`]: a byte offset plus a 0-based line and a 0-based
+//! column counted in Unicode scalar values (what rustc prints, 1-based). The language server converts
+//! to UTF-16 from the byte offset, with the document text at hand.
+
+use serde::{Deserialize, Serialize};
+
+/// A byte range `start..end` in one file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct ByteRange {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl ByteRange {
+    /// A range from `start` to `end` (swapped if given backwards).
+    pub fn new(start: usize, end: usize) -> Self {
+        ByteRange { start: start.min(end), end: start.max(end) }
+    }
+}
+
+/// A position in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Pos {
+    /// Byte offset from the start of the file.
+    pub offset: usize,
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column, in Unicode scalar values.
+    pub col: u32,
+}
+
+/// A range of positions in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Span {
+    /// Where the range starts.
+    pub start: Pos,
+    /// Where the range ends (exclusive).
+    pub end: Pos,
+}
+
+/// Line starts of a text, to turn byte offsets into lines and columns and back.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    /// Indexes `text`. Lines end at `\n` (a preceding `\r` stays part of the line).
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { line_starts, len: text.len() }
+    }
+
+    /// Number of lines (a text without a newline has one).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte offset where `line` (0-based) starts; the text's end past the last line.
+    pub fn line_start(&self, line: u32) -> usize {
+        self.line_starts.get(line as usize).copied().unwrap_or(self.len)
+    }
+
+    /// The position of byte `offset` (clamped to the text and to a char boundary).
+    pub fn pos(&self, text: &str, offset: usize) -> Pos {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(l) => l,
+            Err(l) => l - 1,
+        };
+        let start = self.line_starts[line];
+        let col = text[start..offset].chars().count();
+        Pos { offset, line: line as u32, col: col as u32 }
+    }
+
+    /// The span of a byte range.
+    pub fn span(&self, text: &str, range: ByteRange) -> Span {
+        Span { start: self.pos(text, range.start), end: self.pos(text, range.end) }
+    }
+
+    /// Byte offset of 0-based `line` and column `col` in chars (clamped to the line's end).
+    pub fn offset_of_line_col(&self, text: &str, line: u32, col: u32) -> usize {
+        let start = self.line_start(line);
+        let end = self.line_start(line + 1).min(text.len());
+        let line_text = text.get(start..end).unwrap_or("");
+        let line_text = line_text.strip_suffix('\n').unwrap_or(line_text);
+        line_text.char_indices().nth(col as usize).map(|(i, _)| start + i).unwrap_or(start + line_text.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_chars_not_bytes() {
+        let text = "ab\néé x\n😀y";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 3);
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.pos(text, x), Pos { offset: x, line: 1, col: 3 });
+        let y = text.find('y').unwrap();
+        assert_eq!(idx.pos(text, y), Pos { offset: y, line: 2, col: 1 });
+        assert_eq!(idx.offset_of_line_col(text, 1, 3), x);
+        assert_eq!(idx.offset_of_line_col(text, 2, 1), y);
+        // Past the end of a line clamps to the line end; inside a char clamps back.
+        assert_eq!(idx.offset_of_line_col(text, 0, 99), 2);
+        assert_eq!(idx.pos(text, y - 1).offset, y - 4);
+        assert_eq!(idx.pos(text, 999).offset, text.len());
+    }
+}
