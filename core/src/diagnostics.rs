@@ -147,6 +147,12 @@ codes! {
     QueryParamType = "CWS024", Error,
         "A `#[query]` parameter has a type that cannot come from query strings.",
         "Use a scalar, `Option<T>` or `Vec<T>` of scalars; send structures as `#[body]`.";
+    ServiceNameClash = "CWS025", Error,
+        "Two different types (or crates) are services with the same name.",
+        "Give one of them another name with `#[service(name = \"...\")]`.";
+    InternalError = "CWS026", Error,
+        "CoWorks failed while analysing this file (a bug in CoWorks, not in the project).",
+        "Report it with the file; the rest of the project is still analysed.";
 }
 
 impl fmt::Display for DiagnosticCode {
@@ -199,7 +205,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's severity and no related places.
-    pub fn new(code: DiagnosticCode, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: DiagnosticCode,
+        file: impl Into<PathBuf>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity: code.severity(),

@@ -1,1 +1,135 @@
-fn main(){}
+//! `cws`: the CoWorks command line, a thin shell over `coworks-core`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use coworks_core::{Project, Service, Severity};
+
+/// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
+#[derive(Parser)]
+#[command(name = "cws", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every service with its entries: method, path, parameters, auth, stages, location.
+    Routes(Common),
+    /// Check the project: print its diagnostics; exit code 1 when there is an error.
+    Check(Common),
+}
+
+#[derive(Args)]
+struct Common {
+    /// The project directory (holding project.cws.yml).
+    #[arg(short, long, default_value = ".")]
+    project: PathBuf,
+    /// Only what concerns this stage (a workspace of project.cws.yml).
+    #[arg(short, long)]
+    stage: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(common: &Common) -> Result<Project, String> {
+    let project = Project::load(&common.project).map_err(|e| {
+        format!(
+            "cannot read project directory `{}`: {e}; pass `-p DIR` naming a CoWorks project",
+            common.project.display()
+        )
+    })?;
+    if let Some(stage) = &common.stage {
+        let stages = project.stages();
+        if !stages.contains(stage) {
+            return Err(format!(
+                "unknown stage `{stage}`; the project's stages are: {} (workspaces of project.cws.yml)",
+                stages.join(", ")
+            ));
+        }
+    }
+    Ok(project)
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Routes(common) => {
+            let project = load(&common)?;
+            let services = project.services(common.stage.as_deref());
+            if common.json {
+                let out = serde_json::json!({ "stage": common.stage, "services": services });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+            } else {
+                print_routes(&services);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(common) => {
+            let project = load(&common)?;
+            let diags = project.diagnostics(common.stage.as_deref());
+            let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+            let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+            if common.json {
+                let out = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+            } else {
+                for d in &diags {
+                    println!("{}", d.human());
+                }
+                let services = project.services(common.stage.as_deref());
+                let entries: usize = services.iter().map(|s| s.entries.len()).sum();
+                println!(
+                    "{} service(s), {entries} entr{}: {errors} error(s), {warnings} warning(s)",
+                    services.len(),
+                    if entries == 1 { "y" } else { "ies" }
+                );
+            }
+            Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn print_routes(services: &[Service]) {
+    if services.is_empty() {
+        println!("no microservices found (a microservice is an `impl` block marked `#[coworks::service]`)");
+    }
+    for s in services {
+        let dir =
+            if s.crate_dir.as_os_str().is_empty() { ".".into() } else { s.crate_dir.display().to_string() };
+        println!("{} ({}, {dir})", s.name, s.type_name);
+        let width = s.entries.iter().map(|e| e.route.path.len()).max().unwrap_or(0);
+        for e in &s.entries {
+            let params: Vec<String> =
+                e.params.iter().map(|p| format!("{}: {} [{}]", p.name, p.ty, p.source)).collect();
+            let auth = match e.auth {
+                coworks_core::Auth::Token => "token",
+                coworks_core::Auth::None => "no_auth",
+            };
+            let stages = if e.stages.is_empty() { "all stages".to_string() } else { e.stages.join(",") };
+            println!(
+                "  {:<7} {:<width$}  {}  ({auth}; {stages}{}) {}:{}:{}",
+                e.route.method.as_str(),
+                e.route.path,
+                if params.is_empty() { "-".to_string() } else { params.join(", ") },
+                if e.is_async { "; async" } else { "" },
+                e.location.file.display(),
+                e.location.span.start.line + 1,
+                e.location.span.start.col + 1,
+            );
+        }
+    }
+}

@@ -8,16 +8,29 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, parse_service_args};
 use super::decl::{
-    is_coworks_attr, join_doc_lines, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl,
+    is_coworks_attr, join_doc_lines, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
+    ServiceDecl,
 };
 
+/// A syntax error `syn` found: its message and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What `syn` says.
+    pub message: String,
+    /// Where.
+    pub range: ByteRange,
+}
+
 /// Parses `text` with `syn`. `Err` when the file is not valid Rust (the tolerant path takes over).
-pub fn parse(text: &str) -> Result<FileDecls, syn::Error> {
-    let result = syn::parse_file(text).map(|file| {
-        let mut out = FileDecls::default();
-        items(text, &file.items, &mut out);
-        out
-    });
+pub fn parse(text: &str) -> Result<FileDecls, SyntaxError> {
+    let result = match syn::parse_file(text) {
+        Ok(file) => {
+            let mut out = FileDecls::default();
+            items(text, &file.items, &mut out);
+            Ok(out)
+        }
+        Err(e) => Err(SyntaxError { message: e.to_string(), range: range(e.span()) }),
+    };
     // proc-macro2 keeps every parsed text for span lookups; drop them once this file is read.
     proc_macro2::extra::invalidate_current_thread_spans();
     result

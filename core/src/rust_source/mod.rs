@@ -3,5 +3,6 @@
 pub mod attrs;
 pub mod decl;
 pub mod exact;
+pub mod file_model;
 
 pub use decl::FileDecls;

@@ -1,0 +1,279 @@
+//! One Rust file's contribution to the model: its services and entries with routes, and the
+//! diagnostics that need nothing but the file itself.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::model::{Auth, Entry, HttpMethod, Location, Param, ParamSource, Route};
+use crate::naming::{self, RouteError};
+use crate::text::{ByteRange, LineIndex, Span};
+
+use super::decl::{EntryDecl, FileDecls, ParamKind, ServiceDecl};
+
+/// Which parser read a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParseMode {
+    /// `syn`: the file is valid Rust.
+    Exact,
+    /// tree-sitter: the file has syntax errors, or is too deeply nested for `syn`.
+    Tolerant,
+}
+
+/// A service `impl` block of one file, with its entries resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePart {
+    /// Service name.
+    pub name: String,
+    /// The implemented type.
+    pub type_name: String,
+    /// Doc comment of the `impl` block.
+    pub docs: String,
+    /// Where the type is named in `impl Type`.
+    pub location: Location,
+    /// The whole `impl` block.
+    pub item: Location,
+    /// Its entries.
+    pub entries: Vec<Entry>,
+    /// For each entry, the spans of its stage literals (parallel to `stages`).
+    pub stage_spans: Vec<Vec<Span>>,
+}
+
+/// What one Rust file contributes.
+#[derive(Debug, Clone)]
+pub struct FileModel {
+    /// The file, relative to the project root.
+    pub file: PathBuf,
+    /// Its crate directory, relative to the project root.
+    pub crate_dir: PathBuf,
+    /// Which parser read it.
+    pub mode: ParseMode,
+    /// Services found.
+    pub services: Vec<ServicePart>,
+    /// Diagnostics that depend on this file alone.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Types that a URL segment cannot hold.
+fn bad_path_type(ty: &str) -> bool {
+    let generic = |name: &str| ty.starts_with(&format!("{name}<")) || ty.contains(&format!("::{name}<"));
+    ty.starts_with('(')
+        || ty.starts_with('[')
+        || ty.starts_with("&[")
+        || (ty.starts_with('&') && !ty.ends_with("str"))
+        || ["Vec", "Option", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "VecDeque", "Json", "Box"]
+            .iter()
+            .any(|n| generic(n))
+        || matches!(ty, "Value" | "serde_json::Value" | "Bytes" | "bytes::Bytes" | "()")
+}
+
+/// Types that query strings cannot hold.
+fn bad_query_type(ty: &str) -> bool {
+    let inner = ty
+        .strip_prefix("Option<")
+        .or_else(|| ty.strip_prefix("Vec<"))
+        .and_then(|s| s.strip_suffix('>'))
+        .unwrap_or(ty);
+    inner.starts_with("Vec<") || inner.starts_with("Option<") || (inner != ty && bad_path_type(inner)) || {
+        inner == ty && bad_path_type(ty) && !ty.starts_with("Option<") && !ty.starts_with("Vec<")
+    }
+}
+
+/// Resolves a file's declarations into services, entries and routes, with the file's own diagnostics.
+pub fn build(file: &Path, crate_dir: &Path, text: &str, decls: &FileDecls, mode: ParseMode) -> FileModel {
+    let index = LineIndex::new(text);
+    let span = |r: ByteRange| index.span(text, r);
+    let loc = |r: ByteRange| Location { file: file.to_path_buf(), span: span(r) };
+    let mut diagnostics = Vec::new();
+    for e in &decls.attr_errors {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticCode::BadAttribute,
+            file,
+            span(e.range),
+            e.message.clone(),
+        ));
+    }
+    let services = decls.services.iter().map(|s| service(s, file, &span, &loc, &mut diagnostics)).collect();
+    FileModel { file: file.to_path_buf(), crate_dir: crate_dir.to_path_buf(), mode, services, diagnostics }
+}
+
+fn service(
+    s: &ServiceDecl,
+    file: &Path,
+    span: &dyn Fn(ByteRange) -> Span,
+    loc: &dyn Fn(ByteRange) -> Location,
+    diags: &mut Vec<Diagnostic>,
+) -> ServicePart {
+    let name =
+        s.args.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| naming::service_name(&s.type_name));
+    let mut entries = Vec::new();
+    let mut stage_spans = Vec::new();
+    for e in &s.entries {
+        entries.push(entry(e, file, span, loc, diags));
+        stage_spans.push(e.args.stages.iter().map(|st| span(st.range)).collect());
+    }
+    ServicePart {
+        name,
+        type_name: s.type_name.clone(),
+        docs: s.docs.clone(),
+        location: loc(s.type_range),
+        item: loc(s.range),
+        entries,
+        stage_spans,
+    }
+}
+
+fn entry(
+    e: &EntryDecl,
+    file: &Path,
+    span: &dyn Fn(ByteRange) -> Span,
+    loc: &dyn Fn(ByteRange) -> Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Entry {
+    let mut push = |code, r: ByteRange, msg: String| diags.push(Diagnostic::new(code, file, span(r), msg));
+    if !e.has_self {
+        push(
+            DiagnosticCode::EntryWithoutSelf,
+            e.name_range,
+            format!("entry `{}` has no `self` receiver; add `&self`", e.name),
+        );
+    }
+    let path_params: Vec<&str> =
+        e.params.iter().filter(|p| p.kind == ParamKind::Plain).map(|p| p.name.as_str()).collect();
+    let explicit = e.args.path.as_ref();
+    let route = match naming::derive_route(&e.name, &path_params, explicit.map(|p| p.value.as_str())) {
+        Ok(r) => r,
+        Err(err) => {
+            let at = explicit.map(|p| p.range).unwrap_or(e.name_range);
+            let code = match err {
+                RouteError::BadTemplate { .. } => DiagnosticCode::BadVerbPath,
+                RouteError::ParamsMismatch { .. } => DiagnosticCode::PathParamsMismatch,
+            };
+            push(code, at, err.to_string());
+            let method = naming::split_name(&e.name).method;
+            Route { method, path: explicit.map(|p| p.value.clone()).unwrap_or_else(|| "/".into()) }
+        }
+    };
+    if let Some(verb) = naming::misspelt_verb(&e.name) {
+        let rest = naming::split_name(&e.name).segments[1..].join("_");
+        let suggestion =
+            if rest.is_empty() { verb.prefix().to_string() } else { format!("{}_{rest}", verb.prefix()) };
+        push(
+            DiagnosticCode::MisspeltVerb,
+            e.name_range,
+            format!("`{}` is served as POST {}; did you mean `{suggestion}` ({verb})?", e.name, route.path),
+        );
+    }
+    let mut first_body: Option<ByteRange> = None;
+    let mut later = Vec::new();
+    let mut params = Vec::new();
+    for p in &e.params {
+        let source = match p.kind {
+            ParamKind::Plain => ParamSource::Path,
+            ParamKind::Query => ParamSource::Query,
+            ParamKind::Body => ParamSource::Body,
+        };
+        match source {
+            ParamSource::Path if bad_path_type(&p.ty) => push(
+                DiagnosticCode::PathParamType,
+                p.ty_range,
+                format!(
+                    "path parameter `{}` has type `{}`, which one URL segment cannot hold; mark it `#[query]` or `#[body]`",
+                    p.name, p.ty
+                ),
+            ),
+            ParamSource::Query if bad_query_type(&p.ty) => push(
+                DiagnosticCode::QueryParamType,
+                p.ty_range,
+                format!("query parameter `{}` has type `{}`; use a scalar, Option<T> or Vec<T>", p.name, p.ty),
+            ),
+            ParamSource::Body => {
+                if !route.method.carries_body() {
+                    push(
+                        DiagnosticCode::BodyOnGetOrDelete,
+                        p.range,
+                        format!(
+                            "`#[body]` on a {} entry: API Gateway drops the body of {} requests",
+                            route.method, route.method
+                        ),
+                    );
+                }
+                match first_body {
+                    Some(first) => later.push(
+                        Diagnostic::new(
+                            DiagnosticCode::MultipleBodies,
+                            file,
+                            span(p.range),
+                            format!("entry `{}` has more than one `#[body]` parameter", e.name),
+                        )
+                        .with_related(file, span(first), "first `#[body]` parameter"),
+                    ),
+                    None => first_body = Some(p.range),
+                }
+            }
+            _ => {}
+        }
+        params.push(Param { name: p.name.clone(), ty: p.ty.clone(), source });
+    }
+    diags.extend(later);
+    Entry {
+        rust_name: e.name.clone(),
+        route,
+        params,
+        auth: if e.args.no_auth { Auth::None } else { Auth::Token },
+        stages: e.args.stages.iter().map(|s| s.value.clone()).collect(),
+        binary_content_type: e.args.binary_content_type.clone(),
+        is_async: e.is_async,
+        docs: e.docs.clone(),
+        location: loc(e.name_range),
+        item: loc(e.range),
+    }
+}
+
+/// Whether an HTTP method name is one of the naming rule's (re-exported for faces that build requests).
+pub fn method_of(name: &str) -> Option<HttpMethod> {
+    name.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_types() {
+        for ok in ["u64", "String", "&str", "&'a str", "Uuid", "uuid::Uuid", "Color", "bool", "char", "i32"] {
+            assert!(!bad_path_type(ok), "{ok}");
+        }
+        for bad in [
+            "Vec<u8>",
+            "Option<u32>",
+            "HashMap<String,u8>",
+            "(u8,u8)",
+            "[u8;4]",
+            "&[u8]",
+            "Json<T>",
+            "serde_json::Value",
+            "std::collections::HashMap<String,u8>",
+            "&Foo",
+        ] {
+            assert!(bad_path_type(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn query_types() {
+        for ok in ["u32", "Option<u32>", "Vec<String>", "String", "Option<Color>", "bool"] {
+            assert!(!bad_query_type(ok), "{ok}");
+        }
+        for bad in [
+            "Vec<Vec<u8>>",
+            "Option<Vec<u8>>",
+            "HashMap<String,String>",
+            "(u8,u8)",
+            "Option<(u8,u8)>",
+            "Json<X>",
+        ] {
+            assert!(bad_query_type(bad), "{bad}");
+        }
+    }
+}
