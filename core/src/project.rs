@@ -404,10 +404,11 @@ impl Project {
             return;
         };
         let config = &state.config;
-        let known: BTreeSet<String> = self.services(None).into_iter().map(|s| s.name).collect();
+        let known: BTreeSet<&str> =
+            self.rust.values().flat_map(|m| m.services.iter().map(|s| s.name.as_str())).collect();
         for (name, span) in config.configured_services() {
-            if !known.contains(&name) {
-                let hint = crate::suggest::closest(&name, known.iter().map(String::as_str))
+            if !known.contains(name.as_str()) {
+                let hint = crate::suggest::closest(&name, known.iter().copied())
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 out.push(Diagnostic::new(
