@@ -199,7 +199,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's severity and no related places.
-    pub fn new(code: DiagnosticCode, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: DiagnosticCode,
+        file: impl Into<PathBuf>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity: code.severity(),

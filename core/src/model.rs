@@ -76,10 +76,9 @@ impl fmt::Display for HttpMethod {
 impl FromStr for HttpMethod {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        HttpMethod::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown HTTP method `{s}` (use GET, POST, PUT, PATCH, DELETE or OPTIONS)"))
+        HttpMethod::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            format!("unknown HTTP method `{s}` (use GET, POST, PUT, PATCH, DELETE or OPTIONS)")
+        })
     }
 }
 

@@ -71,12 +71,15 @@ pub fn split_name(rust_name: &str) -> SplitName<'_> {
 }
 
 /// The route of an entry: its Rust name, its path parameters in order, and an explicit path if any.
-pub fn derive_route(rust_name: &str, path_params: &[&str], explicit: Option<&str>) -> Result<Route, RouteError> {
+pub fn derive_route(
+    rust_name: &str,
+    path_params: &[&str],
+    explicit: Option<&str>,
+) -> Result<Route, RouteError> {
     let split = split_name(rust_name);
     let path = match explicit {
         Some(p) => {
-            validate_template(p)
-                .map_err(|reason| RouteError::BadTemplate { path: p.to_string(), reason })?;
+            validate_template(p).map_err(|reason| RouteError::BadTemplate { path: p.to_string(), reason })?;
             let named = template_params(p);
             let missing: Vec<String> =
                 path_params.iter().filter(|x| !named.contains(x)).map(|s| s.to_string()).collect();
@@ -140,7 +143,8 @@ pub fn validate_template(path: &str) -> Result<(), String> {
 
 fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// The `{params}` of a path template, in order.
@@ -173,7 +177,10 @@ fn near_miss(word: &str, verb: &str) -> bool {
     let (w, v): (Vec<char>, Vec<char>) = (word.chars().collect(), verb.chars().collect());
     if w.len() == v.len() {
         let diff: Vec<usize> = (0..w.len()).filter(|&i| w[i] != v[i]).collect();
-        return diff.len() == 2 && diff[1] == diff[0] + 1 && w[diff[0]] == v[diff[1]] && w[diff[1]] == v[diff[0]];
+        return diff.len() == 2
+            && diff[1] == diff[0] + 1
+            && w[diff[0]] == v[diff[1]]
+            && w[diff[1]] == v[diff[0]];
     }
     if v.len() < 5 {
         return false;
@@ -182,9 +189,8 @@ fn near_miss(word: &str, verb: &str) -> bool {
     if long.len() != short.len() + 1 {
         return false;
     }
-    (0..long.len()).any(|skip| {
-        long.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c).eq(short.iter())
-    })
+    (0..long.len())
+        .any(|skip| long.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c).eq(short.iter()))
 }
 
 /// The default service name of a type: `Billing` → `billing`, `MailerService` → `mailer_service`.

@@ -70,7 +70,9 @@ fn tokenize(text: &str, base: usize) -> Vec<(Tok, ByteRange)> {
                 None => Tok::Other,
             }
         } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+            {
                 i += 1;
             }
             Tok::Ident(text[start..i].to_string())
@@ -145,7 +147,8 @@ enum ArgValue {
 /// Parses `( arg, arg, ... )` text (parentheses optional) at byte `base`.
 fn parse_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> Vec<Arg> {
     let mut toks = tokenize(text, base);
-    if matches!(toks.first(), Some((Tok::Punct('('), _))) && matches!(toks.last(), Some((Tok::Punct(')'), _))) {
+    if matches!(toks.first(), Some((Tok::Punct('('), _))) && matches!(toks.last(), Some((Tok::Punct(')'), _)))
+    {
         toks.remove(0);
         toks.pop();
     }

@@ -1,0 +1,537 @@
+//! `project.cws.yml` (version 3): read, validated against [`schema`](crate::config::schema), and
+//! queried for stages, services, env files and the effective options of a command.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::schema::{self, did_you_mean, CommandSpec, KeySpec, OptionSpec, OptionType};
+use crate::config::yaml::{self, Key, Node, NodeValue};
+use crate::config::{Effective, Origin, Value};
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::text::Span;
+
+/// A value and where it is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// One option set in `project.cws.yml`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// The (validated) value.
+    pub value: Value,
+    /// Where the option's key is written.
+    pub key_span: Span,
+    /// Where the value is written.
+    pub span: Span,
+}
+
+/// Options by command, then by option name (only known commands and valid values).
+pub type CommandOptions = BTreeMap<String, BTreeMap<String, Setting>>;
+
+/// The settings of one service (`services.<name>`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceConfig {
+    /// The service's name.
+    pub name: String,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// The crate directory, relative to the project root.
+    pub path: Option<Spanned<String>>,
+    /// Command options for this service.
+    pub commands: CommandOptions,
+}
+
+/// The settings of one stage (`workspaces.<name>`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkspaceConfig {
+    /// The stage's name.
+    pub name: String,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// Whether the stage is production.
+    pub production: bool,
+    /// Env files the stage requires, each where it is listed.
+    pub env_files: Vec<Spanned<String>>,
+    /// Command options for this stage.
+    pub commands: CommandOptions,
+}
+
+/// What `project.cws.yml` says, with positions. Built by [`read_project_config`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProjectConfig {
+    /// The file, relative to the project root (used in diagnostics).
+    pub file: PathBuf,
+    /// `version` (3 when valid).
+    pub version: Option<Spanned<i64>>,
+    /// `name`.
+    pub name: Option<Spanned<String>>,
+    /// `services`, in file order.
+    pub services: Vec<ServiceConfig>,
+    /// `commands`.
+    pub commands: CommandOptions,
+    /// `workspaces`, in file order; `None` when the file has no `workspaces` section.
+    pub workspaces: Option<Vec<WorkspaceConfig>>,
+    /// The YAML tree, for [`ProjectConfig::key_at`].
+    #[serde(skip)]
+    tree: Option<Node>,
+}
+
+/// The stage used when `project.cws.yml` defines none.
+pub const DEFAULT_STAGE: &str = "dev";
+
+impl ProjectConfig {
+    /// The configuration of a project without `project.cws.yml`: one stage, `dev`; defaults only.
+    pub fn empty(file: &Path) -> Self {
+        ProjectConfig { file: file.to_path_buf(), ..Default::default() }
+    }
+
+    /// Stage names in file order; `["dev"]` when there is no (or an empty) `workspaces` section.
+    pub fn stages(&self) -> Vec<String> {
+        match &self.workspaces {
+            Some(ws) if !ws.is_empty() => ws.iter().map(|w| w.name.clone()).collect(),
+            _ => vec![DEFAULT_STAGE.to_string()],
+        }
+    }
+
+    /// The workspace of `stage`, if the file defines it.
+    pub fn workspace(&self, stage: &str) -> Option<&WorkspaceConfig> {
+        self.workspaces.as_ref()?.iter().find(|w| w.name == stage)
+    }
+
+    /// The settings of `service`, if the file has any.
+    pub fn service(&self, service: &str) -> Option<&ServiceConfig> {
+        self.services.iter().find(|s| s.name == service)
+    }
+
+    /// Whether `stage` is marked `production: true`.
+    pub fn is_production(&self, stage: &str) -> bool {
+        self.workspace(stage).is_some_and(|w| w.production)
+    }
+
+    /// The crate directory configured for `service`.
+    pub fn service_path(&self, service: &str) -> Option<&str> {
+        self.service(service)?.path.as_ref().map(|p| p.value.as_str())
+    }
+
+    /// Every service named under `services`, with where its name is written.
+    pub fn configured_services(&self) -> Vec<(String, Span)> {
+        self.services.iter().map(|s| (s.name.clone(), s.name_span)).collect()
+    }
+
+    /// The env files `stage` requires, with where each is listed.
+    pub fn required_env_files(&self, stage: &str) -> Vec<(String, Span)> {
+        self.workspace(stage)
+            .map(|w| w.env_files.iter().map(|f| (f.value.clone(), f.span)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Effective options of `command` for `stage` (and optionally a service), with precedence
+    /// cli > `services.<svc>.commands` > `workspaces.<stage>.commands` > `commands` > schema default.
+    /// A higher layer replaces an option's whole value (mappings are not merged).
+    pub fn effective_options(
+        &self,
+        command: &str,
+        stage: &str,
+        service: Option<&str>,
+        cli: &BTreeMap<String, Value>,
+    ) -> BTreeMap<String, Effective> {
+        let mut out = BTreeMap::new();
+        if let Some(spec) = schema::command(command) {
+            for o in spec.options {
+                if let Some(value) = o.default_value() {
+                    out.insert(o.name.to_string(), Effective { value, origin: Origin::Default, span: None });
+                }
+            }
+        }
+        let mut layer = |options: &CommandOptions, origin: Origin| {
+            for (name, s) in options.get(command).into_iter().flatten() {
+                out.insert(name.clone(), Effective { value: s.value.clone(), origin, span: Some(s.span) });
+            }
+        };
+        layer(&self.commands, Origin::Commands);
+        if let Some(ws) = self.workspace(stage) {
+            layer(&ws.commands, Origin::Workspace);
+        }
+        if let Some(svc) = service.and_then(|s| self.service(s)) {
+            layer(&svc.commands, Origin::Service);
+        }
+        for (name, value) in cli {
+            out.insert(name.clone(), Effective { value: value.clone(), origin: Origin::Cli, span: None });
+        }
+        out
+    }
+
+    /// The key path at byte `offset` (e.g. `["workspaces", "dev", "commands", "run", "port"]`) and the
+    /// span of what is there: the key itself, or the value (for a list item: the item) under it.
+    pub fn key_at(&self, offset: usize) -> Option<(Vec<String>, Span)> {
+        let mut node = self.tree.as_ref()?;
+        let mut path = Vec::new();
+        let mut found = None;
+        let within = |s: &Span| s.start.offset <= offset && offset <= s.end.offset;
+        'descend: loop {
+            match &node.value {
+                NodeValue::Mapping(entries) => {
+                    for (k, v) in entries {
+                        if within(&k.span) && k.span.start != k.span.end {
+                            path.push(k.text.clone());
+                            return Some((path, k.span));
+                        }
+                        if within(&v.span) && v.span.start != v.span.end {
+                            path.push(k.text.clone());
+                            found = Some((path.clone(), v.span));
+                            node = v;
+                            continue 'descend;
+                        }
+                    }
+                    return found;
+                }
+                NodeValue::Sequence(items) => {
+                    for item in items {
+                        if within(&item.span) {
+                            found = Some((path.clone(), item.span));
+                            node = item;
+                            continue 'descend;
+                        }
+                    }
+                    return found;
+                }
+                _ => return found,
+            }
+        }
+    }
+}
+
+/// Reads `project.cws.yml`. `file` is the path relative to the project root, used in diagnostics.
+/// Never fails: whatever can be read is kept, every problem is a diagnostic.
+pub fn read_project_config(text: &str, file: &Path) -> (ProjectConfig, Vec<Diagnostic>) {
+    let parsed = yaml::parse(text, file);
+    let mut r = Reader { file, diags: parsed.diagnostics };
+    let mut config = ProjectConfig::empty(file);
+    let zero = Span::default();
+    match &parsed.root {
+        Some(root) => match root.entries() {
+            Some(entries) => r.top(&entries, &mut config),
+            None if root.value == NodeValue::Null => {}
+            None => r.type_error(root, "a mapping with `version: 3` at the top"),
+        },
+        None => {}
+    }
+    let too_complex = r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigTooComplex);
+    if config.version.is_none()
+        && !parsed.syntax_error
+        && !too_complex
+        && !r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigVersion)
+    {
+        r.push(DiagnosticCode::ConfigVersion, zero, "`version: 3` is missing".to_string());
+    }
+    config.tree = parsed.root;
+    (config, r.diags)
+}
+
+struct Reader<'a> {
+    file: &'a Path,
+    diags: Vec<Diagnostic>,
+}
+
+fn names(keys: &[KeySpec]) -> impl Iterator<Item = &'static str> + '_ {
+    keys.iter().map(|k| k.name)
+}
+
+impl Reader<'_> {
+    fn push(&mut self, code: DiagnosticCode, span: Span, message: String) {
+        self.diags.push(Diagnostic::new(code, self.file, span, message));
+    }
+
+    fn type_error(&mut self, node: &Node, expected: &str) {
+        let span = node.span;
+        self.push(
+            DiagnosticCode::ConfigValueType,
+            span,
+            format!("expected {expected}, found {}", node.kind()),
+        );
+    }
+
+    fn unknown_key(&mut self, key: &Key, keys: &[KeySpec], place: &str) {
+        let hint = did_you_mean(&key.text, names(keys));
+        let msg = format!("unknown key `{}` {place}{hint}", key.text);
+        self.push(DiagnosticCode::ConfigUnknownKey, key.span, msg);
+    }
+
+    /// Entries of a mapping node; `None` (no report) for null, a report for any other kind.
+    fn mapping<'n>(&mut self, node: &'n Node, expected: &str) -> Option<Vec<&'n (Key, Node)>> {
+        match node.entries() {
+            Some(e) => Some(e),
+            None if node.value == NodeValue::Null => None,
+            None => {
+                self.type_error(node, expected);
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, node: &Node) -> Option<Spanned<String>> {
+        match node.to_value() {
+            Value::Str(s) => Some(Spanned { value: s, span: node.span }),
+            Value::Int(_) | Value::Float(_) => match &node.value {
+                NodeValue::Scalar(s, _) => Some(Spanned { value: s.clone(), span: node.span }),
+                _ => None,
+            },
+            _ => {
+                self.type_error(node, "text");
+                None
+            }
+        }
+    }
+
+    fn top(&mut self, entries: &[&(Key, Node)], config: &mut ProjectConfig) {
+        for (key, value) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match key.text.as_str() {
+                "version" => match value.to_value() {
+                    Value::Int(3) => config.version = Some(Spanned { value: 3, span: value.span }),
+                    _ => {
+                        let found = match &value.value {
+                            NodeValue::Scalar(s, _) => format!("`{s}`"),
+                            _ => value.kind().to_string(),
+                        };
+                        let span = if value.span.start == value.span.end { key.span } else { value.span };
+                        self.push(
+                            DiagnosticCode::ConfigVersion,
+                            span,
+                            format!("expected `version: 3`, found {found}"),
+                        );
+                    }
+                },
+                "name" => config.name = self.text(value),
+                "services" => {
+                    for (name, svc) in
+                        self.mapping(value, "a mapping of service names to settings").unwrap_or_default()
+                    {
+                        config.services.push(self.service(name, svc));
+                    }
+                }
+                "commands" => config.commands = self.commands(value),
+                "workspaces" => {
+                    let mut list = Vec::new();
+                    for (name, ws) in
+                        self.mapping(value, "a mapping of stage names to settings").unwrap_or_default()
+                    {
+                        list.push(self.workspace(name, ws));
+                    }
+                    config.workspaces = Some(list);
+                }
+                other => {
+                    if schema::command(other).is_some() {
+                        let msg = format!("unknown key `{other}` at the top level; options of `cws {other}` go under `commands:`");
+                        self.push(DiagnosticCode::ConfigUnknownKey, key.span, msg);
+                    } else {
+                        self.unknown_key(key, schema::TOP_KEYS, "at the top level");
+                    }
+                }
+            }
+        }
+    }
+
+    fn service(&mut self, name: &Key, node: &Node) -> ServiceConfig {
+        let mut svc = ServiceConfig {
+            name: name.text.clone(),
+            name_span: name.span,
+            path: None,
+            commands: CommandOptions::new(),
+        };
+        for (key, value) in self.mapping(node, "a mapping of service settings").unwrap_or_default() {
+            match key.text.as_str() {
+                "path" => svc.path = self.text(value),
+                "commands" => svc.commands = self.commands(value),
+                _ => self.unknown_key(key, schema::SERVICE_KEYS, &format!("in service `{}`", name.text)),
+            }
+        }
+        svc
+    }
+
+    fn workspace(&mut self, name: &Key, node: &Node) -> WorkspaceConfig {
+        let mut ws = WorkspaceConfig {
+            name: name.text.clone(),
+            name_span: name.span,
+            production: false,
+            env_files: Vec::new(),
+            commands: CommandOptions::new(),
+        };
+        let valid_name = !name.text.is_empty()
+            && name.text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            let msg = format!("stage name `{}`: use letters, digits, `-` and `_`", name.text);
+            self.push(DiagnosticCode::ConfigValueType, name.span, msg);
+        }
+        for (key, value) in self.mapping(node, "a mapping of stage settings").unwrap_or_default() {
+            match key.text.as_str() {
+                "production" => match value.to_value() {
+                    Value::Bool(b) => ws.production = b,
+                    _ => self.type_error(value, "`true` or `false`"),
+                },
+                "env_files" => match &value.value {
+                    NodeValue::Sequence(items) => {
+                        for item in items {
+                            if let Some(f) = self.text(item) {
+                                ws.env_files.push(f);
+                            }
+                        }
+                    }
+                    NodeValue::Null => {}
+                    _ => self.type_error(value, "a list of file names, e.g. `[.env.dev]`"),
+                },
+                "commands" => ws.commands = self.commands(value),
+                _ => self.unknown_key(key, schema::WORKSPACE_KEYS, &format!("in workspace `{}`", name.text)),
+            }
+        }
+        ws
+    }
+
+    fn commands(&mut self, node: &Node) -> CommandOptions {
+        let mut out = CommandOptions::new();
+        for (key, value) in self.mapping(node, "a mapping of commands to their options").unwrap_or_default() {
+            let Some(spec) = schema::command(&key.text) else {
+                let hint = did_you_mean(&key.text, schema::COMMANDS.iter().map(|c| c.name));
+                self.push(
+                    DiagnosticCode::ConfigUnknownOption,
+                    key.span,
+                    format!("unknown command `{}`{hint}", key.text),
+                );
+                continue;
+            };
+            let options = self.options(spec, value);
+            out.insert(spec.name.to_string(), options);
+        }
+        out
+    }
+
+    fn options(&mut self, spec: &CommandSpec, node: &Node) -> BTreeMap<String, Setting> {
+        let mut out = BTreeMap::new();
+        let expected = format!("a mapping of options of `cws {}`", spec.name);
+        for (key, value) in self.mapping(node, &expected).unwrap_or_default() {
+            let Some(o) = spec.option(&key.text) else {
+                let hint = did_you_mean(&key.text, spec.options.iter().map(|o| o.name));
+                let msg = format!("unknown option `{}` of command `{}`{hint}", key.text, spec.name);
+                self.push(DiagnosticCode::ConfigUnknownOption, key.span, msg);
+                continue;
+            };
+            if let Some(v) = self.check(o, value) {
+                out.insert(o.name.to_string(), Setting { value: v, key_span: key.span, span: value.span });
+            }
+        }
+        out
+    }
+
+    /// The value of option `o` if `node` is valid for it; reports it otherwise.
+    fn check(&mut self, o: &OptionSpec, node: &Node) -> Option<Value> {
+        let bad = |r: &mut Self, at: &Node| {
+            let msg = format!("`{}` expects {}, found {}", o.name, o.ty.describe(), at.kind());
+            r.push(DiagnosticCode::ConfigValueType, at.span, msg);
+            None
+        };
+        let value = node.to_value();
+        match o.ty {
+            OptionType::Int { min, max } => match value {
+                Value::Int(i) if min.is_none_or(|m| i >= m) && max.is_none_or(|m| i <= m) => Some(value),
+                Value::Int(i) => {
+                    let msg = format!("`{}` is {i}, expected {}", o.name, o.ty.describe());
+                    self.push(DiagnosticCode::ConfigValueType, node.span, msg);
+                    None
+                }
+                _ => bad(self, node),
+            },
+            OptionType::Bool => match value {
+                Value::Bool(_) => Some(value),
+                _ => bad(self, node),
+            },
+            OptionType::Str => match self.scalar_text(node) {
+                Some(s) => Some(Value::Str(s)),
+                None => bad(self, node),
+            },
+            OptionType::OneOf(words) => match self.scalar_text(node) {
+                Some(s) if words.contains(&s.as_str()) => Some(Value::Str(s)),
+                Some(s) => {
+                    let hint = did_you_mean(&s, words.iter().copied());
+                    let msg = format!("`{}` is `{s}`, expected {}{hint}", o.name, o.ty.describe());
+                    self.push(DiagnosticCode::ConfigValueType, node.span, msg);
+                    None
+                }
+                None => bad(self, node),
+            },
+            OptionType::StrList => match &node.value {
+                NodeValue::Sequence(items) => {
+                    let mut list = Vec::new();
+                    for item in items {
+                        match self.scalar_text(item) {
+                            Some(s) => list.push(Value::Str(s)),
+                            None => {
+                                let msg =
+                                    format!("items of `{}` must be text, found {}", o.name, item.kind());
+                                self.push(DiagnosticCode::ConfigValueType, item.span, msg);
+                            }
+                        }
+                    }
+                    Some(Value::List(list))
+                }
+                _ => bad(self, node),
+            },
+            OptionType::StrMap => match node.entries() {
+                Some(entries) => {
+                    let mut map = BTreeMap::new();
+                    for (k, v) in entries {
+                        match self.scalar_text(v) {
+                            Some(s) => {
+                                map.insert(k.text.clone(), Value::Str(s));
+                            }
+                            None => {
+                                let msg = format!("values of `{}` must be text, found {}", o.name, v.kind());
+                                self.push(DiagnosticCode::ConfigValueType, v.span, msg);
+                            }
+                        }
+                    }
+                    Some(Value::Map(map))
+                }
+                None => bad(self, node),
+            },
+            OptionType::AnyMap => match value {
+                Value::Map(_) => Some(value),
+                _ => bad(self, node),
+            },
+            OptionType::Record(keys) => match node.entries() {
+                Some(entries) => {
+                    let mut map = BTreeMap::new();
+                    for (k, v) in entries {
+                        match keys.iter().find(|s| s.name == k.text) {
+                            Some(sub) => {
+                                if let Some(val) = self.check(sub, v) {
+                                    map.insert(k.text.clone(), val);
+                                }
+                            }
+                            None => {
+                                let hint = did_you_mean(&k.text, keys.iter().map(|s| s.name));
+                                let msg = format!("unknown key `{}` of option `{}`{hint}", k.text, o.name);
+                                self.push(DiagnosticCode::ConfigUnknownOption, k.span, msg);
+                            }
+                        }
+                    }
+                    Some(Value::Map(map))
+                }
+                None => bad(self, node),
+            },
+        }
+    }
+
+    /// The text of a scalar that is text or a number (as written); `None` for anything else.
+    fn scalar_text(&self, node: &Node) -> Option<String> {
+        match (&node.value, node.to_value()) {
+            (NodeValue::Scalar(s, _), Value::Str(_) | Value::Int(_) | Value::Float(_)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
