@@ -384,31 +384,27 @@ impl Builder<'_> {
                 self.text.len()
             }
             ScalarStyle::Literal | ScalarStyle::Folded => {
-                // The header line's indentation; content lines are indented deeper.
+                // The mark is at the content; content lines are indented at least as deep.
+                if value.is_empty() {
+                    return start;
+                }
                 let line_start =
                     self.text[..start.min(self.text.len())].rfind('\n').map(|i| i + 1).unwrap_or(0);
-                let header = &self.text[line_start..];
-                let indent = header.len() - header.trim_start_matches(' ').len();
-                let header_end = rest.find('\n').map(|i| start + i).unwrap_or(self.text.len());
-                let mut end = header_end;
-                let mut pos = header_end;
-                while pos < self.text.len() {
-                    let line_from = pos + 1;
-                    let line_to = self.text[line_from.min(self.text.len())..]
-                        .find('\n')
-                        .map(|i| line_from + i)
-                        .unwrap_or(self.text.len());
-                    let line = self.text.get(line_from..line_to).unwrap_or("");
-                    if line.trim().is_empty() {
-                        pos = line_to;
-                        continue;
+                let indent = self.text[line_start..start].chars().count();
+                let mut end = start;
+                let mut line_from = line_start;
+                while line_from < self.text.len() {
+                    let line_to =
+                        self.text[line_from..].find('\n').map(|i| line_from + i).unwrap_or(self.text.len());
+                    let line = &self.text[line_from..line_to];
+                    if !line.trim().is_empty() {
+                        let ind = line.len() - line.trim_start_matches(' ').len();
+                        if ind < indent {
+                            break;
+                        }
+                        end = line_from + line.trim_end().len();
                     }
-                    let ind = line.len() - line.trim_start_matches(' ').len();
-                    if ind <= indent {
-                        break;
-                    }
-                    end = line_from + line.trim_end().len();
-                    pos = line_to;
+                    line_from = line_to + 1;
                 }
                 end
             }
@@ -505,13 +501,15 @@ impl Builder<'_> {
     fn close(&mut self, end_mark: Option<usize>) {
         let Some(frame) = self.stack.pop() else { return };
         let (node, anchor) = match frame {
-            Frame::Map { start, mut entries, pending, anchor, flow } => {
-                if let Some(k) = pending {
-                    let span = Span { start: k.span.end, end: k.span.end };
-                    entries.push((k, Node { value: NodeValue::Null, span }));
-                }
+            // A key left without value (the parse stopped after it) is dropped.
+            Frame::Map { start, mut entries, pending: _, anchor, flow } => {
                 let last = entries.last().map(|(_, v)| v.span.end.offset).unwrap_or(start);
                 let end = self.container_end(start, last, flow, '}', end_mark);
+                // A block mapping's start event is marked at its first `:`; it starts at its first key.
+                let start = match entries.first() {
+                    Some((k, _)) if !flow => start.min(k.span.start.offset),
+                    _ => start,
+                };
                 merge_keys(&mut entries);
                 (Node { value: NodeValue::Mapping(entries), span: self.span(start, end) }, anchor)
             }
@@ -664,5 +662,154 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::MappingEnd | Event::SequenceEnd => self.on_end(&mark),
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        let p = parse(text, Path::new("p.yml"));
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        p.root.expect("a root")
+    }
+
+    /// (text at span, line, col) of a node.
+    fn at<'t>(text: &'t str, span: Span) -> (&'t str, u32, u32) {
+        (&text[span.start.offset..span.end.offset], span.start.line, span.start.col)
+    }
+
+    #[test]
+    fn spans_count_chars_after_non_ascii() {
+        let text =
+            "é: 1\n😀x: \"deux\"\n中文: { a: 'b''c', d: [1, 2] }\nk: |\n  line\n  more\nz: plain words # c\n";
+        let root = parse_ok(text);
+        let NodeValue::Mapping(entries) = &root.value else { panic!() };
+        let keys: Vec<_> = entries.iter().map(|(k, _)| at(text, k.span)).collect();
+        assert_eq!(keys, vec![("é", 0, 0), ("😀x", 1, 0), ("中文", 2, 0), ("k", 3, 0), ("z", 6, 0)]);
+        assert_eq!(at(text, entries[0].1.span), ("1", 0, 3));
+        assert_eq!(at(text, entries[1].1.span), ("\"deux\"", 1, 4));
+        let inner = &entries[2].1;
+        assert_eq!(at(text, inner.span), ("{ a: 'b''c', d: [1, 2] }", 2, 4));
+        let NodeValue::Mapping(ie) = &inner.value else { panic!() };
+        assert_eq!(at(text, ie[0].0.span), ("a", 2, 6));
+        assert_eq!(at(text, ie[0].1.span), ("'b''c'", 2, 9));
+        assert_eq!(ie[0].1.value, NodeValue::Scalar("b'c".into(), ScalarStyle::SingleQuoted));
+        assert_eq!(at(text, ie[1].1.span), ("[1, 2]", 2, 20));
+        assert_eq!(at(text, entries[3].1.span), ("line\n  more", 4, 2));
+        assert_eq!(at(text, entries[4].1.span), ("plain words", 6, 3));
+    }
+
+    #[test]
+    fn block_collections_span_their_content() {
+        let text = "a:\n  - x\n  - y\nb:\n  c: 1\n";
+        let root = parse_ok(text);
+        assert_eq!(at(text, root.get("a").unwrap().span), ("- x\n  - y", 1, 2));
+        assert_eq!(at(text, root.get("b").unwrap().span), ("c: 1", 4, 2));
+        assert_eq!(root.span.start.offset, 0);
+    }
+
+    #[test]
+    fn empty_values_sit_after_their_key() {
+        let text = "a:\nb: 2\n";
+        let root = parse_ok(text);
+        let a = root.get("a").unwrap();
+        assert_eq!(a.value, NodeValue::Null);
+        assert_eq!((a.span.start.line, a.span.start.col), (0, 1));
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        use ScalarStyle::*;
+        let cases = [
+            ("42", Value::Int(42)),
+            ("-7", Value::Int(-7)),
+            ("0x1F", Value::Int(31)),
+            ("0o17", Value::Int(15)),
+            ("1.5", Value::Float(1.5)),
+            ("1e3", Value::Float(1000.0)),
+            (".5", Value::Float(0.5)),
+            ("-.inf", Value::Float(f64::NEG_INFINITY)),
+            ("true", Value::Bool(true)),
+            ("FALSE", Value::Bool(false)),
+            ("yes", Value::Str("yes".into())),
+            ("~", Value::Null),
+            ("null", Value::Null),
+            ("127.0.0.1", Value::Str("127.0.0.1".into())),
+            ("99999999999999999999", Value::Float(1e20)),
+            ("1_000", Value::Str("1_000".into())),
+        ];
+        for (text, want) in cases {
+            assert_eq!(resolve_scalar(text, Plain), want, "{text}");
+        }
+        assert_eq!(resolve_scalar("42", SingleQuoted), Value::Str("42".into()));
+        assert!(matches!(resolve_scalar(".nan", Plain), Value::Float(f) if f.is_nan()));
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_the_first_kept() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let p = parse(text, Path::new("p.yml"));
+        assert_eq!(p.diagnostics.len(), 1);
+        let d = &p.diagnostics[0];
+        assert_eq!(d.code, DiagnosticCode::ConfigUnknownKey);
+        assert!(d.message.contains("duplicate key `a`"), "{}", d.message);
+        assert_eq!((d.span.start.line, d.span.start.col), (2, 0));
+        assert_eq!(d.related[0].span.start.line, 0);
+        let root = p.root.unwrap();
+        assert_eq!(root.get("a").unwrap().to_value(), Value::Int(1));
+    }
+
+    #[test]
+    fn syntax_errors_keep_what_was_read() {
+        let text = "a: 1\nb: [1, 2\nc: 3\n";
+        let p = parse(text, Path::new("p.yml"));
+        assert!(p.syntax_error);
+        let d = p.diagnostics.iter().find(|d| d.code == DiagnosticCode::ConfigSyntax).unwrap();
+        assert!(d.span.start.line >= 1, "{d:?}");
+        assert_eq!(p.root.unwrap().get("a").unwrap().to_value(), Value::Int(1));
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_expand() {
+        let text = "base: &b {memory: 256, timeout: 3}\nprod:\n  <<: *b\n  memory: 1024\nlist: *b\n";
+        let root = parse_ok(text);
+        let prod = root.get("prod").unwrap().to_value();
+        let Value::Map(m) = prod else { panic!() };
+        assert_eq!(m["memory"], Value::Int(1024));
+        assert_eq!(m["timeout"], Value::Int(3));
+        let list = root.get("list").unwrap();
+        assert_eq!(at(text, list.span), ("*b", 4, 6));
+    }
+
+    #[test]
+    fn billion_laughs_stops_quickly() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let t = std::time::Instant::now();
+        let p = parse(&text, Path::new("p.yml"));
+        assert!(t.elapsed().as_secs() < 2);
+        assert_eq!(p.diagnostics.iter().filter(|d| d.code == DiagnosticCode::ConfigTooComplex).count(), 1);
+        assert!(p.root.unwrap().measure().0 <= MAX_NODES + 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_cut() {
+        let text = format!("a: {}{}\n", "[".repeat(200), "]".repeat(200));
+        let p = parse(&text, Path::new("p.yml"));
+        assert!(p.diagnostics.iter().any(|d| d.code == DiagnosticCode::ConfigTooComplex));
+        assert!(p.root.unwrap().measure().1 <= MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn large_files_are_refused() {
+        let text = "# x\n".repeat(MAX_FILE_BYTES / 4 + 1);
+        let p = parse(&text, Path::new("p.yml"));
+        assert!(p.root.is_none());
+        assert_eq!(p.diagnostics[0].code, DiagnosticCode::ConfigTooComplex);
     }
 }
