@@ -279,3 +279,121 @@ pub fn load_stage_env(
     }
     (env, diags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::read_project_config;
+
+    fn read(text: &str) -> (Vec<(String, String)>, Vec<Diagnostic>) {
+        let (f, d) = read_env(text, Path::new(".env"));
+        (f.vars.into_iter().map(|v| (v.key, v.value)).collect(), d)
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn parses_the_usual_forms() {
+        let text = "# comment\n\nA=1\nexport B=two words\nC = 'single # not comment'\nD=\"x\\ny\\\"z\\\\\"\nE=val # comment\nF=a#b\nG=\nH=  # only comment\r\nI='multi\nline'\nJ=\"\\$HOME \\q\"\n";
+        let (vars, d) = read(text);
+        assert!(d.is_empty(), "{d:#?}");
+        assert_eq!(
+            vars,
+            pairs(&[
+                ("A", "1"),
+                ("B", "two words"),
+                ("C", "single # not comment"),
+                ("D", "x\ny\"z\\"),
+                ("E", "val"),
+                ("F", "a#b"),
+                ("G", ""),
+                ("H", ""),
+                ("I", "multi\nline"),
+                ("J", "$HOME \\q"),
+            ])
+        );
+    }
+
+    #[test]
+    fn spans_count_chars() {
+        let text = "# é😀\nKEY=中文 value\nexport  Q=\"é\"\n";
+        let (f, d) = read_env(text, Path::new(".env"));
+        assert!(d.is_empty());
+        let v = &f.vars[0];
+        assert_eq!((v.key_span.start.line, v.key_span.start.col, v.key_span.end.col), (1, 0, 3));
+        assert_eq!(&text[v.value_span.start.offset..v.value_span.end.offset], "中文 value");
+        assert_eq!((v.value_span.start.col, v.value_span.end.col), (4, 12));
+        let q = &f.vars[1];
+        assert_eq!((q.key_span.start.line, q.key_span.start.col), (2, 8));
+        assert_eq!(&text[q.value_span.start.offset..q.value_span.end.offset], "\"é\"");
+    }
+
+    #[test]
+    fn bad_lines_are_cws016_and_skipped() {
+        let (vars, d) = read("A=1\njust words\n1X=2\nB='x' y\nC=3\nD=\"open\n");
+        assert_eq!(vars, pairs(&[("A", "1"), ("C", "3")]));
+        let at: Vec<_> = d.iter().map(|d| (d.code, d.span.start.line, d.span.start.col)).collect();
+        assert_eq!(
+            at,
+            vec![
+                (DiagnosticCode::EnvSyntax, 1, 0),
+                (DiagnosticCode::EnvSyntax, 2, 0),
+                (DiagnosticCode::EnvSyntax, 3, 5),
+                (DiagnosticCode::EnvSyntax, 5, 2),
+            ]
+        );
+        let (_, d) = read("export\n=value\n");
+        assert_eq!(d.len(), 2);
+    }
+
+    #[test]
+    fn stage_files_and_their_order() {
+        assert_eq!(env_files_for_stage("dev"), vec![".env", ".env.secret", ".env.dev", ".env.dev.secret"]);
+        assert_eq!(env_files_for_stage("../x"), vec![".env", ".env.secret"]);
+    }
+
+    #[test]
+    fn loads_a_stage_env_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(".env"), "A=base\nB=base\nC=base\n").unwrap();
+        std::fs::write(root.join(".env.dev"), "B=dev\n").unwrap();
+        std::fs::write(root.join(".env.dev.secret"), "TOKEN=s3cr3t\nbad line\n").unwrap();
+        std::fs::write(root.join("extra.env"), "C=extra\n").unwrap();
+        std::fs::write(root.join(".env.secret"), [0xffu8, 0xfe, 0x00]).unwrap();
+        let yml = "version: 3\nworkspaces:\n  dev:\n    env_files: [extra.env, missing.env]\n";
+        let (config, d) = read_project_config(yml, Path::new("project.cws.yml"));
+        assert!(d.is_empty());
+        let (env, d) = load_stage_env(root, &config, "dev");
+        assert_eq!(env["A"].value, "base");
+        assert_eq!(env["B"].value, "dev");
+        assert_eq!(env["B"].file, PathBuf::from(".env.dev"));
+        assert_eq!(env["C"].value, "extra");
+        assert!(env["TOKEN"].secret && !env["A"].secret);
+        let codes: Vec<_> =
+            d.iter().map(|d| (d.code, d.file.clone(), d.span.start.line, d.span.start.col)).collect();
+        assert!(
+            codes.contains(&(DiagnosticCode::FileSkipped, PathBuf::from(".env.secret"), 0, 0)),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&(DiagnosticCode::EnvSyntax, PathBuf::from(".env.dev.secret"), 1, 0)),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&(DiagnosticCode::MissingEnvFile, PathBuf::from("project.cws.yml"), 3, 27)),
+            "{codes:?}"
+        );
+        assert_eq!(d.len(), 3);
+
+        // Another stage: only the optional files; nothing required, nothing missing.
+        let (env, _) = load_stage_env(root, &config, "prod");
+        assert_eq!(env["B"].value, "base");
+        // A directory where a file is expected is skipped, not a panic.
+        std::fs::create_dir(root.join(".env.prod")).unwrap();
+        let (_, d) = load_stage_env(root, &config, "prod");
+        assert!(d.iter().any(|d| d.code == DiagnosticCode::FileSkipped));
+    }
+}

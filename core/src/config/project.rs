@@ -215,13 +215,12 @@ pub fn read_project_config(text: &str, file: &Path) -> (ProjectConfig, Vec<Diagn
     let mut r = Reader { file, diags: parsed.diagnostics };
     let mut config = ProjectConfig::empty(file);
     let zero = Span::default();
-    match &parsed.root {
-        Some(root) => match root.entries() {
+    if let Some(root) = &parsed.root {
+        match root.entries() {
             Some(entries) => r.top(&entries, &mut config),
             None if root.value == NodeValue::Null => {}
             None => r.type_error(root, "a mapping with `version: 3` at the top"),
-        },
-        None => {}
+        }
     }
     let too_complex = r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigTooComplex);
     if config.version.is_none()

@@ -288,8 +288,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -392,5 +392,64 @@ pub fn describe_key(path: &[String]) -> Option<String> {
             WORKSPACE_KEYS.iter().find(|k| k.name == *key).map(|k| describe_spec(k, "stage setting"))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_name_every_key_command_and_option() {
+        let doc = include_str!("../../../docs/config.md");
+        for k in TOP_KEYS.iter().chain(SERVICE_KEYS).chain(WORKSPACE_KEYS) {
+            assert!(doc.contains(&format!("| `{}` |", k.name)), "key {} not in docs/config.md", k.name);
+        }
+        for c in COMMANDS {
+            assert!(doc.contains(&format!("### `{}`", c.name)), "command {} not in docs/config.md", c.name);
+            for o in c.options {
+                assert!(
+                    doc.contains(&format!("| `{}` |", o.name)),
+                    "option {}.{} not in docs",
+                    c.name,
+                    o.name
+                );
+                if let OptionType::Record(keys) = o.ty {
+                    for k in keys {
+                        assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
+                    }
+                }
+                if let Some(d) = o.default {
+                    assert!(doc.contains(&format!("`{d}`")), "default of {}.{} not in docs", c.name, o.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_have_their_option_type() {
+        for c in COMMANDS {
+            for o in c.options {
+                let Some(v) = o.default_value() else { continue };
+                let ok = match o.ty {
+                    OptionType::Int { min, max } => {
+                        matches!(v, Value::Int(i) if min.is_none_or(|m| i >= m) && max.is_none_or(|m| i <= m))
+                    }
+                    OptionType::Bool => matches!(v, Value::Bool(_)),
+                    OptionType::OneOf(words) => matches!(&v, Value::Str(s) if words.contains(&s.as_str())),
+                    OptionType::Str => matches!(v, Value::Str(_)),
+                    _ => false,
+                };
+                assert!(ok, "default of {}.{}", c.name, o.name);
+            }
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("prot", ["port", "host"]), Some("port"));
+        assert_eq!(suggest("memroy", ["memory", "timeout"]), Some("memory"));
+        assert_eq!(suggest("xyz", ["port", "host"]), None);
+        assert_eq!(suggest("a", ["b"]), None);
     }
 }

@@ -258,13 +258,17 @@ pub fn parse(text: &str, file: &Path) -> Parsed {
             Err(e) => {
                 let at = b.offset(e.marker());
                 let end = next_char_end(text, at);
-                b.diags.push(Diagnostic::new(
-                    DiagnosticCode::ConfigSyntax,
-                    file,
-                    index.span(text, ByteRange::new(at, end)),
-                    format!("invalid YAML: {}", e.info()),
-                ));
-                syntax_error = true;
+                if e.info().contains("recursion limit") {
+                    b.limit(at, end, format!("values nest deeper than {MAX_DEPTH} levels"));
+                } else {
+                    b.diags.push(Diagnostic::new(
+                        DiagnosticCode::ConfigSyntax,
+                        file,
+                        index.span(text, ByteRange::new(at, end)),
+                        format!("invalid YAML: {}", e.info()),
+                    ));
+                    syntax_error = true;
+                }
                 break;
             }
         }
@@ -676,7 +680,7 @@ mod tests {
     }
 
     /// (text at span, line, col) of a node.
-    fn at<'t>(text: &'t str, span: Span) -> (&'t str, u32, u32) {
+    fn at(text: &str, span: Span) -> (&str, u32, u32) {
         (&text[span.start.offset..span.end.offset], span.start.line, span.start.col)
     }
 
