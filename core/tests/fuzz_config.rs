@@ -182,3 +182,27 @@ fn deep_and_wide_inputs() {
     }
     assert_bomb_defused(&text);
 }
+
+#[test]
+fn deep_block_nesting() {
+    let mut text = String::from("version: 3\n");
+    for i in 0..3000 {
+        text.push_str(&" ".repeat(i));
+        text.push_str("k:\n");
+    }
+    assert_bomb_defused(&text);
+    let seq = format!("version: 3\na:\n{}x\n", "- ".repeat(50_000));
+    assert_bomb_defused(&seq);
+}
+
+#[test]
+fn large_valid_file_is_quick() {
+    let mut text = String::from("version: 3\nservices:\n");
+    for i in 0..2000 {
+        text.push_str(&format!("  svc{i}: {{ path: services/s{i} }}\n"));
+    }
+    let t = Instant::now();
+    let (c, _) = read_project_config(&text, Path::new("project.cws.yml"));
+    assert!(t.elapsed() < Duration::from_secs(3));
+    assert!(!c.configured_services().is_empty());
+}

@@ -1,6 +1,7 @@
 //! `project.cws.yml` and `.env` files, read with source positions.
 //!
 //! - [`yaml`]: a positioned YAML tree (spans on every key and node, alias expansion under limits);
+//! - [`scalar`]: scalar styles and YAML 1.2 core-schema types;
 //! - [`schema`]: the commands and options CoWorks knows, as a data table (type, default, doc);
 //! - [`project`]: [`ProjectConfig`], read and validated from `project.cws.yml` (version 3);
 //! - [`env`]: `.env` files and the environment of a stage.
@@ -16,7 +17,9 @@ use crate::text::Span;
 
 pub mod env;
 pub mod project;
+pub mod scalar;
 pub mod schema;
+mod validate;
 pub mod yaml;
 
 pub use env::{env_files_for_stage, load_stage_env, read_env, EnvFile, EnvValue, EnvVar};
