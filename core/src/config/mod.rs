@@ -4,7 +4,7 @@
 //! - [`scalar`]: scalar styles and YAML 1.2 core-schema types;
 //! - [`schema`]: the commands and options CoWorks knows, as a data table (type, default, doc);
 //! - [`project`]: [`ProjectConfig`], read and validated from `project.cws.yml` (version 3);
-//! - [`env`]: `.env` files and the environment of a stage.
+//! - [`env`](mod@env): `.env` files and the environment of a stage.
 //!
 //! Readers never fail: a broken file yields what can be read plus diagnostics.
 

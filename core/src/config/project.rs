@@ -1,4 +1,4 @@
-//! `project.cws.yml` (version 3): read, validated against [`schema`](crate::config::schema), and
+//! `project.cws.yml` (version 3): read, validated against [`schema`], and
 //! queried for stages, services, env files and the effective options of a command.
 
 use std::collections::BTreeMap;
