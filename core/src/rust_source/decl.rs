@@ -102,6 +102,12 @@ pub fn join_doc_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
         .to_string()
 }
 
+/// Joins doc values (one per `///` line, `/** */` block or `#[doc = ".."]`), which may hold several
+/// lines each. Blank lines are kept: they separate paragraphs.
+pub fn join_doc_values<S: AsRef<str>>(values: &[S]) -> String {
+    join_doc_lines(values.iter().flat_map(|v| v.as_ref().split('\n')))
+}
+
 /// Removes all whitespace (types are compared as written, without layout).
 pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()

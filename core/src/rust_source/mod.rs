@@ -2,6 +2,8 @@
 
 pub mod attrs;
 pub mod decl;
+mod doc_text;
 pub mod exact;
+pub mod tolerant;
 
 pub use decl::FileDecls;
