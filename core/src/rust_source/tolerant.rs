@@ -28,6 +28,10 @@ use super::decl::{
 };
 use super::doc_text::{comment_doc, string_value, DocPlacement};
 
+mod recover;
+
+use recover::{Entries, Shattered};
+
 /// The query matching a service candidate (`queries/services.scm`).
 pub const SERVICES_QUERY: &str = include_str!("../../../queries/services.scm");
 /// The query matching an entry candidate (`queries/entries.scm`).
@@ -48,14 +52,34 @@ pub fn parse_with_status(text: &str) -> (FileDecls, bool) {
     };
     let root = tree.root_node();
     let mut reader = Reader { text, queries, cursor: QueryCursor::new(), out: FileDecls::default() };
+    let mut shattered: Option<Shattered<'_>> = None;
     walk_items(root, |item, before| match item.kind() {
-        "impl_item" => {
-            reader.service(item, before);
-            None
+        "impl_item" | "mod_item" | "impl" => {
+            if let Some(s) = shattered.take() {
+                s.finish(&mut reader);
+            }
+            match item.kind() {
+                "impl_item" => {
+                    reader.service(item, before);
+                    None
+                }
+                "mod_item" => item.child_by_field_name("body"),
+                _ => {
+                    shattered = Shattered::start(&reader, item, before);
+                    None
+                }
+            }
         }
-        "mod_item" => item.child_by_field_name("body"),
-        _ => None,
+        _ => match shattered.as_mut() {
+            Some(s) => s.feed(&mut reader, item, before),
+            // A function whose body is broken may have swallowed the items after it.
+            None if item.kind() == "function_item" => item.child_by_field_name("body").filter(|b| b.has_error()),
+            None => None,
+        },
     });
+    if let Some(s) = shattered.take() {
+        s.finish(&mut reader);
+    }
     (reader.out, root.has_error())
 }
 
@@ -99,9 +123,10 @@ fn parse_tree(text: &str) -> Option<Tree> {
 }
 
 /// Calls `visit` on each item of `container` in source order, with the attributes and comments
-/// written before it. `visit` may return a node whose children are items to read next (a module's
-/// body). Error nodes are transparent: their children are read as items of the enclosing list.
-fn walk_items<'t>(container: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Option<Node<'t>>) {
+/// written before it. `visit` may return a child of the item whose children are items to read next
+/// (a module's body). Error nodes are transparent: their children are read as items of the
+/// enclosing list, and the keywords `impl` and `fn` in them are reported as items too.
+pub(super) fn walk_items<'t>(container: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Option<Node<'t>>) {
     struct Level<'t> {
         /// How many `goto_parent` lead back to the node this level was entered from.
         depth: usize,
@@ -119,11 +144,13 @@ fn walk_items<'t>(container: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t
         let node = cursor.node();
         let mut entered = None;
         if let Some(level) = levels.last_mut() {
-            if node.is_missing() || !node.is_named() {
+            if node.is_missing() || (!node.is_named() && !matches!(node.kind(), "impl" | "fn")) {
                 // Punctuation of the container; tree-sitter's placeholders for missing tokens.
             } else {
                 match node.kind() {
-                    "attribute_item" | "line_comment" | "block_comment" => level.before.push(node),
+                    // Modifiers stand alone only in error nodes, before the `fn` they belong to.
+                    "attribute_item" | "line_comment" | "block_comment" | "function_modifiers"
+                    | "visibility_modifier" => level.before.push(node),
                     "inner_attribute_item" => level.before.clear(),
                     "ERROR" => {
                         if cursor.goto_first_child() {
@@ -182,24 +209,44 @@ fn enter(cursor: &mut tree_sitter::TreeCursor<'_>, inner: Node<'_>) -> Option<us
 }
 
 /// The attributes of an item as `syn` orders them: outer ones, then inner ones from its body.
-struct ItemAttrs<'t> {
+pub(super) struct ItemAttrs<'t> {
     /// Where the first outer attribute or doc comment starts.
-    start: Option<usize>,
+    pub start: Option<usize>,
     /// `attribute_item` and `inner_attribute_item` nodes.
     attrs: Vec<Node<'t>>,
     /// Doc values (`/// x` gives `" x"`), in order.
-    docs: Vec<String>,
+    pub docs: Vec<String>,
 }
 
-struct Reader<'a> {
+/// The pieces of a method, as found in a complete `function_item` or in a half-typed one.
+pub(super) struct EntryParts<'t, 'b> {
+    /// Attributes, comments and (when half-typed) modifiers written before it.
+    pub before: &'b [Node<'t>],
+    /// Its body, for inner attributes.
+    pub body: Option<Node<'t>>,
+    /// The name.
+    pub name: Node<'t>,
+    /// The named children of its parameter list.
+    pub params: Vec<Node<'t>>,
+    /// `async`, `const`, ... if any.
+    pub modifiers: Option<Node<'t>>,
+    /// Where the method starts (without its attributes).
+    pub start: usize,
+    /// Where it ends.
+    pub end: usize,
+}
+
+/// Reads declarations out of one tree.
+pub(super) struct Reader<'a> {
     text: &'a str,
     queries: &'static Queries,
     cursor: QueryCursor,
-    out: FileDecls,
+    /// What was read so far.
+    pub out: FileDecls,
 }
 
 impl<'a> Reader<'a> {
-    fn src(&self, node: Node<'_>) -> &'a str {
+    pub(super) fn src(&self, node: Node<'_>) -> &'a str {
         self.text.get(node.byte_range()).unwrap_or("")
     }
 
@@ -231,20 +278,15 @@ impl<'a> Reader<'a> {
         else {
             return;
         };
-        let attrs = self.item_attrs(before, body);
+        let attrs = self.item_attrs(before, Some(body));
         let Some(attr) = self.find_attr(&attrs, "service") else { return };
         let mut errors = std::mem::take(&mut self.out.attr_errors);
         let (args_src, base) = self.args_text(attr, &mut errors);
         let args = parse_service_args(args_src, base, &mut errors);
-        let mut entries = Vec::new();
-        walk_items(body, |item, before| {
-            if item.kind() == "function_item" {
-                if let Some(e) = self.entry(item, before, &mut errors) {
-                    entries.push(e);
-                }
-            }
-            None
-        });
+        let mut entries = Entries::new(body.has_error());
+        walk_items(body, |item, before| entries.feed(self, item, before));
+        entries.finish(self);
+        errors.append(&mut entries.errors);
         self.out.attr_errors = errors;
         self.out.services.push(ServiceDecl {
             type_name: self.type_name(ty),
@@ -252,31 +294,46 @@ impl<'a> Reader<'a> {
             range: ByteRange::new(attrs.start.unwrap_or(imp.start_byte()), imp.end_byte()),
             args,
             docs: join_doc_values(&attrs.docs),
-            entries,
+            entries: entries.entries,
         });
     }
 
-    fn entry(&mut self, f: Node<'_>, before: &[Node<'_>], errors: &mut Vec<AttrError>) -> Option<EntryDecl> {
+    /// The entry of a complete method, if it is one.
+    pub(super) fn entry(&mut self, f: Node<'_>, before: &[Node<'_>], errors: &mut Vec<AttrError>) -> Option<EntryDecl> {
         let queries = self.queries;
         let q = &queries.entries;
         let found = self.captures(q, f);
-        let name = Self::capture(q, &found, "name")?;
-        let params_node = Self::capture(q, &found, "params")?;
-        let body = Self::capture(q, &found, "body")?;
-        let attrs = self.item_attrs(before, body);
+        let params = Self::capture(q, &found, "params")?;
+        let mut c = params.walk();
+        let params = params.named_children(&mut c).collect();
+        let parts = EntryParts {
+            before,
+            body: Some(Self::capture(q, &found, "body")?),
+            name: Self::capture(q, &found, "name")?,
+            params,
+            modifiers: Self::capture(q, &found, "modifiers"),
+            start: f.start_byte(),
+            end: f.end_byte(),
+        };
+        self.build_entry(parts, errors)
+    }
+
+    /// An entry from its parts (complete or half-typed), if it carries `#[entry]`.
+    pub(super) fn build_entry(&mut self, parts: EntryParts<'_, '_>, errors: &mut Vec<AttrError>) -> Option<EntryDecl> {
+        let attrs = self.item_attrs(parts.before, parts.body);
         let attr = self.find_attr(&attrs, "entry")?;
         let (args_src, base) = self.args_text(attr, errors);
         let args = parse_entry_args(args_src, base, errors);
-        let is_async = Self::capture(q, &found, "modifiers").is_some_and(|m| {
+        let is_async = parts.modifiers.is_some_and(|m| {
             let mut c = m.walk();
             let is_async = m.children(&mut c).any(|k| k.kind() == "async");
             is_async
         });
-        let (params, has_self) = self.params(params_node);
+        let (params, has_self) = self.params(parts.params);
         Some(EntryDecl {
-            name: self.src(name).to_string(),
-            name_range: range(name),
-            range: ByteRange::new(attrs.start.unwrap_or(f.start_byte()), f.end_byte()),
+            name: self.src(parts.name).to_string(),
+            name_range: range(parts.name),
+            range: ByteRange::new(attrs.start.unwrap_or(parts.start), parts.end),
             attr_range: range(attr),
             args,
             is_async,
@@ -286,13 +343,21 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn params(&mut self, list: Node<'_>) -> (Vec<ParamDecl>, bool) {
+    /// Reads parameters from the named children of a parameter list (error nodes in it flattened).
+    fn params(&mut self, nodes: Vec<Node<'_>>) -> (Vec<ParamDecl>, bool) {
         let mut params = Vec::new();
         let mut has_self = false;
         let mut attrs = Vec::new();
-        let mut c = list.walk();
-        let children: Vec<Node<'_>> = list.named_children(&mut c).collect();
-        for node in children {
+        let mut flat = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            if node.kind() == "ERROR" {
+                let mut c = node.walk();
+                flat.extend(node.named_children(&mut c));
+            } else {
+                flat.push(node);
+            }
+        }
+        for node in flat {
             match node.kind() {
                 "attribute_item" => attrs.push(node),
                 "line_comment" | "block_comment" => {}
@@ -352,7 +417,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The implemented type's name as `syn` reports it: the last path segment, through references.
-    fn type_name(&self, ty: Node<'_>) -> String {
+    pub(super) fn type_name(&self, ty: Node<'_>) -> String {
         let mut t = ty;
         loop {
             let next = match t.kind() {
@@ -369,7 +434,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The outer attributes and doc comments in `before`, then the inner ones at the start of `body`.
-    fn item_attrs<'t>(&self, before: &[Node<'t>], body: Node<'t>) -> ItemAttrs<'t> {
+    pub(super) fn item_attrs<'t>(&self, before: &[Node<'t>], body: Option<Node<'t>>) -> ItemAttrs<'t> {
         let mut out = ItemAttrs { start: None, attrs: Vec::new(), docs: Vec::new() };
         for node in before {
             if node.kind() == "attribute_item" {
@@ -386,6 +451,7 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        let Some(body) = body else { return out };
         let mut c = body.walk();
         for node in body.named_children(&mut c) {
             match node.kind() {
@@ -414,16 +480,16 @@ impl<'a> Reader<'a> {
     }
 
     /// The path of an attribute item (`coworks::entry` in `#[coworks::entry(..)]`).
-    fn attr_path(&self, item: Node<'_>) -> &'a str {
+    pub(super) fn attr_path(&self, item: Node<'_>) -> &'a str {
         attribute(item).and_then(|a| a.named_child(0)).map_or("", |p| self.src(p))
     }
 
-    fn find_attr<'t>(&self, attrs: &ItemAttrs<'t>, want: &str) -> Option<Node<'t>> {
+    pub(super) fn find_attr<'t>(&self, attrs: &ItemAttrs<'t>, want: &str) -> Option<Node<'t>> {
         attrs.attrs.iter().copied().find(|a| is_coworks_attr(self.attr_path(*a), want))
     }
 
     /// The text of an attribute's `( ... )` group and its offset; empty for a bare attribute.
-    fn args_text(&self, item: Node<'_>, errors: &mut Vec<AttrError>) -> (&'a str, usize) {
+    pub(super) fn args_text(&self, item: Node<'_>, errors: &mut Vec<AttrError>) -> (&'a str, usize) {
         let Some(attr) = attribute(item) else { return ("", item.end_byte()) };
         if let Some(args) = attr.child_by_field_name("arguments") {
             return (self.src(args), args.start_byte());
@@ -447,6 +513,6 @@ fn attribute(item: Node<'_>) -> Option<Node<'_>> {
     found
 }
 
-fn range(node: Node<'_>) -> ByteRange {
+pub(super) fn range(node: Node<'_>) -> ByteRange {
     ByteRange::new(node.start_byte(), node.end_byte())
 }
