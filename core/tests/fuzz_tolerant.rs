@@ -10,7 +10,10 @@ const NESTED: &str = include_str!("fixtures/catalog.rs");
 fn check(text: &str) {
     let (decls, _) = tolerant::parse_with_status(text);
     let ok = |r: coworks_core::text::ByteRange| {
-        r.start <= r.end && r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+        r.start <= r.end
+            && r.end <= text.len()
+            && text.is_char_boundary(r.start)
+            && text.is_char_boundary(r.end)
     };
     for s in &decls.services {
         assert!(ok(s.range) && ok(s.type_range));
@@ -33,7 +36,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         any::<usize>().prop_map(Mutation::Truncate),
         (any::<usize>(), 1usize..40).prop_map(|(a, n)| Mutation::Delete(a, n)),
-        (any::<usize>(), prop::sample::select(vec!["{", "}", "(", ")", "[", "]", "#[", "\"", "'", "/*", "//", "r#\"", "é", "😀"]))
+        (
+            any::<usize>(),
+            prop::sample::select(vec![
+                "{", "}", "(", ")", "[", "]", "#[", "\"", "'", "/*", "//", "r#\"", "é", "😀"
+            ])
+        )
             .prop_map(|(a, s)| Mutation::Insert(a, s)),
     ]
 }
@@ -92,7 +100,11 @@ fn deep_nesting_does_not_overflow() {
         // Unbalanced, as while typing.
         check(&open.repeat(depth));
     }
-    let decls = tolerant::parse(&format!("{}#[service] impl X {{ #[entry] fn get(&self) {{}} }}{}", "mod m {".repeat(2000), "}".repeat(2000)));
+    let decls = tolerant::parse(&format!(
+        "{}#[service] impl X {{ #[entry] fn get(&self) {{}} }}{}",
+        "mod m {".repeat(2000),
+        "}".repeat(2000)
+    ));
     assert_eq!(decls.services.len(), 1);
 }
 

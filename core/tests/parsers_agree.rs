@@ -119,7 +119,7 @@ impl Gen {
             match self.rng.below(6) {
                 0 => self.line(indent, &format!("#[doc = \"{}\"]", d.replace('`', "\\u{60}"))),
                 1 => self.line(indent, &format!("/** {d} */")),
-                _ => self.line(indent, &format!("/// {d}").trim_end().to_string()),
+                _ => self.line(indent, format!("/// {d}").trim_end()),
             }
         }
     }
@@ -191,7 +191,10 @@ impl Gen {
             3 => "#[coworks :: service()]".to_string(),
             4 => "#[service(nom = \"x\", name)]".to_string(),
             5 => "#[service = \"billing\"]".to_string(),
-            _ => format!("#[coworks::service(name = \"{}\")]", self.rng.pick(&["billing", "catalogue-é", "中文"])),
+            _ => format!(
+                "#[coworks::service(name = \"{}\")]",
+                self.rng.pick(&["billing", "catalogue-é", "中文"])
+            ),
         };
         self.line(indent, &attr);
         if self.rng.chance(20) {
@@ -250,7 +253,15 @@ impl Gen {
         }
         let vis = self.rng.pick(&["", "", "pub ", "pub(crate) "]);
         let asyncness = self.rng.pick(&["", "async "]);
-        let name = self.rng.pick(&["get", "get_invoice", "post_invoice", "r#type", "delete_user_", "list", "get_中文"]);
+        let name = self.rng.pick(&[
+            "get",
+            "get_invoice",
+            "post_invoice",
+            "r#type",
+            "delete_user_",
+            "list",
+            "get_中文",
+        ]);
         let mut params: Vec<String> = Vec::new();
         match self.rng.below(7) {
             0 => {}
@@ -262,7 +273,8 @@ impl Gen {
         }
         let n = self.rng.below(4);
         for i in 0..n {
-            let attr = self.rng.pick(&["", "", "#[query] ", "#[body] ", "#[coworks::query] ", "#[allow(unused)] "]);
+            let attr =
+                self.rng.pick(&["", "", "#[query] ", "#[body] ", "#[coworks::query] ", "#[allow(unused)] "]);
             let (pat, ty) = match self.rng.below(8) {
                 0 => ("(a, b)".to_string(), "(u8, Vec<u8>)".to_string()),
                 1 => (format!("mut p{i}"), self.rng.pick(TYPES).to_string()),
@@ -305,5 +317,8 @@ fn generated_corpus_agrees() {
         errors += decls.attr_errors.len();
     }
     assert!(valid * 100 >= total * 95, "only {valid} of {total} generated files are valid Rust");
-    assert!(services > 300 && entries > 500 && errors > 50, "{services} services, {entries} entries, {errors} errors");
+    assert!(
+        services > 300 && entries > 500 && errors > 50,
+        "{services} services, {entries} entries, {errors} errors"
+    );
 }

@@ -8,7 +8,8 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, parse_service_args};
 use super::decl::{
-    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl,
+    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
+    ServiceDecl,
 };
 
 /// Parses `text` with `syn`. `Err` when the file is not valid Rust (the tolerant path takes over).

@@ -24,7 +24,8 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, parse_service_args};
 use super::decl::{
-    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl,
+    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
+    ServiceDecl,
 };
 use super::doc_text::{comment_doc, string_value, DocPlacement};
 
@@ -73,7 +74,9 @@ pub fn parse_with_status(text: &str) -> (FileDecls, bool) {
         _ => match shattered.as_mut() {
             Some(s) => s.feed(&mut reader, item, before),
             // A function whose body is broken may have swallowed the items after it.
-            None if item.kind() == "function_item" => item.child_by_field_name("body").filter(|b| b.has_error()),
+            None if item.kind() == "function_item" => {
+                item.child_by_field_name("body").filter(|b| b.has_error())
+            }
             None => None,
         },
     });
@@ -126,7 +129,10 @@ fn parse_tree(text: &str) -> Option<Tree> {
 /// written before it. `visit` may return a child of the item whose children are items to read next
 /// (a module's body). Error nodes are transparent: their children are read as items of the
 /// enclosing list, and the keywords `impl` and `fn` in them are reported as items too.
-pub(super) fn walk_items<'t>(container: Node<'t>, mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Option<Node<'t>>) {
+pub(super) fn walk_items<'t>(
+    container: Node<'t>,
+    mut visit: impl FnMut(Node<'t>, &[Node<'t>]) -> Option<Node<'t>>,
+) {
     struct Level<'t> {
         /// How many `goto_parent` lead back to the node this level was entered from.
         depth: usize,
@@ -149,12 +155,19 @@ pub(super) fn walk_items<'t>(container: Node<'t>, mut visit: impl FnMut(Node<'t>
             } else {
                 match node.kind() {
                     // Modifiers stand alone only in error nodes, before the `fn` they belong to.
-                    "attribute_item" | "line_comment" | "block_comment" | "function_modifiers"
+                    "attribute_item"
+                    | "line_comment"
+                    | "block_comment"
+                    | "function_modifiers"
                     | "visibility_modifier" => level.before.push(node),
                     "inner_attribute_item" => level.before.clear(),
                     "ERROR" => {
                         if cursor.goto_first_child() {
-                            entered = Some(Level { depth: 1, before: std::mem::take(&mut level.before), transparent: true });
+                            entered = Some(Level {
+                                depth: 1,
+                                before: std::mem::take(&mut level.before),
+                                transparent: true,
+                            });
                         }
                     }
                     _ => {
@@ -273,9 +286,10 @@ impl<'a> Reader<'a> {
     fn service(&mut self, imp: Node<'_>, before: &[Node<'_>]) {
         let queries = self.queries;
         let found = self.captures(&queries.services, imp);
-        let (Some(ty), Some(body)) =
-            (Self::capture(&queries.services, &found, "type"), Self::capture(&queries.services, &found, "body"))
-        else {
+        let (Some(ty), Some(body)) = (
+            Self::capture(&queries.services, &found, "type"),
+            Self::capture(&queries.services, &found, "body"),
+        ) else {
             return;
         };
         let attrs = self.item_attrs(before, Some(body));
@@ -299,7 +313,12 @@ impl<'a> Reader<'a> {
     }
 
     /// The entry of a complete method, if it is one.
-    pub(super) fn entry(&mut self, f: Node<'_>, before: &[Node<'_>], errors: &mut Vec<AttrError>) -> Option<EntryDecl> {
+    pub(super) fn entry(
+        &mut self,
+        f: Node<'_>,
+        before: &[Node<'_>],
+        errors: &mut Vec<AttrError>,
+    ) -> Option<EntryDecl> {
         let queries = self.queries;
         let q = &queries.entries;
         let found = self.captures(q, f);
@@ -319,7 +338,11 @@ impl<'a> Reader<'a> {
     }
 
     /// An entry from its parts (complete or half-typed), if it carries `#[entry]`.
-    pub(super) fn build_entry(&mut self, parts: EntryParts<'_, '_>, errors: &mut Vec<AttrError>) -> Option<EntryDecl> {
+    pub(super) fn build_entry(
+        &mut self,
+        parts: EntryParts<'_, '_>,
+        errors: &mut Vec<AttrError>,
+    ) -> Option<EntryDecl> {
         let attrs = self.item_attrs(parts.before, parts.body);
         let attr = self.find_attr(&attrs, "entry")?;
         let (args_src, base) = self.args_text(attr, errors);
@@ -446,7 +469,9 @@ impl<'a> Reader<'a> {
                         out.start.get_or_insert(node.start_byte());
                         out.docs.push(doc.to_string());
                     }
-                    Some((DocPlacement::Inner, _)) => out = ItemAttrs { start: None, attrs: Vec::new(), docs: Vec::new() },
+                    Some((DocPlacement::Inner, _)) => {
+                        out = ItemAttrs { start: None, attrs: Vec::new(), docs: Vec::new() }
+                    }
                     None => {}
                 }
             }
@@ -516,3 +541,6 @@ fn attribute(item: Node<'_>) -> Option<Node<'_>> {
 pub(super) fn range(node: Node<'_>) -> ByteRange {
     ByteRange::new(node.start_byte(), node.end_byte())
 }
+
+#[cfg(test)]
+mod tests;

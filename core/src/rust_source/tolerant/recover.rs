@@ -91,8 +91,15 @@ impl<'t> Entries<'t> {
         let Some(p) = self.partial.take() else { return };
         let Some(name) = p.name else { return };
         let modifiers = p.before.iter().copied().find(|n| n.kind() == "function_modifiers");
-        let parts =
-            EntryParts { before: &p.before, body: None, name, params: p.params, modifiers, start: p.start, end: p.end };
+        let parts = EntryParts {
+            before: &p.before,
+            body: None,
+            name,
+            params: p.params,
+            modifiers,
+            start: p.start,
+            end: p.end,
+        };
         if let Some(e) = reader.build_entry(parts, &mut self.errors) {
             self.entries.push(e);
         }
