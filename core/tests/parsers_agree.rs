@@ -37,6 +37,7 @@ fn examples_and_fixtures_agree() {
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
         assert_agree(&path.display().to_string(), &text);
+        assert_agree(&format!("{} with CRLF", path.display()), &text.replace('\n', "\r\n"));
         services += tolerant::parse(&text).services.len();
     }
     assert!(files.len() >= 3, "compared {} files", files.len());
@@ -305,7 +306,12 @@ fn generated_corpus_agrees() {
     let (mut valid, mut services, mut entries, mut errors) = (0, 0, 0, 0);
     let total = 400;
     for i in 0..total {
-        let text = gen.file();
+        let mut text = gen.file();
+        if i % 10 == 0 {
+            text = text.replace('\n', "\r\n");
+        } else if i % 10 == 1 {
+            text = text.replace("    ", "\t");
+        }
         if syn::parse_file(&text).is_err() {
             continue;
         }
@@ -316,6 +322,9 @@ fn generated_corpus_agrees() {
         entries += decls.services.iter().map(|s| s.entries.len()).sum::<usize>();
         errors += decls.attr_errors.len();
     }
+    println!(
+        "{valid}/{total} valid files: {services} services, {entries} entries, {errors} attribute errors"
+    );
     assert!(valid * 100 >= total * 95, "only {valid} of {total} generated files are valid Rust");
     assert!(
         services > 300 && entries > 500 && errors > 50,

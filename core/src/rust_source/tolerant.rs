@@ -11,9 +11,9 @@
 //! one item (an impl's type and body, a method's name and parameters) come from the queries in
 //! `queries/*.scm` at the workspace root.
 //!
-//! Known differences with `syn` (constructs the tolerant path reads differently on valid code):
-//! a parenthesised self type `impl (Foo) {}` (tree-sitter has no parenthesised type) and a
-//! parameter with several attributes (tree-sitter's grammar allows one).
+//! Known difference with `syn` on valid code: tree-sitter's grammar allows one attribute per
+//! parameter, so `#[query] #[allow(unused)] a: u32` is a syntax error for tree-sitter. The error is
+//! tolerated and the declarations read are the same, but [`parse_with_status`] reports an error.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -447,6 +447,8 @@ impl<'a> Reader<'a> {
                 "type_identifier" | "primitive_type" => return self.src(t).to_string(),
                 "scoped_type_identifier" => t.child_by_field_name("name"),
                 "generic_type" | "reference_type" => t.child_by_field_name("type"),
+                // `(Foo)`: tree-sitter reads a parenthesised type as a tuple without a comma.
+                "tuple_type" if t.named_child_count() == 1 && !has_child(t, ",") => t.named_child(0),
                 _ => None,
             };
             match next {
@@ -529,6 +531,12 @@ impl<'a> Reader<'a> {
         }
         ("", item.end_byte())
     }
+}
+
+fn has_child(node: Node<'_>, kind: &str) -> bool {
+    let mut c = node.walk();
+    let found = node.children(&mut c).any(|n| n.kind() == kind);
+    found
 }
 
 /// The `attribute` inside an `attribute_item` or `inner_attribute_item`.
