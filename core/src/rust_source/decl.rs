@@ -119,3 +119,14 @@ pub fn is_coworks_attr(path: &str, want: &str) -> bool {
     let path = path.strip_prefix("::").unwrap_or(&path);
     path == want || path.strip_prefix("coworks::") == Some(want)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_values_keep_paragraph_breaks() {
+        assert_eq!(join_doc_values(&[" First.", "", " Second.", " b\n c "]), "First.\n\nSecond.\nb\nc");
+        assert_eq!(join_doc_values::<&str>(&[]), "");
+    }
+}
