@@ -2,7 +2,9 @@
 
 pub mod attrs;
 pub mod decl;
+mod doc_text;
 pub mod exact;
 pub mod file_model;
+pub mod tolerant;
 
 pub use decl::FileDecls;
