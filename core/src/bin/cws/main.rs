@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use coworks_core::{diagnostics, DiagnosticCode, Project, Service, Severity};
+use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
+
+mod report;
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
 #[derive(Parser)]
@@ -90,7 +92,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let out = serde_json::json!({ "stage": common.stage, "services": services });
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             } else {
-                print_routes(&services);
+                report::print_routes(&services);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -115,37 +117,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-        }
-    }
-}
-
-fn print_routes(services: &[Service]) {
-    if services.is_empty() {
-        println!("no microservices found (a microservice is an `impl` block marked `#[coworks::service]`)");
-    }
-    for s in services {
-        let dir =
-            if s.crate_dir.as_os_str().is_empty() { ".".into() } else { s.crate_dir.display().to_string() };
-        println!("{} ({}, {dir})", s.name, s.type_name);
-        let width = s.entries.iter().map(|e| e.route.path.len()).max().unwrap_or(0);
-        for e in &s.entries {
-            let params: Vec<String> =
-                e.params.iter().map(|p| format!("{}: {} [{}]", p.name, p.ty, p.source)).collect();
-            let auth = match e.auth {
-                coworks_core::Auth::Token => "token",
-                coworks_core::Auth::None => "no_auth",
-            };
-            let stages = if e.stages.is_empty() { "all stages".to_string() } else { e.stages.join(",") };
-            println!(
-                "  {:<7} {:<width$}  {}  ({auth}; {stages}{}) {}:{}:{}",
-                e.route.method.as_str(),
-                e.route.path,
-                if params.is_empty() { "-".to_string() } else { params.join(", ") },
-                if e.is_async { "; async" } else { "" },
-                e.location.file.display(),
-                e.location.span.start.line + 1,
-                e.location.span.start.col + 1,
-            );
         }
     }
 }
