@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
+mod invoke;
 mod report;
+mod run;
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
 #[derive(Parser)]
@@ -27,6 +29,10 @@ enum Command {
         /// A code such as CWS001.
         code: Option<String>,
     },
+    /// Build a service and serve it on 127.0.0.1 with the stage's env files; Ctrl-C stops it.
+    Run(run::RunArgs),
+    /// Send one request to a service (local, started if needed, or `--url`) and print the answer.
+    Invoke(invoke::InvokeArgs),
 }
 
 #[derive(Args)]
@@ -74,6 +80,8 @@ fn load(common: &Common) -> Result<Project, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Invoke(args) => invoke::invoke(args),
         Command::Explain { code: None } => {
             print!("{}", diagnostics::markdown_table());
             Ok(ExitCode::SUCCESS)
