@@ -1,0 +1,28 @@
+//! The CoWorks language server: translates between the Language Server Protocol and `coworks-core`.
+//!
+//! [`server::Backend`] implements the protocol; [`analysis`] runs the core off the request path;
+//! [`position`] is the one place UTF-16 positions and byte offsets meet.
+
+pub mod analysis;
+pub mod commands;
+pub mod convert;
+pub mod document;
+pub mod hover;
+pub mod lens;
+pub mod position;
+pub mod server;
+pub mod state;
+pub mod symbols;
+
+use tower_lsp_server::{LspService, Server};
+
+/// Serves the protocol on stdin/stdout until `exit`. Returns whether `shutdown` came first.
+pub async fn serve_stdio() -> bool {
+    let (service, socket) = LspService::build(server::Backend::new)
+        .custom_method("coworks/routes", server::Backend::routes)
+        .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
+        .finish();
+    let state = service.inner().shutdown_flag();
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    state.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
+}
