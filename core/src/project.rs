@@ -156,6 +156,7 @@ impl Project {
     /// Sets the text of one project file (as an editor holds it) and re-analyses that file alone.
     /// Returns whether the file matters to CoWorks.
     pub fn set_file_text(&mut self, rel: &Path, text: &str) -> bool {
+        self.notes.retain(|n| n.file != rel);
         match file_kind(rel) {
             FileKind::Rust => {
                 let krate = self.crate_dir_of(rel);
@@ -403,10 +404,11 @@ impl Project {
             return;
         };
         let config = &state.config;
-        let known: BTreeSet<String> = self.services(None).into_iter().map(|s| s.name).collect();
+        let known: BTreeSet<&str> =
+            self.rust.values().flat_map(|m| m.services.iter().map(|s| s.name.as_str())).collect();
         for (name, span) in config.configured_services() {
-            if !known.contains(&name) {
-                let hint = crate::suggest::closest(&name, known.iter().map(String::as_str))
+            if !known.contains(name.as_str()) {
+                let hint = crate::suggest::closest(&name, known.iter().copied())
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 out.push(Diagnostic::new(
@@ -504,11 +506,9 @@ fn analyze_rust_unguarded(rel: &Path, crate_dir: &Path, text: &str) -> FileModel
     model
 }
 
-fn tolerant_parse(text: &str) -> (FileDecls, Option<crate::text::ByteRange>) {
-    match exact::parse(text) {
-        Ok(d) => (d, None),
-        Err(e) => (FileDecls::default(), Some(e.range)),
-    }
+fn tolerant_parse(_text: &str) -> (FileDecls, Option<crate::text::ByteRange>) {
+    // Until the tree-sitter reader lands.
+    (FileDecls::default(), Some(crate::text::ByteRange::new(0, 0)))
 }
 
 fn analyze_parallel(files: Vec<(PathBuf, PathBuf, String)>) -> Vec<FileModel> {

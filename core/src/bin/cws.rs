@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use coworks_core::{Project, Service, Severity};
+use coworks_core::{diagnostics, DiagnosticCode, Project, Service, Severity};
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
 #[derive(Parser)]
@@ -20,6 +20,11 @@ enum Command {
     Routes(Common),
     /// Check the project: print its diagnostics; exit code 1 when there is an error.
     Check(Common),
+    /// Explain a diagnostic code (`cws explain CWS001`); without a code, print the table of all codes.
+    Explain {
+        /// A code such as CWS001.
+        code: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -67,6 +72,17 @@ fn load(common: &Common) -> Result<Project, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Explain { code: None } => {
+            print!("{}", diagnostics::markdown_table());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code: Some(code) } => {
+            let c = DiagnosticCode::parse(&code.to_ascii_uppercase()).ok_or_else(|| {
+                format!("unknown diagnostic code `{code}`; run `cws explain` for the list (CWS001 ... )")
+            })?;
+            println!("{c} ({}): {}\nfix: {}", c.severity(), c.meaning(), c.fix());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Routes(common) => {
             let project = load(&common)?;
             let services = project.services(common.stage.as_deref());

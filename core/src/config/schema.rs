@@ -1,0 +1,455 @@
+//! What `project.cws.yml` may contain: its keys, the commands and their options, as data tables.
+//!
+//! To add an option, add one [`OptionSpec`] row to its command in [`COMMANDS`] (and a line in
+//! `docs/config.md`; a test checks the docs name every option).
+
+use crate::config::yaml::{resolve_scalar, ScalarStyle};
+use crate::config::Value;
+
+/// The type of an option's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionType {
+    /// An integer, optionally bounded (inclusive).
+    Int {
+        /// Smallest allowed value.
+        min: Option<i64>,
+        /// Largest allowed value.
+        max: Option<i64>,
+    },
+    /// Text (plain numbers are accepted as text).
+    Str,
+    /// One of the listed words.
+    OneOf(&'static [&'static str]),
+    /// `true` or `false`.
+    Bool,
+    /// A list of texts.
+    StrList,
+    /// A mapping of text to text.
+    StrMap,
+    /// Any mapping (passed on as is).
+    AnyMap,
+    /// A mapping with the listed keys.
+    Record(&'static [OptionSpec]),
+}
+
+impl OptionType {
+    /// What the type expects, for messages and docs: "an integer from 1 to 65535".
+    pub fn describe(&self) -> String {
+        match self {
+            OptionType::Int { min: Some(a), max: Some(b) } => format!("an integer from {a} to {b}"),
+            OptionType::Int { min: Some(a), max: None } => format!("an integer of at least {a}"),
+            OptionType::Int { min: None, max: Some(b) } => format!("an integer of at most {b}"),
+            OptionType::Int { .. } => "an integer".into(),
+            OptionType::Str => "text".into(),
+            OptionType::OneOf(words) => {
+                let words: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+                format!("one of {}", words.join(", "))
+            }
+            OptionType::Bool => "`true` or `false`".into(),
+            OptionType::StrList => "a list of texts".into(),
+            OptionType::StrMap => "a mapping of names to texts".into(),
+            OptionType::AnyMap => "a mapping".into(),
+            OptionType::Record(keys) => {
+                let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.name)).collect();
+                format!("a mapping with keys {}", keys.join(", "))
+            }
+        }
+    }
+}
+
+/// One option of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionSpec {
+    /// The option's key.
+    pub name: &'static str,
+    /// The type of its value.
+    pub ty: OptionType,
+    /// The default, written as YAML (`None`: unset unless configured).
+    pub default: Option<&'static str>,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+impl OptionSpec {
+    /// The default as a [`Value`].
+    pub fn default_value(&self) -> Option<Value> {
+        self.default.map(|d| match self.ty {
+            OptionType::Str | OptionType::OneOf(_) => Value::Str(d.to_string()),
+            _ => resolve_scalar(d, ScalarStyle::Plain),
+        })
+    }
+}
+
+/// A `cws` command whose options `project.cws.yml` can set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// The command (`run`, `deploy` ...).
+    pub name: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+    /// Its options.
+    pub options: &'static [OptionSpec],
+}
+
+impl CommandSpec {
+    /// The option called `name`.
+    pub fn option(&self, name: &str) -> Option<&'static OptionSpec> {
+        self.options.iter().find(|o| o.name == name)
+    }
+}
+
+const fn opt(
+    name: &'static str,
+    ty: OptionType,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> OptionSpec {
+    OptionSpec { name, ty, default, doc }
+}
+
+const fn int(min: i64, max: i64) -> OptionType {
+    OptionType::Int { min: Some(min), max: Some(max) }
+}
+
+const fn positive() -> OptionType {
+    OptionType::Int { min: Some(1), max: None }
+}
+
+const ARCHITECTURES: &[&str] = &["x86_64", "arm64"];
+
+/// Every command and option, in the order the docs list them.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "run",
+        doc: "Runs the services locally (`cws run`).",
+        options: &[
+            opt("port", int(1, 65535), Some("8000"), "Port of the local server."),
+            opt("host", OptionType::Str, Some("127.0.0.1"), "Address the local server listens on."),
+        ],
+    },
+    CommandSpec {
+        name: "invoke",
+        doc: "Calls an entry of a running or deployed service (`cws invoke`).",
+        options: &[
+            opt("url", OptionType::Str, None, "Base URL the entry is called at (default: the local server)."),
+            opt("timeout", positive(), Some("30"), "Seconds to wait for the answer."),
+        ],
+    },
+    CommandSpec {
+        name: "build",
+        doc: "Builds the Lambda packages (`cws build`).",
+        options: &[
+            opt(
+                "architecture",
+                OptionType::OneOf(ARCHITECTURES),
+                Some("x86_64"),
+                "CPU architecture built for.",
+            ),
+            opt(
+                "target",
+                OptionType::Str,
+                None,
+                "Rust target triple (default: derived from `architecture`).",
+            ),
+            opt(
+                "profile",
+                OptionType::OneOf(&["release", "dev"]),
+                Some("release"),
+                "Cargo profile built with.",
+            ),
+        ],
+    },
+    CommandSpec {
+        name: "deploy",
+        doc: "Deploys the services to AWS Lambda and API Gateway (`cws deploy`).",
+        options: &[
+            opt(
+                "region",
+                OptionType::Str,
+                None,
+                "AWS region deployed to (default: the AWS profile's region).",
+            ),
+            opt("profile", OptionType::Str, None, "AWS credentials profile used to deploy."),
+            opt("memory", int(128, 10240), Some("128"), "Memory of each Lambda function, in MB."),
+            opt("timeout", int(1, 900), Some("30"), "Timeout of each Lambda function, in seconds."),
+            opt(
+                "architecture",
+                OptionType::OneOf(ARCHITECTURES),
+                Some("x86_64"),
+                "CPU architecture of the functions.",
+            ),
+            opt("bucket", OptionType::Str, None, "S3 bucket where asynchronous calls write their results."),
+            opt("results_prefix", OptionType::Str, None, "Key prefix of asynchronous results in the bucket."),
+            opt("layers", OptionType::StrList, None, "ARNs of Lambda layers added to every function."),
+            opt("tracing", OptionType::Bool, Some("false"), "Enables AWS X-Ray active tracing."),
+            opt(
+                "log_retention",
+                positive(),
+                None,
+                "Days CloudWatch keeps the functions' logs (default: forever).",
+            ),
+            opt("snapstart", OptionType::Bool, Some("false"), "Enables Lambda SnapStart."),
+            opt("endpoints", OptionType::StrMap, None, "Custom domain names of the API, by name."),
+            opt(
+                "backend",
+                OptionType::AnyMap,
+                None,
+                "Terraform backend configuration (e.g. `s3` bucket and key).",
+            ),
+            opt(
+                "vpc",
+                OptionType::Record(&[
+                    opt("subnet_ids", OptionType::StrList, None, "Subnets the functions run in."),
+                    opt("security_group_ids", OptionType::StrList, None, "Security groups of the functions."),
+                ]),
+                None,
+                "VPC the functions run in.",
+            ),
+            opt("tags", OptionType::StrMap, None, "Tags added to every deployed resource."),
+            opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary."),
+            opt("cors", OptionType::Bool, Some("false"), "Answers CORS preflight requests on every route."),
+        ],
+    },
+    CommandSpec {
+        name: "workflow",
+        doc: "Generates the workflows' Airflow DAGs (`cws workflow`).",
+        options: &[
+            opt(
+                "airflow_dags",
+                OptionType::Str,
+                None,
+                "Directory the generated Airflow DAGs are written to.",
+            ),
+            opt(
+                "schedule",
+                OptionType::Str,
+                None,
+                "Default schedule of the DAGs (cron expression or preset).",
+            ),
+        ],
+    },
+];
+
+/// The command called `name`.
+pub fn command(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// A key of `project.cws.yml` outside `commands` (top level, a service, a workspace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The key.
+    pub name: &'static str,
+    /// The type of its value, in words.
+    pub ty: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// Keys at the top of `project.cws.yml`.
+pub const TOP_KEYS: &[KeySpec] = &[
+    KeySpec { name: "version", ty: "integer, `3`", doc: "Version of the file format; must be `3`." },
+    KeySpec { name: "name", ty: "text", doc: "Name of the project (optional)." },
+    KeySpec { name: "services", ty: "mapping", doc: "Settings of each service, keyed by service name." },
+    KeySpec { name: "commands", ty: "mapping", doc: "Options of each `cws` command, for every stage." },
+    KeySpec { name: "workspaces", ty: "mapping", doc: "The stages (`dev`, `prod` ...) and their settings." },
+];
+
+/// Keys of one service under `services:`.
+pub const SERVICE_KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "path",
+        ty: "text",
+        doc: "Directory of the service's crate, relative to the project root.",
+    },
+    KeySpec {
+        name: "commands",
+        ty: "mapping",
+        doc: "Command options for this service only (override all stages).",
+    },
+];
+
+/// Keys of one workspace (stage) under `workspaces:`.
+pub const WORKSPACE_KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "env_files",
+        ty: "list of texts",
+        doc: "Env files this stage requires (an error if one is missing).",
+    },
+    KeySpec { name: "production", ty: "boolean", doc: "Marks the stage as production (default `false`)." },
+    KeySpec { name: "commands", ty: "mapping", doc: "Command options for this stage (override `commands`)." },
+];
+
+/// Edit distance in chars, counting a swap of two neighbours as one edit (optimal string alignment).
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate closest to `word` by edit distance, if close enough to be a likely typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.chars().count() > 64 {
+        return None;
+    }
+    let lower = word.to_lowercase();
+    let max = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (distance(&lower, c), c))
+        .filter(|(d, c)| *d <= max && *d < c.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// ", did you mean `x`?" or nothing.
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    suggest(word, candidates).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+}
+
+fn describe_option(command: &CommandSpec, path: &[&OptionSpec]) -> String {
+    let names: Vec<&str> = path.iter().map(|o| o.name).collect();
+    let Some(o) = path.last() else { return String::new() };
+    let mut s = format!(
+        "**`{}`** — option of `cws {}`\n\n{}\n\nType: {}",
+        names.join("."),
+        command.name,
+        o.doc,
+        o.ty.describe()
+    );
+    if let Some(d) = o.default {
+        s.push_str(&format!("; default `{d}`"));
+    }
+    s.push('.');
+    s
+}
+
+fn describe_command_path(path: &[&str]) -> Option<String> {
+    let (cmd, rest) = path.split_first()?;
+    let spec = command(cmd)?;
+    if rest.is_empty() {
+        let opts: Vec<String> = spec.options.iter().map(|o| format!("`{}`", o.name)).collect();
+        return Some(format!(
+            "**`{}`** — command\n\n{}\n\nOptions: {}.",
+            spec.name,
+            spec.doc,
+            opts.join(", ")
+        ));
+    }
+    let mut chain: Vec<&OptionSpec> = Vec::new();
+    let mut options = spec.options;
+    for name in rest {
+        let o = options.iter().find(|o| o.name == *name)?;
+        chain.push(o);
+        options = match o.ty {
+            OptionType::Record(keys) => keys,
+            // Inside free-form maps (tags, endpoints ...) describe the option itself.
+            OptionType::StrMap | OptionType::AnyMap => return Some(describe_option(spec, &chain)),
+            _ => &[],
+        };
+    }
+    Some(describe_option(spec, &chain))
+}
+
+fn describe_spec(k: &KeySpec, context: &str) -> String {
+    format!("**`{}`** — {context}\n\n{}\n\nType: {}.", k.name, k.doc, k.ty)
+}
+
+/// Markdown documentation of the key at `path` in `project.cws.yml` (as given by
+/// [`ProjectConfig::key_at`](crate::config::ProjectConfig::key_at)), for hovers.
+pub fn describe_key(path: &[String]) -> Option<String> {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let top = |name: &str| TOP_KEYS.iter().find(|k| k.name == name);
+    match p.as_slice() {
+        [] => None,
+        [k] => top(k).map(|k| describe_spec(k, "project.cws.yml")),
+        ["commands", rest @ ..] => describe_command_path(rest),
+        ["services", svc] => Some(format!("**`{svc}`** — service\n\nSettings of the service `{svc}`.")),
+        ["services", _, "commands", rest @ ..] if !rest.is_empty() => describe_command_path(rest),
+        ["services", _, key] => {
+            SERVICE_KEYS.iter().find(|k| k.name == *key).map(|k| describe_spec(k, "service setting"))
+        }
+        ["workspaces", ws] => Some(format!("**`{ws}`** — stage\n\nSettings of the stage `{ws}`.")),
+        ["workspaces", _, "commands", rest @ ..] if !rest.is_empty() => describe_command_path(rest),
+        ["workspaces", _, key, ..] => {
+            WORKSPACE_KEYS.iter().find(|k| k.name == *key).map(|k| describe_spec(k, "stage setting"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_name_every_key_command_and_option() {
+        let doc = include_str!("../../../docs/config.md");
+        for k in TOP_KEYS.iter().chain(SERVICE_KEYS).chain(WORKSPACE_KEYS) {
+            assert!(doc.contains(&format!("| `{}` |", k.name)), "key {} not in docs/config.md", k.name);
+        }
+        for c in COMMANDS {
+            assert!(doc.contains(&format!("### `{}`", c.name)), "command {} not in docs/config.md", c.name);
+            for o in c.options {
+                assert!(
+                    doc.contains(&format!("| `{}` |", o.name)),
+                    "option {}.{} not in docs",
+                    c.name,
+                    o.name
+                );
+                if let OptionType::Record(keys) = o.ty {
+                    for k in keys {
+                        assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
+                    }
+                }
+                if let Some(d) = o.default {
+                    assert!(doc.contains(&format!("`{d}`")), "default of {}.{} not in docs", c.name, o.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_have_their_option_type() {
+        for c in COMMANDS {
+            for o in c.options {
+                let Some(v) = o.default_value() else { continue };
+                let ok = match o.ty {
+                    OptionType::Int { min, max } => {
+                        matches!(v, Value::Int(i) if min.is_none_or(|m| i >= m) && max.is_none_or(|m| i <= m))
+                    }
+                    OptionType::Bool => matches!(v, Value::Bool(_)),
+                    OptionType::OneOf(words) => matches!(&v, Value::Str(s) if words.contains(&s.as_str())),
+                    OptionType::Str => matches!(v, Value::Str(_)),
+                    _ => false,
+                };
+                assert!(ok, "default of {}.{}", c.name, o.name);
+            }
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("prot", ["port", "host"]), Some("port"));
+        assert_eq!(suggest("memroy", ["memory", "timeout"]), Some("memory"));
+        assert_eq!(suggest("xyz", ["port", "host"]), None);
+        assert_eq!(suggest("a", ["b"]), None);
+    }
+}
