@@ -40,6 +40,21 @@ struct Round {
     touched: BTreeSet<PathBuf>,
     /// URIs of files that had diagnostics before and have none now.
     cleared: Vec<(PathBuf, Uri, Option<i32>)>,
+    /// Files whose analysis panicked, with the panic's message.
+    failures: Vec<(PathBuf, String)>,
+}
+
+/// Fault injection for tests (debug builds only): analysing a file with this name panics.
+pub const FAULT_ENV: &str = "COWORKS_LSP_FAULT";
+
+fn inject_fault(rel: &Path) {
+    if cfg!(debug_assertions) {
+        if let Ok(name) = std::env::var(FAULT_ENV) {
+            if rel.file_name().is_some_and(|n| n.to_string_lossy() == name) {
+                panic!("injected fault while analysing {}", rel.display());
+            }
+        }
+    }
 }
 
 /// Runs the worker until the server shuts down.
@@ -70,6 +85,10 @@ pub async fn run(state: Arc<State>, client: Client) {
                 continue;
             }
         };
+        for (rel, what) in &round.failures {
+            let message = format!("coworks: analysing {} failed: {what}", rel.display());
+            client.log_message(MessageType::ERROR, message).await;
+        }
         forced.extend(round.touched.iter().cloned());
         if state.has_queued() {
             // Stale already: the next round publishes, for these files too.
@@ -151,15 +170,18 @@ fn analyse(state: &State, work: BTreeMap<PathBuf, Work>, before: &BTreeSet<PathB
                 continue;
             }
             let open = if what == Work::Editor { state.open_text(&rel) } else { None };
-            match open {
-                Some((uri, rope, version)) => {
-                    let text = rope.to_string();
-                    project.set_file_bytes(&rel, text.as_bytes());
-                    texts.insert(rel.clone(), (uri, rope, Some(version)));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                inject_fault(&rel);
+                match &open {
+                    Some((_, rope, _)) => project.set_file_bytes(&rel, rope.to_string().as_bytes()),
+                    None => project.reload_from_disk(&rel),
                 }
-                None => {
-                    project.reload_from_disk(&rel);
-                }
+            }));
+            if let Err(panic) = outcome {
+                round.failures.push((rel.clone(), payload_message(panic.as_ref())));
+            }
+            if let Some((uri, rope, version)) = open {
+                texts.insert(rel.clone(), (uri, rope, Some(version)));
             }
             round.touched.insert(rel);
         }
@@ -228,7 +250,11 @@ pub fn panic_message(e: tokio::task::JoinError) -> String {
     if !e.is_panic() {
         return e.to_string();
     }
-    let payload = e.into_panic();
+    payload_message(e.into_panic().as_ref())
+}
+
+/// The message of a panic payload.
+pub fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

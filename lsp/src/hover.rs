@@ -1,6 +1,11 @@
-//! Hover: on an entry, its method, route, parameters (source and type), auth, stages and docs.
+//! Hover: on an entry, its method, route, parameters (source and type), auth, stages and docs; on a
+//! `project.cws.yml` key, what it means and its effective value per stage.
 
-use coworks_core::{Auth, Entry};
+use std::collections::BTreeMap;
+
+use coworks_core::config::{describe_key, Origin};
+use coworks_core::text::Span;
+use coworks_core::{Auth, Entry, Project};
 
 /// Markdown describing an entry of `service`.
 pub fn entry_markdown(service: &str, e: &Entry) -> String {
@@ -31,4 +36,40 @@ pub fn entry_markdown(service: &str, e: &Entry) -> String {
         md.push_str(&format!("\n---\n\n{}\n", e.docs));
     }
     md
+}
+
+/// Markdown for the `project.cws.yml` key at byte `offset`: what it means (from the core's schema)
+/// and, for a command option, its effective value in every stage. Also the span hovered.
+pub fn config_markdown(project: &Project, offset: usize) -> Option<(String, Span)> {
+    let config = project.config()?;
+    let (path, span) = config.key_at(offset)?;
+    let mut md = describe_key(&path)?;
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let option = match p.as_slice() {
+        ["commands", command, option] => Some((*command, None, *option)),
+        ["workspaces", _, "commands", command, option] => Some((*command, None, *option)),
+        ["services", service, "commands", command, option] => Some((*command, Some(*service), *option)),
+        _ => None,
+    };
+    if let Some((command, service, option)) = option {
+        md.push_str("\n\n| stage | effective value | from |\n|---|---|---|\n");
+        for stage in project.stages() {
+            let effective = config.effective_options(command, &stage, service, &BTreeMap::new());
+            match effective.get(option) {
+                Some(e) => md.push_str(&format!("| `{stage}` | `{}` | {} |\n", e.value, origin(e.origin))),
+                None => md.push_str(&format!("| `{stage}` | — | unset |\n")),
+            }
+        }
+    }
+    Some((md, span))
+}
+
+fn origin(o: Origin) -> &'static str {
+    match o {
+        Origin::Cli => "command line",
+        Origin::Service => "`services.<service>.commands`",
+        Origin::Workspace => "`workspaces.<stage>.commands`",
+        Origin::Commands => "`commands`",
+        Origin::Default => "default",
+    }
 }

@@ -13,8 +13,9 @@ pub mod position;
 pub mod server;
 pub mod state;
 pub mod symbols;
+pub mod transport;
 
-use tower_lsp_server::{LspService, Server};
+use tower_lsp_server::LspService;
 
 /// Serves the protocol on stdin/stdout until `exit`. Returns whether `shutdown` came first.
 pub async fn serve_stdio() -> bool {
@@ -23,6 +24,6 @@ pub async fn serve_stdio() -> bool {
         .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
         .finish();
     let state = service.inner().shutdown_flag();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket).await;
     state.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
 }

@@ -283,6 +283,13 @@ impl LanguageServer for Backend {
         let at = params.text_document_position_params;
         self.with_document(&at.text_document.uri, move |project, rel, rope, _| {
             let offset = position::offset_of(rope, at.position)?;
+            if rel == Path::new(coworks_core::project::CONFIG_FILE) {
+                let (value, span) = hover::config_markdown(project, offset)?;
+                return Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+                    range: Some(crate::convert::range(rope, span)),
+                });
+            }
             let (service, entry) = project.entry_at(rel, offset)?;
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {

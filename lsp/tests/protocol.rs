@@ -375,3 +375,27 @@ fn custom_requests_answer_routes_and_workflow_previews() {
     assert!(preview["message"].as_str().unwrap().contains("no workflows"));
     c.shutdown();
 }
+
+#[test]
+fn hover_on_a_config_key_gives_its_meaning_and_value_per_stage() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("project.cws.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |_| true);
+    // `memory: 256` under the top-level `commands.deploy`.
+    let (l, col) = pos_of(&text, "memory: 256");
+    let hover = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": l, "character": col + 2}}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.contains("memory"), "{md}");
+    assert!(md.contains("| `dev` | `256` | `commands` |"), "{md}");
+    assert!(md.contains("| `prod` | `1024` | `workspaces.<stage>.commands` |"), "{md}");
+    assert_eq!(hover["range"], range(l, col, l, col + 6));
+    c.shutdown();
+}

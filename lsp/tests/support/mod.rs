@@ -48,7 +48,13 @@ fn read_message(r: &mut impl BufRead) -> Option<Value> {
 impl Client {
     /// Spawns the server binary.
     pub fn spawn(binary: &str) -> Client {
+        Self::spawn_with_env(binary, &[])
+    }
+
+    /// Spawns the server binary with extra environment variables.
+    pub fn spawn_with_env(binary: &str, env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(binary)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
