@@ -148,7 +148,10 @@ fn main() {
         project.set_file_text(Path::new(&rel), &valid);
         exact.push(t.elapsed());
         // Half-typed: an unfinished entry makes the file invalid Rust.
-        let broken = valid.replace("    /// Health.", &format!("    #[entry]\n    fn get_x{k}(&self, id: u6\n    /// Health."));
+        let broken = valid.replace(
+            "    /// Health.",
+            &format!("    #[entry]\n    fn get_x{k}(&self, id: u6\n    /// Health."),
+        );
         let t = Instant::now();
         project.set_file_text(Path::new(&rel), &broken);
         tolerant.push(t.elapsed());

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use coworks_core::{DiagnosticCode, Project};
 
-const SERVICE: &str = "pub struct S;\n#[coworks::service]\nimpl S {\n    #[entry]\n    fn get_a(&self) {}\n}\n";
+const SERVICE: &str =
+    "pub struct S;\n#[coworks::service]\nimpl S {\n    #[entry]\n    fn get_a(&self) {}\n}\n";
 
 fn write(root: &Path, rel: &str, bytes: &[u8]) {
     let path = root.join(rel);
@@ -54,11 +55,7 @@ fn editor_bytes_go_through_the_same_checks() {
 #[test]
 fn deeply_nested_code_does_not_overflow_the_stack() {
     let depth = 100_000;
-    let nested = format!(
-        "{SERVICE}fn deep() {{ let x = {}1{}; }}\n",
-        "(".repeat(depth),
-        ")".repeat(depth)
-    );
+    let nested = format!("{SERVICE}fn deep() {{ let x = {}1{}; }}\n", "(".repeat(depth), ")".repeat(depth));
     let braces = format!("{SERVICE}fn deep() {}{}\n", "{".repeat(depth), "}".repeat(depth));
     let unclosed = format!("{SERVICE}fn deep() {}\n", "[".repeat(depth));
     for text in [nested, braces, unclosed] {
@@ -78,7 +75,8 @@ fn gitignore_target_and_hidden_dirs_are_not_read() {
     write(root, ".gitignore", b"generated/\n");
     write(root, "src/main.rs", SERVICE.as_bytes());
     let other = SERVICE.replace("struct S", "struct T").replace("impl S", "impl T");
-    for rel in ["generated/x.rs", "target/debug/x.rs", "sub/target/x.rs", ".hidden/x.rs", "node_modules/x.rs"] {
+    for rel in ["generated/x.rs", "target/debug/x.rs", "sub/target/x.rs", ".hidden/x.rs", "node_modules/x.rs"]
+    {
         write(root, rel, other.as_bytes());
     }
     let p = Project::load(root).unwrap();

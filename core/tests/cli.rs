@@ -47,7 +47,12 @@ fn routes_json_follows_the_stage() {
     let all: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
     let prod: serde_json::Value = serde_json::from_slice(&prod.stdout).unwrap();
     let count = |v: &serde_json::Value| {
-        v["services"].as_array().unwrap().iter().map(|s| s["entries"].as_array().unwrap().len()).sum::<usize>()
+        v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["entries"].as_array().unwrap().len())
+            .sum::<usize>()
     };
     assert_eq!(prod["stage"], "prod");
     // get_debug_state (dev) and get_outbox (dev, test) are not in prod.
@@ -81,7 +86,11 @@ fn check_reports_errors_like_rustc_and_exits_1() {
     .unwrap();
     let o = cws(&["check", "-p", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("src/main.rs:5:21: error[CWS004]: `#[body]` on a GET entry"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("src/main.rs:5:21: error[CWS004]: `#[body]` on a GET entry"),
+        "{}",
+        stdout(&o)
+    );
     let o = cws(&["check", "-p", dir.path().to_str().unwrap(), "--json"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -40,7 +40,8 @@ fn svc(body: &str) -> String {
 fn duplicate_routes_point_at_both_entries() {
     let src = svc("    #[entry]\n    fn get_item(&self, id: u64) {}\n    #[entry]\n    fn get_item_(&self, key: String) {}\n");
     let (_d, p) = project(&[("src/main.rs", &src)]);
-    let diags: Vec<_> = p.diagnostics(None).into_iter().filter(|d| d.code == DiagnosticCode::DuplicateRoute).collect();
+    let diags: Vec<_> =
+        p.diagnostics(None).into_iter().filter(|d| d.code == DiagnosticCode::DuplicateRoute).collect();
     assert_eq!(diags.len(), 2, "{diags:#?}");
     assert_eq!((diags[0].span.start.line + 1, diags[0].span.start.col + 1), (6, 8));
     assert_eq!(diags[0].related[0].span.start.line + 1, 8);
@@ -54,7 +55,8 @@ fn duplicate_routes_across_files_of_one_service() {
     let a = svc("    #[entry]\n    fn get_item(&self, id: u64) {}\n");
     let b = "#[coworks::service]\nimpl super::Svc {\n    #[entry]\n    fn get_item(&self, n: u64) {}\n}\n";
     let (_d, p) = project(&[("src/main.rs", &a), ("src/more.rs", b)]);
-    let diags: Vec<_> = p.diagnostics(None).into_iter().filter(|d| d.code == DiagnosticCode::DuplicateRoute).collect();
+    let diags: Vec<_> =
+        p.diagnostics(None).into_iter().filter(|d| d.code == DiagnosticCode::DuplicateRoute).collect();
     let files: Vec<_> = diags.iter().map(|d| d.file.to_str().unwrap().to_string()).collect();
     assert_eq!(files, ["src/main.rs", "src/more.rs"]);
     assert_eq!(diags[0].related[0].file, Path::new("src/more.rs"));
@@ -69,9 +71,15 @@ fn entries_in_disjoint_stages_do_not_clash() {
         "    #[entry(stage = \"prod\")]\n    fn get_x_(&self) {}\n",
     ));
     let (_d, p) = project(&[("src/main.rs", &src)]);
-    assert_eq!(found(&p, &[DiagnosticCode::DuplicateRoute]).iter().map(|f| f.1).collect::<Vec<_>>(), [10, 12]);
+    assert_eq!(
+        found(&p, &[DiagnosticCode::DuplicateRoute]).iter().map(|f| f.1).collect::<Vec<_>>(),
+        [10, 12]
+    );
     // With a stage, only that stage's entries are compared (and listed).
-    assert_eq!(p.diagnostics(Some("dev")).iter().filter(|d| d.code == DiagnosticCode::DuplicateRoute).count(), 0);
+    assert_eq!(
+        p.diagnostics(Some("dev")).iter().filter(|d| d.code == DiagnosticCode::DuplicateRoute).count(),
+        0
+    );
     assert_eq!(p.services(Some("dev"))[0].entries.len(), 2);
 }
 
@@ -79,7 +87,10 @@ fn entries_in_disjoint_stages_do_not_clash() {
 fn explicit_path_params_must_match() {
     let src = svc("    #[entry(path = \"/users/{uid}/orders\")]\n    fn get_orders(&self, id: u64) {}\n");
     let (_d, p) = project(&[("src/main.rs", &src)]);
-    assert_eq!(found(&p, &[DiagnosticCode::PathParamsMismatch]), [(DiagnosticCode::PathParamsMismatch, 5, 20)]);
+    assert_eq!(
+        found(&p, &[DiagnosticCode::PathParamsMismatch]),
+        [(DiagnosticCode::PathParamsMismatch, 5, 20)]
+    );
     let src = svc("    #[entry(path = \"users\")]\n    fn get_orders(&self) {}\n");
     let (_d, p) = project(&[("src/main.rs", &src)]);
     assert_eq!(found(&p, &[DiagnosticCode::BadVerbPath]), [(DiagnosticCode::BadVerbPath, 5, 20)]);
@@ -121,7 +132,8 @@ fn bodies_on_get_and_delete_and_twice() {
 fn misspelt_verbs_get_a_hint() {
     let src = svc("    #[entry]\n    fn gte_items(&self) {}\n    #[entry]\n    fn set_items(&self) {}\n");
     let (_d, p) = project(&[("src/main.rs", &src)]);
-    let diags: Vec<_> = p.diagnostics(None).into_iter().filter(|d| d.code == DiagnosticCode::MisspeltVerb).collect();
+    let diags: Vec<_> =
+        p.diagnostics(None).into_iter().filter(|d| d.code == DiagnosticCode::MisspeltVerb).collect();
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].severity, Severity::Hint);
     assert!(diags[0].message.contains("did you mean `get_items`"), "{}", diags[0].message);
@@ -136,7 +148,10 @@ fn unknown_stages_bad_attributes_and_missing_self() {
     ));
     let (_d, p) = project(&[("src/main.rs", &src)]);
     assert_eq!(
-        found(&p, &[DiagnosticCode::UnknownStage, DiagnosticCode::BadAttribute, DiagnosticCode::EntryWithoutSelf]),
+        found(
+            &p,
+            &[DiagnosticCode::UnknownStage, DiagnosticCode::BadAttribute, DiagnosticCode::EntryWithoutSelf]
+        ),
         [
             (DiagnosticCode::UnknownStage, 5, 21),
             (DiagnosticCode::BadAttribute, 7, 13),
@@ -149,7 +164,8 @@ fn unknown_stages_bad_attributes_and_missing_self() {
 fn two_types_with_one_service_name_clash() {
     let a = "pub struct A;\n#[coworks::service(name = \"shop\")]\nimpl A {}\n";
     let b = "pub struct B;\n#[coworks::service(name = \"shop\")]\nimpl B {}\n";
-    let (_d, p) = project(&[("a/Cargo.toml", ""), ("a/src/lib.rs", a), ("b/Cargo.toml", ""), ("b/src/lib.rs", b)]);
+    let (_d, p) =
+        project(&[("a/Cargo.toml", ""), ("a/src/lib.rs", a), ("b/Cargo.toml", ""), ("b/src/lib.rs", b)]);
     assert_eq!(found(&p, &[DiagnosticCode::ServiceNameClash]), [(DiagnosticCode::ServiceNameClash, 3, 6)]);
 }
 
@@ -157,7 +173,8 @@ fn two_types_with_one_service_name_clash() {
 fn services_belong_to_their_crate_and_merge_impl_blocks() {
     let a = "pub struct Shop;\n#[coworks::service]\nimpl Shop {\n    #[entry] fn get(&self) {}\n}\n";
     let b = "#[coworks::service]\nimpl crate::Shop {\n    #[entry] fn post(&self) {}\n}\n";
-    let (_d, p) = project(&[("svc/shop/Cargo.toml", ""), ("svc/shop/src/lib.rs", a), ("svc/shop/src/b.rs", b)]);
+    let (_d, p) =
+        project(&[("svc/shop/Cargo.toml", ""), ("svc/shop/src/lib.rs", a), ("svc/shop/src/b.rs", b)]);
     let services = p.services(None);
     assert_eq!(services.len(), 1);
     assert_eq!(services[0].crate_dir, Path::new("svc/shop"));

@@ -121,7 +121,9 @@ pub async fn run(state: Arc<State>, client: Client) {
 
 /// Loads the project once its root is known. Returns whether there is a project now.
 async fn load(state: &Arc<State>, client: &Client) -> bool {
-    let Some(root) = state.decide_root() else {
+    // Finding the root looks at the disk: off the async threads too.
+    let deciding = state.clone();
+    let Ok(Some(root)) = tokio::task::spawn_blocking(move || deciding.decide_root()).await else {
         return false;
     };
     let loading = root.clone();

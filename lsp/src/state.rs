@@ -90,6 +90,8 @@ impl State {
             if self.loaded.load(Ordering::SeqCst) || !expected {
                 return;
             }
+            // The worker loads the project when woken (also if `initialized` never came).
+            self.wake.notify_one();
             notified.await;
         }
     }
