@@ -5,7 +5,8 @@ use std::path::Path;
 
 use coworks_core::{DiagnosticCode, Project};
 
-const SERVICE: &str = "pub struct Billing;\n#[coworks::service]\nimpl Billing {\n    #[entry]\n    fn get(&self) {}\n}\n";
+const SERVICE: &str =
+    "pub struct Billing;\n#[coworks::service]\nimpl Billing {\n    #[entry]\n    fn get(&self) {}\n}\n";
 
 fn project(config: Option<&str>, files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().unwrap();
@@ -60,7 +61,8 @@ fn no_config_means_one_dev_stage_and_a_note() {
 
 #[test]
 fn config_errors_are_diagnostics_and_the_rest_is_kept() {
-    let config = "version: 2\nworkspaces:\n  dev:\n    commands:\n      run:\n        prot: 8000\n  prod: {}\n";
+    let config =
+        "version: 2\nworkspaces:\n  dev:\n    commands:\n      run:\n        prot: 8000\n  prod: {}\n";
     let (_d, p) = project(Some(config), &[("src/main.rs", SERVICE)]);
     assert_eq!(at(&p, DiagnosticCode::ConfigVersion).len(), 1);
     let unknown = at(&p, DiagnosticCode::ConfigUnknownOption);
