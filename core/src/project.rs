@@ -10,9 +10,9 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::{self, EnvFile, ProjectConfig};
 use crate::diagnostics::{self, Diagnostic, DiagnosticCode};
 use crate::model::{Entry, Location, Service};
-use crate::rust_source::exact;
 use crate::rust_source::file_model::{self, FileModel, ParseMode};
 use crate::rust_source::FileDecls;
+use crate::rust_source::{exact, tolerant};
 use crate::scan;
 use crate::text::{LineIndex, Span};
 
@@ -487,28 +487,29 @@ fn analyze_rust_unguarded(rel: &Path, crate_dir: &Path, text: &str) -> FileModel
     if !text.contains("service") {
         return file_model::build(rel, crate_dir, text, &FileDecls::default(), ParseMode::Exact);
     }
+    let mut syntax_error = None;
     if max_nesting(text) <= MAX_NESTING_FOR_SYN {
-        if let Ok(decls) = exact::parse(text) {
-            return file_model::build(rel, crate_dir, text, &decls, ParseMode::Exact);
+        match exact::parse(text) {
+            Ok(decls) => return file_model::build(rel, crate_dir, text, &decls, ParseMode::Exact),
+            Err(e) => syntax_error = Some(e),
         }
     }
-    let (decls, syntax_error) = tolerant_parse(text);
+    let (decls, tree_has_errors) = tolerant::parse_with_status(text);
     let mut model = file_model::build(rel, crate_dir, text, &decls, ParseMode::Tolerant);
-    if let Some(range) = syntax_error {
+    if syntax_error.is_some() || tree_has_errors {
         let index = LineIndex::new(text);
+        let (range, what) = match syntax_error {
+            Some(e) => (e.range, format!(" (first: {})", e.message)),
+            None => (crate::text::ByteRange::default(), String::new()),
+        };
         model.diagnostics.push(Diagnostic::new(
             DiagnosticCode::SyntaxTolerated,
             rel,
             index.span(text, range),
-            "this file has syntax errors; CoWorks read its services with the tolerant parser",
+            format!("this file has syntax errors{what}; CoWorks read its services with the tolerant parser"),
         ));
     }
     model
-}
-
-fn tolerant_parse(_text: &str) -> (FileDecls, Option<crate::text::ByteRange>) {
-    // Until the tree-sitter reader lands.
-    (FileDecls::default(), Some(crate::text::ByteRange::new(0, 0)))
 }
 
 fn analyze_parallel(files: Vec<(PathBuf, PathBuf, String)>) -> Vec<FileModel> {

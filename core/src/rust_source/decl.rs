@@ -102,6 +102,12 @@ pub fn join_doc_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
         .to_string()
 }
 
+/// Joins doc values (one per `///` line, `/** */` block or `#[doc = ".."]`), which may hold several
+/// lines each. Blank lines are kept: they separate paragraphs.
+pub fn join_doc_values<S: AsRef<str>>(values: &[S]) -> String {
+    join_doc_lines(values.iter().flat_map(|v| v.as_ref().split('\n')))
+}
+
 /// Removes all whitespace (types are compared as written, without layout).
 pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -112,4 +118,15 @@ pub fn is_coworks_attr(path: &str, want: &str) -> bool {
     let path = squash(path);
     let path = path.strip_prefix("::").unwrap_or(&path);
     path == want || path.strip_prefix("coworks::") == Some(want)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_values_keep_paragraph_breaks() {
+        assert_eq!(join_doc_values(&[" First.", "", " Second.", " b\n c "]), "First.\n\nSecond.\nb\nc");
+        assert_eq!(join_doc_values::<&str>(&[]), "");
+    }
 }

@@ -8,7 +8,7 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, parse_service_args};
 use super::decl::{
-    is_coworks_attr, join_doc_lines, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
+    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
     ServiceDecl,
 };
 
@@ -95,7 +95,7 @@ fn docs(attrs: &[Attribute]) -> String {
             }
         }
     }
-    join_doc_lines(lines.iter().flat_map(|l| l.lines()))
+    join_doc_values(&lines)
 }
 
 fn type_name(text: &str, ty: &Type) -> String {

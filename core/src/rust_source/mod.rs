@@ -2,7 +2,12 @@
 
 pub mod attrs;
 pub mod decl;
+#[cfg(feature = "analysis")]
+mod doc_text;
+#[cfg(feature = "analysis")]
 pub mod exact;
 pub mod file_model;
+#[cfg(feature = "analysis")]
+pub mod tolerant;
 
 pub use decl::FileDecls;

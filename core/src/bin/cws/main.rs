@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use coworks_core::{diagnostics, DiagnosticCode, Project, Service, Severity};
+use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
+
+mod config;
+mod report;
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
 #[derive(Parser)]
@@ -20,6 +23,14 @@ enum Command {
     Routes(Common),
     /// Check the project: print its diagnostics; exit code 1 when there is an error.
     Check(Common),
+    /// Show the effective options of every command for a stage, and where each value comes from.
+    Config {
+        #[command(flatten)]
+        common: Common,
+        /// The options of one service (with its `services.<name>.commands` overrides).
+        #[arg(long)]
+        service: Option<String>,
+    },
     /// Explain a diagnostic code (`cws explain CWS001`); without a code, print the table of all codes.
     Explain {
         /// A code such as CWS001.
@@ -90,7 +101,32 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let out = serde_json::json!({ "stage": common.stage, "services": services });
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             } else {
-                print_routes(&services);
+                report::print_routes(&services);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { common, service } => {
+            let project = load(&common)?;
+            let stages = project.stages();
+            let stage =
+                common.stage.clone().or_else(|| stages.first().cloned()).unwrap_or_else(|| "dev".into());
+            let default = coworks_core::config::ProjectConfig::default();
+            let config_file = project.config().unwrap_or(&default);
+            if let Some(s) = &service {
+                if !project.services(None).iter().any(|x| &x.name == s) {
+                    return Err(format!("unknown service `{s}`; `cws routes` lists the services"));
+                }
+            }
+            let options = config::effective(config_file, &stage, service.as_deref());
+            if common.json {
+                let out = serde_json::json!({ "stage": stage, "service": service, "commands": options });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+            } else {
+                println!(
+                    "# stage {stage}{}",
+                    service.as_ref().map(|s| format!(", service {s}")).unwrap_or_default()
+                );
+                config::print(&options);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -115,37 +151,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-        }
-    }
-}
-
-fn print_routes(services: &[Service]) {
-    if services.is_empty() {
-        println!("no microservices found (a microservice is an `impl` block marked `#[coworks::service]`)");
-    }
-    for s in services {
-        let dir =
-            if s.crate_dir.as_os_str().is_empty() { ".".into() } else { s.crate_dir.display().to_string() };
-        println!("{} ({}, {dir})", s.name, s.type_name);
-        let width = s.entries.iter().map(|e| e.route.path.len()).max().unwrap_or(0);
-        for e in &s.entries {
-            let params: Vec<String> =
-                e.params.iter().map(|p| format!("{}: {} [{}]", p.name, p.ty, p.source)).collect();
-            let auth = match e.auth {
-                coworks_core::Auth::Token => "token",
-                coworks_core::Auth::None => "no_auth",
-            };
-            let stages = if e.stages.is_empty() { "all stages".to_string() } else { e.stages.join(",") };
-            println!(
-                "  {:<7} {:<width$}  {}  ({auth}; {stages}{}) {}:{}:{}",
-                e.route.method.as_str(),
-                e.route.path,
-                if params.is_empty() { "-".to_string() } else { params.join(", ") },
-                if e.is_async { "; async" } else { "" },
-                e.location.file.display(),
-                e.location.span.start.line + 1,
-                e.location.span.start.col + 1,
-            );
         }
     }
 }
