@@ -1,19 +1,16 @@
 //! Open documents: their text in a rope, their version, and in-order application of incremental edits.
 //!
-//! The server may poll several notification handlers at once (tower-lsp's issue #284), so edits are
-//! applied by version: an edit whose predecessor has not arrived yet waits in `pending`, and the
-//! queue is drained in version order as soon as the gap closes.
-
-use std::collections::BTreeMap;
+//! tower-lsp-server may poll several handlers at once (tower-lsp's issue #284), but it creates them
+//! in the order the messages were read and polls new ones in that order; `didChange` applies its edits
+//! before its first `.await`, under the store's lock. So edits are applied in the order they were
+//! sent. Versions only have to increase (Neovim sends its `changedtick`, which skips numbers): an
+//! edit whose version is not above the document's is stale, and is dropped rather than applied to a
+//! text it was not made for.
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use crate::position::offset_of_clamped;
-
-/// How many out-of-order edits may wait for a missing version before they are applied anyway
-/// (a client that skips versions must not freeze the document).
-const MAX_PENDING: usize = 16;
 
 /// One document open in the editor.
 #[derive(Debug, Clone)]
@@ -24,41 +21,25 @@ pub struct Document {
     pub rope: Rope,
     /// The version of the last applied edit.
     pub version: i32,
-    pending: BTreeMap<i32, Vec<TextDocumentContentChangeEvent>>,
 }
 
 impl Document {
     /// A document as opened.
     pub fn new(uri: Uri, text: &str, version: i32) -> Self {
-        Document { uri, rope: Rope::from_str(text), version, pending: BTreeMap::new() }
+        Document { uri, rope: Rope::from_str(text), version }
     }
 
-    /// Records the edits of `version` and applies every edit that is now in order.
-    /// Returns whether the text changed. Edits of a version already applied are ignored.
+    /// Applies the edits of `version`, in order. Returns whether they were applied: an edit whose
+    /// version is not above the document's is stale and is ignored.
     pub fn change(&mut self, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> bool {
         if version <= self.version {
             return false;
         }
-        self.pending.insert(version, changes);
-        let mut changed = false;
-        while let Some(&next) = self.pending.keys().next() {
-            let in_order = next == self.version.saturating_add(1);
-            if !in_order && self.pending.len() <= MAX_PENDING {
-                break;
-            }
-            let changes = self.pending.remove(&next).unwrap_or_default();
-            for change in &changes {
-                apply(&mut self.rope, change);
-            }
-            self.version = next;
-            changed = true;
+        for change in &changes {
+            apply(&mut self.rope, change);
         }
-        changed
-    }
-
-    /// Whether edits wait for a missing version.
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        self.version = version;
+        true
     }
 }
 
@@ -103,15 +84,13 @@ mod tests {
     }
 
     #[test]
-    fn out_of_order_versions_wait_for_their_predecessor() {
+    fn versions_may_skip_but_stale_edits_are_dropped() {
         let mut d = doc("abc");
-        assert!(!d.change(3, vec![edit(0, 2, 0, 2, "Z")]));
-        assert!(d.has_pending());
-        assert_eq!(d.rope.to_string(), "abc");
-        assert!(d.change(2, vec![edit(0, 0, 0, 1, "")]));
-        assert_eq!(d.rope.to_string(), "bcZ");
-        assert_eq!(d.version, 3);
-        assert!(!d.change(3, vec![edit(0, 0, 0, 0, "late")]));
+        assert!(d.change(7, vec![edit(0, 0, 0, 1, "")]));
+        assert_eq!((d.rope.to_string().as_str(), d.version), ("bc", 7));
+        assert!(!d.change(7, vec![edit(0, 0, 0, 0, "late")]));
+        assert!(!d.change(5, vec![edit(0, 0, 0, 0, "late")]));
+        assert_eq!(d.rope.to_string(), "bc");
     }
 
     #[test]
@@ -121,15 +100,6 @@ mod tests {
         assert_eq!(d.rope.to_string(), "é\ntail");
         assert!(d.change(3, vec![edit(0, 9, 0, 0, "!")]));
         assert_eq!(d.rope.to_string(), "!\ntail");
-    }
-
-    #[test]
-    fn skipped_versions_do_not_freeze_the_document() {
-        let mut d = doc("");
-        for v in 3..(3 + MAX_PENDING as i32 + 1) {
-            d.change(v, vec![edit(0, 0, 0, 0, "x")]);
-        }
-        assert_eq!(d.rope.len_chars(), MAX_PENDING + 1);
     }
 
     #[test]

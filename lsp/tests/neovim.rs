@@ -95,3 +95,55 @@ fn neovim_receives_diagnostics_and_code_lenses() {
         eprintln!("{version}: {} diagnostics, {} lenses", diags.len(), titles.len());
     }
 }
+
+/// The session script of `tests/neovim/session.lua`: Neovim opens a service, reads its lenses, renames
+/// an entry so that a route is answered twice, sees the diagnostic, undoes it, sees it clear, stops.
+#[test]
+fn neovim_session_breaks_and_fixes_a_route() {
+    let found = neovims();
+    if found.is_empty() {
+        assert!(std::env::var("COWORKS_REQUIRE_NVIM").as_deref() != Ok("1"), "no Neovim found");
+        eprintln!("skipped: no Neovim found (set COWORKS_NVIM)");
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/neovim/session.lua");
+    for (nvim, version) in found {
+        // `vim.lsp.start` exists from 0.8 on; 0.7 uses start_client + buf_attach_client.
+        let apis: &[&str] =
+            if version.contains("v0.7") { &["start_client"] } else { &["start", "start_client"] };
+        for api in apis {
+            let (_dir, root) = eshop_copy();
+            let file = root.join("services/billing/src/main.rs");
+            let out = root.join("session.json");
+            let status = Command::new(&nvim)
+                .args(["--headless", "--clean", "-n", "-c"])
+                .arg(format!("luafile {}", script.display()))
+                .env("COWORKS_LSP", env!("CARGO_BIN_EXE_coworks-lsp"))
+                .env("CWS_ROOT", &root)
+                .env("CWS_FILE", &file)
+                .env("CWS_OUT", &out)
+                .env("CWS_API", api)
+                .status()
+                .expect("run nvim");
+            assert!(status.success(), "{version} {api}: {status}");
+            let result: Value =
+                serde_json::from_str(&std::fs::read_to_string(&out).expect("result")).expect("json");
+            assert_eq!(result["ok"], true, "{version} {api}: {result}");
+            assert_eq!(
+                result["steps"],
+                serde_json::json!(["started", "lenses", "broken", "fixed", "stopped"])
+            );
+            let titles: Vec<&str> =
+                result["lenses"].as_array().unwrap().iter().filter_map(|l| l["title"].as_str()).collect();
+            assert!(titles.contains(&"▶ Run") && titles.contains(&"Invoke GET /invoice/{id}"), "{titles:?}");
+            let broken = result["diagnostics_broken"].as_array().unwrap();
+            let dup: Vec<&Value> = broken.iter().filter(|d| d["code"] == "CWS001").collect();
+            // Both entries answering GET /invoice/{id} are marked, one of them on the edited line.
+            assert_eq!(dup.len(), 2, "{version} {api}: {broken:?}");
+            assert!(dup.iter().any(|d| d["lnum"] == result["edited_line"]), "{broken:?}");
+            let fixed = result["diagnostics_fixed"].as_array().unwrap();
+            assert!(fixed.iter().all(|d| d["code"] != "CWS001"), "{fixed:?}");
+            eprintln!("{version} ({api}): session ok");
+        }
+    }
+}

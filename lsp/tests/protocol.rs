@@ -126,22 +126,25 @@ fn incremental_edits_break_then_fix_the_code() {
 }
 
 #[test]
-fn out_of_order_changes_are_applied_in_version_order() {
+fn edits_apply_in_the_order_sent_and_stale_versions_are_dropped() {
     let (_dir, root) = eshop_copy();
     let mut c = Client::spawn(BIN);
     c.initialize(&root, json!({}));
     let uri = file_uri(&root.join("services/billing/src/extra.rs"));
     c.open(&uri, "#[coworks::service]\nimpl Billing {\n    #[entry] fn get_x(&self) {}\n}\n");
     c.diagnostics_until(&uri, |_| true);
-    // Version 3 arrives before version 2: version 3 replaces what version 2 inserts.
-    c.edit(&uri, 3, (2, 20), (2, 21), "y");
-    c.edit(&uri, 2, (2, 20), (2, 20), "z");
-    c.diagnostics_at_version(&uri, 3);
+    // A burst of edits, versions skipping numbers (as Neovim's changedtick does): `get_x` → `get_zx`
+    // → `get_yx` → `get_yxw`. Applied in another order, the name would differ.
+    c.edit(&uri, 4, (2, 20), (2, 20), "z");
+    c.edit(&uri, 6, (2, 20), (2, 21), "y");
+    c.edit(&uri, 9, (2, 22), (2, 22), "w");
+    // Stale: a version not above the document's is not applied.
+    c.edit(&uri, 9, (2, 20), (2, 23), "STALE");
+    c.diagnostics_at_version(&uri, 9);
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     let titles: Vec<&str> =
         lenses.as_array().unwrap().iter().filter_map(|l| l["command"]["title"].as_str()).collect();
-    // In order: `get_x` → `get_zx` → `get_yx`. The other way round would give `get_zy`.
-    assert!(titles.contains(&"Invoke GET /yx"), "{titles:?}");
+    assert!(titles.contains(&"Invoke GET /yxw"), "{titles:?}");
     c.shutdown();
 }
 
