@@ -3,6 +3,7 @@
 //! latency (median, p99, max) and the server's memory. Figures only: nothing is asserted.
 //!
 //! `cargo bench -p coworks-lsp --bench typing` (env `TYPING_EDITS` changes the number of edits).
+//! Under `cargo test` (no `--bench` argument) it runs as a small smoke test: 20 files, 20 edits.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -13,7 +14,6 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use support::{file_uri, Client};
 
-const SERVICES: usize = 50;
 const FILES_PER_SERVICE: usize = 20;
 
 fn write(path: &Path, text: &str) {
@@ -23,10 +23,10 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-/// A project of `SERVICES` crates with `FILES_PER_SERVICE` Rust files each.
-fn generate(root: &Path) {
+/// A project of `services` crates with `FILES_PER_SERVICE` Rust files each.
+fn generate(root: &Path, services: usize) {
     write(&root.join("project.cws.yml"), "version: 3\nname: bench\nworkspaces:\n  dev: {}\n  prod: {}\n");
-    for s in 0..SERVICES {
+    for s in 0..services {
         let dir = root.join(format!("services/s{s}"));
         write(&dir.join("Cargo.toml"), &format!("[package]\nname = \"s{s}\"\nversion = \"0.1.0\"\n"));
         for f in 0..FILES_PER_SERVICE {
@@ -62,11 +62,14 @@ fn status_field(pid: u32, field: &str) -> String {
 }
 
 fn main() {
-    let edits: usize = std::env::var("TYPING_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let full = std::env::args().any(|a| a == "--bench");
+    let (services, default_edits) = if full { (50, 400) } else { (1, 20) };
+    let edits: usize =
+        std::env::var("TYPING_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_edits);
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().canonicalize().expect("canonical").join("bench");
-    generate(&root);
-    let files = SERVICES * FILES_PER_SERVICE;
+    generate(&root, services);
+    let files = services * FILES_PER_SERVICE;
 
     let mut c = Client::spawn(env!("CARGO_BIN_EXE_coworks-lsp"));
     let started = Instant::now();
