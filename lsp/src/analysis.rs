@@ -42,6 +42,10 @@ struct Round {
     cleared: Vec<(PathBuf, Uri, Option<i32>)>,
     /// Files whose analysis panicked, with the panic's message.
     failures: Vec<(PathBuf, String)>,
+    /// The core's diagnostics per file, to tell next round which files changed.
+    core: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// The baseline this round compared with (kept when the round does not publish).
+    previous: HashMap<PathBuf, Vec<Diagnostic>>,
 }
 
 /// Fault injection for tests (debug builds only): analysing a file with this name panics.
@@ -61,6 +65,7 @@ fn inject_fault(rel: &Path) {
 pub async fn run(state: Arc<State>, client: Client) {
     let mut published: HashMap<PathBuf, Vec<lsp::Diagnostic>> = HashMap::new();
     let mut forced: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut previous_core: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
     loop {
         state.wake.notified().await;
         if state.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
@@ -76,8 +81,9 @@ pub async fn run(state: Arc<State>, client: Client) {
         }
         let before = published.keys().cloned().collect::<BTreeSet<_>>();
         let job_state = state.clone();
-        let result = tokio::task::spawn_blocking(move || analyse(&job_state, work, &before)).await;
-        let round = match result {
+        let previous = std::mem::take(&mut previous_core);
+        let result = tokio::task::spawn_blocking(move || analyse(&job_state, work, &before, previous)).await;
+        let mut round = match result {
             Ok(round) => round,
             Err(e) => {
                 let what = panic_message(e);
@@ -92,9 +98,11 @@ pub async fn run(state: Arc<State>, client: Client) {
         forced.extend(round.touched.iter().cloned());
         if state.has_queued() {
             // Stale already: the next round publishes, for these files too.
+            previous_core = std::mem::take(&mut round.previous);
             state.wake.notify_one();
             continue;
         }
+        previous_core = std::mem::take(&mut round.core);
         for (rel, f) in round.files {
             let same = published.get(&rel) == Some(&f.diagnostics);
             if same && !forced.contains(&rel) {
@@ -158,14 +166,21 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
     true
 }
 
-/// One round, on a blocking thread: apply the queued changes, compute the diagnostics, convert them.
-fn analyse(state: &State, work: BTreeMap<PathBuf, Work>, before: &BTreeSet<PathBuf>) -> Round {
+/// One round, on a blocking thread: apply the queued changes, compute the diagnostics, convert those
+/// of the files analysed and of the files whose diagnostics changed (others keep what was published,
+/// so closed files are not re-read on every keystroke).
+fn analyse(
+    state: &State,
+    work: BTreeMap<PathBuf, Work>,
+    before: &BTreeSet<PathBuf>,
+    previous: HashMap<PathBuf, Vec<Diagnostic>>,
+) -> Round {
     let mut round = Round::default();
     let mut texts: HashMap<PathBuf, (Uri, Rope, Option<i32>)> = HashMap::new();
     {
         let mut guard = state.project_mut();
         let Some(project) = guard.as_mut() else {
-            return round;
+            return Round { previous, ..round };
         };
         for (rel, what) in work {
             if rel.as_os_str().is_empty() {
@@ -190,11 +205,11 @@ fn analyse(state: &State, work: BTreeMap<PathBuf, Work>, before: &BTreeSet<PathB
     }
     let guard = state.project();
     let Some(project) = guard.as_ref() else {
-        return round;
+        return Round { previous, ..round };
     };
     let diagnostics = project.diagnostics(None);
-    let mut by_file: BTreeMap<PathBuf, Vec<&Diagnostic>> = BTreeMap::new();
-    for d in &diagnostics {
+    let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+    for d in diagnostics {
         by_file.entry(d.file.clone()).or_default().push(d);
     }
     let root = project.root().to_path_buf();
@@ -216,6 +231,10 @@ fn analyse(state: &State, work: BTreeMap<PathBuf, Work>, before: &BTreeSet<PathB
         Some(t)
     };
     for (rel, diags) in &by_file {
+        let unchanged = previous.get(rel) == Some(diags) && !round.touched.contains(rel);
+        if unchanged && before.contains(rel) {
+            continue;
+        }
         let Some((uri, rope, version)) = text_of(rel) else {
             continue;
         };
@@ -226,7 +245,7 @@ fn analyse(state: &State, work: BTreeMap<PathBuf, Work>, before: &BTreeSet<PathB
         round.files.insert(rel.clone(), FileDiagnostics { uri, version, diagnostics: converted });
     }
     for rel in before {
-        if !round.files.contains_key(rel) {
+        if !by_file.contains_key(rel) {
             if let Some((uri, _, version)) = text_of(rel) {
                 round.cleared.push((rel.clone(), uri, version));
             } else if let Some(uri) = state.uri_of_rel(rel) {
@@ -234,6 +253,8 @@ fn analyse(state: &State, work: BTreeMap<PathBuf, Work>, before: &BTreeSet<PathB
             }
         }
     }
+    round.core = by_file.into_iter().collect();
+    round.previous = previous;
     round
 }
 
