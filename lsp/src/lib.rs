@@ -3,6 +3,8 @@
 //! [`server::Backend`] implements the protocol; [`analysis`] runs the core off the request path;
 //! [`position`] is the one place UTF-16 positions and byte offsets meet.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod commands;
 pub mod convert;
