@@ -8,6 +8,9 @@ use subtle::ConstantTimeEq;
 /// The token of an `Authorization` header value: `Bearer xyz` → `xyz`, `xyz` → `xyz`; `None` if empty.
 pub fn token_of(header: &str) -> Option<&str> {
     let h = header.trim();
+    if h.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
     let token = match h.get(..7) {
         Some(p) if p.eq_ignore_ascii_case("bearer ") => h[7..].trim(),
         _ => h,
@@ -82,6 +85,7 @@ mod tests {
         assert_eq!(token_of("abc"), Some("abc"));
         assert_eq!(token_of("  "), None);
         assert_eq!(token_of("Bearer "), None);
+        assert_eq!(token_of("Bearer"), None);
         assert!(constant_time_eq("abc", "abc"));
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "abcd"));
