@@ -68,7 +68,11 @@ pub async fn handle_event<S: Service>(router: &Router<S>, event: Value, request_
     }
     let origin = origin(&event);
     let stage = event.pointer("/requestContext/stage").and_then(Value::as_str).map(str::to_string);
-    let request = match lambda_http::request::from_str(&event.to_string()) {
+    // lambda_http panics on some malformed values (e.g. a host that is no domain name): contain it.
+    let text = event.to_string();
+    let parsed = std::panic::catch_unwind(|| lambda_http::request::from_str(&text))
+        .unwrap_or_else(|_| Err(serde::de::Error::custom("malformed HTTP event")));
+    let request = match parsed {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{}: unreadable event ({e}); request {request_id}", S::NAME);
