@@ -1,4 +1,4 @@
-//! A minimal S3 `PutObject` client: SigV4-signed (see [`crate::sigv4`]), endpoint, region and
+//! A minimal S3 client (`PutObject`, `GetObject`, `ListObjectsV2`): SigV4-signed (see [`crate::sigv4`]), endpoint, region and
 //! credentials from the standard AWS environment variables.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -85,25 +85,52 @@ impl S3Config {
         body: Bytes,
         content_type: &str,
     ) -> Result<(), S3Error> {
+        self.send("PUT", bucket, key, "", body, Some(content_type)).await.map(|_| ())
+    }
+
+    /// Reads `bucket`/`key`.
+    pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Bytes, S3Error> {
+        self.send("GET", bucket, key, "", Bytes::new(), None).await
+    }
+
+    /// The keys of `bucket` (first 1,000).
+    pub async fn list_keys(&self, bucket: &str) -> Result<Vec<String>, S3Error> {
+        let xml = self.send("GET", bucket, "", "list-type=2", Bytes::new(), None).await?;
+        let xml = String::from_utf8_lossy(&xml);
+        Ok(xml.split("<Key>").skip(1).filter_map(|s| s.split("</Key>").next()).map(str::to_string).collect())
+    }
+
+    /// One signed request; the answer's body when it succeeds. `query` is canonical (sorted, encoded).
+    async fn send(
+        &self,
+        method: &str,
+        bucket: &str,
+        key: &str,
+        query: &str,
+        body: Bytes,
+        content_type: Option<&str>,
+    ) -> Result<Bytes, S3Error> {
         let creds = self.credentials.as_ref().ok_or(S3Error::NoCredentials)?;
-        let (url, host, path) = self.locate(bucket, key)?;
+        let (mut url, host, path) = self.locate(bucket, key)?;
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let amz_date = sigv4::amz_date(now);
         let payload_hash = sigv4::sha256_hex(&body);
-        let mut headers: Vec<(&str, &str)> = vec![
-            ("host", &host),
-            ("content-type", content_type),
-            ("x-amz-content-sha256", &payload_hash),
-            ("x-amz-date", &amz_date),
-        ];
+        let mut headers: Vec<(&str, &str)> =
+            vec![("host", &host), ("x-amz-content-sha256", &payload_hash), ("x-amz-date", &amz_date)];
+        if let Some(ct) = content_type {
+            headers.push(("content-type", ct));
+        }
         if let Some(t) = &creds.session_token {
             headers.push(("x-amz-security-token", t));
         }
         let auth = sigv4::authorization(
             &SignRequest {
-                method: "PUT",
+                method,
                 path: &path,
-                query: "",
+                query,
                 headers: &headers,
                 payload_hash: &payload_hash,
                 amz_date: &amz_date,
@@ -112,7 +139,7 @@ impl S3Config {
             },
             creds,
         );
-        let mut builder = http::Request::put(&url).header("authorization", auth);
+        let mut builder = http::Request::builder().method(method).uri(&url).header("authorization", auth);
         for (k, v) in &headers {
             if *k != "host" {
                 builder = builder.header(*k, *v);
@@ -127,10 +154,15 @@ impl S3Config {
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
         let resp = client.request(request).await.map_err(|e| S3Error::Http(e.to_string()))?;
         let status = resp.status();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .map_err(|e| S3Error::Http(e.to_string()))?;
         if status.is_success() {
-            return Ok(());
+            return Ok(body);
         }
-        let body = resp.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let body = String::from_utf8_lossy(&body).chars().take(300).collect();
         Err(S3Error::Status { status: status.as_u16(), body })
     }
