@@ -47,12 +47,14 @@ fn invoke(port: u16, dir: &std::path::Path, name: &str, event: &Value) -> Value 
         .output()
         .expect("cargo lambda invoke runs");
     assert!(out.status.success(), "cargo lambda invoke: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]
 fn billing_answers_events_under_cargo_lambda() {
-    let found = Command::new("cargo").args(["lambda", "--version"]).output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("cargo").args(["lambda", "--version"]).output().is_ok_and(|o| o.status.success());
     assert!(found, "cargo-lambda is missing: install it with scripts/ci-deps (pip install cargo-lambda)");
     let port = free_port();
     let child = Command::new("cargo")
@@ -86,7 +88,8 @@ fn billing_answers_events_under_cargo_lambda() {
     let a = invoke(port, dir.path(), "get", &http_v2("GET", "/invoice/1", auth));
     let invoice: Value = serde_json::from_str(a["body"].as_str().unwrap_or("")).expect("JSON body");
     assert_eq!(invoice["customer"], "lambda");
-    let a = invoke(port, dir.path(), "denied", &http_v2("GET", "/invoice/1", json!({ "authorization": "x" })));
+    let a =
+        invoke(port, dir.path(), "denied", &http_v2("GET", "/invoice/1", json!({ "authorization": "x" })));
     assert_eq!(a["statusCode"], 403);
     let token = json!({ "type": "TOKEN", "authorizationToken": "Bearer lambda-token",
                         "methodArn": "arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/invoice/1" });

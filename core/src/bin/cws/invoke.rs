@@ -41,6 +41,9 @@ pub struct InvokeArgs {
     /// Call the service at this base URL instead (a deployed API).
     #[arg(long)]
     pub url: Option<String>,
+    /// The local service's port (default: the stage's `run.port`).
+    #[arg(long, conflicts_with = "url")]
+    pub port: Option<u16>,
     /// The project directory (holding project.cws.yml).
     #[arg(short, long, default_value = ".")]
     pub project: PathBuf,
@@ -70,7 +73,7 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, String> {
     if !args.path.starts_with('/') {
         return Err(format!("the path `{}` must start with `/` (e.g. /invoice/42)", args.path));
     }
-    let t = run::target(&args.project, &args.service, args.stage.as_deref(), None)?;
+    let t = run::target(&args.project, &args.service, args.stage.as_deref(), args.port)?;
     let mut url_path = args.path.clone();
     for (i, q) in args.query.iter().enumerate() {
         let (k, v) = q.split_once('=').ok_or_else(|| format!("--query `{q}` is not KEY=VALUE"))?;

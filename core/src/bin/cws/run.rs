@@ -127,13 +127,24 @@ pub fn build(manifest: &Path) -> Result<PathBuf, String> {
 /// Starts the built binary with the target's environment; stderr is piped so the caller can wait
 /// for `listening on`.
 pub fn spawn(binary: &Path, t: &Target) -> Result<Child, String> {
-    Command::new(binary)
-        .args(["--host", &t.host, "--port", &t.port.to_string()])
+    let mut cmd = Command::new(binary);
+    cmd.args(["--host", &t.host, "--port", &t.port.to_string()])
         .envs(&t.env)
         .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start `{}`: {e}", binary.display()))
+        .stderr(Stdio::piped());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe; the service gets SIGTERM if `cws` dies first, so no
+        // service outlives the command that started it.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
+    cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", binary.display()))
 }
 
 /// Waits for the child's `listening on http://...` line (echoing its stderr when `echo`) and
