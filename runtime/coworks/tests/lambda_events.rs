@@ -114,7 +114,9 @@ fn rest_v1(method: &str, path: &str, query: &[(&str, &str)], headers: Value, bod
     let mut multi = serde_json::Map::new();
     for (k, v) in query {
         single.insert(k.to_string(), json!(v));
-        multi.entry(k.to_string()).or_insert_with(|| json!([])).as_array_mut().map(|a| a.push(json!(v)));
+        if let Some(a) = multi.entry(k.to_string()).or_insert_with(|| json!([])).as_array_mut() {
+            a.push(json!(v));
+        }
     }
     let multi_headers: serde_json::Map<String, Value> =
         headers.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), json!([v]))).collect();

@@ -1,7 +1,8 @@
 //! `cws invoke <service> <METHOD> <path> [--query k=v]... [--json '{..}'] [-s stage] [--local|--url URL]`:
-//! sends one request and prints the status, the headers and the body. Locally (the default) it calls
-//! the service on 127.0.0.1 at the stage's `run.port`, starting it (and stopping it afterwards) when
-//! nothing listens there. The stage's `TOKEN` goes in the `Authorization` header.
+//! sends one request and prints the status, the headers and the body. With `--url` (or the stage's
+//! `invoke.url` option, unless `--local`) it calls that base URL; otherwise the service on 127.0.0.1 at
+//! the stage's `run.port` (or `--port`), starting it (and stopping it afterwards) when nothing listens
+//! there. The stage's `TOKEN` goes in the `Authorization` header; `invoke.timeout` bounds the wait.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -81,7 +82,9 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, String> {
         url_path.push_str(&format!("{sep}{}={}", encode(k), encode(v)));
     }
     let mut started = None;
-    let base = match &args.url {
+    // `--url`, else (unless `--local` or `--port`) the stage's `invoke.url` option, else the local service.
+    let configured = if args.local || args.port.is_some() { None } else { t.invoke_url.clone() };
+    let base = match args.url.clone().or(configured) {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
             if !listening(&t.host, t.port) {
@@ -97,14 +100,21 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, String> {
             format!("http://{}:{}", t.host, t.port)
         }
     };
-    let result = send(&args, method, &format!("{base}{url_path}"), t.env.get("TOKEN").map(String::as_str));
+    let token = t.env.get("TOKEN").map(String::as_str);
+    let result = send(&args, method, &format!("{base}{url_path}"), token, t.invoke_timeout);
     if let Some(mut child) = started {
         run::stop(&mut child);
     }
     result
 }
 
-fn send(args: &InvokeArgs, method: HttpMethod, url: &str, token: Option<&str>) -> Result<ExitCode, String> {
+fn send(
+    args: &InvokeArgs,
+    method: HttpMethod,
+    url: &str,
+    token: Option<&str>,
+    timeout: u64,
+) -> Result<ExitCode, String> {
     let mut builder = ureq::http::Request::builder().method(method.as_str()).uri(url);
     let has_auth = args.headers.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization:"));
     if let (Some(token), false) = (token.filter(|t| !t.is_empty()), has_auth) {
@@ -126,7 +136,7 @@ fn send(args: &InvokeArgs, method: HttpMethod, url: &str, token: Option<&str>) -
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .allow_non_standard_methods(true)
-        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_global(Some(Duration::from_secs(timeout)))
         .build()
         .into();
     let mut response = agent.run(request).map_err(|e| format!("request to {url} failed: {e}"))?;

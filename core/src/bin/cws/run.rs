@@ -44,6 +44,10 @@ pub struct Target {
     pub host: String,
     /// The port.
     pub port: u16,
+    /// The `invoke.url` option (a deployed API's base URL), if set.
+    pub invoke_url: Option<String>,
+    /// The `invoke.timeout` option, in seconds.
+    pub invoke_timeout: u64,
 }
 
 /// Resolves `service` in the project at `root` for `stage` (default: the first stage).
@@ -92,7 +96,16 @@ pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>
         Some(Value::Str(h)) => h.clone(),
         _ => "127.0.0.1".into(),
     };
-    Ok(Target { service: service.to_string(), stage, manifest, env, host, port })
+    let invoke = config.effective_options("invoke", &stage, Some(service), &BTreeMap::new());
+    let invoke_url = match invoke.get("url").map(|e| &e.value) {
+        Some(Value::Str(u)) if !u.is_empty() => Some(u.clone()),
+        _ => None,
+    };
+    let invoke_timeout = match invoke.get("timeout").map(|e| &e.value) {
+        Some(Value::Int(t)) if *t > 0 => *t as u64,
+        _ => 30,
+    };
+    Ok(Target { service: service.to_string(), stage, manifest, env, host, port, invoke_url, invoke_timeout })
 }
 
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.
