@@ -345,3 +345,68 @@ fn generate(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_of(service_args: &str, code: &str) -> Vec<String> {
+        let mut imp: ItemImpl = syn::parse_str(code).expect("test code parses");
+        match expand(service_args, &mut imp) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|(_, m)| m).collect(),
+        }
+    }
+
+    #[test]
+    fn valid_services_expand_and_strip_coworks_attributes() {
+        let code = r#"impl Billing {
+            #[entry] async fn get_invoice(&self, id: u64) -> String { todo!() }
+            #[entry(no_auth)] fn get_invoices(&self, #[query] page: Option<u32>) -> String { todo!() }
+            #[coworks::entry(path = "/users/{id}/orders")] fn post_orders(&self, id: u64, #[body] b: X) {}
+            fn helper(&self) {}
+        }"#;
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let out =
+            expand("", &mut imp).map_err(|e| e.into_iter().map(|(_, m)| m).collect::<Vec<_>>()).unwrap();
+        let text = out.to_string();
+        assert!(text.contains("\"/invoice/{id}\""), "{text}");
+        assert!(text.contains("\"/invoices\""));
+        assert!(text.contains("\"/users/{id}/orders\""));
+        assert!(text.contains("const NAME : & 'static str = \"billing\""), "{text}");
+        assert!(
+            !text.contains("# [entry") && !text.contains("# [query]") && !text.contains("# [body]"),
+            "{text}"
+        );
+        assert!(!text.contains("fn authorize"), "no custom authorizer: the trait's default");
+        let mut imp: ItemImpl =
+            syn::parse_str("impl S { fn authorize(&self, t: &str) -> bool { true } }").unwrap();
+        let text = expand("(name = \"svc\")", &mut imp).map_err(|_| ()).unwrap().to_string();
+        assert!(text.contains("fn authorize") && text.contains("\"svc\""), "{text}");
+    }
+
+    #[test]
+    fn invalid_entries_are_errors_with_the_cores_messages() {
+        let e = errors_of("", r#"impl S { #[entry(path = "/users/{uid}")] fn get_user(&self, id: u64) {} }"#);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("parameter(s) `{id}` not in the path"), "{e:?}");
+        assert!(e[0].contains("path names `{uid}`"), "{e:?}");
+        assert!(e[0].contains("CWS0"), "carries the core's diagnostic code: {e:?}");
+        let e = errors_of("", r#"impl S { #[entry(methd = "GET")] fn get(&self) {} }"#);
+        assert!(e[0].contains("unknown `#[entry]` argument `methd`"), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry(path = "users")] fn get_user(&self) {} }"#);
+        assert!(e[0].contains("a path starts with `/`"), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn post_x(&self, #[body] a: A, #[body] b: B) {} }"#);
+        assert!(e.iter().any(|m| m.contains("more than one `#[body]`")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&self, ids: Vec<u64>) {} }"#);
+        assert!(e.iter().any(|m| m.contains("which one URL segment cannot hold")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&self) {} #[entry] fn get_x_(&self) {} }"#);
+        assert!(e.iter().any(|m| m.contains("duplicate route GET /x")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(id: u64) {} }"#);
+        assert!(e.iter().any(|m| m.contains("no `self` receiver")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&mut self) {} }"#);
+        assert!(e.iter().any(|m| m.contains("takes `&self`")), "{e:?}");
+        let e = errors_of("(nom = \"x\")", "impl S {}");
+        assert!(e[0].contains("unknown `#[service]` argument `nom`"), "{e:?}");
+    }
+}

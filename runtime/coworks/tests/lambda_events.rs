@@ -78,6 +78,11 @@ impl Shapes {
         panic!("secret internals")
     }
 
+    #[entry]
+    fn get_order(&self, id: uuid::Uuid) -> String {
+        id.hyphenated().to_string()
+    }
+
     #[entry(stage = "dev")]
     fn get_debug(&self) -> &'static str {
         "debug"
@@ -277,6 +282,14 @@ fn rest_api_payload_1_0() {
     let a = call(rest_v1("GET", "/color/green", &[], auth.clone(), None));
     assert_eq!(a["statusCode"], 422);
     assert!(a["body"].as_str().unwrap().contains("is no color"), "{a}");
+    let a = call(rest_v1("GET", "/order/67E55044-10B1-426F-9247-BB680E5FE0C8", &[], auth.clone(), None));
+    assert_eq!(
+        (a["statusCode"].as_u64(), a["body"].as_str()),
+        (Some(200), Some("67e55044-10b1-426f-9247-bb680e5fe0c8"))
+    );
+    let a = call(rest_v1("GET", "/order/not-a-uuid", &[], auth.clone(), None));
+    assert_eq!(a["statusCode"], 422);
+    assert!(a["body"].as_str().unwrap().contains(r#""expected":"uuid::Uuid""#), "{a}");
     let a = call(rest_v1("GET", "/item/7", &[("nope", "1")], auth, None));
     assert_eq!(a["statusCode"], 422, "unknown query key");
 }
