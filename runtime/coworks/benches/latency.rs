@@ -1,6 +1,7 @@
 //! Cold start and warm latency of the CoWorks billing example against the same service written by
-//! hand (`examples/handwritten_billing.rs`, a lambda_http handler served by hyper). Release builds,
-//! 127.0.0.1 only, bounded loops. Prints figures and ratios (target: ≤ 1.1×); asserts nothing.
+//! hand (`examples/handwritten_billing.rs`, a lambda_http handler served by hyper). Release builds
+//! under `cargo bench` (a short debug smoke run under `cargo test --all-targets`), 127.0.0.1 only,
+//! bounded loops. Prints figures and ratios (target: ≤ 1.1×); asserts nothing.
 //!
 //! `cargo bench -p coworks --bench latency`
 
@@ -10,17 +11,22 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const COLD_RUNS: usize = 15;
-const WARM_REQUESTS: usize = 3000;
+/// Full runs under `cargo bench` (release builds); a quick smoke run of debug builds under `cargo test`.
+struct Plan {
+    release: bool,
+    cold_runs: usize,
+    warm_requests: usize,
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn build(args: &[&str], name: &str) -> PathBuf {
+fn build(plan: &Plan, args: &[&str], name: &str) -> PathBuf {
     let out = Command::new(env!("CARGO"))
         .current_dir(root())
-        .args(["build", "--release", "-q", "--message-format=json-render-diagnostics"])
+        .args(["build", "-q", "--message-format=json-render-diagnostics"])
+        .args(if plan.release { &["--release"][..] } else { &[][..] })
         .args(args)
         .stderr(Stdio::inherit())
         .output()
@@ -76,9 +82,9 @@ fn request(stream: &mut TcpStream, method: &str, path: &str, body: &str) -> u16 
 }
 
 /// Process start → first 200 answer to `GET /health`, median of runs.
-fn cold_start(bin: &PathBuf) -> Duration {
+fn cold_start(plan: &Plan, bin: &PathBuf) -> Duration {
     let mut times = Vec::new();
-    for _ in 0..COLD_RUNS {
+    for _ in 0..plan.cold_runs {
         let port = free_port();
         let start = Instant::now();
         let mut child = spawn(bin, port);
@@ -101,7 +107,7 @@ fn cold_start(bin: &PathBuf) -> Duration {
 }
 
 /// Median and mean per-request latency over a keep-alive connection (mixed entries).
-fn warm(bin: &PathBuf) -> (Duration, Duration) {
+fn warm(plan: &Plan, bin: &PathBuf) -> (Duration, Duration) {
     let port = free_port();
     let mut child = spawn(bin, port);
     let mut stream = loop {
@@ -123,8 +129,8 @@ fn warm(bin: &PathBuf) -> (Duration, Duration) {
             request(&mut stream, m, p, b);
         }
     }
-    let mut times = Vec::with_capacity(WARM_REQUESTS);
-    for i in 0..WARM_REQUESTS {
+    let mut times = Vec::with_capacity(plan.warm_requests);
+    for i in 0..plan.warm_requests {
         let (m, p, b, want) = calls[i % calls.len()];
         let t = Instant::now();
         let status = request(&mut stream, m, p, b);
@@ -142,18 +148,26 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let coworks = build(&["-p", "eshop-billing"], "eshop-billing");
-    let hand = build(&["-p", "coworks", "--example", "handwritten_billing"], "handwritten_billing");
-    let (c_cold, h_cold) = (cold_start(&coworks), cold_start(&hand));
-    let ((c_med, c_mean), (h_med, h_mean)) = (warm(&coworks), warm(&hand));
+    let plan = if std::env::args().any(|a| a == "--bench") {
+        Plan { release: true, cold_runs: 15, warm_requests: 3000 }
+    } else {
+        Plan { release: false, cold_runs: 3, warm_requests: 200 }
+    };
+    let coworks = build(&plan, &["-p", "eshop-billing"], "eshop-billing");
+    let hand = build(&plan, &["-p", "coworks", "--example", "handwritten_billing"], "handwritten_billing");
+    let (c_cold, h_cold) = (cold_start(&plan, &coworks), cold_start(&plan, &hand));
+    let ((c_med, c_mean), (h_med, h_mean)) = (warm(&plan, &coworks), warm(&plan, &hand));
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    println!("latency (release, 127.0.0.1; CoWorks billing vs hand-written lambda_http/hyper billing)");
+    let (cold_runs, warm_requests) = (plan.cold_runs, plan.warm_requests);
+    let mode =
+        if plan.release { "release" } else { "debug smoke run under cargo test; figures: cargo bench" };
+    println!("latency ({mode}, 127.0.0.1; CoWorks billing vs hand-written lambda_http/hyper billing)");
     println!(
-        "  cold start (spawn → first reply, median of {COLD_RUNS}): coworks {c_cold:?}, hand-written {h_cold:?}, ratio {:.2}x",
+        "  cold start (spawn → first reply, median of {cold_runs}): coworks {c_cold:?}, hand-written {h_cold:?}, ratio {:.2}x",
         ratio(c_cold, h_cold)
     );
     println!(
-        "  warm request (median of {WARM_REQUESTS}, keep-alive): coworks {c_med:?}, hand-written {h_med:?}, ratio {:.2}x",
+        "  warm request (median of {warm_requests}, keep-alive): coworks {c_med:?}, hand-written {h_med:?}, ratio {:.2}x",
         ratio(c_med, h_med)
     );
     println!(
