@@ -2,6 +2,8 @@
 //! command line, the `#[entry]` macro and the artifact generators.
 
 #[cfg(feature = "analysis")]
+pub mod artifacts;
+#[cfg(feature = "analysis")]
 pub mod config;
 pub mod diagnostics;
 pub mod model;
