@@ -5,6 +5,8 @@
 pub mod artifacts;
 #[cfg(feature = "analysis")]
 pub mod config;
+#[cfg(feature = "analysis")]
+pub mod deploy_checks;
 pub mod diagnostics;
 pub mod model;
 pub mod naming;

@@ -299,6 +299,7 @@ impl Project {
         self.duplicate_routes(stage, &mut out);
         self.service_name_clashes(&mut out);
         self.stage_checks(stage, &mut out);
+        crate::deploy_checks::check(self, stage, &mut out);
         diagnostics::sort(&mut out);
         out.dedup();
         out

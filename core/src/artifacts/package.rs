@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn base64_sha256_matches_known_value() {
         // sha256("") = e3b0c442...; base64 of it:
-        assert_eq!(sha256_base64(b""), "47DEQpj8HBSa+/TJmatsuA6s5jXIsJbuJaktCmW3ZeQ=");
+        assert_eq!(sha256_base64(b""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
         assert_eq!(sha256_base64(b"abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
     }
 

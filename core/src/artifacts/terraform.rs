@@ -590,3 +590,6 @@ fn pretty(v: &Value) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests;

@@ -171,7 +171,12 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             opt("profile", OptionType::Str, None, "AWS credentials profile used to deploy."),
             opt("memory", int(128, 10240), Some("128"), "Memory of each Lambda function, in MB."),
-            opt("timeout", int(1, 900), Some("30"), "Timeout of each Lambda function, in seconds."),
+            opt(
+                "timeout",
+                int(1, 900),
+                Some("29"),
+                "Timeout of each Lambda function, in seconds (API Gateway ends synchronous calls at 29).",
+            ),
             opt(
                 "architecture",
                 OptionType::OneOf(ARCHITECTURES),
