@@ -50,18 +50,22 @@ pub enum ElfError {
 
 const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
 
+fn add(a: usize, b: usize) -> Result<usize, ElfError> {
+    a.checked_add(b).ok_or(ElfError::Malformed("offset overflow"))
+}
+
 fn u16_at(b: &[u8], at: usize) -> Result<u16, ElfError> {
-    let s = b.get(at..at + 2).ok_or(ElfError::Malformed("u16"))?;
+    let s = b.get(at..add(at, 2)?).ok_or(ElfError::Malformed("u16"))?;
     Ok(u16::from_le_bytes([s[0], s[1]]))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Result<u32, ElfError> {
-    let s = b.get(at..at + 4).ok_or(ElfError::Malformed("u32"))?;
+    let s = b.get(at..add(at, 4)?).ok_or(ElfError::Malformed("u32"))?;
     Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Result<usize, ElfError> {
-    let s = b.get(at..at + 8).ok_or(ElfError::Malformed("u64"))?;
+    let s = b.get(at..add(at, 8)?).ok_or(ElfError::Malformed("u64"))?;
     let mut a = [0u8; 8];
     a.copy_from_slice(s);
     usize::try_from(u64::from_le_bytes(a)).map_err(|_| ElfError::Malformed("offset"))
@@ -97,11 +101,11 @@ pub fn needed_versions(b: &[u8]) -> Result<Vec<(String, String)>, ElfError> {
             .ok_or(ElfError::Malformed("section offset"))?;
         // (type, link, offset, size, info)
         Ok((
-            u32_at(b, h + 4)?,
-            u32_at(b, h + 0x28)?,
-            u64_at(b, h + 0x18)?,
-            u64_at(b, h + 0x20)?,
-            u32_at(b, h + 0x2c)?,
+            u32_at(b, add(h, 4)?)?,
+            u32_at(b, add(h, 0x28)?)?,
+            u64_at(b, add(h, 0x18)?)?,
+            u64_at(b, add(h, 0x20)?)?,
+            u32_at(b, add(h, 0x2c)?)?,
         ))
     };
     let mut out = Vec::new();
@@ -113,23 +117,23 @@ pub fn needed_versions(b: &[u8]) -> Result<Vec<(String, String)>, ElfError> {
         let (_, _, strtab, _, _) = section(link as usize)?;
         let mut at = offset;
         for _ in 0..count.min(4096) {
-            let cnt = u16_at(b, at + 2)?;
-            let file = c_str(b, strtab + u32_at(b, at + 4)? as usize)?.to_string();
-            let mut aux = at + u32_at(b, at + 8)? as usize;
+            let cnt = u16_at(b, add(at, 2)?)?;
+            let file = c_str(b, add(strtab, u32_at(b, add(at, 4)?)? as usize)?)?.to_string();
+            let mut aux = add(at, u32_at(b, add(at, 8)?)? as usize)?;
             for _ in 0..cnt {
-                let name = c_str(b, strtab + u32_at(b, aux + 8)? as usize)?;
+                let name = c_str(b, add(strtab, u32_at(b, add(aux, 8)?)? as usize)?)?;
                 out.push((file.clone(), name.to_string()));
-                let next = u32_at(b, aux + 12)? as usize;
+                let next = u32_at(b, add(aux, 12)?)? as usize;
                 if next == 0 {
                     break;
                 }
-                aux += next;
+                aux = add(aux, next)?;
             }
-            let next = u32_at(b, at + 12)? as usize;
+            let next = u32_at(b, add(at, 12)?)? as usize;
             if next == 0 {
                 break;
             }
-            at += next;
+            at = add(at, next)?;
         }
     }
     Ok(out)
@@ -221,6 +225,15 @@ pub(crate) mod tests {
         assert!(needed_versions(&b).is_err());
         for cut in 0..b.len() {
             let _ = needed_versions(&b[..cut]);
+        }
+        // Flipped bytes anywhere, including huge offsets: errors, never panics.
+        let good = synthetic_elf(&["GLIBC_2.34", "GLIBC_2.17"]);
+        for i in 0..good.len() {
+            for v in [0x00, 0x7f, 0xff] {
+                let mut m = good.clone();
+                m[i] = v;
+                let _ = needed_versions(&m);
+            }
         }
         assert_eq!(GlibcVersion::parse("GLIBC_2.34").map(|v| v.to_string()), Some("GLIBC_2.34".into()));
         assert_eq!(GlibcVersion::parse("GCC_3.0"), None);
