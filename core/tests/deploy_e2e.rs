@@ -282,6 +282,12 @@ fn deploy_deployed_destroy_against_moto() {
     let o = cws(&project, &rc, &["deploy", "-s", "prod", "--plan"]);
     assert!(o.status.success() && text(&o).contains("No changes."), "{}", text(&o));
 
+    // One service only: built alone, applied with -target.
+    let o = cws(&project, &rc, &["deploy", "greeter", "-s", "prod", "--plan"]);
+    let out = text(&o);
+    assert!(o.status.success() && out.contains("No changes."), "{out}");
+    assert!(out.contains("greeter: target/lambda/greeter") && !out.contains("hello: target"), "{out}");
+
     let o = cws(&project, &rc, &["destroy", "-s", "dev"]);
     assert!(o.status.success(), "cws destroy -s dev:\n{}", text(&o));
     let state = aws_state(&moto);
@@ -425,4 +431,31 @@ fn the_package_bootstrap_answers_api_gateway_events() {
     assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
     let deny: Value = serde_json::from_str(&answers[2]).unwrap();
     assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny");
+}
+
+#[test]
+fn cargo_lambda_builds_for_an_older_glibc() {
+    let o = Command::new("cargo").args(["lambda", "--version"]).output();
+    assert!(
+        o.is_ok_and(|o| o.status.success()),
+        "cargo-lambda is not installed: `pip install cargo-lambda` (scripts/ci-deps)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("fixture");
+    copy_dir(&manifest_dir().join("tests/fixtures/deploy_project"), &project);
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let line = out.lines().find(|l| l.starts_with("hello: ")).unwrap_or_else(|| panic!("{out}"));
+    println!("{line}");
+    let minor: u32 = line
+        .split("needs GLIBC_2.")
+        .nth(1)
+        .and_then(|v| v.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(minor <= 26, "{line}");
 }

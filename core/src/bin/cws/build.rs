@@ -175,7 +175,7 @@ fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path)
         .to_string();
     let mut cmd = Command::new("cargo");
     cmd.args(["lambda", "build", "--target", target, "--manifest-path"]).arg(manifest);
-    cmd.arg("--target-dir").arg(target_dir);
+    cmd.env("CARGO_TARGET_DIR", target_dir);
     if release {
         cmd.arg("--release");
     }
@@ -187,5 +187,18 @@ fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path)
     }
     let triple = target.rsplit_once('.').map(|(a, _)| a).unwrap_or(target);
     let triple = triple.rsplit_once('.').map(|(a, _)| a).unwrap_or(triple);
-    Ok(target_dir.join(triple).join(if release { "release" } else { "debug" }).join(bin))
+    // cargo-lambda moves the executable to `lambda/<bin>/bootstrap` when it finds it; otherwise it
+    // stays where cargo put it. Take the newer of the two.
+    let candidates = [
+        target_dir.join("lambda").join(&bin).join("bootstrap"),
+        target_dir.join(triple).join(if release { "release" } else { "debug" }).join(&bin),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .max()
+        .map(|(_, p)| p)
+        .ok_or_else(|| {
+            format!("`cargo lambda build` left no executable `{bin}` under {}", target_dir.display())
+        })
 }
