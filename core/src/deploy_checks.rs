@@ -54,6 +54,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
     let none = BTreeMap::new();
     for s in &stages {
         env_checks(project, config, s, out);
+        lambda_env_checks(project, config, s, out);
         let st = settings::stage_settings(config, s, &none);
         if st.region.is_none() && st.profile.is_none() {
             out.push(Diagnostic::new(
@@ -173,6 +174,88 @@ fn valid_part(part: &str) -> bool {
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         }
         None => !part.is_empty() && part.chars().all(ok),
+    }
+}
+
+/// Names Lambda sets itself and refuses in a function's environment.
+pub const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Largest total size of a function's environment (names and values), in bytes.
+pub const MAX_ENV_BYTES: usize = 4096;
+
+/// The plain (not `*.secret`) variables of a stage's environment, as the editor holds the env files:
+/// name → (value, file, span of the name). Later files override earlier ones.
+fn plain_stage_env(
+    project: &Project,
+    config: &ProjectConfig,
+    stage: &str,
+) -> BTreeMap<String, (String, std::path::PathBuf, Span)> {
+    let mut names = crate::config::env_files_for_stage(stage);
+    names.extend(config.required_env_files(stage).into_iter().map(|(f, _)| f));
+    let mut env = BTreeMap::new();
+    for name in names.iter().filter(|n| !n.ends_with(".secret")) {
+        let rel = Path::new(name);
+        for v in project.env_file(rel).map(|f| f.vars.as_slice()).unwrap_or_default() {
+            env.insert(v.key.clone(), (v.value.clone(), rel.to_path_buf(), v.key_span));
+        }
+    }
+    env
+}
+
+/// Environment variables Lambda rejects, and environments over its size limit.
+fn lambda_env_checks(project: &Project, config: &ProjectConfig, stage: &str, out: &mut Vec<Diagnostic>) {
+    let env = plain_stage_env(project, config, stage);
+    let mut total = 0;
+    for (key, (value, file, span)) in &env {
+        total += key.len() + value.len();
+        let valid = key.starts_with(|c: char| c.is_ascii_alphabetic())
+            && key.len() > 1
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let problem = if RESERVED_ENV.contains(&key.as_str()) {
+            Some(format!("`{key}` is reserved: Lambda sets it itself"))
+        } else if !valid {
+            Some(format!("Lambda does not accept the variable name `{key}` (letters, digits and `_`, starting with a letter)"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            out.push(Diagnostic::new(
+                DiagnosticCode::LambdaEnv,
+                file,
+                *span,
+                format!("{problem}; stage `{stage}` cannot deploy with it"),
+            ));
+        }
+    }
+    if total > MAX_ENV_BYTES {
+        out.push(Diagnostic::new(
+            DiagnosticCode::LambdaEnv,
+            CONFIG_FILE,
+            Span::default(),
+            format!(
+                "the environment of stage `{stage}` holds {total} bytes; Lambda takes at most {MAX_ENV_BYTES}: \
+                 move large values to a `*.secret` file (SSM parameters) or to S3"
+            ),
+        ));
     }
 }
 

@@ -183,6 +183,9 @@ codes! {
     BadBackend = "CWS036", Error,
         "`backend` is not a mapping with exactly one key (`local`, `s3`, `cloud` or another backend type) holding its settings.",
         "Write e.g. `backend: {s3: {bucket: my-state, key: eshop.tfstate, region: eu-west-1}}`.";
+    LambdaEnv = "CWS037", Error,
+        "Lambda would reject a stage's environment: a variable name it does not accept (letters, digits, `_`, starting with a letter), a name it reserves (`AWS_REGION` ...), or more than 4 KB in all.",
+        "Rename the variable, drop the reserved one (Lambda sets it), or move large values to a `*.secret` file (SSM) or S3.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -121,6 +121,11 @@ impl Project {
         self.config.as_ref().map(|c| &c.config)
     }
 
+    /// An env file as last read or edited (`rel`: `.env`, `.env.dev` ...), if the project has it.
+    pub fn env_file(&self, rel: &Path) -> Option<&EnvFile> {
+        self.env.get(rel).map(|(f, _)| f)
+    }
+
     /// The stages: the workspaces of `project.cws.yml`, or `dev` alone.
     pub fn stages(&self) -> Vec<String> {
         match self.config() {

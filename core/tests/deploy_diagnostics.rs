@@ -192,3 +192,25 @@ fn oversized_packages() {
     let p = Project::load(dir.path()).unwrap();
     assert!(!has(&p, None, DiagnosticCode::PackageTooLarge));
 }
+
+#[test]
+fn environments_lambda_rejects() {
+    let (dir, _) = project(GOOD, SERVICE);
+    std::fs::write(dir.path().join(".env"), "OK_NAME=1\nAWS_REGION=eu-west-1\nlog.level=debug\n").unwrap();
+    std::fs::write(dir.path().join(".env.qa"), "TOKEN=x\n").unwrap();
+    // Secret files go to SSM: their names are not Lambda's business.
+    std::fs::write(dir.path().join(".env.secret"), "api.key=x\n").unwrap();
+    let p = Project::load(dir.path()).unwrap();
+    let d: Vec<_> =
+        p.diagnostics(Some("dev")).into_iter().filter(|d| d.code == DiagnosticCode::LambdaEnv).collect();
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d.iter().all(|d| d.file == Path::new(".env")));
+    assert!(d.iter().any(|d| d.message.contains("`AWS_REGION` is reserved")), "{d:?}");
+    assert!(d.iter().any(|d| d.message.contains("`log.level`") && d.span.start.line == 2), "{d:?}");
+    std::fs::write(dir.path().join(".env"), format!("BIG={}\n", "x".repeat(5000))).unwrap();
+    let p = Project::load(dir.path()).unwrap();
+    assert!(p
+        .diagnostics(Some("dev"))
+        .iter()
+        .any(|d| d.code == DiagnosticCode::LambdaEnv && d.message.contains("4096")));
+}
