@@ -80,7 +80,10 @@ export async function startServer(root: string, initializationOptions: object): 
   child.on('exit', () => {
     if (waiters.length) for (const w of waiters) w.resolve({ uri: w.uri, diagnostics: [] });
   });
-  const init = await conn.sendRequest(InitializeRequest.type, {
+  const died = exited.then((code) => {
+    throw new Error(`coworks-lsp (${binaries().lsp}) exited with code ${code} before answering initialize: ${stderr || 'no output'}`);
+  });
+  const init = await Promise.race([died, conn.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     clientInfo: { name: 'coworks-vscode-test' },
     rootUri: uriOf(root),
@@ -103,7 +106,8 @@ export async function startServer(root: string, initializationOptions: object): 
         codeLens: { refreshSupport: true },
       },
     },
-  });
+  })]);
+  died.catch(() => undefined);
   await conn.sendNotification('initialized', {});
   return {
     child,
