@@ -77,6 +77,11 @@ export class Controller implements vscode.Disposable {
       initializationOptions: () => initializationOptions(this.host.stages.current),
       middleware: {
         executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
+        provideCodeLenses: async (document, token, next) => {
+          const found = await next(document, token);
+          this.learnFromLenses(found ?? []);
+          return found;
+        },
       },
     };
     const client = new LanguageClient('coworks', 'CoWorks', server, options);
@@ -88,6 +93,23 @@ export class Controller implements vscode.Disposable {
     this.host.onStagesChanged();
     this.log.appendLine(`coworks-lsp started in ${Date.now() - t0} ms`);
     return client;
+  }
+
+  /** Learns stages (and whether they are production, when said) from lens arguments. */
+  private learnFromLenses(found: readonly vscode.CodeLens[]): void {
+    for (const l of found) {
+      const id = l.command?.command;
+      if (!id || !lens.isLensCommand(id)) continue;
+      const a = lens.lensArgs(id, l.command?.arguments);
+      if (typeof a !== 'string') this.host.stages.learn(a.stage ?? undefined, a.production);
+    }
+    this.host.onStagesChanged();
+  }
+
+  /** Learns the stages the routes mention (when the server runs); errors are only logged. */
+  async refreshStages(): Promise<void> {
+    if (!this.client) return;
+    await this.routes(null).catch((e) => this.log.appendLine(`stages: ${e}`));
   }
 
   /** Stops the server. */

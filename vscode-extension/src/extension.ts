@@ -55,6 +55,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     status,
     vscode.workspace.onDidOpenTextDocument((d) => void maybeStart(d).catch(() => undefined)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (controller && e.affectsConfiguration('coworks.server.path')) void guarded(() => controller!.restart())();
+    }),
     vscode.commands.registerCommand('coworks.showRoutes', guarded(() => get().showRoutes())),
     vscode.commands.registerCommand('coworks.checkProject', guarded(() => get().checkProject())),
     vscode.commands.registerCommand('coworks.restartServer', guarded(() => get().restart())),
@@ -71,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(
       'coworks.selectStage',
       guarded(async () => {
+        await controller?.refreshStages();
         const items = stages.list().map((s) => ({ label: s.name, description: s.production ? 'production' : undefined }));
         const other = { label: '$(edit) Other stage…', description: undefined };
         const pick = await vscode.window.showQuickPick([...items, other], { title: 'CoWorks stage' });
