@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type CodeLens, DidChangeConfigurationNotification, ExecuteCommandRequest } from 'vscode-languageserver-protocol/node';
@@ -131,7 +132,7 @@ test('Preview workflow: the answer renders; clicks on tasks open existing entrie
   }
 });
 
-test('switching stage re-computes lenses (and diagnostics) for the new stage', async () => {
+test('switching stage re-computes lenses for the new stage', async () => {
   const target = 'prod';
   const before = (await lenses(billing)).map((l) => l.command!.title);
   assert.ok(before.includes('Deploy (dev)'));
@@ -157,4 +158,44 @@ test('switching stage re-computes lenses (and diagnostics) for the new stage', a
   const question = lens.deployConfirmation(a, lens.isProduction(a, (x) => stages.isProduction(x)));
   assert.ok(question, 'deploying to prod asks first');
   console.log(`deploy to prod asks: "${question}"`);
+});
+
+test('switching stage re-computes diagnostics: the editor shows what `cws check -s <stage>` prints', async () => {
+  // A copy of eshop without .env.prod: only stage prod needs it (CWS015 at its env_files item).
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'coworks-eshop-'));
+  fs.cpSync(eshop, copy, { recursive: true });
+  fs.rmSync(path.join(copy, '.env.prod'));
+  const config = path.join(copy, 'project.cws.yml');
+  const openConfig = (t: Session) =>
+    t.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uriOf(config), languageId: 'yaml', version: 1, text: fs.readFileSync(config, 'utf8') },
+    });
+  const cli = (stage: string) =>
+    JSON.parse(execFileSync(binaries().cws, ['check', '-p', copy, '-s', stage, '--json'], { encoding: 'utf8' }).toString())
+      .diagnostics.filter((d: { file: string }) => d.file === 'project.cws.yml')
+      .map((d: { code: string; span: { start: { line: number } } }) => `${d.code}@${d.span.start.line}`);
+  const editor = (p: { diagnostics: { code?: string | number; range: { start: { line: number } } }[] }) =>
+    p.diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
+  assert.deepEqual(cli('dev'), []);
+  assert.deepEqual(cli('prod'), ['CWS015@34']);
+  let t = await startServer(copy, st.initializationOptions('dev'));
+  try {
+    const first = t.nextDiagnostics(uriOf(config));
+    await openConfig(t);
+    assert.deepEqual(editor(await first), cli('dev'), 'stage dev: the diagnostics of `cws check -s dev`');
+    if (st.switchAction(t.init.capabilities) === 'notify') {
+      const next = t.nextDiagnostics(uriOf(config), (p) => editor(p).length > 0);
+      await t.conn.sendNotification(DidChangeConfigurationNotification.type, st.configurationChange('prod'));
+      assert.deepEqual(editor(await next), cli('prod'));
+    } else {
+      await t.close();
+      t = await startServer(copy, st.initializationOptions('prod'));
+      const next = t.nextDiagnostics(uriOf(config));
+      await openConfig(t);
+      assert.deepEqual(editor(await next), cli('prod'), 'stage prod: the diagnostics of `cws check -s prod`');
+    }
+  } finally {
+    await t.close();
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
 });
