@@ -22,7 +22,16 @@ import * as pv from './logic/preview';
 import * as rt from './logic/routes';
 import { findServer, processEnv } from './logic/serverPath';
 import { shellLine } from './logic/shell';
-import { announcedStages, configurationChange, initializationOptions, type Stages, switchAction } from './logic/stage';
+import {
+  announcedStages,
+  configurationChange,
+  hasCustomRequest,
+  initializationOptions,
+  type Stages,
+  STAGES_REQUEST,
+  stagesAnswer,
+  switchAction,
+} from './logic/stage';
 
 /** The custom requests of the server. */
 export const ROUTES_REQUEST = 'coworks/routes';
@@ -90,7 +99,7 @@ export class Controller implements vscode.Disposable {
     const caps = client.initializeResult?.capabilities;
     const announced = announcedStages(caps);
     if (announced) this.host.stages.announce(announced);
-    this.host.onStagesChanged();
+    await this.refreshStages();
     this.log.appendLine(`coworks-lsp started in ${Date.now() - t0} ms`);
     return client;
   }
@@ -106,10 +115,27 @@ export class Controller implements vscode.Disposable {
     this.host.onStagesChanged();
   }
 
-  /** Learns the stages the routes mention (when the server runs); errors are only logged. */
+  /**
+   * Asks the running server for the stages (`coworks/stages`, else the stages the routes mention);
+   * errors are only logged.
+   */
   async refreshStages(): Promise<void> {
-    if (!this.client) return;
-    await this.routes(null).catch((e) => this.log.appendLine(`stages: ${e}`));
+    const client = this.client;
+    if (!client) return;
+    try {
+      if (hasCustomRequest(client.initializeResult?.capabilities, STAGES_REQUEST)) {
+        const answer = stagesAnswer(await client.sendRequest(STAGES_REQUEST, {}));
+        if (answer) {
+          this.host.stages.announce(answer.stages);
+          this.host.stages.current ??= answer.active;
+        }
+      } else {
+        await this.routes(null);
+      }
+    } catch (e) {
+      this.log.appendLine(`stages: ${e}`);
+    }
+    this.host.onStagesChanged();
   }
 
   /** Stops the server. */

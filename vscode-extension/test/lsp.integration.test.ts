@@ -45,7 +45,26 @@ test('the server announces what the extension uses', () => {
   for (const c of lens.LENS_COMMANDS) assert.ok(commands.includes(c), `executeCommand ${c} (server has ${commands})`);
   const custom = (caps.experimental as { coworks?: { customRequests?: string[] } })?.coworks?.customRequests ?? [];
   assert.ok(custom.includes('coworks/routes') && custom.includes('coworks/workflowPreview'), `custom requests: ${custom}`);
-  console.log(`stage switch: ${st.switchAction(caps)}; stages announced: ${JSON.stringify(st.announcedStages(caps) ?? null)}`);
+  assert.equal(st.switchAction(caps), 'notify', 'the server applies stage switches sent as configuration changes');
+  assert.ok(st.hasCustomRequest(caps, st.STAGES_REQUEST), 'coworks/stages');
+});
+
+test('the stage list and production marks come from coworks/stages', async () => {
+  const answer = st.stagesAnswer(await s.conn.sendRequest(st.STAGES_REQUEST, {}));
+  assert.deepEqual(answer, {
+    active: 'dev',
+    stages: [
+      { name: 'dev', production: false },
+      { name: 'test', production: false },
+      { name: 'prod', production: true },
+    ],
+  });
+  const stages = new st.Stages(undefined);
+  stages.announce(answer!.stages);
+  stages.current ??= answer!.active;
+  assert.deepEqual(stages.list().map((x) => x.name), ['dev', 'test', 'prod']);
+  stages.switchTo('prod');
+  assert.equal(stages.label(), '$(cloud) prod (production)');
 });
 
 test('opening a Rust file brings its diagnostics (eshop is clean)', async () => {
@@ -77,10 +96,8 @@ test('each lens command maps 1:1 to the cws line the server answers; terminals a
   const run = lens.lensArgs(lens.RUN, ls[0].command!.arguments) as lens.LensArgs;
   assert.equal(lens.terminalName(lens.RUN, run), 'CoWorks: run billing');
   const deploy = lens.lensArgs(lens.DEPLOY, ls[1].command!.arguments) as lens.LensArgs;
-  const production = lens.isProduction(deploy, (x) => stages.isProduction(x));
-  assert.notEqual(production, true, 'dev is not production');
-  const question = lens.deployConfirmation(deploy, production);
-  console.log(`deploy to dev: ${question ? `asks "${question}"` : 'no question (the server says dev is not production)'}`);
+  assert.equal(deploy.production, false, 'the deploy lens says dev is not production');
+  assert.equal(lens.deployConfirmation(deploy, lens.isProduction(deploy, (x) => stages.isProduction(x))), undefined, 'no question for dev');
   const invoke = ls.find((l) => l.command!.title === 'Invoke GET /invoice/{id}')!;
   const ia = lens.lensArgs(lens.INVOKE, invoke.command!.arguments) as lens.LensArgs;
   const i = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.INVOKE, arguments: invoke.command!.arguments }))!;
@@ -132,20 +149,15 @@ test('Preview workflow: the answer renders; clicks on tasks open existing entrie
   }
 });
 
-test('switching stage re-computes lenses for the new stage', async () => {
+test('switching stage (a configuration change) re-computes lenses for the new stage', async () => {
   const target = 'prod';
   const before = (await lenses(billing)).map((l) => l.command!.title);
   assert.ok(before.includes('Deploy (dev)'));
-  if (st.switchAction(s.init.capabilities) === 'notify') {
-    await s.conn.sendNotification(DidChangeConfigurationNotification.type, st.configurationChange(target));
-  } else {
-    // What the extension does with this server: restart with the new initialization options.
-    await s.close();
-    s = await startServer(eshop, st.initializationOptions(target));
-    const diags = s.nextDiagnostics(uriOf(billing));
-    await open(billing, 'rust');
-    await diags;
-  }
+  // What the extension does with this server (it announces stageChange): send the change, then
+  // ask for lenses again when the server says so (workspace/codeLens/refresh).
+  const refresh = s.nextServerRequest('workspace/codeLens/refresh');
+  await s.conn.sendNotification(DidChangeConfigurationNotification.type, st.configurationChange(target));
+  await refresh;
   const titles = (await lenses(billing)).map((l) => l.command!.title);
   assert.ok(titles.includes('Deploy (prod)'), titles.join(' | '));
   assert.ok(titles.includes('6 routes'), `the dev-only entry is not counted in prod: ${titles.join(' | ')}`);
@@ -155,12 +167,13 @@ test('switching stage re-computes lenses for the new stage', async () => {
   const stages = new st.Stages(target);
   const announced = st.announcedStages(s.init.capabilities);
   if (announced) stages.announce(announced);
+  assert.equal(a.production, true, 'the deploy lens says prod is production');
   const question = lens.deployConfirmation(a, lens.isProduction(a, (x) => stages.isProduction(x)));
-  assert.ok(question, 'deploying to prod asks first');
-  console.log(`deploy to prod asks: "${question}"`);
+  assert.equal(question, "Deploy billing to the production stage 'prod'?");
+  assert.equal((await s.conn.sendRequest(st.STAGES_REQUEST, {}) as { active: string }).active, 'prod');
 });
 
-test('diagnostics after a stage switch are what `cws check` prints (the server reports every stage)', async () => {
+test('a server started with a stage: lenses of that stage, diagnostics as `cws check` (every stage)', async () => {
   // A copy of eshop without .env.prod: stage prod needs it (CWS015 at its env_files item). The
   // server's contract (lsp/README.md) is the project's diagnostics for every stage, as `cws check`
   // without `-s`; so the problem shows whichever stage is active, and stays after a switch.
@@ -192,15 +205,18 @@ test('diagnostics after a stage switch are what `cws check` prints (the server r
     const first = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
     assert.deepEqual(editor(await first), cli(), 'stage dev: the diagnostics of `cws check`');
-    if (st.switchAction(t.init.capabilities) === 'notify') {
-      await t.conn.sendNotification(DidChangeConfigurationNotification.type, st.configurationChange('prod'));
-    } else {
-      await t.close();
-      t = await startServer(copy, st.initializationOptions('prod'));
-      const next = t.nextDiagnostics(uriOf(config));
-      await openConfig(t);
-      assert.deepEqual(editor(await next), cli(), 'stage prod: the diagnostics of `cws check`');
-    }
+    // Starting with a stage (a saved one, or a restart for servers without stageChange).
+    await t.close();
+    t = await startServer(copy, st.initializationOptions('prod'));
+    const next = t.nextDiagnostics(uriOf(config));
+    await openConfig(t);
+    assert.deepEqual(editor(await next), cli(), 'stage prod: the diagnostics of `cws check`');
+    const billingCopy = path.join(copy, 'services', 'billing', 'src', 'main.rs');
+    await t.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uriOf(billingCopy), languageId: 'rust', version: 1, text: fs.readFileSync(billingCopy, 'utf8') },
+    });
+    const ls = (await t.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(billingCopy) } })) as CodeLens[];
+    assert.equal(ls[1].command!.title, 'Deploy (prod)', 'a restart with initializationOptions switches the lenses too');
   } finally {
     await t.close();
     fs.rmSync(copy, { recursive: true, force: true });

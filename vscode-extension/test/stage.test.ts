@@ -52,3 +52,19 @@ test('stages are learnt from lenses and from the routes answer', () => {
   assert.equal(st.checkStageName('pre-prod_2'), undefined);
   assert.ok(st.checkStageName('pre prod'));
 });
+
+test('coworks/stages is used when the server lists it; its answer gives stages, production and the active one', () => {
+  const caps = { experimental: { coworks: { customRequests: ['coworks/routes', 'coworks/stages'] } } };
+  assert.ok(st.hasCustomRequest(caps, st.STAGES_REQUEST));
+  assert.ok(!st.hasCustomRequest({ experimental: { coworks: { customRequests: ['coworks/routes'] } } }, st.STAGES_REQUEST));
+  assert.ok(!st.hasCustomRequest(undefined, st.STAGES_REQUEST));
+  const answer = st.stagesAnswer({ active: 'dev', stages: [{ name: 'dev', production: false }, { name: 'prod', production: true }] });
+  assert.deepEqual(answer, { active: 'dev', stages: [{ name: 'dev', production: false }, { name: 'prod', production: true }] });
+  assert.equal(st.stagesAnswer({ stages: 'dev' }), undefined);
+  assert.equal(st.stagesAnswer(null), undefined);
+  const s = new st.Stages(undefined);
+  s.announce(answer!.stages);
+  s.current ??= answer!.active;
+  assert.equal(s.label(), '$(cloud) dev');
+  assert.equal(s.isProduction('prod'), true);
+});

@@ -45,6 +45,8 @@ export interface Session {
   diagnostics: Map<string, PublishDiagnosticsParams>;
   /** Methods of the requests the server sent the client. */
   serverRequests: string[];
+  /** Resolves when the server sends the client a request `method` (after this call). */
+  nextServerRequest(method: string): Promise<void>;
   /** Resolves when diagnostics for `uri` arrive (after this call) satisfying `ok`. */
   nextDiagnostics(uri: string, ok?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
   close(): Promise<number | null>;
@@ -59,6 +61,7 @@ export async function startServer(root: string, initializationOptions: object): 
   const diagnostics = new Map<string, PublishDiagnosticsParams>();
   const waiters: { uri: string; ok: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   const serverRequests: string[] = [];
+  const requestWaiters: { method: string; resolve: () => void }[] = [];
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     diagnostics.set(p.uri, p);
     for (const w of [...waiters]) {
@@ -73,6 +76,10 @@ export async function startServer(root: string, initializationOptions: object): 
   star.onNotification(() => undefined);
   star.onRequest((method: string) => {
     serverRequests.push(method);
+    for (const w of requestWaiters.filter((x) => x.method === method)) {
+      requestWaiters.splice(requestWaiters.indexOf(w), 1);
+      w.resolve();
+    }
     return null;
   });
   conn.listen();
@@ -115,6 +122,7 @@ export async function startServer(root: string, initializationOptions: object): 
     init,
     diagnostics,
     serverRequests,
+    nextServerRequest: (method) => new Promise((resolve) => requestWaiters.push({ method, resolve })),
     nextDiagnostics: (uri, ok = () => true) => new Promise((resolve) => waiters.push({ uri, ok, resolve })),
     async close() {
       await conn.sendRequest('shutdown');

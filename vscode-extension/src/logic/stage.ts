@@ -6,10 +6,14 @@
  * - on a switch, `workspace/didChangeConfiguration` with `{"settings": {"coworks": {"stage": "<stage>"}}}`;
  *   when the server does not announce it handles that (`capabilities.experimental.coworks.stageChange`
  *   is `"didChangeConfiguration"`), the extension restarts it with the new initialization options.
- * - the stages come from `capabilities.experimental.coworks.stages` when the server announces them
- *   (`["dev", ...]` or `[{"name": "prod", "production": true}, ...]`), else from what the server's
- *   answers mention (lens arguments, entries' `stages` in `coworks/routes`).
+ * - the stages come from the custom request `coworks/stages` when the server lists it in
+ *   `capabilities.experimental.coworks.customRequests` (answer: `{"active", "stages": [{"name",
+ *   "production"}]}`), or from `capabilities.experimental.coworks.stages`; else from what the
+ *   server's answers mention (lens arguments, entries' `stages` in `coworks/routes`).
  */
+
+/** The custom request listing the stages. */
+export const STAGES_REQUEST = 'coworks/stages';
 
 /** What the server said about one stage. */
 export interface StageInfo {
@@ -40,9 +44,27 @@ export function switchAction(capabilities: unknown): SwitchAction {
   return coworksExperimental(capabilities)?.stageChange === 'didChangeConfiguration' ? 'notify' : 'restart';
 }
 
+/** Whether the server answers a custom request (listed in `experimental.coworks.customRequests`). */
+export function hasCustomRequest(capabilities: unknown, method: string): boolean {
+  const list = coworksExperimental(capabilities)?.customRequests;
+  return Array.isArray(list) && list.includes(method);
+}
+
 /** The stages the server announced in its capabilities, if it did. */
 export function announcedStages(capabilities: unknown): StageInfo[] | undefined {
-  const list = coworksExperimental(capabilities)?.stages;
+  return stageList(coworksExperimental(capabilities)?.stages);
+}
+
+/** The answer of `coworks/stages`: the stages and the one the server uses now. */
+export function stagesAnswer(answer: unknown): { active?: string; stages: StageInfo[] } | undefined {
+  if (!answer || typeof answer !== 'object') return undefined;
+  const o = answer as { active?: unknown; stages?: unknown };
+  const stages = stageList(o.stages);
+  if (!stages) return undefined;
+  return typeof o.active === 'string' ? { active: o.active, stages } : { stages };
+}
+
+function stageList(list: unknown): StageInfo[] | undefined {
   if (!Array.isArray(list)) return undefined;
   const out: StageInfo[] = [];
   for (const s of list) {
