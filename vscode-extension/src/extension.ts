@@ -77,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): void {
         await controller?.refreshStages();
         const items = stages.list().map((s) => ({ label: s.name, description: s.production ? 'production' : undefined }));
         const other = { label: '$(edit) Other stage…', description: undefined };
-        const pick = await vscode.window.showQuickPick([...items, other], { title: 'CoWorks stage' });
+        const pick = await vscode.window.showQuickPick(stages.complete ? items : [...items, other], { title: 'CoWorks stage' });
         if (!pick) return;
         const name = pick === other ? await vscode.window.showInputBox({ prompt: 'Stage name', validateInput: checkStageName }) : pick.label;
         if (!name || !stages.switchTo(name)) return;

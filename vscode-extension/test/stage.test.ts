@@ -28,6 +28,7 @@ test('stages announced by the server replace what was learnt; production is read
   assert.equal(s.isProduction('test'), undefined);
   s.learn('qa');
   assert.ok(!s.list().some((x) => x.name === 'qa'), 'an announced list is complete');
+  assert.ok(s.complete && !new st.Stages('dev').complete);
   assert.equal(st.announcedStages({}), undefined);
 });
 

@@ -93,6 +93,11 @@ export class Stages {
     this.announced = true;
   }
 
+  /** Whether the server gave the complete list (then no other stage can be typed). */
+  get complete(): boolean {
+    return this.announced;
+  }
+
   /** Learns a stage from a server answer (unless the server announced the list). */
   learn(name: string | null | undefined, production?: boolean): void {
     if (!name) return;
