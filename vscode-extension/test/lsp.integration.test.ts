@@ -103,6 +103,10 @@ test('each lens command maps 1:1 to the cws line the server answers; terminals a
   const i = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.INVOKE, arguments: invoke.command!.arguments }))!;
   assert.deepEqual(inv.invokeArgv(i.argv, { path: '/invoice/42', query: '', body: '' }), ['cws', 'invoke', 'billing', 'GET', '/invoice/42', '-s', 'dev']);
   assert.equal(ia.service, 'billing');
+  // The project root the extension opens files against: the cwd of `coworks.routes` for every stage.
+  const root = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.ROUTES, arguments: [{ stage: null }] }))!;
+  assert.deepEqual(root.argv, ['cws', 'routes', '--json']);
+  assert.equal(fs.realpathSync(root.cwd), fs.realpathSync(eshop));
 });
 
 test('a lens argument the server does not know is refused with a message', async () => {
