@@ -301,6 +301,19 @@ fn deploy_deployed_destroy_against_moto() {
 
     let o = cws(&project, &rc, &["destroy", "-s", "dev"]);
     assert!(!o.status.success() && text(&o).contains("not deployed"), "{}", text(&o));
+
+    // The files now describe dev: terraform run by hand in prod's workspace refuses to plan them.
+    let o = Command::new(terraform())
+        .args(["plan", "-input=false", "-no-color"])
+        .current_dir(project.join("terraform"))
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("TF_WORKSPACE", "prod")
+        .env("TF_VAR_secrets", r#"{"API_KEY": "x"}"#)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && text(&o).contains("generated for stage `dev`"), "{}", text(&o));
 }
 
 #[test]
@@ -316,6 +329,16 @@ fn deploy_without_terraform_fails_clearly() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("terraform is not installed"), "{}", text(&o));
+    // A stage with errors is not deployed.
+    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
+    std::fs::write(project.join("project.cws.yml"), config.replace("memory: 512", "memory: 99999")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["deploy", "-s", "prod", "-p"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("CWS014") && text(&o).contains("fix them before deploying"), "{}", text(&o));
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["deploy", "-s", "nope", "-p"])
         .arg(&project)
