@@ -77,9 +77,20 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 ));
             }
         }
-        for service in project.services(Some(s)) {
-            let name = service.name.as_str();
-            let f = settings::function_settings(config, s, name, &none);
+        let stage_wide = settings::function_settings(config, s, "", &none);
+        let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+        for model in project.rust_files() {
+            for part in &model.services {
+                by_service
+                    .entry(&part.name)
+                    .or_default()
+                    .extend(part.entries.iter().filter(|e| e.in_stage(Some(s))));
+            }
+        }
+        for (name, entries) in by_service {
+            let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
+            let f =
+                if own { settings::function_settings(config, s, name, &none) } else { stage_wide.clone() };
             if f.timeout > API_GATEWAY_TIMEOUT {
                 out.push(Diagnostic::new(
                     DiagnosticCode::ApiTimeout,
@@ -109,7 +120,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                     format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
                 ));
             }
-            for e in &service.entries {
+            for e in entries {
                 if e.is_async && f.bucket.is_none() {
                     out.push(Diagnostic::new(
                         DiagnosticCode::AsyncWithoutBucket,
@@ -262,14 +273,24 @@ fn lambda_env_checks(project: &Project, config: &ProjectConfig, stage: &str, out
 /// Routes API Gateway rejects: characters outside its path-part alphabet, empty segments, and two
 /// different `{names}` at the same place in one service's resource tree.
 fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    for service in project.services(stage) {
+    // Borrowed, not `Project::services` (which clones): this runs on every diagnostics pass.
+    let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for model in project.rust_files() {
+        for part in &model.services {
+            by_service
+                .entry(&part.name)
+                .or_default()
+                .extend(part.entries.iter().filter(|e| e.in_stage(stage)));
+        }
+    }
+    for (service, entries) in by_service {
         // parent path → variable part → entries using it
-        let mut variables: BTreeMap<String, BTreeMap<String, Vec<&Entry>>> = BTreeMap::new();
-        for e in &service.entries {
-            let parts: Vec<&str> = e.route.path.split('/').skip(1).collect();
+        let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
+        for e in entries {
             if e.route.path == "/" {
                 continue;
             }
+            let parts: Vec<&str> = e.route.path.split('/').skip(1).collect();
             if let Some(bad) = parts.iter().find(|p| !valid_part(p)) {
                 out.push(Diagnostic::new(
                     DiagnosticCode::ApiGatewayRoute,
@@ -283,34 +304,33 @@ fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic
                 ));
                 continue;
             }
+            if !e.route.path.contains('{') {
+                continue;
+            }
             let mut parent = String::new();
             for p in parts {
                 if p.starts_with('{') {
-                    variables.entry(parent.clone()).or_default().entry(p.to_string()).or_default().push(e);
+                    variables.entry(parent.clone()).or_default().entry(p).or_default().push(e);
                 }
                 parent.push('/');
                 parent.push_str(p);
             }
         }
         for (parent, names) in variables.iter().filter(|(_, n)| n.len() > 1) {
-            let all: Vec<&str> = names.keys().map(String::as_str).collect();
+            let all: Vec<&str> = names.keys().copied().collect();
             let mut reported = BTreeSet::new();
-            for entries in names.values() {
-                for e in entries {
-                    if reported.insert((&e.location.file, e.location.span)) {
-                        out.push(Diagnostic::new(
-                            DiagnosticCode::ApiGatewayRoute,
-                            &e.location.file,
-                            e.location.span,
-                            format!(
-                                "API Gateway allows one variable part under `{}/` of service `{}`, but its routes use {}: \
-                                 name the parameter alike in every route",
-                                parent,
-                                service.name,
-                                all.join(" and ")
-                            ),
-                        ));
-                    }
+            for e in names.values().flatten() {
+                if reported.insert((&e.location.file, e.location.span)) {
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::ApiGatewayRoute,
+                        &e.location.file,
+                        e.location.span,
+                        format!(
+                            "API Gateway allows one variable part under `{parent}/` of service `{service}`, but its routes \
+                             use {}: name the parameter alike in every route",
+                            all.join(" and ")
+                        ),
+                    ));
                 }
             }
         }
@@ -319,26 +339,33 @@ fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic
 
 /// Packages built by `cws build` that are over Lambda's size limits.
 fn package_checks(project: &Project, out: &mut Vec<Diagnostic>) {
-    for service in project.services(None) {
-        let rel = package::package_path(&service.name);
-        let Ok(meta) = std::fs::metadata(project.root().join(&rel)) else { continue };
-        let unzipped = unzipped_size(&project.root().join(&rel)).unwrap_or(0);
-        let problem = if meta.len() > MAX_ZIP_BYTES {
-            Some(format!("is {} bytes zipped; Lambda takes at most {MAX_ZIP_BYTES}", meta.len()))
-        } else if unzipped > MAX_UNZIPPED_BYTES {
-            Some(format!("is {unzipped} bytes unzipped; Lambda takes at most {MAX_UNZIPPED_BYTES}"))
-        } else {
-            None
-        };
-        if let (Some(problem), Some(loc)) = (problem, service.locations.first()) {
+    // One directory listing, not a stat per service: this runs on every diagnostics pass.
+    let dir = project.root().join("target").join("lambda");
+    let Ok(listing) = std::fs::read_dir(&dir) else { return };
+    let built: BTreeSet<String> =
+        listing.flatten().filter_map(|e| e.file_name().to_str().map(String::from)).collect();
+    let mut seen = BTreeSet::new();
+    for model in project.rust_files() {
+        for part in model.services.iter().filter(|p| built.contains(&p.name) && seen.insert(p.name.as_str()))
+        {
+            let rel = package::package_path(&part.name);
+            let Ok(meta) = std::fs::metadata(project.root().join(&rel)) else { continue };
+            let unzipped = unzipped_size(&project.root().join(&rel)).unwrap_or(0);
+            let problem = if meta.len() > MAX_ZIP_BYTES {
+                format!("is {} bytes zipped; Lambda takes at most {MAX_ZIP_BYTES}", meta.len())
+            } else if unzipped > MAX_UNZIPPED_BYTES {
+                format!("is {unzipped} bytes unzipped; Lambda takes at most {MAX_UNZIPPED_BYTES}")
+            } else {
+                continue;
+            };
             out.push(Diagnostic::new(
                 DiagnosticCode::PackageTooLarge,
-                &loc.file,
-                loc.span,
+                &part.location.file,
+                part.location.span,
                 format!(
                     "the package of `{}` ({}) {problem}: build in release mode, strip symbols (`strip = true` \
                      in the profile) or trim dependencies",
-                    service.name,
+                    part.name,
                     rel.display()
                 ),
             ));

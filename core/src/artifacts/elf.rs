@@ -139,6 +139,18 @@ pub fn needed_versions(b: &[u8]) -> Result<Vec<(String, String)>, ElfError> {
     Ok(out)
 }
 
+/// The Lambda architecture an ELF file is for (`x86_64`, `arm64`), from its `e_machine`.
+pub fn architecture(b: &[u8]) -> Result<Option<&'static str>, ElfError> {
+    if b.get(..4) != Some(b"\x7fELF") {
+        return Err(ElfError::NotElf);
+    }
+    Ok(match u16_at(b, 0x12)? {
+        62 => Some("x86_64"),
+        183 => Some("arm64"),
+        _ => None,
+    })
+}
+
 /// The highest GLIBC version the file needs (`None`: none, e.g. a static or musl executable).
 pub fn max_glibc(b: &[u8]) -> Result<Option<GlibcVersion>, ElfError> {
     Ok(needed_versions(b)?.iter().filter_map(|(_, v)| GlibcVersion::parse(v)).max())
@@ -177,6 +189,7 @@ pub(crate) mod tests {
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2;
         b[5] = 1;
+        b[0x12] = 62; // x86_64
         let str_off = b.len();
         b.extend_from_slice(&strtab);
         let vn_off = b.len();

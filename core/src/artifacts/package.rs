@@ -57,6 +57,19 @@ pub enum PackageError {
         /// What it needs.
         needed: GlibcVersion,
     },
+    /// Built for another CPU than the function's.
+    #[error(
+        "{path} is {found} code, but the function runs on {expected}: build with `architecture: {expected}` \
+         under `commands.build` (or set the same `architecture` for `deploy` and `build`)"
+    )]
+    WrongArchitecture {
+        /// The executable.
+        path: PathBuf,
+        /// What it is built for.
+        found: String,
+        /// What the function runs on.
+        expected: String,
+    },
     /// Over Lambda's size limits.
     #[error("{0}")]
     TooLarge(String),
@@ -166,14 +179,26 @@ pub fn sha256_base64(bytes: &[u8]) -> String {
 }
 
 /// Checks `binary` and writes its package to `zip` (directories created). Fails when the
-/// executable needs a glibc newer than Lambda's, or the package is over Lambda's size limits.
-pub fn package(binary: &Path, zip: &Path) -> Result<PackageReport, PackageError> {
+/// executable is not for `architecture` (`x86_64` / `arm64`, when given), needs a glibc newer than
+/// Lambda's, or the package is over Lambda's size limits.
+pub fn package(binary: &Path, zip: &Path, architecture: Option<&str>) -> Result<PackageReport, PackageError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| PackageError::Io { path, source }
     };
     let bytes = std::fs::read(binary).map_err(io(binary))?;
     let glibc = check_binary(binary, &bytes)?;
+    if let Some(expected) = architecture {
+        let found =
+            elf::architecture(&bytes).map_err(|source| PackageError::Elf { path: binary.into(), source })?;
+        if found != Some(expected) {
+            return Err(PackageError::WrongArchitecture {
+                path: binary.into(),
+                found: found.unwrap_or("another CPU's").to_string(),
+                expected: expected.to_string(),
+            });
+        }
+    }
     if bytes.len() as u64 > MAX_UNZIPPED_BYTES {
         return Err(PackageError::TooLarge(format!(
             "{} is {} bytes; Lambda takes at most {MAX_UNZIPPED_BYTES} bytes unzipped",
@@ -242,18 +267,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let new = dir.path().join("new");
         std::fs::write(&new, synthetic_elf(&["GLIBC_2.2.5", "GLIBC_2.39"])).unwrap();
-        let err = package(&new, &dir.path().join("x.zip")).unwrap_err().to_string();
+        let err = package(&new, &dir.path().join("x.zip"), None).unwrap_err().to_string();
         assert!(
             err.contains("GLIBC_2.39") && err.contains("GLIBC_2.34") && err.contains(SAFE_TARGET),
             "{err}"
         );
         let ok = dir.path().join("ok");
         std::fs::write(&ok, synthetic_elf(&["GLIBC_2.34", "GLIBC_2.17"])).unwrap();
-        let report = package(&ok, &dir.path().join("pkg/ok.zip")).unwrap();
+        let report = package(&ok, &dir.path().join("pkg/ok.zip"), Some("x86_64")).unwrap();
+        let arm = package(&ok, &dir.path().join("pkg/arm.zip"), Some("arm64")).unwrap_err().to_string();
+        assert!(arm.contains("is x86_64 code, but the function runs on arm64"), "{arm}");
         assert_eq!(report.glibc.map(|g| g.to_string()).as_deref(), Some("GLIBC_2.34"));
         assert!(report.zip.is_file() && report.zip_bytes > 0);
         let text = dir.path().join("text");
         std::fs::write(&text, "#!/bin/sh\n").unwrap();
-        assert!(matches!(package(&text, &dir.path().join("t.zip")), Err(PackageError::Elf { .. })));
+        assert!(matches!(package(&text, &dir.path().join("t.zip"), None), Err(PackageError::Elf { .. })));
     }
 }

@@ -143,7 +143,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "architecture",
                 OptionType::OneOf(ARCHITECTURES),
                 Some("x86_64"),
-                "CPU architecture built for.",
+                "CPU architecture built for (unset: the `deploy` architecture of the function).",
             ),
             opt(
                 "target",

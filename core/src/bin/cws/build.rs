@@ -86,7 +86,14 @@ pub fn build_service(
     let empty = ProjectConfig::empty(Path::new("project.cws.yml"));
     let config = project.config().unwrap_or(&empty);
     let o = config.effective_options("build", stage, Some(&service.name), cli);
-    let architecture = option_text(&o, "architecture").unwrap_or_else(|| "x86_64".into());
+    // The function's architecture (`deploy`) unless `build` sets one explicitly.
+    let explicit = o.get("architecture").filter(|e| e.origin != coworks_core::config::Origin::Default);
+    let deploy = config.effective_options("deploy", stage, Some(&service.name), &BTreeMap::new());
+    let architecture = match explicit {
+        Some(_) => option_text(&o, "architecture"),
+        None => option_text(&deploy, "architecture"),
+    }
+    .unwrap_or_else(|| "x86_64".into());
     let release = option_text(&o, "profile").as_deref() != Some("dev");
     let crate_dir =
         config.service_path(&service.name).map(PathBuf::from).unwrap_or_else(|| service.crate_dir.clone());
@@ -112,7 +119,7 @@ pub fn build_service(
         _ => cargo_build(&manifest, target.as_deref(), release, &target_dir)?,
     };
     let zip = project.root().join(package::package_path(&service.name));
-    package::package(&binary, &zip).map_err(|e| e.to_string())
+    package::package(&binary, &zip, Some(&architecture)).map_err(|e| e.to_string())
 }
 
 /// `cargo build`; returns the executable cargo reports.
