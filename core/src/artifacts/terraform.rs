@@ -250,12 +250,17 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     }
     doc.add("aws_lambda_function", &id, function);
 
-    api::rest_api(d, s, doc, &name, &tags);
+    // API Gateway refuses to deploy an API without methods: a service with no entry in this stage
+    // gets its function only.
+    let has_api = !s.service.entries.is_empty();
+    if has_api {
+        api::rest_api(d, s, doc, &name, &tags);
+    }
 
     doc.outputs.insert(
         s.service.name.clone(),
         json!({
-            "url": format!("${{aws_api_gateway_stage.{id}.invoke_url}}"),
+            "url": if has_api { Value::from(format!("${{aws_api_gateway_stage.{id}.invoke_url}}")) } else { Value::Null },
             "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
             "function_arn": format!("${{aws_lambda_function.{id}.arn}}"),
         }),

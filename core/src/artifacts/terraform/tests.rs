@@ -276,3 +276,18 @@ fn identifiers_are_terraform_names() {
     assert_eq!(terraform::ident("1st"), "_1st");
     assert_eq!(terraform::function_name("e shop", "billing", "dev"), "e-shop-billing-dev");
 }
+
+#[test]
+fn a_service_without_entries_in_the_stage_gets_no_api() {
+    let p = Project::load(dir("../examples/eshop")).unwrap();
+    let (mut d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    d.services[0].service.entries.clear();
+    let files: BTreeMap<String, Value> =
+        terraform::generate(&d).into_iter().map(|(n, t)| (n, serde_json::from_str(&t).unwrap())).collect();
+    let billing = &files["billing.tf.json"]["resource"];
+    assert!(billing.get("aws_lambda_function").is_some());
+    assert!(
+        billing.get("aws_api_gateway_rest_api").is_none() && billing.get("aws_api_gateway_stage").is_none()
+    );
+    assert_eq!(files["main.tf.json"]["output"]["services"]["value"]["billing"]["url"], Value::Null);
+}
