@@ -199,6 +199,7 @@ fn cws(project: &Path, rc: &Path, args: &[&str]) -> Output {
         .env("TF_CLI_CONFIG_FILE", rc)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
         .output()
         .unwrap()
@@ -311,6 +312,7 @@ fn deploy_deployed_destroy_against_moto() {
         .env("TF_VAR_secrets", r#"{"API_KEY": "x"}"#)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .unwrap();
     assert!(!o.status.success() && text(&o).contains("generated for stage `dev`"), "{}", text(&o));
