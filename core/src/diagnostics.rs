@@ -153,6 +153,39 @@ codes! {
     InternalError = "CWS026", Error,
         "CoWorks failed while analysing this file (a bug in CoWorks, not in the project).",
         "Report it with the file; the rest of the project is still analysed.";
+    PackageTooLarge = "CWS027", Error,
+        "A service's Lambda package (`target/lambda/<service>/bootstrap.zip`) is over Lambda's limits: 50 MB zipped, 250 MB unzipped.",
+        "Build in release mode, strip symbols (`strip = true` in the Cargo profile), or trim dependencies.";
+    StageWithoutEnv = "CWS028", Warning,
+        "An entry is limited to a stage that has no env file (`.env.<stage>` or `env_files`): it would deploy without the stage's settings.",
+        "Create `.env.<stage>` (or list the stage's `env_files`), or limit the entry to another stage.";
+    MissingDeployOption = "CWS029", Error,
+        "A stage has no AWS `region` (nor a `profile` naming one) to deploy to.",
+        "Set `region` under `commands.deploy` or the stage's `commands.deploy`, or pass `cws deploy --region`.";
+    AsyncWithoutBucket = "CWS030", Warning,
+        "An `async` entry can be called asynchronously, but its stage has no results `bucket`: the result could not be written.",
+        "Set `bucket` (and `results_prefix`) under `commands.deploy`.";
+    NoAuthInProduction = "CWS031", Warning,
+        "A `no_auth` entry is deployed in a stage marked `production`: anyone can call it.",
+        "Remove `no_auth`, limit the entry to other stages, or list its route under `public` of `commands.deploy` if it is meant to be public.";
+    ApiGatewayRoute = "CWS032", Error,
+        "API Gateway would reject a route: a path part with characters it does not accept, or two different `{names}` at the same place of one service's paths.",
+        "Use letters, digits, `.`, `_`, `-`, `:` in path parts; name the parameter at one place alike in every route.";
+    ApiTimeout = "CWS033", Warning,
+        "A function's timeout is over API Gateway's 29 s: synchronous calls are answered 504 before the function ends.",
+        "Keep `timeout` at 29 s or less, or call long entries asynchronously (`InvocationType: Event`).";
+    LogRetention = "CWS034", Error,
+        "`log_retention` is not a number of days CloudWatch Logs accepts.",
+        "Use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.";
+    SnapStartUnsupported = "CWS035", Warning,
+        "`snapstart` is set, but Lambda has no SnapStart for the `provided.al2023` runtime Rust functions use: it is ignored.",
+        "Remove `snapstart`.";
+    BadBackend = "CWS036", Error,
+        "`backend` is not a mapping with exactly one key (`local`, `s3`, `cloud` or another backend type) holding its settings.",
+        "Write e.g. `backend: {s3: {bucket: my-state, key: eshop.tfstate, region: eu-west-1}}`.";
+    LambdaEnv = "CWS037", Error,
+        "Lambda would reject a stage's environment: a variable name it does not accept (letters, digits, `_`, starting with a letter), a name it reserves (`AWS_REGION` ...), or more than 4 KB in all.",
+        "Rename the variable, drop the reserved one (Lambda sets it), or move large values to a `*.secret` file (SSM) or S3.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -103,6 +103,12 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     Err(error(id, -32600, "invalid request: not a JSON-RPC 2.0 request, notification or response".into()))
 }
 
+/// Whether a frame is the `exit` notification.
+fn is_exit(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .is_ok_and(|v| v.get("method").and_then(Value::as_str) == Some("exit"))
+}
+
 /// Output of the writer task.
 enum Out {
     Frame(Vec<u8>),
@@ -120,10 +126,12 @@ where
     let (server_in, mut to_server) = tokio::io::duplex(PIPE);
     let (server_out, from_server) = tokio::io::duplex(PIPE);
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
+    let (exit_tx, exit_rx) = tokio::sync::oneshot::channel::<()>();
 
     // stdin → checks → server (or an error answer → stdout).
     let answers = out_tx.clone();
     tokio::spawn(async move {
+        let mut exit_tx = Some(exit_tx);
         let mut input = BufReader::new(input);
         loop {
             let answer = match read_frame(&mut input).await {
@@ -133,6 +141,12 @@ where
                     Ok(()) => {
                         if to_server.write_all(&frame(&body)).await.is_err() {
                             break;
+                        }
+                        if is_exit(&body) {
+                            // `exit` ends the server whatever else is still running.
+                            if let Some(tx) = exit_tx.take() {
+                                let _ = tx.send(());
+                            }
                         }
                         continue;
                     }
@@ -166,9 +180,17 @@ where
         }
     });
 
-    Server::new(server_in, server_out, socket).serve(service).await;
-    // The server dropped its output: forward what is left, then stop the writer.
-    let _ = forward.await;
+    let ended = tokio::select! {
+        _ = Server::new(server_in, server_out, socket).serve(service) => true,
+        _ = exit_rx => false,
+    };
+    if ended {
+        // The server dropped its output: forward what is left.
+        let _ = forward.await;
+    } else {
+        // `exit` came: give the server a moment to finish, then stop forwarding.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), forward).await;
+    }
     let _ = out_tx.send(Out::Stop);
     let _ = writer.await;
 }
