@@ -36,6 +36,7 @@ pub mod local;
 pub mod response;
 pub mod router;
 pub mod s3;
+pub mod secrets;
 pub mod sigv4;
 
 pub use coworks_macros::service;
@@ -130,7 +131,8 @@ pub trait Service: Send + Sync + 'static {
 
 /// Runs a service: under the Lambda runtime (`AWS_LAMBDA_RUNTIME_API` set) as a Lambda function,
 /// otherwise as a local HTTP server on 127.0.0.1 (`--port N` or `PORT`, default 8000; `--host`).
-/// `--routes` prints the route table as JSON and exits. The stage is `CWS_STAGE`.
+/// `--routes` prints the route table as JSON and exits. The stage is `CWS_STAGE`. Secrets named by
+/// `CWS_SECRET_PARAMETERS` (set by `cws deploy`) are read from SSM first ([`secrets`]).
 /// Exits the process with code 1 (message on stderr) when it cannot start.
 pub fn serve<S: Service>(service: S) {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -139,6 +141,7 @@ pub fn serve<S: Service>(service: S) {
         println!("{table}");
         return;
     }
+    secrets::load_into_env();
     let result = if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         lambda::run(service)
     } else {

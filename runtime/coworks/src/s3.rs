@@ -146,13 +146,7 @@ impl S3Config {
             }
         }
         let request = builder.body(Full::new(body)).map_err(|e| S3Error::Http(e.to_string()))?;
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
-        let resp = client.request(request).await.map_err(|e| S3Error::Http(e.to_string()))?;
+        let resp = http_client().request(request).await.map_err(|e| S3Error::Http(e.to_string()))?;
         let status = resp.status();
         let body = resp
             .into_body()
@@ -166,6 +160,14 @@ impl S3Config {
         let body = String::from_utf8_lossy(&body).chars().take(300).collect();
         Err(S3Error::Status { status: status.as_u16(), body })
     }
+}
+
+/// An HTTP client for AWS endpoints: `https://` (rustls, webpki roots) and plain `http://` (emulators).
+pub(crate) fn http_client(
+) -> Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>> {
+    let https =
+        hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
+    Client::builder(TokioExecutor::new()).build(https)
 }
 
 #[cfg(test)]

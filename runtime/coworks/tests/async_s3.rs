@@ -197,3 +197,39 @@ fn lambda_runs_the_entry_then_answers_202_with_the_record_written() {
     assert_eq!(record["body"], json!({"error": "internal error", "request_id": "lambda-req-2"}));
     assert_eq!(keys(&moto, "lambda-results").len(), 2);
 }
+
+/// Secrets deployed by `cws deploy` (SSM SecureString parameters named in `CWS_SECRET_PARAMETERS`)
+/// are read at start: the deployed TOKEN protects the entries.
+#[test]
+fn deployed_secrets_are_read_from_ssm_at_start() {
+    let moto = start_moto();
+    let endpoint = moto.url.clone();
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ] {
+        std::env::set_var(k, v);
+    }
+    let put = json!({ "Name": "/eshop/prod/billing/TOKEN", "Value": "prod-secret", "Type": "SecureString" });
+    block(coworks::secrets::ssm_call("AmazonSSM.PutParameter", &put)).expect("PutParameter");
+    assert_eq!(
+        block(coworks::secrets::get_parameter("/eshop/prod/billing/TOKEN")).expect("read"),
+        "prod-secret"
+    );
+    let vars = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("CWS_STAGE", "prod"),
+        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN,MISSING=/eshop/prod/billing/NOPE"),
+    ];
+    let s = Server::start(&build_bin("eshop-billing"), &vars);
+    assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer prod-secret")], b"").status, 200);
+    assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer nope")], b"").status, 403);
+    std::thread::sleep(Duration::from_millis(100));
+    let log = s.log_lines().join("\n");
+    assert!(!log.contains("prod-secret"), "{log}");
+}
