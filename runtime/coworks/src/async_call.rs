@@ -29,6 +29,27 @@ pub fn target(headers: &HeaderMap) -> Option<AsyncTarget> {
     Some(AsyncTarget { bucket: get("x-cws-s3bucket")?.to_string(), key: get("x-cws-s3key")?.to_string() })
 }
 
+/// Checks a target against the results location a deployment allows (`CWS_RESULTS_BUCKET` and
+/// `CWS_RESULTS_PREFIX`, set by `cws deploy`; the function's role may write nowhere else). Without
+/// `CWS_RESULTS_BUCKET` any target is accepted.
+pub fn check_allowed(target: &AsyncTarget) -> Result<(), String> {
+    let bucket = std::env::var("CWS_RESULTS_BUCKET").ok().filter(|b| !b.is_empty());
+    let prefix = std::env::var("CWS_RESULTS_PREFIX").unwrap_or_default();
+    allowed(target, bucket.as_deref(), &prefix)
+}
+
+fn allowed(target: &AsyncTarget, bucket: Option<&str>, prefix: &str) -> Result<(), String> {
+    match bucket {
+        Some(b) if b != target.bucket => {
+            Err(format!("results go to bucket `{b}`; X-CWS-S3Bucket names `{}`", target.bucket))
+        }
+        Some(_) if !target.key.starts_with(prefix) => {
+            Err(format!("result keys start with `{prefix}`; X-CWS-S3Key is `{}`", target.key))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The result record of a response: the body is JSON when the response is JSON, text when it is
 /// UTF-8 text, base64 (with `"isBase64Encoded": true`) otherwise.
 pub fn record(r: &Response) -> Value {
@@ -68,5 +89,43 @@ pub async fn write_result(target: &AsyncTarget, r: &Response) {
     let config = S3Config::from_env();
     if let Err(e) = config.put_object(&target.bucket, &target.key, record, "application/json").await {
         eprintln!("async result s3://{}/{} not written: {e}", target.bucket, target.key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_and_allowed_locations() {
+        let mut h = HeaderMap::new();
+        assert_eq!(target(&h), None);
+        h.insert("invocationtype", "Event".parse().unwrap());
+        h.insert("x-cws-s3bucket", "results".parse().unwrap());
+        assert_eq!(target(&h), None, "a key is needed");
+        h.insert("x-cws-s3key", "calls/1.json".parse().unwrap());
+        let t = target(&h).unwrap();
+        assert_eq!((t.bucket.as_str(), t.key.as_str()), ("results", "calls/1.json"));
+        h.insert("invocationtype", "RequestResponse".parse().unwrap());
+        assert_eq!(target(&h), None);
+        assert!(allowed(&t, None, "").is_ok());
+        assert!(allowed(&t, Some("results"), "calls/").is_ok());
+        assert!(allowed(&t, Some("other"), "").unwrap_err().contains("bucket `other`"));
+        assert!(allowed(&t, Some("results"), "jobs/").unwrap_err().contains("start with `jobs/`"));
+    }
+
+    #[test]
+    fn records_embed_json_text_and_base64() {
+        let r = crate::response::json(http::StatusCode::CREATED, &json!({"a": 1}));
+        assert_eq!(
+            record(&r),
+            json!({"status": 201, "headers": {"content-type": "application/json"}, "body": {"a": 1}})
+        );
+        let r =
+            crate::response::build(http::StatusCode::OK, Some("image/png"), Bytes::from_static(&[0, 255]));
+        let rec = record(&r);
+        assert_eq!((rec["body"].as_str(), rec["isBase64Encoded"].as_bool()), (Some("AP8="), Some(true)));
+        let rec = record(&crate::response::build(http::StatusCode::NO_CONTENT, None, Bytes::new()));
+        assert_eq!(rec["body"], Value::Null);
     }
 }

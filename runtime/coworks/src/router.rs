@@ -205,7 +205,10 @@ impl<S: Service> Router<S> {
         let input = Input { path, query, content_type, body: req.body };
         match async_call::target(&req.headers) {
             None => self.run(entry, input, &req.request_id).await,
-            Some(target) => self.run_async(entry, input, req.request_id, target).await,
+            Some(target) => match async_call::check_allowed(&target) {
+                Ok(()) => self.run_async(entry, input, req.request_id, target).await,
+                Err(e) => response::json(StatusCode::BAD_REQUEST, &json!({ "error": e })),
+            },
         }
     }
 
