@@ -35,6 +35,8 @@ enum Command {
         #[arg(long)]
         service: Option<String>,
     },
+    /// Print the JSON schema of project.cws.yml (for editors' YAML support).
+    Schema,
     /// Explain a diagnostic code (`cws explain CWS001`); without a code, print the table of all codes.
     Explain {
         /// A code such as CWS001.
@@ -110,6 +112,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Deploy(args) => deploy::deploy(args),
         Command::Deployed(args) => deploy::deployed(args),
         Command::Destroy(args) => deploy::destroy(args),
+        Command::Schema => {
+            let schema = coworks_core::config::json_schema::project_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { code: None } => {
             print!("{}", diagnostics::markdown_table());
             Ok(ExitCode::SUCCESS)
