@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
 mod report;
+mod workflow;
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
 #[derive(Parser)]
@@ -27,6 +28,9 @@ enum Command {
         /// A code such as CWS001.
         code: Option<String>,
     },
+    /// Workflows: generate their Airflow DAGs, preview them as graphs.
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
 }
 
 #[derive(Args)]
@@ -74,6 +78,7 @@ fn load(common: &Common) -> Result<Project, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Workflow(command) => workflow::run(command),
         Command::Explain { code: None } => {
             print!("{}", diagnostics::markdown_table());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,116 @@
+//! A workflow as a graph for the editor: Mermaid text and JSON nodes (with the entry each task
+//! calls) and edges (with their kind).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::model::{HttpMethod, Location, Service};
+
+use super::model::{Edge, Workflow};
+use super::validate::target_entry;
+
+/// One task as a node of the preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewNode {
+    /// The task id.
+    pub id: String,
+    /// The service called.
+    pub service: Option<String>,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path as written in the workflow.
+    pub path: Option<String>,
+    /// Whether the call is asynchronous.
+    #[serde(rename = "async")]
+    pub is_async: bool,
+    /// The route of the entry called (`GET /invoice/{id}`), when it exists.
+    pub route: Option<String>,
+    /// The Rust method of the entry called.
+    pub rust_name: Option<String>,
+    /// Where the entry's method is named (for go-to-definition), when it exists.
+    pub entry: Option<Location>,
+    /// Where the task is written in the workflow file.
+    pub location: Location,
+}
+
+/// A workflow previewed: what `coworks/workflowPreview` returns and `cws workflow preview` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowPreview {
+    /// The workflow file.
+    pub file: PathBuf,
+    /// The workflow id.
+    pub id: String,
+    /// A Mermaid `flowchart` of the tasks and edges.
+    pub mermaid: String,
+    /// The tasks.
+    pub nodes: Vec<PreviewNode>,
+    /// The edges (only between tasks that exist).
+    pub edges: Vec<Edge>,
+}
+
+/// The preview of `wf`, its tasks resolved against `services`.
+pub fn preview(wf: &Workflow, services: &[Service]) -> WorkflowPreview {
+    let nodes: Vec<PreviewNode> = wf
+        .tasks
+        .iter()
+        .map(|t| {
+            let target = target_entry(t, services);
+            PreviewNode {
+                id: t.id.clone(),
+                service: t.service.as_ref().map(|s| s.value.clone()),
+                method: t.method.value,
+                path: t.path.as_ref().map(|p| p.value.clone()),
+                is_async: t.is_async,
+                route: target.map(|(_, e)| e.route.to_string()),
+                rust_name: target.map(|(_, e)| e.rust_name.clone()),
+                entry: target.map(|(_, e)| e.location.clone()),
+                location: Location { file: wf.file.clone(), span: t.span },
+            }
+        })
+        .collect();
+    let edges: Vec<Edge> =
+        wf.edges().into_iter().filter(|e| wf.task(&e.from).is_some() && wf.task(&e.to).is_some()).collect();
+    WorkflowPreview {
+        file: wf.file.clone(),
+        id: wf.id.value.clone(),
+        mermaid: mermaid(&nodes, &edges),
+        nodes,
+        edges,
+    }
+}
+
+/// Text safe inside a Mermaid `"..."` label.
+fn label(s: &str) -> String {
+    s.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
+}
+
+fn mermaid(nodes: &[PreviewNode], edges: &[Edge]) -> String {
+    let mut out = String::from("flowchart TD\n");
+    for n in nodes {
+        let call = format!(
+            "{} {} {}",
+            n.service.as_deref().unwrap_or("?"),
+            n.method,
+            n.path.as_deref().unwrap_or("?")
+        );
+        let text =
+            format!("{}<br/>{}{}", label(&n.id), label(&call), if n.is_async { " (async)" } else { "" });
+        // Async calls are drawn as parallelograms; a call to no known entry is marked.
+        let (open, close) = if n.is_async { ("[/\"", "\"/]") } else { ("[\"", "\"]") };
+        out.push_str(&format!("    {}{open}{text}{close}\n", n.id));
+        if n.entry.is_none() {
+            out.push_str(&format!("    class {} unknown\n", n.id));
+        }
+    }
+    for e in edges {
+        match e.kind {
+            super::model::EdgeKind::After => out.push_str(&format!("    {} --> {}\n", e.from, e.to)),
+            kind => out.push_str(&format!("    {} -->|{}| {}\n", e.from, kind.as_str(), e.to)),
+        }
+    }
+    if nodes.iter().any(|n| n.entry.is_none()) {
+        out.push_str("    classDef unknown stroke:#d33,stroke-dasharray:4\n");
+    }
+    out
+}
