@@ -134,3 +134,20 @@ fn version_help_and_explain() {
     let o = cws(&["explain", "CWS999"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn config_shows_effective_options_with_their_origin() {
+    let ex = example();
+    let o = cws(&["config", "-p", ex.to_str().unwrap(), "-s", "prod", "--service", "billing"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("deploy.memory = 512  (services.<service>.commands, project.cws.yml:10)"), "{out}");
+    assert!(out.contains("deploy.tracing = true  (workspaces.<stage>.commands"), "{out}");
+    let o = cws(&["config", "-p", ex.to_str().unwrap(), "-s", "dev", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["commands"]["run"]["port"]["value"], 8001);
+    assert_eq!(v["commands"]["run"]["port"]["origin"], "workspace");
+    assert_eq!(v["commands"]["deploy"]["memory"]["value"], 256);
+    let o = cws(&["config", "-p", ex.to_str().unwrap(), "--service", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
+mod config;
 mod report;
 mod workflow;
 
@@ -23,6 +24,14 @@ enum Command {
     Routes(Common),
     /// Check the project: print its diagnostics; exit code 1 when there is an error.
     Check(Common),
+    /// Show the effective options of every command for a stage, and where each value comes from.
+    Config {
+        #[command(flatten)]
+        common: Common,
+        /// The options of one service (with its `services.<name>.commands` overrides).
+        #[arg(long)]
+        service: Option<String>,
+    },
     /// Explain a diagnostic code (`cws explain CWS001`); without a code, print the table of all codes.
     Explain {
         /// A code such as CWS001.
@@ -98,6 +107,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             } else {
                 report::print_routes(&services);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { common, service } => {
+            let project = load(&common)?;
+            let stages = project.stages();
+            let stage =
+                common.stage.clone().or_else(|| stages.first().cloned()).unwrap_or_else(|| "dev".into());
+            let default = coworks_core::config::ProjectConfig::default();
+            let config_file = project.config().unwrap_or(&default);
+            if let Some(s) = &service {
+                if !project.services(None).iter().any(|x| &x.name == s) {
+                    return Err(format!("unknown service `{s}`; `cws routes` lists the services"));
+                }
+            }
+            let options = config::effective(config_file, &stage, service.as_deref());
+            if common.json {
+                let out = serde_json::json!({ "stage": stage, "service": service, "commands": options });
+                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+            } else {
+                println!(
+                    "# stage {stage}{}",
+                    service.as_ref().map(|s| format!(", service {s}")).unwrap_or_default()
+                );
+                config::print(&options);
             }
             Ok(ExitCode::SUCCESS)
         }
