@@ -108,3 +108,27 @@ fn generation_is_deterministic_and_names_connections_not_infrastructure() {
     assert!(a.path().join("coworks_airflow/__init__.py").is_file());
     assert_eq!(std::fs::read_to_string(a.path().join(".airflowignore")).unwrap(), "coworks_airflow/\n");
 }
+
+#[test]
+fn the_example_workflows_follow_the_published_json_schema() {
+    let env = airflow();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = root.join("core/tests/airflow/check_schema.py");
+    let schema = root.join("schemas/workflow.schema.json");
+    let bad = tempfile::tempdir().unwrap();
+    let bad_file = bad.path().join("bad.cws.yml");
+    std::fs::write(&bad_file, "tasks:\n  a: { service: billing, path: /x, retires: 1 }\n").unwrap();
+    let files: Vec<PathBuf> = ["invoicing", "catalog_update"]
+        .iter()
+        .map(|n| example().join(format!("workflows/{n}.cws.yml")))
+        .chain([bad_file.clone()])
+        .collect();
+    let mut args = vec![script.to_str().unwrap(), schema.to_str().unwrap()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let result = stdout_json(&python(env, &args, &[]));
+    for f in &files[..2] {
+        assert_eq!(result[f.to_str().unwrap()], serde_json::json!([]), "{result:#}");
+    }
+    let errors = result[bad_file.to_str().unwrap()].to_string();
+    assert!(errors.contains("retires"), "{errors}");
+}
