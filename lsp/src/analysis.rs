@@ -1,0 +1,286 @@
+//! The analysis worker: one task that loads the project, applies queued file changes to it off the
+//! request path (on a blocking thread), and publishes the diagnostics that changed.
+//!
+//! Edits only queue work and wake the worker, so a handler never waits for analysis. While a round
+//! runs, newer edits queue up and are taken together by the next round (debounce by coalescing);
+//! a round whose result is already stale when it finishes does not publish — the next one does.
+//! Every round publishes for the files it analysed, for every file whose diagnostics changed
+//! (cross-file ones included), and an empty list for files whose diagnostics went away.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use coworks_core::{Diagnostic, Project};
+use ropey::Rope;
+use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
+use tower_lsp_server::Client;
+
+use crate::convert;
+use crate::state::{State, Work};
+
+/// How long the worker waits after being woken, so a burst of keystrokes makes one round.
+pub const DEBOUNCE: Duration = Duration::from_millis(2);
+
+/// What one file should show, ready to publish.
+#[derive(Debug)]
+struct FileDiagnostics {
+    uri: Uri,
+    version: Option<i32>,
+    diagnostics: Vec<lsp::Diagnostic>,
+}
+
+/// The result of one round.
+#[derive(Debug, Default)]
+struct Round {
+    /// Per project-relative file, what to show now (files without diagnostics are absent).
+    files: BTreeMap<PathBuf, FileDiagnostics>,
+    /// Files analysed in this round.
+    touched: BTreeSet<PathBuf>,
+    /// URIs of files that had diagnostics before and have none now.
+    cleared: Vec<(PathBuf, Uri, Option<i32>)>,
+    /// Files whose analysis panicked, with the panic's message.
+    failures: Vec<(PathBuf, String)>,
+    /// The core's diagnostics per file, to tell next round which files changed.
+    core: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// The baseline this round compared with (kept when the round does not publish).
+    previous: HashMap<PathBuf, Vec<Diagnostic>>,
+}
+
+/// Fault injection for tests (debug builds only): analysing a file with this name panics.
+pub const FAULT_ENV: &str = "COWORKS_LSP_FAULT";
+
+fn inject_fault(rel: &Path) {
+    if cfg!(debug_assertions) {
+        if let Ok(name) = std::env::var(FAULT_ENV) {
+            if rel.file_name().is_some_and(|n| n.to_string_lossy() == name) {
+                panic!("injected fault while analysing {}", rel.display());
+            }
+        }
+    }
+}
+
+/// Runs the worker until the server shuts down.
+pub async fn run(state: Arc<State>, client: Client) {
+    let mut published: HashMap<PathBuf, Vec<lsp::Diagnostic>> = HashMap::new();
+    let mut forced: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut previous_core: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    loop {
+        state.wake.notified().await;
+        if state.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        tokio::time::sleep(DEBOUNCE).await;
+        if state.project().is_none() && !load(&state, &client).await {
+            continue;
+        }
+        let work = state.take_queue();
+        if work.is_empty() {
+            continue;
+        }
+        let before = published.keys().cloned().collect::<BTreeSet<_>>();
+        let job_state = state.clone();
+        let previous = std::mem::take(&mut previous_core);
+        let result = tokio::task::spawn_blocking(move || analyse(&job_state, work, &before, previous)).await;
+        let mut round = match result {
+            Ok(round) => round,
+            Err(e) => {
+                let what = panic_message(e);
+                client.log_message(MessageType::ERROR, format!("coworks: analysis failed: {what}")).await;
+                continue;
+            }
+        };
+        for (rel, what) in &round.failures {
+            let message = format!("coworks: analysing {} failed: {what}", rel.display());
+            client.log_message(MessageType::ERROR, message).await;
+        }
+        forced.extend(round.touched.iter().cloned());
+        if state.has_queued() {
+            // Stale already: the next round publishes, for these files too.
+            previous_core = std::mem::take(&mut round.previous);
+            state.wake.notify_one();
+            continue;
+        }
+        previous_core = std::mem::take(&mut round.core);
+        for (rel, f) in round.files {
+            let same = published.get(&rel) == Some(&f.diagnostics);
+            if same && !forced.contains(&rel) {
+                continue;
+            }
+            published.insert(rel, f.diagnostics.clone());
+            client.publish_diagnostics(f.uri, f.diagnostics, f.version).await;
+        }
+        for (rel, uri, version) in round.cleared {
+            published.remove(&rel);
+            client.publish_diagnostics(uri, Vec::new(), version).await;
+        }
+        // Analysed files without any diagnostic: publish an empty list once, as an answer to the edit.
+        for rel in std::mem::take(&mut forced) {
+            if published.contains_key(&rel) {
+                continue;
+            }
+            if let Some((uri, _, version)) = state.open_text(&rel) {
+                client.publish_diagnostics(uri, Vec::new(), Some(version)).await;
+            }
+        }
+    }
+}
+
+/// Loads the project once its root is known. Returns whether there is a project now.
+async fn load(state: &Arc<State>, client: &Client) -> bool {
+    // Finding the root looks at the disk: off the async threads too.
+    let deciding = state.clone();
+    let Ok(Some(root)) = tokio::task::spawn_blocking(move || deciding.decide_root()).await else {
+        return false;
+    };
+    let loading = root.clone();
+    let loaded = tokio::task::spawn_blocking(move || Project::load(&loading)).await;
+    let project = match loaded {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            client
+                .log_message(MessageType::WARNING, format!("coworks: cannot read {}: {e}", root.display()))
+                .await;
+            Project::empty(root.clone())
+        }
+        Err(e) => {
+            let what = panic_message(e);
+            client
+                .log_message(MessageType::ERROR, format!("coworks: loading the project failed: {what}"))
+                .await;
+            Project::empty(root.clone())
+        }
+    };
+    state.set_project(project);
+    client.log_message(MessageType::INFO, format!("coworks: project loaded from {}", root.display())).await;
+    // Everything open so far is analysed with the editor's text, and the project-wide diagnostics
+    // are published once (an empty path stands for "the project").
+    let open: Vec<Uri> = state.docs().keys().cloned().collect();
+    for uri in open {
+        if let Some(rel) = state.rel_of(&uri) {
+            state.enqueue(rel, Work::Editor);
+        }
+    }
+    state.enqueue(PathBuf::new(), Work::Disk);
+    true
+}
+
+/// One round, on a blocking thread: apply the queued changes, compute the diagnostics, convert those
+/// of the files analysed and of the files whose diagnostics changed (others keep what was published,
+/// so closed files are not re-read on every keystroke).
+fn analyse(
+    state: &State,
+    work: BTreeMap<PathBuf, Work>,
+    before: &BTreeSet<PathBuf>,
+    previous: HashMap<PathBuf, Vec<Diagnostic>>,
+) -> Round {
+    let mut round = Round::default();
+    let mut texts: HashMap<PathBuf, (Uri, Rope, Option<i32>)> = HashMap::new();
+    {
+        let mut guard = state.project_mut();
+        let Some(project) = guard.as_mut() else {
+            return Round { previous, ..round };
+        };
+        for (rel, what) in work {
+            if rel.as_os_str().is_empty() {
+                continue;
+            }
+            let open = if what == Work::Editor { state.open_text(&rel) } else { None };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                inject_fault(&rel);
+                match &open {
+                    Some((_, rope, _)) => project.set_file_bytes(&rel, rope.to_string().as_bytes()),
+                    None => project.reload_from_disk(&rel),
+                }
+            }));
+            if let Err(panic) = outcome {
+                round.failures.push((rel.clone(), payload_message(panic.as_ref())));
+            }
+            if let Some((uri, rope, version)) = open {
+                texts.insert(rel.clone(), (uri, rope, Some(version)));
+            }
+            round.touched.insert(rel);
+        }
+    }
+    let guard = state.project();
+    let Some(project) = guard.as_ref() else {
+        return Round { previous, ..round };
+    };
+    let diagnostics = project.diagnostics(None);
+    let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+    for d in diagnostics {
+        by_file.entry(d.file.clone()).or_default().push(d);
+    }
+    let root = project.root().to_path_buf();
+    drop(guard);
+    let mut text_of = |rel: &Path| -> Option<(Uri, Rope, Option<i32>)> {
+        if let Some(t) = texts.get(rel) {
+            return Some(t.clone());
+        }
+        let t = match state.open_text(rel) {
+            Some((uri, rope, version)) => (uri, rope, Some(version)),
+            None => {
+                // A file not open in the editor: its text from disk (a missing file has nowhere to show).
+                let path = root.join(rel);
+                let bytes = std::fs::read(&path).ok()?;
+                (convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes)), None)
+            }
+        };
+        texts.insert(rel.to_path_buf(), t.clone());
+        Some(t)
+    };
+    for (rel, diags) in &by_file {
+        let unchanged = previous.get(rel) == Some(diags) && !round.touched.contains(rel);
+        if unchanged && before.contains(rel) {
+            continue;
+        }
+        let Some((uri, rope, version)) = text_of(rel) else {
+            continue;
+        };
+        let converted = diags
+            .iter()
+            .map(|d| convert::diagnostic(&rope, d, |f| text_of_simple(state, &root, f)))
+            .collect();
+        round.files.insert(rel.clone(), FileDiagnostics { uri, version, diagnostics: converted });
+    }
+    for rel in before {
+        if !by_file.contains_key(rel) {
+            if let Some((uri, _, version)) = text_of(rel) {
+                round.cleared.push((rel.clone(), uri, version));
+            } else if let Some(uri) = state.uri_of_rel(rel) {
+                round.cleared.push((rel.clone(), uri, None));
+            }
+        }
+    }
+    round.core = by_file.into_iter().collect();
+    round.previous = previous;
+    round
+}
+
+/// A related location's URI and text (open document, else disk).
+fn text_of_simple(state: &State, root: &Path, rel: &Path) -> Option<(Uri, Rope)> {
+    if let Some((uri, rope, _)) = state.open_text(rel) {
+        return Some((uri, rope));
+    }
+    let path = root.join(rel);
+    let bytes = std::fs::read(&path).ok()?;
+    Some((convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes))))
+}
+
+/// The message of a panicked task.
+pub fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return e.to_string();
+    }
+    payload_message(e.into_panic().as_ref())
+}
+
+/// The message of a panic payload.
+pub fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}

@@ -1,0 +1,31 @@
+//! The CoWorks language server: translates between the Language Server Protocol and `coworks-core`.
+//!
+//! [`server::Backend`] implements the protocol; [`analysis`] runs the core off the request path;
+//! [`position`] is the one place UTF-16 positions and byte offsets meet.
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod commands;
+pub mod convert;
+pub mod document;
+pub mod hover;
+pub mod lens;
+pub mod position;
+pub mod server;
+pub mod state;
+pub mod symbols;
+pub mod transport;
+
+use tower_lsp_server::LspService;
+
+/// Serves the protocol on stdin/stdout until `exit`. Returns whether `shutdown` came first.
+pub async fn serve_stdio() -> bool {
+    let (service, socket) = LspService::build(server::Backend::new)
+        .custom_method("coworks/routes", server::Backend::routes)
+        .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
+        .finish();
+    let state = service.inner().shutdown_flag();
+    transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket).await;
+    state.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
+}

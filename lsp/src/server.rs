@@ -1,0 +1,352 @@
+//! The LSP face: [`Backend`] implements the protocol by translating between LSP types and the core.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use coworks_core::Project;
+use ropey::Rope;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::commands::{self, Invocation};
+use crate::convert::uri_of_path;
+use crate::document::Document;
+use crate::state::{State, Work};
+use crate::{analysis, hover, lens, position, symbols};
+
+/// Glob patterns of the files whose changes on disk the server wants to hear about.
+pub const WATCHED: [&str; 5] = ["**/*.rs", "**/project.cws.yml", "**/.env*", "**/Cargo.toml", "**/*.cws.yml"];
+
+/// The language server.
+#[derive(Debug)]
+pub struct Backend {
+    client: Client,
+    state: Arc<State>,
+}
+
+/// Parameters of `coworks/routes`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutesParams {
+    /// Only the entries of this stage; absent or `null` for every stage (as `cws routes --json`).
+    #[serde(default)]
+    pub stage: Option<String>,
+}
+
+/// Parameters of `coworks/workflowPreview`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowPreviewParams {
+    /// The workflow file.
+    pub text_document: TextDocumentIdentifier,
+}
+
+fn not_open(uri: &Uri) -> Error {
+    Error::invalid_params(format!("document is not open: {}", uri.as_str()))
+}
+
+fn internal(what: &str) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+        message: what.to_string().into(),
+        data: None,
+    }
+}
+
+impl Backend {
+    /// A backend talking to `client`; starts the analysis worker.
+    pub fn new(client: Client) -> Self {
+        let state = Arc::new(State::default());
+        tokio::spawn(analysis::run(state.clone(), client.clone()));
+        Backend { client, state }
+    }
+
+    /// Runs `f` with the project and the open document `uri` (its relative path and text) on a
+    /// blocking thread; a panic inside becomes an internal error, logged.
+    async fn with_document<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&Project, &Path, &Rope, &State) -> T + Send + 'static,
+    ) -> Result<T> {
+        let rope = self.state.docs().get(uri).map(|d| d.rope.clone()).ok_or_else(|| not_open(uri))?;
+        let rel = self.state.rel_of(uri);
+        self.with_project(move |project, state| {
+            let rel = rel.unwrap_or_default();
+            f(project, &rel, &rope, state)
+        })
+        .await
+    }
+
+    /// Runs `f` with the project on a blocking thread (an empty project while loading).
+    async fn with_project<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Project, &State) -> T + Send + 'static,
+    ) -> Result<T> {
+        self.state.wait_loaded().await;
+        let state = self.state.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let guard = state.project();
+            match guard.as_ref() {
+                Some(p) => f(p, &state),
+                None => f(&Project::empty(PathBuf::new()), &state),
+            }
+        })
+        .await;
+        match joined {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let what = analysis::panic_message(e);
+                self.client.log_message(MessageType::ERROR, format!("coworks: request failed: {what}")).await;
+                Err(internal(&format!("internal error: {what}")))
+            }
+        }
+    }
+
+    /// The flag `shutdown` sets.
+    pub fn shutdown_flag(&self) -> Arc<State> {
+        self.state.clone()
+    }
+
+    fn queue_document(&self, uri: &Uri) {
+        match self.state.rel_of(uri) {
+            Some(rel) => self.state.enqueue(rel, Work::Editor),
+            None if self.state.root().is_none() => {
+                self.state.note_orphan(uri);
+                self.state.wake.notify_one();
+            }
+            None => {}
+        }
+    }
+
+    /// `coworks/routes`: the project's routes, exactly as `cws routes --json` prints them.
+    pub async fn routes(&self, params: RoutesParams) -> Result<Value> {
+        let stage = params.stage.clone();
+        self.with_project(move |project, _| {
+            if let Some(s) = &stage {
+                if !project.stages().contains(s) {
+                    return Err(Error::invalid_params(format!(
+                        "unknown stage `{s}` (stages: {})",
+                        project.stages().join(", ")
+                    )));
+                }
+            }
+            let services = project.services(stage.as_deref());
+            Ok(json!({ "stage": stage, "services": services }))
+        })
+        .await?
+    }
+
+    /// `coworks/workflowPreview`: until workflows exist in the core, answers that there are none.
+    pub async fn workflow_preview(&self, params: WorkflowPreviewParams) -> Result<Value> {
+        Ok(json!({
+            "uri": params.text_document.uri,
+            "available": false,
+            "message": "no workflows: workflow files are not analysed yet",
+            "mermaid": null,
+            "graph": null,
+        }))
+    }
+}
+
+fn client_supports_watch_registration(params: &InitializeParams) -> bool {
+    params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false)
+}
+
+fn root_hint(params: &InitializeParams) -> Option<PathBuf> {
+    let folder = params.workspace_folders.as_ref().and_then(|f| f.first()).map(|f| f.uri.clone());
+    #[allow(deprecated)] // `root_uri` is what older clients send.
+    let uri = folder.or_else(|| params.root_uri.clone())?;
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.state.set_root_hint(root_hint(&params));
+        let stage = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("stage"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        self.state.set_stage_option(stage);
+        self.state.watch_registration.store(client_supports_watch_registration(&params), Ordering::SeqCst);
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "coworks-lsp".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: commands::ALL.iter().map(|c| c.to_string()).collect(),
+                    ..ExecuteCommandOptions::default()
+                }),
+                experimental: Some(json!({
+                    "coworks": { "customRequests": ["coworks/routes", "coworks/workflowPreview"] }
+                })),
+                ..ServerCapabilities::default()
+            },
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if self.state.watch_registration.load(Ordering::SeqCst) {
+            let watchers = WATCHED
+                .iter()
+                .map(|g| FileSystemWatcher { glob_pattern: GlobPattern::String(g.to_string()), kind: None })
+                .collect();
+            let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+            let registration = Registration {
+                id: "coworks-watched-files".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(e) = self.client.register_capability(vec![registration]).await {
+                self.client
+                    .log_message(MessageType::WARNING, format!("coworks: no file watching: {e}"))
+                    .await;
+            }
+        }
+        // Load the project (when the workspace tells where it is).
+        self.state.wake.notify_one();
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state.shutting_down.store(true, Ordering::SeqCst);
+        self.state.wake.notify_one();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let uri = doc.uri.clone();
+        self.state.docs().insert(uri.clone(), Document::new(doc.uri, &doc.text, doc.version));
+        self.queue_document(&uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let changed = match self.state.docs().get_mut(&uri) {
+            Some(doc) => doc.change(params.text_document.version, params.content_changes),
+            None => false,
+        };
+        if changed {
+            self.queue_document(&uri);
+        }
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        if self.state.docs().remove(&uri).is_some() {
+            // The disk's text applies again.
+            if let Some(rel) = self.state.rel_of(&uri) {
+                self.state.enqueue(rel, Work::Disk);
+            }
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        for change in params.changes {
+            if self.state.docs().contains_key(&change.uri) {
+                continue; // The editor's text wins while the document is open.
+            }
+            if let Some(rel) = self.state.rel_of(&change.uri) {
+                self.state.enqueue(rel, Work::Disk);
+            }
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let at = params.text_document_position_params;
+        self.with_document(&at.text_document.uri, move |project, rel, rope, _| {
+            let offset = position::offset_of(rope, at.position)?;
+            if rel == Path::new(coworks_core::project::CONFIG_FILE) {
+                let (value, span) = hover::config_markdown(project, offset)?;
+                return Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+                    range: Some(crate::convert::range(rope, span)),
+                });
+            }
+            let (service, entry) = project.entry_at(rel, offset)?;
+            Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: hover::entry_markdown(service, entry),
+                }),
+                range: Some(crate::convert::range(rope, entry.location.span)),
+            })
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.with_document(&params.text_document.uri, |project, rel, rope, state| {
+            let stage = state.stage(project);
+            Some(lens::lenses(project, rel, rope, &stage))
+        })
+        .await
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        self.with_document(&params.text_document.uri, |project, rel, rope, _| {
+            Some(DocumentSymbolResponse::Nested(symbols::document_symbols(project, rel, rope)))
+        })
+        .await
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.with_project(move |project, state| {
+            let root = project.root().to_path_buf();
+            let found = symbols::workspace_symbols(project, &params.query, |rel| {
+                if let Some((uri, rope, _)) = state.open_text(rel) {
+                    return Some((uri, rope));
+                }
+                let path = root.join(rel);
+                let bytes = std::fs::read(&path).ok()?;
+                Some((uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes))))
+            });
+            Some(WorkspaceSymbolResponse::Nested(found))
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        let id = params.command;
+        let arg = params.arguments.into_iter().next().unwrap_or(Value::Object(Default::default()));
+        let args: commands::Args =
+            serde_json::from_value(arg).map_err(|e| Error::invalid_params(format!("bad argument: {e}")))?;
+        self.with_project(move |project, _| {
+            let argv = commands::argv(project, &id, &args).map_err(Error::invalid_params)?;
+            let invocation = Invocation {
+                command: commands::shell_line(&argv),
+                argv,
+                cwd: project.root().display().to_string(),
+            };
+            serde_json::to_value(invocation).map(Some).map_err(|e| internal(&e.to_string()))
+        })
+        .await?
+    }
+}

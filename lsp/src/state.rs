@@ -1,0 +1,214 @@
+//! The server's shared state: open documents, the project under analysis, and the queue of files
+//! waiting for analysis.
+//!
+//! Locks are `std` locks held for short, non-async sections only; the long work (loading, analysis)
+//! runs on blocking threads. A poisoned lock (a panic while it was held) is recovered, not propagated:
+//! one failed analysis must not take the server down.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use coworks_core::project::CONFIG_FILE;
+use coworks_core::Project;
+use ropey::Rope;
+use tokio::sync::Notify;
+use tower_lsp_server::ls_types::Uri;
+
+use crate::convert::uri_of_path;
+use crate::document::Document;
+
+/// What to do with a queued file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Analyse the editor's text (or the disk's, if the document is no longer open).
+    Editor,
+    /// Re-read the file from disk (it changed outside the editor).
+    Disk,
+}
+
+/// Everything the handlers and the analysis worker share.
+#[derive(Debug, Default)]
+pub struct State {
+    docs: Mutex<HashMap<Uri, Document>>,
+    project: RwLock<Option<Project>>,
+    root_hint: RwLock<Option<PathBuf>>,
+    root: RwLock<Option<PathBuf>>,
+    stage_option: RwLock<Option<String>>,
+    queue: Mutex<BTreeMap<PathBuf, Work>>,
+    /// Uris that were opened before the project root was known.
+    orphans: Mutex<Vec<Uri>>,
+    /// Wakes the analysis worker.
+    pub wake: Notify,
+    /// Bumped on every queued change: lets the worker tell that its result is already stale.
+    pub generation: AtomicU64,
+    loaded: AtomicBool,
+    loaded_notify: Notify,
+    /// Set by `shutdown`.
+    pub shutting_down: AtomicBool,
+    /// Whether the client registers file watchers dynamically.
+    pub watch_registration: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|p| p.into_inner())
+}
+
+impl State {
+    /// The open documents.
+    pub fn docs(&self) -> MutexGuard<'_, HashMap<Uri, Document>> {
+        lock(&self.docs)
+    }
+
+    /// The project (`None` until it is loaded).
+    pub fn project(&self) -> RwLockReadGuard<'_, Option<Project>> {
+        read(&self.project)
+    }
+
+    /// Installs the loaded project and wakes the requests waiting for it.
+    pub fn set_project(&self, project: Project) {
+        *write(&self.project) = Some(project);
+        self.loaded.store(true, Ordering::SeqCst);
+        self.loaded_notify.notify_waiters();
+    }
+
+    /// Waits until the project is loaded, when something says where it is (a workspace folder or
+    /// an open document); returns at once otherwise.
+    pub async fn wait_loaded(&self) {
+        loop {
+            let notified = self.loaded_notify.notified();
+            let expected = read(&self.root_hint).is_some() || !lock(&self.orphans).is_empty();
+            if self.loaded.load(Ordering::SeqCst) || !expected {
+                return;
+            }
+            // The worker loads the project when woken (also if `initialized` never came).
+            self.wake.notify_one();
+            notified.await;
+        }
+    }
+
+    /// The project, for the analysis worker.
+    pub fn project_mut(&self) -> RwLockWriteGuard<'_, Option<Project>> {
+        write(&self.project)
+    }
+
+    /// Where to look for the project first: the workspace folder or root URI of `initialize`.
+    pub fn set_root_hint(&self, dir: Option<PathBuf>) {
+        *write(&self.root_hint) = dir;
+    }
+
+    /// The `stage` of the client's initialization options.
+    pub fn set_stage_option(&self, stage: Option<String>) {
+        *write(&self.stage_option) = stage;
+    }
+
+    /// The project root, once known.
+    pub fn root(&self) -> Option<PathBuf> {
+        read(&self.root).clone()
+    }
+
+    /// Decides the project root: the nearest directory holding `project.cws.yml` above the workspace
+    /// folder, else above an open document; else the workspace folder itself. `None` while nothing
+    /// tells where the project is.
+    pub fn decide_root(&self) -> Option<PathBuf> {
+        let hint = read(&self.root_hint).clone();
+        let doc_dirs: Vec<PathBuf> = lock(&self.orphans)
+            .iter()
+            .filter_map(|u| u.to_file_path().and_then(|p| p.parent().map(Path::to_path_buf)))
+            .collect();
+        let found = hint
+            .iter()
+            .chain(doc_dirs.iter())
+            .find_map(|start| {
+                start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
+            })
+            .or(hint)
+            .or_else(|| doc_dirs.first().cloned())?;
+        *write(&self.root) = Some(found.clone());
+        Some(found)
+    }
+
+    /// Remembers a document opened before the root was known (it helps finding the root).
+    pub fn note_orphan(&self, uri: &Uri) {
+        lock(&self.orphans).push(uri.clone());
+    }
+
+    /// The project-relative path of a URI inside the project.
+    pub fn rel_of(&self, uri: &Uri) -> Option<PathBuf> {
+        if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+            return None;
+        }
+        let path = uri.to_file_path()?;
+        let root = self.root()?;
+        let rel = path.strip_prefix(&root).ok()?;
+        let clean: PathBuf = rel
+            .components()
+            .map(|c| match c {
+                std::path::Component::Normal(p) => Some(p),
+                _ => None,
+            })
+            .collect::<Option<PathBuf>>()?;
+        (!clean.as_os_str().is_empty()).then_some(clean)
+    }
+
+    /// The URI to publish for a project-relative path: the open document's own URI when it is open.
+    pub fn uri_of_rel(&self, rel: &Path) -> Option<Uri> {
+        let docs = self.docs();
+        if let Some(uri) = docs.keys().find(|u| self.rel_of(u).as_deref() == Some(rel)) {
+            return Some(uri.clone());
+        }
+        drop(docs);
+        uri_of_path(&self.root()?.join(rel))
+    }
+
+    /// The open document's text and version for a project-relative path.
+    pub fn open_text(&self, rel: &Path) -> Option<(Uri, Rope, i32)> {
+        let docs = self.docs();
+        docs.values()
+            .find(|d| self.rel_of(&d.uri).as_deref() == Some(rel))
+            .map(|d| (d.uri.clone(), d.rope.clone(), d.version))
+    }
+
+    /// Queues a file for analysis and wakes the worker.
+    pub fn enqueue(&self, rel: PathBuf, work: Work) {
+        let mut q = lock(&self.queue);
+        // Editor text wins over a disk event for the same file.
+        let entry = q.entry(rel).or_insert(work);
+        if work == Work::Editor {
+            *entry = Work::Editor;
+        }
+        drop(q);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Takes everything queued.
+    pub fn take_queue(&self) -> BTreeMap<PathBuf, Work> {
+        std::mem::take(&mut *lock(&self.queue))
+    }
+
+    /// Whether work is queued.
+    pub fn has_queued(&self) -> bool {
+        !lock(&self.queue).is_empty()
+    }
+
+    /// The stage code lenses and hovers use: the client's `stage` option when the project has it,
+    /// else the project's first stage.
+    pub fn stage(&self, project: &Project) -> String {
+        let stages = project.stages();
+        let option = read(&self.stage_option).clone();
+        match option {
+            Some(s) if stages.contains(&s) => s,
+            _ => stages.into_iter().next().unwrap_or_else(|| "dev".to_string()),
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The language server over real JSON-RPC on stdio: the binary is spawned and spoken to like an editor.
+
+mod support;
+
+use coworks_core::{DiagnosticCode, Project};
+use serde_json::{json, Value};
+use support::{eshop_copy, file_uri, pos_of, Client};
+
+const BIN: &str = env!("CARGO_BIN_EXE_coworks-lsp");
+
+fn codes(diags: &[Value]) -> Vec<String> {
+    diags.iter().map(|d| d["code"].as_str().unwrap_or("").to_string()).collect()
+}
+
+fn has(code: DiagnosticCode) -> impl Fn(&[Value]) -> bool {
+    move |d: &[Value]| codes(d).iter().any(|c| c == code.as_str())
+}
+
+fn lacks(code: DiagnosticCode) -> impl Fn(&[Value]) -> bool {
+    move |d: &[Value]| !codes(d).iter().any(|c| c == code.as_str())
+}
+
+fn range(l0: u32, c0: u32, l1: u32, c1: u32) -> Value {
+    json!({"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}})
+}
+
+#[test]
+fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    let init = c.initialize(&root, json!({}));
+    let caps = &init["capabilities"];
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    assert_eq!(caps["positionEncoding"], "utf-16");
+    assert_eq!(caps["hoverProvider"], true);
+    assert_eq!(caps["codeLensProvider"]["resolveProvider"], false);
+    assert_eq!(caps["documentSymbolProvider"], true);
+    assert_eq!(caps["workspaceSymbolProvider"], true);
+    let commands: Vec<&str> = caps["executeCommandProvider"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(commands, ["coworks.run", "coworks.deploy", "coworks.invoke", "coworks.routes"]);
+    assert_eq!(init["serverInfo"]["name"], "coworks-lsp");
+    // The server asks to watch the project files (the client said it supports dynamic registration).
+    let reg = c.wait_for(|m| m["method"] == "client/registerCapability").expect("registration");
+    let reg = &reg["params"]["registrations"][0];
+    assert_eq!(reg["method"], "workspace/didChangeWatchedFiles");
+    let globs: Vec<&str> = reg["registerOptions"]["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["globPattern"].as_str())
+        .collect();
+    assert!(globs.contains(&"**/*.rs") && globs.contains(&"**/project.cws.yml"), "{globs:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_exits_with_1() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    c.notify("exit", Value::Null);
+    assert_eq!(c.wait_exit(), Some(1));
+}
+
+#[test]
+fn diagnostics_on_open_have_utf16_ranges() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let text = "/// Ünïcödé 請求\n#[coworks::service]\nimpl Billing {\n    /* é😀 */ #[entry] fn get_thing(&self, #[body] b: String) -> String { b }\n}\n";
+    let uri = file_uri(&root.join("services/billing/src/extra.rs"));
+    c.open(&uri, text);
+    let diags = c.diagnostics_until(&uri, has(DiagnosticCode::BodyOnGetOrDelete));
+    let d = diags.iter().find(|d| d["code"] == "CWS004").unwrap();
+    let (l, col) = pos_of(text, "#[body] b: String");
+    assert_eq!((l, col), (3, 43), "é is 1 UTF-16 unit, 😀 two");
+    assert_eq!(d["range"], range(l, col, l, col + "#[body] b: String".len() as u32));
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["source"], "coworks");
+    c.shutdown();
+}
+
+#[test]
+fn incremental_edits_break_then_fix_the_code() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("services/billing/src/main.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    let first = c.diagnostics_until(&uri, |_| true);
+    assert!(lacks(DiagnosticCode::BodyOnGetOrDelete)(&first), "{first:?}");
+
+    // Type `#[body] ` before `id: u64` of get_invoice: a body on a GET entry.
+    let (l, col) = pos_of(&text, "id: u64) -> Result<Json<Invoice>");
+    for (i, ch) in "#[body] ".chars().enumerate() {
+        let at = col + i as u32;
+        c.edit(&uri, 2 + i as i64, (l, at), (l, at), &ch.to_string());
+    }
+    let broken = c.diagnostics_at_version(&uri, 9);
+    assert!(has(DiagnosticCode::BodyOnGetOrDelete)(&broken), "{broken:?}");
+    let d = broken.iter().find(|d| d["code"] == "CWS004").unwrap();
+    assert_eq!(d["range"]["start"], json!({"line": l, "character": col}));
+
+    // A syntax error: the file is read by the tolerant parser.
+    let (bl, bc) = pos_of(&text, "fn main()");
+    c.edit(&uri, 10, (bl, bc), (bl, bc), "fn oops( {\n");
+    let tolerated = c.diagnostics_at_version(&uri, 10);
+    assert!(has(DiagnosticCode::SyntaxTolerated)(&tolerated), "{tolerated:?}");
+
+    // Undo both: delete the inserted line, then the attribute.
+    c.edit(&uri, 11, (bl, 0), (bl + 1, 0), "");
+    c.edit(&uri, 12, (l, col), (l, col + 8), "");
+    let fixed = c.diagnostics_at_version(&uri, 12);
+    assert!(
+        lacks(DiagnosticCode::BodyOnGetOrDelete)(&fixed) && lacks(DiagnosticCode::SyntaxTolerated)(&fixed),
+        "{fixed:?}"
+    );
+    c.shutdown();
+}
+
+#[test]
+fn edits_apply_in_the_order_sent_and_stale_versions_are_dropped() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let uri = file_uri(&root.join("services/billing/src/extra.rs"));
+    c.open(&uri, "#[coworks::service]\nimpl Billing {\n    #[entry] fn get_x(&self) {}\n}\n");
+    c.diagnostics_until(&uri, |_| true);
+    // A burst of edits, versions skipping numbers (as Neovim's changedtick does): `get_x` → `get_zx`
+    // → `get_yx` → `get_yxw`. Applied in another order, the name would differ.
+    c.edit(&uri, 4, (2, 20), (2, 20), "z");
+    c.edit(&uri, 6, (2, 20), (2, 21), "y");
+    c.edit(&uri, 9, (2, 22), (2, 22), "w");
+    // Stale: a version not above the document's is not applied.
+    c.edit(&uri, 9, (2, 20), (2, 23), "STALE");
+    c.diagnostics_at_version(&uri, 9);
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    let titles: Vec<&str> =
+        lenses.as_array().unwrap().iter().filter_map(|l| l["command"]["title"].as_str()).collect();
+    assert!(titles.contains(&"Invoke GET /yxw"), "{titles:?}");
+    c.shutdown();
+}
+
+#[test]
+fn cross_file_duplicate_routes_appear_and_clear_in_both_files() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let main_path = root.join("services/billing/src/main.rs");
+    let main_text = std::fs::read_to_string(&main_path).unwrap();
+    let main_uri = file_uri(&main_path);
+    let dup_uri = file_uri(&root.join("services/billing/src/health.rs"));
+    c.open(&main_uri, &main_text);
+    c.diagnostics_until(&main_uri, |_| true);
+
+    let dup = "#[coworks::service]\nimpl Billing {\n    #[entry(no_auth)] fn get_health(&self) -> &'static str { \"fine\" }\n}\n";
+    c.open(&dup_uri, dup);
+    let in_dup = c.diagnostics_until(&dup_uri, has(DiagnosticCode::DuplicateRoute));
+    let in_main = c.diagnostics_until(&main_uri, has(DiagnosticCode::DuplicateRoute));
+    // Each points at the other file.
+    let related = |d: &[Value]| {
+        d.iter().find(|x| x["code"] == "CWS001").unwrap()["relatedInformation"][0]["location"]["uri"].clone()
+    };
+    assert_eq!(related(&in_dup), json!(main_uri));
+    assert_eq!(related(&in_main), json!(dup_uri));
+    let (l, col) = pos_of(dup, "get_health");
+    assert_eq!(in_dup.iter().find(|x| x["code"] == "CWS001").unwrap()["range"], range(l, col, l, col + 10));
+
+    // Fixing it in one file clears both.
+    c.edit(&dup_uri, 2, (l, col + 10), (l, col + 10), "z");
+    c.diagnostics_until(&dup_uri, lacks(DiagnosticCode::DuplicateRoute));
+    c.diagnostics_until(&main_uri, lacks(DiagnosticCode::DuplicateRoute));
+
+    // Breaking it from the other file shows it in both again; fixing it there clears both.
+    let (ml, mc) = pos_of(&main_text, "get_health");
+    c.edit(&main_uri, 2, (ml, mc + 10), (ml, mc + 10), "z");
+    c.diagnostics_until(&main_uri, has(DiagnosticCode::DuplicateRoute));
+    c.diagnostics_until(&dup_uri, has(DiagnosticCode::DuplicateRoute));
+    c.edit(&main_uri, 3, (ml, mc + 10), (ml, mc + 11), "");
+    c.diagnostics_until(&main_uri, lacks(DiagnosticCode::DuplicateRoute));
+    c.diagnostics_until(&dup_uri, lacks(DiagnosticCode::DuplicateRoute));
+    c.shutdown();
+}
+
+#[test]
+fn files_changed_on_disk_are_picked_up() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let main_path = root.join("services/billing/src/main.rs");
+    let main_uri = file_uri(&main_path);
+    c.open(&main_uri, &std::fs::read_to_string(&main_path).unwrap());
+    c.diagnostics_until(&main_uri, |_| true);
+    let other = root.join("services/billing/src/probe.rs");
+    std::fs::write(&other, "#[coworks::service]\nimpl Billing {\n    #[entry] fn get_health(&self) {}\n}\n")
+        .unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": file_uri(&other), "type": 1}]}));
+    c.diagnostics_until(&main_uri, has(DiagnosticCode::DuplicateRoute));
+    let other_diags = c.diagnostics_until(&file_uri(&other), has(DiagnosticCode::DuplicateRoute));
+    assert!(other_diags[0]["range"]["start"]["line"] == 2);
+    std::fs::remove_file(&other).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": file_uri(&other), "type": 3}]}));
+    c.diagnostics_until(&main_uri, lacks(DiagnosticCode::DuplicateRoute));
+    c.diagnostics_until(&file_uri(&other), |d| d.is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn code_lenses_carry_commands_that_map_to_cws_lines() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("services/billing/src/main.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |_| true);
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    let lenses = lenses.as_array().unwrap();
+    let titles: Vec<&str> = lenses.iter().filter_map(|l| l["command"]["title"].as_str()).collect();
+    let stage = Project::load(&root).unwrap().stages()[0].clone();
+    assert_eq!(titles[0], "▶ Run");
+    assert_eq!(titles[1], format!("Deploy ({stage})"));
+    assert_eq!(titles[2], "7 routes");
+    assert!(titles.contains(&"Invoke GET /invoice/{id}"), "{titles:?}");
+    // The lenses sit above the item, its doc comment included.
+    assert_eq!(lenses[0]["range"]["start"]["line"], pos_of(&text, "/// Invoices of the e-shop: create").0);
+    let invoke = lenses.iter().find(|l| l["command"]["title"] == "Invoke GET /invoice/{id}").unwrap();
+    assert_eq!(invoke["range"]["start"]["line"], pos_of(&text, "/// One invoice by its number.").0);
+
+    let run = |c: &mut Client, lens: &Value| {
+        c.call(
+            "workspace/executeCommand",
+            json!({"command": lens["command"]["command"], "arguments": lens["command"]["arguments"]}),
+        )
+    };
+    let out = run(&mut c, invoke);
+    assert_eq!(out["command"], format!("cws invoke billing GET /invoice/{{id}} -s {stage}"));
+    assert_eq!(out["argv"], json!(["cws", "invoke", "billing", "GET", "/invoice/{id}", "-s", stage]));
+    assert_eq!(out["cwd"], root.display().to_string());
+    assert_eq!(run(&mut c, &lenses[0])["command"], format!("cws run billing -s {stage}"));
+    assert_eq!(run(&mut c, &lenses[1])["command"], format!("cws deploy billing -s {stage}"));
+    assert_eq!(run(&mut c, &lenses[2])["command"], format!("cws routes -s {stage} --json"));
+
+    // Arguments that do not match the project are refused with the reason.
+    let bad = c.request(
+        "workspace/executeCommand",
+        json!({"command": "coworks.invoke", "arguments": [{"service": "billing", "method": "GET", "path": "/nope", "stage": stage}]}),
+    );
+    assert_eq!(bad["error"]["code"], -32602);
+    assert!(bad["error"]["message"].as_str().unwrap().contains("no entry `GET /nope`"));
+    let unknown = c.request("workspace/executeCommand", json!({"command": "coworks.fly", "arguments": []}));
+    assert_eq!(unknown["error"]["code"], -32602);
+    c.shutdown();
+}
+
+#[test]
+fn the_stage_option_chooses_the_lens_stage() {
+    let (_dir, root) = eshop_copy();
+    let stages = Project::load(&root).unwrap().stages();
+    let stage = stages.last().unwrap().clone();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({"stage": stage}));
+    let path = root.join("services/catalog/src/products.rs");
+    let uri = file_uri(&path);
+    c.open(&uri, &std::fs::read_to_string(&path).unwrap());
+    c.diagnostics_until(&uri, |_| true);
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(lenses[1]["command"]["title"], format!("Deploy ({stage})"));
+    c.shutdown();
+}
+
+#[test]
+fn hover_on_an_entry_describes_it() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("services/billing/src/main.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |_| true);
+    let (l, col) = pos_of(&text, "get_invoices(");
+    let hover = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": l, "character": col + 3}}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert!(md.contains("**`GET /invoices`**"), "{md}");
+    assert!(md.contains("| `page` | query | `Option<u32>` |"), "{md}");
+    assert!(md.contains("auth: token"), "{md}");
+    assert!(md.contains("stages: all stages"), "{md}");
+    assert!(md.contains("A page of invoices"), "{md}");
+    assert_eq!(hover["range"], range(l, col, l, col + 12));
+
+    let (hl, hc) = pos_of(&text, "get_health");
+    let health = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": hl, "character": hc}}),
+    );
+    assert!(health["contents"]["value"].as_str().unwrap().contains("auth: none"));
+    // Outside any entry: nothing.
+    let none = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert_eq!(none, Value::Null);
+    c.shutdown();
+}
+
+#[test]
+fn document_and_workspace_symbols() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("services/billing/src/main.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |_| true);
+    let symbols = c.call("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(symbols[0]["name"], "billing");
+    assert_eq!(symbols[0]["detail"], "Billing");
+    let children: Vec<&str> =
+        symbols[0]["children"].as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(children.len(), 7);
+    assert_eq!(children[0], "GET /invoice/{id}");
+    let (l, col) = pos_of(&text, "get_invoice(");
+    assert_eq!(symbols[0]["children"][0]["selectionRange"], range(l, col, l, col + 11));
+
+    let found = c.call("workspace/symbol", json!({"query": "/invoice"}));
+    let names: Vec<(String, String)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["containerName"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(names.contains(&("GET /invoice/{id}".to_string(), "billing".to_string())), "{names:?}");
+    assert!(names.iter().all(|(n, _)| n.contains("/invoice")), "{names:?}");
+    let hit = found.as_array().unwrap().iter().find(|s| s["name"] == "GET /invoice/{id}").unwrap();
+    assert_eq!(hit["location"]["uri"], json!(uri));
+    assert_eq!(hit["location"]["range"], range(l, col, l, col + 11));
+    // Symbols of files that are not open come from disk.
+    let catalog = c.call("workspace/symbol", json!({"query": "catalog"}));
+    assert!(!catalog.as_array().unwrap().is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn custom_requests_answer_routes_and_workflow_previews() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let project = Project::load(&root).unwrap();
+    let routes = c.call("coworks/routes", json!({}));
+    assert_eq!(
+        routes,
+        json!({"stage": null, "services": project.services(None)}),
+        "same as `cws routes --json`"
+    );
+    let stage = project.stages()[0].clone();
+    let staged = c.call("coworks/routes", json!({"stage": stage}));
+    assert_eq!(staged, json!({"stage": stage, "services": project.services(Some(&stage))}));
+    let bad = c.request("coworks/routes", json!({"stage": "nowhere"}));
+    assert_eq!(bad["error"]["code"], -32602);
+
+    let wf = file_uri(&root.join("workflows/invoicing.cws.yml"));
+    let preview = c.call("coworks/workflowPreview", json!({"textDocument": {"uri": wf}}));
+    assert_eq!(preview["available"], false);
+    assert!(preview["message"].as_str().unwrap().contains("no workflows"));
+    c.shutdown();
+}
+
+#[test]
+fn hover_on_a_config_key_gives_its_meaning_and_value_per_stage() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("project.cws.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |_| true);
+    // `memory: 256` under the top-level `commands.deploy`.
+    let (l, col) = pos_of(&text, "memory: 256");
+    let hover = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": l, "character": col + 2}}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.contains("memory"), "{md}");
+    assert!(md.contains("| `dev` | `256` | `commands` |"), "{md}");
+    assert!(md.contains("| `prod` | `1024` | `workspaces.<stage>.commands` |"), "{md}");
+    assert_eq!(hover["range"], range(l, col, l, col + 6));
+    c.shutdown();
+}
