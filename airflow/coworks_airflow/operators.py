@@ -145,17 +145,22 @@ class CwsResultOperator(_CallMixin, BaseOperator):
     :param call_task_id: the task that made the async call (its XCom holds ``bucket`` and ``key``).
     :param aws_conn_id: the AWS connection reading S3.
     :param service: the service name (for messages).
+    :param conn_id: the service's HTTP connection (for messages).
+    :param call: the method and path called (for messages).
     :param handles_failure: as for :class:`CwsCallOperator`.
     """
 
     ui_color = "#e0e7ff"
 
-    def __init__(self, *, call_task_id, aws_conn_id, service, call="", handles_failure=False, **kwargs):
+    def __init__(
+        self, *, call_task_id, aws_conn_id, service, conn_id="", call="", handles_failure=False, **kwargs
+    ):
         super().__init__(**kwargs)
         self.call_task_id = call_task_id
         self.aws_conn_id = aws_conn_id
         self.service = service
         self.call_description = call
+        self.conn_id = conn_id
         self.handles_failure = handles_failure
 
     def execute(self, context):
@@ -175,7 +180,7 @@ class CwsResultOperator(_CallMixin, BaseOperator):
             result = {"status": int(record.get("status", 0)), "headers": headers, "body": body}
         call = f"{self.service} {self.call_description}".strip()
         self.log.info("%s (async) answered %s", call, result["status"])
-        return self._check(result, call, "the service")
+        return self._check(result, call, self.conn_id)
 
 
 class CwsBranchOperator(BaseBranchOperator):

@@ -269,6 +269,7 @@ fn dags_run_in_airflow_against_the_example_services() {
         "{}",
         run.output
     );
+    assert!(!run.output.contains("wrong-token"), "the token never appears in Airflow's output");
 
     // 204: the catalog stores a product → on_no_content reads it back.
     let conf = serde_json::json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 });

@@ -179,7 +179,6 @@ impl<'a> Validator<'a> {
         if let Some(e) = close {
             msg.push_str(&format!("; did you mean `{}`?", e.route));
         }
-        let file = self.wf.file.clone();
         let d = self.push(DiagnosticCode::WorkflowUnknownEntry, path.span, msg);
         if let Some(e) = close {
             d.related.push(crate::diagnostics::Related {
@@ -188,7 +187,6 @@ impl<'a> Validator<'a> {
                 message: format!("`{}` answers `{}`", e.rust_name, e.route),
             });
         }
-        let _ = file;
     }
 
     fn params(&mut self, task: &Task, entry: &Entry, path: &Spanned<String>) {
