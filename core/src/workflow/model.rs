@@ -18,8 +18,9 @@ pub struct Workflow {
     pub id: Spanned<String>,
     /// `description`.
     pub description: String,
-    /// `schedule`: a cron expression or an Airflow preset (`@daily`); `None` = triggered only.
-    pub schedule: Option<Spanned<String>>,
+    /// `schedule`: a cron expression or an Airflow preset (`@daily`); `Some(None)` (`schedule: null`)
+    /// = triggered only; `None` (no `schedule` key) = the stage's `commands.workflow.schedule`.
+    pub schedule: Option<Option<Spanned<String>>>,
     /// `start_date` (`YYYY-MM-DD`).
     pub start_date: Option<Spanned<String>>,
     /// `tags`.

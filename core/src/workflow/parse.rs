@@ -154,9 +154,7 @@ impl Reader<'_> {
                 }
                 "description" => wf.description = self.text(value).map(|s| s.value).unwrap_or_default(),
                 "schedule" => {
-                    if value.value != NodeValue::Null {
-                        wf.schedule = self.text(value);
-                    }
+                    wf.schedule = Some(if value.value == NodeValue::Null { None } else { self.text(value) });
                 }
                 "start_date" => {
                     wf.start_date = self.text(value);
