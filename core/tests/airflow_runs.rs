@@ -68,7 +68,7 @@ fn service_binaries() -> PathBuf {
         .expect("cargo runs");
     assert!(
         o.status.success(),
-        "building the example services failed:\n{}",
+        "building the example services (workspace members using the runtime crates of runtime/) failed:\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
     Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("debug")

@@ -116,6 +116,15 @@ fn schema_errors_suggest_keys() {
 }
 
 #[test]
+fn duplicate_task_ids_are_schema_errors() {
+    let d =
+        diags("tasks:\n  a: { service: billing, path: /health }\n  a: { service: billing, path: /health }\n");
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!((d[0].0, d[0].1), (DiagnosticCode::WorkflowSchema, 2));
+    assert!(d[0].2.contains("duplicate key `a`"), "{d:#?}");
+}
+
+#[test]
 fn unknown_service_suggests_the_closest() {
     one(
         "tasks:\n  a: { service: biling, path: /health }\n",

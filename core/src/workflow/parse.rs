@@ -43,11 +43,14 @@ pub const SUFFIX: &str = ".cws.yml";
 pub fn read_workflow(text: &str, file: &Path) -> (Workflow, Vec<Diagnostic>) {
     let parsed = yaml::parse(text, file);
     let mut r = Reader { file, diags: Vec::new() };
+    // The YAML reader speaks of `project.cws.yml`'s codes; a workflow file has its own.
     for mut d in parsed.diagnostics {
-        if matches!(d.code, DiagnosticCode::ConfigSyntax | DiagnosticCode::ConfigTooComplex) {
-            d.code = DiagnosticCode::WorkflowSyntax;
-            d.severity = d.code.severity();
-        }
+        d.code = match d.code {
+            DiagnosticCode::ConfigSyntax | DiagnosticCode::ConfigTooComplex => DiagnosticCode::WorkflowSyntax,
+            DiagnosticCode::ConfigUnknownKey => DiagnosticCode::WorkflowSchema,
+            other => other,
+        };
+        d.severity = d.code.severity();
         r.diags.push(d);
     }
     let stem = file

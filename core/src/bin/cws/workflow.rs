@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use coworks_core::config::Value;
+use coworks_core::workflow::airflow;
 use coworks_core::{Project, Severity};
 
 /// The subcommands of `cws workflow`.
@@ -111,6 +112,27 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
         }
     }
     println!("(with the coworks_airflow package and .airflowignore in {})", out.display());
+    // What Airflow needs to run them: connections per service and stage, the results bucket.
+    let mut services: Vec<&str> = project
+        .workflows()
+        .flat_map(|w| w.tasks.iter().filter_map(|t| t.service.as_ref().map(|s| s.value.as_str())))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    println!("Airflow needs:");
+    for s in services {
+        println!(
+            "  connection {}: HTTP, host = the URL of `{s}` in `{stage}`, password = its TOKEN",
+            airflow::connection_id(s, &stage)
+        );
+    }
+    if project.workflows().any(|w| w.tasks.iter().any(|t| t.is_async)) {
+        println!("  connection {}: AWS, reads async results from S3", airflow::aws_connection_id(&stage));
+        println!(
+            "  variable {}: the results bucket (deploy.bucket of `{stage}`)",
+            airflow::bucket_variable(&stage)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
