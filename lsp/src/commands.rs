@@ -4,7 +4,7 @@
 //! | command          | argument (one JSON object)                   | command line                              |
 //! |------------------|----------------------------------------------|-------------------------------------------|
 //! | `coworks.run`    | `{"service", "stage"}`                       | `cws run <service> -s <stage>`            |
-//! | `coworks.deploy` | `{"service", "stage"}`                       | `cws deploy <service> -s <stage>`         |
+//! | `coworks.deploy` | `{"service", "stage", "production"}`         | `cws deploy <service> -s <stage>`         |
 //! | `coworks.invoke` | `{"service", "method", "path", "stage"}`     | `cws invoke <service> <METHOD> <path> -s <stage>` |
 //! | `coworks.routes` | `{"stage"}` (`null` for every stage)         | `cws routes [-s <stage>] --json`          |
 
@@ -40,6 +40,9 @@ pub struct Args {
     /// The stage; for `routes`, `null` means every stage.
     #[serde(default)]
     pub stage: Option<String>,
+    /// Whether the stage is marked `production: true` (`deploy`), so that clients ask first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<bool>,
 }
 
 /// What `workspace/executeCommand` answers: the command line to run, split and joined, and where.
@@ -148,8 +151,13 @@ mod tests {
 
     #[test]
     fn args_round_trip_and_reject_unknown_fields() {
-        let a =
-            Args { service: Some("billing".into()), method: Some(HttpMethod::Get), path: None, stage: None };
+        let a = Args {
+            service: Some("billing".into()),
+            method: Some(HttpMethod::Get),
+            path: None,
+            stage: None,
+            production: None,
+        };
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v, serde_json::json!({"service": "billing", "method": "GET", "stage": null}));
         assert!(serde_json::from_value::<Args>(serde_json::json!({"nope": 1})).is_err());

@@ -25,13 +25,19 @@ pub fn lenses(project: &Project, rel: &Path, rope: &Rope, stage: &str) -> Vec<Co
             method: None,
             path: None,
             stage: Some(stage.to_string()),
+            production: None,
         };
         out.push(lens(range, commands::command("▶ Run".into(), commands::RUN, &service_args)));
-        out.push(lens(
-            range,
-            commands::command(format!("Deploy ({stage})"), commands::DEPLOY, &service_args),
-        ));
-        let routes_args = Args { service: None, method: None, path: None, stage: Some(stage.to_string()) };
+        let production = project.config().is_some_and(|c| c.is_production(stage));
+        let deploy_args = Args { production: Some(production), ..service_args.clone() };
+        out.push(lens(range, commands::command(format!("Deploy ({stage})"), commands::DEPLOY, &deploy_args)));
+        let routes_args = Args {
+            service: None,
+            method: None,
+            path: None,
+            stage: Some(stage.to_string()),
+            production: None,
+        };
         let title = format!("{count} route{}", if count == 1 { "" } else { "s" });
         out.push(lens(range, commands::command(title, commands::ROUTES, &routes_args)));
         for e in &part.entries {
@@ -42,6 +48,7 @@ pub fn lenses(project: &Project, rel: &Path, rope: &Rope, stage: &str) -> Vec<Co
                 method: Some(e.route.method),
                 path: Some(e.route.path.clone()),
                 stage: Some(entry_stage.to_string()),
+                production: None,
             };
             let mut title = format!("Invoke {}", e.route);
             if entry_stage != stage {

@@ -37,6 +37,11 @@ pub struct RoutesParams {
     pub stage: Option<String>,
 }
 
+/// Parameters of `coworks/stages` (none).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StagesParams {}
+
 /// Parameters of `coworks/workflowPreview`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,6 +145,23 @@ impl Backend {
         .await?
     }
 
+    /// `coworks/stages`: the project's stages in file order, whether each is production, and the
+    /// stage lenses use now.
+    pub async fn stages(&self, _: StagesParams) -> Result<Value> {
+        self.with_project(|project, state| {
+            let stages: Vec<Value> = project
+                .stages()
+                .into_iter()
+                .map(|s| {
+                    let production = project.config().is_some_and(|c| c.is_production(&s));
+                    json!({ "name": s, "production": production })
+                })
+                .collect();
+            json!({ "active": state.stage(project), "stages": stages })
+        })
+        .await
+    }
+
     /// `coworks/workflowPreview`: until workflows exist in the core, answers that there are none.
     pub async fn workflow_preview(&self, params: WorkflowPreviewParams) -> Result<Value> {
         Ok(json!({
@@ -202,7 +224,10 @@ impl LanguageServer for Backend {
                     ..ExecuteCommandOptions::default()
                 }),
                 experimental: Some(json!({
-                    "coworks": { "customRequests": ["coworks/routes", "coworks/workflowPreview"] }
+                    "coworks": {
+                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/workflowPreview"],
+                        "stageChange": "didChangeConfiguration",
+                    }
                 })),
                 ..ServerCapabilities::default()
             },
@@ -236,6 +261,17 @@ impl LanguageServer for Backend {
         self.state.shutting_down.store(true, Ordering::SeqCst);
         self.state.wake.notify_one();
         Ok(())
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // `{"coworks": {"stage": "prod"}}`: lenses follow the new stage (diagnostics cover every stage).
+        let Some(stage) = params.settings.get("coworks").and_then(|c| c.get("stage")) else {
+            return;
+        };
+        self.state.set_stage_option(stage.as_str().map(str::to_string));
+        if let Err(e) = self.client.code_lens_refresh().await {
+            self.client.log_message(MessageType::LOG, format!("coworks: no code lens refresh: {e}")).await;
+        }
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {

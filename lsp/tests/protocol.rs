@@ -278,6 +278,47 @@ fn the_stage_option_chooses_the_lens_stage() {
 }
 
 #[test]
+fn a_configuration_change_switches_the_lens_stage_and_deploy_lenses_tell_production() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    let init = c.initialize(&root, json!({"stage": "dev"}));
+    let coworks = &init["capabilities"]["experimental"]["coworks"];
+    assert_eq!(coworks["stageChange"], "didChangeConfiguration");
+    assert!(coworks["customRequests"].as_array().unwrap().contains(&json!("coworks/stages")));
+    let stages = c.call("coworks/stages", json!({}));
+    assert_eq!(
+        stages,
+        json!({"active": "dev", "stages": [
+            {"name": "dev", "production": false},
+            {"name": "test", "production": false},
+            {"name": "prod", "production": true},
+        ]})
+    );
+    let path = root.join("services/billing/src/main.rs");
+    let uri = file_uri(&path);
+    c.open(&uri, &std::fs::read_to_string(&path).unwrap());
+    c.diagnostics_until(&uri, |_| true);
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(lenses[1]["command"]["title"], "Deploy (dev)");
+    assert_eq!(lenses[1]["command"]["arguments"][0]["production"], false);
+    assert!(lenses[0]["command"]["arguments"][0].get("production").is_none(), "only deploy lenses say");
+
+    c.notify("workspace/didChangeConfiguration", json!({"settings": {"coworks": {"stage": "prod"}}}));
+    c.wait_for(|m| m["method"] == "workspace/codeLens/refresh").expect("a code lens refresh");
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    let deploy = &lenses[1]["command"];
+    assert_eq!(deploy["title"], "Deploy (prod)");
+    assert_eq!(deploy["arguments"][0], json!({"service": "billing", "stage": "prod", "production": true}));
+    let out = c.call(
+        "workspace/executeCommand",
+        json!({"command": deploy["command"], "arguments": deploy["arguments"]}),
+    );
+    assert_eq!(out["command"], "cws deploy billing -s prod");
+    assert_eq!(c.call("coworks/stages", json!({}))["active"], "prod");
+    c.shutdown();
+}
+
+#[test]
 fn hover_on_an_entry_describes_it() {
     let (_dir, root) = eshop_copy();
     let mut c = Client::spawn(BIN);

@@ -1,0 +1,348 @@
+/**
+ * Everything that needs the language client. Loaded (as `dist/client.js`) only when the server is
+ * first needed, so that activation stays light. Logic lives in `logic/`; this file only wires it to
+ * the `vscode` API.
+ */
+
+import { spawn } from 'child_process';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+
+import { DOCUMENT_SELECTOR } from './logic/documents';
+import * as inv from './logic/invoke';
+import * as lens from './logic/lens';
+import * as pv from './logic/preview';
+import * as rt from './logic/routes';
+import { findServer, processEnv } from './logic/serverPath';
+import { shellLine } from './logic/shell';
+import {
+  announcedStages,
+  configurationChange,
+  hasCustomRequest,
+  initializationOptions,
+  type Stages,
+  STAGES_REQUEST,
+  stagesAnswer,
+  switchAction,
+} from './logic/stage';
+
+/** The custom requests of the server. */
+export const ROUTES_REQUEST = 'coworks/routes';
+export const PREVIEW_REQUEST = 'coworks/workflowPreview';
+
+/** How the controller reports a stage change back to the status bar. */
+export interface Host {
+  stages: Stages;
+  onStagesChanged(): void;
+}
+
+export class Controller implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient> | undefined;
+  private readonly log: vscode.OutputChannel;
+  private readonly replies: vscode.OutputChannel;
+  private readonly previews = new Map<string, { panel: vscode.WebviewPanel; preview: pv.Preview; timer?: NodeJS.Timeout }>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly host: Host,
+  ) {
+    this.log = vscode.window.createOutputChannel('CoWorks');
+    this.replies = vscode.window.createOutputChannel('CoWorks: invoke');
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedulePreview(e.document)),
+      vscode.workspace.onDidSaveTextDocument((d) => this.schedulePreview(d)),
+    );
+  }
+
+  /** Starts the server once; later calls wait for the same start. */
+  start(): Promise<LanguageClient> {
+    if (this.client) return Promise.resolve(this.client);
+    this.starting ??= this.doStart().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async doStart(): Promise<LanguageClient> {
+    const t0 = Date.now();
+    const setting = vscode.workspace.getConfiguration('coworks').get<string>('server.path');
+    const found = findServer(setting, this.context.extensionPath, processEnv());
+    if (typeof found === 'string') {
+      void vscode.window.showErrorMessage(found);
+      throw new Error(found);
+    }
+    this.log.appendLine(`coworks-lsp: ${found.path} (from ${found.source})`);
+    const server: ServerOptions = { command: found.path, args: [], options: { env: process.env } };
+    const options: LanguageClientOptions = {
+      documentSelector: [...DOCUMENT_SELECTOR],
+      outputChannel: this.log,
+      initializationOptions: () => initializationOptions(this.host.stages.current),
+      middleware: {
+        executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
+        provideCodeLenses: async (document, token, next) => {
+          const found = await next(document, token);
+          this.learnFromLenses(found ?? []);
+          return found;
+        },
+      },
+    };
+    const client = new LanguageClient('coworks', 'CoWorks', server, options);
+    await client.start();
+    this.client = client;
+    const caps = client.initializeResult?.capabilities;
+    const announced = announcedStages(caps);
+    if (announced) this.host.stages.announce(announced);
+    await this.refreshStages();
+    this.log.appendLine(`coworks-lsp started in ${Date.now() - t0} ms`);
+    return client;
+  }
+
+  /** Learns stages (and whether they are production, when said) from lens arguments. */
+  private learnFromLenses(found: readonly vscode.CodeLens[]): void {
+    for (const l of found) {
+      const id = l.command?.command;
+      if (!id || !lens.isLensCommand(id)) continue;
+      const a = lens.lensArgs(id, l.command?.arguments);
+      if (typeof a !== 'string') this.host.stages.learn(a.stage ?? undefined, a.production);
+    }
+    this.host.onStagesChanged();
+  }
+
+  /**
+   * Asks the running server for the stages (`coworks/stages`, else the stages the routes mention);
+   * errors are only logged.
+   */
+  async refreshStages(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      if (hasCustomRequest(client.initializeResult?.capabilities, STAGES_REQUEST)) {
+        const answer = stagesAnswer(await client.sendRequest(STAGES_REQUEST, {}));
+        if (answer) {
+          this.host.stages.announce(answer.stages);
+          this.host.stages.current ??= answer.active;
+        }
+      } else {
+        await this.routes(null);
+      }
+    } catch (e) {
+      this.log.appendLine(`stages: ${e}`);
+    }
+    this.host.onStagesChanged();
+  }
+
+  /** Stops the server. */
+  async stop(): Promise<void> {
+    const c = this.client ?? (await this.starting?.catch(() => undefined));
+    this.client = undefined;
+    await c?.stop().catch((e) => this.log.appendLine(`stop: ${e}`));
+  }
+
+  /** Restarts the server (with the current stage in its initialization options). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Tells the server the active stage changed: a configuration change, or a restart. */
+  async stageChanged(): Promise<void> {
+    const stage = this.host.stages.current;
+    if (!this.client || !stage) return;
+    if (switchAction(this.client.initializeResult?.capabilities) === 'notify') {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, configurationChange(stage));
+    } else {
+      await this.restart();
+    }
+  }
+
+  /** The project root, as the server sees it (the directory `cws` commands run in). */
+  async projectRoot(): Promise<string> {
+    const client = await this.start();
+    const answer = await client.sendRequest(ExecuteCommandRequest.type, { command: lens.ROUTES, arguments: [{ stage: null }] });
+    const i = lens.invocationOf(answer);
+    if (!i) throw new Error('the server did not tell the project root');
+    return i.cwd;
+  }
+
+  /** `coworks/routes` for a stage (`null`: every stage). */
+  async routes(stage: string | null): Promise<rt.RoutesAnswer> {
+    const client = await this.start();
+    const answer = rt.parseRoutes(await client.sendRequest(ROUTES_REQUEST, { stage }));
+    if (typeof answer === 'string') throw new Error(answer);
+    this.host.stages.learnFromRoutes(answer);
+    return answer;
+  }
+
+  private cli(): string {
+    return vscode.workspace.getConfiguration('coworks').get<string>('cli.path') || 'cws';
+  }
+
+  private async onLensCommand(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
+    if (!lens.isLensCommand(command)) return next(command, args);
+    const a = lens.lensArgs(command, args);
+    if (typeof a === 'string') {
+      void vscode.window.showErrorMessage(a);
+      return undefined;
+    }
+    this.host.stages.learn(a.stage ?? undefined, a.production);
+    if (command === lens.ROUTES) return this.showRoutes(a.stage ?? null);
+    if (command === lens.DEPLOY) {
+      const question = lens.deployConfirmation(a, lens.isProduction(a, (s) => this.host.stages.isProduction(s)));
+      if (question) {
+        const yes = 'Deploy';
+        if ((await vscode.window.showWarningMessage(question, { modal: true }, yes)) !== yes) return undefined;
+      }
+    }
+    let invocation: lens.Invocation | undefined;
+    try {
+      invocation = lens.invocationOf(await next(command, args));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CoWorks: ${(e as Error).message ?? e}`);
+      return undefined;
+    }
+    const argv = lens.withCli(invocation?.argv ?? lens.argvOf(command, a), this.cli());
+    const cwd = invocation?.cwd ?? (await this.projectRoot());
+    if (command === lens.INVOKE) return this.invoke(a, argv, cwd);
+    this.inTerminal(lens.terminalName(command, a), argv, cwd, command === lens.RUN);
+    return undefined;
+  }
+
+  private inTerminal(name: string, argv: string[], cwd: string, fresh: boolean): void {
+    let t = vscode.window.terminals.find((x) => x.name === name && x.exitStatus === undefined);
+    if (t && fresh) {
+      t.dispose(); // a running `cws run` is replaced by the new one
+      t = undefined;
+    }
+    t ??= vscode.window.createTerminal({ name, cwd });
+    t.show(true);
+    t.sendText(shellLine(argv));
+  }
+
+  private async invoke(a: lens.LensArgs, argv: string[], cwd: string): Promise<void> {
+    const template = a.path!;
+    let queryNames: string[] = [];
+    let hasBody = inv.takesBody(a.method!);
+    try {
+      const routes = await this.routes(a.stage ?? null);
+      const entry = routes.services.find((s) => s.name === a.service)?.entries.find((e) => e.route.method === a.method && e.route.path === template);
+      if (entry) {
+        queryNames = entry.params.filter((p) => p.source === 'query').map((p) => p.name);
+        hasBody = entry.params.some((p) => p.source === 'body');
+      }
+    } catch {
+      // no parameter hints: the user types them
+    }
+    const p = await vscode.window.showInputBox({
+      title: `Invoke ${a.method} ${template} (${a.service}, ${a.stage})`,
+      prompt: 'Path (fill in the {parameters})',
+      value: template,
+      validateInput: inv.checkPath,
+    });
+    if (p === undefined) return;
+    const query = await vscode.window.showInputBox({ title: 'Query', prompt: 'k=v&k2=v2 (empty for none)', value: inv.queryTemplate(queryNames) });
+    if (query === undefined) return;
+    let body = '';
+    if (hasBody) {
+      const b = await vscode.window.showInputBox({ title: 'JSON body', prompt: 'JSON (empty for none)', value: '{}', validateInput: inv.checkBody });
+      if (b === undefined) return;
+      body = b;
+    }
+    const full = inv.invokeArgv(argv, { path: p, query, body });
+    this.replies.show(true);
+    const child = spawn(full[0], full.slice(1), { cwd });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => this.replies.append(inv.formatReply(full, '', `${e.message} (set coworks.cli.path to the cws binary)`, null)));
+    child.on('close', (code) => this.replies.append(inv.formatReply(full, out, err, code)));
+  }
+
+  /** Show routes: a quick pick of every route; the pick opens its entry. */
+  async showRoutes(stage: string | null = this.host.stages.current ?? null): Promise<void> {
+    const [routes, root] = await Promise.all([this.routes(stage), this.projectRoot()]);
+    const items = rt.routeItems(routes);
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `CoWorks routes${stage ? ` (${stage})` : ''}`,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    if (pick) await this.open(root, pick.location.file, pick.location.span.start.line, pick.location.span.start.col);
+  }
+
+  private async open(root: string, file: string, line: number, col: number): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(rt.resolveFile(root, file)));
+    const text = line < doc.lineCount ? doc.lineAt(line).text : '';
+    const pos = new vscode.Position(line, rt.utf16Col(text, col));
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+  }
+
+  /** Check project: `cws check -s <stage>` in a terminal, and the Problems view. */
+  async checkProject(): Promise<void> {
+    const root = await this.projectRoot();
+    const stage = this.host.stages.current;
+    const argv = [this.cli(), 'check', ...(stage ? ['-s', stage] : [])];
+    this.inTerminal('CoWorks: check', argv, root, false);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+  }
+
+  /** Preview workflow: a webview of the workflow graph, updated as the file changes. */
+  async previewWorkflow(doc: vscode.TextDocument): Promise<void> {
+    const key = doc.uri.toString();
+    let entry = this.previews.get(key);
+    if (!entry) {
+      const panel = vscode.window.createWebviewPanel('coworks.workflowPreview', `Preview ${path.basename(doc.fileName)}`, vscode.ViewColumn.Beside, {
+        enableScripts: true,
+        localResourceRoots: [],
+      });
+      const created = { panel, preview: pv.parsePreview(null) };
+      entry = created;
+      this.previews.set(key, created);
+      panel.onDidDispose(() => this.previews.delete(key));
+      panel.webview.onDidReceiveMessage(async (msg) => {
+        const action = pv.handleMessage(msg, created.preview);
+        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col);
+        else if (action.kind === 'ignore') this.log.appendLine(`preview: ${action.reason}`);
+      });
+    }
+    entry.panel.reveal(undefined, true);
+    await this.refreshPreview(doc);
+  }
+
+  private schedulePreview(doc: vscode.TextDocument): void {
+    const entry = this.previews.get(doc.uri.toString());
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => void this.refreshPreview(doc), 250);
+  }
+
+  private async refreshPreview(doc: vscode.TextDocument): Promise<void> {
+    const entry = this.previews.get(doc.uri.toString());
+    if (!entry) return;
+    const client = await this.start();
+    let answer: unknown;
+    try {
+      answer = await client.sendRequest(PREVIEW_REQUEST, { textDocument: { uri: client.code2ProtocolConverter.asUri(doc.uri) } });
+    } catch (e) {
+      answer = { available: false, message: `coworks/workflowPreview failed: ${(e as Error).message}` };
+    }
+    entry.preview = pv.parsePreview(answer);
+    const nonce = [...Array(24)].map(() => Math.floor(Math.random() * 36).toString(36)).join('');
+    entry.panel.webview.html = pv.renderHtml(entry.preview, path.basename(doc.fileName), nonce, entry.panel.webview.cspSource);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    for (const p of this.previews.values()) p.panel.dispose();
+    void this.stop();
+    this.log.dispose();
+    this.replies.dispose();
+  }
+}
