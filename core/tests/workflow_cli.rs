@@ -47,7 +47,7 @@ fn preview_prints_the_mermaid_graph_or_json() {
     assert!(out.contains("create_invoice -->|on_success| fetch_invoice"), "{out}");
     let o = cws(&["workflow", "preview", "--json", file.to_str().unwrap()]);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json["nodes"][1]["rust_name"], "get_invoice");
+    assert_eq!(json["graph"]["nodes"][1]["rust_name"], "get_invoice");
     let o = cws(&["workflow", "preview", "project.cws.yml", "-p", example().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("is not a workflow"), "{}", text(&o.stderr));

@@ -64,7 +64,7 @@ tasks:
     assert!(diags(text).is_empty(), "{:#?}", diags(text));
     let p = with_workflow(text);
     let preview = p.workflow_preview(Path::new(FILE)).unwrap();
-    let rust: Vec<_> = preview.nodes.iter().map(|n| n.rust_name.clone().unwrap_or_default()).collect();
+    let rust: Vec<_> = preview.graph.nodes.iter().map(|n| n.rust_name.clone().unwrap_or_default()).collect();
     assert_eq!(
         rust,
         [
@@ -319,17 +319,17 @@ fn preview_graph_and_mermaid() {
     let preview = p.workflow_preview(Path::new("workflows/invoicing.cws.yml")).unwrap();
     assert_eq!(preview.id, "invoicing");
     let json = serde_json::to_value(&preview).unwrap();
-    let node = &json["nodes"][0];
+    let node = &json["graph"]["nodes"][0];
     assert_eq!(node["id"], "create_invoice");
     assert_eq!(node["service"], "billing");
     assert_eq!(node["method"], "POST");
     assert_eq!(node["route"], "POST /invoice");
-    assert_eq!(node["entry"]["file"], "services/billing/src/main.rs");
-    assert!(json["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["from"] == "create_invoice" && e["to"] == "alert_sales" && e["kind"] == "on_failure"));
+    assert_eq!(node["location"]["file"], "services/billing/src/main.rs");
+    assert_eq!(node["task_location"]["file"], "workflows/invoicing.cws.yml");
+    assert!(json["graph"]["edges"].as_array().unwrap().iter().any(|e| e["from"] == "create_invoice"
+        && e["to"] == "alert_sales"
+        && e["kind"] == "on_failure"
+        && e["label"] == "on_failure"));
     assert!(preview.mermaid.starts_with("flowchart TD\n"));
     assert!(
         preview.mermaid.contains("    create_invoice -->|on_failure| alert_sales\n"),

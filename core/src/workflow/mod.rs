@@ -24,7 +24,7 @@ pub mod validate;
 
 pub use model::{Edge, EdgeKind, Task, Workflow};
 pub use parse::read_workflow;
-pub use preview::{PreviewNode, WorkflowPreview};
+pub use preview::{PreviewEdge, PreviewNode, WorkflowGraph, WorkflowPreview};
 
 /// The directory holding workflow files, relative to the project root.
 pub const DIR: &str = "workflows";
