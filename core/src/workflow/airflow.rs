@@ -229,7 +229,12 @@ pub fn generate(wf: &Workflow, stage: &str, config: Option<&ProjectConfig>) -> S
     };
     let schedule = schedule.map(|x| py_str(&x)).unwrap_or_else(|| "None".into());
     let _ = writeln!(s, "    schedule={schedule},");
-    let date = wf.start_date.as_ref().map(|d| d.value.clone()).unwrap_or_else(|| "2025-01-01".into());
+    let date = wf
+        .start_date
+        .as_ref()
+        .map(|d| d.value.clone())
+        .filter(|d| super::parse::is_date(d))
+        .unwrap_or_else(|| "2025-01-01".into());
     let (y, m, d) =
         (&date[0..4.min(date.len())], date.get(5..7).unwrap_or("01"), date.get(8..10).unwrap_or("01"));
     let trim = |x: &str| x.trim_start_matches('0').to_string();

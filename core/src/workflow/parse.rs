@@ -323,7 +323,8 @@ impl Reader<'_> {
     }
 }
 
-fn is_date(s: &str) -> bool {
+/// Whether `s` is a date `YYYY-MM-DD` (digits only; the calendar is Airflow's to check).
+pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'
