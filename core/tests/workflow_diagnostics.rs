@@ -309,6 +309,14 @@ fn go_to_definition_from_tasks_and_references() {
     // A template reading a task → that task.
     let loc = p.workflow_definition(rel, at("tasks.create_invoice.body.id")).unwrap();
     assert_eq!(&text[loc.span.start.offset..loc.span.end.offset], "create_invoice");
+    // The service's name → its `impl` block.
+    let loc = p.workflow_definition(rel, at("service: mailer")).unwrap_or_else(|| panic!("service"));
+    let at_service = text.find("service: mailer").unwrap() + "service: ".len() + 1;
+    let loc2 = p.workflow_definition(rel, at_service).unwrap();
+    assert_eq!(loc2.file, Path::new("services/mailer/src/main.rs"));
+    let src = std::fs::read_to_string(example().join(&loc2.file)).unwrap();
+    assert_eq!(&src[loc2.span.start.offset..loc2.span.end.offset], "Mailer");
+    assert_eq!(loc.file, Path::new("services/mailer/src/main.rs"), "the key goes to the entry");
     // Outside any task: nothing.
     assert!(p.workflow_definition(rel, 0).is_none());
 }

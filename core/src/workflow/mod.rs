@@ -79,9 +79,9 @@ impl Project {
         Some(preview::preview(wf, &self.services(None)))
     }
 
-    /// Go-to-definition in a workflow file: from a task (its id, service, method or path) to the
-    /// entry method it calls; from a task id named in `after`/`on_*` or a `{{ tasks.<id> }}` template
-    /// to that task.
+    /// Go-to-definition in a workflow file: from a task (its id, method, path, parameters...) to the
+    /// entry method it calls; from its `service` value to the service's `impl`; from a task id named
+    /// in `after`/`on_*` or a `{{ tasks.<id> }}` template to that task.
     pub fn workflow_definition(&self, rel: &Path, offset: usize) -> Option<Location> {
         let wf = self.workflow(rel)?;
         let within = |s: &crate::text::Span| s.start.offset <= offset && offset <= s.end.offset;
@@ -104,6 +104,10 @@ impl Project {
             }
         }
         let services = self.services(None);
+        if let Some(name) = task.service.as_ref().filter(|s| within(&s.span)) {
+            let service = services.iter().find(|s| s.name == name.value)?;
+            return service.locations.first().cloned();
+        }
         validate::target_entry(task, &services).map(|(_, e)| e.location.clone())
     }
 
