@@ -153,37 +153,70 @@ codes! {
     InternalError = "CWS026", Error,
         "CoWorks failed while analysing this file (a bug in CoWorks, not in the project).",
         "Report it with the file; the rest of the project is still analysed.";
-    WorkflowSyntax = "CWS027", Error,
+    PackageTooLarge = "CWS027", Error,
+        "A service's Lambda package (`target/lambda/<service>/bootstrap.zip`) is over Lambda's limits: 50 MB zipped, 250 MB unzipped.",
+        "Build in release mode, strip symbols (`strip = true` in the Cargo profile), or trim dependencies.";
+    StageWithoutEnv = "CWS028", Warning,
+        "An entry is limited to a stage that has no env file (`.env.<stage>` or `env_files`): it would deploy without the stage's settings.",
+        "Create `.env.<stage>` (or list the stage's `env_files`), or limit the entry to another stage.";
+    MissingDeployOption = "CWS029", Error,
+        "A stage has no AWS `region` (nor a `profile` naming one) to deploy to.",
+        "Set `region` under `commands.deploy` or the stage's `commands.deploy`, or pass `cws deploy --region`.";
+    AsyncWithoutBucket = "CWS030", Warning,
+        "An `async` entry can be called asynchronously, but its stage has no results `bucket`: the result could not be written.",
+        "Set `bucket` (and `results_prefix`) under `commands.deploy`.";
+    NoAuthInProduction = "CWS031", Warning,
+        "A `no_auth` entry is deployed in a stage marked `production`: anyone can call it.",
+        "Remove `no_auth`, limit the entry to other stages, or list its route under `public` of `commands.deploy` if it is meant to be public.";
+    ApiGatewayRoute = "CWS032", Error,
+        "API Gateway would reject a route: a path part with characters it does not accept, or two different `{names}` at the same place of one service's paths.",
+        "Use letters, digits, `.`, `_`, `-`, `:` in path parts; name the parameter at one place alike in every route.";
+    ApiTimeout = "CWS033", Warning,
+        "A function's timeout is over API Gateway's 29 s: synchronous calls are answered 504 before the function ends.",
+        "Keep `timeout` at 29 s or less, or call long entries asynchronously (`InvocationType: Event`).";
+    LogRetention = "CWS034", Error,
+        "`log_retention` is not a number of days CloudWatch Logs accepts.",
+        "Use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.";
+    SnapStartUnsupported = "CWS035", Warning,
+        "`snapstart` is set, but Lambda has no SnapStart for the `provided.al2023` runtime Rust functions use: it is ignored.",
+        "Remove `snapstart`.";
+    BadBackend = "CWS036", Error,
+        "`backend` is not a mapping with exactly one key (`local`, `s3`, `cloud` or another backend type) holding its settings.",
+        "Write e.g. `backend: {s3: {bucket: my-state, key: eshop.tfstate, region: eu-west-1}}`.";
+    LambdaEnv = "CWS037", Error,
+        "Lambda would reject a stage's environment: a variable name it does not accept (letters, digits, `_`, starting with a letter), a name it reserves (`AWS_REGION` ...), or more than 4 KB in all.",
+        "Rename the variable, drop the reserved one (Lambda sets it), or move large values to a `*.secret` file (SSM) or S3.";
+    WorkflowSyntax = "CWS038", Error,
         "A workflow file (`workflows/*.cws.yml`) is not valid YAML, or is too large or deep to read safely.",
         "Fix the YAML at the reported line; see docs/workflows.md.";
-    WorkflowSchema = "CWS028", Error,
+    WorkflowSchema = "CWS039", Error,
         "A workflow file has an unknown key, a value of the wrong type, or lacks a required key.",
         "Follow the workflow schema in docs/workflows.md (`schemas/workflow.schema.json`).";
-    WorkflowUnknownService = "CWS029", Error,
+    WorkflowUnknownService = "CWS040", Error,
         "A workflow task calls a service that no Rust source defines.",
         "Fix the service name (see `cws routes`), or add the service.";
-    WorkflowUnknownEntry = "CWS030", Error,
+    WorkflowUnknownEntry = "CWS041", Error,
         "A workflow task calls a method and path that no entry of the service answers (in the stage checked).",
         "Use a route that `cws routes` lists for the service, or add the entry.";
-    WorkflowParams = "CWS031", Error,
+    WorkflowParams = "CWS042", Error,
         "A workflow task misses a parameter the entry needs (path, required query, body) or gives one it does not take.",
         "Give exactly the entry's parameters: `{name}` path segments with `params`, its `#[query]` names under `query`, its `#[body]` as `json`.";
-    WorkflowBodyOnGet = "CWS032", Error,
+    WorkflowBodyOnGet = "CWS043", Error,
         "A workflow task sends a `json` body with GET or DELETE: API Gateway drops the body of these requests.",
         "Remove `json`, or pass the values as `query` parameters.";
-    WorkflowUnknownTask = "CWS033", Error,
+    WorkflowUnknownTask = "CWS044", Error,
         "A workflow template, edge or branch names a task the workflow does not define.",
         "Fix the task id; templates read `{{ tasks.<id>.status|headers|body... }}` or `{{ conf.<key> }}`.";
-    WorkflowCycle = "CWS034", Error,
+    WorkflowCycle = "CWS045", Error,
         "The tasks of a workflow depend on each other in a cycle: Airflow needs a DAG.",
         "Remove one of the edges (`after`, `on_success`, `on_failure`, `on_no_content`) of the cycle.";
-    WorkflowUnreachable = "CWS035", Warning,
+    WorkflowUnreachable = "CWS046", Warning,
         "A workflow task can never run: every path to it goes through a cycle.",
         "Break the cycle, or make the task depend on tasks that can run.";
-    WorkflowNoResultsBucket = "CWS036", Error,
+    WorkflowNoResultsBucket = "CWS047", Error,
         "A workflow task calls an entry asynchronously but the stage has no results bucket (`commands.deploy.bucket`).",
         "Set `bucket` under `commands: deploy:` (or the stage's workspace) in project.cws.yml.";
-    WorkflowNotUpstream = "CWS037", Warning,
+    WorkflowNotUpstream = "CWS048", Warning,
         "A workflow template reads the result of a task that does not run before this one.",
         "Make the task depend on it (`after: [task]` or a branch), or read another value.";
 }

@@ -2,7 +2,11 @@
 //! command line, the `#[entry]` macro and the artifact generators.
 
 #[cfg(feature = "analysis")]
+pub mod artifacts;
+#[cfg(feature = "analysis")]
 pub mod config;
+#[cfg(feature = "analysis")]
+pub mod deploy_checks;
 pub mod diagnostics;
 pub mod model;
 pub mod naming;

@@ -128,6 +128,11 @@ impl Project {
         self.config.as_ref().map(|c| &c.config)
     }
 
+    /// An env file as last read or edited (`rel`: `.env`, `.env.dev` ...), if the project has it.
+    pub fn env_file(&self, rel: &Path) -> Option<&EnvFile> {
+        self.env.get(rel).map(|(f, _)| f)
+    }
+
     /// The stages: the workspaces of `project.cws.yml`, or `dev` alone.
     pub fn stages(&self) -> Vec<String> {
         match self.config() {
@@ -311,6 +316,7 @@ impl Project {
         self.duplicate_routes(stage, &mut out);
         self.service_name_clashes(&mut out);
         self.stage_checks(stage, &mut out);
+        crate::deploy_checks::check(self, stage, &mut out);
         self.workflow_diagnostics(stage, &mut out);
         diagnostics::sort(&mut out);
         out.dedup();

@@ -79,12 +79,12 @@ fn build_writes_one_dag_per_workflow_and_refuses_broken_workflows() {
     let o = cws(&["workflow", "build", "-p", p, "-o", out.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("workflows/broken.cws.yml:2:") && err.contains("error[CWS030]"), "{err}");
+    assert!(err.contains("workflows/broken.cws.yml:2:") && err.contains("error[CWS041]"), "{err}");
     assert!(err.contains("did you mean `POST /invoice`?"), "{err}");
     assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing written");
 
     // `cws check` reports the same problem, with the exit code of errors.
     let o = cws(&["check", "-p", p]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stdout).contains("error[CWS030]"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("error[CWS041]"), "{}", text(&o.stdout));
 }

@@ -76,7 +76,8 @@ pub async fn run(state: Arc<State>, client: Client) {
             continue;
         }
         let work = state.take_queue();
-        if work.is_empty() {
+        let recheck = state.recheck.swap(false, std::sync::atomic::Ordering::SeqCst);
+        if work.is_empty() && !recheck {
             continue;
         }
         let before = published.keys().cloned().collect::<BTreeSet<_>>();
@@ -207,7 +208,9 @@ fn analyse(
     let Some(project) = guard.as_ref() else {
         return Round { previous, ..round };
     };
-    let diagnostics = project.diagnostics(None);
+    // The diagnostics of the active stage: what `cws check -s <stage>` prints.
+    let stage = state.stage(project);
+    let diagnostics = project.diagnostics(Some(&stage));
     let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     for d in diagnostics {
         by_file.entry(d.file.clone()).or_default().push(d);

@@ -264,11 +264,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        // `{"coworks": {"stage": "prod"}}`: lenses follow the new stage (diagnostics cover every stage).
+        // `{"coworks": {"stage": "prod"}}`: diagnostics and lenses follow the new stage.
         let Some(stage) = params.settings.get("coworks").and_then(|c| c.get("stage")) else {
             return;
         };
         self.state.set_stage_option(stage.as_str().map(str::to_string));
+        self.state.recheck.store(true, Ordering::SeqCst);
+        self.state.wake.notify_one();
         if let Err(e) = self.client.code_lens_refresh().await {
             self.client.log_message(MessageType::LOG, format!("coworks: no code lens refresh: {e}")).await;
         }

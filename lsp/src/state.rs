@@ -47,6 +47,8 @@ pub struct State {
     loaded_notify: Notify,
     /// Set by `shutdown`.
     pub shutting_down: AtomicBool,
+    /// Set when every diagnostic must be recomputed although no file changed (the stage changed).
+    pub recheck: AtomicBool,
     /// Whether the client registers file watchers dynamically.
     pub watch_registration: AtomicBool,
 }

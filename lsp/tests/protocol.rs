@@ -319,6 +319,27 @@ fn a_configuration_change_switches_the_lens_stage_and_deploy_lenses_tell_product
 }
 
 #[test]
+fn diagnostics_follow_the_active_stage() {
+    let (_dir, root) = eshop_copy();
+    // Only prod lists `.env.prod` under env_files: without it, prod has an error and dev has none.
+    std::fs::remove_file(root.join(".env.prod")).unwrap();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({"stage": "dev"}));
+    let config = file_uri(&root.join("project.cws.yml"));
+    c.open(&config, &std::fs::read_to_string(root.join("project.cws.yml")).unwrap());
+    let dev = c.diagnostics_until(&config, |_| true);
+    assert!(dev.iter().all(|d| d["code"] != "CWS015"), "{dev:?}");
+    c.notify("workspace/didChangeConfiguration", json!({"settings": {"coworks": {"stage": "prod"}}}));
+    let prod = c.diagnostics_until(&config, |ds| ds.iter().any(|d| d["code"] == "CWS015"));
+    let missing = prod.iter().find(|d| d["code"] == "CWS015").unwrap();
+    assert!(missing["message"].as_str().unwrap().contains("`.env.prod`"), "{missing}");
+    c.notify("workspace/didChangeConfiguration", json!({"settings": {"coworks": {"stage": "dev"}}}));
+    let back = c.diagnostics_until(&config, |ds| ds.iter().all(|d| d["code"] != "CWS015"));
+    assert!(back.iter().all(|d| d["code"] != "CWS015"));
+    c.shutdown();
+}
+
+#[test]
 fn hover_on_an_entry_describes_it() {
     let (_dir, root) = eshop_copy();
     let mut c = Client::spawn(BIN);

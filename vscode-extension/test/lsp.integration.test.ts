@@ -177,10 +177,10 @@ test('switching stage (a configuration change) re-computes lenses for the new st
   assert.equal((await s.conn.sendRequest(st.STAGES_REQUEST, {}) as { active: string }).active, 'prod');
 });
 
-test('a server started with a stage: lenses of that stage, diagnostics as `cws check` (every stage)', async () => {
+test('a server started with a stage: lenses and diagnostics of that stage, as `cws check -s <stage>`', async () => {
   // A copy of eshop without .env.prod: stage prod needs it (CWS015 at its env_files item). The
-  // server's contract (lsp/README.md) is the project's diagnostics for every stage, as `cws check`
-  // without `-s`; so the problem shows whichever stage is active, and stays after a switch.
+  // server's contract (lsp/README.md) is the diagnostics of the active stage, as `cws check -s`;
+  // so the problem shows while prod is active and not while dev is.
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'coworks-eshop-'));
   fs.cpSync(eshop, copy, { recursive: true });
   fs.rmSync(path.join(copy, '.env.prod'));
@@ -208,13 +208,14 @@ test('a server started with a stage: lenses of that stage, diagnostics as `cws c
   try {
     const first = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
-    assert.deepEqual(editor(await first), cli(), 'stage dev: the diagnostics of `cws check`');
+    assert.deepEqual(editor(await first), cli('-s', 'dev'), 'stage dev: the diagnostics of `cws check -s dev`');
     // Starting with a stage (a saved one, or a restart for servers without stageChange).
     await t.close();
     t = await startServer(copy, st.initializationOptions('prod'));
     const next = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
-    assert.deepEqual(editor(await next), cli(), 'stage prod: the diagnostics of `cws check`');
+    assert.deepEqual(editor(await next), cli('-s', 'prod'), 'stage prod: the diagnostics of `cws check -s prod`');
+    assert.deepEqual(cli('-s', 'prod'), ['CWS015@34']);
     const billingCopy = path.join(copy, 'services', 'billing', 'src', 'main.rs');
     await t.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri: uriOf(billingCopy), languageId: 'rust', version: 1, text: fs.readFileSync(billingCopy, 'utf8') },

@@ -143,7 +143,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "architecture",
                 OptionType::OneOf(ARCHITECTURES),
                 Some("x86_64"),
-                "CPU architecture built for.",
+                "CPU architecture built for (unset: the `deploy` architecture of the function).",
             ),
             opt(
                 "target",
@@ -171,7 +171,12 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             opt("profile", OptionType::Str, None, "AWS credentials profile used to deploy."),
             opt("memory", int(128, 10240), Some("128"), "Memory of each Lambda function, in MB."),
-            opt("timeout", int(1, 900), Some("30"), "Timeout of each Lambda function, in seconds."),
+            opt(
+                "timeout",
+                int(1, 900),
+                Some("29"),
+                "Timeout of each Lambda function, in seconds (API Gateway ends synchronous calls at 29).",
+            ),
             opt(
                 "architecture",
                 OptionType::OneOf(ARCHITECTURES),
@@ -189,12 +194,17 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "Days CloudWatch keeps the functions' logs (default: forever).",
             ),
             opt("snapstart", OptionType::Bool, Some("false"), "Enables Lambda SnapStart."),
-            opt("endpoints", OptionType::StrMap, None, "Custom domain names of the API, by name."),
+            opt(
+                "endpoints",
+                OptionType::StrMap,
+                None,
+                "AWS service endpoint URLs by service (`lambda`, `s3` ...; `all` for every one), e.g. a local emulator.",
+            ),
             opt(
                 "backend",
                 OptionType::AnyMap,
                 None,
-                "Terraform backend configuration (e.g. `s3` bucket and key).",
+                "Terraform backend: one key, `local`, `s3` (bucket, key ...) or `cloud` (Terraform Cloud), with its settings.",
             ),
             opt(
                 "vpc",
@@ -208,6 +218,12 @@ pub const COMMANDS: &[CommandSpec] = &[
             opt("tags", OptionType::StrMap, None, "Tags added to every deployed resource."),
             opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary."),
             opt("cors", OptionType::Bool, Some("false"), "Answers CORS preflight requests on every route."),
+            opt(
+                "public",
+                OptionType::StrList,
+                None,
+                "Routes (`GET /health`) meant to be `no_auth` in a production stage (no warning for them).",
+            ),
         ],
     },
     CommandSpec {

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
+mod build;
 mod config;
+mod deploy;
 mod report;
 mod workflow;
 
@@ -37,6 +39,14 @@ enum Command {
         /// A code such as CWS001.
         code: Option<String>,
     },
+    /// Build a service's Lambda package: its executable zipped as `bootstrap` (target/lambda/<service>/).
+    Build(build::BuildArgs),
+    /// Deploy the stage's services with Terraform (workspace = stage); `--plan` stops after the plan.
+    Deploy(deploy::DeployArgs),
+    /// Print the URLs and functions of each deployed stage.
+    Deployed(deploy::DeployedArgs),
+    /// Remove one deployed stage; the other stages stay.
+    Destroy(deploy::DestroyArgs),
     /// Workflows: generate their Airflow DAGs, preview them as graphs.
     #[command(subcommand)]
     Workflow(workflow::WorkflowCommand),
@@ -67,15 +77,20 @@ fn main() -> ExitCode {
 }
 
 fn load(common: &Common) -> Result<Project, String> {
-    let project = Project::load(&common.project).map_err(|e| {
+    load_project(&common.project, common.stage.as_deref())
+}
+
+/// Loads the project at `dir`; a `stage`, when given, must be one of its stages.
+fn load_project(dir: &std::path::Path, stage: Option<&str>) -> Result<Project, String> {
+    let project = Project::load(dir).map_err(|e| {
         format!(
             "cannot read project directory `{}`: {e}; pass `-p DIR` naming a CoWorks project",
-            common.project.display()
+            dir.display()
         )
     })?;
-    if let Some(stage) = &common.stage {
+    if let Some(stage) = stage {
         let stages = project.stages();
-        if !stages.contains(stage) {
+        if !stages.iter().any(|s| s == stage) {
             return Err(format!(
                 "unknown stage `{stage}`; the project's stages are: {} (workspaces of project.cws.yml)",
                 stages.join(", ")
@@ -87,6 +102,10 @@ fn load(common: &Common) -> Result<Project, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Deploy(args) => deploy::deploy(args),
+        Command::Deployed(args) => deploy::deployed(args),
+        Command::Destroy(args) => deploy::destroy(args),
         Command::Workflow(command) => workflow::run(command),
         Command::Explain { code: None } => {
             print!("{}", diagnostics::markdown_table());

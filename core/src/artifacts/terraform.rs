@@ -1,0 +1,352 @@
+//! Terraform configuration of one stage, generated as data: `*.tf.json` files (serde), the same
+//! bytes for the same input.
+//!
+//! Per service: a Lambda function (custom runtime `provided.al2023`), its IAM role and policy, its
+//! log group, SSM SecureString parameters for its secrets, and a REST API with one resource and
+//! method per entry route (the API is the documentation), a TOKEN authorizer on the same function
+//! (none on `no_auth` entries), CORS preflights when asked, a deployment and a stage named after the
+//! stage, the invoke permission and outputs. The stage is the Terraform workspace: every function
+//! carries a precondition that the selected workspace is the stage the files were generated for.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::artifacts::settings::{self, Backend, FunctionSettings, StageSettings, RUNTIME};
+use crate::model::Service;
+
+mod api;
+pub use api::{resource_tree, ApiResource};
+
+/// Headers a CORS preflight allows (the async contract's headers included).
+const CORS_HEADERS: &str =
+    "Content-Type,Authorization,X-Amz-Date,X-Api-Key,InvocationType,X-CWS-S3Bucket,X-CWS-S3Key";
+
+/// Everything deployed for one stage.
+#[derive(Debug, Clone)]
+pub struct StageDeployment {
+    /// Project name (prefix of deployed names).
+    pub project: String,
+    /// The stage (and Terraform workspace).
+    pub stage: String,
+    /// Provider and backend settings.
+    pub settings: StageSettings,
+    /// The services, by name.
+    pub services: Vec<ServiceDeployment>,
+}
+
+/// One service of a stage.
+#[derive(Debug, Clone)]
+pub struct ServiceDeployment {
+    /// The service with the entries of the stage only.
+    pub service: Service,
+    /// Its function's settings.
+    pub function: FunctionSettings,
+    /// Plain environment variables of the stage.
+    pub env: BTreeMap<String, String>,
+    /// Names of secret variables (values are given at apply time, see [`SECRETS_VARIABLE`]).
+    pub secrets: Vec<String>,
+    /// The zip package, relative to the Terraform directory.
+    pub package: String,
+    /// Base64 SHA-256 of the package, when it exists.
+    pub package_hash: Option<String>,
+}
+
+/// The sensitive Terraform variable (`map(string)`) holding secret values; `cws deploy` passes it as
+/// `TF_VAR_secrets` so no secret is ever written to a generated file.
+pub const SECRETS_VARIABLE: &str = "secrets";
+
+/// The environment variable telling the runtime which SSM parameters hold its secrets:
+/// `KEY=/project/stage/service/KEY,OTHER=...`, read on first use.
+pub const SECRETS_ENV: &str = "CWS_SECRET_PARAMETERS";
+
+/// A Terraform identifier for a name: letters, digits and `_`.
+pub fn ident(name: &str) -> String {
+    let mut s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        s.insert(0, '_');
+    }
+    s
+}
+
+/// The Lambda function's name of a service in a stage.
+pub fn function_name(project: &str, service: &str, stage: &str) -> String {
+    settings::resource_name(&[project, service, stage])
+}
+
+/// The SSM parameter name of a service's secret: `/<project>/<stage>/<service>/<KEY>`.
+pub fn secret_parameter(project: &str, stage: &str, service: &str, key: &str) -> String {
+    format!("/{}/{stage}/{}/{key}", settings::resource_name(&[project]), settings::resource_name(&[service]))
+}
+
+#[derive(Default)]
+struct Doc {
+    resources: BTreeMap<&'static str, Map<String, Value>>,
+    outputs: Map<String, Value>,
+    addresses: Vec<String>,
+}
+
+impl Doc {
+    fn add(&mut self, kind: &'static str, name: &str, body: Value) -> String {
+        self.resources.entry(kind).or_default().insert(name.to_string(), body);
+        let address = format!("{kind}.{name}");
+        self.addresses.push(address.clone());
+        address
+    }
+}
+
+fn policy(statements: Vec<Value>) -> String {
+    json!({ "Version": "2012-10-17", "Statement": statements }).to_string()
+}
+
+/// The addresses of every resource of one service (for `terraform apply -target=...`).
+pub fn service_addresses(d: &StageDeployment, service: &str) -> Vec<String> {
+    let Some(s) = d.services.iter().find(|s| s.service.name == service) else { return Vec::new() };
+    let mut doc = Doc::default();
+    service_resources(d, s, &mut doc)
+}
+
+fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) -> Vec<String> {
+    doc.addresses.clear();
+    let f = &s.function;
+    let id = ident(&s.service.name);
+    let name = function_name(&d.project, &s.service.name, &d.stage);
+    let tags: Value =
+        f.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect::<Map<_, _>>().into();
+
+    // Logs.
+    let mut log_group = json!({ "name": format!("/aws/lambda/{name}"), "tags": tags });
+    if let Some(days) = f.log_retention {
+        log_group["retention_in_days"] = days.into();
+    }
+    doc.add("aws_cloudwatch_log_group", &id, log_group);
+
+    // Secrets: SecureString parameters whose values come from a sensitive variable at apply time.
+    let mut secret_refs = Vec::new();
+    for key in &s.secrets {
+        let pid = format!("{id}__{}", ident(key).trim_start_matches('_'));
+        doc.add(
+            "aws_ssm_parameter",
+            &pid,
+            json!({
+                "name": secret_parameter(&d.project, &d.stage, &s.service.name, key),
+                "type": "SecureString",
+                "value": format!("${{var.{SECRETS_VARIABLE}[\"{key}\"]}}"),
+                "tags": tags,
+            }),
+        );
+        secret_refs.push((key.clone(), pid));
+    }
+
+    // IAM: a role per function; its policy never grants `*` actions.
+    let assume = policy(vec![json!({
+        "Effect": "Allow",
+        "Principal": { "Service": "lambda.amazonaws.com" },
+        "Action": "sts:AssumeRole",
+    })]);
+    doc.add("aws_iam_role", &id, json!({ "name": name, "assume_role_policy": assume, "tags": tags }));
+    let mut statements = vec![json!({
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": format!("${{aws_cloudwatch_log_group.{id}.arn}}:*"),
+    })];
+    if f.tracing {
+        statements.push(json!({
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        }));
+    }
+    if let Some(bucket) = &f.bucket {
+        statements.push(json!({
+            "Sid": "AsyncResults",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": format!("arn:aws:s3:::{bucket}/{}*", f.results_prefix),
+        }));
+    }
+    if !secret_refs.is_empty() {
+        let arns: Vec<String> =
+            secret_refs.iter().map(|(_, pid)| format!("${{aws_ssm_parameter.{pid}.arn}}")).collect();
+        statements.push(json!({
+            "Sid": "Secrets",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+            "Resource": arns,
+        }));
+    }
+    if f.vpc.is_some() {
+        statements.push(json!({
+            "Sid": "Vpc",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        }));
+    }
+    doc.add("aws_iam_role_policy",
+        &id,
+        json!({ "name": format!("{name}-policy"), "role": format!("${{aws_iam_role.{id}.id}}"), "policy": policy(statements) }),
+    );
+
+    // The function.
+    let mut env: Map<String, Value> =
+        s.env.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
+    env.insert("CWS_STAGE".into(), d.stage.clone().into());
+    env.insert("CWS_SERVICE".into(), s.service.name.clone().into());
+    if let Some(bucket) = &f.bucket {
+        env.insert("CWS_RESULTS_BUCKET".into(), bucket.clone().into());
+        env.insert("CWS_RESULTS_PREFIX".into(), f.results_prefix.clone().into());
+    }
+    if !secret_refs.is_empty() {
+        let list: Vec<String> =
+            secret_refs.iter().map(|(k, pid)| format!("{k}=${{aws_ssm_parameter.{pid}.name}}")).collect();
+        env.insert(SECRETS_ENV.into(), list.join(",").into());
+    }
+    let mut function = json!({
+        "function_name": name,
+        "role": format!("${{aws_iam_role.{id}.arn}}"),
+        "runtime": RUNTIME,
+        "handler": "bootstrap",
+        "architectures": [f.architecture],
+        "memory_size": f.memory,
+        "timeout": f.timeout,
+        "filename": s.package,
+        "environment": { "variables": env },
+        "tracing_config": { "mode": if f.tracing { "Active" } else { "PassThrough" } },
+        "tags": tags,
+        "depends_on": [format!("aws_cloudwatch_log_group.{id}"), format!("aws_iam_role_policy.{id}")],
+        "lifecycle": {
+            "precondition": [{
+                "condition": format!("${{terraform.workspace == \"{}\"}}", d.stage),
+                "error_message": format!(
+                    "These files were generated for stage `{}`: run `cws deploy -s <stage>` (it selects the workspace).",
+                    d.stage
+                ),
+            }],
+        },
+    });
+    if let Some(hash) = &s.package_hash {
+        function["source_code_hash"] = hash.clone().into();
+    }
+    if !f.layers.is_empty() {
+        function["layers"] = f.layers.clone().into();
+    }
+    if let Some(vpc) = &f.vpc {
+        function["vpc_config"] =
+            json!({ "subnet_ids": vpc.subnet_ids, "security_group_ids": vpc.security_group_ids });
+    }
+    if f.snapstart && settings::snapstart_supported(RUNTIME) {
+        function["snap_start"] = json!({ "apply_on": "PublishedVersions" });
+        function["publish"] = true.into();
+    }
+    doc.add("aws_lambda_function", &id, function);
+
+    // API Gateway refuses to deploy an API without methods: a service with no entry in this stage
+    // gets its function only.
+    let has_api = !s.service.entries.is_empty();
+    if has_api {
+        api::rest_api(d, s, doc, &name, &tags);
+    }
+
+    doc.outputs.insert(
+        s.service.name.clone(),
+        json!({
+            "url": if has_api { Value::from(format!("${{aws_api_gateway_stage.{id}.invoke_url}}")) } else { Value::Null },
+            "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+            "function_arn": format!("${{aws_lambda_function.{id}.arn}}"),
+        }),
+    );
+    doc.addresses.clone()
+}
+
+fn provider(s: &StageSettings) -> Value {
+    let mut p = json!({});
+    if let Some(r) = &s.region {
+        p["region"] = r.clone().into();
+    }
+    if let Some(profile) = &s.profile {
+        p["profile"] = profile.clone().into();
+    }
+    if !s.endpoints.is_empty() {
+        p["endpoints"] = json!([s.endpoints]);
+        for flag in [
+            "skip_credentials_validation",
+            "skip_metadata_api_check",
+            "skip_region_validation",
+            "s3_use_path_style",
+        ] {
+            p[flag] = true.into();
+        }
+    }
+    json!({ "aws": [p] })
+}
+
+fn terraform_block(s: &StageSettings) -> Value {
+    let mut t = json!({
+        "required_version": ">= 1.5.0",
+        "required_providers": { "aws": { "source": "hashicorp/aws", "version": ">= 5.0" } },
+    });
+    match &s.backend {
+        Some(Backend::Standard { kind, settings }) => {
+            let mut b = Map::new();
+            b.insert(kind.clone(), settings.clone());
+            t["backend"] = Value::Object(b);
+        }
+        Some(Backend::Cloud(settings)) => t["cloud"] = settings.clone(),
+        None => {}
+    }
+    t
+}
+
+/// The generated files of a stage: (file name, JSON text), sorted by name. `main.tf.json` holds the
+/// provider, backend, variables and outputs; `<service>.tf.json` the resources of one service.
+pub fn generate(d: &StageDeployment) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut outputs = Map::new();
+    for s in &d.services {
+        let mut doc = Doc::default();
+        service_resources(d, s, &mut doc);
+        outputs.extend(doc.outputs);
+        let resource: Map<String, Value> =
+            doc.resources.into_iter().map(|(k, v)| (k.to_string(), Value::Object(v))).collect();
+        files.push((format!("{}.tf.json", ident(&s.service.name)), pretty(&json!({ "resource": resource }))));
+    }
+    let mut main = json!({
+        "terraform": terraform_block(&d.settings),
+        "provider": provider(&d.settings),
+        "output": {
+            "stage": { "value": d.stage },
+            "services": { "value": outputs },
+        },
+    });
+    if d.services.iter().any(|s| !s.secrets.is_empty()) {
+        main["variable"] = json!({
+            SECRETS_VARIABLE: {
+                "type": "map(string)",
+                "sensitive": true,
+                "description": "Values of the *.secret env files, given at apply time (TF_VAR_secrets); stored as SSM SecureString parameters.",
+            }
+        });
+    }
+    files.push(("main.tf.json".to_string(), pretty(&main)));
+    files.sort();
+    files
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! Unit tests of the Terraform generator, on the example project and the deployment fixture.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::artifacts::{stage_deployment, terraform};
+use crate::config::Value as ConfigValue;
+use crate::Project;
+
+fn dir(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn generated(project: &str, stage: &str, cli: &BTreeMap<String, ConfigValue>) -> BTreeMap<String, Value> {
+    let p = Project::load(dir(project)).unwrap();
+    let (d, _) = stage_deployment(&p, stage, cli);
+    terraform::generate(&d)
+        .into_iter()
+        .map(|(name, text)| (name, serde_json::from_str(&text).unwrap()))
+        .collect()
+}
+
+fn eshop(stage: &str) -> BTreeMap<String, Value> {
+    generated("../examples/eshop", stage, &BTreeMap::new())
+}
+
+fn resources<'a>(file: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
+    file["resource"][kind].as_object().map(|m| m.iter().collect()).unwrap_or_default()
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let p = Project::load(dir("../examples/eshop")).unwrap();
+    let (d, _) = stage_deployment(&p, "prod", &BTreeMap::new());
+    assert_eq!(terraform::generate(&d), terraform::generate(&d));
+    let (d2, _) =
+        stage_deployment(&Project::load(dir("../examples/eshop")).unwrap(), "prod", &BTreeMap::new());
+    assert_eq!(terraform::generate(&d), terraform::generate(&d2));
+    let names: Vec<String> = terraform::generate(&d).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["billing.tf.json", "catalog.tf.json", "mailer.tf.json", "main.tf.json"]);
+}
+
+#[test]
+fn one_method_per_entry_route_of_the_stage() {
+    let p = Project::load(dir("../examples/eshop")).unwrap();
+    for stage in ["dev", "test", "prod"] {
+        let files = eshop(stage);
+        for service in p.services(Some(stage)) {
+            let file = &files[&format!("{}.tf.json", service.name)];
+            let mut methods: Vec<String> = resources(file, "aws_api_gateway_method")
+                .iter()
+                .map(|(_, m)| {
+                    let resource = m["resource_id"].as_str().unwrap().to_string();
+                    format!("{} {resource}", m["http_method"].as_str().unwrap())
+                })
+                .collect();
+            methods.sort();
+            assert_eq!(methods.len(), service.entries.len(), "{stage} {}: {methods:?}", service.name);
+            let integrations = resources(file, "aws_api_gateway_integration");
+            assert!(integrations.iter().all(|(_, i)| i["type"] == "AWS_PROXY"));
+            assert_eq!(integrations.len(), service.entries.len());
+        }
+    }
+    // `get_debug_state` only in dev.
+    let has_debug = |stage: &str| {
+        resources(&eshop(stage)["billing.tf.json"], "aws_api_gateway_resource")
+            .iter()
+            .any(|(_, r)| r["path_part"] == "debug")
+    };
+    assert!(has_debug("dev") && !has_debug("prod"));
+}
+
+#[test]
+fn resource_tree_follows_the_routes() {
+    let files = eshop("dev");
+    let billing = &files["billing.tf.json"];
+    let tree = resources(billing, "aws_api_gateway_resource");
+    let parts: Vec<&str> = tree.iter().map(|(_, r)| r["path_part"].as_str().unwrap()).collect();
+    for part in ["invoice", "{id}", "pdf", "invoices", "health", "debug", "state"] {
+        assert!(parts.contains(&part), "{part} in {parts:?}");
+    }
+    let (_, pdf_id) =
+        tree.iter().find(|(n, r)| r["path_part"] == "{id}" && n.contains("pdf")).expect("/invoice/pdf/{id}");
+    assert_eq!(pdf_id["parent_id"], "${aws_api_gateway_resource.billing_invoice__pdf.id}");
+    let (_, invoice) = tree.iter().find(|(_, r)| r["path_part"] == "invoice").unwrap();
+    assert_eq!(invoice["parent_id"], "${aws_api_gateway_rest_api.billing.root_resource_id}");
+    // Path parameters are declared on their methods.
+    let (_, get_invoice) = resources(billing, "aws_api_gateway_method")
+        .into_iter()
+        .find(|(n, _)| n.as_str() == "billing_invoice__p_id__GET")
+        .unwrap();
+    assert_eq!(get_invoice["request_parameters"]["method.request.path.id"], true);
+}
+
+#[test]
+fn token_authorizer_except_on_no_auth_entries() {
+    let files = eshop("dev");
+    let billing = &files["billing.tf.json"];
+    let auth = &billing["resource"]["aws_api_gateway_authorizer"]["billing"];
+    assert_eq!(auth["type"], "TOKEN");
+    assert_eq!(auth["identity_source"], "method.request.header.Authorization");
+    assert_eq!(auth["authorizer_uri"], "${aws_lambda_function.billing.invoke_arn}");
+    for (name, m) in resources(billing, "aws_api_gateway_method") {
+        if name.contains("health") {
+            assert_eq!(m["authorization"], "NONE", "{name}");
+            assert!(m.get("authorizer_id").is_none());
+        } else {
+            assert_eq!(m["authorization"], "CUSTOM", "{name}");
+            assert_eq!(m["authorizer_id"], "${aws_api_gateway_authorizer.billing.id}");
+        }
+    }
+    let permission = &billing["resource"]["aws_lambda_permission"]["billing"];
+    assert_eq!(permission["source_arn"], "${aws_api_gateway_rest_api.billing.execution_arn}/*");
+    let rest = &billing["resource"]["aws_api_gateway_rest_api"]["billing"];
+    assert_eq!(rest["binary_media_types"], serde_json::json!(["application/pdf"]));
+}
+
+#[test]
+fn function_settings_follow_the_stage() {
+    let dev = eshop("dev");
+    let prod = eshop("prod");
+    let f = |files: &BTreeMap<String, Value>, s: &str| {
+        files[&format!("{s}.tf.json")]["resource"]["aws_lambda_function"][s].clone()
+    };
+    assert_eq!(f(&dev, "billing")["memory_size"], 512);
+    assert_eq!(f(&dev, "catalog")["memory_size"], 256);
+    assert_eq!(f(&prod, "catalog")["memory_size"], 1024);
+    assert_eq!(f(&dev, "catalog")["runtime"], "provided.al2023");
+    assert_eq!(f(&dev, "catalog")["handler"], "bootstrap");
+    assert_eq!(f(&dev, "catalog")["architectures"], serde_json::json!(["x86_64"]));
+    assert_eq!(f(&dev, "catalog")["function_name"], "eshop-catalog-dev");
+    assert_eq!(f(&dev, "catalog")["filename"], "../target/lambda/catalog/bootstrap.zip");
+    assert_eq!(f(&dev, "catalog")["tracing_config"]["mode"], "PassThrough");
+    assert_eq!(f(&prod, "catalog")["tracing_config"]["mode"], "Active");
+    let env = &f(&dev, "catalog")["environment"]["variables"];
+    assert_eq!(env["TOKEN"], "dev-token");
+    assert_eq!(env["SHOP_NAME"], "CoWorks e-shop");
+    assert_eq!(env["CWS_STAGE"], "dev");
+    assert_eq!(env["CWS_RESULTS_BUCKET"], "eshop-async-results");
+    assert_eq!(f(&prod, "catalog")["environment"]["variables"]["RUST_LOG"], "warn");
+    let pre = &f(&dev, "catalog")["lifecycle"]["precondition"][0]["condition"];
+    assert_eq!(pre, "${terraform.workspace == \"dev\"}");
+    let stage = &dev["catalog.tf.json"]["resource"]["aws_api_gateway_stage"]["catalog"];
+    assert_eq!(stage["stage_name"], "dev");
+    let out = &dev["main.tf.json"]["output"]["services"]["value"]["catalog"];
+    assert_eq!(out["url"], "${aws_api_gateway_stage.catalog.invoke_url}");
+    assert_eq!(out["function_arn"], "${aws_lambda_function.catalog.arn}");
+}
+
+#[test]
+fn iam_policies_are_narrow() {
+    for stage in ["dev", "prod"] {
+        for (name, file) in eshop(stage) {
+            for (_, p) in resources(&file, "aws_iam_role_policy") {
+                let doc: Value = serde_json::from_str(p["policy"].as_str().unwrap()).unwrap();
+                let statements = doc["Statement"].as_array().unwrap();
+                for s in statements {
+                    let actions: Vec<&str> =
+                        s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+                    assert!(actions.iter().all(|a| !a.contains('*')), "{name}: {actions:?}");
+                }
+                let sids: Vec<&str> = statements.iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+                assert_eq!(sids.contains(&"Tracing"), stage == "prod", "{sids:?}");
+                let s3 = statements.iter().find(|s| s["Sid"] == "AsyncResults").unwrap();
+                assert_eq!(s3["Action"], serde_json::json!(["s3:PutObject"]));
+                assert_eq!(s3["Resource"], "arn:aws:s3:::eshop-async-results/*");
+            }
+        }
+    }
+}
+
+#[test]
+fn secrets_go_to_ssm_never_into_files() {
+    let p = Project::load(dir("tests/fixtures/deploy_project")).unwrap();
+    let (d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    let files = terraform::generate(&d);
+    for (name, text) in &files {
+        assert!(!text.contains("fixture-s3cr3t-value"), "{name} holds the secret");
+    }
+    let hello: Value =
+        serde_json::from_str(&files.iter().find(|(n, _)| n == "hello.tf.json").unwrap().1).unwrap();
+    let param = &hello["resource"]["aws_ssm_parameter"]["hello__API_KEY"];
+    assert_eq!(param["type"], "SecureString");
+    assert_eq!(param["name"], "/fixture/dev/hello/API_KEY");
+    assert_eq!(param["value"], "${var.secrets[\"API_KEY\"]}");
+    let env = &hello["resource"]["aws_lambda_function"]["hello"]["environment"]["variables"];
+    assert!(env.get("API_KEY").is_none());
+    assert_eq!(env[terraform::SECRETS_ENV], "API_KEY=${aws_ssm_parameter.hello__API_KEY.name}");
+    let main: Value =
+        serde_json::from_str(&files.iter().find(|(n, _)| n == "main.tf.json").unwrap().1).unwrap();
+    assert_eq!(main["variable"]["secrets"]["sensitive"], true);
+    assert!(crate::artifacts::secret_values(&p, "dev").contains("fixture-s3cr3t-value"));
+    // prod has no secret file: no variable, no parameter.
+    let (prod, _) = stage_deployment(&p, "prod", &BTreeMap::new());
+    assert!(terraform::generate(&prod)
+        .iter()
+        .all(|(_, t)| !t.contains("aws_ssm_parameter") && !t.contains("\"variable\"")));
+}
+
+#[test]
+fn cors_preflights_when_asked() {
+    let files = generated("tests/fixtures/deploy_project", "dev", &BTreeMap::new());
+    let hello = &files["hello.tf.json"];
+    let cors: Vec<_> = resources(hello, "aws_api_gateway_integration")
+        .into_iter()
+        .filter(|(n, _)| n.ends_with("__CORS"))
+        .collect();
+    // one per path with methods: /hello, /item/{id}, /item, /health, /debug
+    assert_eq!(cors.len(), 5, "{cors:?}");
+    let (_, item) = resources(hello, "aws_api_gateway_integration_response")
+        .into_iter()
+        .find(|(n, _)| n.as_str() == "hello_item__CORS")
+        .unwrap();
+    assert_eq!(
+        item["response_parameters"]["method.response.header.Access-Control-Allow-Methods"],
+        "'POST,OPTIONS'"
+    );
+    let eshop_dev = eshop("dev");
+    assert!(resources(&eshop_dev["billing.tf.json"], "aws_api_gateway_integration_response").is_empty());
+}
+
+#[test]
+fn provider_endpoints_and_backends() {
+    let mut cli = BTreeMap::new();
+    cli.insert(
+        "endpoints".to_string(),
+        ConfigValue::Map(BTreeMap::from([(
+            "all".to_string(),
+            ConfigValue::Str("http://127.0.0.1:5000".into()),
+        )])),
+    );
+    cli.insert("profile".to_string(), ConfigValue::Str("ci".into()));
+    let main = &generated("../examples/eshop", "dev", &cli)["main.tf.json"];
+    let aws = &main["provider"]["aws"][0];
+    assert_eq!(aws["region"], "eu-west-1");
+    assert_eq!(aws["profile"], "ci");
+    assert_eq!(aws["endpoints"][0]["lambda"], "http://127.0.0.1:5000");
+    assert_eq!(aws["endpoints"][0]["apigateway"], "http://127.0.0.1:5000");
+    assert_eq!(aws["skip_credentials_validation"], true);
+    assert!(main["terraform"].get("backend").is_none());
+    let plain = &eshop("dev")["main.tf.json"]["provider"]["aws"][0];
+    assert!(plain.get("endpoints").is_none() && plain.get("skip_credentials_validation").is_none());
+
+    let s3 = ConfigValue::Map(BTreeMap::from([(
+        "s3".to_string(),
+        ConfigValue::Map(BTreeMap::from([("bucket".to_string(), ConfigValue::Str("state".into()))])),
+    )]));
+    let main = &generated("../examples/eshop", "dev", &BTreeMap::from([("backend".to_string(), s3)]))
+        ["main.tf.json"];
+    assert_eq!(main["terraform"]["backend"]["s3"]["bucket"], "state");
+    let cloud = ConfigValue::Map(BTreeMap::from([(
+        "cloud".to_string(),
+        ConfigValue::Map(BTreeMap::from([("organization".to_string(), ConfigValue::Str("acme".into()))])),
+    )]));
+    let main = &generated("../examples/eshop", "dev", &BTreeMap::from([("backend".to_string(), cloud)]))
+        ["main.tf.json"];
+    assert_eq!(main["terraform"]["cloud"]["organization"], "acme");
+}
+
+#[test]
+fn targets_of_one_service() {
+    let p = Project::load(dir("../examples/eshop")).unwrap();
+    let (d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    let a = terraform::service_addresses(&d, "mailer");
+    assert!(a.contains(&"aws_lambda_function.mailer".to_string()));
+    assert!(a.contains(&"aws_api_gateway_method.mailer_send__POST".to_string()), "{a:?}");
+    assert!(a.iter().all(|x| x.contains(".mailer")), "{a:?}");
+    assert!(terraform::service_addresses(&d, "nope").is_empty());
+}
+
+#[test]
+fn identifiers_are_terraform_names() {
+    assert_eq!(terraform::ident("my-service"), "my_service");
+    assert_eq!(terraform::ident("1st"), "_1st");
+    assert_eq!(terraform::function_name("e shop", "billing", "dev"), "e-shop-billing-dev");
+}
+
+#[test]
+fn a_service_without_entries_in_the_stage_gets_no_api() {
+    let p = Project::load(dir("../examples/eshop")).unwrap();
+    let (mut d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    d.services[0].service.entries.clear();
+    let files: BTreeMap<String, Value> =
+        terraform::generate(&d).into_iter().map(|(n, t)| (n, serde_json::from_str(&t).unwrap())).collect();
+    let billing = &files["billing.tf.json"]["resource"];
+    assert!(billing.get("aws_lambda_function").is_some());
+    assert!(
+        billing.get("aws_api_gateway_rest_api").is_none() && billing.get("aws_api_gateway_stage").is_none()
+    );
+    assert_eq!(files["main.tf.json"]["output"]["services"]["value"]["billing"]["url"], Value::Null);
+}
