@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::text::Span;
 
 pub mod env;
+pub mod json_schema;
 pub mod project;
 pub mod scalar;
 pub mod schema;

@@ -9,7 +9,9 @@ use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 mod build;
 mod config;
 mod deploy;
+mod invoke;
 mod report;
+mod run;
 mod workflow;
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
@@ -34,11 +36,17 @@ enum Command {
         #[arg(long)]
         service: Option<String>,
     },
+    /// Print the JSON schema of project.cws.yml (for editors' YAML support).
+    Schema,
     /// Explain a diagnostic code (`cws explain CWS001`); without a code, print the table of all codes.
     Explain {
         /// A code such as CWS001.
         code: Option<String>,
     },
+    /// Build a service and serve it on 127.0.0.1 with the stage's env files; Ctrl-C stops it.
+    Run(run::RunArgs),
+    /// Send one request to a service (local, started if needed, or `--url`) and print the answer.
+    Invoke(invoke::InvokeArgs),
     /// Build a service's Lambda package: its executable zipped as `bootstrap` (target/lambda/<service>/).
     Build(build::BuildArgs),
     /// Deploy the stage's services with Terraform (workspace = stage); `--plan` stops after the plan.
@@ -102,10 +110,17 @@ fn load_project(dir: &std::path::Path, stage: Option<&str>) -> Result<Project, S
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Invoke(args) => invoke::invoke(args),
         Command::Build(args) => build::run(args),
         Command::Deploy(args) => deploy::deploy(args),
         Command::Deployed(args) => deploy::deployed(args),
         Command::Destroy(args) => deploy::destroy(args),
+        Command::Schema => {
+            let schema = coworks_core::config::json_schema::project_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Workflow(command) => workflow::run(command),
         Command::Explain { code: None } => {
             print!("{}", diagnostics::markdown_table());

@@ -37,7 +37,11 @@ impl Billing {
 
     /// A page of invoices, optionally of one customer.
     #[entry]
-    async fn get_invoices(&self, #[query] page: Option<u32>, #[query] customer: Option<String>) -> Json<Vec<Invoice>> {
+    async fn get_invoices(
+        &self,
+        #[query] page: Option<u32>,
+        #[query] customer: Option<String>,
+    ) -> Json<Vec<Invoice>> {
         let invoices = self.invoices.lock().map(|i| i.clone()).unwrap_or_default();
         let page = page.unwrap_or(0) as usize;
         Json(
@@ -54,7 +58,8 @@ impl Billing {
     #[entry]
     async fn post_invoice(&self, #[body] new: NewInvoice) -> Result<(StatusCode, Json<Invoice>), Error> {
         let mut invoices = self.invoices.lock().map_err(|_| Error::internal("lock"))?;
-        let invoice = Invoice { id: invoices.len() as u64 + 1, customer: new.customer, amount_cents: new.amount_cents };
+        let invoice =
+            Invoice { id: invoices.len() as u64 + 1, customer: new.customer, amount_cents: new.amount_cents };
         invoices.push(invoice.clone());
         Ok((StatusCode::CREATED, Json(invoice)))
     }

@@ -2,8 +2,6 @@
 
 mod products;
 
-use coworks::prelude::*;
-
 fn main() {
     coworks::serve(products::Catalog::default());
 }

@@ -32,8 +32,13 @@ pub struct Catalog {
 impl Catalog {
     /// Products, filtered by category and tags (`?tags=a&tags=b`).
     #[entry]
-    async fn get_products(&self, #[query] category: Option<String>, #[query] tags: Vec<String>) -> Json<Vec<Product>> {
-        let products = self.products.read().map(|p| p.values().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    async fn get_products(
+        &self,
+        #[query] category: Option<String>,
+        #[query] tags: Vec<String>,
+    ) -> Json<Vec<Product>> {
+        let products =
+            self.products.read().map(|p| p.values().cloned().collect::<Vec<_>>()).unwrap_or_default();
         Json(
             products
                 .into_iter()

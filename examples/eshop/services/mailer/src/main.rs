@@ -38,7 +38,8 @@ impl Mailer {
     /// Fills template `name` and queues the mail.
     #[entry]
     async fn post_template(&self, name: String, #[body] values: TemplateValues) -> Result<StatusCode, Error> {
-        let body = values.values.iter().fold(format!("template {name}"), |b, (k, v)| format!("{b}\n{k}: {v}"));
+        let body =
+            values.values.iter().fold(format!("template {name}"), |b, (k, v)| format!("{b}\n{k}: {v}"));
         let mail = Mail { to: values.to, subject: name, body };
         self.send(mail).await
     }

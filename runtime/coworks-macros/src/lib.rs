@@ -1,0 +1,412 @@
+//! `#[coworks::service]`: turns an `impl` block into a CoWorks tech microservice.
+//!
+//! The macro reads the block's `#[entry(...)]` methods and their `#[query]` / `#[body]` parameters,
+//! and asks **the core** (`coworks-core`, without its analysis feature) for everything a route is:
+//! the attribute grammar ([`coworks_core::rust_source::attrs`]), the naming rule and the one-file
+//! checks ([`coworks_core::rust_source::file_model::build`]). Errors the core finds become
+//! `compile_error!`s with the core's message, so `cargo build` and `cws check` say the same thing.
+//!
+//! It then strips the CoWorks attributes, keeps the methods as they are, and implements
+//! `coworks::Service` for the type: the route table (`ENTRIES`) and a dispatcher that extracts each
+//! parameter, calls the method (awaiting it when `async`) and turns its return value into a response.
+
+use std::path::Path;
+
+use coworks_core::model::{Entry, ParamSource};
+use coworks_core::rust_source::attrs::{parse_entry_args, parse_service_args};
+use coworks_core::rust_source::decl::{AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl};
+use coworks_core::rust_source::file_model::{build, ParseMode};
+use coworks_core::text::ByteRange;
+use coworks_core::Severity;
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{parse_macro_input, Attribute, FnArg, ImplItem, ImplItemFn, ItemImpl, Meta, Pat, Type};
+
+/// Marks an `impl` block as a CoWorks microservice; see the `coworks` crate for the syntax.
+#[proc_macro_attribute]
+pub fn service(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut imp = parse_macro_input!(item as ItemImpl);
+    let args_text = TokenStream2::from(args).to_string();
+    match expand(&args_text, &mut imp) {
+        Ok(tokens) => tokens.into(),
+        Err(errors) => {
+            let errors = errors.into_iter().map(|(span, msg)| quote_spanned!(span=> compile_error!(#msg);));
+            quote!(#imp #(#errors)*).into()
+        }
+    }
+}
+
+type Errors = Vec<(Span, String)>;
+
+/// Whether an attribute path names CoWorks' `want` (`entry`, `coworks::entry`), as the core reads it.
+fn is_attr(attr: &Attribute, want: &str) -> bool {
+    let path = attr.path().to_token_stream().to_string();
+    coworks_core::rust_source::decl::is_coworks_attr(&path, want)
+}
+
+/// The text of an attribute's parenthesised arguments, as the core's readers hand it over.
+fn attr_args_text(attr: &Attribute, errors: &mut Errors) -> String {
+    match &attr.meta {
+        Meta::List(list) => format!("({})", list.tokens),
+        Meta::Path(_) => String::new(),
+        Meta::NameValue(nv) => {
+            errors.push((nv.span(), "write the arguments in parentheses: `#[entry(...)]`".into()));
+            String::new()
+        }
+    }
+}
+
+/// One entry method as read from the block, with where its extracted values go.
+struct EntryItem {
+    ident: syn::Ident,
+    is_async: bool,
+    /// `(kind, name, type)` of each typed parameter, in order.
+    params: Vec<(ParamKind, String, Type)>,
+    span: Span,
+}
+
+fn expand(service_args: &str, imp: &mut ItemImpl) -> Result<TokenStream2, Errors> {
+    let mut errors: Errors = Vec::new();
+    let mut attr_errors = Vec::new();
+    let sargs = parse_service_args(service_args, 0, &mut attr_errors);
+    for e in attr_errors {
+        errors.push((Span::call_site(), e.message));
+    }
+    let type_name = match &*imp.self_ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        other => other.to_token_stream().to_string(),
+    };
+    let mut items = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut has_authorize = false;
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        if f.sig.ident == "authorize" {
+            has_authorize = true;
+        }
+        let Some(pos) = f.attrs.iter().position(|a| is_attr(a, "entry")) else { continue };
+        let attr = f.attrs.remove(pos);
+        match entry(f, &attr, &type_name, service_args) {
+            Ok((e, item)) => {
+                if let Some(first) = entries.iter().find(|x| x.route.shape() == e.route.shape()) {
+                    errors.push((
+                        item.span,
+                        format!(
+                            "duplicate route {}: `{}` and `{}` answer the same requests",
+                            e.route, first.rust_name, e.rust_name
+                        ),
+                    ));
+                }
+                entries.push(e);
+                items.push(item);
+            }
+            Err(mut errs) => errors.append(&mut errs),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let name = sargs.name.map(|n| n.value).unwrap_or_else(|| coworks_core::naming::service_name(&type_name));
+    Ok(generate(imp, &name, &entries, &items, has_authorize))
+}
+
+/// Reads one entry method, strips its parameter attributes, and asks the core for its route.
+fn entry(
+    f: &mut ImplItemFn,
+    attr: &Attribute,
+    type_name: &str,
+    service_args: &str,
+) -> Result<(Entry, EntryItem), Errors> {
+    let mut errors: Errors = Vec::new();
+    let args_text = attr_args_text(attr, &mut errors);
+    let mut attr_errors: Vec<AttrError> = Vec::new();
+    let args = parse_entry_args(&args_text, 0, &mut attr_errors);
+    let mut params = Vec::new();
+    let mut decls = Vec::new();
+    for input in &mut f.sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let mut kind = ParamKind::Plain;
+        pt.attrs.retain(|a| {
+            if is_attr(a, "query") {
+                kind = ParamKind::Query;
+                false
+            } else if is_attr(a, "body") {
+                kind = ParamKind::Body;
+                false
+            } else {
+                true
+            }
+        });
+        let name = match &*pt.pat {
+            Pat::Ident(pi) => pi.ident.to_string(),
+            other => {
+                errors.push((other.span(), "an entry parameter is a plain name (`id: u64`)".into()));
+                continue;
+            }
+        };
+        let ty = squash(&pt.ty.to_token_stream().to_string());
+        let zero = ByteRange::new(0, 0);
+        decls.push(ParamDecl { name: name.clone(), ty, kind, range: zero, ty_range: zero });
+        params.push((kind, name, (*pt.ty).clone()));
+    }
+    let zero = ByteRange::new(0, 0);
+    let decl = EntryDecl {
+        name: f.sig.ident.to_string(),
+        name_range: zero,
+        range: zero,
+        attr_range: zero,
+        args,
+        is_async: f.sig.asyncness.is_some(),
+        has_self: f.sig.receiver().is_some(),
+        docs: String::new(),
+        params: decls,
+    };
+    let mut sargs_errors = Vec::new();
+    let file_decls = FileDecls {
+        services: vec![ServiceDecl {
+            type_name: type_name.to_string(),
+            type_range: zero,
+            range: zero,
+            args: parse_service_args(service_args, 0, &mut sargs_errors),
+            docs: String::new(),
+            entries: vec![decl],
+        }],
+        attr_errors,
+    };
+    let model = build(Path::new(""), Path::new(""), &args_text, &file_decls, ParseMode::Exact);
+    let span = attr.span();
+    for d in &model.diagnostics {
+        if d.severity == Severity::Error {
+            errors.push((span, format!("{} [{}]", d.message, d.code)));
+        }
+    }
+    if let Some(r) = f.sig.receiver() {
+        if r.reference.is_none() || r.mutability.is_some() {
+            errors.push((r.span(), "an entry takes `&self` (the service state is shared)".into()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let entry = model.services.into_iter().next().and_then(|s| s.entries.into_iter().next());
+    let Some(entry) = entry else {
+        return Err(vec![(span, "the core found no entry here".into())]);
+    };
+    let item =
+        EntryItem { ident: f.sig.ident.clone(), is_async: f.sig.asyncness.is_some(), params, span: f.span() };
+    Ok((entry, item))
+}
+
+/// Whitespace removed, as the core writes types.
+fn squash(s: &str) -> String {
+    coworks_core::rust_source::decl::squash(s)
+}
+
+/// `Option<T>` → ("Option", T); `Vec<T>` → ("Vec", T).
+fn wrapper(ty: &Type) -> Option<(&'static str, &Type)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let which = match last.ident.to_string().as_str() {
+        "Option" => "Option",
+        "Vec" => "Vec",
+        _ => return None,
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some((which, t)),
+        _ => None,
+    }
+}
+
+fn generate(
+    imp: &ItemImpl,
+    name: &str,
+    entries: &[Entry],
+    items: &[EntryItem],
+    has_authorize: bool,
+) -> TokenStream2 {
+    let self_ty = &imp.self_ty;
+    let (impl_generics, _, where_clause) = imp.generics.split_for_impl();
+    let infos = entries.iter().map(|e| {
+        let rust_name = &e.rust_name;
+        let method = e.route.method.as_str();
+        let path = &e.route.path;
+        let params = e.params.iter().map(|p| {
+            let (n, t) = (&p.name, &p.ty);
+            let source = match p.source {
+                ParamSource::Path => quote!(::coworks::ParamSource::Path),
+                ParamSource::Query => quote!(::coworks::ParamSource::Query),
+                ParamSource::Body => quote!(::coworks::ParamSource::Body),
+            };
+            quote!(::coworks::ParamInfo { name: #n, ty: #t, source: #source })
+        });
+        let no_auth = e.auth == coworks_core::Auth::None;
+        let stages = &e.stages;
+        let binary = match &e.binary_content_type {
+            Some(ct) => quote!(::core::option::Option::Some(#ct)),
+            None => quote!(::core::option::Option::None),
+        };
+        let is_async = e.is_async;
+        quote! {
+            ::coworks::EntryInfo {
+                rust_name: #rust_name,
+                method: #method,
+                path: #path,
+                params: &[#(#params),*],
+                no_auth: #no_auth,
+                stages: &[#(#stages),*],
+                binary_content_type: #binary,
+                is_async: #is_async,
+            }
+        }
+    });
+    let arms = items.iter().zip(entries).enumerate().map(|(i, (item, e))| {
+        let mut lets = Vec::new();
+        let mut args = Vec::new();
+        let mut path_index = 0usize;
+        for (n, (kind, pname, ty)) in item.params.iter().enumerate() {
+            let var = syn::Ident::new(&format!("__cws_arg{n}"), Span::call_site());
+            let ty_text = squash(&ty.to_token_stream().to_string());
+            let extract = match kind {
+                ParamKind::Plain => {
+                    let idx = path_index;
+                    path_index += 1;
+                    quote!(::coworks::extract::path::<#ty>(&__cws_input, #idx, #pname, #ty_text))
+                }
+                ParamKind::Query => match wrapper(ty) {
+                    Some(("Option", inner)) => {
+                        quote!(::coworks::extract::query_opt::<#inner>(&__cws_input, #pname, #ty_text))
+                    }
+                    Some((_, inner)) => {
+                        quote!(::coworks::extract::query_vec::<#inner>(&__cws_input, #pname, #ty_text))
+                    }
+                    None => quote!(::coworks::extract::query_one::<#ty>(&__cws_input, #pname, #ty_text)),
+                },
+                ParamKind::Body => quote!(::coworks::extract::body::<#ty>(&__cws_input, #pname, #ty_text)),
+            };
+            lets.push(quote! {
+                let #var: #ty = match #extract {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(rejection) => return rejection.into_response(),
+                };
+            });
+            args.push(var);
+        }
+        let ident = &item.ident;
+        let call = if item.is_async {
+            quote!(self.#ident(#(#args),*).await)
+        } else {
+            quote!(self.#ident(#(#args),*))
+        };
+        let finish = match &e.binary_content_type {
+            Some(ct) => quote!(::coworks::response::with_content_type(__cws_response, #ct)),
+            None => quote!(__cws_response),
+        };
+        quote! {
+            #i => {
+                #(#lets)*
+                let __cws_response = ::coworks::IntoResponse::into_response(#call);
+                #finish
+            }
+        }
+    });
+    let authorize = if has_authorize {
+        quote! {
+            fn authorize(&self, token: &str) -> bool {
+                <#self_ty>::authorize(self, token)
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote! {
+        #imp
+
+        impl #impl_generics ::coworks::Service for #self_ty #where_clause {
+            const NAME: &'static str = #name;
+            const ENTRIES: &'static [::coworks::EntryInfo] = &[#(#infos),*];
+
+            #authorize
+
+            fn call(
+                &self,
+                __cws_entry: usize,
+                __cws_input: ::coworks::Input,
+            ) -> ::coworks::BoxFuture<'_, ::coworks::Response> {
+                ::std::boxed::Box::pin(async move {
+                    match __cws_entry {
+                        #(#arms)*
+                        _ => ::coworks::response::not_found(),
+                    }
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_of(service_args: &str, code: &str) -> Vec<String> {
+        let mut imp: ItemImpl = syn::parse_str(code).expect("test code parses");
+        match expand(service_args, &mut imp) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|(_, m)| m).collect(),
+        }
+    }
+
+    #[test]
+    fn valid_services_expand_and_strip_coworks_attributes() {
+        let code = r#"impl Billing {
+            #[entry] async fn get_invoice(&self, id: u64) -> String { todo!() }
+            #[entry(no_auth)] fn get_invoices(&self, #[query] page: Option<u32>) -> String { todo!() }
+            #[coworks::entry(path = "/users/{id}/orders")] fn post_orders(&self, id: u64, #[body] b: X) {}
+            fn helper(&self) {}
+        }"#;
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let out =
+            expand("", &mut imp).map_err(|e| e.into_iter().map(|(_, m)| m).collect::<Vec<_>>()).unwrap();
+        let text = out.to_string();
+        assert!(text.contains("\"/invoice/{id}\""), "{text}");
+        assert!(text.contains("\"/invoices\""));
+        assert!(text.contains("\"/users/{id}/orders\""));
+        assert!(text.contains("const NAME : & 'static str = \"billing\""), "{text}");
+        assert!(
+            !text.contains("# [entry") && !text.contains("# [query]") && !text.contains("# [body]"),
+            "{text}"
+        );
+        assert!(!text.contains("fn authorize"), "no custom authorizer: the trait's default");
+        let mut imp: ItemImpl =
+            syn::parse_str("impl S { fn authorize(&self, t: &str) -> bool { true } }").unwrap();
+        let text = expand("(name = \"svc\")", &mut imp).map_err(|_| ()).unwrap().to_string();
+        assert!(text.contains("fn authorize") && text.contains("\"svc\""), "{text}");
+    }
+
+    #[test]
+    fn invalid_entries_are_errors_with_the_cores_messages() {
+        let e = errors_of("", r#"impl S { #[entry(path = "/users/{uid}")] fn get_user(&self, id: u64) {} }"#);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].contains("parameter(s) `{id}` not in the path"), "{e:?}");
+        assert!(e[0].contains("path names `{uid}`"), "{e:?}");
+        assert!(e[0].contains("CWS0"), "carries the core's diagnostic code: {e:?}");
+        let e = errors_of("", r#"impl S { #[entry(methd = "GET")] fn get(&self) {} }"#);
+        assert!(e[0].contains("unknown `#[entry]` argument `methd`"), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry(path = "users")] fn get_user(&self) {} }"#);
+        assert!(e[0].contains("a path starts with `/`"), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn post_x(&self, #[body] a: A, #[body] b: B) {} }"#);
+        assert!(e.iter().any(|m| m.contains("more than one `#[body]`")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&self, ids: Vec<u64>) {} }"#);
+        assert!(e.iter().any(|m| m.contains("which one URL segment cannot hold")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&self) {} #[entry] fn get_x_(&self) {} }"#);
+        assert!(e.iter().any(|m| m.contains("duplicate route GET /x")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(id: u64) {} }"#);
+        assert!(e.iter().any(|m| m.contains("no `self` receiver")), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&mut self) {} }"#);
+        assert!(e.iter().any(|m| m.contains("takes `&self`")), "{e:?}");
+        let e = errors_of("(nom = \"x\")", "impl S {}");
+        assert!(e[0].contains("unknown `#[service]` argument `nom`"), "{e:?}");
+    }
+}

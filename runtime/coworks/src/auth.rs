@@ -1,0 +1,93 @@
+//! The token authorizer: the `Authorization` header (raw or `Bearer`) against `TOKEN`, compared in
+//! constant time; and API Gateway's TOKEN and REQUEST authorizer events answered with it.
+//! Tokens are never logged.
+
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+/// The token of an `Authorization` header value: `Bearer xyz` → `xyz`, `xyz` → `xyz`; `None` if empty.
+pub fn token_of(header: &str) -> Option<&str> {
+    let h = header.trim();
+    if h.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = match h.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("bearer ") => h[7..].trim(),
+        _ => h,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// Whether `a` and `b` are equal, in time depending only on their lengths.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The default authorizer: `token` equals the `TOKEN` environment variable; `false` when `TOKEN` is
+/// unset or empty (fail closed).
+pub fn env_token_matches(token: &str) -> bool {
+    match std::env::var("TOKEN") {
+        Ok(expected) if !expected.is_empty() => constant_time_eq(token, &expected),
+        _ => false,
+    }
+}
+
+/// Whether a Lambda event is an API Gateway authorizer event (TOKEN, or REQUEST with a method/route ARN).
+pub fn is_authorizer_event(event: &Value) -> bool {
+    matches!(event.get("type").and_then(Value::as_str), Some("TOKEN" | "REQUEST"))
+        && (event.get("methodArn").is_some() || event.get("routeArn").is_some())
+}
+
+/// Case-insensitive header lookup in an event's `headers` object.
+fn header<'a>(event: &'a Value, name: &str) -> Option<&'a str> {
+    event.get("headers")?.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?.1.as_str()
+}
+
+/// Answers an authorizer event with `authorize`: an IAM policy for TOKEN and REST REQUEST events,
+/// a simple response (`{"isAuthorized": ..}`) for HTTP API REQUEST events of payload version 2.0.
+pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) -> Value {
+    let raw = match event.get("type").and_then(Value::as_str) {
+        Some("TOKEN") => event.get("authorizationToken").and_then(Value::as_str),
+        _ => header(event, "authorization").or_else(|| {
+            event.get("identitySource").and_then(|s| match s {
+                Value::Array(items) => items.first().and_then(Value::as_str),
+                Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+        }),
+    };
+    let allowed = raw.and_then(token_of).is_some_and(authorize);
+    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+        return json!({ "isAuthorized": allowed });
+    }
+    let resource = event.get("methodArn").or_else(|| event.get("routeArn")).cloned().unwrap_or(Value::Null);
+    json!({
+        "principalId": "coworks-token",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Action": "execute-api:Invoke",
+                "Effect": if allowed { "Allow" } else { "Deny" },
+                "Resource": resource,
+            }]
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        assert_eq!(token_of("Bearer abc"), Some("abc"));
+        assert_eq!(token_of("bearer  abc "), Some("abc"));
+        assert_eq!(token_of("abc"), Some("abc"));
+        assert_eq!(token_of("  "), None);
+        assert_eq!(token_of("Bearer "), None);
+        assert_eq!(token_of("Bearer"), None);
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "abcd"));
+    }
+}

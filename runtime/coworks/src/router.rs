@@ -1,0 +1,275 @@
+//! The router both faces share (local HTTP and Lambda): matches a request to an entry of the stage,
+//! checks the token, rejects unknown query keys, runs the entry (or hands it to the asynchronous-call
+//! contract) and hides internal errors behind `500 {"error", "request_id"}`.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::json;
+
+use crate::async_call::{self, AsyncTarget};
+use crate::extract::{self, Input};
+use crate::response::{self, Response};
+use crate::{auth, ParamSource, Service};
+
+/// Environment variable naming the stage the service runs in (set by `cws run -s` and deployments).
+pub const STAGE_ENV: &str = "CWS_STAGE";
+
+/// One request, whatever face it came through.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The path (without API Gateway's stage prefix), still percent-encoded.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// The request id (Lambda's, or a local one): shown in 500 answers and async records.
+    pub request_id: String,
+}
+
+/// How the asynchronous-call contract runs the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsyncMode {
+    /// Answer 202 at once, then run the entry on a task (local server).
+    Spawn,
+    /// Run the entry and write the record, then answer 202 (Lambda: the invocation is already
+    /// asynchronous, and the function must not return before the work is done).
+    Inline,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+#[derive(Debug)]
+struct CompiledRoute {
+    entry: usize,
+    method: Method,
+    segments: Vec<Segment>,
+}
+
+struct Inner<S> {
+    service: S,
+    routes: Vec<CompiledRoute>,
+    async_mode: AsyncMode,
+}
+
+/// A service with its compiled route table (only the entries of its stage). Cheap to clone.
+pub struct Router<S> {
+    inner: Arc<Inner<S>>,
+}
+
+impl<S> Clone for Router<S> {
+    fn clone(&self) -> Self {
+        Router { inner: self.inner.clone() }
+    }
+}
+
+/// What a method and path match.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Match {
+    /// Entry number and its decoded path parameters.
+    Entry(usize, Vec<String>),
+    /// The path exists with other methods.
+    MethodNotAllowed(Vec<&'static str>),
+    /// No such path.
+    NotFound,
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+impl<S: Service> Router<S> {
+    /// The router of `service` in `stage` (stage-only entries of other stages, or all of them when
+    /// `stage` is `None`, are not served).
+    pub fn new(service: S, stage: Option<&str>, async_mode: AsyncMode) -> Self {
+        let routes = S::ENTRIES
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.in_stage(stage))
+            .filter_map(|(i, e)| {
+                let method = Method::from_bytes(e.method.as_bytes()).ok()?;
+                let segments = segments(e.path)
+                    .map(|s| {
+                        if s.starts_with('{') && s.ends_with('}') {
+                            Segment::Param
+                        } else {
+                            Segment::Literal(s.to_string())
+                        }
+                    })
+                    .collect();
+                Some(CompiledRoute { entry: i, method, segments })
+            })
+            .collect();
+        Router { inner: Arc::new(Inner { service, routes, async_mode }) }
+    }
+
+    /// The router of `service` in the stage named by `CWS_STAGE`.
+    pub fn from_env(service: S, async_mode: AsyncMode) -> Self {
+        let stage = std::env::var(STAGE_ENV).ok().filter(|s| !s.is_empty());
+        Router::new(service, stage.as_deref(), async_mode)
+    }
+
+    /// The service.
+    pub fn service(&self) -> &S {
+        &self.inner.service
+    }
+
+    /// The entries served (indexes into `S::ENTRIES`).
+    pub fn served(&self) -> Vec<usize> {
+        self.inner.routes.iter().map(|r| r.entry).collect()
+    }
+
+    /// Matches a method and an (encoded) path.
+    pub fn route(&self, method: &Method, path: &str) -> Match {
+        let segs: Vec<&str> = segments(path).collect();
+        let mut allowed = Vec::new();
+        'routes: for r in &self.inner.routes {
+            if r.segments.len() != segs.len() {
+                continue;
+            }
+            let mut params = Vec::new();
+            for (pattern, seg) in r.segments.iter().zip(&segs) {
+                match pattern {
+                    Segment::Literal(l) if l == seg => {}
+                    Segment::Literal(_) => continue 'routes,
+                    Segment::Param => match extract::decode_segment(seg) {
+                        Some(v) => params.push(v),
+                        None => continue 'routes,
+                    },
+                }
+            }
+            if r.method == method {
+                return Match::Entry(r.entry, params);
+            }
+            allowed.push(S::ENTRIES[r.entry].method);
+        }
+        if allowed.is_empty() {
+            Match::NotFound
+        } else {
+            Match::MethodNotAllowed(allowed)
+        }
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, req: Request) -> Response {
+        let (entry, path) = match self.route(&req.method, &req.path) {
+            Match::Entry(e, p) => (e, p),
+            Match::NotFound => return response::not_found(),
+            Match::MethodNotAllowed(methods) => {
+                let mut r = response::json(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &json!({ "error": format!("{} is not allowed here; use {}", req.method, methods.join(", ")) }),
+                );
+                if let Ok(v) = HeaderValue::from_str(&methods.join(", ")) {
+                    r.headers_mut().insert(ALLOW, v);
+                }
+                return r;
+            }
+        };
+        let info = &S::ENTRIES[entry];
+        if !info.no_auth {
+            if let Some(denied) = self.check_token(&req.headers) {
+                return denied;
+            }
+        }
+        let query = extract::parse_query_string(req.query.as_deref());
+        let known = |k: &str| info.params.iter().any(|p| p.source == ParamSource::Query && p.name == k);
+        if let Some((key, _)) = query.iter().find(|(k, _)| !known(k)) {
+            let expected: Vec<&str> =
+                info.params.iter().filter(|p| p.source == ParamSource::Query).map(|p| p.name).collect();
+            return response::json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({
+                    "error": "unknown query parameter",
+                    "parameter": key,
+                    "in": "query",
+                    "expected": expected,
+                    "message": format!("`{}` takes no query parameter `{key}`", info.rust_name),
+                }),
+            );
+        }
+        let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let input = Input { path, query, content_type, body: req.body };
+        match async_call::target(&req.headers) {
+            None => self.run(entry, input, &req.request_id).await,
+            Some(target) => match async_call::check_allowed(&target) {
+                Ok(()) => self.run_async(entry, input, req.request_id, target).await,
+                Err(e) => response::json(StatusCode::BAD_REQUEST, &json!({ "error": e })),
+            },
+        }
+    }
+
+    /// `Some(401)` without a token, `Some(403)` with one the service refuses.
+    fn check_token(&self, headers: &HeaderMap) -> Option<Response> {
+        let token = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::token_of);
+        match token {
+            None => Some(response::json(
+                StatusCode::UNAUTHORIZED,
+                &json!({ "error": "missing token: send it in the Authorization header" }),
+            )),
+            Some(t) if self.inner.service.authorize(t) => None,
+            Some(_) => Some(response::json(StatusCode::FORBIDDEN, &json!({ "error": "invalid token" }))),
+        }
+    }
+
+    /// Runs the entry; panics and 5xx become `500 {"error": "internal error", "request_id"}`.
+    async fn run(&self, entry: usize, input: Input, request_id: &str) -> Response {
+        let call = AssertUnwindSafe(self.inner.service.call(entry, input)).catch_unwind().await;
+        match call {
+            Ok(r) if !r.status().is_server_error() => r,
+            Ok(r) => internal_error(r.status(), request_id),
+            Err(_) => {
+                eprintln!(
+                    "{}: entry `{}` panicked (request {request_id})",
+                    S::NAME,
+                    S::ENTRIES[entry].rust_name
+                );
+                internal_error(StatusCode::INTERNAL_SERVER_ERROR, request_id)
+            }
+        }
+    }
+
+    async fn run_async(
+        &self,
+        entry: usize,
+        input: Input,
+        request_id: String,
+        target: AsyncTarget,
+    ) -> Response {
+        let accepted = response::json(
+            StatusCode::ACCEPTED,
+            &json!({ "request_id": request_id, "bucket": target.bucket, "key": target.key }),
+        );
+        match self.inner.async_mode {
+            AsyncMode::Inline => {
+                let r = self.run(entry, input, &request_id).await;
+                async_call::write_result(&target, &r).await;
+            }
+            AsyncMode::Spawn => {
+                let router = self.clone();
+                tokio::spawn(async move {
+                    let r = router.run(entry, input, &request_id).await;
+                    async_call::write_result(&target, &r).await;
+                });
+            }
+        }
+        accepted
+    }
+}
+
+fn internal_error(status: StatusCode, request_id: &str) -> Response {
+    response::json(status, &json!({ "error": "internal error", "request_id": request_id }))
+}

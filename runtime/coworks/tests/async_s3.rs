@@ -1,0 +1,235 @@
+//! The asynchronous-call contract against a real S3 API: `moto_server` on 127.0.0.1 (installed by
+//! `scripts/ci-deps`: `pip install 'moto[server]'`). `InvocationType: Event` + `X-CWS-S3Bucket` +
+//! `X-CWS-S3Key` → 202, then exactly one JSON result record at that key, also on failure; locally
+//! (the example service over HTTP) and as Lambda (the event entry point in-process).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{build_bin, free_port, send, Server};
+use coworks::lambda::handle_event;
+use coworks::prelude::*;
+use coworks::router::{AsyncMode, Router};
+use coworks::s3::S3Config;
+use coworks::sigv4::Credentials;
+use serde_json::{json, Value};
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Moto {
+    let port = free_port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start moto_server ({e}): install it with scripts/ci-deps (pip install 'moto[server]')")
+        });
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return moto;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("moto_server did not listen on 127.0.0.1:{port}");
+}
+
+fn aws_env(moto: &Moto) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_S3", moto.url.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+fn create_bucket(moto: &Moto, bucket: &str) {
+    let r = send(&format!("{}/{bucket}", moto.url), "PUT", &[], b"");
+    assert_eq!(r.status, 200, "create bucket: {}", r.text());
+}
+
+fn s3(moto: &Moto) -> S3Config {
+    S3Config {
+        endpoint: Some(moto.url.clone()),
+        region: "us-east-1".into(),
+        credentials: Some(Credentials {
+            access_key_id: "testing".into(),
+            secret_access_key: "testing".into(),
+            session_token: None,
+        }),
+    }
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
+
+/// The object at `bucket/key` (a signed GET), waiting (bounded) for it to appear.
+fn wait_object(moto: &Moto, bucket: &str, key: &str) -> Value {
+    for _ in 0..200 {
+        if let Ok(bytes) = block(s3(moto).get_object(bucket, key)) {
+            return serde_json::from_slice(&bytes).expect("the record is JSON");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no result record at s3://{bucket}/{key}");
+}
+
+fn keys(moto: &Moto, bucket: &str) -> Vec<String> {
+    block(s3(moto).list_keys(bucket)).expect("list")
+}
+
+#[test]
+fn local_service_answers_202_and_writes_one_record_per_call() {
+    let moto = start_moto();
+    create_bucket(&moto, "results");
+    let env = aws_env(&moto);
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.extend([("TOKEN", "tok"), ("CWS_STAGE", "dev")]);
+    let s = Server::start(&build_bin("eshop-billing"), &vars);
+    let call = |method: &str, path: &str, key: &str, body: &[u8]| {
+        let headers = [
+            ("Authorization", "tok"),
+            ("Content-Type", "application/json"),
+            ("InvocationType", "Event"),
+            ("X-CWS-S3Bucket", "results"),
+            ("X-CWS-S3Key", key),
+        ];
+        s.send(method, path, &headers, body)
+    };
+    let r = call("POST", "/invoice", "calls/create.json", br#"{"customer":"ann","amount_cents":5}"#);
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert_eq!(r.json()["key"], "calls/create.json");
+    let record = wait_object(&moto, "results", "calls/create.json");
+    assert_eq!(record["status"], 201);
+    assert_eq!(record["headers"]["content-type"], "application/json");
+    assert_eq!(record["body"], json!({"id": 1, "customer": "ann", "amount_cents": 5}));
+
+    // Failures are recorded too: an error status, a bad parameter.
+    assert_eq!(call("GET", "/invoice/99", "calls/missing.json", b"").status, 202);
+    let record = wait_object(&moto, "results", "calls/missing.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]["error"]), (Some(404), &json!("no such invoice")));
+    assert_eq!(call("GET", "/invoice/abc", "calls/bad.json", b"").status, 202);
+    let record = wait_object(&moto, "results", "calls/bad.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]["parameter"]), (Some(422), &json!("id")));
+    // Binary bodies are base64 in the record.
+    assert_eq!(call("GET", "/invoice/pdf/1", "calls/pdf.json", b"").status, 202);
+    let record = wait_object(&moto, "results", "calls/pdf.json");
+    assert_eq!(record["isBase64Encoded"], true);
+    // A refused token is answered at once and writes nothing.
+    let r = s.send(
+        "GET",
+        "/invoice/1",
+        &[("InvocationType", "Event"), ("X-CWS-S3Bucket", "results"), ("X-CWS-S3Key", "calls/denied.json")],
+        b"",
+    );
+    assert_eq!(r.status, 401);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut found = keys(&moto, "results");
+    found.sort();
+    assert_eq!(found, ["calls/bad.json", "calls/create.json", "calls/missing.json", "calls/pdf.json"]);
+}
+
+struct Jobs;
+
+#[coworks::service]
+impl Jobs {
+    #[entry]
+    async fn post_job(&self, #[body] n: u32) -> Json<u32> {
+        Json(n * 2)
+    }
+
+    #[entry]
+    fn get_crash(&self) -> &'static str {
+        panic!("internal detail")
+    }
+}
+
+#[test]
+fn lambda_runs_the_entry_then_answers_202_with_the_record_written() {
+    let moto = start_moto();
+    create_bucket(&moto, "lambda-results");
+    for (k, v) in aws_env(&moto) {
+        std::env::set_var(k, v);
+    }
+    std::env::set_var("TOKEN", "tok");
+    let router = Router::new(Jobs, None, AsyncMode::Inline);
+    let event = |method: &str, path: &str, key: &str, body: Option<&str>| {
+        json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+            "headers": { "authorization": "Bearer tok", "content-type": "application/json",
+                         "invocationtype": "Event", "x-cws-s3bucket": "lambda-results", "x-cws-s3key": key },
+            "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
+                "domainPrefix": "api", "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
+                "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
+            "body": body, "isBase64Encoded": false
+        })
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let a =
+        rt.block_on(handle_event(&router, event("POST", "/job", "jobs/1.json", Some("21")), "lambda-req-1"));
+    assert_eq!(a["statusCode"], 202);
+    let get = |key: &str| {
+        let bytes =
+            rt.block_on(s3(&moto).get_object("lambda-results", key)).expect("record written before the 202");
+        serde_json::from_slice::<Value>(&bytes).expect("JSON record")
+    };
+    let record = get("jobs/1.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]), (Some(200), &json!(42)));
+    let a = rt.block_on(handle_event(&router, event("GET", "/crash", "jobs/2.json", None), "lambda-req-2"));
+    assert_eq!(a["statusCode"], 202);
+    let record = get("jobs/2.json");
+    assert_eq!(record["status"], 500);
+    assert_eq!(record["body"], json!({"error": "internal error", "request_id": "lambda-req-2"}));
+    assert_eq!(keys(&moto, "lambda-results").len(), 2);
+}
+
+/// Secrets deployed by `cws deploy` (SSM SecureString parameters named in `CWS_SECRET_PARAMETERS`)
+/// are read at start: the deployed TOKEN protects the entries.
+#[test]
+fn deployed_secrets_are_read_from_ssm_at_start() {
+    let moto = start_moto();
+    let endpoint = moto.url.clone();
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ] {
+        std::env::set_var(k, v);
+    }
+    let put = json!({ "Name": "/eshop/prod/billing/TOKEN", "Value": "prod-secret", "Type": "SecureString" });
+    block(coworks::secrets::ssm_call("AmazonSSM.PutParameter", &put)).expect("PutParameter");
+    assert_eq!(
+        block(coworks::secrets::get_parameter("/eshop/prod/billing/TOKEN")).expect("read"),
+        "prod-secret"
+    );
+    let vars = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("CWS_STAGE", "prod"),
+        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN,MISSING=/eshop/prod/billing/NOPE"),
+    ];
+    let s = Server::start(&build_bin("eshop-billing"), &vars);
+    assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer prod-secret")], b"").status, 200);
+    assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer nope")], b"").status, 403);
+    std::thread::sleep(Duration::from_millis(100));
+    let log = s.log_lines().join("\n");
+    assert!(!log.contains("prod-secret"), "{log}");
+}

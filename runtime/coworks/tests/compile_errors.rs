@@ -1,0 +1,62 @@
+//! Invalid entries stop `cargo build` with the core's message, at the entry: a throwaway crate using
+//! `#[coworks::service]` is checked with cargo (target dir `target/compile-errors`, reused across runs).
+
+mod common;
+
+use std::process::Command;
+
+#[test]
+fn invalid_entries_are_compile_errors_with_the_cores_messages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = common::repo_root().join("runtime/coworks");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"bad-service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncoworks = {{ path = {:?} }}\n\n[workspace]\n",
+            runtime.display().to_string()
+        ),
+    )
+    .expect("manifest");
+    std::fs::create_dir(dir.path().join("src")).expect("src");
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        r#"struct Users;
+
+#[coworks::service]
+impl Users {
+    #[entry(path = "/users/{uid}/orders")]
+    fn get_orders(&self, id: u64) -> String {
+        id.to_string()
+    }
+
+    #[entry(no_auth, stagez = "dev")]
+    fn get_health(&self) -> &'static str {
+        "ok"
+    }
+}
+
+fn main() {
+    coworks::serve(Users);
+}
+"#,
+    )
+    .expect("main.rs");
+    let lock = common::repo_root().join("Cargo.lock");
+    std::fs::copy(lock, dir.path().join("Cargo.lock")).expect("lock file");
+    let out = Command::new(env!("CARGO"))
+        .current_dir(dir.path())
+        .args(["check", "--offline", "--message-format=short"])
+        .env("CARGO_TARGET_DIR", common::repo_root().join("target/compile-errors"))
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the bad service compiled:\n{stderr}");
+    assert!(
+        stderr.contains("src/main.rs:5:5: error: parameter(s) `{id}` not in the path; path names `{uid}` but the method has no such path parameter [CWS"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("src/main.rs:10:5: error: unknown `#[entry]` argument `stagez`; expected path, stage, stages, no_auth or binary_headers"),
+        "{stderr}"
+    );
+}
