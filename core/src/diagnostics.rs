@@ -186,6 +186,39 @@ codes! {
     LambdaEnv = "CWS037", Error,
         "Lambda would reject a stage's environment: a variable name it does not accept (letters, digits, `_`, starting with a letter), a name it reserves (`AWS_REGION` ...), or more than 4 KB in all.",
         "Rename the variable, drop the reserved one (Lambda sets it), or move large values to a `*.secret` file (SSM) or S3.";
+    WorkflowSyntax = "CWS038", Error,
+        "A workflow file (`workflows/*.cws.yml`) is not valid YAML, or is too large or deep to read safely.",
+        "Fix the YAML at the reported line; see docs/workflows.md.";
+    WorkflowSchema = "CWS039", Error,
+        "A workflow file has an unknown key, a value of the wrong type, or lacks a required key.",
+        "Follow the workflow schema in docs/workflows.md (`schemas/workflow.schema.json`).";
+    WorkflowUnknownService = "CWS040", Error,
+        "A workflow task calls a service that no Rust source defines.",
+        "Fix the service name (see `cws routes`), or add the service.";
+    WorkflowUnknownEntry = "CWS041", Error,
+        "A workflow task calls a method and path that no entry of the service answers (in the stage checked).",
+        "Use a route that `cws routes` lists for the service, or add the entry.";
+    WorkflowParams = "CWS042", Error,
+        "A workflow task misses a parameter the entry needs (path, required query, body) or gives one it does not take.",
+        "Give exactly the entry's parameters: `{name}` path segments with `params`, its `#[query]` names under `query`, its `#[body]` as `json`.";
+    WorkflowBodyOnGet = "CWS043", Error,
+        "A workflow task sends a `json` body with GET or DELETE: API Gateway drops the body of these requests.",
+        "Remove `json`, or pass the values as `query` parameters.";
+    WorkflowUnknownTask = "CWS044", Error,
+        "A workflow template, edge or branch names a task the workflow does not define.",
+        "Fix the task id; templates read `{{ tasks.<id>.status|headers|body... }}` or `{{ conf.<key> }}`.";
+    WorkflowCycle = "CWS045", Error,
+        "The tasks of a workflow depend on each other in a cycle: Airflow needs a DAG.",
+        "Remove one of the edges (`after`, `on_success`, `on_failure`, `on_no_content`) of the cycle.";
+    WorkflowUnreachable = "CWS046", Warning,
+        "A workflow task can never run: every path to it goes through a cycle.",
+        "Break the cycle, or make the task depend on tasks that can run.";
+    WorkflowNoResultsBucket = "CWS047", Error,
+        "A workflow task calls an entry asynchronously but the stage has no results bucket (`commands.deploy.bucket`).",
+        "Set `bucket` under `commands: deploy:` (or the stage's workspace) in project.cws.yml.";
+    WorkflowNotUpstream = "CWS048", Warning,
+        "A workflow template reads the result of a task that does not run before this one.",
+        "Make the task depend on it (`after: [task]` or a branch), or read another value.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -17,6 +17,8 @@ pub mod rust_source;
 pub mod scan;
 pub mod suggest;
 pub mod text;
+#[cfg(feature = "analysis")]
+pub mod workflow;
 
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use model::{Auth, Entry, HttpMethod, Param, ParamSource, Route, Service};

@@ -33,6 +33,8 @@ pub enum FileKind {
     Env,
     /// A `Cargo.toml` (decides which crate a file belongs to).
     CargoManifest,
+    /// A workflow: `workflows/<name>.cws.yml` (see [`crate::workflow`]).
+    Workflow,
     /// Anything else.
     Other,
 }
@@ -49,6 +51,8 @@ pub fn file_kind(rel: &Path) -> FileKind {
         FileKind::Env
     } else if name == "Cargo.toml" {
         FileKind::CargoManifest
+    } else if crate::workflow::is_workflow_path(rel) {
+        FileKind::Workflow
     } else {
         FileKind::Other
     }
@@ -69,6 +73,8 @@ pub struct Project {
     env: BTreeMap<PathBuf, (EnvFile, Vec<Diagnostic>)>,
     crate_roots: BTreeSet<PathBuf>,
     notes: Vec<Diagnostic>,
+    /// Workflow files (queried in [`crate::workflow`]).
+    pub(crate) workflows: BTreeMap<PathBuf, crate::workflow::WorkflowFile>,
 }
 
 impl Project {
@@ -81,6 +87,7 @@ impl Project {
             env: BTreeMap::new(),
             crate_roots: BTreeSet::new(),
             notes: Vec::new(),
+            workflows: BTreeMap::new(),
         }
     }
 
@@ -185,6 +192,10 @@ impl Project {
                 }
                 true
             }
+            FileKind::Workflow => {
+                self.workflows.insert(rel.to_path_buf(), crate::workflow::WorkflowFile::read(rel, text));
+                true
+            }
             FileKind::Other => false,
         }
     }
@@ -230,6 +241,7 @@ impl Project {
                 }
                 removed
             }
+            FileKind::Workflow => self.workflows.remove(rel).is_some(),
             FileKind::Other => false,
         }
     }
@@ -305,6 +317,7 @@ impl Project {
         self.service_name_clashes(&mut out);
         self.stage_checks(stage, &mut out);
         crate::deploy_checks::check(self, stage, &mut out);
+        self.workflow_diagnostics(stage, &mut out);
         diagnostics::sort(&mut out);
         out.dedup();
         out

@@ -19,7 +19,7 @@ const SKIPPED_DIRS: &[&str] = &["target", "node_modules", ".git"];
 pub struct Found {
     /// Rust files (project-relative path, text).
     pub rust_files: Vec<(PathBuf, String)>,
-    /// `project.cws.yml` and `.env*` files at the root.
+    /// `project.cws.yml`, `.env*` files at the root and workflow files.
     pub project_files: Vec<(PathBuf, String)>,
     /// Directories holding a `Cargo.toml`.
     pub crate_roots: BTreeSet<PathBuf>,
@@ -102,7 +102,7 @@ pub fn scan(root: &Path) -> Found {
             FileKind::CargoManifest => {
                 found.crate_roots.insert(rel.parent().map(Path::to_path_buf).unwrap_or_default());
             }
-            FileKind::Rust | FileKind::Config => read_into(root, &rel, &mut found),
+            FileKind::Rust | FileKind::Config | FileKind::Workflow => read_into(root, &rel, &mut found),
             FileKind::Env | FileKind::Other => {}
         }
     }

@@ -12,6 +12,7 @@ mod deploy;
 mod invoke;
 mod report;
 mod run;
+mod workflow;
 
 /// CoWorks: serverless microservices for AWS Lambda, checked as you write them.
 #[derive(Parser)]
@@ -54,6 +55,9 @@ enum Command {
     Deployed(deploy::DeployedArgs),
     /// Remove one deployed stage; the other stages stay.
     Destroy(deploy::DestroyArgs),
+    /// Workflows: generate their Airflow DAGs, preview them as graphs.
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
 }
 
 #[derive(Args)]
@@ -117,6 +121,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Workflow(command) => workflow::run(command),
         Command::Explain { code: None } => {
             print!("{}", diagnostics::markdown_table());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,20 @@
+"""CoWorks operators for Airflow 3, used by the DAGs that ``cws workflow build`` generates.
+
+- :class:`CwsCallOperator` calls an entry of a tech service through the HTTP provider's ``HttpHook``
+  (connection ``cws_<service>_<stage>``: host = the service's URL, password = its token). With
+  ``async_call=True`` it uses the CoWorks async contract: ``InvocationType: Event`` plus
+  ``X-CWS-S3Bucket`` / ``X-CWS-S3Key``, answered ``202``; the entry then writes one JSON result record
+  to that S3 key.
+- The Amazon provider's ``S3KeySensor`` waits for that record; :class:`CwsResultOperator` reads it
+  through ``S3Hook`` and returns it like a synchronous call's result.
+- :class:`CwsBranchOperator` chooses the ``on_success`` / ``on_failure`` / ``on_no_content`` tasks from a
+  call's status.
+
+A task's result (its XCom) is ``{"status": int, "headers": {...}, "body": JSON or text}``. Workflow
+templates (``{{ conf.key }}``, ``{{ tasks.<id>.body.field }}``) are resolved by :mod:`.templates`.
+"""
+
+from coworks_airflow.operators import CwsBranchOperator, CwsCallOperator, CwsResultOperator
+from coworks_airflow.templates import resolve
+
+__all__ = ["CwsBranchOperator", "CwsCallOperator", "CwsResultOperator", "resolve"]

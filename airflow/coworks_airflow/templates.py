@@ -1,0 +1,65 @@
+"""Workflow templates: ``{{ conf.a.b }}`` reads the run's conf, ``{{ tasks.<id>.body.x }}`` an upstream
+task's result. A text that is exactly one template takes the value with its JSON type; a template
+inside other text is replaced by the value's text. Same grammar as the core's checks
+(``core/src/workflow/template.rs``)."""
+
+import json
+import re
+
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be resolved in this run."""
+
+
+def resolve(value, context):
+    """``value`` (text, list, mapping, scalar) with every template replaced."""
+    if isinstance(value, str):
+        return _resolve_text(value, context)
+    if isinstance(value, list):
+        return [resolve(v, context) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, context) for k, v in value.items()}
+    return value
+
+
+def _resolve_text(text, context):
+    whole = _TEMPLATE.fullmatch(text)
+    if whole:
+        return lookup(whole.group(1), context)
+
+    def text_of(match):
+        found = lookup(match.group(1), context)
+        if found is None:
+            return ""
+        if isinstance(found, (dict, list, bool)):
+            return json.dumps(found)
+        return str(found)
+
+    return _TEMPLATE.sub(text_of, text)
+
+
+def lookup(expr, context):
+    """The value an expression (``conf.a`` / ``tasks.t.body.x``) names in this run."""
+    expr = expr.strip()
+    parts = expr.split(".")
+    if parts[0] == "conf" and len(parts) >= 2:
+        dag_run = context.get("dag_run")
+        found, path = (getattr(dag_run, "conf", None) or {}), parts[1:]
+        where = "the run's conf"
+    elif parts[0] == "tasks" and len(parts) >= 3:
+        found, path = context["ti"].xcom_pull(task_ids=parts[1]), parts[2:]
+        if found is None:
+            raise TemplateError(f"{{{{ {expr} }}}}: task `{parts[1]}` has no result in this run")
+        where = f"the result of task `{parts[1]}`"
+    else:
+        raise TemplateError(f"{{{{ {expr} }}}}: templates read `conf.<key>` or `tasks.<id>.<status|headers|body>`")
+    for name in path:
+        if isinstance(found, dict) and name in found:
+            found = found[name]
+        elif isinstance(found, list) and name.isdigit() and int(name) < len(found):
+            found = found[int(name)]
+        else:
+            raise TemplateError(f"{{{{ {expr} }}}}: {where} has no `{name}` (it is {json.dumps(found)[:200]})")
+    return found

@@ -1,0 +1,186 @@
+//! What a workflow file declares: DAG settings and tasks calling entries of tech services.
+//! Plain data with source positions; built by [`parse`](super::parse).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Spanned;
+use crate::model::HttpMethod;
+use crate::text::Span;
+
+/// A biz microservice: one `workflows/*.cws.yml` file, generated as one Airflow DAG per stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workflow {
+    /// The file, relative to the project root.
+    pub file: PathBuf,
+    /// The workflow id (`id:`, or the file name without `.cws.yml`); the DAG id is `<id>_<stage>`.
+    pub id: Spanned<String>,
+    /// `description`.
+    pub description: String,
+    /// `schedule`: a cron expression or an Airflow preset (`@daily`); `Some(None)` (`schedule: null`)
+    /// = triggered only; `None` (no `schedule` key) = the stage's `commands.workflow.schedule`.
+    pub schedule: Option<Option<Spanned<String>>>,
+    /// `start_date` (`YYYY-MM-DD`).
+    pub start_date: Option<Spanned<String>>,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// `default_args` applied to every task.
+    pub default_args: DefaultArgs,
+    /// The tasks, in file order.
+    pub tasks: Vec<Task>,
+}
+
+/// `default_args` of the DAG (and per-task overrides).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DefaultArgs {
+    /// Retries of a failed task.
+    pub retries: Option<u32>,
+    /// Seconds between retries.
+    pub retry_delay: Option<u32>,
+    /// Seconds a task may run (for an async call: how long to wait for the result).
+    pub timeout: Option<u32>,
+}
+
+/// One task: a call of a tech-service entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Task {
+    /// The task id (its key under `tasks`).
+    pub id: String,
+    /// Where the id is written.
+    pub id_span: Span,
+    /// The whole task: its key and its mapping.
+    pub span: Span,
+    /// `description`.
+    pub description: String,
+    /// `service`: the tech service called.
+    pub service: Option<Spanned<String>>,
+    /// `method`: the HTTP method (default GET).
+    pub method: Spanned<HttpMethod>,
+    /// `path`: a concrete path (`/invoice/42`, `/invoice/{{ conf.id }}`) or a route template whose
+    /// `{name}` segments are given in `params`.
+    pub path: Option<Spanned<String>>,
+    /// `params`: values of the `{name}` segments of `path`.
+    pub params: Vec<Arg>,
+    /// `query`: query-string values (a list for repeated keys).
+    pub query: Vec<Arg>,
+    /// `json`: the request body.
+    pub json: Option<Spanned<serde_json::Value>>,
+    /// `async: true`: call with the async contract, wait for the S3 result record, read it.
+    pub is_async: bool,
+    /// Task-level overrides of `default_args`.
+    pub args: DefaultArgs,
+    /// `after`: tasks that must succeed before this one.
+    pub after: Vec<Spanned<String>>,
+    /// `on_success`: tasks run when the call answers 2xx.
+    pub on_success: Vec<Spanned<String>>,
+    /// `on_failure`: tasks run when the call answers an error status (the task itself then succeeds).
+    pub on_failure: Vec<Spanned<String>>,
+    /// `on_no_content`: tasks run when the call answers 204 (instead of `on_success`).
+    pub on_no_content: Vec<Spanned<String>>,
+    /// Every text value of the call (path, params, query, json) with where it is written, for the
+    /// template checks.
+    #[serde(skip)]
+    pub texts: Vec<Spanned<String>>,
+}
+
+impl Task {
+    /// Whether the task routes on its call's status (has any `on_*` branch).
+    pub fn has_branches(&self) -> bool {
+        !(self.on_success.is_empty() && self.on_failure.is_empty() && self.on_no_content.is_empty())
+    }
+
+    /// The task's outgoing edges: `(target, kind)`; `after` edges are reversed into this form by
+    /// [`Workflow::edges`].
+    pub fn branches(&self) -> impl Iterator<Item = (&Spanned<String>, EdgeKind)> {
+        self.on_success
+            .iter()
+            .map(|t| (t, EdgeKind::OnSuccess))
+            .chain(self.on_failure.iter().map(|t| (t, EdgeKind::OnFailure)))
+            .chain(self.on_no_content.iter().map(|t| (t, EdgeKind::OnNoContent)))
+    }
+}
+
+/// A named argument (`params` or `query` entry) and its value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arg {
+    /// The name, where it is written.
+    pub name: Spanned<String>,
+    /// The value (text may hold templates).
+    pub value: serde_json::Value,
+}
+
+/// Why one task runs after another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// `after`: plain dependency (the upstream task succeeded).
+    After,
+    /// `on_success` branch.
+    OnSuccess,
+    /// `on_failure` branch.
+    OnFailure,
+    /// `on_no_content` branch.
+    OnNoContent,
+}
+
+impl EdgeKind {
+    /// The key that declares it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::After => "after",
+            EdgeKind::OnSuccess => "on_success",
+            EdgeKind::OnFailure => "on_failure",
+            EdgeKind::OnNoContent => "on_no_content",
+        }
+    }
+}
+
+/// An edge between two tasks, `from` running first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// The upstream task.
+    pub from: String,
+    /// The downstream task.
+    pub to: String,
+    /// Why.
+    pub kind: EdgeKind,
+    /// Where the edge is written.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Workflow {
+    /// The task called `id`.
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// Every edge, in file order (branches of a task, then its `after` list).
+    pub fn edges(&self) -> Vec<Edge> {
+        let mut out = Vec::new();
+        for t in &self.tasks {
+            for (target, kind) in t.branches() {
+                out.push(Edge { from: t.id.clone(), to: target.value.clone(), kind, span: target.span });
+            }
+            for up in &t.after {
+                out.push(Edge {
+                    from: up.value.clone(),
+                    to: t.id.clone(),
+                    kind: EdgeKind::After,
+                    span: up.span,
+                });
+            }
+        }
+        out
+    }
+
+    /// The effective `default_args` of a task (task overrides, then the workflow's).
+    pub fn args_of(&self, task: &Task) -> DefaultArgs {
+        DefaultArgs {
+            retries: task.args.retries.or(self.default_args.retries),
+            retry_delay: task.args.retry_delay.or(self.default_args.retry_delay),
+            timeout: task.args.timeout.or(self.default_args.timeout),
+        }
+    }
+}

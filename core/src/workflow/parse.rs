@@ -1,0 +1,388 @@
+//! Reading a workflow file into a [`Workflow`] with positions, using the positioned YAML reader of
+//! [`config::yaml`](crate::config::yaml). Never fails: what can be read is kept, problems are diagnostics.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::config::yaml::{self, Key, Node, NodeValue};
+use crate::config::{schema::did_you_mean, Spanned, Value};
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::model::HttpMethod;
+use crate::text::{Pos, Span};
+
+use super::model::{Arg, DefaultArgs, Task, Workflow};
+
+/// Keys of the top level of a workflow file.
+pub const TOP_KEYS: &[&str] =
+    &["id", "description", "schedule", "start_date", "tags", "default_args", "tasks"];
+/// Keys of `default_args` (also allowed on a task).
+pub const ARG_KEYS: &[&str] = &["retries", "retry_delay", "timeout"];
+/// Keys of a task.
+pub const TASK_KEYS: &[&str] = &[
+    "description",
+    "service",
+    "method",
+    "path",
+    "params",
+    "query",
+    "json",
+    "async",
+    "after",
+    "on_success",
+    "on_failure",
+    "on_no_content",
+    "retries",
+    "retry_delay",
+    "timeout",
+];
+
+/// The suffix of workflow files.
+pub const SUFFIX: &str = ".cws.yml";
+
+/// Reads a workflow file. `file` is its project-relative path (the default id is its name).
+pub fn read_workflow(text: &str, file: &Path) -> (Workflow, Vec<Diagnostic>) {
+    let parsed = yaml::parse(text, file);
+    let mut r = Reader { file, diags: Vec::new() };
+    // The YAML reader speaks of `project.cws.yml`'s codes; a workflow file has its own.
+    for mut d in parsed.diagnostics {
+        d.code = match d.code {
+            DiagnosticCode::ConfigSyntax | DiagnosticCode::ConfigTooComplex => DiagnosticCode::WorkflowSyntax,
+            DiagnosticCode::ConfigUnknownKey => DiagnosticCode::WorkflowSchema,
+            other => other,
+        };
+        d.severity = d.code.severity();
+        r.diags.push(d);
+    }
+    let stem = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.strip_suffix(SUFFIX).unwrap_or(n))
+        .unwrap_or("workflow")
+        .to_string();
+    let mut wf = Workflow {
+        file: file.to_path_buf(),
+        id: Spanned { value: stem, span: Span::default() },
+        description: String::new(),
+        schedule: None,
+        start_date: None,
+        tags: Vec::new(),
+        default_args: DefaultArgs::default(),
+        tasks: Vec::new(),
+    };
+    match parsed.root.as_ref().map(|root| (root, root.entries())) {
+        Some((_, Some(entries))) => r.top(&entries, &mut wf),
+        Some((root, None)) if root.value != NodeValue::Null => {
+            r.type_error(root, "a mapping with `tasks` at the top")
+        }
+        _ => {}
+    }
+    if !is_id(&wf.id.value) {
+        let msg = format!(
+            "workflow id `{}` is not a name: use letters, digits and single `_` (it names the Airflow DAG)",
+            wf.id.value
+        );
+        r.schema(wf.id.span, msg);
+    }
+    (wf, r.diags)
+}
+
+/// Whether `s` can be a task or workflow id: a Python-style identifier without `__` (the generator
+/// uses `__` for the tasks it adds).
+pub fn is_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.contains("__")
+        && s.len() <= 200
+}
+
+struct Reader<'a> {
+    file: &'a Path,
+    diags: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn schema(&mut self, span: Span, message: String) {
+        self.diags.push(Diagnostic::new(DiagnosticCode::WorkflowSchema, self.file, span, message));
+    }
+
+    fn type_error(&mut self, node: &Node, expected: &str) {
+        self.schema(node.span, format!("expected {expected}, found {}", node.kind()));
+    }
+
+    fn unknown_key(&mut self, key: &Key, known: &[&str], place: &str) {
+        let hint = did_you_mean(&key.text, known.iter().copied());
+        self.schema(key.span, format!("unknown key `{}` {place}{hint}", key.text));
+    }
+
+    fn text(&mut self, node: &Node) -> Option<Spanned<String>> {
+        match (&node.value, node.to_value()) {
+            (_, Value::Str(s)) => Some(Spanned { value: s, span: node.span }),
+            (NodeValue::Scalar(s, _), Value::Int(_) | Value::Float(_)) => {
+                Some(Spanned { value: s.clone(), span: node.span })
+            }
+            _ => {
+                self.type_error(node, "text");
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, node: &Node) -> Option<u32> {
+        match node.to_value() {
+            Value::Int(i) if (0..=i64::from(u32::MAX)).contains(&i) => Some(i as u32),
+            _ => {
+                self.type_error(node, "a whole number ≥ 0");
+                None
+            }
+        }
+    }
+
+    /// A list of names (a single name is a list of one).
+    fn names(&mut self, node: &Node) -> Vec<Spanned<String>> {
+        match &node.value {
+            NodeValue::Sequence(items) => items.iter().filter_map(|i| self.text(i)).collect(),
+            NodeValue::Null => Vec::new(),
+            _ => self.text(node).into_iter().collect(),
+        }
+    }
+
+    fn top(&mut self, entries: &[&(Key, Node)], wf: &mut Workflow) {
+        for (key, value) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match key.text.as_str() {
+                "id" => {
+                    if let Some(id) = self.text(value) {
+                        wf.id = id;
+                    }
+                }
+                "description" => wf.description = self.text(value).map(|s| s.value).unwrap_or_default(),
+                "schedule" => {
+                    wf.schedule = Some(if value.value == NodeValue::Null { None } else { self.text(value) });
+                }
+                "start_date" => {
+                    wf.start_date = self.text(value);
+                    if let Some(d) = &wf.start_date {
+                        if !is_date(&d.value) {
+                            self.schema(
+                                d.span,
+                                format!("start_date `{}` is not a date `YYYY-MM-DD`", d.value),
+                            );
+                        }
+                    }
+                }
+                "tags" => wf.tags = self.names(value).into_iter().map(|s| s.value).collect(),
+                "default_args" => {
+                    if let Some(args) = value.entries() {
+                        for (k, v) in args.iter().map(|e| (&e.0, &e.1)) {
+                            if !self.arg(k, v, &mut wf.default_args) {
+                                self.unknown_key(k, ARG_KEYS, "in `default_args`");
+                            }
+                        }
+                    } else if value.value != NodeValue::Null {
+                        self.type_error(value, "a mapping (`retries`, `retry_delay`, `timeout`)");
+                    }
+                }
+                "tasks" => match value.entries() {
+                    Some(tasks) => {
+                        for (k, v) in tasks.iter().map(|e| (&e.0, &e.1)) {
+                            if let Some(t) = self.task(k, v) {
+                                wf.tasks.push(t);
+                            }
+                        }
+                    }
+                    None if value.value == NodeValue::Null => {}
+                    None => self.type_error(value, "a mapping of task ids to tasks"),
+                },
+                _ => self.unknown_key(key, TOP_KEYS, "at the top of a workflow"),
+            }
+        }
+        if !entries.iter().any(|e| e.0.text == "tasks") {
+            self.schema(Span::default(), "a workflow needs `tasks`".into());
+        }
+    }
+
+    /// Reads one of [`ARG_KEYS`]; false when `key` is not one.
+    fn arg(&mut self, key: &Key, value: &Node, args: &mut DefaultArgs) -> bool {
+        let slot = match key.text.as_str() {
+            "retries" => &mut args.retries,
+            "retry_delay" => &mut args.retry_delay,
+            "timeout" => &mut args.timeout,
+            _ => return false,
+        };
+        *slot = self.count(value);
+        true
+    }
+
+    fn task(&mut self, key: &Key, node: &Node) -> Option<Task> {
+        if !is_id(&key.text) {
+            self.schema(
+                key.span,
+                format!("task id `{}` is not a name: use letters, digits and single `_`", key.text),
+            );
+        }
+        let span = Span { start: key.span.start, end: node.span.end.max(key.span.end) };
+        let Some(entries) = node.entries() else {
+            self.type_error(node, "a task (a mapping with `service`, `method`, `path`...)");
+            return None;
+        };
+        let mut t = Task {
+            id: key.text.clone(),
+            id_span: key.span,
+            span,
+            description: String::new(),
+            service: None,
+            method: Spanned { value: HttpMethod::Get, span: key.span },
+            path: None,
+            params: Vec::new(),
+            query: Vec::new(),
+            json: None,
+            is_async: false,
+            args: DefaultArgs::default(),
+            after: Vec::new(),
+            on_success: Vec::new(),
+            on_failure: Vec::new(),
+            on_no_content: Vec::new(),
+            texts: Vec::new(),
+        };
+        for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match k.text.as_str() {
+                "description" => t.description = self.text(v).map(|s| s.value).unwrap_or_default(),
+                "service" => t.service = self.text(v),
+                "method" => {
+                    if let Some(m) = self.text(v) {
+                        match HttpMethod::from_str(&m.value) {
+                            Ok(method) => t.method = Spanned { value: method, span: m.span },
+                            Err(e) => self.schema(m.span, e),
+                        }
+                    }
+                }
+                "path" => {
+                    t.path = self.text(v);
+                    if let Some(p) = &t.path {
+                        if !p.value.starts_with('/') {
+                            self.schema(p.span, format!("path `{}` must start with `/`", p.value));
+                        }
+                        t.texts.push(p.clone());
+                    }
+                }
+                "params" => t.params = self.args(v, &mut t.texts, false),
+                "query" => t.query = self.args(v, &mut t.texts, true),
+                "json" => {
+                    collect_texts(v, &mut t.texts);
+                    t.json = Some(Spanned { value: to_json(v), span: v.span });
+                }
+                "async" => match v.to_value() {
+                    Value::Bool(b) => t.is_async = b,
+                    _ => self.type_error(v, "`true` or `false`"),
+                },
+                "after" => t.after = self.names(v),
+                "on_success" => t.on_success = self.names(v),
+                "on_failure" => t.on_failure = self.names(v),
+                "on_no_content" => t.on_no_content = self.names(v),
+                _ => {
+                    if !self.arg(k, v, &mut t.args) {
+                        self.unknown_key(k, TASK_KEYS, &format!("in task `{}`", t.id));
+                    }
+                }
+            }
+        }
+        if t.service.is_none() {
+            self.schema(key.span, format!("task `{}` needs `service` (the tech service it calls)", t.id));
+        }
+        if t.path.is_none() {
+            self.schema(
+                key.span,
+                format!("task `{}` needs `path` (the entry's path, e.g. `/invoice`)", t.id),
+            );
+        }
+        Some(t)
+    }
+
+    fn args(&mut self, node: &Node, texts: &mut Vec<Spanned<String>>, lists: bool) -> Vec<Arg> {
+        let Some(entries) = node.entries() else {
+            if node.value != NodeValue::Null {
+                self.type_error(node, "a mapping of names to values");
+            }
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match &v.value {
+                NodeValue::Mapping(_) => self.type_error(v, "a value (text, number, boolean)"),
+                NodeValue::Sequence(_) if !lists => self.type_error(v, "a value (text, number, boolean)"),
+                _ => {
+                    collect_texts(v, texts);
+                    out.push(Arg {
+                        name: Spanned { value: k.text.clone(), span: k.span },
+                        value: to_json(v),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether `s` is a date `YYYY-MM-DD` (digits only; the calendar is Airflow's to check).
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// The JSON value of a YAML node (scalars typed by the YAML 1.2 core schema).
+pub fn to_json(node: &Node) -> serde_json::Value {
+    value_to_json(node.to_value())
+}
+
+fn value_to_json(v: Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(b),
+        Value::Int(i) => J::from(i),
+        Value::Float(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+        Value::Str(s) => J::String(s),
+        Value::List(items) => J::Array(items.into_iter().map(value_to_json).collect()),
+        Value::Map(m) => J::Object(m.into_iter().map(|(k, v)| (k, value_to_json(v))).collect()),
+    }
+}
+
+fn collect_texts(node: &Node, out: &mut Vec<Spanned<String>>) {
+    match &node.value {
+        NodeValue::Scalar(s, _) => out.push(Spanned { value: s.clone(), span: node.span }),
+        NodeValue::Sequence(items) => items.iter().for_each(|i| collect_texts(i, out)),
+        NodeValue::Mapping(entries) => entries.iter().for_each(|(_, v)| collect_texts(v, out)),
+        NodeValue::Null => {}
+    }
+}
+
+/// The span of bytes `start..end` of a text value written at `span`: exact when the value is written
+/// on one line as is (plain, or quoted without escapes), the whole value's span otherwise.
+pub fn sub_span(text: &Spanned<String>, start: usize, end: usize) -> Span {
+    let s = text.span;
+    let written = s.end.offset.saturating_sub(s.start.offset);
+    let one_line = s.start.line == s.end.line && !text.value.contains('\n');
+    let skip = if written == text.value.len() {
+        0
+    } else if written == text.value.len() + 2 {
+        1
+    } else {
+        return s;
+    };
+    if !one_line
+        || end > text.value.len()
+        || !text.value.is_char_boundary(start)
+        || !text.value.is_char_boundary(end)
+    {
+        return s;
+    }
+    let at = |i: usize| Pos {
+        offset: s.start.offset + skip + i,
+        line: s.start.line,
+        col: s.start.col + skip as u32 + text.value[..i].chars().count() as u32,
+    };
+    Span { start: at(start), end: at(end) }
+}

@@ -1,0 +1,152 @@
+//! A workflow as a graph for the editor: Mermaid text and JSON nodes (with the entry each task
+//! calls) and edges (with their kind).
+//!
+//! Serialised as `{file, id, mermaid, graph: {nodes: [{id, label, service, method, path, async,
+//! route, rust_name, location, task_location}], edges: [{from, to, kind, label}]}}`: `location` is
+//! the entry's (what a click on a task opens), `task_location` where the task is written.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::model::{HttpMethod, Location, Service};
+
+use super::model::{Edge, EdgeKind, Workflow};
+use super::validate::target_entry;
+
+/// One task as a node of the preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewNode {
+    /// The task id.
+    pub id: String,
+    /// What to show: the task id.
+    pub label: String,
+    /// The service called.
+    pub service: Option<String>,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path as written in the workflow.
+    pub path: Option<String>,
+    /// Whether the call is asynchronous.
+    #[serde(rename = "async")]
+    pub is_async: bool,
+    /// The route of the entry called (`GET /invoice/{id}`), when it exists.
+    pub route: Option<String>,
+    /// The Rust method of the entry called.
+    pub rust_name: Option<String>,
+    /// Where the entry's method is named (for go-to-definition), when it exists.
+    pub location: Option<Location>,
+    /// Where the task is written in the workflow file.
+    pub task_location: Location,
+}
+
+/// An edge of the preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewEdge {
+    /// The upstream task.
+    pub from: String,
+    /// The downstream task.
+    pub to: String,
+    /// Why `to` runs after `from`.
+    pub kind: EdgeKind,
+    /// The branch's name (`on_success` ...); none for `after`.
+    pub label: Option<String>,
+}
+
+/// The graph of a workflow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowGraph {
+    /// The tasks.
+    pub nodes: Vec<PreviewNode>,
+    /// The edges (only between tasks that exist).
+    pub edges: Vec<PreviewEdge>,
+}
+
+/// A workflow previewed: what `coworks/workflowPreview` returns and `cws workflow preview` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowPreview {
+    /// The workflow file.
+    pub file: PathBuf,
+    /// The workflow id.
+    pub id: String,
+    /// A Mermaid `flowchart` of the tasks and edges.
+    pub mermaid: String,
+    /// The tasks and edges.
+    pub graph: WorkflowGraph,
+}
+
+/// The preview of `wf`, its tasks resolved against `services`.
+pub fn preview(wf: &Workflow, services: &[Service]) -> WorkflowPreview {
+    let nodes: Vec<PreviewNode> = wf
+        .tasks
+        .iter()
+        .map(|t| {
+            let target = target_entry(t, services);
+            PreviewNode {
+                id: t.id.clone(),
+                label: t.id.clone(),
+                service: t.service.as_ref().map(|s| s.value.clone()),
+                method: t.method.value,
+                path: t.path.as_ref().map(|p| p.value.clone()),
+                is_async: t.is_async,
+                route: target.map(|(_, e)| e.route.to_string()),
+                rust_name: target.map(|(_, e)| e.rust_name.clone()),
+                location: target.map(|(_, e)| e.location.clone()),
+                task_location: Location { file: wf.file.clone(), span: t.span },
+            }
+        })
+        .collect();
+    let edges: Vec<PreviewEdge> = wf
+        .edges()
+        .into_iter()
+        .filter(|e| wf.task(&e.from).is_some() && wf.task(&e.to).is_some())
+        .map(|Edge { from, to, kind, .. }| PreviewEdge {
+            from,
+            to,
+            kind,
+            label: (kind != EdgeKind::After).then(|| kind.as_str().to_string()),
+        })
+        .collect();
+    let mermaid = mermaid(&nodes, &edges);
+    WorkflowPreview {
+        file: wf.file.clone(),
+        id: wf.id.value.clone(),
+        mermaid,
+        graph: WorkflowGraph { nodes, edges },
+    }
+}
+
+/// Text safe inside a Mermaid `"..."` label.
+fn label(s: &str) -> String {
+    s.replace('&', "#amp;").replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
+}
+
+fn mermaid(nodes: &[PreviewNode], edges: &[PreviewEdge]) -> String {
+    let mut out = String::from("flowchart TD\n");
+    for n in nodes {
+        let call = format!(
+            "{} {} {}",
+            n.service.as_deref().unwrap_or("?"),
+            n.method,
+            n.path.as_deref().unwrap_or("?")
+        );
+        let text =
+            format!("{}<br/>{}{}", label(&n.id), label(&call), if n.is_async { " (async)" } else { "" });
+        // Async calls are drawn as parallelograms; a call to no known entry is marked.
+        let (open, close) = if n.is_async { ("[/\"", "\"/]") } else { ("[\"", "\"]") };
+        out.push_str(&format!("    {}{open}{text}{close}\n", n.id));
+        if n.location.is_none() {
+            out.push_str(&format!("    class {} unknown\n", n.id));
+        }
+    }
+    for e in edges {
+        match e.kind {
+            EdgeKind::After => out.push_str(&format!("    {} --> {}\n", e.from, e.to)),
+            kind => out.push_str(&format!("    {} -->|{}| {}\n", e.from, kind.as_str(), e.to)),
+        }
+    }
+    if nodes.iter().any(|n| n.location.is_none()) {
+        out.push_str("    classDef unknown stroke:#d33,stroke-dasharray:4\n");
+    }
+    out
+}
