@@ -162,15 +162,45 @@ impl Backend {
         .await
     }
 
-    /// `coworks/workflowPreview`: until workflows exist in the core, answers that there are none.
+    /// `coworks/workflowPreview`: the Mermaid graph and the JSON graph (tasks → entries) of a
+    /// workflow file, from the core.
     pub async fn workflow_preview(&self, params: WorkflowPreviewParams) -> Result<Value> {
-        Ok(json!({
-            "uri": params.text_document.uri,
-            "available": false,
-            "message": "no workflows: workflow files are not analysed yet",
-            "mermaid": null,
-            "graph": null,
-        }))
+        let uri = params.text_document.uri;
+        let rel = self.state.rel_of(&uri);
+        self.with_project(move |project, _| {
+            let preview = rel.as_deref().and_then(|rel| project.workflow_preview(rel));
+            match preview {
+                Some(p) => json!({
+                    "uri": uri,
+                    "available": true,
+                    "id": p.id,
+                    "file": p.file,
+                    "mermaid": p.mermaid,
+                    "graph": p.graph,
+                }),
+                None => json!({
+                    "uri": uri,
+                    "available": false,
+                    "message": "not a workflow file of the project (workflows/*.cws.yml)",
+                    "mermaid": null,
+                    "graph": null,
+                }),
+            }
+        })
+        .await
+    }
+
+    /// An LSP location for a core location: the file's text from the editor when open, else from disk.
+    fn lsp_location(state: &State, root: &Path, loc: &coworks_core::model::Location) -> Option<Location> {
+        let (uri, rope) = match state.open_text(&loc.file) {
+            Some((uri, rope, _)) => (uri, rope),
+            None => {
+                let path = root.join(&loc.file);
+                let bytes = std::fs::read(&path).ok()?;
+                (crate::convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes)))
+            }
+        };
+        Some(Location { uri, range: crate::convert::range(&rope, loc.span) })
     }
 }
 
@@ -216,6 +246,7 @@ impl LanguageServer for Backend {
                     ..TextDocumentSyncOptions::default()
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
@@ -336,6 +367,17 @@ impl LanguageServer for Backend {
                 }),
                 range: Some(crate::convert::range(rope, entry.location.span)),
             })
+        })
+        .await
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        self.with_document(&at.text_document.uri, move |project, rel, rope, state| {
+            let offset = position::offset_of(rope, at.position)?;
+            let target = project.workflow_definition(rel, offset)?;
+            let location = Backend::lsp_location(state, project.root(), &target)?;
+            Some(GotoDefinitionResponse::Scalar(location))
         })
         .await
     }

@@ -436,8 +436,56 @@ fn custom_requests_answer_routes_and_workflow_previews() {
 
     let wf = file_uri(&root.join("workflows/invoicing.cws.yml"));
     let preview = c.call("coworks/workflowPreview", json!({"textDocument": {"uri": wf}}));
-    assert_eq!(preview["available"], false);
-    assert!(preview["message"].as_str().unwrap().contains("no workflows"));
+    assert_eq!(preview["available"], true, "{preview}");
+    let expected = project.workflow_preview(std::path::Path::new("workflows/invoicing.cws.yml")).unwrap();
+    assert_eq!(preview["mermaid"], json!(expected.mermaid), "the core's Mermaid text");
+    assert_eq!(preview["graph"], json!(expected.graph), "the core's graph");
+    assert!(preview["mermaid"].as_str().unwrap().starts_with("flowchart"), "{}", preview["mermaid"]);
+    let create =
+        preview["graph"]["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "create_invoice").unwrap();
+    assert_eq!((create["service"].as_str(), create["method"].as_str()), (Some("billing"), Some("POST")));
+    assert_eq!(create["location"]["file"], "services/billing/src/main.rs", "the entry it calls");
+    let not_wf = file_uri(&root.join("project.cws.yml"));
+    let none = c.call("coworks/workflowPreview", json!({"textDocument": {"uri": not_wf}}));
+    assert_eq!(none["available"], false);
+    c.shutdown();
+}
+
+#[test]
+fn workflow_files_get_diagnostics_and_go_to_definition() {
+    let (_dir, root) = eshop_copy();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let path = root.join("workflows/invoicing.cws.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    let clean = c.diagnostics_until(&uri, |_| true);
+    assert!(clean.is_empty(), "{clean:?}");
+
+    // Go to definition: from the task's path to the entry method it calls.
+    let (line, col) = pos_of(&text, "/invoice/{id}");
+    let def = c.call(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col + 2}}),
+    );
+    let billing = root.join("services/billing/src/main.rs");
+    assert_eq!(def["uri"], file_uri(&billing), "{def}");
+    let billing_text = std::fs::read_to_string(&billing).unwrap();
+    let (entry_line, entry_col) = pos_of(&billing_text, "get_invoice(&self");
+    assert_eq!(def["range"]["start"], json!({"line": entry_line, "character": entry_col}), "{def}");
+
+    // A misspelt service: a diagnostic at the value; fixed: cleared.
+    let (l, col) = pos_of(&text, "service: mailer");
+    let col = col + "service: ".len() as u32;
+    c.edit(&uri, 2, (l, col), (l, col + "mailer".len() as u32), "mailr");
+    let broken = c.diagnostics_until(&uri, |ds| ds.iter().any(|d| d["code"] == "CWS040"));
+    let d = broken.iter().find(|d| d["code"] == "CWS040").unwrap();
+    assert_eq!(d["range"]["start"], json!({"line": l, "character": col}), "{d}");
+    assert!(d["message"].as_str().unwrap().contains("mailer"), "a did-you-mean: {d}");
+    c.edit(&uri, 3, (l, col), (l, col + "mailr".len() as u32), "mailer");
+    let fixed = c.diagnostics_until(&uri, |ds| ds.iter().all(|d| d["code"] != "CWS040"));
+    assert!(fixed.is_empty(), "{fixed:?}");
     c.shutdown();
 }
 

@@ -63,6 +63,7 @@ test('vsce package makes a .vsix holding the bundle and schema, and no dev files
       'package.json',
       'readme.md',
       'schemas/project.cws.schema.json',
+      'schemas/workflow.schema.json',
     ]);
     assert.ok(!names.some((n) => /node_modules|\.ts$|\.map$|(^|\/)(src|test|out)\//.test(n)), names.join('\n'));
     const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

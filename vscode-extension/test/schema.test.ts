@@ -45,5 +45,13 @@ test('every command and option of docs/config.md is in the schema, and nothing e
 
 test('the schema is contributed to the YAML extension for project.cws.yml', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  assert.deepEqual(pkg.contributes.yamlValidation, [{ fileMatch: 'project.cws.yml', url: './schemas/project.cws.schema.json' }]);
+  assert.deepEqual(pkg.contributes.yamlValidation, [
+    { fileMatch: 'project.cws.yml', url: './schemas/project.cws.schema.json' },
+    { fileMatch: 'workflows/*.cws.yml', url: './schemas/workflow.schema.json' },
+  ]);
+  // The workflow schema shipped is the repository's (schemas/workflow.schema.json, kept equal to the parser's keys by the core's tests).
+  assert.equal(
+    fs.readFileSync(path.join(root, 'schemas', 'workflow.schema.json'), 'utf8'),
+    fs.readFileSync(path.join(root, '..', 'schemas', 'workflow.schema.json'), 'utf8'),
+  );
 });
