@@ -78,16 +78,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
             }
         }
         let stage_wide = settings::function_settings(config, s, "", &none);
-        let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
-        for model in project.rust_files() {
-            for part in &model.services {
-                by_service
-                    .entry(&part.name)
-                    .or_default()
-                    .extend(part.entries.iter().filter(|e| e.in_stage(Some(s))));
-            }
-        }
-        for (name, entries) in by_service {
+        for (name, entries) in project.entries_by_service(Some(s)) {
             let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
             let f =
                 if own { settings::function_settings(config, s, name, &none) } else { stage_wide.clone() };
@@ -273,17 +264,7 @@ fn lambda_env_checks(project: &Project, config: &ProjectConfig, stage: &str, out
 /// Routes API Gateway rejects: characters outside its path-part alphabet, empty segments, and two
 /// different `{names}` at the same place in one service's resource tree.
 fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    // Borrowed, not `Project::services` (which clones): this runs on every diagnostics pass.
-    let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
-    for model in project.rust_files() {
-        for part in &model.services {
-            by_service
-                .entry(&part.name)
-                .or_default()
-                .extend(part.entries.iter().filter(|e| e.in_stage(stage)));
-        }
-    }
-    for (service, entries) in by_service {
+    for (service, entries) in project.entries_by_service(stage) {
         // parent path → variable part → entries using it
         let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
         for e in entries {
