@@ -21,14 +21,14 @@ let built: { lsp: string; cws: string } | undefined;
 
 /**
  * The binaries: `$COWORKS_LSP` / `$COWORKS_CWS` when set, else `cargo build -p coworks-lsp -p
- * coworks-core --bins` in the workspace and its target directory (from `cargo metadata`).
+ * coworks-cli --bins` in the workspace and its target directory (from `cargo metadata`).
  */
 export function binaries(): { lsp: string; cws: string } {
   if (built) return built;
   const fromEnv = { lsp: process.env.COWORKS_LSP, cws: process.env.COWORKS_CWS };
   if (fromEnv.lsp && fromEnv.cws) return (built = { lsp: fromEnv.lsp, cws: fromEnv.cws });
   try {
-    execFileSync('cargo', ['build', '-q', '--locked', '-p', 'coworks-lsp', '-p', 'coworks-core', '--bins'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('cargo', ['build', '-q', '--locked', '-p', 'coworks-lsp', '-p', 'coworks-cli', '--bins'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (e) {
     throw new Error(`building coworks-lsp failed (cargo and a Rust toolchain are needed: see README's Quickstart): ${(e as Error).message}`);
   }

@@ -2,17 +2,18 @@
 //!
 //! Lambda's and API Gateway's limits, the options a deployment needs, packages over the size limits,
 //! stages without an environment, async entries without a results bucket, public entries in
-//! production. The values checked are the ones the generators use ([`crate::artifacts::settings`]).
+//! production. The values checked are the ones the generators use ([`crate::settings::deploy`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::artifacts::package::{self, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES};
-use crate::artifacts::settings::{self, RUNTIME};
 use crate::config::ProjectConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::layout::{package_path, CONFIG_FILE};
 use crate::model::{Auth, Entry};
-use crate::project::{Project, CONFIG_FILE};
+use crate::project::Project;
+use crate::settings::deploy::{self as settings, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, RUNTIME};
+use crate::settings::CliOptions;
 use crate::text::Span;
 
 /// API Gateway cuts synchronous integrations after this many seconds.
@@ -31,9 +32,9 @@ fn deploy_configured(config: &ProjectConfig) -> bool {
 }
 
 /// Where `option` of `deploy` is written for this stage and service (the file's start otherwise).
-fn option_span(config: &ProjectConfig, stage: &str, service: Option<&str>, option: &str) -> Span {
-    config
-        .effective_options("deploy", stage, service, &BTreeMap::new())
+fn option_span(project: &Project, stage: &str, service: Option<&str>, option: &str) -> Span {
+    project
+        .options("deploy", stage, service, &CliOptions::new())
         .get(option)
         .and_then(|e| e.span)
         .unwrap_or_default()
@@ -51,11 +52,11 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
         Some(s) => vec![s.to_string()],
         None => project.stages(),
     };
-    let none = BTreeMap::new();
+    let none = CliOptions::new();
     for s in &stages {
         env_checks(project, config, s, out);
-        lambda_env_checks(project, config, s, out);
-        let st = settings::stage_settings(config, s, &none);
+        lambda_env_checks(project, s, out);
+        let st = project.stage_settings(s, &none);
         if st.region.is_none() && st.profile.is_none() {
             out.push(Diagnostic::new(
                 DiagnosticCode::MissingDeployOption,
@@ -67,7 +68,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 ),
             ));
         }
-        if let Some(b) = config.effective_options("deploy", s, None, &none).get("backend") {
+        if let Some(b) = project.options("deploy", s, None, &none).get("backend") {
             if let Err(why) = settings::backend(&b.value) {
                 out.push(Diagnostic::new(
                     DiagnosticCode::BadBackend,
@@ -77,16 +78,15 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 ));
             }
         }
-        let stage_wide = settings::function_settings(config, s, "", &none);
+        let stage_wide = project.function_settings(s, "", &none);
         for (name, entries) in project.entries_by_service(Some(s)) {
             let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
-            let f =
-                if own { settings::function_settings(config, s, name, &none) } else { stage_wide.clone() };
+            let f = if own { project.function_settings(s, name, &none) } else { stage_wide.clone() };
             if f.timeout > API_GATEWAY_TIMEOUT {
                 out.push(Diagnostic::new(
                     DiagnosticCode::ApiTimeout,
                     CONFIG_FILE,
-                    option_span(config, s, Some(name), "timeout"),
+                    option_span(project, s, Some(name), "timeout"),
                     format!(
                         "`{name}` in stage `{s}` has a {} s timeout, but API Gateway answers 504 after \
                          {API_GATEWAY_TIMEOUT} s: only asynchronous calls can use the rest",
@@ -99,7 +99,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 out.push(Diagnostic::new(
                     DiagnosticCode::LogRetention,
                     CONFIG_FILE,
-                    option_span(config, s, Some(name), "log_retention"),
+                    option_span(project, s, Some(name), "log_retention"),
                     format!("CloudWatch does not keep logs {days} days; use one of {}", allowed.join(", ")),
                 ));
             }
@@ -107,7 +107,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 out.push(Diagnostic::new(
                     DiagnosticCode::SnapStartUnsupported,
                     CONFIG_FILE,
-                    option_span(config, s, Some(name), "snapstart"),
+                    option_span(project, s, Some(name), "snapstart"),
                     format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
                 ));
             }
@@ -143,8 +143,9 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
 
 /// Stages named in `#[entry(stage = ..)]` that exist but have no env file at all.
 fn env_checks(project: &Project, config: &ProjectConfig, stage: &str, out: &mut Vec<Diagnostic>) {
+    let shared = [Path::new(".env"), Path::new(".env.secret")];
     let has_env = !config.required_env_files(stage).is_empty()
-        || crate::config::env_files_for_stage(stage).iter().skip(2).any(|f| project.root().join(f).is_file());
+        || project.stage_env(stage).files.iter().any(|f| !shared.contains(&f.as_path()));
     if has_env || config.workspace(stage).is_none() {
         return;
     }
@@ -204,30 +205,12 @@ pub const RESERVED_ENV: &[&str] = &[
 /// Largest total size of a function's environment (names and values), in bytes.
 pub const MAX_ENV_BYTES: usize = 4096;
 
-/// The plain (not `*.secret`) variables of a stage's environment, as the editor holds the env files:
-/// name → (value, file, span of the name). Later files override earlier ones.
-fn plain_stage_env(
-    project: &Project,
-    config: &ProjectConfig,
-    stage: &str,
-) -> BTreeMap<String, (String, std::path::PathBuf, Span)> {
-    let mut names = crate::config::env_files_for_stage(stage);
-    names.extend(config.required_env_files(stage).into_iter().map(|(f, _)| f));
-    let mut env = BTreeMap::new();
-    for name in names.iter().filter(|n| !n.ends_with(".secret")) {
-        let rel = Path::new(name);
-        for v in project.env_file(rel).map(|f| f.vars.as_slice()).unwrap_or_default() {
-            env.insert(v.key.clone(), (v.value.clone(), rel.to_path_buf(), v.key_span));
-        }
-    }
-    env
-}
-
 /// Environment variables Lambda rejects, and environments over its size limit.
-fn lambda_env_checks(project: &Project, config: &ProjectConfig, stage: &str, out: &mut Vec<Diagnostic>) {
-    let env = plain_stage_env(project, config, stage);
+fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) {
+    let env = project.stage_env(stage);
     let mut total = 0;
-    for (key, (value, file, span)) in &env {
+    for (key, v) in env.vars.iter().filter(|(_, v)| !v.secret) {
+        let (value, file, span) = (&v.value, &v.file, &v.key_span);
         total += key.len() + value.len();
         let valid = key.starts_with(|c: char| c.is_ascii_alphabetic())
             && key.len() > 1
@@ -329,7 +312,7 @@ fn package_checks(project: &Project, out: &mut Vec<Diagnostic>) {
     for model in project.rust_files() {
         for part in model.services.iter().filter(|p| built.contains(&p.name) && seen.insert(p.name.as_str()))
         {
-            let rel = package::package_path(&part.name);
+            let rel = package_path(&part.name);
             let Ok(meta) = std::fs::metadata(project.root().join(&rel)) else { continue };
             let unzipped = unzipped_size(&project.root().join(&rel)).unwrap_or(0);
             let problem = if meta.len() > MAX_ZIP_BYTES {

@@ -1,12 +1,12 @@
 //! `cws build <service>`: builds a service's executable for Lambda and zips it as `bootstrap`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use clap::Args;
 use coworks_core::artifacts::package::{self, PackageReport};
-use coworks_core::config::{ProjectConfig, Value};
+use coworks_core::config::Value;
+use coworks_core::settings::CliOptions;
 use coworks_core::{Project, Service};
 
 /// Arguments of `cws build`.
@@ -30,14 +30,13 @@ pub struct BuildArgs {
 
 /// `cws build`.
 pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
-    let project = crate::load_project(&args.project, args.stage.as_deref())?;
-    let stage = args.stage.clone().unwrap_or_else(|| project.stages()[0].clone());
+    let (project, stage) = crate::load_with_stage(&args.project, args.stage.as_deref())?;
     let services = project.services(Some(&stage));
     let service = services.iter().find(|s| s.name == args.service).ok_or_else(|| {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
         format!("no service `{}` in the project; its services are: {}", args.service, names.join(", "))
     })?;
-    let mut cli = BTreeMap::new();
+    let mut cli = CliOptions::new();
     if let Some(t) = args.target {
         cli.insert("target".to_string(), Value::Str(t));
     }
@@ -69,35 +68,16 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-fn option_text(o: &BTreeMap<String, coworks_core::config::Effective>, name: &str) -> Option<String> {
-    match o.get(name).map(|e| &e.value) {
-        Some(Value::Str(s)) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
 /// Builds `service` for Lambda (options of `build` for `stage`) and writes its package.
 pub fn build_service(
     project: &Project,
     service: &Service,
     stage: &str,
-    cli: &BTreeMap<String, Value>,
+    cli: &CliOptions,
 ) -> Result<PackageReport, String> {
-    let empty = ProjectConfig::empty(Path::new("project.cws.yml"));
-    let config = project.config().unwrap_or(&empty);
-    let o = config.effective_options("build", stage, Some(&service.name), cli);
-    // The function's architecture (`deploy`) unless `build` sets one explicitly.
-    let explicit = o.get("architecture").filter(|e| e.origin != coworks_core::config::Origin::Default);
-    let deploy = config.effective_options("deploy", stage, Some(&service.name), &BTreeMap::new());
-    let architecture = match explicit {
-        Some(_) => option_text(&o, "architecture"),
-        None => option_text(&deploy, "architecture"),
-    }
-    .unwrap_or_else(|| "x86_64".into());
-    let release = option_text(&o, "profile").as_deref() != Some("dev");
-    let crate_dir =
-        config.service_path(&service.name).map(PathBuf::from).unwrap_or_else(|| service.crate_dir.clone());
-    let manifest = project.root().join(&crate_dir).join("Cargo.toml");
+    let settings = project.build_settings(stage, &service.name, cli);
+    let (architecture, release) = (settings.architecture.clone(), settings.release);
+    let manifest = project.root().join(&settings.crate_dir).join("Cargo.toml");
     if !manifest.is_file() {
         return Err(format!(
             "service `{}` has no Cargo.toml at {}; set `services.{}.path` in project.cws.yml",
@@ -106,16 +86,10 @@ pub fn build_service(
             service.name
         ));
     }
-    let target = option_text(&o, "target").or_else(|| match architecture.as_str() {
-        "arm64" => Some("aarch64-unknown-linux-gnu".to_string()),
-        _ if cfg!(all(target_arch = "x86_64", target_os = "linux")) => None,
-        _ => Some("x86_64-unknown-linux-gnu".to_string()),
-    });
+    let target = settings.target.clone();
     let target_dir = project.root().join("target");
     let binary = match &target {
-        Some(t) if t.rsplit_once('.').is_some_and(|(_, v)| v.chars().all(|c| c.is_ascii_digit())) => {
-            cargo_lambda(&manifest, t, release, &target_dir)?
-        }
+        Some(t) if settings.cargo_lambda => cargo_lambda(&manifest, t, release, &target_dir)?,
         _ => cargo_build(&manifest, target.as_deref(), release, &target_dir)?,
     };
     let zip = project.root().join(package::package_path(&service.name));

@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode, Stdio};
 use clap::Args;
 use coworks_core::artifacts::{self, terraform, StageDeployment, TERRAFORM_DIR};
 use coworks_core::config::Value;
+use coworks_core::settings::CliOptions;
 use coworks_core::{Project, Severity};
 
 /// Options shared by the commands that talk to AWS.
@@ -29,8 +30,8 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    fn cli(&self) -> BTreeMap<String, Value> {
-        let mut cli = BTreeMap::new();
+    fn cli(&self) -> CliOptions {
+        let mut cli = CliOptions::new();
         if let Some(r) = &self.region {
             cli.insert("region".into(), Value::Str(r.clone()));
         }
@@ -184,13 +185,13 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
                 ));
             }
         } else {
-            let report = crate::build::build_service(&project, s, &args.stage, &BTreeMap::new())?;
+            let report = crate::build::build_service(&project, s, &args.stage, &CliOptions::new())?;
             crate::build::print_report(&project, &s.name, &report);
         }
     }
     let (deployment, dir) = prepare(&project, &args.stage, &args.aws)?;
     run_terraform(&dir, &["workspace", "select", "-or-create", "-no-color", &args.stage], &[])?;
-    let secrets = [("TF_VAR_secrets", artifacts::secret_values(&project, &args.stage))];
+    let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];
     let mut cmd: Vec<String> = if args.plan {
         vec!["plan".into(), "-input=false".into(), "-no-color".into()]
     } else {
@@ -220,7 +221,7 @@ pub fn destroy(args: DestroyArgs) -> Result<ExitCode, String> {
         ));
     }
     run_terraform(&dir, &["workspace", "select", "-no-color", &args.stage], &[])?;
-    let secrets = [("TF_VAR_secrets", artifacts::secret_values(&project, &args.stage))];
+    let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];
     run_terraform(&dir, &["destroy", "-input=false", "-auto-approve", "-no-color"], &secrets)?;
     run_terraform(&dir, &["workspace", "select", "-no-color", "default"], &[])?;
     run_terraform(&dir, &["workspace", "delete", "-no-color", &args.stage], &[])?;

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use coworks_core::config::{load_stage_env, ProjectConfig, Value};
-use coworks_core::{Project, Severity};
+use coworks_core::config::Value;
+use coworks_core::settings::CliOptions;
+use coworks_core::Severity;
 
 /// Arguments of `cws run`.
 #[derive(Args)]
@@ -52,60 +53,39 @@ pub struct Target {
 
 /// Resolves `service` in the project at `root` for `stage` (default: the first stage).
 pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>) -> Result<Target, String> {
-    let project = Project::load(root).map_err(|e| {
-        format!(
-            "cannot read project directory `{}`: {e}; pass `-p DIR` naming a CoWorks project",
-            root.display()
-        )
-    })?;
-    let stages = project.stages();
-    let stage = match stage {
-        Some(s) if !stages.iter().any(|x| x == s) => {
-            return Err(format!(
-                "unknown stage `{s}`; the project's stages are: {} (workspaces of project.cws.yml)",
-                stages.join(", ")
-            ))
-        }
-        Some(s) => s.to_string(),
-        None => stages.first().cloned().unwrap_or_else(|| "dev".into()),
-    };
-    let services = project.services(Some(&stage));
-    let Some(svc) = services.iter().find(|s| s.name == service) else {
-        let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    let (project, stage) = crate::load_with_stage(root, stage)?;
+    let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
+    else {
+        let names: Vec<&str> = project.service_names().into_iter().collect();
         return Err(format!("no service `{service}` in the project; its services are: {}", names.join(", ")));
     };
-    let manifest = project.root().join(&svc.crate_dir).join("Cargo.toml");
-    let empty = ProjectConfig::empty(&project.root().join("project.cws.yml"));
-    let config = project.config().unwrap_or(&empty);
-    let (vars, diags) = load_stage_env(project.root(), config, &stage);
-    for d in diags.iter().filter(|d| d.severity != Severity::Info) {
+    let manifest = project.root().join(crate_dir).join("Cargo.toml");
+    let stage_env = project.stage_env(&stage);
+    // What is wrong with the env files the service gets.
+    let diagnostics = project.diagnostics(Some(&stage));
+    let of_env_files =
+        diagnostics.iter().filter(|d| d.severity != Severity::Info && stage_env.files.contains(&d.file));
+    for d in of_env_files.chain(&stage_env.problems) {
         eprintln!("{}", d.human());
     }
-    let mut env: BTreeMap<String, String> = vars.into_iter().map(|(k, v)| (k, v.value)).collect();
+    let mut env = stage_env.values();
     env.insert("CWS_STAGE".into(), stage.clone());
-    let mut cli = BTreeMap::new();
+    let mut cli = CliOptions::new();
     if let Some(p) = port {
         cli.insert("port".to_string(), Value::Int(i64::from(p)));
     }
-    let options = config.effective_options("run", &stage, Some(service), &cli);
-    let port = match options.get("port").map(|e| &e.value) {
-        Some(Value::Int(p)) => u16::try_from(*p).map_err(|_| format!("run.port {p} is not a port number"))?,
-        _ => 8000,
-    };
-    let host = match options.get("host").map(|e| &e.value) {
-        Some(Value::Str(h)) => h.clone(),
-        _ => "127.0.0.1".into(),
-    };
-    let invoke = config.effective_options("invoke", &stage, Some(service), &BTreeMap::new());
-    let invoke_url = match invoke.get("url").map(|e| &e.value) {
-        Some(Value::Str(u)) if !u.is_empty() => Some(u.clone()),
-        _ => None,
-    };
-    let invoke_timeout = match invoke.get("timeout").map(|e| &e.value) {
-        Some(Value::Int(t)) if *t > 0 => *t as u64,
-        _ => 30,
-    };
-    Ok(Target { service: service.to_string(), stage, manifest, env, host, port, invoke_url, invoke_timeout })
+    let run = project.run_settings(&stage, Some(service), &cli);
+    let invoke = project.invoke_settings(&stage, Some(service), &CliOptions::new());
+    Ok(Target {
+        service: service.to_string(),
+        stage,
+        manifest,
+        env,
+        host: run.host,
+        port: run.port,
+        invoke_url: invoke.url,
+        invoke_timeout: invoke.timeout,
+    })
 }
 
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.

@@ -1,9 +1,12 @@
-//! A YAML tree with source positions, built from `yaml-rust2`'s event parser.
+//! A YAML tree with source positions, built from `yaml-rust2`'s event parser; shared by
+//! `project.cws.yml` ([`crate::config`]) and workflow files ([`crate::workflow`]).
 //!
 //! Every mapping key and every node carries a [`Span`]. Aliases are expanded under limits
 //! ([`MAX_NODES`], [`MAX_DEPTH`], [`MAX_FILE_BYTES`]) so a "billion laughs" file costs little time and
-//! memory: beyond a limit the reader reports `CWS017` and goes on with `null` in place of the expansion.
-//! Scalars keep their source text and style; [`resolve_scalar`] gives them YAML 1.2 core-schema types.
+//! memory: beyond a limit the reader reports a [`Limit`] and goes on with `null` in place of the
+//! expansion. Scalars keep their source text and style; [`resolve_scalar`] gives them YAML 1.2
+//! core-schema types. Problems are [`YamlError`] values: each reader of a file decides which
+//! diagnostic code they become.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -11,9 +14,12 @@ use std::path::Path;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-pub use crate::config::scalar::{resolve_scalar, ScalarStyle};
+mod scalar;
+mod value;
 
-use crate::config::Value;
+pub use scalar::{resolve_scalar, ScalarStyle};
+pub use value::Value;
+
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::text::{ByteRange, LineIndex, Span};
 
@@ -23,6 +29,56 @@ pub const MAX_FILE_BYTES: usize = 1 << 20;
 pub const MAX_NODES: usize = 10_000;
 /// Deepest nesting of mappings and sequences.
 pub const MAX_DEPTH: usize = 64;
+
+/// A limit of the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    Size,
+    /// More than [`MAX_NODES`] nodes, counting alias expansions.
+    Nodes,
+    /// Nesting deeper than [`MAX_DEPTH`].
+    Depth,
+}
+
+/// What kind of problem a [`YamlError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// The text is not YAML (the parse stopped there), or holds more than one document.
+    Syntax,
+    /// A key written twice in one mapping (the first is used), or a key that is not text.
+    Key,
+    /// A limit was hit; what is past it is not read.
+    Limit(Limit),
+}
+
+/// A problem met while reading YAML; the reading goes on where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    /// What kind of problem.
+    pub kind: YamlErrorKind,
+    /// Where it is.
+    pub span: Span,
+    /// What is wrong, for people.
+    pub message: String,
+    /// For a duplicate key: where the key is first written.
+    pub first: Option<Span>,
+}
+
+impl YamlError {
+    fn new(kind: YamlErrorKind, span: Span, message: impl Into<String>) -> Self {
+        YamlError { kind, span, message: message.into(), first: None }
+    }
+
+    /// The error as a diagnostic of `file` with the `code` its reader chose for this kind.
+    pub fn to_diagnostic(&self, file: &Path, code: DiagnosticCode) -> Diagnostic {
+        let d = Diagnostic::new(code, file, self.span, self.message.clone());
+        match self.first {
+            Some(first) => d.with_related(file, first, "first defined here"),
+            None => d,
+        }
+    }
+}
 
 /// A mapping key: its text and where it is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,18 +186,17 @@ pub struct Parsed {
     /// or one too large to read.
     pub root: Option<Node>,
     /// Syntax errors, duplicate keys, limits hit.
-    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<YamlError>,
     /// Whether a syntax error (`CWS010`) stopped the parse.
     pub syntax_error: bool,
 }
 
-/// Parses `text` into a positioned tree. `file` is only used in diagnostics.
-pub fn parse(text: &str, file: &Path) -> Parsed {
+/// Parses `text` into a positioned tree.
+pub fn parse(text: &str) -> Parsed {
     let index = LineIndex::new(text);
     let mut b = Builder {
         text,
         index: &index,
-        file,
         stack: Vec::new(),
         root: None,
         anchors: HashMap::new(),
@@ -154,8 +209,13 @@ pub fn parse(text: &str, file: &Path) -> Parsed {
         done: false,
     };
     if text.len() > MAX_FILE_BYTES {
-        b.limit(0, 0, format!("the file is larger than {} bytes and is not read", MAX_FILE_BYTES));
-        return Parsed { root: None, diagnostics: b.diags, syntax_error: false };
+        b.limit(
+            Limit::Size,
+            0,
+            0,
+            format!("the file is larger than {} bytes and is not read", MAX_FILE_BYTES),
+        );
+        return Parsed { root: None, errors: b.diags, syntax_error: false };
     }
     let mut parser = Parser::new_from_str(text);
     let mut syntax_error = false;
@@ -167,11 +227,10 @@ pub fn parse(text: &str, file: &Path) -> Parsed {
                 let at = b.offset(e.marker());
                 let end = next_char_end(text, at);
                 if e.info().contains("recursion limit") {
-                    b.limit(at, end, format!("values nest deeper than {MAX_DEPTH} levels"));
+                    b.limit(Limit::Depth, at, end, format!("values nest deeper than {MAX_DEPTH} levels"));
                 } else {
-                    b.diags.push(Diagnostic::new(
-                        DiagnosticCode::ConfigSyntax,
-                        file,
+                    b.diags.push(YamlError::new(
+                        YamlErrorKind::Syntax,
                         index.span(text, ByteRange::new(at, end)),
                         format!("invalid YAML: {}", e.info()),
                     ));
@@ -182,7 +241,7 @@ pub fn parse(text: &str, file: &Path) -> Parsed {
         }
     }
     b.unwind();
-    Parsed { root: b.root, diagnostics: b.diags, syntax_error }
+    Parsed { root: b.root, errors: b.diags, syntax_error }
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -203,7 +262,6 @@ struct Anchored {
 struct Builder<'a> {
     text: &'a str,
     index: &'a LineIndex,
-    file: &'a Path,
     stack: Vec<Frame>,
     root: Option<Node>,
     anchors: HashMap<usize, Anchored>,
@@ -212,8 +270,8 @@ struct Builder<'a> {
     /// > 0 while skipping a subtree nested too deep.
     skip: usize,
     skip_start: usize,
-    diags: Vec<Diagnostic>,
-    limits_reported: Vec<&'static str>,
+    diags: Vec<YamlError>,
+    limits_reported: Vec<Limit>,
     documents: usize,
     done: bool,
 }
@@ -227,27 +285,21 @@ impl Builder<'_> {
         self.index.span(self.text, ByteRange::new(start, end))
     }
 
-    fn limit(&mut self, start: usize, end: usize, message: String) {
+    fn limit(&mut self, kind: Limit, start: usize, end: usize, message: String) {
         // One report per kind of limit.
-        let kind: &'static str = if message.contains("deeper") {
-            "depth"
-        } else if message.contains("nodes") {
-            "nodes"
-        } else {
-            "size"
-        };
         if self.limits_reported.contains(&kind) {
             return;
         }
         self.limits_reported.push(kind);
         let span = self.span(start, end);
-        self.diags.push(Diagnostic::new(DiagnosticCode::ConfigTooComplex, self.file, span, message));
+        self.diags.push(YamlError::new(YamlErrorKind::Limit(kind), span, message));
     }
 
     /// Counts `n` more nodes; false (and a report) when that passes the limit.
     fn count(&mut self, n: usize, at: usize, end: usize) -> bool {
         if self.nodes.saturating_add(n) > MAX_NODES {
             self.limit(
+                Limit::Nodes,
                 at,
                 end,
                 format!("more than {MAX_NODES} nodes (counting alias expansions): the rest is not read"),
@@ -354,7 +406,12 @@ impl Builder<'_> {
             None => (1, 0),
         };
         let node = if self.stack.len() + depth > MAX_DEPTH {
-            self.limit(start, start + len, format!("an alias nests values deeper than {MAX_DEPTH} levels"));
+            self.limit(
+                Limit::Depth,
+                start,
+                start + len,
+                format!("an alias nests values deeper than {MAX_DEPTH} levels"),
+            );
             Node { value: NodeValue::Null, span }
         } else if !self.count(size, start, start + len) {
             Node { value: NodeValue::Null, span }
@@ -375,6 +432,7 @@ impl Builder<'_> {
         let start = self.offset(mark);
         if self.stack.len() >= MAX_DEPTH {
             self.limit(
+                Limit::Depth,
                 start,
                 next_char_end(self.text, start),
                 format!("values nest deeper than {MAX_DEPTH} levels"),
@@ -467,9 +525,8 @@ impl Builder<'_> {
                         NodeValue::Scalar(s, _) => s.clone(),
                         NodeValue::Null => String::new(),
                         _ => {
-                            self.diags.push(Diagnostic::new(
-                                DiagnosticCode::ConfigUnknownKey,
-                                self.file,
+                            self.diags.push(YamlError::new(
+                                YamlErrorKind::Key,
                                 node.span,
                                 "a key must be text, not a mapping or a list",
                             ));
@@ -484,19 +541,14 @@ impl Builder<'_> {
                     }
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
                         let first_span = first.span;
-                        self.diags.push(
-                            Diagnostic::new(
-                                DiagnosticCode::ConfigUnknownKey,
-                                self.file,
+                        self.diags.push(YamlError {
+                            first: Some(first_span),
+                            ..YamlError::new(
+                                YamlErrorKind::Key,
                                 key.span,
                                 format!("duplicate key `{}`: the first one is used", key.text),
                             )
-                            .with_related(
-                                self.file,
-                                first_span,
-                                "first defined here",
-                            ),
-                        );
+                        });
                     }
                     entries.push((key, node));
                 }
@@ -550,9 +602,8 @@ impl MarkedEventReceiver for Builder<'_> {
                 if self.documents > 1 {
                     let at = self.offset(&mark);
                     let span = self.span(at, next_char_end(self.text, at));
-                    self.diags.push(Diagnostic::new(
-                        DiagnosticCode::ConfigSyntax,
-                        self.file,
+                    self.diags.push(YamlError::new(
+                        YamlErrorKind::Syntax,
                         span,
                         "more than one YAML document: only the first is read",
                     ));
@@ -582,8 +633,8 @@ mod tests {
     use super::*;
 
     fn parse_ok(text: &str) -> Node {
-        let p = parse(text, Path::new("p.yml"));
-        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        let p = parse(text);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
         p.root.expect("a root")
     }
 
@@ -634,13 +685,13 @@ mod tests {
     #[test]
     fn duplicate_keys_are_reported_and_the_first_kept() {
         let text = "a: 1\nb: 2\na: 3\n";
-        let p = parse(text, Path::new("p.yml"));
-        assert_eq!(p.diagnostics.len(), 1);
-        let d = &p.diagnostics[0];
-        assert_eq!(d.code, DiagnosticCode::ConfigUnknownKey);
+        let p = parse(text);
+        assert_eq!(p.errors.len(), 1);
+        let d = &p.errors[0];
+        assert_eq!(d.kind, YamlErrorKind::Key);
         assert!(d.message.contains("duplicate key `a`"), "{}", d.message);
         assert_eq!((d.span.start.line, d.span.start.col), (2, 0));
-        assert_eq!(d.related[0].span.start.line, 0);
+        assert_eq!(d.first.map(|s| s.start.line), Some(0));
         let root = p.root.unwrap();
         assert_eq!(root.get("a").unwrap().to_value(), Value::Int(1));
     }
@@ -648,9 +699,9 @@ mod tests {
     #[test]
     fn syntax_errors_keep_what_was_read() {
         let text = "a: 1\nb: [1, 2\nc: 3\n";
-        let p = parse(text, Path::new("p.yml"));
+        let p = parse(text);
         assert!(p.syntax_error);
-        let d = p.diagnostics.iter().find(|d| d.code == DiagnosticCode::ConfigSyntax).unwrap();
+        let d = p.errors.iter().find(|d| d.kind == YamlErrorKind::Syntax).unwrap();
         assert!(d.span.start.line >= 1, "{d:?}");
         assert_eq!(p.root.unwrap().get("a").unwrap().to_value(), Value::Int(1));
     }
@@ -675,25 +726,25 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
         let t = std::time::Instant::now();
-        let p = parse(&text, Path::new("p.yml"));
+        let p = parse(&text);
         assert!(t.elapsed().as_secs() < 2);
-        assert_eq!(p.diagnostics.iter().filter(|d| d.code == DiagnosticCode::ConfigTooComplex).count(), 1);
+        assert_eq!(p.errors.iter().filter(|d| matches!(d.kind, YamlErrorKind::Limit(_))).count(), 1);
         assert!(p.root.unwrap().measure().0 <= MAX_NODES + 1);
     }
 
     #[test]
     fn deep_nesting_is_cut() {
         let text = format!("a: {}{}\n", "[".repeat(200), "]".repeat(200));
-        let p = parse(&text, Path::new("p.yml"));
-        assert!(p.diagnostics.iter().any(|d| d.code == DiagnosticCode::ConfigTooComplex));
+        let p = parse(&text);
+        assert!(p.errors.iter().any(|d| matches!(d.kind, YamlErrorKind::Limit(_))));
         assert!(p.root.unwrap().measure().1 <= MAX_DEPTH + 1);
     }
 
     #[test]
     fn large_files_are_refused() {
         let text = "# x\n".repeat(MAX_FILE_BYTES / 4 + 1);
-        let p = parse(&text, Path::new("p.yml"));
+        let p = parse(&text);
         assert!(p.root.is_none());
-        assert_eq!(p.diagnostics[0].code, DiagnosticCode::ConfigTooComplex);
+        assert_eq!(p.errors[0].kind, YamlErrorKind::Limit(Limit::Size));
     }
 }

@@ -2,7 +2,7 @@
 
 use yaml_rust2::scanner::TScalarStyle;
 
-use crate::config::Value;
+use super::Value;
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,10 +9,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use crate::config::{ProjectConfig, Value};
-
-use super::model::{EdgeKind, Task, Workflow};
+use super::GeneratedFile;
+use crate::project::Project;
+use crate::settings::CliOptions;
+use crate::workflow::model::{EdgeKind, Task, Workflow};
 
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
 pub const PACKAGE_FILES: &[(&str, &str)] = &[
@@ -23,9 +25,6 @@ pub const PACKAGE_FILES: &[(&str, &str)] = &[
 
 /// Tells Airflow's DAG processor not to parse the package as DAG files.
 pub const AIRFLOWIGNORE: &str = "coworks_airflow/\n";
-
-/// Key prefix of async results when `commands.deploy.results_prefix` is not set.
-pub const DEFAULT_RESULTS_PREFIX: &str = "cws-results/";
 
 /// The DAG id of a workflow in a stage.
 pub fn dag_id(wf: &Workflow, stage: &str) -> String {
@@ -163,15 +162,31 @@ fn parts(t: &Task) -> Parts {
     Parts { first, result: t.id.clone(), last }
 }
 
-/// The DAG of `wf` for `stage`, as Python source. `config` gives the async results prefix.
-pub fn generate(wf: &Workflow, stage: &str, config: Option<&ProjectConfig>) -> String {
+/// The Airflow DAGs of every workflow of `project` for `stage`, with the `coworks_airflow` package
+/// they import and an `.airflowignore` for it; paths relative to the DAGs directory.
+pub fn dags(project: &Project, stage: &str) -> Vec<GeneratedFile> {
+    let mut out: Vec<GeneratedFile> = project
+        .workflows()
+        .map(|wf| GeneratedFile {
+            path: PathBuf::from(dag_file_name(wf, stage)),
+            text: generate(wf, stage, project),
+        })
+        .collect();
+    out.extend(
+        PACKAGE_FILES
+            .iter()
+            .map(|(path, text)| GeneratedFile { path: PathBuf::from(path), text: text.to_string() }),
+    );
+    out.push(GeneratedFile { path: PathBuf::from(".airflowignore"), text: AIRFLOWIGNORE.into() });
+    out
+}
+
+/// The DAG of `wf` for `stage`, as Python source. `project` gives the async results prefix of each
+/// service (the deployment's, from [`crate::settings`]).
+pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     let dag_id = dag_id(wf, stage);
     let prefix = |service: Option<&str>| {
-        config
-            .map(|c| c.effective_options("deploy", stage, service, &BTreeMap::new()))
-            .and_then(|o| o.get("results_prefix").map(|e| e.value.clone()))
-            .and_then(|v| if let Value::Str(s) = v { Some(s) } else { None })
-            .unwrap_or_else(|| DEFAULT_RESULTS_PREFIX.to_string())
+        project.function_settings(stage, service.unwrap_or(""), &CliOptions::new()).results_prefix
     };
     let any_async = wf.tasks.iter().any(|t| t.is_async);
     let mut services: Vec<&str> =
@@ -222,10 +237,7 @@ pub fn generate(wf: &Workflow, stage: &str, config: Option<&ProjectConfig>) -> S
     let _ = writeln!(s, "    description={},", py_str(&doc));
     let schedule = match &wf.schedule {
         Some(given) => given.as_ref().map(|x| x.value.clone()),
-        None => config
-            .map(|c| c.effective_options("workflow", stage, None, &BTreeMap::new()))
-            .and_then(|o| o.get("schedule").map(|e| e.value.clone()))
-            .and_then(|v| if let Value::Str(s) = v { Some(s) } else { None }),
+        None => project.workflow_settings(stage, &CliOptions::new()).schedule,
     };
     let schedule = schedule.map(|x| py_str(&x)).unwrap_or_else(|| "None".into());
     let _ = writeln!(s, "    schedule={schedule},");
@@ -233,7 +245,7 @@ pub fn generate(wf: &Workflow, stage: &str, config: Option<&ProjectConfig>) -> S
         .start_date
         .as_ref()
         .map(|d| d.value.clone())
-        .filter(|d| super::parse::is_date(d))
+        .filter(|d| crate::workflow::parse::is_date(d))
         .unwrap_or_else(|| "2025-01-01".into());
     let (y, m, d) =
         (&date[0..4.min(date.len())], date.get(5..7).unwrap_or("01"), date.get(8..10).unwrap_or("01"));
@@ -454,9 +466,9 @@ mod tests {
     use std::path::Path;
 
     fn dag(text: &str) -> String {
-        let (wf, d) = super::super::read_workflow(text, Path::new("workflows/w.cws.yml"));
+        let (wf, d) = crate::workflow::read_workflow(text, Path::new("workflows/w.cws.yml"));
         assert!(d.is_empty(), "{d:#?}");
-        generate(&wf, "dev", None)
+        generate(&wf, "dev", &Project::empty("/p"))
     }
 
     #[test]
@@ -487,19 +499,18 @@ mod tests {
 
     #[test]
     fn the_schedule_defaults_to_the_stages_option() {
-        let (config, d) = crate::config::read_project_config(
+        let config = crate::settings::tests::project_with_config(
             "version: 3\ncommands: { workflow: { schedule: '@hourly' } }\nworkspaces:\n  dev: {}\n  prod: { commands: { workflow: { schedule: '0 6 * * *' } } }\n",
-            Path::new("project.cws.yml"),
         );
-        assert!(d.is_empty(), "{d:#?}");
-        let read = |t: &str| super::super::read_workflow(t, Path::new("workflows/w.cws.yml")).0;
+        let bare = Project::empty("/p");
+        let read = |t: &str| crate::workflow::read_workflow(t, Path::new("workflows/w.cws.yml")).0;
         let absent = read("tasks: {}\n");
-        assert!(generate(&absent, "dev", Some(&config)).contains("    schedule=\"@hourly\",\n"));
-        assert!(generate(&absent, "prod", Some(&config)).contains("    schedule=\"0 6 * * *\",\n"));
-        assert!(generate(&absent, "dev", None).contains("    schedule=None,\n"));
+        assert!(generate(&absent, "dev", &config).contains("    schedule=\"@hourly\",\n"));
+        assert!(generate(&absent, "prod", &config).contains("    schedule=\"0 6 * * *\",\n"));
+        assert!(generate(&absent, "dev", &bare).contains("    schedule=None,\n"));
         let null = read("schedule: null\ntasks: {}\n");
-        assert!(generate(&null, "dev", Some(&config)).contains("    schedule=None,\n"));
+        assert!(generate(&null, "dev", &config).contains("    schedule=None,\n"));
         let daily = read("schedule: '@daily'\ntasks: {}\n");
-        assert!(generate(&daily, "prod", Some(&config)).contains("    schedule=\"@daily\",\n"));
+        assert!(generate(&daily, "prod", &config).contains("    schedule=\"@daily\",\n"));
     }
 }

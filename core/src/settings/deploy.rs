@@ -1,13 +1,20 @@
-//! The effective deployment settings of a stage and of each service, read once from the
-//! configuration's precedence layers (`cws deploy` options) so the generators, the command line and
-//! the deployment diagnostics all see the same values.
+//! The effective deployment settings of a stage and of each service, read from the `deploy`
+//! options ([`Project::options`]) so the generators, the command line and the deployment
+//! diagnostics all see the same values; and the limits of the services deployed to.
 
 use std::collections::BTreeMap;
 
-use crate::config::{Effective, ProjectConfig, Value};
+use super::CliOptions;
+use crate::config::Value;
+use crate::project::Project;
 
 /// Lambda's runtime for Rust (custom runtime on Amazon Linux 2023).
 pub const RUNTIME: &str = "provided.al2023";
+
+/// Largest zip Lambda accepts as a direct upload (50 MB).
+pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
+/// Largest unzipped function code Lambda accepts (250 MB).
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 
 /// The AWS services the generated configuration talks to; an `endpoints` key `all` sets each.
 pub const ENDPOINT_SERVICES: &[&str] =
@@ -87,53 +94,6 @@ pub fn snapstart_supported(runtime: &str) -> bool {
     runtime.starts_with("java") || runtime.starts_with("python3.1") || runtime.starts_with("dotnet")
 }
 
-fn text(v: Option<&Effective>) -> Option<String> {
-    match v.map(|e| &e.value) {
-        Some(Value::Str(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Int(i)) => Some(i.to_string()),
-        _ => None,
-    }
-}
-
-fn texts(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::List(items)) => items
-            .iter()
-            .filter_map(|i| match i {
-                Value::Str(s) => Some(s.clone()),
-                Value::Int(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn text_map(v: Option<&Value>) -> BTreeMap<String, String> {
-    match v {
-        Some(Value::Map(m)) => m
-            .iter()
-            .filter_map(|(k, v)| match v {
-                Value::Str(s) => Some((k.clone(), s.clone())),
-                Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some((k.clone(), v.to_string())),
-                _ => None,
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-fn int(v: Option<&Effective>) -> Option<i64> {
-    match v.map(|e| &e.value) {
-        Some(Value::Int(i)) => Some(*i),
-        _ => None,
-    }
-}
-
-fn flag(v: Option<&Effective>) -> bool {
-    matches!(v.map(|e| &e.value), Some(Value::Bool(true)))
-}
-
 /// A configuration value as JSON.
 pub fn to_json(v: &Value) -> serde_json::Value {
     match v {
@@ -173,53 +133,50 @@ pub fn backend(v: &Value) -> Result<Backend, String> {
     }
 }
 
-/// The stage-wide deployment settings (`cli` holds command-line options by option name).
-pub fn stage_settings(config: &ProjectConfig, stage: &str, cli: &BTreeMap<String, Value>) -> StageSettings {
-    let o = config.effective_options("deploy", stage, None, cli);
-    let mut endpoints = text_map(o.get("endpoints").map(|e| &e.value));
-    if let Some(all) = endpoints.remove("all") {
-        for s in ENDPOINT_SERVICES {
-            endpoints.entry(s.to_string()).or_insert_with(|| all.clone());
+impl Project {
+    /// The stage-wide deployment settings (`cli` holds command-line options by option name).
+    pub fn stage_settings(&self, stage: &str, cli: &CliOptions) -> StageSettings {
+        let o = self.options("deploy", stage, None, cli);
+        let mut endpoints = o.text_map("endpoints");
+        if let Some(all) = endpoints.remove("all") {
+            for s in ENDPOINT_SERVICES {
+                endpoints.entry(s.to_string()).or_insert_with(|| all.clone());
+            }
+        }
+        StageSettings {
+            region: o.text("region"),
+            profile: o.text("profile"),
+            endpoints,
+            backend: o.get("backend").and_then(|b| backend(&b.value).ok()),
         }
     }
-    StageSettings {
-        region: text(o.get("region")),
-        profile: text(o.get("profile")),
-        endpoints,
-        backend: o.get("backend").and_then(|b| backend(&b.value).ok()),
-    }
-}
 
-/// The settings of `service`'s function in `stage`.
-pub fn function_settings(
-    config: &ProjectConfig,
-    stage: &str,
-    service: &str,
-    cli: &BTreeMap<String, Value>,
-) -> FunctionSettings {
-    let o = config.effective_options("deploy", stage, Some(service), cli);
-    let vpc = match o.get("vpc").map(|e| &e.value) {
-        Some(Value::Map(m)) => Some(Vpc {
-            subnet_ids: texts(m.get("subnet_ids")),
-            security_group_ids: texts(m.get("security_group_ids")),
-        }),
-        _ => None,
-    };
-    FunctionSettings {
-        memory: int(o.get("memory")).unwrap_or(128),
-        timeout: int(o.get("timeout")).unwrap_or(30),
-        architecture: text(o.get("architecture")).unwrap_or_else(|| "x86_64".into()),
-        layers: texts(o.get("layers").map(|e| &e.value)),
-        tracing: flag(o.get("tracing")),
-        log_retention: int(o.get("log_retention")),
-        snapstart: flag(o.get("snapstart")),
-        vpc,
-        bucket: text(o.get("bucket")),
-        results_prefix: text(o.get("results_prefix")).unwrap_or_default(),
-        tags: text_map(o.get("tags").map(|e| &e.value)),
-        binary_media_types: texts(o.get("binary_media_types").map(|e| &e.value)),
-        cors: flag(o.get("cors")),
-        public: texts(o.get("public").map(|e| &e.value)),
+    /// The settings of `service`'s function in `stage` (`""`: the stage-wide values).
+    pub fn function_settings(&self, stage: &str, service: &str, cli: &CliOptions) -> FunctionSettings {
+        let o = self.options("deploy", stage, Some(service), cli);
+        let vpc = match o.value("vpc") {
+            Value::Map(m) => Some(Vpc {
+                subnet_ids: m.get("subnet_ids").map(super::texts).unwrap_or_default(),
+                security_group_ids: m.get("security_group_ids").map(super::texts).unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        FunctionSettings {
+            memory: o.int("memory").unwrap_or_default(),
+            timeout: o.int("timeout").unwrap_or_default(),
+            architecture: o.text("architecture").unwrap_or_default(),
+            layers: o.texts("layers"),
+            tracing: o.flag("tracing"),
+            log_retention: o.int("log_retention"),
+            snapstart: o.flag("snapstart"),
+            vpc,
+            bucket: o.text("bucket"),
+            results_prefix: o.text_or_empty("results_prefix").unwrap_or_default(),
+            tags: o.text_map("tags"),
+            binary_media_types: o.texts("binary_media_types"),
+            cors: o.flag("cors"),
+            public: o.texts("public"),
+        }
     }
 }
 
@@ -232,27 +189,24 @@ pub fn resource_name(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::read_project_config;
-    use std::path::Path;
 
     #[test]
     fn precedence_and_all_endpoints() {
         let yaml = "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    memory: 256\n    endpoints: {all: 'http://127.0.0.1:5000', s3: 'http://127.0.0.1:6000'}\n    backend: {s3: {bucket: b, key: k}}\nservices:\n  billing:\n    commands: {deploy: {memory: 512}}\nworkspaces:\n  dev: {}\n  prod:\n    commands: {deploy: {memory: 1024, tracing: true}}\n";
-        let (config, diags) = read_project_config(yaml, Path::new("project.cws.yml"));
-        assert!(diags.is_empty(), "{diags:?}");
+        let project = crate::settings::tests::project_with_config(yaml);
         let none = BTreeMap::new();
-        let s = stage_settings(&config, "dev", &none);
+        let s = project.stage_settings("dev", &none);
         assert_eq!(s.region.as_deref(), Some("eu-west-1"));
         assert_eq!(s.endpoints["s3"], "http://127.0.0.1:6000");
         assert_eq!(s.endpoints["lambda"], "http://127.0.0.1:5000");
         assert!(!s.endpoints.contains_key("all"));
         assert!(matches!(&s.backend, Some(Backend::Standard { kind, .. }) if kind == "s3"));
-        assert_eq!(function_settings(&config, "dev", "catalog", &none).memory, 256);
-        assert_eq!(function_settings(&config, "prod", "catalog", &none).memory, 1024);
-        assert!(function_settings(&config, "prod", "catalog", &none).tracing);
-        assert_eq!(function_settings(&config, "prod", "billing", &none).memory, 512);
+        assert_eq!(project.function_settings("dev", "catalog", &none).memory, 256);
+        assert_eq!(project.function_settings("prod", "catalog", &none).memory, 1024);
+        assert!(project.function_settings("prod", "catalog", &none).tracing);
+        assert_eq!(project.function_settings("prod", "billing", &none).memory, 512);
         let cli = BTreeMap::from([("memory".to_string(), Value::Int(2048))]);
-        assert_eq!(function_settings(&config, "prod", "billing", &cli).memory, 2048);
+        assert_eq!(project.function_settings("prod", "billing", &cli).memory, 2048);
     }
 
     #[test]

@@ -4,14 +4,17 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::config::{ProjectConfig, Spanned, Value};
+use crate::config::Spanned;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::model::{Entry, HttpMethod, ParamSource, Service};
+use crate::project::Project;
+use crate::settings::CliOptions;
 use crate::suggest;
 
-use super::model::{Task, Workflow};
-use super::parse::sub_span;
-use super::template::{self, Source};
+use crate::workflow::model::{Task, Workflow};
+use crate::workflow::parse::sub_span;
+use crate::workflow::target::{segments, target_entry};
+use crate::workflow::template::{self, Source};
 
 /// What a workflow is checked against.
 #[derive(Debug, Clone, Copy)]
@@ -20,8 +23,8 @@ pub struct Context<'a> {
     pub services: &'a [Service],
     /// The services with every entry of every stage (to say "only in stage ...").
     pub all_services: &'a [Service],
-    /// `project.cws.yml`, if any.
-    pub config: Option<&'a ProjectConfig>,
+    /// The project (for the settings of each stage).
+    pub project: &'a Project,
     /// The stages checked (for the results bucket of async calls).
     pub stages: &'a [String],
 }
@@ -32,45 +35,6 @@ fn placeholder(seg: &str) -> Option<&str> {
         return None;
     }
     seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
-}
-
-fn segments(path: &str) -> Vec<&str> {
-    path.strip_prefix('/').unwrap_or(path).split('/').collect()
-}
-
-/// How well a task's path matches a route template: `None` when it does not; otherwise the number
-/// of literal segments matched (higher is a better match: `/invoice/pdf` beats `/invoice/{id}`).
-pub fn match_path(route_path: &str, call_path: &str) -> Option<usize> {
-    let (route, call) = (segments(route_path), segments(call_path));
-    if route.len() != call.len() {
-        return None;
-    }
-    let mut literal = 0;
-    for (r, c) in route.iter().zip(&call) {
-        if r.starts_with('{') && r.ends_with('}') {
-            if c.is_empty() {
-                return None;
-            }
-        } else if r == c {
-            literal += 1;
-        } else {
-            return None;
-        }
-    }
-    Some(literal)
-}
-
-/// The entry a task calls: same method, best-matching path.
-pub fn target_entry<'s>(task: &Task, services: &'s [Service]) -> Option<(&'s Service, &'s Entry)> {
-    let service = services.iter().find(|s| Some(&s.name) == task.service.as_ref().map(|s| &s.value))?;
-    let path = &task.path.as_ref()?.value;
-    service
-        .entries
-        .iter()
-        .filter(|e| e.route.method == task.method.value)
-        .filter_map(|e| match_path(&e.route.path, path).map(|score| (score, e)))
-        .max_by_key(|(score, _)| *score)
-        .map(|(_, e)| (service, e))
 }
 
 /// The closest route of `service` to a call that matches none, if close enough to be a typo.
@@ -92,7 +56,7 @@ fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Op
                 })
                 .sum()
         } else {
-            suggest::distance(&crate::naming::erase_params(&e.route.path), path) + 2
+            suggest::distance(&crate::model::erase_params(&e.route.path), path) + 2
         };
         method_cost + path_cost
     };
@@ -104,6 +68,25 @@ fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Op
         .filter(|(c, _)| *c <= limit)
         .min_by_key(|(c, _)| *c)
         .map(|(_, e)| e)
+}
+
+/// The checks of every workflow against the services of `stage` (every stage when `None`), with the
+/// diagnostics of reading each file.
+pub(super) fn check_all(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+    if project.workflows().next().is_none() {
+        return;
+    }
+    let services = project.services(stage);
+    let all = project.services(None);
+    let stages: Vec<String> = match stage {
+        Some(s) => vec![s.to_string()],
+        None => project.stages(),
+    };
+    let cx = Context { services: &services, all_services: &all, project, stages: &stages };
+    for file in project.workflow_files() {
+        out.extend(file.diagnostics.iter().cloned());
+        out.extend(validate(&file.workflow, &cx));
+    }
 }
 
 /// Every diagnostic of one workflow.
@@ -296,11 +279,11 @@ impl<'a> Validator<'a> {
             .stages
             .iter()
             .filter(|stage| {
-                let options =
-                    self.cx.config.map(|c| c.effective_options("deploy", stage, service, &BTreeMap::new()));
-                !options
-                    .and_then(|o| o.get("bucket").cloned())
-                    .is_some_and(|b| matches!(b.value, Value::Str(ref s) if !s.is_empty()))
+                self.cx
+                    .project
+                    .function_settings(stage, service.unwrap_or(""), &CliOptions::new())
+                    .bucket
+                    .is_none()
             })
             .map(String::as_str)
             .collect();
@@ -323,7 +306,7 @@ impl<'a> Validator<'a> {
         let edges = wf.edges();
         for t in &wf.tasks {
             for (target, kind) in
-                t.branches().chain(t.after.iter().map(|a| (a, super::model::EdgeKind::After)))
+                t.branches().chain(t.after.iter().map(|a| (a, crate::workflow::model::EdgeKind::After)))
             {
                 if !ids.contains(target.value.as_str()) {
                     let hint = suggest::closest(&target.value, ids.iter().copied())

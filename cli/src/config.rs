@@ -2,23 +2,20 @@
 
 use std::collections::BTreeMap;
 
-use coworks_core::config::{schema, Origin, ProjectConfig};
+use coworks_core::config::{Effective, Origin};
+use coworks_core::Project;
 
 /// Effective options of every command of the schema, for `stage` and optionally one service.
 pub fn effective(
-    config: &ProjectConfig,
+    project: &Project,
     stage: &str,
     service: Option<&str>,
-) -> BTreeMap<&'static str, BTreeMap<String, coworks_core::config::Effective>> {
-    let none = BTreeMap::new();
-    schema::COMMANDS
-        .iter()
-        .map(|c| (c.name, config.effective_options(c.name, stage, service, &none)))
-        .collect()
+) -> BTreeMap<&'static str, BTreeMap<String, Effective>> {
+    project.all_options(stage, service).into_iter().map(|(c, o)| (c, o.all().clone())).collect()
 }
 
 /// Prints the options as `command.option = value  (origin, line)`.
-pub fn print(options: &BTreeMap<&'static str, BTreeMap<String, coworks_core::config::Effective>>) {
+pub fn print(options: &BTreeMap<&'static str, BTreeMap<String, Effective>>) {
     for (command, opts) in options {
         for (name, e) in opts {
             let origin = match e.origin {

@@ -1,4 +1,5 @@
-//! `cws`: the CoWorks command line, a thin shell over `coworks-core`.
+//! `cws`: the CoWorks command line, a thin shell over `coworks-core`: it parses arguments, asks the
+//! core (stages, options, command lines, diagnostics) and prints.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,24 +89,30 @@ fn load(common: &Common) -> Result<Project, String> {
     load_project(&common.project, common.stage.as_deref())
 }
 
-/// Loads the project at `dir`; a `stage`, when given, must be one of its stages.
-fn load_project(dir: &std::path::Path, stage: Option<&str>) -> Result<Project, String> {
-    let project = Project::load(dir).map_err(|e| {
+/// Loads the project at `dir`.
+fn open_project(dir: &std::path::Path) -> Result<Project, String> {
+    Project::load(dir).map_err(|e| {
         format!(
             "cannot read project directory `{}`: {e}; pass `-p DIR` naming a CoWorks project",
             dir.display()
         )
-    })?;
-    if let Some(stage) = stage {
-        let stages = project.stages();
-        if !stages.iter().any(|s| s == stage) {
-            return Err(format!(
-                "unknown stage `{stage}`; the project's stages are: {} (workspaces of project.cws.yml)",
-                stages.join(", ")
-            ));
-        }
+    })
+}
+
+/// Loads the project at `dir`; a `stage`, when given, must be one of its stages.
+fn load_project(dir: &std::path::Path, stage: Option<&str>) -> Result<Project, String> {
+    let project = open_project(dir)?;
+    if stage.is_some() {
+        project.resolve_stage(stage).map_err(|e| e.to_string())?;
     }
     Ok(project)
+}
+
+/// Loads the project at `dir` and resolves the stage (the one asked, or the project's first).
+fn load_with_stage(dir: &std::path::Path, stage: Option<&str>) -> Result<(Project, String), String> {
+    let project = open_project(dir)?;
+    let stage = project.resolve_stage(stage).map_err(|e| e.to_string())?;
+    Ok((project, stage))
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -145,18 +152,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { common, service } => {
-            let project = load(&common)?;
-            let stages = project.stages();
-            let stage =
-                common.stage.clone().or_else(|| stages.first().cloned()).unwrap_or_else(|| "dev".into());
-            let default = coworks_core::config::ProjectConfig::default();
-            let config_file = project.config().unwrap_or(&default);
+            let (project, stage) = load_with_stage(&common.project, common.stage.as_deref())?;
             if let Some(s) = &service {
-                if !project.services(None).iter().any(|x| &x.name == s) {
+                if !project.service_names().contains(s.as_str()) {
                     return Err(format!("unknown service `{s}`; `cws routes` lists the services"));
                 }
             }
-            let options = config::effective(config_file, &stage, service.as_deref());
+            let options = config::effective(&project, &stage, service.as_deref());
             if common.json {
                 let out = serde_json::json!({ "stage": stage, "service": service, "commands": options });
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);

@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use coworks_core::config::Value;
-use coworks_core::workflow::airflow;
-use coworks_core::{Project, Severity};
+use coworks_core::artifacts::airflow;
+use coworks_core::layout::is_workflow_path;
+use coworks_core::settings::CliOptions;
+use coworks_core::Severity;
 
 /// The subcommands of `cws workflow`.
 #[derive(Subcommand)]
@@ -40,15 +41,6 @@ pub struct PreviewArgs {
     json: bool,
 }
 
-fn load(dir: &Path) -> Result<Project, String> {
-    Project::load(dir).map_err(|e| {
-        format!(
-            "cannot read project directory `{}`: {e}; pass `-p DIR` naming a CoWorks project",
-            dir.display()
-        )
-    })
-}
-
 /// Runs `cws workflow ...`.
 pub fn run(command: WorkflowCommand) -> Result<ExitCode, String> {
     match command {
@@ -58,18 +50,7 @@ pub fn run(command: WorkflowCommand) -> Result<ExitCode, String> {
 }
 
 fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<ExitCode, String> {
-    let project = load(dir)?;
-    let stages = project.stages();
-    let stage = match stage {
-        Some(s) if !stages.contains(&s) => {
-            return Err(format!(
-                "unknown stage `{s}`; the project's stages are: {} (workspaces of project.cws.yml)",
-                stages.join(", ")
-            ))
-        }
-        Some(s) => s,
-        None => stages.first().cloned().unwrap_or_else(|| "dev".into()),
-    };
+    let (project, stage) = crate::load_with_stage(dir, stage.as_deref())?;
     if project.workflows().next().is_none() {
         return Err(format!(
             "no workflows in `{}`: add `workflows/<name>.cws.yml`",
@@ -79,7 +60,7 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
     let errors: Vec<_> = project
         .diagnostics(Some(&stage))
         .into_iter()
-        .filter(|d| d.severity == Severity::Error && coworks_core::workflow::is_workflow_path(&d.file))
+        .filter(|d| d.severity == Severity::Error && is_workflow_path(&d.file))
         .collect();
     if !errors.is_empty() {
         for d in &errors {
@@ -88,17 +69,9 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
         eprintln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
         return Ok(ExitCode::FAILURE);
     }
-    let out = out.unwrap_or_else(|| {
-        let configured = project
-            .config()
-            .map(|c| c.effective_options("workflow", &stage, None, &Default::default()))
-            .and_then(|o| o.get("airflow_dags").map(|e| e.value.clone()));
-        match configured {
-            Some(Value::Str(d)) => dir.join(d),
-            _ => dir.join("airflow").join("dags"),
-        }
-    });
-    for file in project.airflow_dags(&stage) {
+    let out =
+        out.unwrap_or_else(|| dir.join(project.workflow_settings(&stage, &CliOptions::new()).airflow_dags));
+    for file in airflow::dags(&project, &stage) {
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -147,10 +120,10 @@ fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
             })?
         }
     };
-    let project = load(&root)?;
+    let project = crate::open_project(&root)?;
     let rel = project
         .relative(&std::path::absolute(&file).unwrap_or(file.clone()))
-        .filter(|r| coworks_core::workflow::is_workflow_path(r))
+        .filter(|r| is_workflow_path(r))
         .ok_or_else(|| {
             format!(
                 "`{}` is not a workflow of project `{}` (workflows/<name>.cws.yml)",

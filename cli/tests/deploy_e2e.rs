@@ -3,7 +3,7 @@
 //! deployed with `cws deploy` / `deployed` / `destroy` to a moto server on 127.0.0.1 (checked with
 //! boto3 against `cws routes --json`); a real service's packaged `bootstrap` answering API Gateway
 //! events under a local Lambda Runtime API emulator; and a cargo-lambda build for an older glibc
-//! (the dependency-free fixture `tests/fixtures/deploy_project`, to keep that build short).
+//! (the dependency-free fixture `core/tests/fixtures/deploy_project`, to keep that build short).
 //!
 //! Needs terraform (with the AWS provider in a filesystem mirror) and python3 with moto[server] and
 //! boto3, and cargo-lambda (`scripts/ci-deps`); a missing tool fails the tests with the install step.
@@ -97,7 +97,7 @@ fn terraform_validates_the_generated_configurations() {
     let rc = cli_config(tmp.path());
     let projects = [
         ("../examples/eshop", vec!["dev", "test", "prod"]),
-        ("tests/fixtures/deploy_project", vec!["dev", "prod"]),
+        ("../core/tests/fixtures/deploy_project", vec!["dev", "prod"]),
     ];
     for (rel, stages) in projects {
         let project = Project::load(manifest_dir().join(rel)).unwrap();
@@ -705,7 +705,7 @@ fn cargo_lambda_builds_for_an_older_glibc() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("fixture");
-    copy_dir(&manifest_dir().join("tests/fixtures/deploy_project"), &project);
+    copy_dir(&manifest_dir().join("../core/tests/fixtures/deploy_project"), &project);
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
         .arg(&project)

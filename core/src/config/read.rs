@@ -1,22 +1,58 @@
-//! Validation of `project.cws.yml` against the [schema](crate::config::schema): fills a
-//! [`ProjectConfig`] from the YAML tree and reports unknown keys, commands, options and bad values.
+//! Reading `project.cws.yml`: the positioned YAML tree validated against the
+//! [schema](crate::config::schema) fills a [`ProjectConfig`]; unknown keys, commands, options and bad
+//! values are reported.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::project::{
-    CommandOptions, ProjectConfig, ServiceConfig, Setting, Spanned, WorkspaceConfig,
-};
-use crate::config::schema::{self, did_you_mean, CommandSpec, KeySpec, OptionSpec, OptionType};
-use crate::config::yaml::{Key, Node, NodeValue};
+use crate::config::project::{CommandOptions, ProjectConfig, ServiceConfig, Setting, WorkspaceConfig};
+use crate::config::schema::{self, CommandSpec, KeySpec, OptionSpec, OptionType};
 use crate::config::Value;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
-use crate::text::Span;
+use crate::suggest::did_you_mean;
+use crate::text::{Span, Spanned};
+use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
+
+/// Reads `project.cws.yml`. `file` is the path relative to the project root, used in diagnostics.
+/// Never fails: whatever can be read is kept, every problem is a diagnostic.
+pub fn read_project_config(text: &str, file: &Path) -> (ProjectConfig, Vec<Diagnostic>) {
+    let parsed = yaml::parse(text);
+    let diags = parsed.errors.iter().map(|e| e.to_diagnostic(file, yaml_code(e.kind))).collect();
+    let mut r = Reader { file, diags };
+    let mut config = ProjectConfig::empty(file);
+    let zero = Span::default();
+    if let Some(root) = &parsed.root {
+        match root.entries() {
+            Some(entries) => r.top(&entries, &mut config),
+            None if root.value == NodeValue::Null => {}
+            None => r.type_error(root, "a mapping with `version: 3` at the top"),
+        }
+    }
+    let too_complex = r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigTooComplex);
+    if config.version.is_none()
+        && !parsed.syntax_error
+        && !too_complex
+        && !r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigVersion)
+    {
+        r.push(DiagnosticCode::ConfigVersion, zero, "`version: 3` is missing".to_string());
+    }
+    config.tree = parsed.root;
+    (config, r.diags)
+}
+
+/// The code of a YAML problem in `project.cws.yml`.
+fn yaml_code(kind: YamlErrorKind) -> DiagnosticCode {
+    match kind {
+        YamlErrorKind::Syntax => DiagnosticCode::ConfigSyntax,
+        YamlErrorKind::Key => DiagnosticCode::ConfigUnknownKey,
+        YamlErrorKind::Limit(_) => DiagnosticCode::ConfigTooComplex,
+    }
+}
 
 /// Walks the tree, collecting diagnostics.
-pub(super) struct Reader<'a> {
-    pub(super) file: &'a Path,
-    pub(super) diags: Vec<Diagnostic>,
+struct Reader<'a> {
+    file: &'a Path,
+    diags: Vec<Diagnostic>,
 }
 
 fn names(keys: &[KeySpec]) -> impl Iterator<Item = &'static str> + '_ {
@@ -24,11 +60,11 @@ fn names(keys: &[KeySpec]) -> impl Iterator<Item = &'static str> + '_ {
 }
 
 impl Reader<'_> {
-    pub(super) fn push(&mut self, code: DiagnosticCode, span: Span, message: String) {
+    fn push(&mut self, code: DiagnosticCode, span: Span, message: String) {
         self.diags.push(Diagnostic::new(code, self.file, span, message));
     }
 
-    pub(super) fn type_error(&mut self, node: &Node, expected: &str) {
+    fn type_error(&mut self, node: &Node, expected: &str) {
         let span = node.span;
         self.push(
             DiagnosticCode::ConfigValueType,
@@ -69,7 +105,7 @@ impl Reader<'_> {
         }
     }
 
-    pub(super) fn top(&mut self, entries: &[&(Key, Node)], config: &mut ProjectConfig) {
+    fn top(&mut self, entries: &[&(Key, Node)], config: &mut ProjectConfig) {
         for (key, value) in entries.iter().map(|e| (&e.0, &e.1)) {
             match key.text.as_str() {
                 "version" => match value.to_value() {
