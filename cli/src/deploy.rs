@@ -277,10 +277,7 @@ pub fn deployed(args: DeployedArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let existing = workspaces(&dir)?;
-    let stages = match args.stage {
-        Some(s) => vec![s],
-        None => project.stages(),
-    };
+    let stages = project.stages_checked(args.stage.as_deref());
     for stage in stages {
         if existing.contains(&stage) {
             print_stage(&dir, &stage)?;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clap::Args;
 use coworks_core::HttpMethod;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::run;
 
@@ -50,16 +51,11 @@ pub struct InvokeArgs {
     pub project: PathBuf,
 }
 
+/// Everything but the unreserved characters of RFC 3986 (`A-Za-z0-9-_.~`) is percent-encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
 fn listening(host: &str, port: u16) -> bool {

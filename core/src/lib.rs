@@ -3,14 +3,14 @@
 //!
 //! Layers, each using only those above it:
 //!
-//! | layer | modules |
+//! | layer | modules (private ones in italics) |
 //! |---|---|
-//! | model | [`text`], [`model`], [`diagnostics`], [`suggest`] |
+//! | model | [`text`], [`model`], [`diagnostics`], *suggest* |
 //! | naming | [`naming`], [`rust_source::attrs`] (the attribute grammar the macro shares) |
-//! | sources | [`rust_source`], [`yaml`], [`config`], [`workflow`], [`layout`], [`scan`] |
-//! | project | [`project`]: the file store ([`Project`]) and its queries |
+//! | sources | [`rust_source`], *yaml*, [`config`], [`workflow`], [`layout`], *scan* |
+//! | project | *project*: the file store ([`Project`]) and its queries |
 //! | settings | [`settings`]: stages, options with their origin, a stage's environment |
-//! | checks | [`checks`]: project-wide, deployment and workflow diagnostics |
+//! | checks | *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]) |
 //! | artifacts | [`artifacts`] (Terraform, Lambda packages, Airflow DAGs), [`commands`] (`cws` lines) |
 //!
 //! Without the `analysis` feature the crate is the model, the naming rule and the attribute
@@ -19,10 +19,9 @@
 #[cfg(feature = "analysis")]
 pub mod artifacts;
 #[cfg(feature = "analysis")]
-pub mod checks;
+mod checks;
 #[cfg(feature = "analysis")]
 pub mod commands;
-#[cfg(feature = "analysis")]
 pub mod config;
 pub mod diagnostics;
 #[cfg(feature = "analysis")]
@@ -30,20 +29,23 @@ pub mod layout;
 pub mod model;
 pub mod naming;
 #[cfg(feature = "analysis")]
-pub mod project;
+mod project;
 pub mod rust_source;
 #[cfg(feature = "analysis")]
-pub mod scan;
+mod scan;
 #[cfg(feature = "analysis")]
 pub mod settings;
-pub mod suggest;
+#[cfg(feature = "analysis")]
+mod suggest;
 pub mod text;
 #[cfg(feature = "analysis")]
 pub mod workflow;
 #[cfg(feature = "analysis")]
-pub mod yaml;
+mod yaml;
 
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use model::{Auth, Entry, HttpMethod, Param, ParamSource, Route, Service};
 #[cfg(feature = "analysis")]
 pub use project::Project;
+#[cfg(feature = "analysis")]
+pub use workflow::WorkflowFile;

@@ -16,8 +16,7 @@ use crate::settings::deploy::{self as settings, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTE
 use crate::settings::CliOptions;
 use crate::text::Span;
 
-/// API Gateway cuts synchronous integrations after this many seconds.
-pub const API_GATEWAY_TIMEOUT: i64 = 29;
+pub use crate::config::schema::API_GATEWAY_TIMEOUT;
 
 /// The retention periods CloudWatch Logs accepts, in days.
 pub const LOG_RETENTION_DAYS: &[i64] = &[
@@ -48,10 +47,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
     if !deploy_configured(config) {
         return;
     }
-    let stages: Vec<String> = match stage {
-        Some(s) => vec![s.to_string()],
-        None => project.stages(),
-    };
+    let stages = project.stages_checked(stage);
     let none = CliOptions::new();
     for s in &stages {
         env_checks(project, config, s, out);
@@ -125,7 +121,7 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                     ));
                 }
                 let route = e.route.to_string();
-                if e.auth == Auth::None && config.is_production(s) && !f.public.contains(&route) {
+                if e.auth == Auth::None && project.is_production(s) && !f.public.contains(&route) {
                     out.push(Diagnostic::new(
                         DiagnosticCode::NoAuthInProduction,
                         &e.location.file,

@@ -122,11 +122,7 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
             ));
         }
     }
-    let checked: Vec<String> = match stage {
-        Some(s) => vec![s.to_string()],
-        None => stages,
-    };
-    for s in checked {
+    for s in project.stages_checked(stage) {
         out.extend(project.stage_env(&s).problems);
     }
 }

@@ -78,10 +78,7 @@ pub(super) fn check_all(project: &Project, stage: Option<&str>, out: &mut Vec<Di
     }
     let services = project.services(stage);
     let all = project.services(None);
-    let stages: Vec<String> = match stage {
-        Some(s) => vec![s.to_string()],
-        None => project.stages(),
-    };
+    let stages = project.stages_checked(stage);
     let cx = Context { services: &services, all_services: &all, project, stages: &stages };
     for file in project.workflow_files() {
         out.extend(file.diagnostics.iter().cloned());

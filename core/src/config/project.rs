@@ -1,4 +1,4 @@
-//! What `project.cws.yml` (version 3) says, with positions (read by [`read_project_config`]):
+//! What `project.cws.yml` (version 3) says, with positions (read by [`read_project_config`](crate::config::read_project_config)):
 //! stages, services, env files, and the effective options of a command by precedence.
 
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ pub struct WorkspaceConfig {
     pub commands: CommandOptions,
 }
 
-/// What `project.cws.yml` says, with positions. Built by [`read_project_config`].
+/// What `project.cws.yml` says, with positions. Built by [`read_project_config`](crate::config::read_project_config).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectConfig {
     /// The file, relative to the project root (used in diagnostics).

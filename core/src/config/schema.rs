@@ -3,7 +3,9 @@
 //! To add an option, add one [`OptionSpec`] row to its command in [`COMMANDS`] (and a line in
 //! `docs/config.md`; a test checks the docs name every option).
 
+#[cfg(feature = "analysis")]
 use crate::config::Value;
+#[cfg(feature = "analysis")]
 use crate::yaml::{resolve_scalar, ScalarStyle};
 
 /// The type of an option's value.
@@ -72,6 +74,7 @@ pub struct OptionSpec {
 
 impl OptionSpec {
     /// The default as a [`Value`].
+    #[cfg(feature = "analysis")]
     pub fn default_value(&self) -> Option<Value> {
         self.default.map(|d| match self.ty {
             OptionType::Str | OptionType::OneOf(_) => Value::Str(d.to_string()),
@@ -116,6 +119,10 @@ const fn positive() -> OptionType {
 }
 
 const ARCHITECTURES: &[&str] = &["x86_64", "arm64"];
+
+/// API Gateway ends synchronous integrations after this many seconds: the default `timeout` of a
+/// function, and the limit the deployment checks (`CWS029`) hold it to.
+pub const API_GATEWAY_TIMEOUT: i64 = 29;
 
 /// Every command and option, in the order the docs list them.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -254,6 +261,11 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// The command called `name`.
 pub fn command(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The default of `command.option` as written in the table (YAML text), if it has one.
+pub fn default_text(command: &str, option: &str) -> Option<&'static str> {
+    self::command(command)?.option(option)?.default
 }
 
 /// A key of `project.cws.yml` outside `commands` (top level, a service, a workspace).
@@ -401,6 +413,12 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_timeout_default_is_api_gateways_limit() {
+        assert_eq!(default_text("deploy", "timeout"), Some(API_GATEWAY_TIMEOUT.to_string()).as_deref());
+        assert_eq!(default_text("run", "nope"), None);
     }
 
     #[test]

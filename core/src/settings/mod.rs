@@ -177,6 +177,14 @@ impl Project {
         }
     }
 
+    /// The stages a check or a listing covers: `stage` alone when given, else every stage.
+    pub fn stages_checked(&self, stage: Option<&str>) -> Vec<String> {
+        match stage {
+            Some(s) => vec![s.to_string()],
+            None => self.stages(),
+        }
+    }
+
     /// Whether `stage` is marked `production: true`.
     pub fn is_production(&self, stage: &str) -> bool {
         self.config_or_default().is_production(stage)

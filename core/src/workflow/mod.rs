@@ -1,13 +1,13 @@
 //! Biz microservices: workflow files (`workflows/*.cws.yml`) composing entries of tech services.
 //!
 //! - [`model`]: what a workflow declares (DAG settings, tasks, branches, edges);
-//! - [`parse`]: reading a workflow file with positions (the positioned YAML of [`crate::yaml`]);
+//! - [`parse`]: reading a workflow file with positions (the positioned YAML reader (`yaml`));
 //! - [`template`]: `{{ conf.key }}` / `{{ tasks.<id>.body... }}` values;
 //! - [`target`]: the entry a task calls;
 //! - [`preview`]: Mermaid text and a JSON graph for the editor.
 //!
 //! Each file is read alone ([`WorkflowFile`]); the [`Project`](crate::Project) holds them. The
-//! checks against the services are in [`crate::checks`], the Airflow DAGs in [`crate::artifacts`].
+//! checks against the services are in the `checks` layer ([`Project::diagnostics`](crate::Project::diagnostics)), the Airflow DAGs in [`crate::artifacts`].
 
 use std::path::Path;
 

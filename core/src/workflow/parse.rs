@@ -1,5 +1,5 @@
 //! Reading a workflow file into a [`Workflow`] with positions, using the positioned YAML reader
-//! [`crate::yaml`]. Never fails: what can be read is kept, problems are diagnostics.
+//! (`yaml`). Never fails: what can be read is kept, problems are diagnostics.
 
 use std::path::Path;
 use std::str::FromStr;
