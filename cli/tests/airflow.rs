@@ -113,7 +113,7 @@ fn generation_is_deterministic_and_names_connections_not_infrastructure() {
 fn the_example_workflows_follow_the_published_json_schema() {
     let env = airflow();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let script = root.join("core/tests/airflow/check_schema.py");
+    let script = root.join("cli/tests/airflow/check_schema.py");
     let schema = root.join("schemas/workflow.schema.json");
     let bad = tempfile::tempdir().unwrap();
     let bad_file = bad.path().join("bad.cws.yml");
