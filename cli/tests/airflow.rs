@@ -6,12 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod airflow_env;
+mod support;
 
-use airflow_env::{airflow, cws, python, stdout_json};
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/eshop")
-}
+use airflow_env::{airflow, python, stdout_json};
+use support::{cws, example};
 
 fn build_dags(stage: &str) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();

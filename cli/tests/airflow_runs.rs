@@ -10,8 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod airflow_env;
+mod support;
 
-use airflow_env::{airflow, command_in, cws, python, stdout_json, AirflowEnv};
+use airflow_env::{airflow, command_in, python, stdout_json, AirflowEnv};
+use support::cws;
 
 const TOKEN: &str = "dev-token";
 const BUCKET: &str = "eshop-async-results";

@@ -1,25 +1,18 @@
 //! `cws run` and `cws invoke` as a user runs them: the real binary builds the example service with
 //! cargo, serves it on 127.0.0.1 with the stage's env files, and stops on Ctrl-C (SIGINT).
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn eshop() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/eshop")
-}
+use support::{cws_command, example};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn cws() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cws"));
-    c.env_remove("TOKEN").env_remove("CWS_STAGE").env_remove("PORT");
-    c
 }
 
 struct Running(Child);
@@ -41,8 +34,8 @@ impl Drop for Running {
 
 /// `cws run billing -s STAGE --port PORT`, waiting until it listens.
 fn run(stage: &str, port: u16) -> (Running, mpsc::Receiver<String>) {
-    let ex = eshop();
-    let mut child = cws()
+    let ex = example();
+    let mut child = cws_command()
         .args(["run", "billing", "-s", stage, "--port", &port.to_string(), "-p", ex.to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()
@@ -65,9 +58,13 @@ fn run(stage: &str, port: u16) -> (Running, mpsc::Receiver<String>) {
 }
 
 fn invoke(args: &[&str]) -> (bool, String) {
-    let ex = eshop();
-    let out =
-        cws().arg("invoke").args(args).args(["-p", ex.to_str().unwrap()]).output().expect("cws invoke runs");
+    let ex = example();
+    let out = cws_command()
+        .arg("invoke")
+        .args(args)
+        .args(["-p", ex.to_str().unwrap()])
+        .output()
+        .expect("cws invoke runs");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -135,14 +132,18 @@ fn invoke_starts_the_service_when_none_runs_and_stops_it_after() {
 fn bad_invocations_say_what_to_change() {
     let (ok, _) = invoke(&["nosuch", "GET", "/"]);
     assert!(!ok);
-    let ex = eshop();
-    let out = cws().args(["invoke", "billing", "FETCH", "/x", "-p", ex.to_str().unwrap()]).output().unwrap();
+    let ex = example();
+    let out = cws_command()
+        .args(["invoke", "billing", "FETCH", "/x", "-p", ex.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown HTTP method `FETCH`"));
-    let out = cws().args(["run", "nosuch", "-p", ex.to_str().unwrap()]).output().unwrap();
+    let out = cws_command().args(["run", "nosuch", "-p", ex.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no service `nosuch`") && err.contains("billing"), "{err}");
-    let out = cws().args(["run", "billing", "-s", "qa", "-p", ex.to_str().unwrap()]).output().unwrap();
+    let out =
+        cws_command().args(["run", "billing", "-s", "qa", "-p", ex.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown stage `qa`"));
 }

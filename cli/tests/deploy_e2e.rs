@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 use coworks_core::artifacts;
 use coworks_core::Project;
 use serde_json::Value;
+use support::TempProject;
+
+mod support;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -73,20 +76,6 @@ fn cli_config(dir: &Path) -> PathBuf {
     file
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" && entry.file_name() != "terraform" {
-                copy_dir(&src, &dst);
-            }
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
-
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
@@ -127,10 +116,6 @@ fn terraform_validates_the_generated_configurations() {
     }
 }
 
-fn eshop_dir() -> PathBuf {
-    manifest_dir().join("../examples/eshop")
-}
-
 /// Copies `from` into `to`, writing only the files whose bytes differ (so cargo sees unchanged
 /// sources as unchanged from one run to the next).
 fn sync_dir(from: &Path, to: &Path) {
@@ -161,7 +146,7 @@ fn eshop_packages() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eshop-build");
-        sync_dir(&eshop_dir(), &root);
+        sync_dir(&support::example(), &root);
         let runtime = manifest_dir().join("../runtime/coworks").canonicalize().unwrap();
         for service in ESHOP_SERVICES {
             let manifest = root.join("services").join(service).join("Cargo.toml");
@@ -208,14 +193,14 @@ fn eshop_packages() -> &'static Path {
 }
 
 /// A copy of the example, with the shared build's packages, ready for `cws deploy --no-build`.
-fn eshop_copy(to: &Path) {
-    copy_dir(&eshop_dir(), to);
+fn eshop_copy() -> TempProject {
+    let project = TempProject::copy_of(&support::example());
     let built = eshop_packages();
     for service in ESHOP_SERVICES {
-        let zip = Path::new("target/lambda").join(service).join("bootstrap.zip");
-        std::fs::create_dir_all(to.join(&zip).parent().unwrap()).unwrap();
-        std::fs::copy(built.join(&zip), to.join(&zip)).unwrap();
+        let zip = format!("target/lambda/{service}/bootstrap.zip");
+        project.write(&zip, std::fs::read(built.join(&zip)).unwrap());
     }
+    project
 }
 
 /// `cws routes --json -s STAGE`: per service, each route (`GET /path`) and whether it needs the token.
@@ -397,19 +382,19 @@ fn the_eshop_deploys_to_moto_per_stage() {
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let project = tmp.path().join("eshop");
-    eshop_copy(&project);
+    let copy = eshop_copy();
+    let project = copy.path();
     // dev targets the emulator through a stage override in the project file; prod through --endpoint.
     let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
     let dev_port = "        port: 8001\n";
     assert!(config.contains(dev_port), "{config}");
     let config = config
         .replace(dev_port, &format!("{dev_port}      deploy:\n        endpoints: {{all: '{}'}}\n", moto.url));
-    std::fs::write(project.join("project.cws.yml"), config).unwrap();
-    std::fs::write(project.join(".env.dev.secret"), "PAYMENT_KEY=eshop-s3cr3t-value\n").unwrap();
+    copy.write("project.cws.yml", config);
+    copy.write(".env.dev.secret", "PAYMENT_KEY=eshop-s3cr3t-value\n");
     let endpoint = format!("--endpoint={}", moto.url);
 
-    let o = cws(&project, &rc, &["deploy", "-s", "dev", "--no-build"]);
+    let o = cws(project, &rc, &["deploy", "-s", "dev", "--no-build"]);
     let out = text(&o);
     assert!(o.status.success(), "cws deploy -s dev:\n{out}");
     assert!(out.contains("Apply complete!"), "{out}");
@@ -419,7 +404,7 @@ fn the_eshop_deploys_to_moto_per_stage() {
             assert!(!t.contains("eshop-s3cr3t-value"), "{:?} holds the secret", file.path());
         }
     }
-    let dev_routes = core_routes(&project, "dev");
+    let dev_routes = core_routes(project, "dev");
     assert!(
         !dev_routes["billing"]["GET /health"] && dev_routes["billing"]["GET /invoices"],
         "{dev_routes:?}"
@@ -440,7 +425,7 @@ fn the_eshop_deploys_to_moto_per_stage() {
         );
     }
 
-    let o = cws(&project, &rc, &["deployed", "-s", "dev"]);
+    let o = cws(project, &rc, &["deployed", "-s", "dev"]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     for (service, id) in &dev_ids {
@@ -450,9 +435,9 @@ fn the_eshop_deploys_to_moto_per_stage() {
     }
 
     // A second stage, in its own workspace, from the same packages.
-    let o = cws(&project, &rc, &["deploy", "-s", "prod", "--no-build", &endpoint]);
+    let o = cws(project, &rc, &["deploy", "-s", "prod", "--no-build", &endpoint]);
     assert!(o.status.success(), "cws deploy -s prod:\n{}", text(&o));
-    let prod_routes = core_routes(&project, "prod");
+    let prod_routes = core_routes(project, "prod");
     assert!(dev_routes["billing"].contains_key("GET /debug/state"));
     assert!(!prod_routes["billing"].contains_key("GET /debug/state"), "{prod_routes:?}");
     let state = aws_state(&moto, "eu-west-1");
@@ -464,13 +449,13 @@ fn the_eshop_deploys_to_moto_per_stage() {
         state["functions"]["eshop-billing-prod"]["env"].get("TOKEN").is_none(),
         "prod's token is a secret"
     );
-    let o = cws(&project, &rc, &["deployed"]);
+    let o = cws(project, &rc, &["deployed"]);
     let out = text(&o);
     assert!(out.contains("dev:") && out.contains("prod:") && out.contains("test: not deployed"), "{out}");
     // Nothing left to change: the plan of a deployed stage is empty, for all or one service.
     // (moto 5 drops a REST API's binaryMediaTypes, so billing's `application/pdf` is planned again:
     // that one attribute is the only change allowed.)
-    let o = cws(&project, &rc, &["deploy", "-s", "prod", "--plan", "--no-build", &endpoint]);
+    let o = cws(project, &rc, &["deploy", "-s", "prod", "--plan", "--no-build", &endpoint]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     let changes: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("# aws_")).collect();
@@ -479,10 +464,10 @@ fn the_eshop_deploys_to_moto_per_stage() {
         out.contains("Plan: 0 to add, 1 to change, 0 to destroy.") && out.contains("+ \"application/pdf\""),
         "{out}"
     );
-    let o = cws(&project, &rc, &["deploy", "catalog", "-s", "prod", "--plan", "--no-build", &endpoint]);
+    let o = cws(project, &rc, &["deploy", "catalog", "-s", "prod", "--plan", "--no-build", &endpoint]);
     assert!(o.status.success() && text(&o).contains("No changes."), "{}", text(&o));
 
-    let o = cws(&project, &rc, &["destroy", "-s", "dev"]);
+    let o = cws(project, &rc, &["destroy", "-s", "dev"]);
     assert!(o.status.success(), "cws destroy -s dev:\n{}", text(&o));
     let state = aws_state(&moto, "eu-west-1");
     let prod_functions: Vec<String> = ESHOP_SERVICES.iter().map(|s| format!("eshop-{s}-prod")).collect();
@@ -490,11 +475,11 @@ fn the_eshop_deploys_to_moto_per_stage() {
     assert_eq!(names(&state["apis"]), prod_functions);
     check_stage(&state, &prod_routes, "prod");
     assert!(names(&state["parameters"]).is_empty(), "{state}");
-    let o = cws(&project, &rc, &["deployed"]);
+    let o = cws(project, &rc, &["deployed"]);
     let out = text(&o);
     assert!(out.contains("dev: not deployed") && out.contains("amazonaws.com/prod"), "{out}");
 
-    let o = cws(&project, &rc, &["destroy", "-s", "dev"]);
+    let o = cws(project, &rc, &["destroy", "-s", "dev"]);
     assert!(!o.status.success() && text(&o).contains("not deployed"), "{}", text(&o));
 
     // The files now describe dev: terraform run by hand in prod's workspace refuses to plan them.
@@ -514,13 +499,13 @@ fn the_eshop_deploys_to_moto_per_stage() {
 
 #[test]
 fn deploy_without_terraform_fails_clearly() {
-    let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("eshop");
-    copy_dir(&eshop_dir(), &project);
+    let copy = TempProject::copy_of(&support::example());
+    let project = copy.path();
+    let no_terraform = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["deploy", "-s", "dev", "-p"])
-        .arg(&project)
-        .env("PATH", tmp.path())
+        .arg(project)
+        .env("PATH", no_terraform.path())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -528,23 +513,23 @@ fn deploy_without_terraform_fails_clearly() {
     // `--no-build` needs the packages.
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["deploy", "-s", "dev", "--no-build", "-p"])
-        .arg(&project)
+        .arg(project)
         .output()
         .unwrap();
     assert!(!o.status.success() && text(&o).contains("run `cws build billing` first"), "{}", text(&o));
     // A stage with errors is not deployed.
     let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
-    std::fs::write(project.join("project.cws.yml"), config.replace("memory: 1024", "memory: 99999")).unwrap();
+    copy.write("project.cws.yml", config.replace("memory: 1024", "memory: 99999"));
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["deploy", "-s", "prod", "-p"])
-        .arg(&project)
+        .arg(project)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("CWS014") && text(&o).contains("fix them before deploying"), "{}", text(&o));
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["deploy", "-s", "nope", "-p"])
-        .arg(&project)
+        .arg(project)
         .output()
         .unwrap();
     assert!(!o.status.success() && text(&o).contains("unknown stage `nope`"), "{}", text(&o));
@@ -703,12 +688,10 @@ fn cargo_lambda_builds_for_an_older_glibc() {
         o.is_ok_and(|o| o.status.success()),
         "cargo-lambda is not installed: `pip install cargo-lambda` (scripts/ci-deps)"
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("fixture");
-    copy_dir(&manifest_dir().join("../core/tests/fixtures/deploy_project"), &project);
+    let project = TempProject::copy_of(&manifest_dir().join("../core/tests/fixtures/deploy_project"));
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
-        .arg(&project)
+        .arg(project.path())
         .output()
         .unwrap();
     let out = text(&o);

@@ -1,41 +1,8 @@
 //! `cws workflow` as a user runs it: previews, builds, and what `cws check` says about workflows.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/eshop")
-}
-
-fn cws(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cws")).args(args).output().expect("cws runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A copy of the example's project file, env files and services' sources in a temp dir.
-fn copy_example() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let name = e.file_name();
-            if name == "target" || name == "airflow" {
-                continue;
-            }
-            if e.file_type().unwrap().is_dir() {
-                copy(&e.path(), &to.join(&name));
-            } else {
-                std::fs::copy(e.path(), to.join(&name)).unwrap();
-            }
-        }
-    }
-    copy(&example(), dir.path());
-    dir
-}
+use support::{cws, example, text, TempProject};
 
 #[test]
 fn preview_prints_the_mermaid_graph_or_json() {
@@ -55,7 +22,7 @@ fn preview_prints_the_mermaid_graph_or_json() {
 
 #[test]
 fn build_writes_one_dag_per_workflow_and_refuses_broken_workflows() {
-    let project = copy_example();
+    let project = TempProject::copy_of(&example());
     let p = project.path().to_str().unwrap();
     let o = cws(&["workflow", "build", "-p", p, "-s", "test"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -70,11 +37,10 @@ fn build_writes_one_dag_per_workflow_and_refuses_broken_workflows() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("unknown stage `nope`"));
 
-    std::fs::write(
-        project.path().join("workflows/broken.cws.yml"),
+    project.write(
+        "workflows/broken.cws.yml",
         "tasks:\n  a: { service: billing, method: POST, path: /invoices, json: {} }\n",
-    )
-    .unwrap();
+    );
     let out = tempfile::tempdir().unwrap();
     let o = cws(&["workflow", "build", "-p", p, "-o", out.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));

@@ -129,8 +129,3 @@ pub fn stdout_json(o: &Output) -> serde_json::Value {
     });
     serde_json::from_str(line).expect("result JSON")
 }
-
-/// Runs `cws`.
-pub fn cws(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cws")).args(args).output().expect("cws runs")
-}
