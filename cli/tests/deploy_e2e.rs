@@ -84,15 +84,14 @@ fn text(o: &Output) -> String {
 fn terraform_validates_the_generated_configurations() {
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let projects = [
-        ("../examples/eshop", vec!["dev", "test", "prod"]),
-        ("../core/tests/fixtures/deploy_project", vec!["dev", "prod"]),
-    ];
-    for (rel, stages) in projects {
-        let project = Project::load(manifest_dir().join(rel)).unwrap();
+    let projects =
+        [(support::example(), vec!["dev", "test", "prod"]), (support::deploy_project(), vec!["dev", "prod"])];
+    for (root, stages) in projects {
+        let project = Project::load(root).unwrap();
+        let name = artifacts::project_name(&project);
         for stage in stages {
             let (d, _) = artifacts::stage_deployment(&project, stage, &Default::default());
-            let dir = tmp.path().join(format!("{}-{stage}", artifacts::project_name(&project)));
+            let dir = tmp.path().join(format!("{name}-{stage}"));
             artifacts::write_terraform(&dir, &d).unwrap();
             for args in [
                 &["init", "-backend=false", "-input=false", "-no-color"][..],
@@ -105,11 +104,11 @@ fn terraform_validates_the_generated_configurations() {
                     .env("TF_IN_AUTOMATION", "1")
                     .output()
                     .unwrap();
-                assert!(o.status.success(), "terraform {args:?} on {rel} {stage}:\n{}", text(&o));
+                assert!(o.status.success(), "terraform {args:?} on {name} {stage}:\n{}", text(&o));
                 if args[0] == "validate" {
                     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-                    assert_eq!(v["valid"], true, "{rel} {stage}: {v:#}");
-                    assert_eq!(v["warning_count"], 0, "{rel} {stage}: {v:#}");
+                    assert_eq!(v["valid"], true, "{name} {stage}: {v:#}");
+                    assert_eq!(v["warning_count"], 0, "{name} {stage}: {v:#}");
                 }
             }
         }
@@ -688,7 +687,7 @@ fn cargo_lambda_builds_for_an_older_glibc() {
         o.is_ok_and(|o| o.status.success()),
         "cargo-lambda is not installed: `pip install cargo-lambda` (scripts/ci-deps)"
     );
-    let project = TempProject::copy_of(&manifest_dir().join("../core/tests/fixtures/deploy_project"));
+    let project = TempProject::copy_of(&support::deploy_project());
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
         .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
         .arg(project.path())

@@ -19,11 +19,7 @@ use coworks_core::Project;
 fn projects() -> [(&'static str, PathBuf, &'static [&'static str]); 2] {
     [
         ("eshop", support::example(), &["dev", "test", "prod"]),
-        (
-            "deploy_project",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deploy_project"),
-            &["dev", "prod"],
-        ),
+        ("deploy_project", support::deploy_project(), &["dev", "prod"]),
     ]
 }
 

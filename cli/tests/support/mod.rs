@@ -10,7 +10,7 @@ mod core_support;
 
 use std::process::{Command, Output};
 
-pub use core_support::{example, expected, fixture, fixture_projects, TempProject};
+pub use core_support::{deploy_project, example, expected, fixture, fixture_projects, TempProject};
 
 /// The `cws` binary, without the variables a developer's shell may set for it.
 pub fn cws_command() -> Command {

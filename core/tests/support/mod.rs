@@ -21,6 +21,11 @@ pub fn example() -> PathBuf {
     core_dir().join("../examples/eshop")
 }
 
+/// The deployment fixture, `core/tests/fixtures/deploy_project` (secrets, CORS, one crate).
+pub fn deploy_project() -> PathBuf {
+    core_dir().join("tests/fixtures/deploy_project")
+}
+
 /// The directory of the fixture project `name` (`core/tests/fixtures/projects/<name>`).
 pub fn fixture(name: &str) -> PathBuf {
     let dir = core_dir().join("tests/fixtures/projects").join(name);
