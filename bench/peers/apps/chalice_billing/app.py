@@ -23,75 +23,64 @@ def _answer(status, body, content_type):
     )
 
 
-def entry(name, no_auth=False):
-    """The runtime's checks around a view: token (unless `no_auth`), then unknown query keys."""
+def entry(method, path, no_auth=False, **route):
+    """A Chalice route for the view named after the Rust entry, with the runtime's checks around it:
+    the token (unless `no_auth`), then unknown query keys."""
 
     def wrap(view):
         @functools.wraps(view)
-        def checked(**path):
+        def checked(**params):
             req = app.current_request
             try:
                 if not no_auth:
                     rules.check_token(req.headers.get("authorization"))
                 query = req.query_params or {}
                 pairs = [(k, v) for k in query for v in query.getlist(k)]
-                return view(rules.check_query(name, pairs), **path)
+                return view(rules.check_query(view.__name__, pairs), **params)
             except rules.Rejection as r:
                 return _answer(r.status, r.body, rules.JSON)
 
-        return checked
+        return app.route(path, methods=[method], **route)(checked)
 
     return wrap
 
 
-@app.route("/invoice/{id}", methods=["GET"])
-@entry("get_invoice")
+@entry("GET", "/invoice/{id}")
 def get_invoice(_query, id):
     return _answer(200, billing.get_invoice(rules.path_u64("id", id)), rules.JSON)
 
 
-@app.route("/invoices", methods=["GET"])
-@entry("get_invoices")
+@entry("GET", "/invoices")
 def get_invoices(query):
-    return _answer(
-        200,
-        billing.get_invoices(rules.query_u32("page", query.get("page")), query.get("customer")),
-        rules.JSON,
-    )
+    page = rules.query_u32("page", query.get("page"))
+    return _answer(200, billing.get_invoices(page, query.get("customer")), rules.JSON)
 
 
-@app.route(
-    "/invoice", methods=["POST"], content_types=["application/json", "application/x-www-form-urlencoded"]
-)
-@entry("post_invoice")
+@entry("POST", "/invoice", content_types=["application/json", "application/x-www-form-urlencoded"])
 def post_invoice(_query):
     req = app.current_request
     new = rules.new_invoice(req.headers.get("content-type"), req.raw_body)
     return _answer(201, billing.post_invoice(*new), rules.JSON)
 
 
-@app.route("/invoice/pdf/{id}", methods=["GET"])
-@entry("get_invoice_pdf")
+@entry("GET", "/invoice/pdf/{id}")
 def get_invoice_pdf(_query, id):
     return _answer(200, billing.get_invoice_pdf(rules.path_u64("id", id)), rules.PDF)
 
 
-@app.route("/invoice/{id}", methods=["DELETE"])
-@entry("delete_invoice")
+@entry("DELETE", "/invoice/{id}")
 def delete_invoice(_query, id):
     billing.delete_invoice(rules.path_u64("id", id))
     return _answer(204, "", None)
 
 
-@app.route("/health", methods=["GET"])
-@entry("get_health", no_auth=True)
+@entry("GET", "/health", no_auth=True)
 def get_health(_query):
     return _answer(200, billing.get_health(), rules.TEXT)
 
 
 if rules.stage() == "dev":
 
-    @app.route("/debug/state", methods=["GET"])
-    @entry("get_debug_state")
+    @entry("GET", "/debug/state")
     def get_debug_state(_query):
         return _answer(200, billing.get_debug_state(), rules.TEXT)
