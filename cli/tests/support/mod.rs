@@ -8,6 +8,8 @@
 #[path = "../../../core/tests/support/mod.rs"]
 mod core_support;
 
+pub mod aws;
+
 use std::process::{Command, Output};
 
 pub use core_support::{deploy_project, example, expected, fixture, fixture_projects, TempProject};
