@@ -89,7 +89,8 @@ pub fn build_service(
             service.name,
             manifest.display(),
             service.name
-        ));
+        )
+        .into());
     }
     let target = settings.target.clone();
     // cargo's own variable wins, as with cargo; else the project's `target/`.
@@ -142,7 +143,9 @@ fn cargo_build(
             }
         }
     }
-    exe.ok_or_else(|| failed(format!("{} builds no executable: a service crate needs a `main`", manifest.display())))
+    exe.ok_or_else(|| {
+        failed(format!("{} builds no executable: a service crate needs a `main`", manifest.display()))
+    })
 }
 
 /// `cargo lambda build` (zig links against an older glibc); returns the executable.

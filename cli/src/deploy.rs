@@ -150,8 +150,8 @@ fn prepare(project: &Project, stage: &str, aws: &AwsArgs) -> Result<(StageDeploy
 
 /// `cws deploy`.
 pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
-    let all = Step::start("Deploying", format!("stage {}", args.stage));
     let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let all = Step::start("Deploying", format!("stage {}", args.stage));
     let errors: Vec<_> = project
         .diagnostics(Some(&args.stage))
         .into_iter()
@@ -175,7 +175,8 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
                 "no service `{name}` in stage `{}`; its services are: {}",
                 args.stage,
                 names.join(", ")
-            ));
+            )
+            .into());
         }
     }
     for s in services.iter().filter(|s| args.service.as_ref().is_none_or(|n| *n == s.name)) {
@@ -187,7 +188,8 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
                     s.name,
                     zip.display(),
                     s.name
-                ));
+                )
+                .into());
             }
         } else {
             let step = Step::start("Building", format!("{} for Lambda", s.name));
@@ -222,14 +224,15 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
 
 /// `cws destroy`.
 pub fn destroy(args: DestroyArgs) -> Result<ExitCode, Failure> {
-    let all = Step::start("Destroying", format!("stage {}", args.stage));
     let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let all = Step::start("Destroying", format!("stage {}", args.stage));
     let (_, dir) = prepare(&project, &args.stage, &args.aws)?;
     if !workspaces(&dir)?.contains(&args.stage) {
         return Err(format!(
             "stage `{}` is not deployed (no Terraform workspace `{}`)",
             args.stage, args.stage
-        ));
+        )
+        .into());
     }
     run_terraform(&dir, &["workspace", "select", "-no-color", &args.stage], &[])?;
     let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];

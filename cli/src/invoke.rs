@@ -69,7 +69,7 @@ fn listening(host: &str, port: u16) -> bool {
 pub fn invoke(args: InvokeArgs) -> Result<ExitCode, Failure> {
     let method: HttpMethod = args.method.parse()?;
     if !args.path.starts_with('/') {
-        return Err(format!("the path `{}` must start with `/` (e.g. /invoice/42)", args.path));
+        return Err(format!("the path `{}` must start with `/` (e.g. /invoice/42)", args.path).into());
     }
     let t = run::target(args.project.as_deref(), &args.service, args.stage.as_deref(), args.port)?;
     let mut url_path = args.path.clone();
@@ -146,7 +146,11 @@ fn send(
     }
     out.push('\n');
     let mut body = Vec::new();
-    response.body_mut().as_reader().read_to_end(&mut body).map_err(|e| failed(format!("reading the answer: {e}")))?;
+    response
+        .body_mut()
+        .as_reader()
+        .read_to_end(&mut body)
+        .map_err(|e| failed(format!("reading the answer: {e}")))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.write_all(&body);

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
-mod output;
 mod build;
 mod config;
 mod deploy;
 mod invoke;
 mod new;
+mod output;
 mod report;
 mod run;
 mod workflow;
@@ -172,7 +172,8 @@ fn load(common: &Common) -> Result<Project, String> {
 pub fn project_root(dir: Option<&Path>) -> Result<PathBuf, String> {
     match dir {
         Some(d) => Ok(d.to_path_buf()),
-        None => coworks_core::layout::find_root(Path::new(".")).ok_or_else(|| coworks_core::layout::NO_PROJECT_HERE.into()),
+        None => coworks_core::layout::find_root(Path::new("."))
+            .ok_or_else(|| coworks_core::layout::NO_PROJECT_HERE.into()),
     }
 }
 
@@ -206,7 +207,8 @@ fn load_with_stage(dir: Option<&Path>, stage: Option<&str>) -> Result<(Project, 
 /// Writes diagnostics to stderr as `cws check` shows them.
 pub fn print_diagnostics(project: &Project, diags: &[coworks_core::Diagnostic]) {
     if !diags.is_empty() {
-        let text = report::render_diagnostics(project, diags, output::stderr_colored(), output::stderr_width());
+        let text =
+            report::render_diagnostics(project, diags, output::stderr_colored(), output::stderr_width());
         errln!("{}", text.trim_end());
     }
 }
@@ -262,7 +264,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let (project, stage) = load_with_stage(common.project.as_deref(), common.stage.as_deref())?;
             if let Some(s) = &service {
                 if !project.service_names().contains(s.as_str()) {
-                    return Err(format!("unknown service `{s}`; `cws routes` lists the services"));
+                    return Err(format!("unknown service `{s}`; `cws routes` lists the services").into());
                 }
             }
             let options = config::effective(&project, &stage, service.as_deref());
@@ -295,7 +297,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                     MessageFormat::Human => {
                         let colored = output::stdout_colored();
-                        out!("{}", report::render_diagnostics(&project, &diags, colored, output::stdout_width()));
+                        out!(
+                            "{}",
+                            report::render_diagnostics(&project, &diags, colored, output::stdout_width())
+                        );
                     }
                 }
                 let services = project.services(common.stage.as_deref());

@@ -103,10 +103,12 @@ fn coworks_dependency(path: Option<&Path>) -> Result<String, String> {
                 dir.display()
             )
         })?;
-    let abs = std::fs::canonicalize(krate).map_err(|e| format!("--coworks-path `{}`: {e}", krate.display()))?;
-    let text = abs.to_str().filter(|s| !s.chars().any(char::is_control)).ok_or_else(|| {
-        format!("--coworks-path `{}` is not a plain UTF-8 path", abs.display())
-    })?;
+    let abs =
+        std::fs::canonicalize(krate).map_err(|e| format!("--coworks-path `{}`: {e}", krate.display()))?;
+    let text = abs
+        .to_str()
+        .filter(|s| !s.chars().any(char::is_control))
+        .ok_or_else(|| format!("--coworks-path `{}` is not a plain UTF-8 path", abs.display()))?;
     Ok(format!("coworks = {{ path = \"{}\" }}", text.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
@@ -114,13 +116,16 @@ fn coworks_dependency(path: Option<&Path>) -> Result<String, String> {
 fn dev_token() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
+    );
     format!("dev-{:016x}", h.finish())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
     }
     std::fs::write(path, text).map_err(|e| failed(format!("cannot write `{}`: {e}", path.display())))
 }

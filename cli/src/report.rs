@@ -17,7 +17,8 @@ pub fn routes_table(services: &[Service], width: Option<u16>) -> String {
     let mut rows = Vec::new();
     for s in services {
         for e in &s.entries {
-            let params: Vec<String> = e.params.iter().map(|p| format!("{}: {} ({})", p.name, p.ty, p.source)).collect();
+            let params: Vec<String> =
+                e.params.iter().map(|p| format!("{}: {} ({})", p.name, p.ty, p.source)).collect();
             let auth = match e.auth {
                 coworks_core::Auth::Token => "token",
                 coworks_core::Auth::None => "none",
@@ -40,7 +41,11 @@ pub fn routes_table(services: &[Service], width: Option<u16>) -> String {
             ]);
         }
     }
-    output::table(&["service", "method", "path", "parameters", "auth", "stages", "rust", "source"], rows, width)
+    output::table(
+        &["service", "method", "path", "parameters", "auth", "stages", "rust", "source"],
+        rows,
+        width,
+    )
 }
 
 /// One deployed service: its name, URL, function name and ARN.
@@ -64,7 +69,12 @@ pub fn deployed_table(services: Vec<DeployedService>, width: Option<u16>) -> Str
 /// Renders diagnostics as rustc does: the message with its code, then the source lines with carets,
 /// then the related places; `colored` styles them. Files the project does not hold (a file that
 /// could not be read) get the short form.
-pub fn render_diagnostics(project: &Project, diags: &[Diagnostic], colored: bool, width: Option<u16>) -> String {
+pub fn render_diagnostics(
+    project: &Project,
+    diags: &[Diagnostic],
+    colored: bool,
+    width: Option<u16>,
+) -> String {
     let mut renderer = if colored { Renderer::styled() } else { Renderer::plain() };
     if let Some(w) = width {
         renderer = renderer.term_width(usize::from(w));
@@ -76,11 +86,9 @@ pub fn render_diagnostics(project: &Project, diags: &[Diagnostic], colored: bool
         let source = project.source(&d.file).map(|s| neutralize(s.text()));
         let title = level(d.severity).primary_title(message.as_ref()).id(d.code.as_str());
         let group = match &source {
-            Some(text) => title.element(
-                Snippet::source(text.as_ref())
-                    .path(path.as_str())
-                    .annotation(AnnotationKind::Primary.span(range(text, d.span.start.offset, d.span.end.offset))),
-            ),
+            Some(text) => title.element(Snippet::source(text.as_ref()).path(path.as_str()).annotation(
+                AnnotationKind::Primary.span(range(text, d.span.start.offset, d.span.end.offset)),
+            )),
             None => {
                 let at = format!("{path}:{}:{}", d.span.start.line + 1, d.span.start.col + 1);
                 title.element(annotate_snippets::Origin::path(at))
@@ -99,9 +107,9 @@ pub fn render_diagnostics(project: &Project, diags: &[Diagnostic], colored: bool
             let note = Level::NOTE.secondary_title(message.as_str());
             notes.push(match text {
                 Some(text) => Group::with_title(note).element(
-                    Snippet::source(text.as_str())
-                        .path(rpath.as_str())
-                        .annotation(AnnotationKind::Context.span(range(text, r.span.start.offset, r.span.end.offset))),
+                    Snippet::source(text.as_str()).path(rpath.as_str()).annotation(
+                        AnnotationKind::Context.span(range(text, r.span.start.offset, r.span.end.offset)),
+                    ),
                 ),
                 None => Group::with_title(note),
             });
@@ -149,13 +157,14 @@ pub fn check_summary(services: usize, entries: usize, errors: usize, warnings: u
     )
 }
 
-/// Every diagnostic code for a terminal: code, severity, meaning and fix, wrapped to `width`.
+/// Every diagnostic code for a terminal: the code and its severity, then what it means and how to
+/// fix it, wrapped to `width`.
 pub fn explain_all(width: Option<u16>) -> String {
     let rows = DiagnosticCode::ALL
         .iter()
-        .map(|c| vec![c.as_str().to_string(), c.severity().to_string(), c.meaning().to_string(), c.fix().to_string()])
+        .map(|c| vec![format!("{c}\n{}", c.severity()), format!("{}\nfix: {}", c.meaning(), c.fix())])
         .collect();
-    output::table(&["code", "severity", "meaning", "how to fix"], rows, width)
+    output::table(&["code", "meaning and fix"], rows, width)
 }
 
 /// One code: what it means and how to fix it.

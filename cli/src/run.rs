@@ -55,7 +55,12 @@ pub struct Target {
 }
 
 /// Resolves `service` in the project at `root` for `stage` (default: the first stage).
-pub fn target(root: Option<&Path>, service: &str, stage: Option<&str>, port: Option<u16>) -> Result<Target, String> {
+pub fn target(
+    root: Option<&Path>,
+    service: &str,
+    stage: Option<&str>,
+    port: Option<u16>,
+) -> Result<Target, String> {
     let (project, stage) = crate::load_with_stage(root, stage)?;
     let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
     else {

@@ -59,7 +59,8 @@ fn build(dir: Option<&Path>, stage: Option<String>, out: Option<PathBuf>) -> Res
         return Err(format!(
             "no workflows in `{}`: add `workflows/<name>.cws.yml`",
             dir.join("workflows").display()
-        ));
+        )
+        .into());
     }
     let errors: Vec<_> = project
         .diagnostics(Some(&stage))
@@ -79,7 +80,8 @@ fn build(dir: Option<&Path>, stage: Option<String>, out: Option<PathBuf>) -> Res
             std::fs::create_dir_all(parent)
                 .map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
         }
-        std::fs::write(&path, &file.text).map_err(|e| failed(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(&path, &file.text)
+            .map_err(|e| failed(format!("cannot write `{}`: {e}", path.display())))?;
         if file.path.extension().is_some_and(|e| e == "py")
             && file.path.parent().is_none_or(|p| p.as_os_str().is_empty())
         {

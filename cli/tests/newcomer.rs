@@ -110,7 +110,8 @@ fn a_newcomer_creates_checks_runs_and_deploys_a_project() {
         assert!(root.join(file).is_file(), "cws new wrote no {file}");
     }
     let manifest = std::fs::read_to_string(root.join("services/shop/Cargo.toml")).expect("manifest");
-    assert!(manifest.contains(&format!("coworks = {{ path = \"{}\" }}", checkout.join("runtime/coworks").display())));
+    assert!(manifest
+        .contains(&format!("coworks = {{ path = \"{}\" }}", checkout.join("runtime/coworks").display())));
     assert!(std::fs::read_to_string(root.join(".gitignore")).expect("gitignore").contains("*.secret"));
     let o = cws_in(&home, &["new", "shop"]);
     assert_eq!(o.status.code(), Some(2), "an existing directory is refused: {}", both(&o));
@@ -136,10 +137,18 @@ fn a_newcomer_creates_checks_runs_and_deploys_a_project() {
     for (dir, stage) in [(root.clone(), "dev"), (root.join("services/shop/src"), "prod")] {
         let o = cws_in(&dir, &["check", "-s", stage]);
         assert!(o.status.success(), "cws check -s {stage} in {}:\n{}", dir.display(), both(&o));
-        assert!(text(&o.stdout).contains("2 service(s), 6 entries: 0 error(s), 0 warning(s)"), "{}", both(&o));
+        assert!(
+            text(&o.stdout).contains("2 service(s), 6 entries: 0 error(s), 0 warning(s)"),
+            "{}",
+            both(&o)
+        );
     }
     let o = cws_in(&root, &["routes"]);
-    assert!(text(&o.stdout).contains("/hello/{name}") && text(&o.stdout).contains("name: String (path)"), "{}", both(&o));
+    assert!(
+        text(&o.stdout).contains("/hello/{name}") && text(&o.stdout).contains("name: String (path)"),
+        "{}",
+        both(&o)
+    );
 
     // Served locally, answering with the stage's token and environment.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
@@ -166,7 +175,10 @@ fn a_newcomer_creates_checks_runs_and_deploys_a_project() {
         }
         seen.push(line);
     }
-    assert!(seen.iter().any(|l| l.contains("Finished") && l.contains("shop")), "a build step with its time: {seen:#?}");
+    assert!(
+        seen.iter().any(|l| l.contains("Finished") && l.contains("shop")),
+        "a build step with its time: {seen:#?}"
+    );
     let o = cws_in(&root, &["invoke", "shop", "GET", "/hello/Ada", "--port", &port.to_string()]);
     assert!(o.status.success(), "{}", both(&o));
     let out = text(&o.stdout);
@@ -198,7 +210,10 @@ fn a_newcomer_creates_checks_runs_and_deploys_a_project() {
     assert!(out.contains("Finished stage dev in"), "{out}");
     let o = deploy(&["deployed", "-s", "dev"]);
     let out = text(&o.stdout);
-    assert!(out.contains("execute-api") && out.contains("shop-shop-dev") && out.contains("shop-mailer-dev"), "{out}");
+    assert!(
+        out.contains("execute-api") && out.contains("shop-shop-dev") && out.contains("shop-mailer-dev"),
+        "{out}"
+    );
     let o = deploy(&["destroy", "-s", "dev", &endpoint]);
     assert!(o.status.success(), "cws destroy -s dev:\n{}", both(&o));
     let o = deploy(&["deployed"]);

@@ -121,7 +121,6 @@ pub fn cws_aws(project: &Path, rc: &Path, args: &[&str]) -> Output {
     o
 }
 
-
 /// Copies `from` into `to`, writing only the files whose bytes differ (so cargo sees unchanged
 /// sources as unchanged from one run to the next).
 pub fn sync_dir(from: &Path, to: &Path) {
@@ -140,4 +139,3 @@ pub fn sync_dir(from: &Path, to: &Path) {
         }
     }
 }
-

@@ -27,11 +27,17 @@ pub struct EditError(pub String);
 /// (`services: {a: ..}`), which are left for a person to edit.
 pub fn add_service(text: &str, name: &str, path: &str) -> Result<String, EditError> {
     if !naming::is_service_name(name) {
-        return Err(EditError(format!("`{}` cannot name a service: {}", name.escape_debug(), naming::service_name_rule())));
+        return Err(EditError(format!(
+            "`{}` cannot name a service: {}",
+            name.escape_debug(),
+            naming::service_name_rule()
+        )));
     }
     let parsed = yaml::parse(text);
     if parsed.syntax_error {
-        return Err(EditError("project.cws.yml is not valid YAML (`cws check` shows where); fix it first".into()));
+        return Err(EditError(
+            "project.cws.yml is not valid YAML (`cws check` shows where); fix it first".into(),
+        ));
     }
     let (before, _) = read_project_config(text, std::path::Path::new(crate::layout::CONFIG_FILE));
     if before.service(name).is_some() {
@@ -54,7 +60,9 @@ pub fn add_service(text: &str, name: &str, path: &str) -> Result<String, EditErr
             out.push_str(&format!("{nl}services:{nl}  {name}:{nl}    path: {path}{nl}"));
             out
         }
-        Some((key, value)) => insert_under(text, key.span.start.col as usize, key.span.start.line, value, name, path, nl)?,
+        Some((key, value)) => {
+            insert_under(text, key.span.start.col as usize, key.span.start.line, value, name, path, nl)?
+        }
     };
     // The result must say what was meant, and nothing else must have changed meaning.
     let (after, _) = read_project_config(&edited, std::path::Path::new(crate::layout::CONFIG_FILE));
@@ -163,7 +171,8 @@ mod tests {
             "version: 3\n\nservices:\n  a:\n    path: services/a\n"
         );
         assert_eq!(
-            add_service("version: 3\r\nservices:\r\n  b:\r\n    path: x\r\n", "a", "services/a").expect("added"),
+            add_service("version: 3\r\nservices:\r\n  b:\r\n    path: x\r\n", "a", "services/a")
+                .expect("added"),
             "version: 3\r\nservices:\r\n  b:\r\n    path: x\r\n  a:\r\n    path: services/a\r\n"
         );
     }
