@@ -10,13 +10,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::json;
 use support::aws::{cli_config, cws_aws, services_target_dir, Moto};
-use support::{cws_command, text};
+use support::{cws_command, text, Running};
 
 mod support;
 
@@ -55,23 +55,6 @@ fn lsp_binary() -> PathBuf {
         assert!(status.success(), "cargo build -p coworks-lsp");
     }
     bin
-}
-
-/// `cws run` stopped with Ctrl-C when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-INT", &self.0.id().to_string()]).status();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -120,7 +103,10 @@ fn a_newcomer_creates_checks_runs_and_deploys_a_project() {
 
     // Another service: its crate, and its block in project.cws.yml with the comments kept.
     let before = std::fs::read_to_string(root.join("project.cws.yml")).expect("config");
-    let o = cws_in(&root.join("services"), &["new", "--service", "mailer"]);
+    let o = cws_in(
+        &root.join("services"),
+        &["new", "--service", "mailer", "--coworks-path", checkout.to_str().expect("utf-8")],
+    );
     assert!(o.status.success(), "cws new --service mailer:\n{}", both(&o));
     let after = std::fs::read_to_string(root.join("project.cws.yml")).expect("config");
     assert_eq!(
