@@ -21,7 +21,6 @@ use support::{cws_command, text, Running};
 mod support;
 
 #[path = "../../lsp/tests/support/mod.rs"]
-#[allow(dead_code)]
 mod lsp;
 
 fn repo() -> PathBuf {
