@@ -100,6 +100,7 @@ pub async fn handle_event<S: Service>(router: &Router<S>, event: Value, request_
         headers: parts.headers,
         body: bytes::Bytes::copy_from_slice(body.as_ref()),
         request_id: request_id.to_string(),
+        deadline: None,
     };
     shape(origin, router.handle(request).await)
 }

@@ -8,7 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{build_bin, free_port, send, Server};
+use common::{build_bin, build_example, free_port, send, Server};
 use coworks::lambda::handle_event;
 use coworks::prelude::*;
 use coworks::router::{AsyncMode, Router};
@@ -142,6 +142,71 @@ fn local_service_answers_202_and_writes_one_record_per_call() {
     let mut found = keys(&moto, "results");
     found.sort();
     assert_eq!(found, ["calls/bad.json", "calls/create.json", "calls/missing.json", "calls/pdf.json"]);
+}
+
+/// Starts the `jobs` example with moto's S3 and `extra` variables.
+fn start_jobs(moto: &Moto, extra: &[(&str, &str)]) -> Server {
+    let env = aws_env(moto);
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("TOKEN", "tok"));
+    vars.extend_from_slice(extra);
+    Server::start(&build_example("jobs"), &vars)
+}
+
+/// An asynchronous call of the `jobs` example; returns the status.
+fn call_async(s: &Server, path: &str, bucket: &str, key: &str, body: &str) -> u16 {
+    let headers = [
+        ("Authorization", "tok"),
+        ("Content-Type", "application/json"),
+        ("InvocationType", "Event"),
+        ("X-CWS-S3Bucket", bucket),
+        ("X-CWS-S3Key", key),
+    ];
+    s.send("POST", path, &headers, body.as_bytes()).status
+}
+
+#[test]
+fn a_stopping_service_finishes_or_records_every_accepted_call() {
+    let moto = start_moto();
+    create_bucket(&moto, "drain");
+    let mut s = start_jobs(&moto, &[("CWS_DRAIN_TIMEOUT", "4")]);
+    assert_eq!(call_async(&s, "/sleep", "drain", "calls/short.json", "1500"), 202);
+    assert_eq!(call_async(&s, "/sleep", "drain", "calls/endless.json", "600000"), 202);
+    let addr = s.addr();
+    s.signal("TERM");
+    let mut seen = Vec::new();
+    let line = s.wait_log("stopping", &mut seen);
+    assert!(line.contains("2 asynchronous call(s)"), "{line}");
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "a stopping service accepts no new connection");
+    assert!(s.wait_exit().success());
+    // The call that finishes within the drain timeout is recorded with its answer...
+    let record = wait_object(&moto, "drain", "calls/short.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]), (Some(200), &json!(1500)));
+    // ...and the one that does not is recorded as not finished.
+    let record = wait_object(&moto, "drain", "calls/endless.json");
+    assert_eq!(record["status"], 503, "{record}");
+    let error = record["body"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("did not finish") && error.contains("drain timeout"), "{record}");
+    assert!(record["body"]["request_id"].as_str().is_some_and(|id| id.starts_with("local-")), "{record}");
+    let mut found = keys(&moto, "drain");
+    found.sort();
+    assert_eq!(found, ["calls/endless.json", "calls/short.json"]);
+    seen.extend(s.log_lines());
+    assert!(seen.iter().any(|l| l.contains("1 asynchronous call(s) recorded as not finished")), "{seen:#?}");
+}
+
+#[test]
+fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
+    let moto = start_moto();
+    create_bucket(&moto, "drain-int");
+    let mut s = start_jobs(&moto, &[]);
+    assert_eq!(call_async(&s, "/block", "drain-int", "calls/block.json", "1500"), 202);
+    let mut seen = Vec::new();
+    s.wait_log("blocking for at most 1500 ms", &mut seen);
+    s.signal("INT");
+    assert!(s.wait_exit().success());
+    let record = wait_object(&moto, "drain-int", "calls/block.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]), (Some(200), &json!(false)));
 }
 
 struct Jobs;
