@@ -251,17 +251,18 @@ impl<S: Service> Router<S> {
     /// Runs the entry (a synchronous one on a blocking thread); panics and 5xx become
     /// `500 {"error": "internal error", "request_id"}`.
     async fn run(&self, entry: usize, input: Input, request_id: &str) -> Response {
-        let call = if S::ENTRIES[entry].is_async {
-            AssertUnwindSafe(self.inner.service.call(entry, input)).catch_unwind().await.map_err(|_| ())
+        let call = AssertUnwindSafe(self.inner.service.call(entry, input)).catch_unwind();
+        let multi_thread =
+            tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
+        let call = if !S::ENTRIES[entry].is_async && multi_thread {
+            // The generated future of a synchronous entry completes in its first poll, which runs
+            // the entry: tokio hands this worker's other tasks to another thread meanwhile, so a
+            // slow entry holds up no other request.
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(call))
         } else {
-            let router = self.clone();
-            let runtime = tokio::runtime::Handle::current();
-            // The generated future of a synchronous entry completes in one poll: on a blocking thread
-            // it never holds up an async worker.
-            let blocking =
-                tokio::task::spawn_blocking(move || runtime.block_on(router.service().call(entry, input)));
-            blocking.await.map_err(|_| ())
-        };
+            call.await
+        }
+        .map_err(|_| ());
         match call {
             Ok(r) if !r.status().is_server_error() => r,
             Ok(r) => internal_error(r.status(), request_id),
