@@ -8,6 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::runtime_api::{Function, Invocation};
 use common::{build_bin, build_example, free_port, send, Server};
 use coworks::lambda::handle_event;
 use coworks::prelude::*;
@@ -207,6 +208,35 @@ fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
     assert!(s.wait_exit().success());
     let record = wait_object(&moto, "drain-int", "calls/block.json");
     assert_eq!((record["status"].as_u64(), &record["body"]), (Some(200), &json!(false)));
+}
+
+/// As Lambda, an asynchronous call whose entry outlives the invocation's time is recorded as not
+/// finished before the deadline (a function past its timeout is stopped by Lambda, recording nothing).
+#[test]
+fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
+    let moto = start_moto();
+    create_bucket(&moto, "lambda-deadline");
+    let env = aws_env(&moto);
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("TOKEN", "tok"));
+    let event = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/sleep", "rawQueryString": "",
+        "headers": { "authorization": "Bearer tok", "content-type": "application/json", "invocationtype": "Event",
+                     "x-cws-s3bucket": "lambda-deadline", "x-cws-s3key": "calls/slow.json" },
+        "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "api", "http": { "method": "POST", "path": "/sleep", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
+            "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
+        "body": "600000", "isBase64Encoded": false
+    });
+    let invocation = Invocation { event: event.to_string().into_bytes(), timeout: Duration::from_secs(4) };
+    let f = Function::start(&build_example("jobs"), &vars, vec![invocation]);
+    let posted = f.next_posted();
+    let answer: Value = serde_json::from_slice(&posted.body).expect("JSON answer");
+    assert_eq!((posted.kind.as_str(), answer["statusCode"].as_u64()), ("response", Some(202)), "{answer}");
+    let record = wait_object(&moto, "lambda-deadline", "calls/slow.json");
+    assert_eq!(record["status"], 503, "{record}");
+    assert!(record["body"]["error"].as_str().is_some_and(|e| e.contains("time ran out")), "{record}");
+    assert_eq!(record["body"]["request_id"], "req-0");
 }
 
 struct Jobs;
