@@ -225,9 +225,8 @@ fn analyse(
             Some((uri, rope, version)) => (uri, rope, Some(version)),
             None => {
                 // A file not open in the editor: its text from disk (a missing file has nowhere to show).
-                let path = root.join(rel);
-                let bytes = std::fs::read(&path).ok()?;
-                (convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes)), None)
+                let (uri, rope) = convert::disk_text(&root.join(rel))?;
+                (uri, rope, None)
             }
         };
         texts.insert(rel.to_path_buf(), t.clone());
@@ -266,9 +265,7 @@ fn text_of_simple(state: &State, root: &Path, rel: &Path) -> Option<(Uri, Rope)>
     if let Some((uri, rope, _)) = state.open_text(rel) {
         return Some((uri, rope));
     }
-    let path = root.join(rel);
-    let bytes = std::fs::read(&path).ok()?;
-    Some((convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes))))
+    convert::disk_text(&root.join(rel))
 }
 
 /// The message of a panicked task.

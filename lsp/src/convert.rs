@@ -14,6 +14,18 @@ use crate::position::range_of;
 /// The source name diagnostics carry.
 pub const SOURCE: &str = "coworks";
 
+/// The URI and text of a project file on disk (one not open in the editor), to convert positions:
+/// `None` when it cannot be read; an empty text for a file that is not a regular file (never opened:
+/// opening a FIFO blocks).
+pub fn disk_text(path: &Path) -> Option<(Uri, Rope)> {
+    let text = match coworks_core::scan::read_regular(path) {
+        Ok(bytes) => Rope::from_str(&String::from_utf8_lossy(&bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Rope::new(),
+        Err(_) => return None,
+    };
+    Some((uri_of_path(path)?, text))
+}
+
 /// The LSP range of a core span, computed from its byte offsets in `rope`.
 pub fn range(rope: &Rope, span: Span) -> Range {
     range_of(rope, span.start.offset, span.end.offset)

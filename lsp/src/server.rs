@@ -13,7 +13,6 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::commands::{self, Invocation};
-use crate::convert::uri_of_path;
 use crate::document::Document;
 use crate::state::{State, Work};
 use crate::{analysis, hover, lens, position, symbols};
@@ -194,11 +193,7 @@ impl Backend {
     fn lsp_location(state: &State, root: &Path, loc: &coworks_core::model::Location) -> Option<Location> {
         let (uri, rope) = match state.open_text(&loc.file) {
             Some((uri, rope, _)) => (uri, rope),
-            None => {
-                let path = root.join(&loc.file);
-                let bytes = std::fs::read(&path).ok()?;
-                (crate::convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes)))
-            }
+            None => crate::convert::disk_text(&root.join(&loc.file))?,
         };
         Some(Location { uri, range: crate::convert::range(&rope, loc.span) })
     }
@@ -404,9 +399,7 @@ impl LanguageServer for Backend {
                 if let Some((uri, rope, _)) = state.open_text(rel) {
                     return Some((uri, rope));
                 }
-                let path = root.join(rel);
-                let bytes = std::fs::read(&path).ok()?;
-                Some((uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes))))
+                crate::convert::disk_text(&root.join(rel))
             });
             Some(WorkspaceSymbolResponse::Nested(found))
         })

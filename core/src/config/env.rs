@@ -203,18 +203,19 @@ pub fn env_files_for_stage(stage: &str) -> Vec<String> {
 /// Reads a file as text if it is a regular file under the size limit and valid UTF-8 without NUL.
 /// `Ok(None)`: the file does not exist. `Err(reason)`: it exists but cannot be used.
 fn read_text(path: &Path) -> Result<Option<String>, String> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    // Only regular files are opened (a FIFO would block the reader forever).
+    let file = match crate::scan::open_regular(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Err("is not a regular file".into()),
         Err(e) => return Err(format!("cannot be read: {e}")),
     };
-    if !meta.is_file() {
-        return Err("is not a regular file".into());
-    }
-    if meta.len() > MAX_ENV_BYTES {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_ENV_BYTES + 1), &mut bytes)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    if bytes.len() as u64 > MAX_ENV_BYTES {
         return Err(format!("is larger than {MAX_ENV_BYTES} bytes"));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())?;
     if text.contains('\0') {
         return Err("is binary (holds NUL bytes)".into());
