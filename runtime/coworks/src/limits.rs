@@ -66,23 +66,25 @@ impl Limits {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
         let mut l = Limits::default();
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        if let Some(v) = get("CWS_HEADER_TIMEOUT") {
-            l.header_timeout = seconds("CWS_HEADER_TIMEOUT", &v)?;
+        let durations = [
+            ("CWS_HEADER_TIMEOUT", &mut l.header_timeout),
+            ("CWS_BODY_TIMEOUT", &mut l.body_timeout),
+            ("CWS_DRAIN_TIMEOUT", &mut l.drain_timeout),
+        ];
+        for (name, slot) in durations {
+            if let Some(v) = get(name) {
+                *slot = seconds(name, &v)?;
+            }
         }
-        if let Some(v) = get("CWS_BODY_TIMEOUT") {
-            l.body_timeout = seconds("CWS_BODY_TIMEOUT", &v)?;
-        }
-        if let Some(v) = get("CWS_DRAIN_TIMEOUT") {
-            l.drain_timeout = seconds("CWS_DRAIN_TIMEOUT", &v)?;
-        }
-        if let Some(v) = get("CWS_MAX_CONNECTIONS") {
-            l.max_connections = count("CWS_MAX_CONNECTIONS", &v)?;
-        }
-        if let Some(v) = get("CWS_MAX_BODY") {
-            l.max_body = count("CWS_MAX_BODY", &v)?;
-        }
-        if let Some(v) = get("CWS_MAX_EVENT") {
-            l.max_event = count("CWS_MAX_EVENT", &v)?;
+        let counts = [
+            ("CWS_MAX_CONNECTIONS", &mut l.max_connections),
+            ("CWS_MAX_BODY", &mut l.max_body),
+            ("CWS_MAX_EVENT", &mut l.max_event),
+        ];
+        for (name, slot) in counts {
+            if let Some(v) = get(name) {
+                *slot = count(name, &v)?;
+            }
         }
         Ok(l)
     }
