@@ -29,17 +29,20 @@ pub struct Limits {
 /// One MiB.
 const MIB: usize = 1024 * 1024;
 
+/// The default of each time limit.
+const HALF_A_MINUTE: Duration = Duration::from_secs(30);
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            header_timeout: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(30),
+            header_timeout: HALF_A_MINUTE,
+            body_timeout: HALF_A_MINUTE,
             max_connections: 256,
             // Lambda's payload limit for synchronous invocations: a deployed function gets no more.
             max_body: 6 * MIB,
             // API Gateway's payload limit.
             max_event: 10 * MIB,
-            drain_timeout: Duration::from_secs(30),
+            drain_timeout: HALF_A_MINUTE,
         }
     }
 }
