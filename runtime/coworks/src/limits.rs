@@ -63,30 +63,33 @@ fn count(name: &str, value: &str) -> Result<usize, String> {
     }
 }
 
+/// Where a variable's value goes.
+enum Slot<'a> {
+    /// A number of seconds.
+    Time(&'a mut Duration),
+    /// A positive count.
+    Count(&'a mut usize),
+}
+
 impl Limits {
     /// The limits given by `var` (the environment in [`Limits::from_env`]); unset variables keep
     /// their defaults, malformed ones are an error naming the variable.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
         let mut l = Limits::default();
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let durations = [
-            ("CWS_HEADER_TIMEOUT", &mut l.header_timeout),
-            ("CWS_BODY_TIMEOUT", &mut l.body_timeout),
-            ("CWS_DRAIN_TIMEOUT", &mut l.drain_timeout),
+        let slots = [
+            ("CWS_HEADER_TIMEOUT", Slot::Time(&mut l.header_timeout)),
+            ("CWS_BODY_TIMEOUT", Slot::Time(&mut l.body_timeout)),
+            ("CWS_DRAIN_TIMEOUT", Slot::Time(&mut l.drain_timeout)),
+            ("CWS_MAX_CONNECTIONS", Slot::Count(&mut l.max_connections)),
+            ("CWS_MAX_BODY", Slot::Count(&mut l.max_body)),
+            ("CWS_MAX_EVENT", Slot::Count(&mut l.max_event)),
         ];
-        for (name, slot) in durations {
-            if let Some(v) = get(name) {
-                *slot = seconds(name, &v)?;
-            }
-        }
-        let counts = [
-            ("CWS_MAX_CONNECTIONS", &mut l.max_connections),
-            ("CWS_MAX_BODY", &mut l.max_body),
-            ("CWS_MAX_EVENT", &mut l.max_event),
-        ];
-        for (name, slot) in counts {
-            if let Some(v) = get(name) {
-                *slot = count(name, &v)?;
+        for (name, slot) in slots {
+            let Some(value) = get(name) else { continue };
+            match slot {
+                Slot::Time(t) => *t = seconds(name, &value)?,
+                Slot::Count(n) => *n = count(name, &value)?,
             }
         }
         Ok(l)
