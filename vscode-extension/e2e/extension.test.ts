@@ -1,0 +1,134 @@
+// The extension in a real VS Code (code-server's workbench in headless Chromium), driven as a person
+// does: clicks and keystrokes through Playwright, assertions on what the workbench shows (lenses,
+// squiggles, the status bar, terminals, the output channel, notifications, dialogs, the preview).
+// The tests run in order on one workbench: Invoke uses the service Run started, the stage tests
+// leave the stage as they found it, the wrong server path comes last.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import type { Locator } from 'playwright-core';
+
+import { Workbench } from './workbench';
+
+const wb = new Workbench();
+const billing = 'services/billing/src/main.rs';
+const t0 = Date.now();
+
+/** The 1-based number of the first line of a project file containing `needle`. */
+function lineOf(rel: string, needle: string): number {
+  const i = fs.readFileSync(path.join(wb.project, rel), 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  assert.ok(i >= 0, `${needle} in ${rel}`);
+  return i + 1;
+}
+
+/** A test step: on failure, a screenshot (under the target directory) and code-server's last output. */
+function step(name: string, f: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await f();
+    } catch (e) {
+      const shot = await wb.screenshot(name);
+      throw new Error(`${(e as Error).message}\nscreenshot: ${shot}\ncode-server:\n${wb.serverOutput()}`, { cause: e });
+    }
+  };
+}
+
+/** Opens billing's main.rs with the line holding `needle` in view and clicks the lens `title` there. */
+async function clickLens(needle: string, title: string | RegExp, effect: Locator): Promise<void> {
+  await wb.openFile(billing);
+  await wb.gotoLine(lineOf(billing, needle));
+  await wb.clickLens(title, effect);
+}
+
+/** Switches the stage from the status bar. */
+async function switchStage(stage: string): Promise<void> {
+  await wb.stageItem().click();
+  await wb.answer(stage);
+  await wb.stageItem().filter({ hasText: stage }).waitFor();
+}
+
+before(async () => {
+  await wb.start();
+});
+
+after(async () => {
+  await wb.close();
+  console.log(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+});
+
+test('lenses appear above the service and each entry', step('lenses', async () => {
+  await wb.openFile(billing);
+  await wb.gotoLine(lineOf(billing, 'impl Billing'));
+  await wb.lens('▶ Run').waitFor({ timeout: 30_000 });
+  const titles = await wb.lensTitles();
+  for (const t of ['▶ Run', 'Deploy (dev)', '7 routes', 'Invoke GET /invoice/{id}']) assert.ok(titles.includes(t), `lens ${t} among ${JSON.stringify(titles)}`);
+  assert.match(await wb.stageItem().innerText(), /\bdev\b/, 'the status bar shows the stage');
+}));
+
+test('a diagnostic appears as you type and clears when the edit is undone', step('diagnostic', async () => {
+  const p = wb.page;
+  await wb.openFile(billing);
+  await wb.gotoLine(lineOf(billing, '#[entry(no_auth)]'));
+  await p.keyboard.press('End');
+  await p.keyboard.press('ArrowLeft');
+  await p.keyboard.press('ArrowLeft');
+  await p.keyboard.type('x'); // #[entry(no_authx)]: an unknown entry argument
+  await wb.activeEditor().locator('.squiggly-error').first().waitFor({ timeout: 20_000 });
+  await p.keyboard.press('Control+Shift+M');
+  const problem = p.locator('.markers-panel .monaco-list-row', { hasText: 'no_authx' });
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /CWS008/);
+  assert.match((await wb.problemsItem().getAttribute('aria-label')) ?? '', /Errors: 1\b/);
+  await wb.activeEditor().click({ position: { x: 300, y: 10 } });
+  await p.keyboard.press('Control+Z');
+  await wb.activeEditor().locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 20_000 });
+  await problem.waitFor({ state: 'detached' });
+  assert.equal(await wb.problemsItem().getAttribute('aria-label'), 'No Problems');
+}));
+
+test('▶ Run serves the service in its terminal; Invoke shows the replies of that service', step('run-invoke', async () => {
+  await clickLens('impl Billing', '▶ Run', wb.terminalTab('CoWorks: run billing'));
+  await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000);
+
+  await clickLens('async fn post_invoice', 'Invoke POST /invoice', wb.inputBox());
+  await wb.answer('/invoice');
+  await wb.answer('');
+  await wb.answer('{"customer":"ann","amount_cents":1250}');
+  const created = await wb.waitForOutput('CoWorks: invoke', /\[(done|exit code \d+)\]/);
+  assert.match(created, /201/);
+  assert.match(created, /"customer":\s*"ann"/);
+
+  // The invoice is there on a second request: the replies come from the one running service.
+  await clickLens('async fn get_invoice(', 'Invoke GET /invoice/{id}', wb.inputBox());
+  await wb.answer('/invoice/1');
+  await wb.answer('');
+  const read = await wb.waitForOutput('CoWorks: invoke', /GET \/invoice\/1[\s\S]*\[(done|exit code \d+)\]/);
+  assert.match(read.slice(read.indexOf('GET /invoice/1')), /200[\s\S]*"amount_cents":\s*1250/);
+}));
+
+test('the status bar switches the stage and the lenses follow', step('stage', async () => {
+  await wb.openFile(billing);
+  await wb.gotoLine(lineOf(billing, 'impl Billing'));
+  await switchStage('test');
+  await wb.lens('Deploy (test)').waitFor({ timeout: 20_000 });
+  await switchStage('dev');
+  await wb.lens('Deploy (dev)').waitFor({ timeout: 20_000 });
+}));
+
+test('Deploy to a production stage asks first; answering no deploys nothing', step('production', async () => {
+  await wb.openFile(billing);
+  await wb.gotoLine(lineOf(billing, 'impl Billing'));
+  await switchStage('prod');
+  assert.match(await wb.stageItem().innerText(), /prod \(production\)/);
+  const dialog = wb.page.locator('.monaco-dialog-box');
+  await wb.clickLens('Deploy (prod)', dialog);
+  assert.match(await dialog.innerText(), /Deploy billing to the production stage 'prod'\?/);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await wb.terminalTab('deploy').count(), 0, 'no deploy terminal');
+  assert.ok(!fs.existsSync(path.join(wb.project, 'terraform')), 'no Terraform files written');
+  await switchStage('dev');
+  await wb.lens('Deploy (dev)').waitFor({ timeout: 20_000 });
+}));
