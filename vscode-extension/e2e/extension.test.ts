@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 
 import type { Locator } from 'playwright-core';
 
-import { Workbench } from './workbench';
+import { poll, settled, Workbench } from './workbench';
 
 const wb = new Workbench();
 const billing = 'services/billing/src/main.rs';
@@ -131,4 +131,118 @@ test('Deploy to a production stage asks first; answering no deploys nothing', st
   assert.ok(!fs.existsSync(path.join(wb.project, 'terraform')), 'no Terraform files written');
   await switchStage('dev');
   await wb.lens('Deploy (dev)').waitFor({ timeout: 20_000 });
+}));
+
+/** Geometry of the preview as the page lays it out, in CSS pixels of the webview. */
+interface PreviewGeometry {
+  viewport: number;
+  scrollWidth: number;
+  svg: { left: number; right: number };
+  nodes: { id: string; left: number; right: number; top: number; bottom: number; textFits: boolean }[];
+  /** Per edge, the tasks whose boxes it passes through (other than its own ends). */
+  crossings: { from: string; to: string; through: string[] }[];
+  edges: number;
+}
+
+async function previewGeometry(): Promise<PreviewGeometry> {
+  return wb.webview().locator('svg').first().evaluate((svg: SVGSVGElement) => {
+    const doc = svg.ownerDocument;
+    const rectOf = (g: Element) => g.querySelector('rect')!.getBoundingClientRect();
+    const nodes = [...svg.querySelectorAll('g.node')].map((g) => {
+      const r = rectOf(g);
+      const textFits = [...g.querySelectorAll('text')].every((t) => {
+        const b = t.getBoundingClientRect();
+        return b.left >= r.left - 1 && b.right <= r.right + 1;
+      });
+      return { id: g.getAttribute('data-id') ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom, textFits };
+    });
+    const edgeEls = [...svg.querySelectorAll<SVGGeometryElement>('.edge')];
+    const crossings = edgeEls.map((e) => {
+      const from = e.getAttribute('data-from') ?? '';
+      const to = e.getAttribute('data-to') ?? '';
+      const m = e.getScreenCTM()!;
+      const len = e.getTotalLength();
+      const through = new Set<string>();
+      for (let d = 0; d <= len; d += 2) {
+        const p = new DOMPoint(e.getPointAtLength(d).x, e.getPointAtLength(d).y).matrixTransform(m);
+        for (const n of nodes) {
+          if (n.id === from || n.id === to) continue;
+          if (p.x > n.left + 1 && p.x < n.right - 1 && p.y > n.top + 1 && p.y < n.bottom - 1) through.add(n.id);
+        }
+      }
+      return { from, to, through: [...through] };
+    });
+    const s = svg.getBoundingClientRect();
+    return { viewport: doc.documentElement.clientWidth, scrollWidth: doc.documentElement.scrollWidth, svg: { left: s.left, right: s.right }, nodes, crossings, edges: edgeEls.length };
+  });
+}
+
+test('the workflow preview fits its panel, and no edge crosses a task', step('preview-layout', async () => {
+  await wb.command('View: Close All Editors');
+  for (const [file, tasks, edges] of [
+    ['workflows/invoicing.cws.yml', 5, 4],
+    ['workflows/health_round.cws.yml', 3, 3],
+  ] as const) {
+    await wb.openFile(file);
+    await wb.command('CoWorks: Preview workflow');
+    await wb.webview().locator('g.node').nth(tasks - 1).waitFor({ timeout: 20_000 });
+    const g = await previewGeometry();
+    assert.equal(g.nodes.length, tasks, `${file}: every task drawn`);
+    assert.equal(g.edges, edges, `${file}: every edge drawn`);
+    assert.ok(g.scrollWidth <= g.viewport, `${file}: no horizontal scrolling (${g.scrollWidth} px of content in ${g.viewport} px)`);
+    assert.ok(g.svg.right <= g.viewport + 0.5, `${file}: the graph (right edge ${g.svg.right}) fits the panel (${g.viewport} px)`);
+    for (const n of g.nodes) {
+      assert.ok(n.left >= 0 && n.right <= g.viewport + 0.5, `${file}: task ${n.id} inside the panel`);
+      assert.ok(n.textFits, `${file}: the text of ${n.id} fits its box`);
+    }
+    assert.deepEqual(g.crossings.filter((c) => c.through.length), [], `${file}: edges crossing tasks`);
+    await wb.command('View: Close All Editors');
+  }
+}));
+
+test('a click on a task opens its entry in the workflow editor\'s column; the preview stays visible', step('preview-click', async () => {
+  const p = wb.page;
+  await wb.command('View: Close All Editors');
+  await wb.openFile('workflows/invoicing.cws.yml');
+  await wb.command('CoWorks: Preview workflow');
+  const task = wb.webview().locator('g.node', { hasText: 'fetch_invoice' });
+  await task.waitFor({ timeout: 20_000 });
+  await task.click();
+  const groups = p.locator('.editor-group-container');
+  await groups.nth(0).locator('.tab.active[data-resource-name="main.rs"]').waitFor();
+  await p.locator('[id="status.editor.selection"]', { hasText: `Ln ${lineOf(billing, 'async fn get_invoice(')},` }).waitFor();
+  assert.equal(await groups.count(), 2, 'the workflow column and the preview column');
+  assert.match(await groups.nth(1).locator('.tab.active').innerText(), /Preview invoicing\.cws\.yml/, 'the preview is still the visible tab of its column');
+  await wb.webview().locator('g.node', { hasText: 'fetch_invoice' }).waitFor({ state: 'visible' });
+  await wb.command('View: Close All Editors');
+}));
+
+test('Restart server brings the lenses back and logs no error', step('restart', async () => {
+  await wb.openFile(billing);
+  await wb.clearNotifications();
+  const starts = (await wb.outputLog('CoWorks')).split('coworks-lsp started').length;
+  await wb.command('CoWorks: Restart server');
+  await poll(async () => ((await wb.outputLog('CoWorks')).split('coworks-lsp started').length > starts ? true : undefined), 20_000, () => 'the server did not start again');
+  await wb.gotoLine(lineOf(billing, 'impl Billing'));
+  await wb.lens('▶ Run').waitFor({ timeout: 20_000 });
+  const log = await wb.outputLog('CoWorks');
+  assert.deepEqual(log.split('\n').filter((l) => /\[Error/.test(l)), [], 'no error in the CoWorks output');
+  assert.deepEqual(await wb.notifications(), [], 'no notification');
+}));
+
+test('a server path that is not coworks-lsp gives one clear message', step('wrong-server', async () => {
+  await wb.openFile(billing);
+  await wb.clearNotifications();
+  await wb.setMachineSetting('coworks.server.path', wb.bins.cws); // executable, but the command line, not the server
+  await poll(async () => ((await wb.allNotifications()).length ? true : undefined), 20_000, () => 'no message');
+  const shown = await settled(() => wb.allNotifications(), 3_000);
+  assert.equal(shown.length, 1, `one message, got ${JSON.stringify(shown, null, 1)}`);
+  assert.equal(shown[0].severity, 'error');
+  assert.ok(shown[0].message.includes(wb.bins.cws), `the message names the path: ${shown[0].message}`);
+  assert.match(shown[0].message, /coworks\.server\.path/);
+  // Back to the right path: the server starts again.
+  await wb.clearNotifications();
+  await wb.setMachineSetting('coworks.server.path', wb.bins.lsp);
+  await wb.gotoLine(lineOf(billing, 'impl Billing'));
+  await wb.lens('▶ Run').waitFor({ timeout: 30_000 });
 }));

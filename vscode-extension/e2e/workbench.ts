@@ -58,6 +58,8 @@ export function copyEshop(dest: string, port: number): void {
     const text = fs.readFileSync(toml, 'utf8').replace(/path = "([^"]+)"/g, (_, p: string) => `path = ${JSON.stringify(path.resolve(from, p))}`);
     fs.writeFileSync(toml, text);
   }
+  // A workflow whose graph has an edge skipping a layer (the preview must route it around the task between).
+  fs.copyFileSync(path.join(extensionDir, 'e2e', 'fixtures', 'health_round.cws.yml'), path.join(dest, 'workflows', 'health_round.cws.yml'));
   fs.writeFileSync(path.join(dest, 'Cargo.toml'), '[workspace]\nmembers = ["services/*"]\nresolver = "2"\n');
   fs.copyFileSync(path.join(repo, 'Cargo.lock'), path.join(dest, 'Cargo.lock'));
   const project = path.join(dest, 'project.cws.yml');
@@ -72,28 +74,24 @@ export function packageVsix(out: string): void {
   execFileSync(process.execPath, [vsce, 'package', '--out', out], { cwd: extensionDir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** The user settings the workbench starts with: the binaries, and a quiet, offline workbench. */
-export function settings(bins: { lsp: string; cws: string }): Record<string, unknown> {
-  return {
-    'coworks.server.path': bins.lsp,
-    'coworks.cli.path': bins.cws,
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'workbench.enableExperiments': false,
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'git.enabled': false,
-    'editor.minimap.enabled': false,
-    // The DOM renderer, so that a terminal's text can be read.
-    'terminal.integrated.gpuAcceleration': 'off',
-    'terminal.integrated.enablePersistentSessions': false,
-    'remote.autoForwardPorts': false,
-  };
-}
+/** The user settings: a quiet, offline workbench. */
+export const USER_SETTINGS: Record<string, unknown> = {
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'workbench.enableExperiments': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'git.enabled': false,
+  'editor.minimap.enabled': false,
+  // The DOM renderer, so that a terminal's text can be read.
+  'terminal.integrated.gpuAcceleration': 'off',
+  'terminal.integrated.enablePersistentSessions': false,
+  'remote.autoForwardPorts': false,
+};
 
 /** A running workbench on a copy of examples/eshop. */
 export class Workbench {
@@ -124,7 +122,8 @@ export class Workbench {
     const env = this.env();
     execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
-    this.writeSettings({});
+    fs.writeFileSync(path.join(this.userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    this.writeMachineSettings({});
     // `cws run` builds the service: build it now so that the Run lens does not wait for cargo.
     execFileSync('cargo', ['build', '-q', '--manifest-path', path.join(this.project, 'services', 'billing', 'Cargo.toml')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     const port = await freePort();
@@ -167,13 +166,21 @@ export class Workbench {
     };
   }
 
-  /** Writes the user settings: the defaults of {@link settings} with `extra` over them. */
-  writeSettings(extra: Record<string, unknown>): void {
-    const file = path.join(this.userData, 'User', 'settings.json');
-    fs.writeFileSync(file, JSON.stringify({ ...settings(this.bins), ...extra }, null, 2));
+  /**
+   * Writes the settings of the machine the extension runs on (code-server's "Remote" settings, where
+   * VS Code reads machine-scoped settings such as `coworks.server.path`): the binaries built from the
+   * workspace, with `extra` over them. VS Code applies a change of the file at once.
+   */
+  writeMachineSettings(extra: Record<string, unknown>): void {
+    const file = path.join(this.userData, 'Machine', 'settings.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ 'coworks.server.path': this.bins.lsp, 'coworks.cli.path': this.bins.cws, ...extra }, null, 2));
   }
 
-  /** Closes the browser and stops code-server with everything it started; removes the temporary directory. */
+  /**
+   * Closes the browser and stops code-server with everything it started; removes the temporary
+   * directory (kept when `$COWORKS_E2E_KEEP` is set, to read its logs).
+   */
   async close(): Promise<void> {
     await this.browser?.close().catch(() => undefined);
     if (this.server?.pid && this.server.exitCode === null) {
@@ -185,7 +192,8 @@ export class Workbench {
       }
       await withTimeout(exited, 10_000, () => 'code-server did not stop').catch(() => process.kill(-this.server.pid!, 'SIGKILL'));
     }
-    fs.rmSync(this.tmp, { recursive: true, force: true });
+    if (process.env.COWORKS_E2E_KEEP) console.log(`e2e: kept ${this.tmp}`);
+    else fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 
   /** The last lines code-server printed (for failure messages). */
@@ -211,9 +219,8 @@ export class Workbench {
     const input = this.quickInput().locator('input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    const row = this.quickInput().locator('.monaco-list-row', { hasText: title }).first();
-    await row.waitFor();
-    await p.keyboard.press('Enter');
+    const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s+\\(.*\\))?\\s*$`); // "Open Remote Settings (host)"
+    await this.quickInput().locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first().click();
   }
 
   /** Opens a file of the project through Quick Open and waits for its editor. */
@@ -235,6 +242,25 @@ export class Workbench {
     await this.quickInput().getByText(`Go to line ${line}.`).waitFor();
     await this.page.keyboard.press('Enter');
     await this.quickInput().waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * Sets a machine-scoped setting (such as `coworks.server.path`) as a person does: the Settings
+   * editor, its Remote tab (the machine the extension runs on), the setting's box; then closes it.
+   */
+  async setMachineSetting(key: string, value: string): Promise<void> {
+    const p = this.page;
+    await this.command('Preferences: Open Remote Settings');
+    const editor = p.locator('.settings-editor');
+    await editor.locator('.action-label.checked', { hasText: 'Remote' }).waitFor();
+    await editor.locator('.suggest-input-container textarea, .suggest-input-container input').first().waitFor();
+    await p.keyboard.type(key);
+    const input = editor.locator(`[data-key="${key}"] input`);
+    await input.fill(value);
+    await input.press('Enter');
+    const file = path.join(this.userData, 'Machine', 'settings.json');
+    await poll(async () => (fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8'))[key] === value ? true : undefined), 10_000, () => `${key} not saved in ${file}`);
+    await this.command('View: Close Editor');
   }
 
   /** The quick input (palette, quick pick, input box). */
@@ -342,6 +368,37 @@ export class Workbench {
     );
   }
 
+  /** Every notification of the notification center (toasts hide, the center keeps them). */
+  async allNotifications(): Promise<{ severity: string; message: string }[]> {
+    await this.command('Notifications: Show Notifications');
+    const center = this.page.locator('.notifications-center');
+    await center.waitFor();
+    const items = await center.locator('.notification-list-item').evaluateAll((els) =>
+      els.map((t) => ({
+        severity: t.querySelector('.codicon-error') ? 'error' : t.querySelector('.codicon-warning') ? 'warning' : 'info',
+        message: (t.querySelector('.notification-list-item-message') as HTMLElement | null)?.innerText ?? '',
+      })),
+    );
+    await this.command('Notifications: Hide Notifications');
+    return items;
+  }
+
+  /** The text of an output channel, from the log file VS Code keeps of it (what the Output view shows). */
+  async outputLog(channel: string): Promise<string> {
+    const logs = path.join(this.userData, 'logs');
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (new RegExp(`^\\d+-${channel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.log$`).test(e.name) && dir.includes('output_logging_')) found.push(p);
+      }
+    };
+    walk(logs);
+    if (found.length === 0) throw new Error(`no log of the output channel ${channel} under ${logs}`);
+    return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  }
+
   /** Clears every notification. */
   async clearNotifications(): Promise<void> {
     await this.command('Notifications: Clear All Notifications');
@@ -376,6 +433,25 @@ export async function poll<T>(f: () => Promise<T | undefined>, ms: number, messa
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(message());
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls `f` until its answer stays the same for `quietMs`; returns that answer. */
+export async function settled<T>(f: () => Promise<T>, quietMs: number, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last = JSON.stringify(await f());
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const v = await f();
+    const now = JSON.stringify(v);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return v;
+    }
+    if (Date.now() > end) throw new Error(`still changing after ${ms} ms: ${now}`);
   }
 }
 
