@@ -218,31 +218,41 @@ test('a click on a task opens its entry in the workflow editor\'s column; the pr
 }));
 
 test('Restart server brings the lenses back and logs no error', step('restart', async () => {
+  const starts = async () => (await wb.outputLog('CoWorks')).split('coworks-lsp started').length - 1;
   await wb.openFile(billing);
-  await wb.clearNotifications();
-  const starts = (await wb.outputLog('CoWorks')).split('coworks-lsp started').length;
-  await wb.command('CoWorks: Restart server');
-  await poll(async () => ((await wb.outputLog('CoWorks')).split('coworks-lsp started').length > starts ? true : undefined), 20_000, () => 'the server did not start again');
   await wb.gotoLine(lineOf(billing, 'impl Billing'));
   await wb.lens('▶ Run').waitFor({ timeout: 20_000 });
+  const before = await poll(async () => ((await starts()) > 0 ? starts() : undefined), 10_000, () => 'the server start is not logged');
+  await wb.clearNotifications();
+  await wb.command('CoWorks: Restart server');
+  await poll(async () => ((await starts()) > before ? true : undefined), 20_000, () => 'the server did not start again');
+  await wb.lens('▶ Run').waitFor({ timeout: 20_000 });
   const log = await wb.outputLog('CoWorks');
-  assert.deepEqual(log.split('\n').filter((l) => /\[Error/.test(l)), [], 'no error in the CoWorks output');
-  assert.deepEqual(await wb.notifications(), [], 'no notification');
+  assert.deepEqual(log.split('\n').filter((l) => /\[Error|exited/.test(l)), [], 'no error, no exit in the CoWorks output');
+  assert.deepEqual(await wb.allNotifications(), [], 'no notification');
 }));
 
-test('a server path that is not coworks-lsp gives one clear message', step('wrong-server', async () => {
+test('a wrong server path gives one clear message', step('wrong-server', async () => {
   await wb.openFile(billing);
-  await wb.clearNotifications();
-  await wb.setMachineSetting('coworks.server.path', wb.bins.cws); // executable, but the command line, not the server
-  await poll(async () => ((await wb.allNotifications()).length ? true : undefined), 20_000, () => 'no message');
-  const shown = await settled(() => wb.allNotifications(), 3_000);
-  assert.equal(shown.length, 1, `one message, got ${JSON.stringify(shown, null, 1)}`);
-  assert.equal(shown[0].severity, 'error');
-  assert.ok(shown[0].message.includes(wb.bins.cws), `the message names the path: ${shown[0].message}`);
-  assert.match(shown[0].message, /coworks\.server\.path/);
+  // A path that is not there, then one that is executable but is the command line, not the server.
+  for (const [wrong, says] of [
+    [path.join(wb.project, 'no-such-coworks-lsp'), /is not an executable file/],
+    [wb.bins.cws, /did not start: .* exited \(code 2\) before answering as a language server\. It printed: "The CoWorks project model/],
+  ] as const) {
+    await wb.clearNotifications();
+    await wb.setMachineSetting('coworks.server.path', wrong);
+    await poll(async () => ((await wb.allNotifications()).length ? true : undefined), 20_000, () => `no message for ${wrong}`);
+    const shown = await settled(() => wb.allNotifications(), 3_000);
+    assert.equal(shown.length, 1, `one message for ${wrong}, got ${JSON.stringify(shown, null, 1)}`);
+    assert.equal(shown[0].severity, 'error');
+    assert.ok(shown[0].message.includes(wrong), `the message names the path: ${shown[0].message}`);
+    assert.match(shown[0].message, says);
+    assert.match(shown[0].message, /coworks\.server\.path/);
+  }
   // Back to the right path: the server starts again.
   await wb.clearNotifications();
   await wb.setMachineSetting('coworks.server.path', wb.bins.lsp);
+  await wb.openFile(billing);
   await wb.gotoLine(lineOf(billing, 'impl Billing'));
   await wb.lens('▶ Run').waitFor({ timeout: 30_000 });
 }));

@@ -215,12 +215,20 @@ export class Workbench {
   /** Runs a palette command by its title (F1, type, Enter). */
   async command(title: string): Promise<void> {
     const p = this.page;
-    await p.keyboard.press('F1');
-    const input = this.quickInput().locator('input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
     const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s+\\(.*\\))?\\s*$`); // "Open Remote Settings (host)"
-    await this.quickInput().locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first().click();
+    const row = this.quickInput().locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first();
+    // A command whose `when` clause depends on the editor just opened is listed once the
+    // workbench's context keys follow (asynchronously): the palette is opened again until then.
+    for (let attempt = 1; ; attempt++) {
+      await p.keyboard.press('F1');
+      const input = this.quickInput().locator('input:visible').first();
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      const listed = await row.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      if (listed) return row.click();
+      if (attempt === 4) throw new Error(`the command palette does not list ${title}`);
+      await p.keyboard.press('Escape');
+    }
   }
 
   /** Opens a file of the project through Quick Open and waits for its editor. */
@@ -230,8 +238,7 @@ export class Workbench {
     const input = this.quickInput().locator('input');
     await input.waitFor();
     await input.fill(rel);
-    await this.quickInput().locator('.monaco-list-row', { hasText: path.basename(rel) }).first().waitFor();
-    await p.keyboard.press('Enter');
+    await this.quickInput().locator('.monaco-list-row', { hasText: path.basename(rel) }).first().click();
     await p.locator(`.tab.active[data-resource-name="${path.basename(rel)}"]`).first().waitFor();
   }
 
@@ -383,7 +390,10 @@ export class Workbench {
     return items;
   }
 
-  /** The text of an output channel, from the log file VS Code keeps of it (what the Output view shows). */
+  /**
+   * The text of an output channel, from the log file VS Code keeps of it (what the Output view
+   * shows); empty before VS Code wrote it.
+   */
   async outputLog(channel: string): Promise<string> {
     const logs = path.join(this.userData, 'logs');
     const found: string[] = [];
@@ -394,8 +404,7 @@ export class Workbench {
         else if (new RegExp(`^\\d+-${channel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.log$`).test(e.name) && dir.includes('output_logging_')) found.push(p);
       }
     };
-    walk(logs);
-    if (found.length === 0) throw new Error(`no log of the output channel ${channel} under ${logs}`);
+    if (fs.existsSync(logs)) walk(logs);
     return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
   }
 

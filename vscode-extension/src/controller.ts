@@ -10,11 +10,11 @@ import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
-  LanguageClient,
+  type LanguageClient,
   type LanguageClientOptions,
-  type ServerOptions,
 } from 'vscode-languageclient/node';
 
+import { CoWorksClient, reported } from './languageClient';
 import { DOCUMENT_SELECTOR } from './logic/documents';
 import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
@@ -76,10 +76,9 @@ export class Controller implements vscode.Disposable {
     const found = findServer(setting, this.context.extensionPath, processEnv());
     if (typeof found === 'string') {
       void vscode.window.showErrorMessage(found);
-      throw new Error(found);
+      throw reported(found);
     }
     this.log.appendLine(`coworks-lsp: ${found.path} (from ${found.source})`);
-    const server: ServerOptions = { command: found.path, args: [], options: { env: process.env } };
     const options: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.log,
@@ -93,7 +92,7 @@ export class Controller implements vscode.Disposable {
         },
       },
     };
-    const client = new LanguageClient('coworks', 'CoWorks', server, options);
+    const client = CoWorksClient.create(found.path, this.log, options);
     await client.start();
     this.client = client;
     const caps = client.initializeResult?.capabilities;
@@ -277,11 +276,11 @@ export class Controller implements vscode.Disposable {
     if (pick) await this.open(root, pick.location.file, pick.location.span.start.line, pick.location.span.start.col);
   }
 
-  private async open(root: string, file: string, line: number, col: number): Promise<void> {
+  private async open(root: string, file: string, line: number, col: number, viewColumn?: vscode.ViewColumn): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(rt.resolveFile(root, file)));
     const text = line < doc.lineCount ? doc.lineAt(line).text : '';
     const pos = new vscode.Position(line, rt.utf16Col(text, col));
-    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn });
   }
 
   /** Check project: `cws check -s <stage>` in a terminal, and the Problems view. */
@@ -308,7 +307,7 @@ export class Controller implements vscode.Disposable {
       panel.onDidDispose(() => this.previews.delete(key));
       panel.webview.onDidReceiveMessage(async (msg) => {
         const action = pv.handleMessage(msg, created.preview);
-        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col);
+        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col, entryColumn(key, panel));
         else if (action.kind === 'ignore') this.log.appendLine(`preview: ${action.reason}`);
       });
     }
@@ -345,4 +344,10 @@ export class Controller implements vscode.Disposable {
     this.log.dispose();
     this.replies.dispose();
   }
+}
+
+/** Where a task's entry opens: the workflow editor's column (the preview stays visible beside it). */
+function entryColumn(workflowUri: string, preview: vscode.WebviewPanel): vscode.ViewColumn {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === workflowUri && e.viewColumn !== preview.viewColumn);
+  return editor?.viewColumn ?? (preview.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
 }
