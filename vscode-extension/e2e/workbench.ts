@@ -144,6 +144,7 @@ export class Workbench {
     await withTimeout(listening, 30_000, () => `code-server did not start: ${this.serverLog}`);
     this.browser = await chromium.launch({
       executablePath: chromiumPath(),
+      env: this.env(),
       chromiumSandbox: false,
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
     });
@@ -153,7 +154,10 @@ export class Workbench {
     console.log(`workbench ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (code-server ${JSON.parse(fs.readFileSync(path.join(codeServerDir(), 'package.json'), 'utf8')).version})`);
   }
 
-  /** code-server's environment: XDG directories under the temporary directory, the shared cargo target. */
+  /**
+   * The environment of code-server and Chromium: XDG directories under the temporary directory (so
+   * that neither writes to the home directory), the workspace's cargo target directory.
+   */
   private env(): NodeJS.ProcessEnv {
     const xdg = (name: string) => path.join(this.tmp, 'xdg', name);
     return {
