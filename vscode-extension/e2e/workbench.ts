@@ -123,7 +123,7 @@ export class Workbench {
     execFileSync(process.execPath, [entry, ...common, '--install-extension', vsix], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
     fs.writeFileSync(path.join(this.userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
-    this.writeMachineSettings({});
+    this.writeMachineSettings();
     // `cws run` builds the service: build it now so that the Run lens does not wait for cargo.
     execFileSync('cargo', ['build', '-q', '--manifest-path', path.join(this.project, 'services', 'billing', 'Cargo.toml')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     const port = await freePort();
@@ -171,14 +171,15 @@ export class Workbench {
   }
 
   /**
-   * Writes the settings of the machine the extension runs on (code-server's "Remote" settings, where
-   * VS Code reads machine-scoped settings such as `coworks.server.path`): the binaries built from the
-   * workspace, with `extra` over them. VS Code applies a change of the file at once.
+   * Writes the settings of the machine the extension runs on before the workbench starts
+   * (code-server's "Remote" settings, where VS Code reads machine-scoped settings such as
+   * `coworks.server.path`): the binaries built from the workspace. Later changes go through the
+   * Settings editor ({@link setMachineSetting}): VS Code does not watch this file.
    */
-  writeMachineSettings(extra: Record<string, unknown>): void {
+  private writeMachineSettings(): void {
     const file = path.join(this.userData, 'Machine', 'settings.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ 'coworks.server.path': this.bins.lsp, 'coworks.cli.path': this.bins.cws, ...extra }, null, 2));
+    fs.writeFileSync(file, JSON.stringify({ 'coworks.server.path': this.bins.lsp, 'coworks.cli.path': this.bins.cws }, null, 2));
   }
 
   /**
@@ -216,18 +217,16 @@ export class Workbench {
 
   // --- driving the workbench as a person does ---
 
-  /** Runs a palette command by its title (F1, type, Enter). */
+  /** Runs a palette command by its title (F1, type it, click it). */
   async command(title: string): Promise<void> {
     const p = this.page;
-    const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s+\\(.*\\))?\\s*$`); // "Open Remote Settings (host)"
+    const exact = new RegExp(`^\\s*${escapeRe(title)}(\\s+\\(.*\\))?\\s*$`); // "Open Remote Settings (host)"
     const row = this.quickInput().locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first();
     // A command whose `when` clause depends on the editor just opened is listed once the
     // workbench's context keys follow (asynchronously): the palette is opened again until then.
     for (let attempt = 1; ; attempt++) {
       await p.keyboard.press('F1');
-      const input = this.quickInput().locator('input:visible').first();
-      await input.waitFor();
-      await input.fill(`>${title}`);
+      await this.inputBox().fill(`>${title}`);
       const listed = await row.waitFor({ timeout: 5_000 }).then(() => true, () => false);
       if (listed) return row.click();
       if (attempt === 4) throw new Error(`the command palette does not list ${title}`);
@@ -239,9 +238,7 @@ export class Workbench {
   async openFile(rel: string): Promise<void> {
     const p = this.page;
     await p.keyboard.press('Control+P');
-    const input = this.quickInput().locator('input');
-    await input.waitFor();
-    await input.fill(rel);
+    await this.inputBox().fill(rel);
     await this.quickInput().locator('.monaco-list-row', { hasText: path.basename(rel) }).first().click();
     await p.locator(`.tab.active[data-resource-name="${path.basename(rel)}"]`).first().waitFor();
   }
@@ -279,9 +276,9 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  /** The visible input box or quick pick. */
+  /** The input of the visible input box, quick pick or palette. */
   inputBox(): Locator {
-    return this.quickInput().locator('input:visible');
+    return this.quickInput().locator('input:visible').first();
   }
 
   /** The terminal tabs whose name holds `name`. */
@@ -326,9 +323,7 @@ export class Workbench {
 
   /** Types into the visible input box (or quick pick filter) and accepts it. */
   async answer(text: string): Promise<void> {
-    const input = this.quickInput().locator('input:visible').first();
-    await input.waitFor();
-    await input.fill(text);
+    await this.inputBox().fill(text);
     await this.page.keyboard.press('Enter');
   }
 
@@ -369,18 +364,8 @@ export class Workbench {
     return (await this.page.locator('.editor-group-container.active .codelens-decoration a').allInnerTexts()).map((t) => t.trim());
   }
 
-  /** The notification toasts' messages, with their severity. */
-  async notifications(): Promise<{ severity: string; message: string }[]> {
-    return this.page.locator('.notification-toast').evaluateAll((toasts) =>
-      toasts.map((t) => ({
-        severity: t.querySelector('.codicon-error') ? 'error' : t.querySelector('.codicon-warning') ? 'warning' : 'info',
-        message: (t.querySelector('.notification-list-item-message') as HTMLElement | null)?.innerText ?? '',
-      })),
-    );
-  }
-
   /** Every notification of the notification center (toasts hide, the center keeps them). */
-  async allNotifications(): Promise<{ severity: string; message: string }[]> {
+  async notifications(): Promise<{ severity: string; message: string }[]> {
     await this.command('Notifications: Show Notifications');
     const center = this.page.locator('.notifications-center');
     await center.waitFor();
@@ -405,7 +390,7 @@ export class Workbench {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (new RegExp(`^\\d+-${channel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.log$`).test(e.name) && dir.includes('output_logging_')) found.push(p);
+        else if (new RegExp(`^\\d+-${escapeRe(channel)}\\.log$`).test(e.name) && dir.includes('output_logging_')) found.push(p);
       }
     };
     if (fs.existsSync(logs)) walk(logs);
@@ -417,15 +402,15 @@ export class Workbench {
     await this.command('Notifications: Clear All Notifications');
   }
 
-  /** The text of the terminal panel's visible terminal. */
-  async terminalText(): Promise<string> {
-    return this.page.locator('.terminal-wrapper.active .xterm-rows').innerText();
-  }
-
   /** The webview of an editor tab (VS Code nests the page in two iframes). */
   webview(): FrameLocator {
     return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   }
+}
+
+/** `s` with the characters that regular expressions treat specially escaped. */
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The text of an editor's rendered lines (`.view-lines`), in screen order, with plain spaces. */
