@@ -219,6 +219,12 @@ codes! {
     WorkflowNotUpstream = "CWS048", Warning,
         "A workflow template reads the result of a task that does not run before this one.",
         "Make the task depend on it (`after: [task]` or a branch), or read another value.";
+    EnvFileOutside = "CWS049", Error,
+        "An env file listed under `env_files` is outside the project (absolute, `..`, or a link out of it): it is not read, so nothing from outside the project reaches a deployment.",
+        "Move the file into the project and list it by a relative path.";
+    BadServiceName = "CWS050", Error,
+        "A service name is not lowercase ASCII letters, digits, `_` and `-` starting with a letter (at most 40 characters): it names Lambda functions, Airflow connections and command lines.",
+        "Rename the type or set `#[coworks::service(name = \"...\")]` with a valid name.";
 }
 
 impl fmt::Display for DiagnosticCode {

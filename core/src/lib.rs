@@ -1,26 +1,51 @@
 //! CoWorks core: the project model every face of CoWorks asks — the language server, the `cws`
-//! command line, the `#[entry]` macro and the artifact generators.
+//! command line, the `#[coworks::service]` macro and the artifact generators.
+//!
+//! Layers, each using only those above it:
+//!
+//! | layer | modules (private ones in italics) |
+//! |---|---|
+//! | model | [`text`], [`model`], [`diagnostics`], *suggest* |
+//! | naming | [`naming`], [`rust_source::attrs`] (the attribute grammar the macro shares) |
+//! | sources | [`rust_source`], *yaml*, [`config`], [`workflow`], [`layout`], *scan* |
+//! | project | *project*: the file store ([`Project`]) and its queries |
+//! | settings | [`settings`]: stages, options with their origin, a stage's environment |
+//! | checks | *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]) |
+//! | artifacts | [`artifacts`] (Terraform, Lambda packages, Airflow DAGs), [`commands`] (`cws` lines) |
+//!
+//! Without the `analysis` feature the crate is the model, the naming rule and the attribute
+//! grammar: what the macro needs, with no heavy dependencies.
 
 #[cfg(feature = "analysis")]
 pub mod artifacts;
 #[cfg(feature = "analysis")]
-pub mod config;
+mod checks;
 #[cfg(feature = "analysis")]
-pub mod deploy_checks;
+pub mod commands;
+pub mod config;
 pub mod diagnostics;
+#[cfg(feature = "analysis")]
+pub mod layout;
 pub mod model;
 pub mod naming;
 #[cfg(feature = "analysis")]
-pub mod project;
+mod project;
 pub mod rust_source;
 #[cfg(feature = "analysis")]
-pub mod scan;
-pub mod suggest;
+mod scan;
+#[cfg(feature = "analysis")]
+pub mod settings;
+#[cfg(feature = "analysis")]
+mod suggest;
 pub mod text;
 #[cfg(feature = "analysis")]
 pub mod workflow;
+#[cfg(feature = "analysis")]
+mod yaml;
 
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use model::{Auth, Entry, HttpMethod, Param, ParamSource, Route, Service};
 #[cfg(feature = "analysis")]
 pub use project::Project;
+#[cfg(feature = "analysis")]
+pub use workflow::WorkflowFile;

@@ -94,14 +94,27 @@ pub struct Route {
 impl Route {
     /// The names of the `{params}` of the path, in order.
     pub fn path_params(&self) -> Vec<&str> {
-        crate::naming::template_params(&self.path)
+        template_params(&self.path)
     }
 
     /// The route with parameter names erased (`GET /invoice/{}`): two routes that API Gateway
     /// cannot tell apart have the same shape.
     pub fn shape(&self) -> (HttpMethod, String) {
-        (self.method, crate::naming::erase_params(&self.path))
+        (self.method, erase_params(&self.path))
     }
+}
+
+/// The `{params}` of a path template, in order.
+pub fn template_params(path: &str) -> Vec<&str> {
+    path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
+}
+
+/// The path with parameter names erased: `/invoice/{id}` → `/invoice/{}`.
+pub fn erase_params(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.starts_with('{') && seg.ends_with('}') { "{}" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 impl fmt::Display for Route {
@@ -216,4 +229,18 @@ pub struct Service {
     pub locations: Vec<Location>,
     /// Its entries, in source order.
     pub entries: Vec<Entry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_templates() {
+        assert_eq!(erase_params("/invoice/{id}/x"), "/invoice/{}/x");
+        assert_eq!(template_params("/a/{b}/c/{d}"), vec!["b", "d"]);
+        let r = Route { method: HttpMethod::Get, path: "/invoice/{id}".into() };
+        assert_eq!(r.path_params(), vec!["id"]);
+        assert_eq!(r.shape(), (HttpMethod::Get, "/invoice/{}".to_string()));
+    }
 }

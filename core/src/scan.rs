@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
-use crate::project::{file_kind, FileKind};
+use crate::layout::{file_kind, FileKind};
 use crate::text::Span;
 
 /// Files larger than this are skipped with a diagnostic.

@@ -1,8 +1,12 @@
 //! Positions in source text: byte offsets, lines and columns, computed in one place.
 //!
 //! Every position the core hands out is a [`Pos`]: a byte offset plus a 0-based line and a 0-based
-//! column counted in Unicode scalar values (what rustc prints, 1-based). The language server converts
-//! to UTF-16 from the byte offset, with the document text at hand.
+//! column counted in Unicode scalar values (what rustc prints, 1-based). Lines end at `\n`, `\r\n`
+//! or a lone `\r`, as LSP counts them. [`Source`] keeps a file's text with its line index: the
+//! project holds one per file, so every face converts positions (the language server to UTF-16)
+//! without reading the file again.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +46,15 @@ pub struct Span {
     pub end: Pos,
 }
 
+/// A value and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it is written.
+    pub span: Span,
+}
+
 /// Line starts of a text, to turn byte offsets into lines and columns and back.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
@@ -50,10 +63,16 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
-    /// Indexes `text`. Lines end at `\n` (a preceding `\r` stays part of the line).
+    /// Indexes `text`. Lines end at `\n`, `\r\n` or a lone `\r` (the line break is part of its line).
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        for (i, b) in bytes.iter().enumerate() {
+            let ends = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends {
+                line_starts.push(i + 1);
+            }
+        }
         LineIndex { line_starts, len: text.len() }
     }
 
@@ -93,7 +112,42 @@ impl LineIndex {
         let end = self.line_start(line + 1).min(text.len());
         let line_text = text.get(start..end).unwrap_or("");
         let line_text = line_text.strip_suffix('\n').unwrap_or(line_text);
+        let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
         line_text.char_indices().nth(col as usize).map(|(i, _)| start + i).unwrap_or(start + line_text.len())
+    }
+}
+
+/// A file's text and its line index, shared cheaply (cloning is a reference count).
+#[derive(Debug, Clone)]
+pub struct Source {
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
+}
+
+impl Source {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> Self {
+        Source { text: Arc::from(text), lines: Arc::new(LineIndex::new(text)) }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The line index.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    /// The position of byte `offset` (clamped to the text and to a char boundary).
+    pub fn pos(&self, offset: usize) -> Pos {
+        self.lines.pos(&self.text, offset)
+    }
+
+    /// The span of a byte range.
+    pub fn span(&self, range: ByteRange) -> Span {
+        self.lines.span(&self.text, range)
     }
 }
 
@@ -116,5 +170,18 @@ mod tests {
         assert_eq!(idx.offset_of_line_col(text, 0, 99), 2);
         assert_eq!(idx.pos(text, y - 1).offset, y - 4);
         assert_eq!(idx.pos(text, 999).offset, text.len());
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_lone_cr() {
+        let text = "a\r\nb\rc\nd";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.pos(text, text.find('c').unwrap()), Pos { offset: 5, line: 2, col: 0 });
+        assert_eq!(idx.offset_of_line_col(text, 0, 9), 1);
+        assert_eq!(idx.offset_of_line_col(text, 1, 9), 4);
+        let s = Source::new(text);
+        assert_eq!(s.pos(9).line, 3);
+        assert_eq!(s.text(), text);
     }
 }

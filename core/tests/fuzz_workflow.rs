@@ -35,7 +35,7 @@ fn exercise(text: &str) {
     for offset in (0..=text.len()).step_by(7) {
         let _ = p.workflow_definition(Path::new(FILE), offset);
     }
-    for f in p.airflow_dags("dev") {
+    for f in coworks_core::artifacts::airflow::dags(&p, "dev") {
         assert!(!f.text.is_empty());
     }
 }

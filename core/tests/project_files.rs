@@ -1,100 +1,74 @@
-//! Project files through `Project`: config and env diagnostics where the user looks, stages,
-//! and edits of project files re-analysed like source files.
+//! `Project` beyond its diagnostics (those are the fixture projects' `expected.txt`, see
+//! `fixture_projects.rs`): stages, effective options, services across crates and files, and edits
+//! of source and project files re-analysed as the editor sends them.
+
+mod support;
 
 use std::path::Path;
 
 use coworks_core::{DiagnosticCode, Project};
+use support::{fixture, TempProject};
 
 const SERVICE: &str =
     "pub struct Billing;\n#[coworks::service]\nimpl Billing {\n    #[entry]\n    fn get(&self) {}\n}\n";
 
-fn project(config: Option<&str>, files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
-    let dir = tempfile::tempdir().unwrap();
-    if let Some(c) = config {
-        std::fs::write(dir.path().join("project.cws.yml"), c).unwrap();
-    }
-    for (rel, text) in files {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    let p = Project::load(dir.path()).unwrap();
-    (dir, p)
-}
-
-fn at(p: &Project, code: DiagnosticCode) -> Vec<(String, u32, u32, String)> {
+/// `(file, 1-based line, code)` of every diagnostic.
+fn found(p: &Project) -> Vec<(String, u32, DiagnosticCode)> {
     p.diagnostics(None)
-        .into_iter()
-        .filter(|d| d.code == code)
-        .map(|d| (d.file.display().to_string(), d.span.start.line + 1, d.span.start.col + 1, d.message))
+        .iter()
+        .map(|d| (d.file.display().to_string(), d.span.start.line + 1, d.code))
         .collect()
 }
 
 #[test]
-fn a_missing_env_file_is_reported_at_its_list_item() {
-    let config = "version: 3\nworkspaces:\n  dev:\n    env_files: [.env.dev]\n  prod:\n    env_files:\n      - .env.prod\n";
-    let (_d, p) = project(Some(config), &[("src/main.rs", SERVICE), (".env.dev", "TOKEN=x\n")]);
-    let found = at(&p, DiagnosticCode::MissingEnvFile);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].0.as_str(), found[0].1, found[0].2), ("project.cws.yml", 7, 9));
-    assert!(found[0].3.contains("stage `prod` needs env file `.env.prod`"), "{}", found[0].3);
-    // Per stage: dev is fine.
-    assert!(p.diagnostics(Some("dev")).iter().all(|d| d.code != DiagnosticCode::MissingEnvFile));
-}
-
-#[test]
-fn configured_services_must_exist_in_code() {
-    let config = "version: 3\nservices:\n  biling:\n    path: services/billing\n";
-    let (_d, p) = project(Some(config), &[("src/main.rs", SERVICE)]);
-    let found = at(&p, DiagnosticCode::UnknownService);
-    assert_eq!(found.len(), 1);
-    assert_eq!((found[0].1, found[0].2), (3, 3));
-    assert!(found[0].3.contains("did you mean `billing`"), "{}", found[0].3);
-}
-
-#[test]
-fn no_config_means_one_dev_stage_and_a_note() {
-    let (_d, p) = project(None, &[("src/main.rs", SERVICE)]);
-    assert_eq!(p.stages(), ["dev"]);
-    assert_eq!(at(&p, DiagnosticCode::NoConfig).len(), 1);
-}
-
-#[test]
-fn config_errors_are_diagnostics_and_the_rest_is_kept() {
-    let config =
-        "version: 2\nworkspaces:\n  dev:\n    commands:\n      run:\n        prot: 8000\n  prod: {}\n";
-    let (_d, p) = project(Some(config), &[("src/main.rs", SERVICE)]);
-    assert_eq!(at(&p, DiagnosticCode::ConfigVersion).len(), 1);
-    let unknown = at(&p, DiagnosticCode::ConfigUnknownOption);
-    assert_eq!((unknown[0].1, unknown[0].2), (6, 9));
-    assert!(unknown[0].3.contains("port"), "suggests port: {}", unknown[0].3);
-    assert_eq!(p.stages(), ["dev", "prod"]);
+fn stages_are_the_workspaces_or_dev_even_when_the_file_has_errors() {
+    assert_eq!(Project::load(fixture("no_config")).unwrap().stages(), ["dev"]);
+    assert_eq!(Project::load(fixture("config_errors")).unwrap().stages(), ["dev", "prod"]);
 }
 
 #[test]
 fn editing_config_and_env_files_updates_diagnostics() {
-    let (_d, mut p) = project(Some("version: 3\n"), &[("src/main.rs", SERVICE)]);
-    assert!(p.diagnostics(None).is_empty(), "{:?}", p.diagnostics(None));
+    let project = TempProject::new().file("project.cws.yml", "version: 3\n").file("src/main.rs", SERVICE);
+    let mut p = project.load();
+    assert!(found(&p).is_empty(), "{:?}", found(&p));
     p.set_file_text(Path::new("project.cws.yml"), "version: 3\ncomands: {}\n");
-    assert_eq!(at(&p, DiagnosticCode::ConfigUnknownKey).len(), 1);
+    assert_eq!(found(&p), [("project.cws.yml".into(), 2, DiagnosticCode::ConfigUnknownKey)]);
     p.set_file_text(Path::new("project.cws.yml"), "version: 3\n");
     p.set_file_text(Path::new(".env.dev"), "TOKEN=x\nnot a line\n");
-    let env = at(&p, DiagnosticCode::EnvSyntax);
-    assert_eq!((env[0].0.as_str(), env[0].1), (".env.dev", 2));
+    assert_eq!(found(&p), [(".env.dev".into(), 2, DiagnosticCode::EnvSyntax)]);
     p.set_file_text(Path::new(".env.dev"), "TOKEN=x\n");
-    assert!(p.diagnostics(None).is_empty());
+    assert!(found(&p).is_empty());
 }
 
 #[test]
-fn a_yaml_bomb_is_a_diagnostic_not_a_hang() {
-    let mut bomb = String::from("version: 3\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-    for i in 1..12 {
-        let prev = format!("*a{}", i - 1);
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
-    }
-    let (_d, p) = project(Some(&bomb), &[("src/main.rs", SERVICE)]);
-    assert!(!at(&p, DiagnosticCode::ConfigTooComplex).is_empty());
-    assert_eq!(p.services(None).len(), 1);
+fn editing_one_file_updates_the_project() {
+    let src = "pub struct Svc;\n#[coworks::service]\nimpl Svc {\n    #[entry]\n    fn get_item(&self, id: u64) {}\n    #[entry]\n    fn get_item_(&self, k: u64) {}\n}\n";
+    let mut p = TempProject::new().file("project.cws.yml", "version: 3\n").file("src/main.rs", src).load();
+    let duplicates = |p: &Project| found(p).iter().filter(|f| f.2 == DiagnosticCode::DuplicateRoute).count();
+    assert_eq!(duplicates(&p), 2);
+    let fixed = src.replace("get_item_", "get_items");
+    assert!(p.set_file_text(Path::new("src/main.rs"), &fixed));
+    assert_eq!(duplicates(&p), 0);
+    assert_eq!(p.services(None)[0].entries[1].route.path, "/items/{k}");
+    assert!(p.remove_file(Path::new("src/main.rs")));
+    assert!(p.services(None).is_empty());
+}
+
+#[test]
+fn services_belong_to_their_crate_and_merge_impl_blocks() {
+    let a = "pub struct Shop;\n#[coworks::service]\nimpl Shop {\n    #[entry] fn get(&self) {}\n}\n";
+    let b = "#[coworks::service]\nimpl crate::Shop {\n    #[entry] fn post(&self) {}\n}\n";
+    let p = TempProject::new()
+        .file("svc/shop/Cargo.toml", "")
+        .file("svc/shop/src/lib.rs", a)
+        .file("svc/shop/src/b.rs", b)
+        .load();
+    let services = p.services(None);
+    assert_eq!(services.len(), 1);
+    assert_eq!(services[0].crate_dir, Path::new("svc/shop"));
+    assert_eq!(services[0].locations.len(), 2);
+    let routes: Vec<String> = services[0].entries.iter().map(|e| e.route.to_string()).collect();
+    assert_eq!(routes, ["POST /", "GET /"], "files in path order: b.rs before lib.rs");
 }
 
 #[test]
@@ -105,7 +79,7 @@ fn effective_options_follow_the_precedence() {
         "commands:\n  deploy: { memory: 256, timeout: 30 }\n",
         "workspaces:\n  dev: {}\n  prod:\n    commands:\n      deploy: { memory: 1024, timeout: 60 }\n",
     );
-    let (_d, p) = project(Some(config), &[("src/main.rs", SERVICE)]);
+    let p = TempProject::new().file("project.cws.yml", config).file("src/main.rs", SERVICE).load();
     let c = p.config().unwrap();
     let none = Default::default();
     let dev = c.effective_options("deploy", "dev", None, &none);

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use coworks_core::text::Source;
 use coworks_core::{Diagnostic, Project};
-use ropey::Rope;
 use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
 use tower_lsp_server::Client;
 
@@ -125,6 +125,15 @@ pub async fn run(state: Arc<State>, client: Client) {
                 client.publish_diagnostics(uri, Vec::new(), Some(version)).await;
             }
         }
+        announce_stage(&state, &client).await;
+    }
+}
+
+/// Tells the client the active stage and the project's stages when they changed since last told.
+async fn announce_stage(state: &State, client: &Client) {
+    let news = state.project().as_ref().and_then(|p| state.stage_news(p));
+    if let Some(info) = news {
+        client.send_notification::<crate::server::StageChanged>(info).await;
     }
 }
 
@@ -168,8 +177,8 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
 }
 
 /// One round, on a blocking thread: apply the queued changes, compute the diagnostics, convert those
-/// of the files analysed and of the files whose diagnostics changed (others keep what was published,
-/// so closed files are not re-read on every keystroke).
+/// of the files analysed and of the files whose diagnostics changed (others keep what was published).
+/// Positions are converted from the texts the project holds: no file is read here.
 fn analyse(
     state: &State,
     work: BTreeMap<PathBuf, Work>,
@@ -177,7 +186,6 @@ fn analyse(
     previous: HashMap<PathBuf, Vec<Diagnostic>>,
 ) -> Round {
     let mut round = Round::default();
-    let mut texts: HashMap<PathBuf, (Uri, Rope, Option<i32>)> = HashMap::new();
     {
         let mut guard = state.project_mut();
         let Some(project) = guard.as_mut() else {
@@ -198,9 +206,6 @@ fn analyse(
             if let Err(panic) = outcome {
                 round.failures.push((rel.clone(), payload_message(panic.as_ref())));
             }
-            if let Some((uri, rope, version)) = open {
-                texts.insert(rel.clone(), (uri, rope, Some(version)));
-            }
             round.touched.insert(rel);
         }
     }
@@ -215,60 +220,31 @@ fn analyse(
     for d in diagnostics {
         by_file.entry(d.file.clone()).or_default().push(d);
     }
-    let root = project.root().to_path_buf();
-    drop(guard);
-    let mut text_of = |rel: &Path| -> Option<(Uri, Rope, Option<i32>)> {
-        if let Some(t) = texts.get(rel) {
-            return Some(t.clone());
-        }
-        let t = match state.open_text(rel) {
-            Some((uri, rope, version)) => (uri, rope, Some(version)),
-            None => {
-                // A file not open in the editor: its text from disk (a missing file has nowhere to show).
-                let path = root.join(rel);
-                let bytes = std::fs::read(&path).ok()?;
-                (convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes)), None)
-            }
-        };
-        texts.insert(rel.to_path_buf(), t.clone());
-        Some(t)
-    };
+    let empty = Source::new("");
+    let related = |rel: &Path| Some((state.uri_of_rel(rel)?, project.source(rel)?.clone()));
     for (rel, diags) in &by_file {
         let unchanged = previous.get(rel) == Some(diags) && !round.touched.contains(rel);
         if unchanged && before.contains(rel) {
             continue;
         }
-        let Some((uri, rope, version)) = text_of(rel) else {
+        let Some(uri) = state.uri_of_rel(rel) else {
             continue;
         };
-        let converted = diags
-            .iter()
-            .map(|d| convert::diagnostic(&rope, d, |f| text_of_simple(state, &root, f)))
-            .collect();
+        let source = project.source(rel).unwrap_or(&empty);
+        let converted = diags.iter().map(|d| convert::diagnostic(source, d, related)).collect();
+        let version = state.open_version(rel);
         round.files.insert(rel.clone(), FileDiagnostics { uri, version, diagnostics: converted });
     }
     for rel in before {
         if !by_file.contains_key(rel) {
-            if let Some((uri, _, version)) = text_of(rel) {
-                round.cleared.push((rel.clone(), uri, version));
-            } else if let Some(uri) = state.uri_of_rel(rel) {
-                round.cleared.push((rel.clone(), uri, None));
+            if let Some(uri) = state.uri_of_rel(rel) {
+                round.cleared.push((rel.clone(), uri, state.open_version(rel)));
             }
         }
     }
     round.core = by_file.into_iter().collect();
     round.previous = previous;
     round
-}
-
-/// A related location's URI and text (open document, else disk).
-fn text_of_simple(state: &State, root: &Path, rel: &Path) -> Option<(Uri, Rope)> {
-    if let Some((uri, rope, _)) = state.open_text(rel) {
-        return Some((uri, rope));
-    }
-    let path = root.join(rel);
-    let bytes = std::fs::read(&path).ok()?;
-    Some((convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes))))
 }
 
 /// The message of a panicked task.

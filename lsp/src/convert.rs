@@ -2,21 +2,20 @@
 
 use std::path::Path;
 
-use coworks_core::text::Span;
+use coworks_core::text::{Source, Span};
 use coworks_core::{Diagnostic, Severity};
-use ropey::Rope;
 use tower_lsp_server::ls_types::{
     self as lsp, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Uri,
 };
 
-use crate::position::range_of;
+use crate::position::range_in;
 
 /// The source name diagnostics carry.
 pub const SOURCE: &str = "coworks";
 
-/// The LSP range of a core span, computed from its byte offsets in `rope`.
-pub fn range(rope: &Rope, span: Span) -> Range {
-    range_of(rope, span.start.offset, span.end.offset)
+/// The LSP range of a core span, computed from its byte offsets in the text the core holds.
+pub fn range(source: &Source, span: Span) -> Range {
+    range_in(source, span)
 }
 
 /// The LSP severity of a core severity.
@@ -37,12 +36,12 @@ pub fn uri_of_path(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
 }
 
-/// An LSP diagnostic for a core diagnostic of the file `rope` holds. `related` gives, for a related
-/// location's file, its URI and text (`None` drops that related location).
+/// An LSP diagnostic for a core diagnostic of the file whose text is `source`. `related` gives, for
+/// a related location's file, its URI and text (`None` drops that related location).
 pub fn diagnostic(
-    rope: &Rope,
+    source: &Source,
     d: &Diagnostic,
-    mut related: impl FnMut(&Path) -> Option<(Uri, Rope)>,
+    mut related: impl FnMut(&Path) -> Option<(Uri, Source)>,
 ) -> lsp::Diagnostic {
     let related_information: Vec<DiagnosticRelatedInformation> = d
         .related
@@ -56,7 +55,7 @@ pub fn diagnostic(
         })
         .collect();
     lsp::Diagnostic {
-        range: range(rope, d.span),
+        range: range(source, d.span),
         severity: Some(severity(d.severity)),
         code: Some(NumberOrString::String(d.code.as_str().to_string())),
         source: Some(SOURCE.to_string()),

@@ -1,9 +1,8 @@
 //! Hover: on an entry, its method, route, parameters (source and type), auth, stages and docs; on a
 //! `project.cws.yml` key, what it means and its effective value per stage.
 
-use std::collections::BTreeMap;
-
 use coworks_core::config::{describe_key, Origin};
+use coworks_core::settings::CliOptions;
 use coworks_core::text::Span;
 use coworks_core::{Auth, Entry, Project};
 
@@ -54,7 +53,7 @@ pub fn config_markdown(project: &Project, offset: usize) -> Option<(String, Span
     if let Some((command, service, option)) = option {
         md.push_str("\n\n| stage | effective value | from |\n|---|---|---|\n");
         for stage in project.stages() {
-            let effective = config.effective_options(command, &stage, service, &BTreeMap::new());
+            let effective = project.options(command, &stage, service, &CliOptions::new());
             match effective.get(option) {
                 Some(e) => md.push_str(&format!("| `{stage}` | `{}` | {} |\n", e.value, origin(e.origin))),
                 None => md.push_str(&format!("| `{stage}` | — | unset |\n")),

@@ -24,6 +24,7 @@ pub async fn serve_stdio() -> bool {
     let (service, socket) = LspService::build(server::Backend::new)
         .custom_method("coworks/routes", server::Backend::routes)
         .custom_method("coworks/stages", server::Backend::stages)
+        .custom_method("coworks/setStage", server::Backend::set_stage)
         .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
         .finish();
     let state = service.inner().shutdown_flag();

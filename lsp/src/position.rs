@@ -1,11 +1,31 @@
-//! LSP positions (line, UTF-16 code unit) ↔ byte offsets in a [`Rope`]: the one place they are converted.
+//! LSP positions (line, UTF-16 code unit) ↔ byte offsets: the one place they are converted.
 //!
-//! The core hands out byte offsets; LSP speaks UTF-16 columns. Lines end at `\n`, `\r\n` or `\r`
-//! (ropey's `cr_lines`, as LSP 3.17 says). Out-of-range positions are clamped the way the spec asks:
-//! a column past the line's end means the line's end; a line past the document's end means its end.
+//! The core hands out byte offsets into the texts it holds ([`Source`]: text + line index); LSP
+//! speaks UTF-16 columns. Positions the server sends are computed from the core's text
+//! ([`position_in`]), so no file is read again; positions a client sends are read against the open
+//! document's [`Rope`] ([`offset_of`]). Lines end at `\n`, `\r\n` or `\r` in both (ropey's
+//! `cr_lines` and the core's line index, as LSP 3.17 says). Out-of-range positions are clamped the
+//! way the spec asks: a column past the line's end means the line's end; a line past the document's
+//! end means its end.
 
+use coworks_core::text::{Source, Span};
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, Range};
+
+/// The LSP position of byte `offset` in a text the core holds (clamped, and back to a char
+/// boundary).
+pub fn position_in(source: &Source, offset: usize) -> Position {
+    let pos = source.pos(offset);
+    let line_start = source.lines().line_start(pos.line).min(pos.offset);
+    let col = source.text().get(line_start..pos.offset).map_or(0, |t| t.encode_utf16().count());
+    Position { line: pos.line, character: saturate(col) }
+}
+
+/// The LSP range of a core span in a text the core holds.
+pub fn range_in(source: &Source, span: Span) -> Range {
+    let end = span.end.offset.max(span.start.offset);
+    Range { start: position_in(source, span.start.offset), end: position_in(source, end) }
+}
 
 /// The LSP position of byte `offset` (clamped to the text, and back to a char boundary).
 pub fn position_of(rope: &Rope, offset: usize) -> Position {
@@ -131,6 +151,17 @@ mod tests {
         let rope = Rope::from_str("a\rb\r\nc");
         assert_eq!(position_of(&rope, 2), pos(1, 0));
         assert_eq!(position_of(&rope, 5), pos(2, 0));
+    }
+
+    #[test]
+    fn the_core_text_gives_the_ropes_positions() {
+        for text in ["ça 😀 請\n\tz🇫🇷é\n", "a\rb\r\nc\n\n😀", "", "\r\r\n\n", "no newline"] {
+            let rope = Rope::from_str(text);
+            let source = Source::new(text);
+            for i in 0..=text.len() + 2 {
+                assert_eq!(position_in(&source, i), position_of(&rope, i), "{text:?} at {i}");
+            }
+        }
     }
 
     #[test]

@@ -12,10 +12,9 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::commands::{self, Invocation};
-use crate::convert::uri_of_path;
+use crate::commands;
 use crate::document::Document;
-use crate::state::{State, Work};
+use crate::state::{StageInfo, State, Work};
 use crate::{analysis, hover, lens, position, symbols};
 
 /// Glob patterns of the files whose changes on disk the server wants to hear about.
@@ -41,6 +40,24 @@ pub struct RoutesParams {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StagesParams {}
+
+/// Parameters of `coworks/setStage`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetStageParams {
+    /// The stage diagnostics, lenses and commands use from now on.
+    pub stage: String,
+}
+
+/// `coworks/stageChanged`: the server tells the client the active stage (after the project loads,
+/// after `coworks/setStage`, and when the project's stages change).
+#[derive(Debug)]
+pub enum StageChanged {}
+
+impl notification::Notification for StageChanged {
+    type Params = StageInfo;
+    const METHOD: &'static str = "coworks/stageChanged";
+}
 
 /// Parameters of `coworks/workflowPreview`.
 #[derive(Debug, Deserialize)]
@@ -131,13 +148,8 @@ impl Backend {
     pub async fn routes(&self, params: RoutesParams) -> Result<Value> {
         let stage = params.stage.clone();
         self.with_project(move |project, _| {
-            if let Some(s) = &stage {
-                if !project.stages().contains(s) {
-                    return Err(Error::invalid_params(format!(
-                        "unknown stage `{s}` (stages: {})",
-                        project.stages().join(", ")
-                    )));
-                }
+            if stage.is_some() {
+                project.resolve_stage(stage.as_deref()).map_err(|e| Error::invalid_params(e.to_string()))?;
             }
             let services = project.services(stage.as_deref());
             Ok(json!({ "stage": stage, "services": services }))
@@ -146,20 +158,35 @@ impl Backend {
     }
 
     /// `coworks/stages`: the project's stages in file order, whether each is production, and the
-    /// stage lenses use now.
-    pub async fn stages(&self, _: StagesParams) -> Result<Value> {
-        self.with_project(|project, state| {
-            let stages: Vec<Value> = project
-                .stages()
-                .into_iter()
-                .map(|s| {
-                    let production = project.config().is_some_and(|c| c.is_production(&s));
-                    json!({ "name": s, "production": production })
-                })
-                .collect();
-            json!({ "active": state.stage(project), "stages": stages })
-        })
-        .await
+    /// active stage.
+    pub async fn stages(&self, _: StagesParams) -> Result<StageInfo> {
+        self.with_project(|project, state| state.stage_info(project)).await
+    }
+
+    /// `coworks/setStage`: makes `stage` the active stage (an unknown one is refused with the
+    /// project's stages); diagnostics and lenses follow, and `coworks/stageChanged` says so.
+    pub async fn set_stage(&self, params: SetStageParams) -> Result<StageInfo> {
+        let stage = params.stage;
+        let info = self
+            .with_project(move |project, state| {
+                let stage =
+                    project.resolve_stage(Some(&stage)).map_err(|e| Error::invalid_params(e.to_string()))?;
+                state.set_stage_option(Some(stage));
+                Ok::<_, Error>(state.stage_info(project))
+            })
+            .await??;
+        self.stage_switched().await;
+        Ok(info)
+    }
+
+    /// After the asked stage changed: recompute diagnostics, refresh lenses (the worker announces
+    /// the new stage after its round).
+    async fn stage_switched(&self) {
+        self.state.recheck.store(true, Ordering::SeqCst);
+        self.state.wake.notify_one();
+        if let Err(e) = self.client.code_lens_refresh().await {
+            self.client.log_message(MessageType::LOG, format!("coworks: no code lens refresh: {e}")).await;
+        }
     }
 
     /// `coworks/workflowPreview`: the Mermaid graph and the JSON graph (tasks → entries) of a
@@ -190,17 +217,14 @@ impl Backend {
         .await
     }
 
-    /// An LSP location for a core location: the file's text from the editor when open, else from disk.
-    fn lsp_location(state: &State, root: &Path, loc: &coworks_core::model::Location) -> Option<Location> {
-        let (uri, rope) = match state.open_text(&loc.file) {
-            Some((uri, rope, _)) => (uri, rope),
-            None => {
-                let path = root.join(&loc.file);
-                let bytes = std::fs::read(&path).ok()?;
-                (crate::convert::uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes)))
-            }
-        };
-        Some(Location { uri, range: crate::convert::range(&rope, loc.span) })
+    /// An LSP location for a core location, from the text the project holds.
+    fn lsp_location(
+        state: &State,
+        project: &Project,
+        loc: &coworks_core::model::Location,
+    ) -> Option<Location> {
+        let source = project.source(&loc.file)?;
+        Some(Location { uri: state.uri_of_rel(&loc.file)?, range: crate::convert::range(source, loc.span) })
     }
 }
 
@@ -256,8 +280,9 @@ impl LanguageServer for Backend {
                 }),
                 experimental: Some(json!({
                     "coworks": {
-                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/workflowPreview"],
-                        "stageChange": "didChangeConfiguration",
+                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/setStage", "coworks/workflowPreview"],
+                        "stageChange": "coworks/setStage",
+                        "stageNotification": <StageChanged as notification::Notification>::METHOD,
                     }
                 })),
                 ..ServerCapabilities::default()
@@ -300,11 +325,7 @@ impl LanguageServer for Backend {
             return;
         };
         self.state.set_stage_option(stage.as_str().map(str::to_string));
-        self.state.recheck.store(true, Ordering::SeqCst);
-        self.state.wake.notify_one();
-        if let Err(e) = self.client.code_lens_refresh().await {
-            self.client.log_message(MessageType::LOG, format!("coworks: no code lens refresh: {e}")).await;
-        }
+        self.stage_switched().await;
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
@@ -352,11 +373,12 @@ impl LanguageServer for Backend {
         let at = params.text_document_position_params;
         self.with_document(&at.text_document.uri, move |project, rel, rope, _| {
             let offset = position::offset_of(rope, at.position)?;
-            if rel == Path::new(coworks_core::project::CONFIG_FILE) {
+            let source = project.source(rel)?;
+            if rel == Path::new(coworks_core::layout::CONFIG_FILE) {
                 let (value, span) = hover::config_markdown(project, offset)?;
                 return Some(Hover {
                     contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
-                    range: Some(crate::convert::range(rope, span)),
+                    range: Some(crate::convert::range(source, span)),
                 });
             }
             let (service, entry) = project.entry_at(rel, offset)?;
@@ -365,7 +387,7 @@ impl LanguageServer for Backend {
                     kind: MarkupKind::Markdown,
                     value: hover::entry_markdown(service, entry),
                 }),
-                range: Some(crate::convert::range(rope, entry.location.span)),
+                range: Some(crate::convert::range(source, entry.location.span)),
             })
         })
         .await
@@ -376,38 +398,30 @@ impl LanguageServer for Backend {
         self.with_document(&at.text_document.uri, move |project, rel, rope, state| {
             let offset = position::offset_of(rope, at.position)?;
             let target = project.workflow_definition(rel, offset)?;
-            let location = Backend::lsp_location(state, project.root(), &target)?;
+            let location = Backend::lsp_location(state, project, &target)?;
             Some(GotoDefinitionResponse::Scalar(location))
         })
         .await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        self.with_document(&params.text_document.uri, |project, rel, rope, state| {
+        self.with_document(&params.text_document.uri, |project, rel, _, state| {
             let stage = state.stage(project);
-            Some(lens::lenses(project, rel, rope, &stage))
+            Some(lens::lenses(project, rel, &stage))
         })
         .await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        self.with_document(&params.text_document.uri, |project, rel, rope, _| {
-            Some(DocumentSymbolResponse::Nested(symbols::document_symbols(project, rel, rope)))
+        self.with_document(&params.text_document.uri, |project, rel, _, _| {
+            Some(DocumentSymbolResponse::Nested(symbols::document_symbols(project, rel)))
         })
         .await
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
         self.with_project(move |project, state| {
-            let root = project.root().to_path_buf();
-            let found = symbols::workspace_symbols(project, &params.query, |rel| {
-                if let Some((uri, rope, _)) = state.open_text(rel) {
-                    return Some((uri, rope));
-                }
-                let path = root.join(rel);
-                let bytes = std::fs::read(&path).ok()?;
-                Some((uri_of_path(&path)?, Rope::from_str(&String::from_utf8_lossy(&bytes))))
-            });
+            let found = symbols::workspace_symbols(project, &params.query, |rel| state.uri_of_rel(rel));
             Some(WorkspaceSymbolResponse::Nested(found))
         })
         .await
@@ -415,16 +429,23 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         let id = params.command;
+        if !commands::ALL.contains(&id.as_str()) {
+            return Err(Error::invalid_params(format!(
+                "unknown command `{id}` (known: {})",
+                commands::ALL.join(", ")
+            )));
+        }
         let arg = params.arguments.into_iter().next().unwrap_or(Value::Object(Default::default()));
-        let args: commands::Args =
+        let request: commands::Request =
             serde_json::from_value(arg).map_err(|e| Error::invalid_params(format!("bad argument: {e}")))?;
+        if commands::command_id(&request.action) != Some(id.as_str()) {
+            return Err(Error::invalid_params(format!(
+                "command `{id}` does not run the action `{}`",
+                request.action.verb()
+            )));
+        }
         self.with_project(move |project, _| {
-            let argv = commands::argv(project, &id, &args).map_err(Error::invalid_params)?;
-            let invocation = Invocation {
-                command: commands::shell_line(&argv),
-                argv,
-                cwd: project.root().display().to_string(),
-            };
+            let invocation = commands::invocation(project, request.action).map_err(Error::invalid_params)?;
             serde_json::to_value(invocation).map(Some).map_err(|e| internal(&e.to_string()))
         })
         .await?

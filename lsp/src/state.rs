@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use coworks_core::project::CONFIG_FILE;
+use coworks_core::layout::CONFIG_FILE;
 use coworks_core::Project;
 use ropey::Rope;
 use tokio::sync::Notify;
@@ -28,6 +28,26 @@ pub enum Work {
     Disk,
 }
 
+/// The active stage and the project's stages, as the client is told.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StageInfo {
+    /// The project root: where `cws` commands run.
+    pub root: String,
+    /// The stage diagnostics, lenses and commands use.
+    pub active: String,
+    /// The project's stages in file order.
+    pub stages: Vec<StageEntry>,
+}
+
+/// One stage of the project.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StageEntry {
+    /// Its name.
+    pub name: String,
+    /// Whether it is marked `production: true`.
+    pub production: bool,
+}
+
 /// Everything the handlers and the analysis worker share.
 #[derive(Debug, Default)]
 pub struct State {
@@ -35,7 +55,11 @@ pub struct State {
     project: RwLock<Option<Project>>,
     root_hint: RwLock<Option<PathBuf>>,
     root: RwLock<Option<PathBuf>>,
+    /// The stage the client asked for (initialization options, `coworks/setStage`,
+    /// `workspace/didChangeConfiguration`); used while the project defines it.
     stage_option: RwLock<Option<String>>,
+    /// The stage and stages last announced to the client (`coworks/stageChanged`).
+    announced: Mutex<Option<StageInfo>>,
     queue: Mutex<BTreeMap<PathBuf, Work>>,
     /// Uris that were opened before the project root was known.
     orphans: Mutex<Vec<Uri>>,
@@ -203,14 +227,37 @@ impl State {
         !lock(&self.queue).is_empty()
     }
 
-    /// The stage code lenses and hovers use: the client's `stage` option when the project has it,
-    /// else the project's first stage.
+    /// The active stage (diagnostics, lenses, commands): the one the client asked for when the
+    /// project defines it, else the project's first stage. The server owns it; the client is told.
     pub fn stage(&self, project: &Project) -> String {
-        let stages = project.stages();
-        let option = read(&self.stage_option).clone();
-        match option {
-            Some(s) if stages.contains(&s) => s,
-            _ => stages.into_iter().next().unwrap_or_else(|| "dev".to_string()),
+        let asked = read(&self.stage_option).clone();
+        project.resolve_stage(asked.as_deref()).unwrap_or_else(|_| project.default_stage())
+    }
+
+    /// The active stage and the project's stages.
+    pub fn stage_info(&self, project: &Project) -> StageInfo {
+        let stages = project
+            .stages()
+            .into_iter()
+            .map(|name| StageEntry { production: project.is_production(&name), name })
+            .collect();
+        StageInfo { root: project.root().display().to_string(), active: self.stage(project), stages }
+    }
+
+    /// The stage information when it differs from what was last announced (and records it).
+    pub fn stage_news(&self, project: &Project) -> Option<StageInfo> {
+        let now = self.stage_info(project);
+        let mut last = lock(&self.announced);
+        if last.as_ref() == Some(&now) {
+            return None;
         }
+        *last = Some(now.clone());
+        Some(now)
+    }
+
+    /// The version of the open document of a project-relative path.
+    pub fn open_version(&self, rel: &Path) -> Option<i32> {
+        let docs = self.docs();
+        docs.values().find(|d| self.rel_of(&d.uri).as_deref() == Some(rel)).map(|d| d.version)
     }
 }

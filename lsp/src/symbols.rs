@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use coworks_core::Project;
-use ropey::Rope;
 use tower_lsp_server::ls_types::{DocumentSymbol, Location, OneOf, SymbolKind, Uri, WorkspaceSymbol};
 
 use crate::convert::range;
@@ -14,8 +13,8 @@ pub const MAX_WORKSPACE_SYMBOLS: usize = 500;
 
 /// The services and entries of one Rust file.
 #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
-pub fn document_symbols(project: &Project, rel: &Path, rope: &Rope) -> Vec<DocumentSymbol> {
-    let Some(model) = project.file_model(rel) else {
+pub fn document_symbols(project: &Project, rel: &Path) -> Vec<DocumentSymbol> {
+    let (Some(model), Some(rope)) = (project.file_model(rel), project.source(rel)) else {
         return Vec::new();
     };
     model
@@ -55,12 +54,12 @@ pub fn document_symbols(project: &Project, rel: &Path, rope: &Rope) -> Vec<Docum
         .collect()
 }
 
-/// Entries whose route, Rust name or service contains `query` (case-insensitive). `text_of` gives a
-/// file's URI and text (to compute UTF-16 ranges).
+/// Entries whose route, Rust name or service contains `query` (case-insensitive). `uri_of` gives a
+/// file's URI (ranges come from the texts the project holds).
 pub fn workspace_symbols(
     project: &Project,
     query: &str,
-    mut text_of: impl FnMut(&Path) -> Option<(Uri, Rope)>,
+    mut uri_of: impl FnMut(&Path) -> Option<Uri>,
 ) -> Vec<WorkspaceSymbol> {
     let query = query.to_lowercase();
     let mut out = Vec::new();
@@ -70,7 +69,8 @@ pub fn workspace_symbols(
             if !haystack.contains(&query) {
                 continue;
             }
-            let Some((uri, rope)) = text_of(&e.location.file) else {
+            let (Some(uri), Some(source)) = (uri_of(&e.location.file), project.source(&e.location.file))
+            else {
                 continue;
             };
             out.push(WorkspaceSymbol {
@@ -78,7 +78,7 @@ pub fn workspace_symbols(
                 kind: SymbolKind::METHOD,
                 tags: None,
                 container_name: Some(service.name.clone()),
-                location: OneOf::Left(Location { uri, range: range(&rope, e.location.span) }),
+                location: OneOf::Left(Location { uri, range: range(source, e.location.span) }),
                 data: None,
             });
             if out.len() >= MAX_WORKSPACE_SYMBOLS {

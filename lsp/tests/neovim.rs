@@ -102,7 +102,7 @@ fn neovim_receives_diagnostics_and_code_lenses() {
         assert_eq!(titles[3], "Invoke GET /invoice", "{version}: {titles:?}");
         assert!(titles.contains(&"Invoke GET /invoice/pdf/{id}"), "{version}: {titles:?}");
         // check.lua executed the first Invoke lens through Neovim.
-        assert_eq!(result["executed"]["command"], "cws invoke billing GET /invoice -s dev", "{version}");
+        assert_eq!(result["executed"]["command"], "cws invoke -s dev -- billing GET /invoice", "{version}");
         eprintln!("{version}: {} diagnostics, {} lenses", diags.len(), titles.len());
     }
 }

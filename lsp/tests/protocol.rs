@@ -4,7 +4,7 @@ mod support;
 
 use coworks_core::{DiagnosticCode, Project};
 use serde_json::{json, Value};
-use support::{eshop_copy, file_uri, pos_of, Client};
+use support::{eshop_copy, eshop_session, file_uri, pos_of, Client};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coworks-lsp");
 
@@ -42,7 +42,10 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(commands, ["coworks.run", "coworks.deploy", "coworks.invoke", "coworks.routes"]);
+    assert_eq!(
+        commands,
+        ["coworks.run", "coworks.deploy", "coworks.invoke", "coworks.routes", "coworks.check"]
+    );
     assert_eq!(init["serverInfo"]["name"], "coworks-lsp");
     // The server asks to watch the project files (the client said it supports dynamic registration).
     let reg = c.wait_for(|m| m["method"] == "client/registerCapability").expect("registration");
@@ -60,18 +63,14 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
 
 #[test]
 fn exit_without_shutdown_exits_with_1() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, _root, mut c) = eshop_session(BIN, json!({}));
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(1));
 }
 
 #[test]
 fn diagnostics_on_open_have_utf16_ranges() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let text = "/// Ünïcödé 請求\n#[coworks::service]\nimpl Billing {\n    /* é😀 */ #[entry] fn get_thing(&self, #[body] b: String) -> String { b }\n}\n";
     let uri = file_uri(&root.join("services/billing/src/extra.rs"));
     c.open(&uri, text);
@@ -87,9 +86,7 @@ fn diagnostics_on_open_have_utf16_ranges() {
 
 #[test]
 fn incremental_edits_break_then_fix_the_code() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let path = root.join("services/billing/src/main.rs");
     let text = std::fs::read_to_string(&path).unwrap();
     let uri = file_uri(&path);
@@ -127,9 +124,7 @@ fn incremental_edits_break_then_fix_the_code() {
 
 #[test]
 fn edits_apply_in_the_order_sent_and_stale_versions_are_dropped() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let uri = file_uri(&root.join("services/billing/src/extra.rs"));
     c.open(&uri, "#[coworks::service]\nimpl Billing {\n    #[entry] fn get_x(&self) {}\n}\n");
     c.diagnostics_until(&uri, |_| true);
@@ -150,9 +145,7 @@ fn edits_apply_in_the_order_sent_and_stale_versions_are_dropped() {
 
 #[test]
 fn cross_file_duplicate_routes_appear_and_clear_in_both_files() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let main_path = root.join("services/billing/src/main.rs");
     let main_text = std::fs::read_to_string(&main_path).unwrap();
     let main_uri = file_uri(&main_path);
@@ -191,9 +184,7 @@ fn cross_file_duplicate_routes_appear_and_clear_in_both_files() {
 
 #[test]
 fn files_changed_on_disk_are_picked_up() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let main_path = root.join("services/billing/src/main.rs");
     let main_uri = file_uri(&main_path);
     c.open(&main_uri, &std::fs::read_to_string(&main_path).unwrap());
@@ -214,14 +205,8 @@ fn files_changed_on_disk_are_picked_up() {
 
 #[test]
 fn code_lenses_carry_commands_that_map_to_cws_lines() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
-    let path = root.join("services/billing/src/main.rs");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let uri = file_uri(&path);
-    c.open(&uri, &text);
-    c.diagnostics_until(&uri, |_| true);
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let (uri, text) = c.open_file(&root, "services/billing/src/main.rs");
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     let lenses = lenses.as_array().unwrap();
     let titles: Vec<&str> = lenses.iter().filter_map(|l| l["command"]["title"].as_str()).collect();
@@ -235,27 +220,68 @@ fn code_lenses_carry_commands_that_map_to_cws_lines() {
     let invoke = lenses.iter().find(|l| l["command"]["title"] == "Invoke GET /invoice/{id}").unwrap();
     assert_eq!(invoke["range"]["start"]["line"], pos_of(&text, "/// One invoice by its number.").0);
 
-    let run = |c: &mut Client, lens: &Value| {
-        c.call(
-            "workspace/executeCommand",
-            json!({"command": lens["command"]["command"], "arguments": lens["command"]["arguments"]}),
-        )
-    };
-    let out = run(&mut c, invoke);
-    assert_eq!(out["command"], format!("cws invoke billing GET /invoice/{{id}} -s {stage}"));
-    assert_eq!(out["argv"], json!(["cws", "invoke", "billing", "GET", "/invoice/{id}", "-s", stage]));
-    assert_eq!(out["cwd"], root.display().to_string());
-    assert_eq!(run(&mut c, &lenses[0])["command"], format!("cws run billing -s {stage}"));
-    assert_eq!(run(&mut c, &lenses[1])["command"], format!("cws deploy billing -s {stage}"));
-    assert_eq!(run(&mut c, &lenses[2])["command"], format!("cws routes -s {stage} --json"));
+    // Each lens carries its resolved command line and where to run it: clients build none.
+    let arg = &invoke["command"]["arguments"][0];
+    assert_eq!(arg["command"], format!("cws invoke -s {stage} -- billing GET '/invoice/{{id}}'"));
+    assert_eq!(arg["argv"], json!(["cws", "invoke", "-s", stage, "--", "billing", "GET", "/invoice/{id}"]));
+    assert_eq!(arg["cwd"], root.display().to_string());
+    assert_eq!(
+        arg["route"],
+        json!({"method": "GET", "path": "/invoice/{id}", "path_params": ["id"], "query": [], "body": false})
+    );
+    let line = |l: &Value| l["command"]["arguments"][0]["command"].as_str().unwrap().to_string();
+    assert_eq!(line(&lenses[0]), format!("cws run -s {stage} -- billing"));
+    assert_eq!(line(&lenses[1]), format!("cws deploy -s {stage} -- billing"));
+    assert_eq!(line(&lenses[2]), format!("cws routes -s {stage} --json"));
 
-    // Arguments that do not match the project are refused with the reason.
-    let bad = c.request(
-        "workspace/executeCommand",
-        json!({"command": "coworks.invoke", "arguments": [{"service": "billing", "method": "GET", "path": "/nope", "stage": stage}]}),
+    // executeCommand re-checks a lens argument, or an action the client filled in, and answers the line.
+    let run = |c: &mut Client, command: &Value, argument: Value| {
+        c.request("workspace/executeCommand", json!({"command": command, "arguments": [argument]}))
+    };
+    assert_eq!(run(&mut c, &invoke["command"]["command"], arg.clone())["result"], *arg);
+    let filled = json!({"action": {"action": "invoke", "service": "billing", "method": "GET", "path": "/invoice/42",
+        "stage": stage, "query": [["page", "2"]], "json": "{\"a\": 1}"}});
+    let out = run(&mut c, &json!("coworks.invoke"), filled)["result"].clone();
+    assert_eq!(
+        out["argv"],
+        json!([
+            "cws",
+            "invoke",
+            "-s",
+            stage,
+            "--query",
+            "page=2",
+            "--json",
+            "{\"a\": 1}",
+            "--",
+            "billing",
+            "GET",
+            "/invoice/42"
+        ])
+    );
+
+    // Actions that do not match the project are refused with the reason.
+    let bad = run(
+        &mut c,
+        &json!("coworks.invoke"),
+        json!({"action": {"action": "invoke", "service": "billing", "method": "GET", "path": "/nope", "stage": stage}}),
     );
     assert_eq!(bad["error"]["code"], -32602);
-    assert!(bad["error"]["message"].as_str().unwrap().contains("no entry `GET /nope`"));
+    assert!(bad["error"]["message"].as_str().unwrap().contains("no entry `GET /nope`"), "{bad}");
+    let hostile = run(
+        &mut c,
+        &json!("coworks.run"),
+        json!({"action": {"action": "run", "service": "--endpoint=http://x", "stage": stage}}),
+    );
+    assert!(hostile["error"]["message"].as_str().unwrap().contains("not a valid service name"), "{hostile}");
+    let mismatch = run(
+        &mut c,
+        &json!("coworks.deploy"),
+        json!({"action": {"action": "run", "service": "billing", "stage": stage}}),
+    );
+    assert_eq!(mismatch["error"]["code"], -32602);
+    let check = run(&mut c, &json!("coworks.check"), json!({"action": {"action": "check", "stage": null}}));
+    assert_eq!(check["result"]["argv"], json!(["cws", "check"]));
     let unknown = c.request("workspace/executeCommand", json!({"command": "coworks.fly", "arguments": []}));
     assert_eq!(unknown["error"]["code"], -32602);
     c.shutdown();
@@ -268,53 +294,62 @@ fn the_stage_option_chooses_the_lens_stage() {
     let stage = stages.last().unwrap().clone();
     let mut c = Client::spawn(BIN);
     c.initialize(&root, json!({"stage": stage}));
-    let path = root.join("services/catalog/src/products.rs");
-    let uri = file_uri(&path);
-    c.open(&uri, &std::fs::read_to_string(&path).unwrap());
-    c.diagnostics_until(&uri, |_| true);
+    let (uri, _) = c.open_file(&root, "services/catalog/src/products.rs");
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     assert_eq!(lenses[1]["command"]["title"], format!("Deploy ({stage})"));
     c.shutdown();
 }
 
 #[test]
-fn a_configuration_change_switches_the_lens_stage_and_deploy_lenses_tell_production() {
+fn the_server_owns_the_stage_and_tells_the_client() {
     let (_dir, root) = eshop_copy();
     let mut c = Client::spawn(BIN);
     let init = c.initialize(&root, json!({"stage": "dev"}));
     let coworks = &init["capabilities"]["experimental"]["coworks"];
-    assert_eq!(coworks["stageChange"], "didChangeConfiguration");
+    assert_eq!(coworks["stageChange"], "coworks/setStage");
+    assert_eq!(coworks["stageNotification"], "coworks/stageChanged");
     assert!(coworks["customRequests"].as_array().unwrap().contains(&json!("coworks/stages")));
-    let stages = c.call("coworks/stages", json!({}));
-    assert_eq!(
-        stages,
-        json!({"active": "dev", "stages": [
-            {"name": "dev", "production": false},
-            {"name": "test", "production": false},
-            {"name": "prod", "production": true},
-        ]})
-    );
-    let path = root.join("services/billing/src/main.rs");
-    let uri = file_uri(&path);
-    c.open(&uri, &std::fs::read_to_string(&path).unwrap());
-    c.diagnostics_until(&uri, |_| true);
+    let all = json!([
+        {"name": "dev", "production": false},
+        {"name": "test", "production": false},
+        {"name": "prod", "production": true},
+    ]);
+    // Once loaded, the server announces the stage it uses.
+    let told = c.wait_for(|m| m["method"] == "coworks/stageChanged").expect("a stage notification");
+    let info = json!({"root": root.display().to_string(), "active": "dev", "stages": all});
+    assert_eq!(told["params"], info);
+    assert_eq!(c.call("coworks/stages", json!({})), info);
+    let (uri, _) = c.open_file(&root, "services/billing/src/main.rs");
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     assert_eq!(lenses[1]["command"]["title"], "Deploy (dev)");
     assert_eq!(lenses[1]["command"]["arguments"][0]["production"], false);
-    assert!(lenses[0]["command"]["arguments"][0].get("production").is_none(), "only deploy lenses say");
 
-    c.notify("workspace/didChangeConfiguration", json!({"settings": {"coworks": {"stage": "prod"}}}));
+    // A stage the project does not define is refused; the active stage stays.
+    let bad = c.request("coworks/setStage", json!({"stage": "qa"}));
+    assert_eq!(bad["error"]["code"], -32602);
+    assert!(bad["error"]["message"].as_str().unwrap().contains("dev, test, prod"), "{bad}");
+    let set = c.call("coworks/setStage", json!({"stage": "prod"}));
+    assert_eq!(set["active"], "prod");
     c.wait_for(|m| m["method"] == "workspace/codeLens/refresh").expect("a code lens refresh");
+    let told = c.wait_for(|m| m["method"] == "coworks/stageChanged").expect("a stage notification");
+    assert_eq!(told["params"]["active"], "prod");
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     let deploy = &lenses[1]["command"];
     assert_eq!(deploy["title"], "Deploy (prod)");
-    assert_eq!(deploy["arguments"][0], json!({"service": "billing", "stage": "prod", "production": true}));
-    let out = c.call(
-        "workspace/executeCommand",
-        json!({"command": deploy["command"], "arguments": deploy["arguments"]}),
-    );
-    assert_eq!(out["command"], "cws deploy billing -s prod");
-    assert_eq!(c.call("coworks/stages", json!({}))["active"], "prod");
+    assert_eq!(deploy["arguments"][0]["production"], true);
+    assert_eq!(deploy["arguments"][0]["command"], "cws deploy -s prod -- billing");
+    // `workspace/didChangeConfiguration` (clients without the custom request) switches it too.
+    c.notify("workspace/didChangeConfiguration", json!({"settings": {"coworks": {"stage": "test"}}}));
+    let told = c.wait_for(|m| m["method"] == "coworks/stageChanged").expect("a stage notification");
+    assert_eq!(told["params"]["active"], "test");
+    // Editing the project file so the active stage disappears: back to the first stage, and told.
+    let config = root.join("project.cws.yml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let without_test = text.replace("  test:\n", "  qa:\n");
+    assert_ne!(text, without_test, "the e-shop has a `test:` workspace");
+    c.open(&file_uri(&config), &without_test);
+    let told = c.wait_for(|m| m["method"] == "coworks/stageChanged").expect("a stage notification");
+    assert_eq!(told["params"]["active"], "dev");
     c.shutdown();
 }
 
@@ -341,14 +376,8 @@ fn diagnostics_follow_the_active_stage() {
 
 #[test]
 fn hover_on_an_entry_describes_it() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
-    let path = root.join("services/billing/src/main.rs");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let uri = file_uri(&path);
-    c.open(&uri, &text);
-    c.diagnostics_until(&uri, |_| true);
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let (uri, text) = c.open_file(&root, "services/billing/src/main.rs");
     let (l, col) = pos_of(&text, "get_invoices(");
     let hover = c.call(
         "textDocument/hover",
@@ -380,14 +409,8 @@ fn hover_on_an_entry_describes_it() {
 
 #[test]
 fn document_and_workspace_symbols() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
-    let path = root.join("services/billing/src/main.rs");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let uri = file_uri(&path);
-    c.open(&uri, &text);
-    c.diagnostics_until(&uri, |_| true);
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let (uri, text) = c.open_file(&root, "services/billing/src/main.rs");
     let symbols = c.call("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
     assert_eq!(symbols[0]["name"], "billing");
     assert_eq!(symbols[0]["detail"], "Billing");
@@ -418,9 +441,7 @@ fn document_and_workspace_symbols() {
 
 #[test]
 fn custom_requests_answer_routes_and_workflow_previews() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let project = Project::load(&root).unwrap();
     let routes = c.call("coworks/routes", json!({}));
     assert_eq!(
@@ -453,9 +474,7 @@ fn custom_requests_answer_routes_and_workflow_previews() {
 
 #[test]
 fn workflow_files_get_diagnostics_and_go_to_definition() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let path = root.join("workflows/invoicing.cws.yml");
     let text = std::fs::read_to_string(&path).unwrap();
     let uri = file_uri(&path);
@@ -491,14 +510,8 @@ fn workflow_files_get_diagnostics_and_go_to_definition() {
 
 #[test]
 fn hover_on_a_config_key_gives_its_meaning_and_value_per_stage() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
-    let path = root.join("project.cws.yml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let uri = file_uri(&path);
-    c.open(&uri, &text);
-    c.diagnostics_until(&uri, |_| true);
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let (uri, text) = c.open_file(&root, "project.cws.yml");
     // `memory: 256` under the top-level `commands.deploy`.
     let (l, col) = pos_of(&text, "memory: 256");
     let hover = c.call(

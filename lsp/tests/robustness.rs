@@ -4,7 +4,7 @@ mod support;
 
 use coworks_core::DiagnosticCode;
 use serde_json::{json, Value};
-use support::{eshop_copy, file_uri, Client};
+use support::{eshop_copy, eshop_session, file_uri, Client};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coworks-lsp");
 
@@ -16,9 +16,7 @@ fn still_serving(c: &mut Client) {
 
 #[test]
 fn invalid_json_rpc_gets_errors_and_the_server_keeps_serving() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, _root, mut c) = eshop_session(BIN, json!({}));
 
     // Not JSON at all.
     let garbage = b"{{{ not json";
@@ -47,9 +45,7 @@ fn invalid_json_rpc_gets_errors_and_the_server_keeps_serving() {
 
 #[test]
 fn requests_for_unopened_documents_and_out_of_range_positions() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let closed = file_uri(&root.join("services/billing/src/main.rs"));
     for method in ["textDocument/codeLens", "textDocument/documentSymbol"] {
         let r = c.request(method, json!({"textDocument": {"uri": closed}}));
@@ -95,9 +91,7 @@ fn requests_for_unopened_documents_and_out_of_range_positions() {
 
 #[test]
 fn huge_and_binary_documents_are_skipped_with_a_diagnostic() {
-    let (_dir, root) = eshop_copy();
-    let mut c = Client::spawn(BIN);
-    c.initialize(&root, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
 
     let big_uri = file_uri(&root.join("services/billing/src/big.rs"));
     let line = "// filler filler filler filler filler filler filler filler filler filler filler\n";

@@ -7,12 +7,7 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import {
-  DidChangeConfigurationNotification,
-  ExecuteCommandRequest,
-  type LanguageClient,
-  type LanguageClientOptions,
-} from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, type LanguageClient, type LanguageClientOptions } from 'vscode-languageclient/node';
 
 import { CoWorksClient, reported } from './languageClient';
 import { DOCUMENT_SELECTOR } from './logic/documents';
@@ -21,17 +16,7 @@ import * as lens from './logic/lens';
 import * as pv from './logic/preview';
 import * as rt from './logic/routes';
 import { findServer, processEnv } from './logic/serverPath';
-import { shellLine } from './logic/shell';
-import {
-  announcedStages,
-  configurationChange,
-  hasCustomRequest,
-  initializationOptions,
-  type Stages,
-  STAGES_REQUEST,
-  stagesAnswer,
-  switchAction,
-} from './logic/stage';
+import { initializationOptions, parseStages, SET_STAGE_REQUEST, STAGE_NOTIFICATION, type Stages, STAGES_REQUEST } from './logic/stage';
 
 /** The custom requests of the server. */
 export const ROUTES_REQUEST = 'coworks/routes';
@@ -82,59 +67,43 @@ export class Controller implements vscode.Disposable {
     const options: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.log,
-      initializationOptions: () => initializationOptions(this.host.stages.current),
+      initializationOptions: () => initializationOptions(this.host.stages.requested),
       middleware: {
         executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
-        provideCodeLenses: async (document, token, next) => {
-          const found = await next(document, token);
-          this.learnFromLenses(found ?? []);
-          return found;
-        },
       },
     };
     const client = CoWorksClient.create(found.path, this.log, options);
+    client.onNotification(STAGE_NOTIFICATION, (params: unknown) => this.told(params));
     await client.start();
     this.client = client;
-    const caps = client.initializeResult?.capabilities;
-    const announced = announcedStages(caps);
-    if (announced) this.host.stages.announce(announced);
     await this.refreshStages();
     this.log.appendLine(`coworks-lsp started in ${Date.now() - t0} ms`);
     return client;
   }
 
-  /** Learns stages (and whether they are production, when said) from lens arguments. */
-  private learnFromLenses(found: readonly vscode.CodeLens[]): void {
-    for (const l of found) {
-      const id = l.command?.command;
-      if (!id || !lens.isLensCommand(id)) continue;
-      const a = lens.lensArgs(id, l.command?.arguments);
-      if (typeof a !== 'string') this.host.stages.learn(a.stage ?? undefined, a.production);
-    }
+  /** Takes what the server says about the stages (a notification or an answer). */
+  private told(answer: unknown): void {
+    const stages = parseStages(answer);
+    if (!stages) return;
+    this.host.stages.update(stages);
     this.host.onStagesChanged();
   }
 
-  /**
-   * Asks the running server for the stages (`coworks/stages`, else the stages the routes mention);
-   * errors are only logged.
-   */
+  /** Asks the running server for the stages (`coworks/stages`); errors are only logged. */
   async refreshStages(): Promise<void> {
     const client = this.client;
     if (!client) return;
     try {
-      if (hasCustomRequest(client.initializeResult?.capabilities, STAGES_REQUEST)) {
-        const answer = stagesAnswer(await client.sendRequest(STAGES_REQUEST, {}));
-        if (answer) {
-          this.host.stages.announce(answer.stages);
-          this.host.stages.current ??= answer.active;
-        }
-      } else {
-        await this.routes(null);
-      }
+      this.told(await client.sendRequest(STAGES_REQUEST, {}));
     } catch (e) {
       this.log.appendLine(`stages: ${e}`);
     }
-    this.host.onStagesChanged();
+  }
+
+  /** Asks the server to switch to `stage`; it answers (and notifies) the stage it uses now. */
+  async setStage(stage: string): Promise<void> {
+    const client = await this.start();
+    this.told(await client.sendRequest(SET_STAGE_REQUEST, { stage }));
   }
 
   /** Stops the server. */
@@ -150,24 +119,13 @@ export class Controller implements vscode.Disposable {
     await this.start();
   }
 
-  /** Tells the server the active stage changed: a configuration change, or a restart. */
-  async stageChanged(): Promise<void> {
-    const stage = this.host.stages.current;
-    if (!this.client || !stage) return;
-    if (switchAction(this.client.initializeResult?.capabilities) === 'notify') {
-      await this.client.sendNotification(DidChangeConfigurationNotification.type, configurationChange(stage));
-    } else {
-      await this.restart();
-    }
-  }
-
   /** The project root, as the server sees it (the directory `cws` commands run in). */
   async projectRoot(): Promise<string> {
-    const client = await this.start();
-    const answer = await client.sendRequest(ExecuteCommandRequest.type, { command: lens.ROUTES, arguments: [{ stage: null }] });
-    const i = lens.invocationOf(answer);
-    if (!i) throw new Error('the server did not tell the project root');
-    return i.cwd;
+    await this.start();
+    if (!this.host.stages.told) await this.refreshStages();
+    const root = this.host.stages.told?.root;
+    if (!root) throw new Error('the server did not tell the project root');
+    return root;
   }
 
   /** `coworks/routes` for a stage (`null`: every stage). */
@@ -175,7 +133,6 @@ export class Controller implements vscode.Disposable {
     const client = await this.start();
     const answer = rt.parseRoutes(await client.sendRequest(ROUTES_REQUEST, { stage }));
     if (typeof answer === 'string') throw new Error(answer);
-    this.host.stages.learnFromRoutes(answer);
     return answer;
   }
 
@@ -185,83 +142,74 @@ export class Controller implements vscode.Disposable {
 
   private async onLensCommand(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
     if (!lens.isLensCommand(command)) return next(command, args);
-    const a = lens.lensArgs(command, args);
-    if (typeof a === 'string') {
-      void vscode.window.showErrorMessage(a);
+    const i = lens.invocationOf(args?.[0]);
+    if (typeof i === 'string') {
+      void vscode.window.showErrorMessage(`CoWorks: ${command}: ${i}`);
       return undefined;
     }
-    this.host.stages.learn(a.stage ?? undefined, a.production);
-    if (command === lens.ROUTES) return this.showRoutes(a.stage ?? null);
-    if (command === lens.DEPLOY) {
-      const question = lens.deployConfirmation(a, lens.isProduction(a, (s) => this.host.stages.isProduction(s)));
-      if (question) {
-        const yes = 'Deploy';
-        if ((await vscode.window.showWarningMessage(question, { modal: true }, yes)) !== yes) return undefined;
-      }
+    if (i.action.action === 'routes') return this.showRoutes(i.action.stage ?? null);
+    const question = lens.deployConfirmation(i);
+    if (question) {
+      const yes = 'Deploy';
+      if ((await vscode.window.showWarningMessage(question, { modal: true }, yes)) !== yes) return undefined;
     }
-    let invocation: lens.Invocation | undefined;
-    try {
-      invocation = lens.invocationOf(await next(command, args));
-    } catch (e) {
-      void vscode.window.showErrorMessage(`CoWorks: ${(e as Error).message ?? e}`);
-      return undefined;
-    }
-    const argv = lens.withCli(invocation?.argv ?? lens.argvOf(command, a), this.cli());
-    const cwd = invocation?.cwd ?? (await this.projectRoot());
-    if (command === lens.INVOKE) return this.invoke(a, argv, cwd);
-    this.inTerminal(lens.terminalName(command, a), argv, cwd, command === lens.RUN);
+    if (i.action.action === 'invoke') return this.invoke(i, (filled) => next(command, [{ action: filled }]));
+    this.inTerminal(lens.terminalName(i), i, i.action.action === 'run');
     return undefined;
   }
 
-  private inTerminal(name: string, argv: string[], cwd: string, fresh: boolean): void {
-    let t = vscode.window.terminals.find((x) => x.name === name && x.exitStatus === undefined);
-    if (t && fresh) {
-      t.dispose(); // a running `cws run` is replaced by the new one
-      t = undefined;
+  /** Runs an invocation's argument vector in a named terminal (no shell in between: nothing to quote). */
+  private inTerminal(name: string, i: lens.Invocation, fresh: boolean): void {
+    const argv = lens.withCli(i.argv, this.cli());
+    const running = vscode.window.terminals.find((x) => x.name === name && x.exitStatus === undefined);
+    if (running && !fresh) {
+      // A deploy or check still running: show it rather than start a second one.
+      running.show(true);
+      void vscode.window.showInformationMessage(`CoWorks: '${name}' is still running.`);
+      return;
     }
-    t ??= vscode.window.createTerminal({ name, cwd });
+    running?.dispose(); // a running `cws run` is replaced by the new one
+    const t = vscode.window.createTerminal({ name, cwd: i.cwd, shellPath: argv[0], shellArgs: argv.slice(1) });
     t.show(true);
-    t.sendText(shellLine(argv));
   }
 
-  private async invoke(a: lens.LensArgs, argv: string[], cwd: string): Promise<void> {
-    const template = a.path!;
-    let queryNames: string[] = [];
-    let hasBody = inv.takesBody(a.method!);
-    try {
-      const routes = await this.routes(a.stage ?? null);
-      const entry = routes.services.find((s) => s.name === a.service)?.entries.find((e) => e.route.method === a.method && e.route.path === template);
-      if (entry) {
-        queryNames = entry.params.filter((p) => p.source === 'query').map((p) => p.name);
-        hasBody = entry.params.some((p) => p.source === 'body');
-      }
-    } catch {
-      // no parameter hints: the user types them
-    }
+  private async invoke(i: lens.Invocation, ask: (filled: lens.Action) => unknown): Promise<void> {
+    const route = i.route;
+    const template = i.action.path ?? '/';
     const p = await vscode.window.showInputBox({
-      title: `Invoke ${a.method} ${template} (${a.service}, ${a.stage})`,
+      title: `Invoke ${i.action.method} ${template} (${i.action.service}, ${i.action.stage})`,
       prompt: 'Path (fill in the {parameters})',
       value: template,
       validateInput: inv.checkPath,
     });
     if (p === undefined) return;
-    const query = await vscode.window.showInputBox({ title: 'Query', prompt: 'k=v&k2=v2 (empty for none)', value: inv.queryTemplate(queryNames) });
+    const query = await vscode.window.showInputBox({ title: 'Query', prompt: 'k=v&k2=v2 (empty for none)', value: inv.queryTemplate(route?.query ?? []) });
     if (query === undefined) return;
     let body = '';
-    if (hasBody) {
+    if (route?.body) {
       const b = await vscode.window.showInputBox({ title: 'JSON body', prompt: 'JSON (empty for none)', value: '{}', validateInput: inv.checkBody });
       if (b === undefined) return;
       body = b;
     }
-    const full = inv.invokeArgv(argv, { path: p, query, body });
+    let filled: lens.Invocation | string;
+    try {
+      filled = lens.invocationOf(await ask(inv.filledAction(i, { path: p, query, body })));
+    } catch (e) {
+      filled = (e as Error).message ?? String(e);
+    }
+    if (typeof filled === 'string') {
+      void vscode.window.showErrorMessage(`CoWorks: ${filled}`);
+      return;
+    }
+    const argv = lens.withCli(filled.argv, this.cli());
     this.replies.show(true);
-    const child = spawn(full[0], full.slice(1), { cwd });
+    const child = spawn(argv[0], argv.slice(1), { cwd: filled.cwd });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => this.replies.append(inv.formatReply(full, '', `${e.message} (set coworks.cli.path to the cws binary)`, null)));
-    child.on('close', (code) => this.replies.append(inv.formatReply(full, out, err, code)));
+    child.on('error', (e) => this.replies.append(inv.formatReply(filled.command, '', `${e.message} (set coworks.cli.path to the cws binary)`, null)));
+    child.on('close', (code) => this.replies.append(inv.formatReply(filled.command, out, err, code)));
   }
 
   /** Show routes: a quick pick of every route; the pick opens its entry. */
@@ -283,12 +231,13 @@ export class Controller implements vscode.Disposable {
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn });
   }
 
-  /** Check project: `cws check -s <stage>` in a terminal, and the Problems view. */
+  /** Check project: `cws check -s <stage>` (the line the server answers) in a terminal, and the Problems view. */
   async checkProject(): Promise<void> {
-    const root = await this.projectRoot();
-    const stage = this.host.stages.current;
-    const argv = [this.cli(), 'check', ...(stage ? ['-s', stage] : [])];
-    this.inTerminal('CoWorks: check', argv, root, false);
+    const client = await this.start();
+    const action: lens.Action = { action: 'check', stage: this.host.stages.current ?? null };
+    const i = lens.invocationOf(await client.sendRequest(ExecuteCommandRequest.type, { command: lens.CHECK, arguments: [{ action }] }));
+    if (typeof i === 'string') throw new Error(i);
+    this.inTerminal(lens.terminalName(i), i, false);
     await vscode.commands.executeCommand('workbench.actions.view.problems');
   }
 

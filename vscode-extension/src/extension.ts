@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 
 import type { Controller } from './controller';
 import { fileKind, startsServer } from './logic/documents';
-import { checkStageName, Stages } from './logic/stage';
+import { Stages } from './logic/stage';
 
 const loadedAt = performance.now();
 let controller: Controller | undefined;
@@ -75,16 +75,16 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(
       'coworks.selectStage',
       guarded(async () => {
-        await controller?.refreshStages();
+        // The server owns the stage: it lists the project's stages and switches.
+        const c = get();
+        await c.start();
+        await c.refreshStages();
         const items = stages.list().map((s) => ({ label: s.name, description: s.production ? 'production' : undefined }));
-        const other = { label: '$(edit) Other stage…', description: undefined };
-        const pick = await vscode.window.showQuickPick(stages.complete ? items : [...items, other], { title: 'CoWorks stage' });
-        if (!pick) return;
-        const name = pick === other ? await vscode.window.showInputBox({ prompt: 'Stage name', validateInput: checkStageName }) : pick.label;
-        if (!name || !stages.switchTo(name)) return;
-        await context.workspaceState.update('coworks.stage', name);
-        host.onStagesChanged();
-        await controller?.stageChanged();
+        const pick = await vscode.window.showQuickPick(items, { title: `CoWorks stage (now ${stages.current ?? 'the first'})` });
+        if (!pick || pick.label === stages.current) return;
+        stages.requested = pick.label;
+        await context.workspaceState.update('coworks.stage', pick.label);
+        await c.setStage(pick.label);
       }),
     ),
   );

@@ -2,18 +2,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import * as inv from '../src/logic/invoke';
+import type { Invocation } from '../src/logic/lens';
 
-const base = ['cws', 'invoke', 'billing', 'GET', '/invoice/{id}', '-s', 'dev'];
+const lens: Invocation = {
+  action: { action: 'invoke', service: 'billing', method: 'GET', path: '/invoice/{id}', stage: 'dev' },
+  argv: ['cws', 'invoke', '-s', 'dev', '--', 'billing', 'GET', '/invoice/{id}'],
+  command: "cws invoke -s dev -- billing GET '/invoice/{id}'",
+  cwd: '/p',
+  production: false,
+};
 
-test('the edited path, query and body go on the cws invoke line', () => {
-  assert.deepEqual(inv.invokeArgv(base, { path: '/invoice/42', query: '', body: '' }), ['cws', 'invoke', 'billing', 'GET', '/invoice/42', '-s', 'dev']);
-  assert.deepEqual(inv.invokeArgv(['cws', 'invoke', 'billing', 'GET', '/invoices', '-s', 'dev'], { path: '/invoices', query: '?page=2&customer=&x=a b', body: '' }), [
-    'cws', 'invoke', 'billing', 'GET', '/invoices', '-s', 'dev', '--query', 'page=2', '--query', 'x=a b',
+test('the filled path, query and body become the action sent back to the server', () => {
+  assert.deepEqual(inv.filledAction(lens, { path: '/invoice/42', query: '', body: '' }), { ...lens.action, path: '/invoice/42', query: [] });
+  assert.deepEqual(inv.filledAction(lens, { path: '/invoices', query: '?page=2&customer=&x=a b&y=1=2', body: '' }).query, [
+    ['page', '2'],
+    ['x', 'a b'],
+    ['y', '1=2'],
   ]);
-  assert.deepEqual(inv.invokeArgv(['cws', 'invoke', 'billing', 'POST', '/invoice', '-s', 'test'], { path: '/invoice', query: '', body: '{ "customer": "ACME",\n "amount": 12 }' }), [
-    'cws', 'invoke', 'billing', 'POST', '/invoice', '-s', 'test', '--json', '{"customer":"ACME","amount":12}',
-  ]);
-  assert.deepEqual(inv.invokeArgv(['/opt/bin/cws', 'invoke', 'c', 'GET', '/', '-s', 'dev'], { path: '/', query: '', body: '' })[4], '/');
+  assert.equal(inv.filledAction(lens, { path: '/invoice', query: '', body: '{ "customer": "ACME",\n "amount": 12 }' }).json, '{"customer":"ACME","amount":12}');
+  assert.equal(inv.filledAction({ ...lens, action: { ...lens.action, json: '{}' } }, { path: '/', query: '', body: '' }).json, undefined);
 });
 
 test('path parameters must be filled and the body must be JSON', () => {
@@ -25,11 +32,10 @@ test('path parameters must be filled and the body must be JSON', () => {
   assert.equal(inv.checkBody('{"a": 1}'), undefined);
   assert.match(inv.checkBody('{a: 1}')!, /not JSON/);
   assert.equal(inv.queryTemplate(['page', 'customer']), 'page=&customer=');
-  assert.ok(inv.takesBody('post') && !inv.takesBody('GET'));
 });
 
 test('the reply shows the command line, the output and how it ended', () => {
-  const argv = ['cws', 'invoke', 'billing', 'GET', '/health', '-s', 'dev'];
-  assert.equal(inv.formatReply(argv, '200 OK\nok\n', '', 0), '$ cws invoke billing GET /health -s dev\n200 OK\nok\n[done]\n');
-  assert.equal(inv.formatReply(argv, '', 'connection refused\n', 1), '$ cws invoke billing GET /health -s dev\nconnection refused\n[exit code 1]\n');
+  const line = 'cws invoke -s dev -- billing GET /health';
+  assert.equal(inv.formatReply(line, '200 OK\nok\n', '', 0), `$ ${line}\n200 OK\nok\n[done]\n`);
+  assert.equal(inv.formatReply(line, '', 'connection refused\n', 1), `$ ${line}\nconnection refused\n[exit code 1]\n`);
 });

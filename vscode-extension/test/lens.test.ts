@@ -2,67 +2,55 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import * as lens from '../src/logic/lens';
-import { shellLine } from '../src/logic/shell';
 
-test('lens arguments become the cws command line of the CLI', () => {
-  const run = lens.lensArgs(lens.RUN, [{ service: 'billing', stage: 'dev' }]);
-  assert.deepEqual(lens.argvOf(lens.RUN, run as lens.LensArgs), ['cws', 'run', 'billing', '-s', 'dev']);
-  const deploy = lens.lensArgs(lens.DEPLOY, [{ service: 'billing', stage: 'prod' }]) as lens.LensArgs;
-  assert.deepEqual(lens.argvOf(lens.DEPLOY, deploy), ['cws', 'deploy', 'billing', '-s', 'prod']);
-  const invoke = lens.lensArgs(lens.INVOKE, [{ service: 'billing', method: 'GET', path: '/invoice/{id}', stage: 'dev' }]);
-  const argv = lens.argvOf(lens.INVOKE, invoke as lens.LensArgs);
-  assert.deepEqual(argv, ['cws', 'invoke', 'billing', 'GET', '/invoice/{id}', '-s', 'dev']);
-  assert.equal(shellLine(argv), 'cws invoke billing GET /invoice/{id} -s dev');
-  assert.deepEqual(lens.argvOf(lens.ROUTES, lens.lensArgs(lens.ROUTES, [{ stage: null }]) as lens.LensArgs), ['cws', 'routes', '--json']);
-  assert.deepEqual(lens.argvOf(lens.ROUTES, { stage: 'test' }), ['cws', 'routes', '-s', 'test', '--json']);
+const deploy = {
+  action: { action: 'deploy', service: 'billing', stage: 'prod' },
+  argv: ['cws', 'deploy', '-s', 'prod', '--', 'billing'],
+  command: 'cws deploy -s prod -- billing',
+  cwd: '/p',
+  production: true,
+};
+
+test("a lens argument is the server's invocation: read as is, nothing rebuilt", () => {
+  const i = lens.invocationOf(deploy);
+  assert.deepEqual(i, deploy);
+  const invoke = lens.invocationOf({
+    ...deploy,
+    action: { action: 'invoke', service: 'billing', method: 'GET', path: '/invoice/{id}', stage: 'dev' },
+    production: false,
+    route: { method: 'GET', path: '/invoice/{id}', path_params: ['id'], query: [], body: false },
+  });
+  assert.equal(typeof invoke, 'object');
+  assert.deepEqual((invoke as lens.Invocation).route?.path_params, ['id']);
 });
 
-test('a lens argument missing a field is refused with a message naming it', () => {
-  assert.equal(lens.lensArgs(lens.RUN, [{ stage: 'dev' }]), 'coworks.run: missing `service`');
-  assert.equal(lens.lensArgs(lens.INVOKE, [{ service: 'b', stage: 'dev', method: 'GET' }]), 'coworks.invoke: missing `path`');
-  assert.match(lens.lensArgs(lens.DEPLOY, []) as string, /expected one object argument/);
-  assert.match(lens.lensArgs(lens.DEPLOY, ['billing']) as string, /expected one object argument/);
-  assert.ok(lens.isLensCommand('coworks.run'));
+test('an unusable argument is refused with a message saying why', () => {
+  assert.match(lens.invocationOf(null) as string, /expected an invocation/);
+  assert.match(lens.invocationOf(['x']) as string, /expected an invocation/);
+  assert.match(lens.invocationOf({ argv: ['cws'], cwd: '/p', command: 'cws' }) as string, /no action/);
+  assert.match(lens.invocationOf({ ...deploy, argv: [1] }) as string, /no argument vector/);
+  assert.match(lens.invocationOf({ ...deploy, argv: [] }) as string, /no argument vector/);
+  assert.match(lens.invocationOf({ ...deploy, cwd: undefined }) as string, /no directory/);
+  assert.ok(lens.isLensCommand('coworks.run') && lens.isLensCommand('coworks.check'));
   assert.ok(!lens.isLensCommand('coworks.showRoutes'));
 });
 
-test("the server's invocation is read, its command line kept, and the CLI path substituted", () => {
-  const i = lens.invocationOf({ argv: ['cws', 'run', 'billing', '-s', 'dev'], command: 'cws run billing -s dev', cwd: '/p' });
-  assert.deepEqual(i, { argv: ['cws', 'run', 'billing', '-s', 'dev'], command: 'cws run billing -s dev', cwd: '/p' });
-  assert.equal(lens.invocationOf(null), undefined);
-  assert.equal(lens.invocationOf({ argv: [1], cwd: '/p' }), undefined);
-  assert.equal(lens.invocationOf({ argv: ['a b'], cwd: '/p' })!.command, "'a b'");
-  assert.deepEqual(lens.withCli(['cws', 'run', 'x'], '/opt/cws'), ['/opt/cws', 'run', 'x']);
-  assert.deepEqual(lens.withCli(['cws', 'run', 'x'], ''), ['cws', 'run', 'x']);
-});
-
-test('shell quoting matches the server: route templates stay readable, the rest is single-quoted', () => {
-  assert.equal(shellLine(['a b', "it's"]), "'a b' 'it'\\''s'");
-  assert.equal(shellLine(['--json', '{"a":1}']), `--json '{"a":1}'`);
-  assert.equal(shellLine(['']), "''");
+test('the configured CLI replaces only the executable', () => {
+  assert.deepEqual(lens.withCli(deploy.argv, '/opt/cws'), ['/opt/cws', 'deploy', '-s', 'prod', '--', 'billing']);
+  assert.deepEqual(lens.withCli(deploy.argv, ''), deploy.argv);
 });
 
 test('one terminal per service for run; deploys by service and stage', () => {
-  assert.equal(lens.terminalName(lens.RUN, { service: 'billing', stage: 'dev' }), 'CoWorks: run billing');
-  assert.equal(lens.terminalName(lens.RUN, { service: 'billing', stage: 'prod' }), 'CoWorks: run billing');
-  assert.notEqual(lens.terminalName(lens.RUN, { service: 'mailer' }), lens.terminalName(lens.RUN, { service: 'billing' }));
-  assert.equal(lens.terminalName(lens.DEPLOY, { service: 'billing', stage: 'prod' }), 'CoWorks: deploy billing (prod)');
+  const run = { ...deploy, action: { action: 'run' as const, service: 'billing', stage: 'dev' } };
+  assert.equal(lens.terminalName(run), 'CoWorks: run billing');
+  assert.equal(lens.terminalName({ ...run, action: { ...run.action, stage: 'prod' } }), 'CoWorks: run billing');
+  assert.equal(lens.terminalName(lens.invocationOf(deploy) as lens.Invocation), 'CoWorks: deploy billing (prod)');
+  assert.equal(lens.terminalName({ ...run, action: { action: 'check', stage: null } }), 'CoWorks: check');
 });
 
-test('deploying to a production stage asks first; an unknown stage kind asks too; others do not', () => {
-  const told = (s: string) => ({ prod: true, dev: false })[s as 'prod' | 'dev'];
-  const prod = { service: 'billing', stage: 'prod' };
-  assert.equal(lens.isProduction(prod, told), true);
-  assert.equal(lens.isProduction({ ...prod, production: false }, told), false, 'the lens argument wins');
-  assert.equal(lens.isProduction({ service: 'billing', stage: 'qa' }, told), undefined);
-  assert.match(lens.deployConfirmation(prod, true)!, /production stage 'prod'/);
-  assert.match(lens.deployConfirmation(prod, undefined)!, /did not say/);
-  assert.equal(lens.deployConfirmation({ service: 'billing', stage: 'dev' }, false), undefined);
-  assert.deepEqual(lens.lensArgs(lens.DEPLOY, [{ service: 'b', stage: 'prod', production: true }]), {
-    service: 'b',
-    stage: 'prod',
-    method: undefined,
-    path: undefined,
-    production: true,
-  });
+test('deploying to a production stage asks first; other stages and actions do not', () => {
+  assert.equal(lens.deployConfirmation(lens.invocationOf(deploy) as lens.Invocation), "Deploy billing to the production stage 'prod'?");
+  assert.equal(lens.deployConfirmation({ ...(lens.invocationOf(deploy) as lens.Invocation), production: false }), undefined);
+  const run = { ...(lens.invocationOf(deploy) as lens.Invocation), action: { action: 'run' as const, service: 'b', stage: 'prod' } };
+  assert.equal(lens.deployConfirmation(run), undefined);
 });

@@ -43,28 +43,25 @@ test('the server announces what the extension uses', () => {
   assert.ok(caps.codeLensProvider, 'code lenses');
   const commands = caps.executeCommandProvider?.commands ?? [];
   for (const c of lens.LENS_COMMANDS) assert.ok(commands.includes(c), `executeCommand ${c} (server has ${commands})`);
-  const custom = (caps.experimental as { coworks?: { customRequests?: string[] } })?.coworks?.customRequests ?? [];
-  assert.ok(custom.includes('coworks/routes') && custom.includes('coworks/workflowPreview'), `custom requests: ${custom}`);
-  assert.equal(st.switchAction(caps), 'notify', 'the server applies stage switches sent as configuration changes');
-  assert.ok(st.hasCustomRequest(caps, st.STAGES_REQUEST), 'coworks/stages');
+  const coworks = (caps.experimental as { coworks?: { customRequests?: string[]; stageNotification?: string } })?.coworks;
+  const custom = coworks?.customRequests ?? [];
+  for (const r of ['coworks/routes', 'coworks/workflowPreview', st.STAGES_REQUEST, st.SET_STAGE_REQUEST]) assert.ok(custom.includes(r), `custom requests: ${custom}`);
+  assert.equal(coworks?.stageNotification, st.STAGE_NOTIFICATION);
 });
 
-test('the stage list and production marks come from coworks/stages', async () => {
-  const answer = st.stagesAnswer(await s.conn.sendRequest(st.STAGES_REQUEST, {}));
-  assert.deepEqual(answer, {
-    active: 'dev',
-    stages: [
-      { name: 'dev', production: false },
-      { name: 'test', production: false },
-      { name: 'prod', production: true },
-    ],
-  });
+test('the stage list, production marks and the project root come from the server', async () => {
+  const told = st.parseStages(await s.conn.sendRequest(st.STAGES_REQUEST, {}));
+  assert.ok(told);
+  assert.equal(fs.realpathSync(told.root), fs.realpathSync(eshop));
+  assert.equal(told.active, 'dev');
+  assert.deepEqual(told.stages, [
+    { name: 'dev', production: false },
+    { name: 'test', production: false },
+    { name: 'prod', production: true },
+  ]);
   const stages = new st.Stages(undefined);
-  stages.announce(answer!.stages);
-  stages.current ??= answer!.active;
-  assert.deepEqual(stages.list().map((x) => x.name), ['dev', 'test', 'prod']);
-  stages.switchTo('prod');
-  assert.equal(stages.label(), '$(cloud) prod (production)');
+  stages.update(told);
+  assert.equal(stages.label(), '$(cloud) dev');
 });
 
 test('opening a Rust file brings its diagnostics (eshop is clean)', async () => {
@@ -74,45 +71,48 @@ test('opening a Rust file brings its diagnostics (eshop is clean)', async () => 
   assert.deepEqual(d.diagnostics.filter((x) => x.severity === 1), [], 'no errors in billing');
 });
 
-test('each lens command maps 1:1 to the cws line the server answers; terminals and confirmations follow', async () => {
+test('each lens carries the cws line the server resolved; executeCommand answers the same; invokes are filled in and re-checked', async () => {
   const ls = await lenses(billing);
   const titles = ls.map((l) => l.command!.title);
   assert.deepEqual(titles.slice(0, 3), ['▶ Run', 'Deploy (dev)', '7 routes']);
   assert.ok(titles.includes('Invoke GET /invoice/{id}'), titles.join(' | '));
-  const stages = new st.Stages('dev');
   for (const l of ls) {
     const id = l.command!.command;
     assert.ok(lens.isLensCommand(id), id);
-    const a = lens.lensArgs(id, l.command!.arguments);
-    assert.equal(typeof a, 'object', `${id}: ${a}`);
-    const args = a as lens.LensArgs;
-    stages.learn(args.stage ?? undefined, args.production);
-    const answer = await s.conn.sendRequest(ExecuteCommandRequest.type, { command: id, arguments: l.command!.arguments });
-    const i = lens.invocationOf(answer);
-    assert.ok(i, `${id} answers an invocation: ${JSON.stringify(answer)}`);
-    assert.deepEqual(i.argv, lens.argvOf(id, args), `${l.command!.title}: the extension's line is the server's`);
-    assert.equal(fs.realpathSync(i.cwd), fs.realpathSync(eshop));
+    const i = lens.invocationOf(l.command!.arguments?.[0]);
+    assert.equal(typeof i, 'object', `${id}: ${i}`);
+    const carried = i as lens.Invocation;
+    assert.equal(carried.argv[0], 'cws');
+    assert.equal(fs.realpathSync(carried.cwd), fs.realpathSync(eshop));
+    const answer = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: id, arguments: l.command!.arguments }));
+    assert.deepEqual(answer, carried, `${l.command!.title}: executeCommand answers what the lens carries`);
   }
-  const run = lens.lensArgs(lens.RUN, ls[0].command!.arguments) as lens.LensArgs;
-  assert.equal(lens.terminalName(lens.RUN, run), 'CoWorks: run billing');
-  const deploy = lens.lensArgs(lens.DEPLOY, ls[1].command!.arguments) as lens.LensArgs;
+  const run = lens.invocationOf(ls[0].command!.arguments![0]) as lens.Invocation;
+  assert.deepEqual(run.argv, ['cws', 'run', '-s', 'dev', '--', 'billing']);
+  assert.equal(lens.terminalName(run), 'CoWorks: run billing');
+  const deploy = lens.invocationOf(ls[1].command!.arguments![0]) as lens.Invocation;
   assert.equal(deploy.production, false, 'the deploy lens says dev is not production');
-  assert.equal(lens.deployConfirmation(deploy, lens.isProduction(deploy, (x) => stages.isProduction(x))), undefined, 'no question for dev');
-  const invoke = ls.find((l) => l.command!.title === 'Invoke GET /invoice/{id}')!;
-  const ia = lens.lensArgs(lens.INVOKE, invoke.command!.arguments) as lens.LensArgs;
-  const i = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.INVOKE, arguments: invoke.command!.arguments }))!;
-  assert.deepEqual(inv.invokeArgv(i.argv, { path: '/invoice/42', query: '', body: '' }), ['cws', 'invoke', 'billing', 'GET', '/invoice/42', '-s', 'dev']);
-  assert.equal(ia.service, 'billing');
-  // The project root the extension opens files against: the cwd of `coworks.routes` for every stage.
-  const root = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.ROUTES, arguments: [{ stage: null }] }))!;
-  assert.deepEqual(root.argv, ['cws', 'routes', '--json']);
-  assert.equal(fs.realpathSync(root.cwd), fs.realpathSync(eshop));
+  assert.equal(lens.deployConfirmation(deploy), undefined, 'no question for dev');
+  const invoke = lens.invocationOf(ls.find((l) => l.command!.title === 'Invoke GET /invoice/{id}')!.command!.arguments![0]) as lens.Invocation;
+  assert.deepEqual(invoke.route, { method: 'GET', path: '/invoice/{id}', path_params: ['id'], query: [], body: false });
+  const filled = inv.filledAction(invoke, { path: '/invoice/42', query: 'x=1', body: '' });
+  const i = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.INVOKE, arguments: [{ action: filled }] })) as lens.Invocation;
+  assert.deepEqual(i.argv, ['cws', 'invoke', '-s', 'dev', '--query', 'x=1', '--', 'billing', 'GET', '/invoice/42']);
+  const check = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.CHECK, arguments: [{ action: { action: 'check', stage: 'dev' } }] }));
+  assert.deepEqual((check as lens.Invocation).argv, ['cws', 'check', '-s', 'dev']);
 });
 
-test('a lens argument the server does not know is refused with a message', async () => {
+test('an action the server does not accept is refused with a message', async () => {
   await assert.rejects(
-    s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.RUN, arguments: [{ service: 'nope', stage: 'dev' }] }),
+    s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.RUN, arguments: [{ action: { action: 'run', service: 'nope', stage: 'dev' } }] }),
     /unknown service `nope`/,
+  );
+  await assert.rejects(
+    s.conn.sendRequest(ExecuteCommandRequest.type, {
+      command: lens.INVOKE,
+      arguments: [{ action: { action: 'invoke', service: 'billing', method: 'GET', path: '/nope', stage: 'dev' } }],
+    }),
+    /no entry `GET \/nope`/,
   );
 });
 
@@ -156,28 +156,30 @@ test('Preview workflow: the answer renders; clicks on tasks open existing entrie
   assert.ok(opened > 0, 'clicks on tasks open their entries');
 });
 
-test('switching stage (a configuration change) re-computes lenses for the new stage', async () => {
-  const target = 'prod';
+test('switching stage (coworks/setStage) re-computes lenses for the new stage, and the server says so', async () => {
   const before = (await lenses(billing)).map((l) => l.command!.title);
   assert.ok(before.includes('Deploy (dev)'));
-  // What the extension does with this server (it announces stageChange): send the change, then
-  // ask for lenses again when the server says so (workspace/codeLens/refresh).
+  // What the extension does: ask the server to switch, take its answer and notification, and ask
+  // for lenses again when the server says so (workspace/codeLens/refresh).
   const refresh = s.nextServerRequest('workspace/codeLens/refresh');
-  await s.conn.sendNotification(DidChangeConfigurationNotification.type, st.configurationChange(target));
+  const notified = s.nextNotification(st.STAGE_NOTIFICATION);
+  await assert.rejects(s.conn.sendRequest(st.SET_STAGE_REQUEST, { stage: 'qa' }), /unknown stage `qa`/);
+  const answer = st.parseStages(await s.conn.sendRequest(st.SET_STAGE_REQUEST, { stage: 'prod' }));
+  assert.equal(answer?.active, 'prod');
   await refresh;
+  assert.equal(st.parseStages(await notified)?.active, 'prod');
   const titles = (await lenses(billing)).map((l) => l.command!.title);
   assert.ok(titles.includes('Deploy (prod)'), titles.join(' | '));
   assert.ok(titles.includes('6 routes'), `the dev-only entry is not counted in prod: ${titles.join(' | ')}`);
   assert.ok(titles.includes('Invoke GET /debug/state (dev)'), `a dev-only entry is invoked in dev: ${titles.join(' | ')}`);
   const deploy = (await lenses(billing)).find((l) => l.command!.command === lens.DEPLOY)!;
-  const a = lens.lensArgs(lens.DEPLOY, deploy.command!.arguments) as lens.LensArgs;
-  const stages = new st.Stages(target);
-  const announced = st.announcedStages(s.init.capabilities);
-  if (announced) stages.announce(announced);
-  assert.equal(a.production, true, 'the deploy lens says prod is production');
-  const question = lens.deployConfirmation(a, lens.isProduction(a, (x) => stages.isProduction(x)));
-  assert.equal(question, "Deploy billing to the production stage 'prod'?");
-  assert.equal((await s.conn.sendRequest(st.STAGES_REQUEST, {}) as { active: string }).active, 'prod');
+  const i = lens.invocationOf(deploy.command!.arguments![0]) as lens.Invocation;
+  assert.equal(i.production, true, 'the deploy lens says prod is production');
+  assert.equal(lens.deployConfirmation(i), "Deploy billing to the production stage 'prod'?");
+  assert.equal(st.parseStages(await s.conn.sendRequest(st.STAGES_REQUEST, {}))?.active, 'prod');
+  // Clients without the request switch with a configuration change.
+  await s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { coworks: { stage: 'dev' } } });
+  await s.nextServerRequest('workspace/codeLens/refresh');
 });
 
 test('a server started with a stage: lenses and diagnostics of that stage, as `cws check -s <stage>`', async () => {
@@ -212,7 +214,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
     const first = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
     assert.deepEqual(editor(await first), cli('-s', 'dev'), 'stage dev: the diagnostics of `cws check -s dev`');
-    // Starting with a stage (a saved one, or a restart for servers without stageChange).
+    // Starting with a stage (the one last picked in the workspace).
     await t.close();
     t = await startServer(copy, st.initializationOptions('prod'));
     const next = t.nextDiagnostics(uriOf(config));

@@ -21,14 +21,14 @@ let built: { lsp: string; cws: string } | undefined;
 
 /**
  * The binaries: `$COWORKS_LSP` / `$COWORKS_CWS` when set, else `cargo build -p coworks-lsp -p
- * coworks-core --bins` in the workspace and its target directory (from `cargo metadata`).
+ * coworks-cli --bins` in the workspace and its target directory (from `cargo metadata`).
  */
 export function binaries(): { lsp: string; cws: string } {
   if (built) return built;
   const fromEnv = { lsp: process.env.COWORKS_LSP, cws: process.env.COWORKS_CWS };
   if (fromEnv.lsp && fromEnv.cws) return (built = { lsp: fromEnv.lsp, cws: fromEnv.cws });
   try {
-    execFileSync('cargo', ['build', '-q', '--locked', '-p', 'coworks-lsp', '-p', 'coworks-core', '--bins'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('cargo', ['build', '-q', '--locked', '-p', 'coworks-lsp', '-p', 'coworks-cli', '--bins'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (e) {
     throw new Error(`building coworks-lsp failed (cargo and a Rust toolchain are needed: see README's Quickstart): ${(e as Error).message}`);
   }
@@ -55,6 +55,8 @@ export interface Session {
   serverRequests: string[];
   /** Resolves when the server sends the client a request `method` (after this call). */
   nextServerRequest(method: string): Promise<void>;
+  /** Resolves with the params of the next notification `method` the server sends (after this call). */
+  nextNotification(method: string): Promise<unknown>;
   /** Resolves when diagnostics for `uri` arrive (after this call) satisfying `ok`. */
   nextDiagnostics(uri: string, ok?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
   close(): Promise<number | null>;
@@ -80,8 +82,14 @@ export async function startServer(root: string, initializationOptions: object): 
     }
   });
   // Star handlers (every other notification, every server request), as vscode-jsonrpc allows.
-  const star = conn as unknown as { onNotification(h: () => void): void; onRequest(h: (method: string) => unknown): void };
-  star.onNotification(() => undefined);
+  const notificationWaiters: { method: string; resolve: (params: unknown) => void }[] = [];
+  const star = conn as unknown as { onNotification(h: (method: string, params: unknown) => void): void; onRequest(h: (method: string) => unknown): void };
+  star.onNotification((method: string, params: unknown) => {
+    for (const w of notificationWaiters.filter((x) => x.method === method)) {
+      notificationWaiters.splice(notificationWaiters.indexOf(w), 1);
+      w.resolve(params);
+    }
+  });
   star.onRequest((method: string) => {
     serverRequests.push(method);
     for (const w of requestWaiters.filter((x) => x.method === method)) {
@@ -131,6 +139,7 @@ export async function startServer(root: string, initializationOptions: object): 
     diagnostics,
     serverRequests,
     nextServerRequest: (method) => new Promise((resolve) => requestWaiters.push({ method, resolve })),
+    nextNotification: (method) => new Promise((resolve) => notificationWaiters.push({ method, resolve })),
     nextDiagnostics: (uri, ok = () => true) => new Promise((resolve) => waiters.push({ uri, ok, resolve })),
     async close() {
       await conn.sendRequest('shutdown');

@@ -1,25 +1,34 @@
 //! Deployment artifacts, produced from the same analysis the editor shows: data in, files out.
 //!
-//! - [`settings`]: the effective `deploy` options of a stage and of each service;
 //! - [`terraform`]: the Terraform configuration of a stage (`*.tf.json`);
-//! - [`package`]: the reproducible Lambda zip of a service, with its glibc check ([`elf`]).
+//! - [`package`]: the reproducible Lambda zip of a service, with its glibc check ([`elf`]);
+//! - [`airflow`]: the Airflow 3 DAGs of the workflows.
+//!
+//! Generators read options only through [`crate::settings`].
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{load_stage_env, ProjectConfig, Value};
 use crate::diagnostics::Diagnostic;
-use crate::project::{Project, CONFIG_FILE};
+use crate::layout::package_path;
+use crate::project::Project;
+use crate::settings::CliOptions;
 
+pub mod airflow;
 pub mod elf;
 pub mod package;
-pub mod settings;
 pub mod terraform;
 
+pub use crate::layout::TERRAFORM_DIR;
 pub use terraform::{ServiceDeployment, StageDeployment};
 
-/// The directory, under the project root, that holds the generated Terraform files and state.
-pub const TERRAFORM_DIR: &str = "terraform";
+/// Text as a generated file: a path relative to the output directory and its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Where it goes, relative to the output directory.
+    pub path: PathBuf,
+    /// Its content.
+    pub text: String,
+}
 
 /// The project's name: `name` in `project.cws.yml`, else the root directory's name.
 pub fn project_name(project: &Project) -> String {
@@ -31,28 +40,25 @@ pub fn project_name(project: &Project) -> String {
 }
 
 /// What is deployed for `stage`: every service with the entries of that stage, its settings, its
-/// environment (plain values; secret names only) and its package. Also returns the diagnostics met
-/// while reading the env files.
+/// environment (plain values; secret names only) and its package. Also returns the problems of the
+/// stage's env files (missing, outside the project).
 pub fn stage_deployment(
     project: &Project,
     stage: &str,
-    cli: &BTreeMap<String, Value>,
+    cli: &CliOptions,
 ) -> (StageDeployment, Vec<Diagnostic>) {
-    let empty = ProjectConfig::empty(Path::new(CONFIG_FILE));
-    let config = project.config().unwrap_or(&empty);
-    let (env, diags) = load_stage_env(project.root(), config, stage);
-    let plain: BTreeMap<String, String> =
-        env.iter().filter(|(_, v)| !v.secret).map(|(k, v)| (k.clone(), v.value.clone())).collect();
-    let secrets: Vec<String> = env.iter().filter(|(_, v)| v.secret).map(|(k, _)| k.clone()).collect();
+    let env = project.stage_env(stage);
+    let plain = env.plain();
+    let secrets = env.secret_names();
     let services = project
         .services(Some(stage))
         .into_iter()
         .map(|service| {
-            let rel = package::package_path(&service.name);
+            let rel = package_path(&service.name);
             let package_hash =
                 std::fs::read(project.root().join(&rel)).ok().map(|b| package::sha256_base64(&b));
             ServiceDeployment {
-                function: settings::function_settings(config, stage, &service.name, cli),
+                function: project.function_settings(stage, &service.name, cli),
                 env: plain.clone(),
                 secrets: secrets.clone(),
                 package: Path::new("..").join(&rel).to_string_lossy().replace('\\', "/"),
@@ -64,24 +70,10 @@ pub fn stage_deployment(
     let deployment = StageDeployment {
         project: project_name(project),
         stage: stage.to_string(),
-        settings: settings::stage_settings(config, stage, cli),
+        settings: project.stage_settings(stage, cli),
         services,
     };
-    (deployment, diags)
-}
-
-/// The secret values of `stage` (from `*.secret` env files), as the JSON object Terraform reads from
-/// `TF_VAR_secrets`. Never written to a file.
-pub fn secret_values(project: &Project, stage: &str) -> String {
-    let empty = ProjectConfig::empty(Path::new(CONFIG_FILE));
-    let config = project.config().unwrap_or(&empty);
-    let (env, _) = load_stage_env(project.root(), config, stage);
-    let secrets: serde_json::Map<String, serde_json::Value> = env
-        .into_iter()
-        .filter(|(_, v)| v.secret)
-        .map(|(k, v)| (k, serde_json::Value::String(v.value)))
-        .collect();
-    serde_json::Value::Object(secrets).to_string()
+    (deployment, env.problems)
 }
 
 /// Writes the Terraform files of a deployment into `dir` (created), removing stale `*.tf.json` files

@@ -12,18 +12,11 @@ use thiserror::Error;
 
 use crate::artifacts::elf::{self, ElfError, GlibcVersion, AL2023_GLIBC};
 
-/// Largest zip Lambda accepts as a direct upload (50 MB).
-pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
-/// Largest unzipped function code Lambda accepts (250 MB).
-pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
-
 /// The Rust target that builds executables Amazon Linux 2 and 2023 can run, with cargo-lambda.
 pub const SAFE_TARGET: &str = "x86_64-unknown-linux-gnu.2.26";
 
-/// Where `cws build` puts a service's package, relative to the project root.
-pub fn package_path(service: &str) -> PathBuf {
-    Path::new("target").join("lambda").join(service).join("bootstrap.zip")
-}
+pub use crate::layout::package_path;
+pub use crate::settings::deploy::{MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES};
 
 /// Why a package could not be made.
 #[derive(Debug, Error)]

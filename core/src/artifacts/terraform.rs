@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::artifacts::settings::{self, Backend, FunctionSettings, StageSettings, RUNTIME};
 use crate::model::Service;
+use crate::settings::deploy::{self as settings, Backend, FunctionSettings, StageSettings, RUNTIME};
 
 mod api;
 pub use api::{resource_tree, ApiResource};

@@ -1,20 +1,16 @@
-//! `.env` files: `KEY=value` lines with positions, and the environment of a stage.
+//! `.env` files: `KEY=value` lines with positions (the environment of a stage is
+//! [`Project::stage_env`](crate::Project::stage_env)).
 //!
 //! Syntax: `KEY=value` or `export KEY=value`; blank lines and `# comments`; values unquoted (an
 //! inline comment starts at ` #`, surrounding blanks are trimmed), `'single quoted'` (literal) or
 //! `"double quoted"` (escapes `\n`, `\t`, `\r`, `\"`, `\\`, `\$`); quoted values may span lines.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::config::project::ProjectConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::text::{ByteRange, LineIndex, Span};
-
-/// Largest env file read, in bytes (1 MiB).
-pub const MAX_ENV_BYTES: u64 = 1 << 20;
 
 /// One variable of an env file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,19 +30,6 @@ pub struct EnvVar {
 pub struct EnvFile {
     /// The variables.
     pub vars: Vec<EnvVar>,
-}
-
-/// A variable of a stage's environment and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnvValue {
-    /// The value.
-    pub value: String,
-    /// The env file, relative to the project root.
-    pub file: PathBuf,
-    /// Where the value is written in that file.
-    pub span: Span,
-    /// Whether it comes from a `*.secret` file (never written to artifacts in plain text).
-    pub secret: bool,
 }
 
 fn is_key(s: &str) -> bool {
@@ -185,105 +168,9 @@ fn find_inline_comment(raw: &str) -> Option<usize> {
     (1..bytes.len()).find(|&i| bytes[i] == b'#' && (bytes[i - 1] == b' ' || bytes[i - 1] == b'\t'))
 }
 
-/// The optional env files of a stage, in load order (later files override earlier ones):
-/// `.env`, `.env.secret`, `.env.<stage>`, `.env.<stage>.secret`. A stage name that is not a plain
-/// name (e.g. holds `/`) gets only the first two.
-pub fn env_files_for_stage(stage: &str) -> Vec<String> {
-    let mut files = vec![".env".to_string(), ".env.secret".to_string()];
-    let plain = !stage.is_empty()
-        && stage != "secret"
-        && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if plain {
-        files.push(format!(".env.{stage}"));
-        files.push(format!(".env.{stage}.secret"));
-    }
-    files
-}
-
-/// Reads a file as text if it is a regular file under the size limit and valid UTF-8 without NUL.
-/// `Ok(None)`: the file does not exist. `Err(reason)`: it exists but cannot be used.
-fn read_text(path: &Path) -> Result<Option<String>, String> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot be read: {e}")),
-    };
-    if !meta.is_file() {
-        return Err("is not a regular file".into());
-    }
-    if meta.len() > MAX_ENV_BYTES {
-        return Err(format!("is larger than {MAX_ENV_BYTES} bytes"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())?;
-    if text.contains('\0') {
-        return Err("is binary (holds NUL bytes)".into());
-    }
-    Ok(Some(text))
-}
-
-/// The environment of `stage` in the project at `root`: the optional files of
-/// [`env_files_for_stage`] that exist, then the stage's required `env_files` (a missing one is
-/// `CWS015` at its item in `project.cws.yml`). Later files override earlier ones. Files that cannot
-/// be read (binary, too large, permissions) are skipped with `CWS020`.
-pub fn load_stage_env(
-    root: &Path,
-    config: &ProjectConfig,
-    stage: &str,
-) -> (BTreeMap<String, EnvValue>, Vec<Diagnostic>) {
-    let mut env = BTreeMap::new();
-    let mut diags = Vec::new();
-    let mut loaded: Vec<String> = Vec::new();
-    let optional = env_files_for_stage(stage).into_iter().map(|f| (f, None));
-    let required = config.required_env_files(stage).into_iter().map(|(f, s)| (f, Some(s)));
-    for (name, listed_at) in optional.chain(required) {
-        if loaded.contains(&name) {
-            continue;
-        }
-        let rel = PathBuf::from(&name);
-        match read_text(&root.join(&rel)) {
-            Ok(Some(text)) => {
-                loaded.push(name.clone());
-                let (file, file_diags) = read_env(&text, &rel);
-                diags.extend(file_diags);
-                let secret = name.ends_with(".secret");
-                for var in file.vars {
-                    let value =
-                        EnvValue { value: var.value, file: rel.clone(), span: var.value_span, secret };
-                    env.insert(var.key, value);
-                }
-            }
-            Ok(None) => {
-                if let Some(span) = listed_at {
-                    diags.push(Diagnostic::new(
-                        DiagnosticCode::MissingEnvFile,
-                        &config.file,
-                        span,
-                        format!("env file `{name}` of stage `{stage}` does not exist"),
-                    ));
-                }
-            }
-            Err(reason) => {
-                let (file, span) = match listed_at {
-                    Some(span) => (config.file.clone(), span),
-                    None => (rel.clone(), Span::default()),
-                };
-                diags.push(Diagnostic::new(
-                    DiagnosticCode::FileSkipped,
-                    file,
-                    span,
-                    format!("env file `{name}` {reason}; it is skipped"),
-                ));
-            }
-        }
-    }
-    (env, diags)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::read_project_config;
 
     fn read(text: &str) -> (Vec<(String, String)>, Vec<Diagnostic>) {
         let (f, d) = read_env(text, Path::new(".env"));
@@ -346,54 +233,5 @@ mod tests {
         );
         let (_, d) = read("export\n=value\n");
         assert_eq!(d.len(), 2);
-    }
-
-    #[test]
-    fn stage_files_and_their_order() {
-        assert_eq!(env_files_for_stage("dev"), vec![".env", ".env.secret", ".env.dev", ".env.dev.secret"]);
-        assert_eq!(env_files_for_stage("../x"), vec![".env", ".env.secret"]);
-    }
-
-    #[test]
-    fn loads_a_stage_env_from_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::write(root.join(".env"), "A=base\nB=base\nC=base\n").unwrap();
-        std::fs::write(root.join(".env.dev"), "B=dev\n").unwrap();
-        std::fs::write(root.join(".env.dev.secret"), "TOKEN=s3cr3t\nbad line\n").unwrap();
-        std::fs::write(root.join("extra.env"), "C=extra\n").unwrap();
-        std::fs::write(root.join(".env.secret"), [0xffu8, 0xfe, 0x00]).unwrap();
-        let yml = "version: 3\nworkspaces:\n  dev:\n    env_files: [extra.env, missing.env]\n";
-        let (config, d) = read_project_config(yml, Path::new("project.cws.yml"));
-        assert!(d.is_empty());
-        let (env, d) = load_stage_env(root, &config, "dev");
-        assert_eq!(env["A"].value, "base");
-        assert_eq!(env["B"].value, "dev");
-        assert_eq!(env["B"].file, PathBuf::from(".env.dev"));
-        assert_eq!(env["C"].value, "extra");
-        assert!(env["TOKEN"].secret && !env["A"].secret);
-        let codes: Vec<_> =
-            d.iter().map(|d| (d.code, d.file.clone(), d.span.start.line, d.span.start.col)).collect();
-        assert!(
-            codes.contains(&(DiagnosticCode::FileSkipped, PathBuf::from(".env.secret"), 0, 0)),
-            "{codes:?}"
-        );
-        assert!(
-            codes.contains(&(DiagnosticCode::EnvSyntax, PathBuf::from(".env.dev.secret"), 1, 0)),
-            "{codes:?}"
-        );
-        assert!(
-            codes.contains(&(DiagnosticCode::MissingEnvFile, PathBuf::from("project.cws.yml"), 3, 27)),
-            "{codes:?}"
-        );
-        assert_eq!(d.len(), 3);
-
-        // Another stage: only the optional files; nothing required, nothing missing.
-        let (env, _) = load_stage_env(root, &config, "prod");
-        assert_eq!(env["B"].value, "base");
-        // A directory where a file is expected is skipped, not a panic.
-        std::fs::create_dir(root.join(".env.prod")).unwrap();
-        let (_, d) = load_stage_env(root, &config, "prod");
-        assert!(d.iter().any(|d| d.code == DiagnosticCode::FileSkipped));
     }
 }

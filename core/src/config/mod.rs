@@ -1,86 +1,49 @@
-//! `project.cws.yml` and `.env` files, read with source positions.
+//! `project.cws.yml` and `.env` files, read with source positions (no I/O: texts in, values out).
 //!
-//! - [`yaml`]: a positioned YAML tree (spans on every key and node, alias expansion under limits);
-//! - [`scalar`]: scalar styles and YAML 1.2 core-schema types;
-//! - [`schema`]: the commands and options CoWorks knows, as a data table (type, default, doc);
-//! - [`project`]: [`ProjectConfig`], read and validated from `project.cws.yml` (version 3);
-//! - [`env`](mod@env): `.env` files and the environment of a stage.
+//! - [`schema`]: the commands and options CoWorks knows, as a data table (type, default, doc) —
+//!   the one place every option's default is written;
+//! - [`project`]: [`ProjectConfig`], read and validated from `project.cws.yml` (version 3) on the
+//!   positioned YAML reader (`yaml`);
+//! - [`env`](mod@env): `.env` files.
 //!
-//! Readers never fail: a broken file yields what can be read plus diagnostics.
+//! Readers never fail: a broken file yields what can be read plus diagnostics. Which stage, which
+//! option value and which environment apply is decided by [`crate::settings`].
 
-use std::collections::BTreeMap;
-use std::fmt;
+//!
+//! Without the `analysis` feature only [`schema`] is here: the option tables, so that the runtime
+//! can read the defaults of `run` from the one place they are written.
 
+#[cfg(feature = "analysis")]
 use serde::Serialize;
 
+#[cfg(feature = "analysis")]
 use crate::text::Span;
 
+#[cfg(feature = "analysis")]
 pub mod env;
+#[cfg(feature = "analysis")]
 pub mod json_schema;
+#[cfg(feature = "analysis")]
 pub mod project;
-pub mod scalar;
+#[cfg(feature = "analysis")]
+mod read;
 pub mod schema;
-mod validate;
-pub mod yaml;
 
-pub use env::{env_files_for_stage, load_stage_env, read_env, EnvFile, EnvValue, EnvVar};
-pub use project::{read_project_config, ProjectConfig, ServiceConfig, Setting, Spanned, WorkspaceConfig};
+#[cfg(feature = "analysis")]
+pub use crate::text::Spanned;
+#[cfg(feature = "analysis")]
+pub use crate::yaml::Value;
+#[cfg(feature = "analysis")]
+pub use env::{read_env, EnvFile, EnvVar};
+#[cfg(feature = "analysis")]
+pub use project::{ProjectConfig, ServiceConfig, Setting, WorkspaceConfig};
+#[cfg(feature = "analysis")]
+pub use read::read_project_config;
+#[cfg(feature = "analysis")]
 pub use schema::describe_key;
 
-/// A configuration value (an option's value, or a value given on the command line).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    /// Nothing.
-    Null,
-    /// `true` / `false`.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A floating-point number.
-    Float(f64),
-    /// Text.
-    Str(String),
-    /// A list.
-    List(Vec<Value>),
-    /// A mapping with text keys.
-    Map(BTreeMap<String, Value>),
-}
-
-impl fmt::Display for Value {
-    /// YAML-like flow style: `8000`, `eu-west-1`, `[a, b]`, `{k: v}`, `null`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Null => f.write_str("null"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => f.write_str(s),
-            Value::List(items) => {
-                f.write_str("[")?;
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Map(map) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in map.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{k}: {v}")?;
-                }
-                f.write_str("}")
-            }
-        }
-    }
-}
-
 /// Where an effective option value comes from, highest precedence first.
+#[cfg(feature = "analysis")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
@@ -97,6 +60,7 @@ pub enum Origin {
 }
 
 /// The value an option takes for one command, stage and service, and where it comes from.
+#[cfg(feature = "analysis")]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Effective {
     /// The value.

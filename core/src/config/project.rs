@@ -1,5 +1,5 @@
-//! `project.cws.yml` (version 3): read, validated against [`schema`], and
-//! queried for stages, services, env files and the effective options of a command.
+//! What `project.cws.yml` (version 3) says, with positions (read by [`read_project_config`](crate::config::read_project_config)):
+//! stages, services, env files, and the effective options of a command by precedence.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,20 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::schema;
-use crate::config::validate::Reader;
-use crate::config::yaml::{self, Node, NodeValue};
 use crate::config::{Effective, Origin, Value};
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
-use crate::text::Span;
-
-/// A value and where it is written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Spanned<T> {
-    /// The value.
-    pub value: T,
-    /// Where it is written.
-    pub span: Span,
-}
+use crate::text::{Span, Spanned};
+use crate::yaml::{Node, NodeValue};
 
 /// One option set in `project.cws.yml`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,7 +53,7 @@ pub struct WorkspaceConfig {
     pub commands: CommandOptions,
 }
 
-/// What `project.cws.yml` says, with positions. Built by [`read_project_config`].
+/// What `project.cws.yml` says, with positions. Built by [`read_project_config`](crate::config::read_project_config).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectConfig {
     /// The file, relative to the project root (used in diagnostics).
@@ -81,7 +70,7 @@ pub struct ProjectConfig {
     pub workspaces: Option<Vec<WorkspaceConfig>>,
     /// The YAML tree, for [`ProjectConfig::key_at`].
     #[serde(skip)]
-    tree: Option<Node>,
+    pub(crate) tree: Option<Node>,
 }
 
 /// The stage used when `project.cws.yml` defines none.
@@ -209,35 +198,11 @@ impl ProjectConfig {
     }
 }
 
-/// Reads `project.cws.yml`. `file` is the path relative to the project root, used in diagnostics.
-/// Never fails: whatever can be read is kept, every problem is a diagnostic.
-pub fn read_project_config(text: &str, file: &Path) -> (ProjectConfig, Vec<Diagnostic>) {
-    let parsed = yaml::parse(text, file);
-    let mut r = Reader { file, diags: parsed.diagnostics };
-    let mut config = ProjectConfig::empty(file);
-    let zero = Span::default();
-    if let Some(root) = &parsed.root {
-        match root.entries() {
-            Some(entries) => r.top(&entries, &mut config),
-            None if root.value == NodeValue::Null => {}
-            None => r.type_error(root, "a mapping with `version: 3` at the top"),
-        }
-    }
-    let too_complex = r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigTooComplex);
-    if config.version.is_none()
-        && !parsed.syntax_error
-        && !too_complex
-        && !r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigVersion)
-    {
-        r.push(DiagnosticCode::ConfigVersion, zero, "`version: 3` is missing".to_string());
-    }
-    config.tree = parsed.root;
-    (config, r.diags)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::read_project_config;
+    use crate::diagnostics::{Diagnostic, DiagnosticCode};
 
     const EXAMPLE: &str = "\
 version: 3

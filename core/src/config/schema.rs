@@ -3,8 +3,10 @@
 //! To add an option, add one [`OptionSpec`] row to its command in [`COMMANDS`] (and a line in
 //! `docs/config.md`; a test checks the docs name every option).
 
-use crate::config::yaml::{resolve_scalar, ScalarStyle};
+#[cfg(feature = "analysis")]
 use crate::config::Value;
+#[cfg(feature = "analysis")]
+use crate::yaml::{resolve_scalar, ScalarStyle};
 
 /// The type of an option's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,7 @@ pub struct OptionSpec {
 
 impl OptionSpec {
     /// The default as a [`Value`].
+    #[cfg(feature = "analysis")]
     pub fn default_value(&self) -> Option<Value> {
         self.default.map(|d| match self.ty {
             OptionType::Str | OptionType::OneOf(_) => Value::Str(d.to_string()),
@@ -116,6 +119,10 @@ const fn positive() -> OptionType {
 }
 
 const ARCHITECTURES: &[&str] = &["x86_64", "arm64"];
+
+/// API Gateway ends synchronous integrations after this many seconds: the default `timeout` of a
+/// function, and the limit the deployment checks (`CWS029`) hold it to.
+pub const API_GATEWAY_TIMEOUT: i64 = 29;
 
 /// Every command and option, in the order the docs list them.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -184,7 +191,12 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "CPU architecture of the functions.",
             ),
             opt("bucket", OptionType::Str, None, "S3 bucket where asynchronous calls write their results."),
-            opt("results_prefix", OptionType::Str, None, "Key prefix of asynchronous results in the bucket."),
+            opt(
+                "results_prefix",
+                OptionType::Str,
+                Some("cws-results/"),
+                "Key prefix of asynchronous results in the bucket (the functions may write nowhere else; `\"\"`: the whole bucket).",
+            ),
             opt("layers", OptionType::StrList, None, "ARNs of Lambda layers added to every function."),
             opt("tracing", OptionType::Bool, Some("false"), "Enables AWS X-Ray active tracing."),
             opt(
@@ -233,8 +245,8 @@ pub const COMMANDS: &[CommandSpec] = &[
             opt(
                 "airflow_dags",
                 OptionType::Str,
-                None,
-                "Directory the generated Airflow DAGs are written to.",
+                Some("airflow/dags"),
+                "Directory the generated Airflow DAGs are written to, relative to the project root.",
             ),
             opt(
                 "schedule",
@@ -249,6 +261,11 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// The command called `name`.
 pub fn command(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The default of `command.option` as written in the table (YAML text), if it has one.
+pub fn default_text(command: &str, option: &str) -> Option<&'static str> {
+    self::command(command)?.option(option)?.default
 }
 
 /// A key of `project.cws.yml` outside `commands` (top level, a service, a workspace).
@@ -295,50 +312,6 @@ pub const WORKSPACE_KEYS: &[KeySpec] = &[
     KeySpec { name: "production", ty: "boolean", doc: "Marks the stage as production (default `false`)." },
     KeySpec { name: "commands", ty: "mapping", doc: "Command options for this stage (override `commands`)." },
 ];
-
-/// Edit distance in chars, counting a swap of two neighbours as one edit (optimal string alignment).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
-/// The candidate closest to `word` by edit distance, if close enough to be a likely typo.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    if word.chars().count() > 64 {
-        return None;
-    }
-    let lower = word.to_lowercase();
-    let max = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (distance(&lower, c), c))
-        .filter(|(d, c)| *d <= max && *d < c.chars().count())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// ", did you mean `x`?" or nothing.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    suggest(word, candidates).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
-}
 
 fn describe_option(command: &CommandSpec, path: &[&OptionSpec]) -> String {
     let names: Vec<&str> = path.iter().map(|o| o.name).collect();
@@ -443,6 +416,12 @@ mod tests {
     }
 
     #[test]
+    fn the_timeout_default_is_api_gateways_limit() {
+        assert_eq!(default_text("deploy", "timeout"), Some(API_GATEWAY_TIMEOUT.to_string()).as_deref());
+        assert_eq!(default_text("run", "nope"), None);
+    }
+
+    #[test]
     fn defaults_have_their_option_type() {
         for c in COMMANDS {
             for o in c.options {
@@ -459,13 +438,5 @@ mod tests {
                 assert!(ok, "default of {}.{}", c.name, o.name);
             }
         }
-    }
-
-    #[test]
-    fn suggestions() {
-        assert_eq!(suggest("prot", ["port", "host"]), Some("port"));
-        assert_eq!(suggest("memroy", ["memory", "timeout"]), Some("memory"));
-        assert_eq!(suggest("xyz", ["port", "host"]), None);
-        assert_eq!(suggest("a", ["b"]), None);
     }
 }

@@ -106,6 +106,23 @@ fn service(
 ) -> ServicePart {
     let name =
         s.args.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| naming::service_name(&s.type_name));
+    if !naming::is_service_name(&name) {
+        let (range, how) = match &s.args.name {
+            Some(n) => (n.range, "`name = \"...\"`".to_string()),
+            None => (s.type_range, format!("derived from `{}`", s.type_name)),
+        };
+        diags.push(Diagnostic::new(
+            DiagnosticCode::BadServiceName,
+            file,
+            span(range),
+            format!(
+                "service name `{}` ({how}) is not a valid name: use lowercase ASCII letters, digits, `_` and `-`, \
+                 starting with a letter, at most {} characters; set `#[coworks::service(name = \"...\")]`",
+                name.escape_debug(),
+                naming::MAX_SERVICE_NAME
+            ),
+        ));
+    }
     let mut entries = Vec::new();
     let mut stage_spans = Vec::new();
     for e in &s.entries {

@@ -1,5 +1,7 @@
 //! Finding microservices in Rust source, two ways: exact (`syn`) and tolerant (tree-sitter).
 
+#[cfg(feature = "analysis")]
+pub mod analyze;
 pub mod attrs;
 pub mod decl;
 #[cfg(feature = "analysis")]

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::config::Spanned;
 use crate::model::HttpMethod;
-use crate::text::Span;
+use crate::text::{Span, Spanned};
 
 /// A biz microservice: one `workflows/*.cws.yml` file, generated as one Airflow DAG per stage.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,14 +1,16 @@
-//! Reading a workflow file into a [`Workflow`] with positions, using the positioned YAML reader of
-//! [`config::yaml`](crate::config::yaml). Never fails: what can be read is kept, problems are diagnostics.
+//! Reading a workflow file into a [`Workflow`] with positions, using the positioned YAML reader
+//! (`yaml`). Never fails: what can be read is kept, problems are diagnostics.
 
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::config::yaml::{self, Key, Node, NodeValue};
-use crate::config::{schema::did_you_mean, Spanned, Value};
+use crate::config::{Spanned, Value};
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::layout::WORKFLOW_SUFFIX;
 use crate::model::HttpMethod;
+use crate::suggest::did_you_mean;
 use crate::text::{Pos, Span};
+use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
 use super::model::{Arg, DefaultArgs, Task, Workflow};
 
@@ -36,27 +38,23 @@ pub const TASK_KEYS: &[&str] = &[
     "timeout",
 ];
 
-/// The suffix of workflow files.
-pub const SUFFIX: &str = ".cws.yml";
+/// The code of a YAML problem in a workflow file.
+fn yaml_code(kind: YamlErrorKind) -> DiagnosticCode {
+    match kind {
+        YamlErrorKind::Syntax | YamlErrorKind::Limit(_) => DiagnosticCode::WorkflowSyntax,
+        YamlErrorKind::Key => DiagnosticCode::WorkflowSchema,
+    }
+}
 
 /// Reads a workflow file. `file` is its project-relative path (the default id is its name).
 pub fn read_workflow(text: &str, file: &Path) -> (Workflow, Vec<Diagnostic>) {
-    let parsed = yaml::parse(text, file);
-    let mut r = Reader { file, diags: Vec::new() };
-    // The YAML reader speaks of `project.cws.yml`'s codes; a workflow file has its own.
-    for mut d in parsed.diagnostics {
-        d.code = match d.code {
-            DiagnosticCode::ConfigSyntax | DiagnosticCode::ConfigTooComplex => DiagnosticCode::WorkflowSyntax,
-            DiagnosticCode::ConfigUnknownKey => DiagnosticCode::WorkflowSchema,
-            other => other,
-        };
-        d.severity = d.code.severity();
-        r.diags.push(d);
-    }
+    let parsed = yaml::parse(text);
+    let diags = parsed.errors.iter().map(|e| e.to_diagnostic(file, yaml_code(e.kind))).collect();
+    let mut r = Reader { file, diags };
     let stem = file
         .file_name()
         .and_then(|n| n.to_str())
-        .map(|n| n.strip_suffix(SUFFIX).unwrap_or(n))
+        .map(|n| n.strip_suffix(WORKFLOW_SUFFIX).unwrap_or(n))
         .unwrap_or("workflow")
         .to_string();
     let mut wf = Workflow {

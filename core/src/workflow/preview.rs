@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::model::{HttpMethod, Location, Service};
 
 use super::model::{Edge, EdgeKind, Workflow};
-use super::validate::target_entry;
+use super::target::target_entry;
 
 /// One task as a node of the preview.
 #[derive(Debug, Clone, PartialEq, Serialize)]

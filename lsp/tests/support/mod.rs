@@ -289,6 +289,27 @@ pub fn eshop_copy() -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
+/// A server started on a fresh copy of the e-shop and initialized with `options`.
+pub fn eshop_session(binary: &str, options: Value) -> (tempfile::TempDir, PathBuf, Client) {
+    let (dir, root) = eshop_copy();
+    let mut client = Client::spawn(binary);
+    client.initialize(&root, options);
+    (dir, root, client)
+}
+
+impl Client {
+    /// Opens a project file with its text from disk and waits for its first diagnostics; returns
+    /// its URI and text.
+    pub fn open_file(&mut self, root: &Path, rel: &str) -> (String, String) {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let uri = file_uri(&path);
+        self.open(&uri, &text);
+        self.diagnostics_until(&uri, |_| true);
+        (uri, text)
+    }
+}
+
 /// The (line, UTF-16 column) of the first occurrence of `needle` in `text`.
 pub fn pos_of(text: &str, needle: &str) -> (u32, u32) {
     let offset = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in text"));

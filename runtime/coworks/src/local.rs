@@ -22,16 +22,26 @@ pub const MAX_BODY: usize = 6 * 1024 * 1024;
 /// Where the local server listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// The address (`--host`, default `127.0.0.1`).
+    /// The address (`--host`, else the default of `run.host` in the core's option tables).
     pub host: String,
-    /// The port (`--port`, else `PORT`, else 8000; 0 picks a free one).
+    /// The port (`--port`, else `PORT`, else the default of `run.port`; 0 picks a free one).
     pub port: u16,
 }
 
 impl Options {
+    /// The defaults of `cws run` (`run.host`, `run.port`), from the core's option tables: a service
+    /// started by hand listens where `cws run` would start it.
+    pub fn defaults() -> Options {
+        use coworks_core::config::schema::default_text;
+        Options {
+            host: default_text("run", "host").unwrap_or_default().to_string(),
+            port: default_text("run", "port").and_then(|p| p.parse().ok()).unwrap_or_default(),
+        }
+    }
+
     /// Reads `--host H` and `--port N` (or `PORT`) from the program's arguments.
     pub fn from_args(args: &[String]) -> Result<Options, String> {
-        let mut options = Options { host: "127.0.0.1".into(), port: 8000 };
+        let mut options = Options::defaults();
         if let Ok(p) = std::env::var("PORT") {
             options.port = p.parse().map_err(|_| format!("PORT `{p}` is not a port number"))?;
         }

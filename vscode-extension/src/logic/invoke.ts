@@ -1,10 +1,10 @@
 /**
- * Invoke: the user edits the path parameters, the query and the body of an entry before calling it,
- * and the reply is shown in an output channel. The command line follows `cws invoke`:
- * `cws invoke <service> <METHOD> <path> [--query k=v]... [--json '{...}'] -s <stage>`.
+ * Invoke: the user fills in the path parameters, the query and the body of an entry before calling
+ * it, and the reply is shown in an output channel. The filled-in call goes back to the server as an
+ * action; the server answers the `cws invoke` line to run.
  */
 
-import { shellLine } from './shell';
+import type { Action, Invocation } from './lens';
 
 /** What the user typed. */
 export interface InvokeEdit {
@@ -19,11 +19,6 @@ export interface InvokeEdit {
 /** The `{names}` of a route path template, in order. */
 export function templateParams(template: string): string[] {
   return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]);
-}
-
-/** Methods that usually carry a body. */
-export function takesBody(method: string): boolean {
-  return ['POST', 'PUT', 'PATCH'].includes(method.toUpperCase());
 }
 
 /** A starting query for the entry's query parameters: `page=&customer=`. */
@@ -52,31 +47,29 @@ export function checkBody(body: string): string | undefined {
 }
 
 /** The `k=v` pairs of a query; pairs without a value are dropped. */
-export function queryPairs(query: string): string[] {
+export function queryPairs(query: string): [string, string][] {
   return query
     .replace(/^\?/, '')
     .split('&')
     .map((p) => p.trim())
-    .filter((p) => p !== '' && !p.endsWith('=') && p.includes('='));
+    .filter((p) => p !== '' && !p.endsWith('=') && p.includes('='))
+    .map((p) => {
+      const at = p.indexOf('=');
+      return [p.slice(0, at), p.slice(at + 1)];
+    });
 }
 
-/**
- * The argument vector of an invocation after the user's edit: the route template of `base`
- * (`cws invoke <service> <METHOD> <template> ...`) replaced by the filled path, then `--query` and
- * `--json` options.
- */
-export function invokeArgv(base: readonly string[], edit: InvokeEdit): string[] {
-  const out = [...base];
-  const at = out.findIndex((a, i) => i >= 3 && a.startsWith('/'));
-  if (at >= 0) out[at] = edit.path;
-  for (const p of queryPairs(edit.query)) out.push('--query', p);
-  if (edit.body.trim() !== '') out.push('--json', JSON.stringify(JSON.parse(edit.body)));
-  return out;
+/** The invoke action of a lens with the user's values filled in. */
+export function filledAction(lens: Invocation, edit: InvokeEdit): Action {
+  const action: Action = { ...lens.action, path: edit.path, query: queryPairs(edit.query) };
+  delete action.json;
+  if (edit.body.trim() !== '') action.json = JSON.stringify(JSON.parse(edit.body));
+  return action;
 }
 
-/** The text the output channel shows for one call. */
-export function formatReply(argv: readonly string[], stdout: string, stderr: string, code: number | null): string {
-  const parts = [`$ ${shellLine(argv)}`];
+/** The text the output channel shows for one call (`line`: the command line the server gave). */
+export function formatReply(line: string, stdout: string, stderr: string, code: number | null): string {
+  const parts = [`$ ${line}`];
   if (stdout !== '') parts.push(stdout.replace(/\n$/, ''));
   if (stderr !== '') parts.push(stderr.replace(/\n$/, ''));
   parts.push(code === 0 ? '[done]' : `[exit code ${code ?? 'killed'}]`);

@@ -1,49 +1,56 @@
 /**
  * The commands code lenses carry, and what the extension does with them.
  *
- * The server (`coworks-lsp`) puts one JSON object in each lens command's arguments:
- *
- * | command          | argument                                  | command line                                      |
- * |------------------|-------------------------------------------|---------------------------------------------------|
- * | `coworks.run`    | `{service, stage}`                        | `cws run <service> -s <stage>`                    |
- * | `coworks.deploy` | `{service, stage}`                        | `cws deploy <service> -s <stage>`                 |
- * | `coworks.invoke` | `{service, method, path, stage}`          | `cws invoke <service> <METHOD> <path> -s <stage>` |
- * | `coworks.routes` | `{stage}` (`null`: every stage)           | `cws routes [-s <stage>] --json`                  |
- *
- * `workspace/executeCommand` on these answers an {@link Invocation}: the argument vector the server
- * checked against the project, and the project root to run it in. The extension runs that; the
- * argument vector built here from the lens argument is the fallback when the server answers nothing,
- * and a test checks both agree.
+ * The server (`coworks-lsp`) puts one {@link Invocation} in each lens command's arguments: the
+ * action, its resolved `cws` argument vector, the same as one shell line, the directory to run it in
+ * (the project root), whether its stage is production, and for an invoke what the entry takes. The
+ * extension runs that argument vector; it builds no command line of its own. An invoke whose path,
+ * query or body the user filled in is sent back through `workspace/executeCommand` as an action, and
+ * the server answers its checked invocation.
  */
-
-import { shellLine } from './shell';
 
 /** The lens command ids, as the server sends them. */
 export const RUN = 'coworks.run';
 export const DEPLOY = 'coworks.deploy';
 export const INVOKE = 'coworks.invoke';
 export const ROUTES = 'coworks.routes';
-export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES] as const;
+export const CHECK = 'coworks.check';
+export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK] as const;
 export type LensCommandId = (typeof LENS_COMMANDS)[number];
 
-/** The argument of a lens command. `production` is optional: see {@link isProduction}. */
-export interface LensArgs {
+/** An action on the project, as the core describes it. */
+export interface Action {
+  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build';
   service?: string;
   method?: string;
   path?: string;
   stage?: string | null;
-  /** Whether `stage` is marked `production: true` in `project.cws.yml`, when the server says. */
-  production?: boolean;
+  query?: [string, string][];
+  json?: string;
 }
 
-/** What the server answers to `workspace/executeCommand`. */
+/** What an invoked entry takes. */
+export interface InvokeRoute {
+  method: string;
+  path: string;
+  path_params: string[];
+  query: string[];
+  body: boolean;
+}
+
+/** A lens command's argument, and what the server answers to `workspace/executeCommand`. */
 export interface Invocation {
+  action: Action;
   /** The argument vector, `cws` first. */
   argv: string[];
   /** The same as one shell-quoted line. */
   command: string;
   /** The directory to run it in: the project root. */
   cwd: string;
+  /** Whether the action's stage is marked `production: true`. */
+  production: boolean;
+  /** For an invoke: what the entry takes. */
+  route?: InvokeRoute;
 }
 
 /** Whether `id` is one of the lens commands. */
@@ -51,99 +58,44 @@ export function isLensCommand(id: string): id is LensCommandId {
   return (LENS_COMMANDS as readonly string[]).includes(id);
 }
 
-/** Reads the lens argument out of a command's arguments; an error message when it is unusable. */
-export function lensArgs(id: LensCommandId, args: readonly unknown[] | undefined): LensArgs | string {
-  const a = args?.[0];
-  if (a === null || typeof a !== 'object' || Array.isArray(a)) {
-    return `${id}: expected one object argument, got ${JSON.stringify(a ?? null)}`;
+/** Reads an invocation (a lens argument or a server answer); an error message when it is unusable. */
+export function invocationOf(value: unknown): Invocation | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return `expected an invocation from the server, got ${JSON.stringify(value ?? null)}`;
   }
-  const o = a as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  const out: LensArgs = {
-    service: str('service'),
-    method: str('method'),
-    path: str('path'),
-    stage: o.stage === null ? null : str('stage'),
-  };
-  if (typeof o.production === 'boolean') {
-    out.production = o.production;
-  }
-  const need = (k: keyof LensArgs) => (out[k] === undefined || out[k] === null ? `${id}: missing \`${k}\`` : undefined);
-  const missing =
-    id === RUN || id === DEPLOY
-      ? need('service') ?? need('stage')
-      : id === INVOKE
-        ? need('service') ?? need('method') ?? need('path') ?? need('stage')
-        : undefined;
-  return missing ?? out;
+  const o = value as Record<string, unknown>;
+  const action = o.action as Action | undefined;
+  if (!action || typeof action !== 'object' || typeof action.action !== 'string') return 'the invocation has no action';
+  if (!Array.isArray(o.argv) || o.argv.length === 0 || !o.argv.every((s) => typeof s === 'string')) return 'the invocation has no argument vector';
+  if (typeof o.cwd !== 'string' || typeof o.command !== 'string') return 'the invocation has no directory or command line';
+  const out: Invocation = { action, argv: o.argv as string[], command: o.command, cwd: o.cwd, production: o.production === true };
+  if (o.route && typeof o.route === 'object') out.route = o.route as InvokeRoute;
+  return out;
 }
 
-/** The `cws` argument vector of a lens command (the same the server answers). */
-export function argvOf(id: LensCommandId, a: LensArgs): string[] {
-  switch (id) {
-    case RUN:
-      return ['cws', 'run', a.service!, '-s', a.stage!];
-    case DEPLOY:
-      return ['cws', 'deploy', a.service!, '-s', a.stage!];
-    case INVOKE:
-      return ['cws', 'invoke', a.service!, a.method!.toUpperCase(), a.path!, '-s', a.stage!];
-    case ROUTES:
-      return a.stage ? ['cws', 'routes', '-s', a.stage, '--json'] : ['cws', 'routes', '--json'];
-  }
-}
-
-/** Reads the server's answer to `workspace/executeCommand`; `undefined` when it is not an invocation. */
-export function invocationOf(answer: unknown): Invocation | undefined {
-  if (answer === null || typeof answer !== 'object') return undefined;
-  const o = answer as Record<string, unknown>;
-  if (!Array.isArray(o.argv) || !o.argv.every((s) => typeof s === 'string') || typeof o.cwd !== 'string') {
-    return undefined;
-  }
-  const argv = o.argv as string[];
-  return { argv, cwd: o.cwd, command: typeof o.command === 'string' ? o.command : shellLine(argv) };
-}
-
-/** Replaces `cws` (argv[0]) by the configured CLI path. */
+/** Replaces `cws` (argv[0]) by the configured CLI executable. */
 export function withCli(argv: readonly string[], cli: string): string[] {
   return [cli || 'cws', ...argv.slice(1)];
 }
 
 /**
- * The integrated terminal a lens command runs in: one per service for `run` (a running server
- * keeps its terminal), one per service and stage for `deploy`.
+ * The integrated terminal an invocation runs in: one per service for `run` (a running server keeps
+ * its terminal), one per service and stage for `deploy`.
  */
-export function terminalName(id: LensCommandId, a: LensArgs): string {
-  switch (id) {
-    case RUN:
+export function terminalName(i: Invocation): string {
+  const a = i.action;
+  switch (a.action) {
+    case 'run':
       return `CoWorks: run ${a.service}`;
-    case DEPLOY:
+    case 'deploy':
       return `CoWorks: deploy ${a.service} (${a.stage})`;
-    case INVOKE:
-      return `CoWorks: invoke ${a.service}`;
-    case ROUTES:
-      return 'CoWorks: routes';
+    default:
+      return `CoWorks: ${a.action}`;
   }
 }
 
-/**
- * Whether a stage is production, from what the server said: the lens argument's `production` first,
- * then the stages the server announced. `undefined` when nothing tells.
- */
-export function isProduction(
-  a: LensArgs,
-  production: (stage: string) => boolean | undefined,
-): boolean | undefined {
-  if (typeof a.production === 'boolean') return a.production;
-  return a.stage ? production(a.stage) : undefined;
-}
-
-/** The question asked before a deploy, or `undefined` when none is needed. */
-export function deployConfirmation(a: LensArgs, production: boolean | undefined): string | undefined {
-  if (production === true) {
-    return `Deploy ${a.service} to the production stage '${a.stage}'?`;
-  }
-  if (production === undefined) {
-    return `Deploy ${a.service} to stage '${a.stage}'? The language server did not say whether '${a.stage}' is a production stage.`;
-  }
-  return undefined;
+/** The question asked before a deploy to a production stage, or `undefined` when none is needed. */
+export function deployConfirmation(i: Invocation): string | undefined {
+  if (i.action.action !== 'deploy' || !i.production) return undefined;
+  return `Deploy ${i.action.service} to the production stage '${i.action.stage}'?`;
 }

@@ -165,7 +165,7 @@ fn iam_policies_are_narrow() {
                 assert_eq!(sids.contains(&"Tracing"), stage == "prod", "{sids:?}");
                 let s3 = statements.iter().find(|s| s["Sid"] == "AsyncResults").unwrap();
                 assert_eq!(s3["Action"], serde_json::json!(["s3:PutObject"]));
-                assert_eq!(s3["Resource"], "arn:aws:s3:::eshop-async-results/*");
+                assert_eq!(s3["Resource"], "arn:aws:s3:::eshop-async-results/cws-results/*");
             }
         }
     }
@@ -191,7 +191,7 @@ fn secrets_go_to_ssm_never_into_files() {
     let main: Value =
         serde_json::from_str(&files.iter().find(|(n, _)| n == "main.tf.json").unwrap().1).unwrap();
     assert_eq!(main["variable"]["secrets"]["sensitive"], true);
-    assert!(crate::artifacts::secret_values(&p, "dev").contains("fixture-s3cr3t-value"));
+    assert!(p.secret_values("dev").contains("fixture-s3cr3t-value"));
     // prod has no secret file: no variable, no parameter.
     let (prod, _) = stage_deployment(&p, "prod", &BTreeMap::new());
     assert!(terraform::generate(&prod)

@@ -1,0 +1,215 @@
+//! `cws run <service> [-s stage] [--port N]`: builds the service's crate with cargo and serves it on
+//! 127.0.0.1 with the stage's env files loaded (`CWS_STAGE` set, so stage-only entries follow the
+//! stage). Ctrl-C stops the service cleanly. Also the launcher `cws invoke` uses to auto-start one.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use coworks_core::config::Value;
+use coworks_core::settings::CliOptions;
+use coworks_core::Severity;
+
+/// Arguments of `cws run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The service to run (a name listed by `cws routes`).
+    pub service: String,
+    /// The stage whose env files and options apply (default: the first stage).
+    #[arg(short, long)]
+    pub stage: Option<String>,
+    /// The port to listen on (default: the `run.port` option of project.cws.yml).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The project directory (holding project.cws.yml).
+    #[arg(short, long, default_value = ".")]
+    pub project: PathBuf,
+}
+
+/// A service of a loaded project, ready to start in one stage.
+pub struct Target {
+    /// The service name.
+    pub service: String,
+    /// The stage.
+    pub stage: String,
+    /// The crate's manifest.
+    pub manifest: PathBuf,
+    /// The stage's environment (env files), plus `CWS_STAGE`.
+    pub env: BTreeMap<String, String>,
+    /// Effective `run` options (host, port) for the service and stage.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The `invoke.url` option (a deployed API's base URL), if set.
+    pub invoke_url: Option<String>,
+    /// The `invoke.timeout` option, in seconds.
+    pub invoke_timeout: u64,
+}
+
+/// Resolves `service` in the project at `root` for `stage` (default: the first stage).
+pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>) -> Result<Target, String> {
+    let (project, stage) = crate::load_with_stage(root, stage)?;
+    let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
+    else {
+        let names: Vec<&str> = project.service_names().into_iter().collect();
+        return Err(format!("no service `{service}` in the project; its services are: {}", names.join(", ")));
+    };
+    let manifest = project.root().join(crate_dir).join("Cargo.toml");
+    let stage_env = project.stage_env(&stage);
+    // What is wrong with the env files the service gets.
+    let diagnostics = project.diagnostics(Some(&stage));
+    let of_env_files =
+        diagnostics.iter().filter(|d| d.severity != Severity::Info && stage_env.files.contains(&d.file));
+    for d in of_env_files.chain(&stage_env.problems) {
+        eprintln!("{}", d.human());
+    }
+    let mut env = stage_env.values();
+    env.insert("CWS_STAGE".into(), stage.clone());
+    let mut cli = CliOptions::new();
+    if let Some(p) = port {
+        cli.insert("port".to_string(), Value::Int(i64::from(p)));
+    }
+    let run = project.run_settings(&stage, Some(service), &cli);
+    let invoke = project.invoke_settings(&stage, Some(service), &CliOptions::new());
+    Ok(Target {
+        service: service.to_string(),
+        stage,
+        manifest,
+        env,
+        host: run.host,
+        port: run.port,
+        invoke_url: invoke.url,
+        invoke_timeout: invoke.timeout,
+    })
+}
+
+/// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.
+pub fn build(manifest: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--manifest-path"])
+        .arg(manifest)
+        .arg("--message-format=json-render-diagnostics")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo build of `{}` failed", manifest.display()));
+    }
+    let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
+    let mut found = None;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let is_bin = msg["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|x| x == "bin"));
+        let same = msg["manifest_path"].as_str().map(PathBuf::from).is_some_and(|m| m == manifest);
+        if let (true, true, Some(exe)) = (is_bin, same, msg["executable"].as_str()) {
+            found = Some(PathBuf::from(exe));
+        }
+    }
+    found.ok_or_else(|| format!("`{}` has no binary target to run", manifest.display()))
+}
+
+/// Starts the built binary with the target's environment; stderr is piped so the caller can wait
+/// for `listening on`.
+pub fn spawn(binary: &Path, t: &Target) -> Result<Child, String> {
+    let mut cmd = Command::new(binary);
+    cmd.args(["--host", &t.host, "--port", &t.port.to_string()])
+        .envs(&t.env)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe; the service gets SIGTERM if `cws` dies first, so no
+        // service outlives the command that started it.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
+    cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", binary.display()))
+}
+
+/// Waits for the child's `listening on http://...` line (echoing its stderr when `echo`) and
+/// returns the URL; keeps forwarding its stderr afterwards on a thread.
+pub fn wait_listening(child: &mut Child, echo: bool) -> Result<String, String> {
+    let stderr = child.stderr.take().ok_or("the service's stderr is not piped")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let mut url = None;
+    for line in lines.by_ref() {
+        let line = line.map_err(|e| e.to_string())?;
+        if echo {
+            eprintln!("{line}");
+        }
+        if let Some(pos) = line.find("listening on ") {
+            url = Some(line[pos + "listening on ".len()..].trim().to_string());
+            break;
+        }
+    }
+    let url = url.ok_or("the service stopped before listening (see its messages above)")?;
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if echo {
+                eprintln!("{line}");
+            }
+        }
+    });
+    Ok(url)
+}
+
+/// Asks a child to stop (SIGINT, like Ctrl-C) and waits for it.
+pub fn stop(child: &mut Child) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+    for _ in 0..100 {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `cws run`.
+pub fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let t = target(&args.project, &args.service, args.stage.as_deref(), args.port)?;
+    eprintln!("building {} ({})", t.service, t.manifest.display());
+    let binary = build(&t.manifest)?;
+    let stopping = Arc::new(AtomicBool::new(false));
+    let flag = stopping.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    let mut child = spawn(&binary, &t)?;
+    if let Err(e) = wait_listening(&mut child, true) {
+        let _ = child.wait();
+        return Err(e);
+    }
+    eprintln!("{} runs in stage {}; Ctrl-C stops it", t.service, t.stage);
+    loop {
+        if stopping.load(Ordering::SeqCst) {
+            stop(&mut child);
+            return Ok(ExitCode::SUCCESS);
+        }
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(ExitCode::SUCCESS),
+            Ok(Some(status)) => return Err(format!("{} exited: {status}", t.service)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! `cws workflow`: Airflow DAGs and previews of the project's workflows (`workflows/*.cws.yml`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use coworks_core::artifacts::airflow;
+use coworks_core::layout::is_workflow_path;
+use coworks_core::settings::CliOptions;
+use coworks_core::Severity;
+
+/// The subcommands of `cws workflow`.
+#[derive(Subcommand)]
+pub enum WorkflowCommand {
+    /// Write one Airflow 3 DAG per workflow for a stage (plus the `coworks_airflow` package they import).
+    Build {
+        /// The project directory (holding project.cws.yml).
+        #[arg(short, long, default_value = ".")]
+        project: PathBuf,
+        /// The stage the DAGs call (default: the first workspace).
+        #[arg(short, long)]
+        stage: Option<String>,
+        /// Where to write the DAGs (default: `commands.workflow.airflow_dags`, else `<project>/airflow/dags`).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Print a workflow as a Mermaid graph (or its JSON graph with `--json`).
+    Preview(PreviewArgs),
+}
+
+/// Arguments of `cws workflow preview`.
+#[derive(Args)]
+pub struct PreviewArgs {
+    /// The workflow file (e.g. workflows/invoicing.cws.yml).
+    file: PathBuf,
+    /// The project directory (default: the directory above the file's `workflows/`).
+    #[arg(short, long)]
+    project: Option<PathBuf>,
+    /// Print the JSON graph (nodes with entry locations, edges with kinds).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `cws workflow ...`.
+pub fn run(command: WorkflowCommand) -> Result<ExitCode, String> {
+    match command {
+        WorkflowCommand::Build { project, stage, out } => build(&project, stage, out),
+        WorkflowCommand::Preview(args) => preview(args),
+    }
+}
+
+fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<ExitCode, String> {
+    let (project, stage) = crate::load_with_stage(dir, stage.as_deref())?;
+    if project.workflows().next().is_none() {
+        return Err(format!(
+            "no workflows in `{}`: add `workflows/<name>.cws.yml`",
+            dir.join("workflows").display()
+        ));
+    }
+    let errors: Vec<_> = project
+        .diagnostics(Some(&stage))
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error && is_workflow_path(&d.file))
+        .collect();
+    if !errors.is_empty() {
+        for d in &errors {
+            eprintln!("{}", d.human());
+        }
+        eprintln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    let out =
+        out.unwrap_or_else(|| dir.join(project.workflow_settings(&stage, &CliOptions::new()).airflow_dags));
+    for file in airflow::dags(&project, &stage) {
+        let path = out.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &file.text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        if file.path.extension().is_some_and(|e| e == "py")
+            && file.path.parent().is_none_or(|p| p.as_os_str().is_empty())
+        {
+            println!("wrote {}", path.display());
+        }
+    }
+    println!("(with the coworks_airflow package and .airflowignore in {})", out.display());
+    // What Airflow needs to run them: connections per service and stage, the results bucket.
+    let mut services: Vec<&str> = project
+        .workflows()
+        .flat_map(|w| w.tasks.iter().filter_map(|t| t.service.as_ref().map(|s| s.value.as_str())))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    println!("Airflow needs:");
+    for s in services {
+        println!(
+            "  connection {}: HTTP, host = the URL of `{s}` in `{stage}`, password = its TOKEN",
+            airflow::connection_id(s, &stage)
+        );
+    }
+    if project.workflows().any(|w| w.tasks.iter().any(|t| t.is_async)) {
+        println!("  connection {}: AWS, reads async results from S3", airflow::aws_connection_id(&stage));
+        println!(
+            "  variable {}: the results bucket (deploy.bucket of `{stage}`)",
+            airflow::bucket_variable(&stage)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
+    let file = args.file;
+    let root = match args.project {
+        Some(p) => p,
+        None => {
+            let abs = std::path::absolute(&file).map_err(|e| format!("`{}`: {e}", file.display()))?;
+            abs.parent().and_then(|d| d.parent()).map(Path::to_path_buf).ok_or_else(|| {
+                format!("`{}` is not under a `workflows/` directory; pass `-p DIR`", file.display())
+            })?
+        }
+    };
+    let project = crate::open_project(&root)?;
+    let rel = project
+        .relative(&std::path::absolute(&file).unwrap_or(file.clone()))
+        .filter(|r| is_workflow_path(r))
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a workflow of project `{}` (workflows/<name>.cws.yml)",
+                file.display(),
+                root.display()
+            )
+        })?;
+    let preview = project
+        .workflow_preview(&rel)
+        .ok_or_else(|| format!("`{}` was not read (see `cws check`)", file.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&preview).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", preview.mermaid);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,706 @@
+//! Deployment for real: `terraform validate` on the generated configurations; the example project
+//! (`examples/eshop`, built once in release with the runtime crates and packaged by `cws build`)
+//! deployed with `cws deploy` / `deployed` / `destroy` to a moto server on 127.0.0.1 (checked with
+//! boto3 against `cws routes --json`); a real service's packaged `bootstrap` answering API Gateway
+//! events under a local Lambda Runtime API emulator; and a cargo-lambda build for an older glibc
+//! (the dependency-free fixture `core/tests/fixtures/deploy_project`, to keep that build short).
+//!
+//! Needs terraform (with the AWS provider in a filesystem mirror) and python3 with moto[server] and
+//! boto3, and cargo-lambda (`scripts/ci-deps`); a missing tool fails the tests with the install step.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use coworks_core::artifacts;
+use coworks_core::Project;
+use serde_json::Value;
+use support::TempProject;
+
+mod support;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn terraform() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).map(|d| d.join("terraform")).find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("terraform is not on PATH: install Terraform >= 1.5 and the AWS provider mirror (see scripts/ci-deps)")
+    })
+}
+
+/// The folder holding `registry.terraform.io/hashicorp/aws` (a filesystem mirror), found at run time.
+fn mirror_root() -> PathBuf {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if let Some(r) = std::env::var_os("CWS_TF_PLUGIN_MIRROR") {
+        roots.push(r.into());
+    }
+    roots.extend(["/opt", "/usr/local/share", "/usr/share", "/var/lib"].map(PathBuf::from));
+    if let Some(home) = std::env::var_os("HOME") {
+        roots.push(Path::new(&home).join(".terraform.d"));
+        roots.push(Path::new(&home).join(".local/share/terraform"));
+    }
+    let mut stack: Vec<(PathBuf, usize)> = roots.into_iter().map(|r| (r, 0)).collect();
+    while let Some((dir, depth)) = stack.pop() {
+        if dir.join("registry.terraform.io/hashicorp/aws").is_dir() {
+            return dir;
+        }
+        if depth >= 4 {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push((entry.path(), depth + 1));
+            }
+        }
+    }
+    panic!(
+        "no Terraform provider mirror with registry.terraform.io/hashicorp/aws found (under /opt, /usr/local/share, \
+         /usr/share, ~/.terraform.d or $CWS_TF_PLUGIN_MIRROR): install the AWS provider there (see scripts/ci-deps)"
+    )
+}
+
+/// A Terraform CLI configuration that installs providers from the mirror only.
+fn cli_config(dir: &Path) -> PathBuf {
+    let file = dir.join("terraform.rc");
+    let text = format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+        mirror_root().display()
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn terraform_validates_the_generated_configurations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rc = cli_config(tmp.path());
+    let projects =
+        [(support::example(), vec!["dev", "test", "prod"]), (support::deploy_project(), vec!["dev", "prod"])];
+    for (root, stages) in projects {
+        let project = Project::load(root).unwrap();
+        let name = artifacts::project_name(&project);
+        for stage in stages {
+            let (d, _) = artifacts::stage_deployment(&project, stage, &Default::default());
+            let dir = tmp.path().join(format!("{name}-{stage}"));
+            artifacts::write_terraform(&dir, &d).unwrap();
+            for args in [
+                &["init", "-backend=false", "-input=false", "-no-color"][..],
+                &["validate", "-json", "-no-color"],
+            ] {
+                let o = Command::new(terraform())
+                    .args(args)
+                    .current_dir(&dir)
+                    .env("TF_CLI_CONFIG_FILE", &rc)
+                    .env("TF_IN_AUTOMATION", "1")
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "terraform {args:?} on {name} {stage}:\n{}", text(&o));
+                if args[0] == "validate" {
+                    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+                    assert_eq!(v["valid"], true, "{name} {stage}: {v:#}");
+                    assert_eq!(v["warning_count"], 0, "{name} {stage}: {v:#}");
+                }
+            }
+        }
+    }
+}
+
+/// Copies `from` into `to`, writing only the files whose bytes differ (so cargo sees unchanged
+/// sources as unchanged from one run to the next).
+fn sync_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" && entry.file_name() != "terraform" {
+                sync_dir(&src, &dst);
+            }
+        } else {
+            let bytes = std::fs::read(&src).unwrap();
+            if std::fs::read(&dst).ok().as_ref() != Some(&bytes) {
+                std::fs::write(&dst, bytes).unwrap();
+            }
+        }
+    }
+}
+
+/// The example's services.
+const ESHOP_SERVICES: [&str; 3] = ["billing", "catalog", "mailer"];
+
+/// One release build of the real e-shop, shared by every test of this file: a copy of
+/// `examples/eshop` (its own cargo workspace, the runtime crates by absolute path, the repository's
+/// Cargo.lock) under cargo's test scratch directory, whose `target/` persists between runs, packaged
+/// by `cws build`. Returns the copy's root, holding `target/lambda/<service>/bootstrap.zip`.
+fn eshop_packages() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eshop-build");
+        sync_dir(&support::example(), &root);
+        let runtime = manifest_dir().join("../runtime/coworks").canonicalize().unwrap();
+        for service in ESHOP_SERVICES {
+            let manifest = root.join("services").join(service).join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            assert!(text.contains("\"../../../../runtime/coworks\""), "{}: {text}", manifest.display());
+            let text = text.replace("../../../../runtime/coworks", &runtime.to_string_lossy());
+            if std::fs::read_to_string(&manifest).ok().as_deref() != Some(text.as_str()) {
+                std::fs::write(&manifest, text).unwrap();
+            }
+        }
+        let workspace = "[workspace]\nresolver = \"2\"\nmembers = [\"services/*\"]\n";
+        if std::fs::read_to_string(root.join("Cargo.toml")).ok().as_deref() != Some(workspace) {
+            std::fs::write(root.join("Cargo.toml"), workspace).unwrap();
+        }
+        // The repository's versions, resolved offline (cargo trims what the copy does not use).
+        std::fs::copy(manifest_dir().join("../Cargo.lock"), root.join("Cargo.lock")).unwrap();
+        let build = |service: &str| {
+            let start = Instant::now();
+            let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+                .args(["build", service, "-s", "dev", "-p"])
+                .arg(&root)
+                .output()
+                .unwrap();
+            let out = text(&o);
+            assert!(o.status.success(), "cws build {service}:\n{out}");
+            assert!(out.contains("zipped; bootstrap") && out.contains("needs GLIBC_2."), "{out}");
+            println!(
+                "{} (cws build: {:.1} s)",
+                String::from_utf8_lossy(&o.stdout).trim(),
+                start.elapsed().as_secs_f64()
+            );
+        };
+        for service in ESHOP_SERVICES {
+            build(service);
+        }
+        // Same input, same bytes.
+        let zip = root.join("target/lambda/billing/bootstrap.zip");
+        let first = std::fs::read(&zip).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        build("billing");
+        assert_eq!(std::fs::read(&zip).unwrap(), first, "the package is not reproducible");
+        root
+    })
+}
+
+/// A copy of the example, with the shared build's packages, ready for `cws deploy --no-build`.
+fn eshop_copy() -> TempProject {
+    let project = TempProject::copy_of(&support::example());
+    let built = eshop_packages();
+    for service in ESHOP_SERVICES {
+        let zip = format!("target/lambda/{service}/bootstrap.zip");
+        project.write(&zip, std::fs::read(built.join(&zip)).unwrap());
+    }
+    project
+}
+
+/// `cws routes --json -s STAGE`: per service, each route (`GET /path`) and whether it needs the token.
+fn core_routes(project: &Path, stage: &str) -> BTreeMap<String, BTreeMap<String, bool>> {
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["routes", "--json", "-s", stage, "-p"])
+        .arg(project)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut routes = BTreeMap::new();
+    for s in v["services"].as_array().unwrap() {
+        let entries: &mut BTreeMap<String, bool> =
+            routes.entry(s["name"].as_str().unwrap().to_string()).or_default();
+        for e in s["entries"].as_array().unwrap() {
+            let key = format!(
+                "{} {}",
+                e["route"]["method"].as_str().unwrap(),
+                e["route"]["path"].as_str().unwrap()
+            );
+            let token = match e["auth"].as_str().unwrap() {
+                "token" => true,
+                "none" => false,
+                other => panic!("auth {other}"),
+            };
+            assert!(entries.insert(key, token).is_none(), "duplicate route in {v}");
+        }
+    }
+    routes
+}
+
+/// A moto server on a free port of 127.0.0.1, killed when dropped.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (install python3 and moto[server]: scripts/ci-deps)");
+        let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!("moto server exited ({status}): install it with `pip install 'moto[server]'` (scripts/ci-deps)");
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "moto server did not start within 60 s");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        moto
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What boto3 sees in moto (region `region`): functions, APIs (methods, authorizers, stages), secrets.
+fn aws_state(moto: &Moto, region: &str) -> Value {
+    let script = r#"
+import json, sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name=sys.argv[2], aws_access_key_id="test", aws_secret_access_key="test")
+lam, apigw, ssm = boto3.client("lambda", **kw), boto3.client("apigateway", **kw), boto3.client("ssm", **kw)
+out = {"functions": {}, "apis": {}, "parameters": {}}
+for f in lam.list_functions()["Functions"]:
+    c = lam.get_function(FunctionName=f["FunctionName"])["Configuration"]
+    out["functions"][f["FunctionName"]] = {"runtime": c["Runtime"], "memory": c["MemorySize"], "handler": c["Handler"],
+        "tracing": c.get("TracingConfig", {}).get("Mode"), "arn": c["FunctionArn"],
+        "env": c.get("Environment", {}).get("Variables", {})}
+for api in apigw.get_rest_apis()["items"]:
+    res = apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]
+    methods = {}
+    for r in res:
+        for m in r.get("resourceMethods", {}):
+            d = apigw.get_method(restApiId=api["id"], resourceId=r["id"], httpMethod=m)
+            methods[m + " " + r["path"]] = {"auth": d.get("authorizationType"), "authorizer": d.get("authorizerId"),
+                "uri": d.get("methodIntegration", {}).get("uri")}
+    out["apis"][api["name"]] = {
+        "id": api["id"],
+        "methods": methods,
+        "authorizers": [{"id": a["id"], "type": a["type"], "identitySource": a.get("identitySource"), "uri": a.get("authorizerUri")}
+            for a in apigw.get_authorizers(restApiId=api["id"])["items"]],
+        "stages": [s["stageName"] for s in apigw.get_stages(restApiId=api["id"])["item"]],
+    }
+for p in ssm.describe_parameters()["Parameters"]:
+    v = ssm.get_parameter(Name=p["Name"], WithDecryption=True)["Parameter"]
+    out["parameters"][p["Name"]] = {"type": v["Type"], "value": v["Value"]}
+print(json.dumps(out))
+"#;
+    let o = Command::new("python3").args(["-c", script, &moto.url, region]).output().unwrap();
+    assert!(o.status.success(), "boto3 (install with scripts/ci-deps): {}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn cws(project: &Path, rc: &Path, args: &[&str]) -> Output {
+    let start = Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(args)
+        .arg("-p")
+        .arg(project)
+        .env("TF_CLI_CONFIG_FILE", rc)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    println!("cws {}: {:.1} s", args.join(" "), start.elapsed().as_secs_f64());
+    o
+}
+
+fn names(map: &Value) -> Vec<&str> {
+    map.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+/// Checks one deployed stage of the e-shop against `cws routes --json -s STAGE`: each service's
+/// function, its REST API with exactly the stage's routes, the TOKEN authorizer on the token entries
+/// and none on the `no_auth` ones, the stage. Returns each service's API id.
+fn check_stage(
+    state: &Value,
+    routes: &BTreeMap<String, BTreeMap<String, bool>>,
+    stage: &str,
+) -> BTreeMap<String, String> {
+    assert_eq!(routes.keys().collect::<Vec<_>>(), ESHOP_SERVICES.iter().collect::<Vec<_>>());
+    let mut ids = BTreeMap::new();
+    for (service, entries) in routes {
+        let name = format!("eshop-{service}-{stage}");
+        let function = &state["functions"][&name];
+        assert_eq!(function["runtime"], "provided.al2023", "{name}: {function}");
+        assert_eq!(function["handler"], "bootstrap", "{name}");
+        assert_eq!(function["env"]["CWS_STAGE"], stage, "{name}: {function}");
+        assert_eq!(function["env"]["CWS_SERVICE"], service.as_str(), "{name}: {function}");
+        assert_eq!(function["env"]["SHOP_NAME"], "CoWorks e-shop", "{name}: {function}");
+        let api = &state["apis"][&name];
+        assert!(api.is_object(), "no API {name} in {state}");
+        let deployed: BTreeMap<&str, &Value> =
+            api["methods"].as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v)).collect();
+        assert_eq!(
+            deployed.keys().copied().collect::<Vec<_>>(),
+            entries.keys().map(String::as_str).collect::<Vec<_>>(),
+            "{name}: the API's methods are the routes of `cws routes -s {stage}`"
+        );
+        let authorizers = api["authorizers"].as_array().unwrap();
+        assert_eq!(authorizers.len(), 1, "{name}: {api}");
+        let authorizer = &authorizers[0];
+        assert_eq!(authorizer["type"], "TOKEN", "{name}");
+        assert_eq!(authorizer["identitySource"], "method.request.header.Authorization", "{name}");
+        let function_arn = function["arn"].as_str().unwrap();
+        assert!(authorizer["uri"].as_str().unwrap().contains(function_arn), "{name}: {authorizer}");
+        for (route, token) in entries {
+            let method = deployed[route.as_str()];
+            if *token {
+                assert_eq!(method["auth"], "CUSTOM", "{name} {route}: {method}");
+                assert_eq!(method["authorizer"], authorizer["id"], "{name} {route}: {method}");
+            } else {
+                assert_eq!(method["auth"], "NONE", "{name} {route} is no_auth: {method}");
+                assert!(method["authorizer"].is_null(), "{name} {route}: {method}");
+            }
+            assert!(method["uri"].as_str().unwrap().contains(function_arn), "{name} {route}: {method}");
+        }
+        assert_eq!(api["stages"], serde_json::json!([stage]), "{name}");
+        ids.insert(service.clone(), api["id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+#[test]
+fn the_eshop_deploys_to_moto_per_stage() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let rc = cli_config(tmp.path());
+    let copy = eshop_copy();
+    let project = copy.path();
+    // dev targets the emulator through a stage override in the project file; prod through --endpoint.
+    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
+    let dev_port = "        port: 8001\n";
+    assert!(config.contains(dev_port), "{config}");
+    let config = config
+        .replace(dev_port, &format!("{dev_port}      deploy:\n        endpoints: {{all: '{}'}}\n", moto.url));
+    copy.write("project.cws.yml", config);
+    copy.write(".env.dev.secret", "PAYMENT_KEY=eshop-s3cr3t-value\n");
+    let endpoint = format!("--endpoint={}", moto.url);
+
+    let o = cws(project, &rc, &["deploy", "-s", "dev", "--no-build"]);
+    let out = text(&o);
+    assert!(o.status.success(), "cws deploy -s dev:\n{out}");
+    assert!(out.contains("Apply complete!"), "{out}");
+    for file in std::fs::read_dir(project.join("terraform")).unwrap().flatten() {
+        if file.path().is_file() && file.file_name().to_string_lossy().ends_with(".tf.json") {
+            let t = std::fs::read_to_string(file.path()).unwrap();
+            assert!(!t.contains("eshop-s3cr3t-value"), "{:?} holds the secret", file.path());
+        }
+    }
+    let dev_routes = core_routes(project, "dev");
+    assert!(
+        !dev_routes["billing"]["GET /health"] && dev_routes["billing"]["GET /invoices"],
+        "{dev_routes:?}"
+    );
+    let state = aws_state(&moto, "eu-west-1");
+    let dev_functions: Vec<String> = ESHOP_SERVICES.iter().map(|s| format!("eshop-{s}-dev")).collect();
+    assert_eq!(names(&state["functions"]), dev_functions);
+    assert_eq!(names(&state["apis"]), dev_functions);
+    let dev_ids = check_stage(&state, &dev_routes, "dev");
+    assert_eq!(state["functions"]["eshop-billing-dev"]["memory"], 512);
+    assert_eq!(state["functions"]["eshop-catalog-dev"]["memory"], 256);
+    assert_eq!(state["functions"]["eshop-billing-dev"]["env"]["TOKEN"], "dev-token");
+    assert!(state["functions"]["eshop-billing-dev"]["env"].get("PAYMENT_KEY").is_none());
+    for service in ESHOP_SERVICES {
+        assert_eq!(
+            state["parameters"][format!("/eshop/dev/{service}/PAYMENT_KEY")],
+            serde_json::json!({"type": "SecureString", "value": "eshop-s3cr3t-value"})
+        );
+    }
+
+    let o = cws(project, &rc, &["deployed", "-s", "dev"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for (service, id) in &dev_ids {
+        let url = format!("https://{id}.execute-api.eu-west-1.amazonaws.com/dev");
+        assert!(out.contains(&format!("{service}  {url}")), "{service} at {url}:\n{out}");
+        assert!(out.contains(&format!("function eshop-{service}-dev")), "{out}");
+    }
+
+    // A second stage, in its own workspace, from the same packages.
+    let o = cws(project, &rc, &["deploy", "-s", "prod", "--no-build", &endpoint]);
+    assert!(o.status.success(), "cws deploy -s prod:\n{}", text(&o));
+    let prod_routes = core_routes(project, "prod");
+    assert!(dev_routes["billing"].contains_key("GET /debug/state"));
+    assert!(!prod_routes["billing"].contains_key("GET /debug/state"), "{prod_routes:?}");
+    let state = aws_state(&moto, "eu-west-1");
+    check_stage(&state, &dev_routes, "dev");
+    check_stage(&state, &prod_routes, "prod");
+    assert_eq!(state["functions"]["eshop-catalog-prod"]["tracing"], "Active");
+    assert_eq!(state["functions"]["eshop-catalog-dev"]["tracing"], "PassThrough");
+    assert!(
+        state["functions"]["eshop-billing-prod"]["env"].get("TOKEN").is_none(),
+        "prod's token is a secret"
+    );
+    let o = cws(project, &rc, &["deployed"]);
+    let out = text(&o);
+    assert!(out.contains("dev:") && out.contains("prod:") && out.contains("test: not deployed"), "{out}");
+    // Nothing left to change: the plan of a deployed stage is empty, for all or one service.
+    // (moto 5 drops a REST API's binaryMediaTypes, so billing's `application/pdf` is planned again:
+    // that one attribute is the only change allowed.)
+    let o = cws(project, &rc, &["deploy", "-s", "prod", "--plan", "--no-build", &endpoint]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let changes: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("# aws_")).collect();
+    assert_eq!(changes, ["  # aws_api_gateway_rest_api.billing will be updated in-place"], "{out}");
+    assert!(
+        out.contains("Plan: 0 to add, 1 to change, 0 to destroy.") && out.contains("+ \"application/pdf\""),
+        "{out}"
+    );
+    let o = cws(project, &rc, &["deploy", "catalog", "-s", "prod", "--plan", "--no-build", &endpoint]);
+    assert!(o.status.success() && text(&o).contains("No changes."), "{}", text(&o));
+
+    let o = cws(project, &rc, &["destroy", "-s", "dev"]);
+    assert!(o.status.success(), "cws destroy -s dev:\n{}", text(&o));
+    let state = aws_state(&moto, "eu-west-1");
+    let prod_functions: Vec<String> = ESHOP_SERVICES.iter().map(|s| format!("eshop-{s}-prod")).collect();
+    assert_eq!(names(&state["functions"]), prod_functions);
+    assert_eq!(names(&state["apis"]), prod_functions);
+    check_stage(&state, &prod_routes, "prod");
+    assert!(names(&state["parameters"]).is_empty(), "{state}");
+    let o = cws(project, &rc, &["deployed"]);
+    let out = text(&o);
+    assert!(out.contains("dev: not deployed") && out.contains("amazonaws.com/prod"), "{out}");
+
+    let o = cws(project, &rc, &["destroy", "-s", "dev"]);
+    assert!(!o.status.success() && text(&o).contains("not deployed"), "{}", text(&o));
+
+    // The files now describe dev: terraform run by hand in prod's workspace refuses to plan them.
+    let o = Command::new(terraform())
+        .args(["plan", "-input=false", "-no-color"])
+        .current_dir(project.join("terraform"))
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("TF_WORKSPACE", "prod")
+        .env("TF_VAR_secrets", r#"{"PAYMENT_KEY": "x"}"#)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && text(&o).contains("generated for stage `dev`"), "{}", text(&o));
+}
+
+#[test]
+fn deploy_without_terraform_fails_clearly() {
+    let copy = TempProject::copy_of(&support::example());
+    let project = copy.path();
+    let no_terraform = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["deploy", "-s", "dev", "-p"])
+        .arg(project)
+        .env("PATH", no_terraform.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("terraform is not installed"), "{}", text(&o));
+    // `--no-build` needs the packages.
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["deploy", "-s", "dev", "--no-build", "-p"])
+        .arg(project)
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && text(&o).contains("run `cws build billing` first"), "{}", text(&o));
+    // A stage with errors is not deployed.
+    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
+    copy.write("project.cws.yml", config.replace("memory: 1024", "memory: 99999"));
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["deploy", "-s", "prod", "-p"])
+        .arg(project)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("CWS014") && text(&o).contains("fix them before deploying"), "{}", text(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["deploy", "-s", "nope", "-p"])
+        .arg(project)
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && text(&o).contains("unknown stage `nope`"), "{}", text(&o));
+}
+
+/// Serves the Lambda Runtime API for `events`, one per `next` call; returns what the function posted.
+fn runtime_api(listener: TcpListener, events: Vec<String>) -> Vec<String> {
+    let mut answers = Vec::new();
+    let mut pending = events.into_iter().enumerate();
+    for stream in listener.incoming() {
+        let mut stream = stream.unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        let (mut length, mut chunked) = (0, false);
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap();
+                } else if k.eq_ignore_ascii_case("transfer-encoding")
+                    && v.trim().eq_ignore_ascii_case("chunked")
+                {
+                    chunked = true;
+                }
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                let mut size = String::new();
+                reader.read_line(&mut size).unwrap();
+                let size = usize::from_str_radix(size.trim(), 16).unwrap();
+                let mut chunk = vec![0; size + 2];
+                reader.read_exact(&mut chunk).unwrap();
+                if size == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..size]);
+            }
+        } else {
+            body.resize(length, 0);
+            reader.read_exact(&mut body).unwrap();
+        }
+        if request_line.starts_with("GET /2018-06-01/runtime/invocation/next") {
+            let Some((i, event)) = pending.next() else { return answers };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\nLambda-Runtime-Deadline-Ms: 9999999999999\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:eu-west-1:123456789012:function:eshop-billing-dev\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                event.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(event.as_bytes()).unwrap();
+        } else {
+            assert!(request_line.contains("/response"), "{request_line}: {}", String::from_utf8_lossy(&body));
+            answers.push(String::from_utf8(body).unwrap());
+            stream
+                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .unwrap();
+        }
+    }
+    answers
+}
+
+/// An API Gateway REST (payload 1.0) event of the dev stage.
+fn rest_event(method: &str, resource: &str, path: &str, token: Option<&str>) -> String {
+    let headers = match token {
+        Some(t) => serde_json::json!({"Authorization": t, "Host": "abc.execute-api.eu-west-1.amazonaws.com"}),
+        None => serde_json::json!({"Host": "abc.execute-api.eu-west-1.amazonaws.com"}),
+    };
+    serde_json::json!({
+        "resource": resource, "path": path, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {}, "queryStringParameters": null, "multiValueQueryStringParameters": null,
+        "pathParameters": null, "stageVariables": null, "body": null, "isBase64Encoded": false,
+        "requestContext": {"accountId": "123456789012", "resourceId": "r1", "stage": "dev", "requestId": "rq",
+            "identity": {"sourceIp": "192.0.2.1"}, "resourcePath": resource, "httpMethod": method,
+            "apiId": "abc", "path": format!("/dev{path}")}
+    })
+    .to_string()
+}
+
+#[test]
+fn the_eshop_bootstrap_answers_api_gateway_events() {
+    let built = eshop_packages();
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = built.join("target/lambda/billing/bootstrap.zip");
+    // Python's zipfile reads it: one entry `bootstrap`, mode 0755, fixed date.
+    let extracted = tmp.path().join("out");
+    let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\ni = z.infolist()\nassert [x.filename for x in i] == ['bootstrap'], i\nprint(oct(i[0].external_attr >> 16), i[0].date_time)\nz.extractall(sys.argv[2])";
+    let o = Command::new("python3").args(["-c", script]).arg(&zip).arg(&extracted).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "0o100755 (1980, 1, 1, 0, 0, 0)");
+    let bootstrap = extracted.join("bootstrap");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bootstrap, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let arn = "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/GET/invoices";
+    let events = vec![
+        rest_event("GET", "/health", "/health", None),
+        rest_event("GET", "/invoices", "/invoices", Some("dev-token")),
+        rest_event("GET", "/invoices", "/invoices", Some("wrong")),
+        serde_json::json!({"type": "TOKEN", "authorizationToken": "dev-token", "methodArn": arn}).to_string(),
+        serde_json::json!({"type": "TOKEN", "authorizationToken": "wrong", "methodArn": arn}).to_string(),
+    ];
+    let server = std::thread::spawn(move || runtime_api(listener, events));
+    // The variables Lambda sets for a function (lambda_runtime reads them), and the deployment's.
+    let mut child = Command::new(&bootstrap)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "eshop-billing-dev")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/eshop-billing-dev")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "stream")
+        .env("AWS_REGION", "eu-west-1")
+        .env("TOKEN", "dev-token")
+        .env("CWS_STAGE", "dev")
+        .env("CWS_SERVICE", "billing")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The emulator stops after the last answer; the function then fails to reach it and exits.
+    let answers = server.join().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answers.len(), 5, "{answers:?}");
+    let answer = |i: usize| -> Value { serde_json::from_str(&answers[i]).unwrap() };
+    let health = answer(0);
+    assert_eq!(health["statusCode"], 200, "{health}");
+    assert_eq!(health["body"], "ok", "{health}");
+    let invoices = answer(1);
+    assert_eq!(invoices["statusCode"], 200, "{invoices}");
+    assert_eq!(
+        serde_json::from_str::<Value>(invoices["body"].as_str().unwrap()).unwrap(),
+        serde_json::json!([])
+    );
+    assert_eq!(answer(2)["statusCode"], 403, "{}", answers[2]);
+    let allow = answer(3);
+    assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow", "{allow}");
+    let deny = answer(4);
+    assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny", "{deny}");
+}
+
+#[test]
+fn cargo_lambda_builds_for_an_older_glibc() {
+    let o = Command::new("cargo").args(["lambda", "--version"]).output();
+    assert!(
+        o.is_ok_and(|o| o.status.success()),
+        "cargo-lambda is not installed: `pip install cargo-lambda` (scripts/ci-deps)"
+    );
+    let project = TempProject::copy_of(&support::deploy_project());
+    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+        .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let line = out.lines().find(|l| l.starts_with("hello: ")).unwrap_or_else(|| panic!("{out}"));
+    println!("{line}");
+    let minor: u32 = line
+        .split("needs GLIBC_2.")
+        .nth(1)
+        .and_then(|v| v.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(minor <= 26, "{line}");
+}

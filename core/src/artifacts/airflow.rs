@@ -1,0 +1,516 @@
+//! Airflow 3 DAG generation: one readable, deterministic Python file per workflow and stage.
+//!
+//! Each task becomes a `CwsCallOperator` (our package `coworks_airflow`, built on the HTTP provider's
+//! `HttpHook`); an async task becomes the call, the Amazon provider's `S3KeySensor` waiting for the
+//! result record, and a `CwsResultOperator` reading it; a task with branches gets a
+//! `CwsBranchOperator` after it. Connections are named per service and stage (`cws_<service>_<stage>`),
+//! S3 is read through `cws_aws_<stage>`, and the results bucket is the Airflow Variable
+//! `cws_results_bucket_<stage>`: nothing region- or bucket-specific is written in the DAG.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::GeneratedFile;
+use crate::project::Project;
+use crate::settings::CliOptions;
+use crate::workflow::model::{EdgeKind, Task, Workflow};
+
+/// The files of the `coworks_airflow` package the DAGs import, written next to them.
+pub const PACKAGE_FILES: &[(&str, &str)] = &[
+    ("coworks_airflow/__init__.py", include_str!("../../../airflow/coworks_airflow/__init__.py")),
+    ("coworks_airflow/operators.py", include_str!("../../../airflow/coworks_airflow/operators.py")),
+    ("coworks_airflow/templates.py", include_str!("../../../airflow/coworks_airflow/templates.py")),
+];
+
+/// Tells Airflow's DAG processor not to parse the package as DAG files.
+pub const AIRFLOWIGNORE: &str = "coworks_airflow/\n";
+
+/// The DAG id of a workflow in a stage.
+pub fn dag_id(wf: &Workflow, stage: &str) -> String {
+    format!("{}_{}", wf.id.value, python_safe_stage(stage))
+}
+
+/// The file name of a workflow's DAG in a stage.
+pub fn dag_file_name(wf: &Workflow, stage: &str) -> String {
+    format!("{}.py", dag_id(wf, stage))
+}
+
+/// The HTTP connection of a service in a stage.
+pub fn connection_id(service: &str, stage: &str) -> String {
+    format!("cws_{service}_{stage}")
+}
+
+/// The AWS connection reading async results in a stage.
+pub fn aws_connection_id(stage: &str) -> String {
+    format!("cws_aws_{stage}")
+}
+
+/// The Airflow Variable holding the results bucket of a stage.
+pub fn bucket_variable(stage: &str) -> String {
+    format!("cws_results_bucket_{stage}")
+}
+
+fn python_safe_stage(stage: &str) -> String {
+    stage.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+}
+
+/// A Python string literal.
+fn py_str(s: &str) -> String {
+    // A JSON string is a valid Python literal, except that Python reads `\/` the same and JSON never
+    // escapes more than Python understands.
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// A JSON value as a Python literal, mappings spread over lines at `indent`.
+fn py_value(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => "None".into(),
+        J::Bool(true) => "True".into(),
+        J::Bool(false) => "False".into(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => py_str(s),
+        J::Array(items) => {
+            let parts: Vec<String> = items.iter().map(|i| py_value(i, indent)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        J::Object(map) if map.is_empty() => "{}".into(),
+        J::Object(map) => {
+            let pad = " ".repeat(indent + 4);
+            let mut s = String::from("{\n");
+            for (k, v) in map {
+                let _ = writeln!(s, "{pad}{}: {},", py_str(k), py_value(v, indent + 4));
+            }
+            s.push_str(&" ".repeat(indent));
+            s.push('}');
+            s
+        }
+    }
+}
+
+const PY_RESERVED: &[&str] = &[
+    "False",
+    "None",
+    "True",
+    "and",
+    "as",
+    "assert",
+    "async",
+    "await",
+    "break",
+    "class",
+    "continue",
+    "def",
+    "del",
+    "elif",
+    "else",
+    "except",
+    "finally",
+    "for",
+    "from",
+    "global",
+    "if",
+    "import",
+    "in",
+    "is",
+    "lambda",
+    "nonlocal",
+    "not",
+    "or",
+    "pass",
+    "raise",
+    "return",
+    "try",
+    "while",
+    "with",
+    "yield",
+    "dag",
+    "datetime",
+    "DAG",
+    "S3KeySensor",
+    "CwsCallOperator",
+    "CwsResultOperator",
+    "CwsBranchOperator",
+    "match",
+    "case",
+    "type",
+];
+
+/// The Python variable holding a generated task.
+fn var(task_id: &str) -> String {
+    if PY_RESERVED.contains(&task_id) {
+        format!("{task_id}_task")
+    } else {
+        task_id.to_string()
+    }
+}
+
+/// The generated task ids making up one workflow task.
+struct Parts {
+    /// The task upstream edges point at (the call).
+    first: String,
+    /// The task holding the result (`tasks.<id>` reads it).
+    result: String,
+    /// The task downstream edges leave from (the branch, when there is one).
+    last: String,
+}
+
+fn parts(t: &Task) -> Parts {
+    let first = if t.is_async { format!("{}__call", t.id) } else { t.id.clone() };
+    let last = if t.has_branches() { format!("{}__branch", t.id) } else { t.id.clone() };
+    Parts { first, result: t.id.clone(), last }
+}
+
+/// The Airflow DAGs of every workflow of `project` for `stage`, with the `coworks_airflow` package
+/// they import and an `.airflowignore` for it; paths relative to the DAGs directory.
+pub fn dags(project: &Project, stage: &str) -> Vec<GeneratedFile> {
+    let mut out: Vec<GeneratedFile> = project
+        .workflows()
+        .map(|wf| GeneratedFile {
+            path: PathBuf::from(dag_file_name(wf, stage)),
+            text: generate(wf, stage, project),
+        })
+        .collect();
+    out.extend(
+        PACKAGE_FILES
+            .iter()
+            .map(|(path, text)| GeneratedFile { path: PathBuf::from(path), text: text.to_string() }),
+    );
+    out.push(GeneratedFile { path: PathBuf::from(".airflowignore"), text: AIRFLOWIGNORE.into() });
+    out
+}
+
+/// The DAG of `wf` for `stage`, as Python source. `project` gives the async results prefix of each
+/// service (the deployment's, from [`crate::settings`]).
+pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
+    let dag_id = dag_id(wf, stage);
+    let prefix = |service: Option<&str>| {
+        project.function_settings(stage, service.unwrap_or(""), &CliOptions::new()).results_prefix
+    };
+    let any_async = wf.tasks.iter().any(|t| t.is_async);
+    let mut services: Vec<&str> =
+        wf.tasks.iter().filter_map(|t| t.service.as_ref().map(|s| s.value.as_str())).collect();
+    services.sort_unstable();
+    services.dedup();
+
+    let mut s = String::new();
+    let _ =
+        writeln!(s, "# Generated by `cws workflow build` from {} for stage `{stage}`.", wf.file.display());
+    let _ = writeln!(s, "# Do not edit: change the workflow and run `cws workflow build -s {stage}` again.");
+    s.push_str("#\n# Airflow connections this DAG uses:\n");
+    for svc in &services {
+        let _ = writeln!(
+            s,
+            "#   {}: HTTP; host = the URL of service `{svc}` in `{stage}`, password = its TOKEN",
+            connection_id(svc, stage)
+        );
+    }
+    if any_async {
+        let _ =
+            writeln!(s, "#   {}: AWS; reads the results of async calls from S3", aws_connection_id(stage));
+        let _ =
+            writeln!(s, "# Airflow Variable: {} = the results bucket of async calls", bucket_variable(stage));
+    }
+    let doc = if wf.description.is_empty() {
+        format!("Workflow `{}`.", wf.id.value)
+    } else {
+        wf.description.clone()
+    };
+    let _ = writeln!(s, "\"\"\"{}\"\"\"\n", doc.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\""));
+    s.push_str("import datetime\n\n");
+    if any_async {
+        s.push_str("from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor\n");
+    }
+    s.push_str("from airflow.sdk import DAG\n\n");
+    let mut imports = vec!["CwsCallOperator"];
+    if wf.tasks.iter().any(|t| t.has_branches()) {
+        imports.insert(0, "CwsBranchOperator");
+    }
+    if any_async {
+        imports.push("CwsResultOperator");
+    }
+    let _ = writeln!(s, "from coworks_airflow import {}\n", imports.join(", "));
+
+    // The DAG.
+    let _ = writeln!(s, "with DAG(\n    dag_id={},", py_str(&dag_id));
+    let _ = writeln!(s, "    description={},", py_str(&doc));
+    let schedule = match &wf.schedule {
+        Some(given) => given.as_ref().map(|x| x.value.clone()),
+        None => project.workflow_settings(stage, &CliOptions::new()).schedule,
+    };
+    let schedule = schedule.map(|x| py_str(&x)).unwrap_or_else(|| "None".into());
+    let _ = writeln!(s, "    schedule={schedule},");
+    let date = wf
+        .start_date
+        .as_ref()
+        .map(|d| d.value.clone())
+        .filter(|d| crate::workflow::parse::is_date(d))
+        .unwrap_or_else(|| "2025-01-01".into());
+    let (y, m, d) =
+        (&date[0..4.min(date.len())], date.get(5..7).unwrap_or("01"), date.get(8..10).unwrap_or("01"));
+    let trim = |x: &str| x.trim_start_matches('0').to_string();
+    let _ = writeln!(
+        s,
+        "    start_date=datetime.datetime({}, {}, {}, tzinfo=datetime.timezone.utc),",
+        trim(y),
+        trim(m),
+        trim(d)
+    );
+    s.push_str("    catchup=False,\n");
+    let mut tags = vec!["coworks".to_string(), stage.to_string()];
+    tags.extend(wf.tags.iter().cloned());
+    let tags: Vec<String> = tags.iter().map(|t| py_str(t)).collect();
+    let _ = writeln!(s, "    tags=[{}],", tags.join(", "));
+    let mut args = Vec::new();
+    if let Some(r) = wf.default_args.retries {
+        args.push(format!("\"retries\": {r}"));
+    }
+    if let Some(d) = wf.default_args.retry_delay {
+        args.push(format!("\"retry_delay\": datetime.timedelta(seconds={d})"));
+    }
+    if let Some(t) = wf.default_args.timeout {
+        args.push(format!("\"execution_timeout\": datetime.timedelta(seconds={t})"));
+    }
+    let _ = writeln!(s, "    default_args={{{}}},", args.join(", "));
+    s.push_str(") as dag:\n");
+
+    // Upstream generated tasks of each workflow task's first generated task.
+    let mut upstream: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut after_dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in wf.edges() {
+        let (Some(from), Some(to)) = (wf.task(&e.from), wf.task(&e.to)) else { continue };
+        let list = upstream.entry(to.id.as_str()).or_default();
+        let up = parts(from).last;
+        if !list.contains(&up) {
+            list.push(up);
+        }
+        if e.kind == EdgeKind::After && from.has_branches() {
+            after_dependents.entry(from.id.as_str()).or_default().push(to.id.as_str());
+        }
+    }
+
+    let mut deps: Vec<(String, String)> = Vec::new();
+    for t in &wf.tasks {
+        let p = parts(t);
+        s.push('\n');
+        if !t.description.is_empty() {
+            let _ = writeln!(s, "    # {}", t.description.replace('\n', " "));
+        }
+        let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
+        let path = t.path.as_ref().map(|x| x.value.as_str()).unwrap_or("/");
+        let full_path = fill_params(path, t);
+        let mut call = vec![
+            format!("task_id={}", py_str(&p.first)),
+            format!("service={}", py_str(service)),
+            format!("conn_id={}", py_str(&connection_id(service, stage))),
+            format!("method={}", py_str(t.method.value.as_str())),
+            format!("path={}", py_str(&full_path)),
+        ];
+        if !t.query.is_empty() {
+            let q: serde_json::Map<String, serde_json::Value> =
+                t.query.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
+            call.push(format!("query={}", py_value(&serde_json::Value::Object(q), 8)));
+        }
+        if let Some(j) = &t.json {
+            call.push(format!("json={}", py_value(&j.value, 8)));
+        }
+        let handles_failure = !t.on_failure.is_empty();
+        if handles_failure && !t.is_async {
+            call.push("handles_failure=True".into());
+        }
+        if t.is_async {
+            call.push("async_call=True".into());
+            call.push(format!(
+                "results_bucket={}",
+                py_str(&format!("{{{{ var.value.{} }}}}", bucket_variable(stage)))
+            ));
+            call.push(format!("results_prefix={}", py_str(&prefix(Some(service)))));
+        }
+        let task_args = task_args(t);
+        if upstream.get(t.id.as_str()).is_some_and(|u| u.len() > 1) {
+            call.push("trigger_rule=\"none_failed_min_one_success\"".into());
+        }
+        call.extend(task_args.iter().cloned());
+        operator(&mut s, &var(&p.first), "CwsCallOperator", &call);
+        if t.is_async {
+            let wait = format!("{}__wait", t.id);
+            let mut sensor = vec![
+                format!("task_id={}", py_str(&wait)),
+                format!("bucket_name={}", py_str(&format!("{{{{ var.value.{} }}}}", bucket_variable(stage)))),
+                format!(
+                    "bucket_key={}",
+                    py_str(&format!("{{{{ ti.xcom_pull(task_ids='{}')['key'] }}}}", p.first))
+                ),
+                format!("aws_conn_id={}", py_str(&aws_connection_id(stage))),
+                "poke_interval=2".into(),
+                "exponential_backoff=True".into(),
+            ];
+            if let Some(timeout) = wf.args_of(t).timeout {
+                sensor.push(format!("timeout={timeout}"));
+            }
+            operator(&mut s, &var(&wait), "S3KeySensor", &sensor);
+            let mut read = vec![
+                format!("task_id={}", py_str(&p.result)),
+                format!("call_task_id={}", py_str(&p.first)),
+                format!("aws_conn_id={}", py_str(&aws_connection_id(stage))),
+                format!("service={}", py_str(service)),
+                format!("conn_id={}", py_str(&connection_id(service, stage))),
+                format!("call={}", py_str(&format!("{} {path}", t.method.value))),
+            ];
+            if handles_failure {
+                read.push("handles_failure=True".into());
+            }
+            read.extend(task_args.iter().cloned());
+            operator(&mut s, &var(&p.result), "CwsResultOperator", &read);
+            deps.push((var(&p.first), var(&wait)));
+            deps.push((var(&wait), var(&p.result)));
+        }
+        if t.has_branches() {
+            let ids = |list: Vec<&str>| -> String {
+                let mut v: Vec<String> = Vec::new();
+                for id in list {
+                    if let Some(target) = wf.task(id) {
+                        let first = py_str(&parts(target).first);
+                        if !v.contains(&first) {
+                            v.push(first);
+                        }
+                    }
+                }
+                format!("[{}]", v.join(", "))
+            };
+            let after = after_dependents.get(t.id.as_str()).cloned().unwrap_or_default();
+            let mut success = names(&t.on_success);
+            success.extend(after.iter().copied());
+            let mut no_content = names(&t.on_no_content);
+            if !no_content.is_empty() {
+                no_content.extend(after.iter().copied());
+            }
+            let branch = vec![
+                format!("task_id={}", py_str(&p.last)),
+                format!("result_task_id={}", py_str(&p.result)),
+                format!("on_success={}", ids(success)),
+                format!("on_failure={}", ids(names(&t.on_failure))),
+                format!("on_no_content={}", ids(no_content)),
+            ];
+            operator(&mut s, &var(&p.last), "CwsBranchOperator", &branch);
+            deps.push((var(&p.result), var(&p.last)));
+        }
+    }
+    for e in wf.edges() {
+        let (Some(from), Some(to)) = (wf.task(&e.from), wf.task(&e.to)) else { continue };
+        let pair = (var(&parts(from).last), var(&parts(to).first));
+        if !deps.contains(&pair) {
+            deps.push(pair);
+        }
+    }
+    if !deps.is_empty() {
+        s.push('\n');
+        for (a, b) in deps {
+            let _ = writeln!(s, "    {a} >> {b}");
+        }
+    }
+    s
+}
+
+fn task_args(t: &Task) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(r) = t.args.retries {
+        out.push(format!("retries={r}"));
+    }
+    if let Some(d) = t.args.retry_delay {
+        out.push(format!("retry_delay=datetime.timedelta(seconds={d})"));
+    }
+    if let Some(x) = t.args.timeout {
+        out.push(format!("execution_timeout=datetime.timedelta(seconds={x})"));
+    }
+    out
+}
+
+/// The task's path with its `{name}` segments replaced by their `params` values (templates stay).
+fn fill_params(path: &str, t: &Task) -> String {
+    path.split('/')
+        .map(|seg| {
+            let hole = if seg.starts_with("{{") {
+                None
+            } else {
+                seg.strip_prefix('{').and_then(|x| x.strip_suffix('}'))
+            };
+            match hole.and_then(|h| t.params.iter().find(|a| a.name.value == h)) {
+                Some(a) => match &a.value {
+                    serde_json::Value::String(v) => v.clone(),
+                    other => other.to_string(),
+                },
+                None => seg.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn names(list: &[crate::config::Spanned<String>]) -> Vec<&str> {
+    list.iter().map(|x| x.value.as_str()).collect()
+}
+
+fn operator(s: &mut String, var: &str, class: &str, args: &[String]) {
+    let _ = writeln!(s, "    {var} = {class}(");
+    for a in args {
+        let _ = writeln!(s, "        {a},");
+    }
+    s.push_str("    )\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn dag(text: &str) -> String {
+        let (wf, d) = crate::workflow::read_workflow(text, Path::new("workflows/w.cws.yml"));
+        assert!(d.is_empty(), "{d:#?}");
+        generate(&wf, "dev", &Project::empty("/p"))
+    }
+
+    #[test]
+    fn python_literals_escape_text() {
+        assert_eq!(py_str("a \"b\" \\ c\nd"), r#""a \"b\" \\ c\nd""#);
+        let v = serde_json::json!({ "n": null, "t": true, "l": [1, 2.5, "x"], "o": {} });
+        assert_eq!(
+            py_value(&v, 0),
+            "{\n    \"l\": [1, 2.5, \"x\"],\n    \"n\": None,\n    \"o\": {},\n    \"t\": True,\n}"
+        );
+    }
+
+    #[test]
+    fn python_names_never_shadow_the_dags_own() {
+        let py = dag("tasks:\n  dag: { service: billing, path: /health }\n  import: { service: billing, path: /health, after: [dag] }\n");
+        assert!(py.contains("    dag_task = CwsCallOperator(\n        task_id=\"dag\","), "{py}");
+        assert!(py.contains("    dag_task >> import_task\n"), "{py}");
+    }
+
+    #[test]
+    fn joins_wait_for_one_success_and_no_failure() {
+        let py = dag("tasks:\n  a: { service: s, path: /a, on_success: [c] }\n  b: { service: s, path: /b }\n  c: { service: s, path: /c, after: [b] }\n");
+        assert!(py.contains("trigger_rule=\"none_failed_min_one_success\""), "{py}");
+        assert!(py.contains("    a__branch >> c\n") && py.contains("    b >> c\n"), "{py}");
+        assert!(py.contains("# Generated by `cws workflow build` from workflows/w.cws.yml for stage `dev`."));
+        assert!(!py.contains("S3KeySensor"), "no async call, no sensor import");
+    }
+
+    #[test]
+    fn the_schedule_defaults_to_the_stages_option() {
+        let config = crate::settings::tests::project_with_config(
+            "version: 3\ncommands: { workflow: { schedule: '@hourly' } }\nworkspaces:\n  dev: {}\n  prod: { commands: { workflow: { schedule: '0 6 * * *' } } }\n",
+        );
+        let bare = Project::empty("/p");
+        let read = |t: &str| crate::workflow::read_workflow(t, Path::new("workflows/w.cws.yml")).0;
+        let absent = read("tasks: {}\n");
+        assert!(generate(&absent, "dev", &config).contains("    schedule=\"@hourly\",\n"));
+        assert!(generate(&absent, "prod", &config).contains("    schedule=\"0 6 * * *\",\n"));
+        assert!(generate(&absent, "dev", &bare).contains("    schedule=None,\n"));
+        let null = read("schedule: null\ntasks: {}\n");
+        assert!(generate(&null, "dev", &config).contains("    schedule=None,\n"));
+        let daily = read("schedule: '@daily'\ntasks: {}\n");
+        assert!(generate(&daily, "prod", &config).contains("    schedule=\"@daily\",\n"));
+    }
+}

@@ -1,0 +1,343 @@
+//! Deployment diagnostics: what would fail or surprise at `cws deploy`, found while editing.
+//!
+//! Lambda's and API Gateway's limits, the options a deployment needs, packages over the size limits,
+//! stages without an environment, async entries without a results bucket, public entries in
+//! production. The values checked are the ones the generators use ([`crate::settings::deploy`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::config::ProjectConfig;
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::layout::{package_path, CONFIG_FILE};
+use crate::model::{Auth, Entry};
+use crate::project::Project;
+use crate::settings::deploy::{self as settings, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, RUNTIME};
+use crate::settings::CliOptions;
+use crate::text::Span;
+
+pub use crate::config::schema::API_GATEWAY_TIMEOUT;
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/// Whether any layer of `project.cws.yml` configures `deploy`.
+fn deploy_configured(config: &ProjectConfig) -> bool {
+    config.commands.contains_key("deploy")
+        || config.services.iter().any(|s| s.commands.contains_key("deploy"))
+        || config.workspaces.iter().flatten().any(|w| w.commands.contains_key("deploy"))
+}
+
+/// Where `option` of `deploy` is written for this stage and service (the file's start otherwise).
+fn option_span(project: &Project, stage: &str, service: Option<&str>, option: &str) -> Span {
+    project
+        .options("deploy", stage, service, &CliOptions::new())
+        .get(option)
+        .and_then(|e| e.span)
+        .unwrap_or_default()
+}
+
+/// Adds the deployment diagnostics of `project` (of `stage` only, when given) to `out`.
+pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+    route_checks(project, stage, out);
+    package_checks(project, out);
+    let Some(config) = project.config() else { return };
+    if !deploy_configured(config) {
+        return;
+    }
+    let stages = project.stages_checked(stage);
+    let none = CliOptions::new();
+    for s in &stages {
+        env_checks(project, config, s, out);
+        lambda_env_checks(project, s, out);
+        let st = project.stage_settings(s, &none);
+        if st.region.is_none() && st.profile.is_none() {
+            out.push(Diagnostic::new(
+                DiagnosticCode::MissingDeployOption,
+                CONFIG_FILE,
+                Span::default(),
+                format!(
+                    "stage `{s}` has no AWS `region` to deploy to: set `region` under `commands.deploy` \
+                     (or `workspaces.{s}.commands.deploy`), or a `profile` that names one"
+                ),
+            ));
+        }
+        if let Some(b) = project.options("deploy", s, None, &none).get("backend") {
+            if let Err(why) = settings::backend(&b.value) {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::BadBackend,
+                    CONFIG_FILE,
+                    b.span.unwrap_or_default(),
+                    why,
+                ));
+            }
+        }
+        let stage_wide = project.function_settings(s, "", &none);
+        for (name, entries) in project.entries_by_service(Some(s)) {
+            let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
+            let f = if own { project.function_settings(s, name, &none) } else { stage_wide.clone() };
+            if f.timeout > API_GATEWAY_TIMEOUT {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::ApiTimeout,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "timeout"),
+                    format!(
+                        "`{name}` in stage `{s}` has a {} s timeout, but API Gateway answers 504 after \
+                         {API_GATEWAY_TIMEOUT} s: only asynchronous calls can use the rest",
+                        f.timeout
+                    ),
+                ));
+            }
+            if let Some(days) = f.log_retention.filter(|d| !LOG_RETENTION_DAYS.contains(d)) {
+                let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect();
+                out.push(Diagnostic::new(
+                    DiagnosticCode::LogRetention,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "log_retention"),
+                    format!("CloudWatch does not keep logs {days} days; use one of {}", allowed.join(", ")),
+                ));
+            }
+            if f.snapstart && !settings::snapstart_supported(RUNTIME) {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::SnapStartUnsupported,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "snapstart"),
+                    format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
+                ));
+            }
+            for e in entries {
+                if e.is_async && f.bucket.is_none() {
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::AsyncWithoutBucket,
+                        &e.location.file,
+                        e.location.span,
+                        format!(
+                            "`{}` can be called asynchronously, but stage `{s}` has no results `bucket` for `{name}`: \
+                             set `bucket` under `commands.deploy`",
+                            e.rust_name
+                        ),
+                    ));
+                }
+                let route = e.route.to_string();
+                if e.auth == Auth::None && project.is_production(s) && !f.public.contains(&route) {
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::NoAuthInProduction,
+                        &e.location.file,
+                        e.location.span,
+                        format!(
+                            "`{route}` of `{name}` needs no token in production stage `{s}`; if it is meant to be \
+                             public, list it under `public` of `commands.deploy`"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Stages named in `#[entry(stage = ..)]` that exist but have no env file at all.
+fn env_checks(project: &Project, config: &ProjectConfig, stage: &str, out: &mut Vec<Diagnostic>) {
+    let shared = [Path::new(".env"), Path::new(".env.secret")];
+    let has_env = !config.required_env_files(stage).is_empty()
+        || project.stage_env(stage).files.iter().any(|f| !shared.contains(&f.as_path()));
+    if has_env || config.workspace(stage).is_none() {
+        return;
+    }
+    for model in project.rust_files() {
+        for part in &model.services {
+            for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
+                for (s, span) in e.stages.iter().zip(spans).filter(|(s, _)| *s == stage) {
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::StageWithoutEnv,
+                        &model.file,
+                        *span,
+                        format!(
+                            "stage `{s}` has no env file (`.env.{s}` or `env_files`): `{}` would be deployed \
+                             without the stage's settings such as its `TOKEN`",
+                            e.rust_name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn valid_part(part: &str) -> bool {
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':');
+    match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+        Some(name) => {
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        }
+        None => !part.is_empty() && part.chars().all(ok),
+    }
+}
+
+/// Names Lambda sets itself and refuses in a function's environment.
+pub const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Largest total size of a function's environment (names and values), in bytes.
+pub const MAX_ENV_BYTES: usize = 4096;
+
+/// Environment variables Lambda rejects, and environments over its size limit.
+fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) {
+    let env = project.stage_env(stage);
+    let mut total = 0;
+    for (key, v) in env.vars.iter().filter(|(_, v)| !v.secret) {
+        let (value, file, span) = (&v.value, &v.file, &v.key_span);
+        total += key.len() + value.len();
+        let valid = key.starts_with(|c: char| c.is_ascii_alphabetic())
+            && key.len() > 1
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let problem = if RESERVED_ENV.contains(&key.as_str()) {
+            Some(format!("`{key}` is reserved: Lambda sets it itself"))
+        } else if !valid {
+            Some(format!("Lambda does not accept the variable name `{key}` (letters, digits and `_`, starting with a letter)"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            out.push(Diagnostic::new(
+                DiagnosticCode::LambdaEnv,
+                file,
+                *span,
+                format!("{problem}; stage `{stage}` cannot deploy with it"),
+            ));
+        }
+    }
+    if total > MAX_ENV_BYTES {
+        out.push(Diagnostic::new(
+            DiagnosticCode::LambdaEnv,
+            CONFIG_FILE,
+            Span::default(),
+            format!(
+                "the environment of stage `{stage}` holds {total} bytes; Lambda takes at most {MAX_ENV_BYTES}: \
+                 move large values to a `*.secret` file (SSM parameters) or to S3"
+            ),
+        ));
+    }
+}
+
+/// Routes API Gateway rejects: characters outside its path-part alphabet, empty segments, and two
+/// different `{names}` at the same place in one service's resource tree.
+fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+    for (service, entries) in project.entries_by_service(stage) {
+        // parent path → variable part → entries using it
+        let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
+        for e in entries {
+            if e.route.path == "/" {
+                continue;
+            }
+            let parts: Vec<&str> = e.route.path.split('/').skip(1).collect();
+            if let Some(bad) = parts.iter().find(|p| !valid_part(p)) {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::ApiGatewayRoute,
+                    &e.location.file,
+                    e.location.span,
+                    format!(
+                        "API Gateway rejects the path part `{bad}` of `{}`: use letters, digits, `.`, `_`, `-`, `:` \
+                         or a `{{name}}`, and no empty segment",
+                        e.route
+                    ),
+                ));
+                continue;
+            }
+            if !e.route.path.contains('{') {
+                continue;
+            }
+            let mut parent = String::new();
+            for p in parts {
+                if p.starts_with('{') {
+                    variables.entry(parent.clone()).or_default().entry(p).or_default().push(e);
+                }
+                parent.push('/');
+                parent.push_str(p);
+            }
+        }
+        for (parent, names) in variables.iter().filter(|(_, n)| n.len() > 1) {
+            let all: Vec<&str> = names.keys().copied().collect();
+            let mut reported = BTreeSet::new();
+            for e in names.values().flatten() {
+                if reported.insert((&e.location.file, e.location.span)) {
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::ApiGatewayRoute,
+                        &e.location.file,
+                        e.location.span,
+                        format!(
+                            "API Gateway allows one variable part under `{parent}/` of service `{service}`, but its routes \
+                             use {}: name the parameter alike in every route",
+                            all.join(" and ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Packages built by `cws build` that are over Lambda's size limits.
+fn package_checks(project: &Project, out: &mut Vec<Diagnostic>) {
+    // One directory listing, not a stat per service: this runs on every diagnostics pass.
+    let dir = project.root().join("target").join("lambda");
+    let Ok(listing) = std::fs::read_dir(&dir) else { return };
+    let built: BTreeSet<String> =
+        listing.flatten().filter_map(|e| e.file_name().to_str().map(String::from)).collect();
+    let mut seen = BTreeSet::new();
+    for model in project.rust_files() {
+        for part in model.services.iter().filter(|p| built.contains(&p.name) && seen.insert(p.name.as_str()))
+        {
+            let rel = package_path(&part.name);
+            let Ok(meta) = std::fs::metadata(project.root().join(&rel)) else { continue };
+            let unzipped = unzipped_size(&project.root().join(&rel)).unwrap_or(0);
+            let problem = if meta.len() > MAX_ZIP_BYTES {
+                format!("is {} bytes zipped; Lambda takes at most {MAX_ZIP_BYTES}", meta.len())
+            } else if unzipped > MAX_UNZIPPED_BYTES {
+                format!("is {unzipped} bytes unzipped; Lambda takes at most {MAX_UNZIPPED_BYTES}")
+            } else {
+                continue;
+            };
+            out.push(Diagnostic::new(
+                DiagnosticCode::PackageTooLarge,
+                &part.location.file,
+                part.location.span,
+                format!(
+                    "the package of `{}` ({}) {problem}: build in release mode, strip symbols (`strip = true` \
+                     in the profile) or trim dependencies",
+                    part.name,
+                    rel.display()
+                ),
+            ));
+        }
+    }
+}
+
+/// The uncompressed size recorded in a zip's first local header.
+fn unzipped_size(path: &Path) -> Option<u64> {
+    use std::io::Read;
+    let mut head = [0u8; 30];
+    std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;
+    (head[..4] == [0x50, 0x4b, 0x03, 0x04])
+        .then(|| u64::from(u32::from_le_bytes([head[22], head[23], head[24], head[25]])))
+}

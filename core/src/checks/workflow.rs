@@ -1,0 +1,405 @@
+//! Checking a workflow against the project's real services: services, entries (method + path matched
+//! against the core's route templates), parameters, bodies, templates, the graph (cycles, tasks that
+//! can never run) and the results bucket async calls need.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::config::Spanned;
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::model::{Entry, HttpMethod, ParamSource, Service};
+use crate::project::Project;
+use crate::settings::CliOptions;
+use crate::suggest;
+
+use crate::workflow::model::{Task, Workflow};
+use crate::workflow::parse::sub_span;
+use crate::workflow::target::{segments, target_entry};
+use crate::workflow::template::{self, Source};
+
+/// What a workflow is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The services with the entries of the stage checked (every entry when no stage is given).
+    pub services: &'a [Service],
+    /// The services with every entry of every stage (to say "only in stage ...").
+    pub all_services: &'a [Service],
+    /// The project (for the settings of each stage).
+    pub project: &'a Project,
+    /// The stages checked (for the results bucket of async calls).
+    pub stages: &'a [String],
+}
+
+/// A path segment of a task written `{name}`: given in `params`.
+fn placeholder(seg: &str) -> Option<&str> {
+    if seg.starts_with("{{") {
+        return None;
+    }
+    seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
+}
+
+/// The closest route of `service` to a call that matches none, if close enough to be a typo.
+fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Option<&'s Entry> {
+    let call = segments(path);
+    let cost = |e: &Entry| {
+        let route = segments(&e.route.path);
+        let method_cost = if e.route.method == method { 0 } else { 2 };
+        let path_cost = if route.len() == call.len() {
+            route
+                .iter()
+                .zip(&call)
+                .map(|(r, c)| {
+                    if (r.starts_with('{') && r.ends_with('}')) || r == c {
+                        0
+                    } else {
+                        suggest::distance(r, c)
+                    }
+                })
+                .sum()
+        } else {
+            suggest::distance(&crate::model::erase_params(&e.route.path), path) + 2
+        };
+        method_cost + path_cost
+    };
+    let limit = (path.chars().count() / 3).max(3);
+    service
+        .entries
+        .iter()
+        .map(|e| (cost(e), e))
+        .filter(|(c, _)| *c <= limit)
+        .min_by_key(|(c, _)| *c)
+        .map(|(_, e)| e)
+}
+
+/// The checks of every workflow against the services of `stage` (every stage when `None`), with the
+/// diagnostics of reading each file.
+pub(super) fn check_all(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+    if project.workflows().next().is_none() {
+        return;
+    }
+    let services = project.services(stage);
+    let all = project.services(None);
+    let stages = project.stages_checked(stage);
+    let cx = Context { services: &services, all_services: &all, project, stages: &stages };
+    for file in project.workflow_files() {
+        out.extend(file.diagnostics.iter().cloned());
+        out.extend(validate(&file.workflow, &cx));
+    }
+}
+
+/// Every diagnostic of one workflow.
+pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut v = Validator { wf, cx, out: Vec::new() };
+    let ancestors = v.graph();
+    for task in &wf.tasks {
+        v.call(task);
+        v.templates(task, ancestors.get(task.id.as_str()));
+        v.bucket(task);
+    }
+    v.out
+}
+
+struct Validator<'a> {
+    wf: &'a Workflow,
+    cx: &'a Context<'a>,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Validator<'a> {
+    fn push(&mut self, code: DiagnosticCode, span: crate::text::Span, message: String) -> &mut Diagnostic {
+        self.out.push(Diagnostic::new(code, &self.wf.file, span, message));
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+
+    fn call(&mut self, task: &Task) {
+        if task.json.is_some() && !task.method.value.carries_body() {
+            let span = task.json.as_ref().map(|j| j.span).unwrap_or(task.id_span);
+            let m = task.method.value;
+            self.push(
+                DiagnosticCode::WorkflowBodyOnGet,
+                span,
+                format!("task `{}` sends a `json` body with {m}: API Gateway drops it; use `query`", task.id),
+            );
+        }
+        let (Some(service_name), Some(path)) = (&task.service, &task.path) else { return };
+        let Some(service) = self.cx.services.iter().find(|s| s.name == service_name.value) else {
+            let names = self.cx.services.iter().map(|s| s.name.as_str());
+            let hint = suggest::closest(&service_name.value, names)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let msg = format!("no service `{}` in the project{hint}", service_name.value);
+            self.push(DiagnosticCode::WorkflowUnknownService, service_name.span, msg);
+            return;
+        };
+        let Some((_, entry)) = target_entry(task, self.cx.services) else {
+            self.unknown_entry(task, service, path);
+            return;
+        };
+        self.params(task, entry, path);
+    }
+
+    fn unknown_entry(&mut self, task: &Task, service: &Service, path: &Spanned<String>) {
+        let method = task.method.value;
+        let mut msg = format!("service `{}` has no entry `{method} {}`", service.name, path.value);
+        let elsewhere = self
+            .cx
+            .all_services
+            .iter()
+            .find(|s| s.name == service.name)
+            .and_then(|s| target_entry(task, std::slice::from_ref(s)))
+            .filter(|(_, e)| !e.stages.is_empty());
+        if let Some((_, e)) = elsewhere {
+            msg.push_str(&format!(
+                " in this stage (`{}` exists only in stage {})",
+                e.rust_name,
+                e.stages.join(", ")
+            ));
+        }
+        let close = closest_route(service, method, &path.value);
+        if let Some(e) = close {
+            msg.push_str(&format!("; did you mean `{}`?", e.route));
+        }
+        let d = self.push(DiagnosticCode::WorkflowUnknownEntry, path.span, msg);
+        if let Some(e) = close {
+            d.related.push(crate::diagnostics::Related {
+                file: e.location.file.clone(),
+                span: e.location.span,
+                message: format!("`{}` answers `{}`", e.rust_name, e.route),
+            });
+        }
+    }
+
+    fn params(&mut self, task: &Task, entry: &Entry, path: &Spanned<String>) {
+        let id = &task.id;
+        // Path placeholders `{name}` need a value in `params`; `params` names only placeholders.
+        let holes: Vec<&str> = segments(&path.value).into_iter().filter_map(placeholder).collect();
+        for hole in &holes {
+            if !task.params.iter().any(|a| a.name.value == *hole) {
+                let msg =
+                    format!("task `{id}` gives no value for `{{{hole}}}`: add `params: {{ {hole}: ... }}`");
+                self.push(DiagnosticCode::WorkflowParams, path.span, msg);
+            }
+        }
+        for a in &task.params {
+            if !holes.contains(&a.name.value.as_str()) {
+                let hint = suggest::closest(&a.name.value, holes.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let msg = format!(
+                    "`{}` is not a `{{param}}` of the task's path `{}`{hint}",
+                    a.name.value, path.value
+                );
+                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg);
+            }
+        }
+        let query: Vec<&crate::model::Param> =
+            entry.params.iter().filter(|p| p.source == ParamSource::Query).collect();
+        for a in &task.query {
+            if !query.iter().any(|p| p.name == a.name.value) {
+                let names = query.iter().map(|p| p.name.as_str());
+                let hint = suggest::closest(&a.name.value, names)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let known = if query.is_empty() {
+                    "it takes none".to_string()
+                } else {
+                    format!(
+                        "it takes {}",
+                        query.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                let msg = format!(
+                    "`{}` ({}) has no query parameter `{}` ({known}){hint}",
+                    entry.route, entry.rust_name, a.name.value
+                );
+                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg);
+            }
+        }
+        for p in &query {
+            let optional = p.ty.starts_with("Option<") || p.ty.starts_with("Vec<");
+            if !optional && !task.query.iter().any(|a| a.name.value == p.name) {
+                let msg =
+                    format!("task `{id}` misses query parameter `{}: {}` of `{}`", p.name, p.ty, entry.route);
+                self.push(DiagnosticCode::WorkflowParams, path.span, msg);
+            }
+        }
+        let body = entry.params.iter().find(|p| p.source == ParamSource::Body);
+        match (body, &task.json) {
+            (Some(b), None) => {
+                let msg = format!("`{}` takes a `{}` body (`{}`): add `json`", entry.route, b.ty, b.name);
+                self.push(DiagnosticCode::WorkflowParams, path.span, msg);
+            }
+            (None, Some(j)) if task.method.value.carries_body() => {
+                let msg = format!("`{}` ({}) takes no body: remove `json`", entry.route, entry.rust_name);
+                self.push(DiagnosticCode::WorkflowParams, j.span, msg);
+            }
+            _ => {}
+        }
+    }
+
+    fn templates(&mut self, task: &Task, ancestors: Option<&BTreeSet<&str>>) {
+        for text in &task.texts {
+            for t in template::templates(&text.value) {
+                let span = sub_span(text, t.range.start, t.range.end);
+                match t.source {
+                    Err(e) => {
+                        self.push(DiagnosticCode::WorkflowSchema, span, format!("bad template {e}"));
+                    }
+                    Ok(Source::Conf(_)) => {}
+                    Ok(Source::Task { task: other, .. }) => {
+                        if self.wf.task(&other).is_none() {
+                            let hint = suggest::closest(&other, self.wf.tasks.iter().map(|t| t.id.as_str()))
+                                .map(|s| format!("; did you mean `{s}`?"))
+                                .unwrap_or_default();
+                            let msg = format!("`{{{{ {} }}}}` reads task `{other}`, which this workflow does not define{hint}", t.expr);
+                            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg);
+                        } else if !ancestors.is_some_and(|a| a.contains(other.as_str())) {
+                            let msg = format!(
+                                "`{{{{ {} }}}}` reads task `{other}`, which does not run before `{}`: add `after: [{other}]`",
+                                t.expr, task.id
+                            );
+                            self.push(DiagnosticCode::WorkflowNotUpstream, span, msg);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn bucket(&mut self, task: &Task) {
+        if !task.is_async {
+            return;
+        }
+        let service = task.service.as_ref().map(|s| s.value.as_str());
+        let missing: Vec<&str> = self
+            .cx
+            .stages
+            .iter()
+            .filter(|stage| {
+                self.cx
+                    .project
+                    .function_settings(stage, service.unwrap_or(""), &CliOptions::new())
+                    .bucket
+                    .is_none()
+            })
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            let msg = format!(
+                "task `{}` is async but stage {} has no results bucket: set `bucket` under `commands: deploy:` in project.cws.yml",
+                task.id,
+                missing.join(", ")
+            );
+            self.push(DiagnosticCode::WorkflowNoResultsBucket, task.id_span, msg);
+        }
+    }
+
+    /// Checks edges, cycles and reachability; returns each task's ancestors.
+    fn graph(&mut self) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+        let wf: &'a Workflow = self.wf;
+        let ids: BTreeSet<&'a str> = wf.tasks.iter().map(|t| t.id.as_str()).collect();
+        let mut down: BTreeMap<&str, Vec<&str>> = ids.iter().map(|i| (*i, Vec::new())).collect();
+        let mut up: BTreeMap<&str, Vec<&str>> = down.clone();
+        let edges = wf.edges();
+        for t in &wf.tasks {
+            for (target, kind) in
+                t.branches().chain(t.after.iter().map(|a| (a, crate::workflow::model::EdgeKind::After)))
+            {
+                if !ids.contains(target.value.as_str()) {
+                    let hint = suggest::closest(&target.value, ids.iter().copied())
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    let msg = format!(
+                        "`{}` of task `{}` names no task of this workflow: `{}`{hint}",
+                        kind.as_str(),
+                        t.id,
+                        target.value
+                    );
+                    self.push(DiagnosticCode::WorkflowUnknownTask, target.span, msg);
+                }
+            }
+        }
+        for e in &edges {
+            if let (Some(from), Some(to)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) {
+                down.entry(from).or_default().push(to);
+                up.entry(to).or_default().push(from);
+            }
+        }
+        // Ancestors by reverse breadth-first walks (workflows are small).
+        let mut ancestors: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for id in &ids {
+            let mut seen = BTreeSet::new();
+            let mut queue: VecDeque<&str> = up[id].iter().copied().collect();
+            while let Some(n) = queue.pop_front() {
+                if seen.insert(n) {
+                    queue.extend(up[n].iter().copied());
+                }
+            }
+            ancestors.insert(id, seen);
+        }
+        // A task is in a cycle when it is its own ancestor; report each cycle once, on its first task.
+        let mut reported: BTreeSet<&str> = BTreeSet::new();
+        for t in &wf.tasks {
+            let id = t.id.as_str();
+            if reported.contains(id) || !ancestors[id].contains(id) {
+                continue;
+            }
+            let members: Vec<&str> = wf
+                .tasks
+                .iter()
+                .map(|t| t.id.as_str())
+                .filter(|o| ancestors[id].contains(o) && ancestors[o].contains(id))
+                .collect();
+            reported.extend(members.iter().copied());
+            let path = cycle_path(id, &down, &members);
+            let edge_span = edges
+                .iter()
+                .find(|e| e.from == path[0] && path.get(1).is_some_and(|n| *n == e.to))
+                .map(|e| e.span);
+            let msg = format!("tasks depend on each other in a cycle: {}", path.join(" → "));
+            self.push(DiagnosticCode::WorkflowCycle, edge_span.unwrap_or(t.id_span), msg);
+        }
+        // Tasks reachable from no root (a task without upstream) never run.
+        let mut reachable: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = ids.iter().copied().filter(|i| up[i].is_empty()).collect();
+        while let Some(n) = queue.pop_front() {
+            if reachable.insert(n) {
+                queue.extend(down[n].iter().copied());
+            }
+        }
+        for t in &wf.tasks {
+            if !reachable.contains(t.id.as_str()) && !reported.contains(t.id.as_str()) {
+                let msg = format!("task `{}` can never run: every path to it goes through a cycle", t.id);
+                self.push(DiagnosticCode::WorkflowUnreachable, t.id_span, msg);
+            }
+        }
+        ancestors
+    }
+}
+
+/// A cycle through `start` within `members`, as `start → ... → start`.
+fn cycle_path<'a>(start: &'a str, down: &BTreeMap<&'a str, Vec<&'a str>>, members: &[&str]) -> Vec<&'a str> {
+    // Breadth-first from start's successors back to start, inside the strongly connected members.
+    let mut prev: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut queue: VecDeque<&str> = VecDeque::from([start]);
+    while let Some(n) = queue.pop_front() {
+        for next in down.get(n).into_iter().flatten().copied().filter(|x| members.contains(x)) {
+            if next == start {
+                let mut path = vec![start];
+                let mut at = n;
+                while at != start {
+                    path.push(at);
+                    at = prev[at];
+                }
+                path[1..].reverse();
+                path.push(start);
+                return path;
+            }
+            if !prev.contains_key(next) {
+                prev.insert(next, n);
+                queue.push_back(next);
+            }
+        }
+    }
+    vec![start, start]
+}

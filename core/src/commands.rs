@@ -1,0 +1,274 @@
+//! The `cws` command lines a face runs for the user — a code lens, a tree action, a task — decided
+//! here once: each action maps 1:1 to one argument vector, checked against the project.
+//!
+//! | action   | command line                                                        |
+//! |----------|---------------------------------------------------------------------|
+//! | `run`    | `cws run -s <stage> -- <service>`                                   |
+//! | `deploy` | `cws deploy -s <stage> -- <service>`                                |
+//! | `invoke` | `cws invoke -s <stage> [--query k=v]... [--json J] -- <service> <METHOD> <path>` |
+//! | `routes` | `cws routes [-s <stage>] --json`                                    |
+//! | `check`  | `cws check [-s <stage>]`                                            |
+//! | `build`  | `cws build -s <stage> -- <service>`                                 |
+//!
+//! Options come first and positional values after `--`, so no value (a service named `--endpoint=x`)
+//! can become an option. [`shell_line`] quotes an argument vector for a POSIX shell.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::HttpMethod;
+use crate::naming::is_service_name;
+use crate::project::Project;
+
+/// A `cws` action on the project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Action {
+    /// Build and serve a service locally.
+    Run {
+        /// The service.
+        service: String,
+        /// The stage.
+        stage: String,
+    },
+    /// Deploy a service to a stage.
+    Deploy {
+        /// The service.
+        service: String,
+        /// The stage.
+        stage: String,
+    },
+    /// Send one request to an entry.
+    Invoke {
+        /// The service.
+        service: String,
+        /// The HTTP method.
+        method: HttpMethod,
+        /// The path called (the route's template, or the template with values filled in).
+        path: String,
+        /// The stage.
+        stage: String,
+        /// Query parameters, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        query: Vec<(String, String)>,
+        /// A JSON body.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        json: Option<String>,
+    },
+    /// List the routes (of one stage, or of every stage).
+    Routes {
+        /// The stage, `None` for every stage.
+        #[serde(default)]
+        stage: Option<String>,
+    },
+    /// Check the project.
+    Check {
+        /// The stage, `None` for every stage.
+        #[serde(default)]
+        stage: Option<String>,
+    },
+    /// Build a service's Lambda package.
+    Build {
+        /// The service.
+        service: String,
+        /// The stage.
+        stage: String,
+    },
+}
+
+/// Why an action cannot run on the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionError(pub String);
+
+impl std::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ActionError {}
+
+impl Action {
+    /// The action's verb, as `cws` spells it.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Run { .. } => "run",
+            Action::Deploy { .. } => "deploy",
+            Action::Invoke { .. } => "invoke",
+            Action::Routes { .. } => "routes",
+            Action::Check { .. } => "check",
+            Action::Build { .. } => "build",
+        }
+    }
+
+    /// The service acted on, if any.
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            Action::Run { service, .. }
+            | Action::Deploy { service, .. }
+            | Action::Invoke { service, .. }
+            | Action::Build { service, .. } => Some(service),
+            Action::Routes { .. } | Action::Check { .. } => None,
+        }
+    }
+
+    /// The stage acted on, if one.
+    pub fn stage(&self) -> Option<&str> {
+        match self {
+            Action::Run { stage, .. }
+            | Action::Deploy { stage, .. }
+            | Action::Invoke { stage, .. }
+            | Action::Build { stage, .. } => Some(stage),
+            Action::Routes { stage } | Action::Check { stage } => stage.as_deref(),
+        }
+    }
+
+    /// Checks the action against the project: the stage and the service exist, the service's name
+    /// is a valid name, an invoked path matches an entry of the service in the stage.
+    pub fn check(&self, project: &Project) -> Result<(), ActionError> {
+        if let Some(stage) = self.stage() {
+            project.resolve_stage(Some(stage)).map_err(|e| ActionError(e.to_string()))?;
+        }
+        if let Some(service) = self.service() {
+            if !is_service_name(service) {
+                return Err(ActionError(format!("`{service}` is not a valid service name")));
+            }
+            if !project.service_names().contains(service) {
+                return Err(ActionError(format!("unknown service `{service}`")));
+            }
+        }
+        if let Action::Invoke { service, method, path, stage, .. } = self {
+            let answered =
+                project.service(service, Some(stage)).into_iter().flat_map(|s| s.entries).any(|e| {
+                    e.route.method == *method
+                        && crate::workflow::target::match_path(&e.route.path, path).is_some()
+                });
+            if !answered {
+                return Err(ActionError(format!(
+                    "service `{service}` has no entry `{method} {path}` in stage `{stage}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The argument vector, `cws` first: options, then `--` and the positional values.
+    pub fn argv(&self) -> Vec<String> {
+        let mut v = vec!["cws".to_string(), self.verb().to_string()];
+        if let Some(stage) = self.stage() {
+            v.extend(["-s".to_string(), stage.to_string()]);
+        }
+        let mut positional: Vec<String> = Vec::new();
+        match self {
+            Action::Run { service, .. } | Action::Deploy { service, .. } | Action::Build { service, .. } => {
+                positional.push(service.clone());
+            }
+            Action::Invoke { service, method, path, query, json, .. } => {
+                for (k, val) in query {
+                    v.extend(["--query".to_string(), format!("{k}={val}")]);
+                }
+                if let Some(j) = json {
+                    v.extend(["--json".to_string(), j.clone()]);
+                }
+                positional.extend([service.clone(), method.as_str().to_string(), path.clone()]);
+            }
+            Action::Routes { .. } => v.push("--json".to_string()),
+            Action::Check { .. } => {}
+        }
+        if !positional.is_empty() {
+            v.push("--".to_string());
+            v.extend(positional);
+        }
+        v
+    }
+
+    /// The argument vector after checking the action against the project.
+    pub fn checked_argv(&self, project: &Project) -> Result<Vec<String>, ActionError> {
+        self.check(project)?;
+        Ok(self.argv())
+    }
+}
+
+/// One line for a POSIX shell (sh, bash, zsh): every argument that is not made only of letters,
+/// digits and `-_./:=@%+,` is single-quoted, so nothing in it is expanded (`$`, `` ` ``, `{a,b}`,
+/// `{a..c}`, `*`, `~`, newlines).
+pub fn shell_line(argv: &[String]) -> String {
+    argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// One argument quoted for a POSIX shell (see [`shell_line`]).
+pub fn shell_quote(a: &str) -> String {
+    let plain = !a.is_empty()
+        && !a.starts_with('~')
+        && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(a: &Action) -> String {
+        shell_line(&a.argv())
+    }
+
+    #[test]
+    fn each_action_is_one_command_line() {
+        let run = Action::Run { service: "billing".into(), stage: "dev".into() };
+        assert_eq!(argv(&run), "cws run -s dev -- billing");
+        let deploy = Action::Deploy { service: "billing".into(), stage: "prod".into() };
+        assert_eq!(argv(&deploy), "cws deploy -s prod -- billing");
+        let invoke = Action::Invoke {
+            service: "billing".into(),
+            method: HttpMethod::Get,
+            path: "/invoice/{id}".into(),
+            stage: "dev".into(),
+            query: vec![("page".into(), "2".into())],
+            json: Some("{\"a\": 1}".into()),
+        };
+        assert_eq!(
+            argv(&invoke),
+            "cws invoke -s dev --query page=2 --json '{\"a\": 1}' -- billing GET '/invoice/{id}'"
+        );
+        assert_eq!(argv(&Action::Routes { stage: None }), "cws routes --json");
+        assert_eq!(argv(&Action::Routes { stage: Some("dev".into()) }), "cws routes -s dev --json");
+        assert_eq!(argv(&Action::Check { stage: Some("dev".into()) }), "cws check -s dev");
+        assert_eq!(
+            argv(&Action::Build { service: "b".into(), stage: "dev".into() }),
+            "cws build -s dev -- b"
+        );
+    }
+
+    #[test]
+    fn values_never_become_options_or_shell_syntax() {
+        let a = Action::Run { service: "--endpoint=http://evil".into(), stage: "dev".into() };
+        assert_eq!(a.argv()[4..], ["--".to_string(), "--endpoint=http://evil".to_string()]);
+        for hostile in ["{a..c}", "{a,b}", "$(id)", "`id`", "a b", "it's", "~root", "*", "x\ny", ""] {
+            let line = shell_quote(hostile);
+            assert!(line.starts_with('\''), "{hostile:?} → {line}");
+        }
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn actions_round_trip_as_json() {
+        let a = Action::Invoke {
+            service: "billing".into(),
+            method: HttpMethod::Post,
+            path: "/invoice".into(),
+            stage: "dev".into(),
+            query: vec![],
+            json: None,
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"action": "invoke", "service": "billing", "method": "POST", "path": "/invoice", "stage": "dev"})
+        );
+        assert_eq!(serde_json::from_value::<Action>(v).unwrap(), a);
+        assert!(serde_json::from_value::<Action>(serde_json::json!({"action": "run", "nope": 1})).is_err());
+    }
+}

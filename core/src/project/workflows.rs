@@ -1,0 +1,63 @@
+//! The project's workflow queries: the workflows it holds, their previews, and where a task leads.
+
+use std::path::Path;
+
+use super::Project;
+use crate::model::Location;
+use crate::text::Span;
+use crate::workflow::{parse, preview, target, template, Workflow, WorkflowFile, WorkflowPreview};
+
+impl Project {
+    /// The workflows of the project, by file.
+    pub fn workflows(&self) -> impl Iterator<Item = &Workflow> {
+        self.workflows.values().map(|w| &w.workflow)
+    }
+
+    /// The workflow files as read, with the diagnostics of reading them.
+    pub(crate) fn workflow_files(&self) -> impl Iterator<Item = &WorkflowFile> {
+        self.workflows.values()
+    }
+
+    /// The workflow of one file.
+    pub fn workflow(&self, rel: &Path) -> Option<&Workflow> {
+        self.workflows.get(rel).map(|w| &w.workflow)
+    }
+
+    /// The preview of one workflow file: Mermaid text and the graph with each task's entry.
+    pub fn workflow_preview(&self, rel: &Path) -> Option<WorkflowPreview> {
+        let wf = self.workflow(rel)?;
+        Some(preview::preview(wf, &self.services(None)))
+    }
+
+    /// Go-to-definition in a workflow file: from a task (its id, method, path, parameters...) to the
+    /// entry method it calls; from its `service` value to the service's `impl`; from a task id named
+    /// in `after`/`on_*` or a `{{ tasks.<id> }}` template to that task.
+    pub fn workflow_definition(&self, rel: &Path, offset: usize) -> Option<Location> {
+        let wf = self.workflow(rel)?;
+        let within = |s: &Span| s.start.offset <= offset && offset <= s.end.offset;
+        let task = wf.tasks.iter().find(|t| within(&t.span))?;
+        let to_task = |id: &str| wf.task(id).map(|t| Location { file: wf.file.clone(), span: t.id_span });
+        for (target, _) in task.branches() {
+            if within(&target.span) {
+                return to_task(&target.value);
+            }
+        }
+        if let Some(up) = task.after.iter().find(|a| within(&a.span)) {
+            return to_task(&up.value);
+        }
+        for text in task.texts.iter().filter(|t| within(&t.span)) {
+            for t in template::templates(&text.value) {
+                let span = parse::sub_span(text, t.range.start, t.range.end);
+                if let (true, Ok(template::Source::Task { task: id, .. })) = (within(&span), &t.source) {
+                    return to_task(id);
+                }
+            }
+        }
+        let services = self.services(None);
+        if let Some(name) = task.service.as_ref().filter(|s| within(&s.span)) {
+            let service = services.iter().find(|s| s.name == name.value)?;
+            return service.locations.first().cloned();
+        }
+        target::target_entry(task, &services).map(|(_, e)| e.location.clone())
+    }
+}
