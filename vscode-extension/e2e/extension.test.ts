@@ -45,7 +45,7 @@ async function clickLens(needle: string, title: string | RegExp, effect: Locator
 /** Switches the stage from the status bar. */
 async function switchStage(stage: string): Promise<void> {
   await wb.stageItem().click();
-  await wb.answer(stage);
+  await wb.answer('CoWorks stage', stage);
   await wb.stageItem().filter({ hasText: stage }).waitFor();
 }
 
@@ -93,17 +93,17 @@ test('▶ Run serves the service in its terminal; Invoke shows the replies of th
   await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000);
 
   await clickLens('async fn post_invoice', 'Invoke POST /invoice', wb.inputBox());
-  await wb.answer('/invoice');
-  await wb.answer('');
-  await wb.answer('{"customer":"ann","amount_cents":1250}');
+  await wb.answer('Invoke POST /invoice', '/invoice');
+  await wb.answer('Query', '');
+  await wb.answer('JSON body', '{"customer":"ann","amount_cents":1250}');
   const created = await wb.waitForOutput('CoWorks: invoke', /\[(done|exit code \d+)\]/);
   assert.match(created, /201/);
   assert.match(created, /"customer":\s*"ann"/);
 
   // The invoice is there on a second request: the replies come from the one running service.
   await clickLens('async fn get_invoice(', 'Invoke GET /invoice/{id}', wb.inputBox());
-  await wb.answer('/invoice/1');
-  await wb.answer('');
+  await wb.answer('Invoke GET /invoice/{id}', '/invoice/1');
+  await wb.answer('Query', '');
   const read = await wb.waitForOutput('CoWorks: invoke', /GET \/invoice\/1[\s\S]*\[(done|exit code \d+)\]/);
   assert.match(read.slice(read.indexOf('GET /invoice/1')), /200[\s\S]*"amount_cents":\s*1250/);
 }));

@@ -321,8 +321,12 @@ export class Workbench {
     return text;
   }
 
-  /** Types into the visible input box (or quick pick filter) and accepts it. */
-  async answer(text: string): Promise<void> {
+  /**
+   * Answers the input box (or quick pick) titled `title` — waiting for it, since one box follows
+   * another in the same widget — with `text`, and accepts it.
+   */
+  async answer(title: string, text: string): Promise<void> {
+    await this.quickInput().locator('.quick-input-title', { hasText: title }).waitFor();
     await this.inputBox().fill(text);
     await this.page.keyboard.press('Enter');
   }
