@@ -88,6 +88,9 @@ pub struct DeployedArgs {
     /// Only this stage.
     #[arg(short, long)]
     pub stage: Option<String>,
+    /// Print JSON: `{"stages": [{"stage", "deployed", "services": [{"name", "url", "function", "arn"}]}]}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `terraform` executable on `PATH`.
@@ -260,8 +263,8 @@ fn workspaces(dir: &Path) -> Result<Vec<String>, Failure> {
         .collect())
 }
 
-/// Prints the services of one deployed stage from its state's outputs; `false` if none.
-fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
+/// The services of one deployed stage, from its state's `services` output; `None` when it has none.
+fn stage_outputs(dir: &Path, stage: &str) -> Result<Option<Vec<crate::report::DeployedService>>, Failure> {
     let out = Command::new(terraform()?)
         .args(["output", "-json", "-no-color"])
         .current_dir(dir)
@@ -270,10 +273,8 @@ fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
         .map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let Some(services) = outputs["services"]["value"].as_object().filter(|s| !s.is_empty()) else {
-        outln!("{stage}: not deployed");
-        return Ok(false);
+        return Ok(None);
     };
-    outln!("{stage}:");
     let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
     let rows = services
         .iter()
@@ -284,6 +285,16 @@ fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
             arn: text(&s["function_arn"]),
         })
         .collect();
+    Ok(Some(rows))
+}
+
+/// Prints the services of one deployed stage from its state's outputs; `false` if none.
+fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
+    let Some(rows) = stage_outputs(dir, stage)? else {
+        outln!("{stage}: not deployed");
+        return Ok(false);
+    };
+    outln!("{stage}:");
     out!("{}", crate::report::deployed_table(rows, crate::output::stdout_width()));
     Ok(true)
 }
@@ -292,12 +303,15 @@ fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
 pub fn deployed(args: DeployedArgs) -> Result<ExitCode, Failure> {
     let project = crate::load_project(args.project.as_deref(), args.stage.as_deref())?;
     let dir = project.root().join(TERRAFORM_DIR);
+    let stages = project.stages_checked(args.stage.as_deref());
+    if args.json {
+        return deployed_json(&dir, stages);
+    }
     if !dir.join(".terraform").is_dir() {
         outln!("nothing deployed from this directory (no {TERRAFORM_DIR}/.terraform): run `cws deploy -s <stage>`");
         return Ok(ExitCode::SUCCESS);
     }
     let existing = workspaces(&dir)?;
-    let stages = project.stages_checked(args.stage.as_deref());
     for stage in stages {
         if existing.contains(&stage) {
             print_stage(&dir, &stage)?;
@@ -305,5 +319,26 @@ pub fn deployed(args: DeployedArgs) -> Result<ExitCode, Failure> {
             outln!("{stage}: not deployed");
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cws deployed --json`: every stage asked for, deployed or not, with its services' URLs and
+/// functions (what editors show next to the services).
+fn deployed_json(dir: &Path, stages: Vec<String>) -> Result<ExitCode, Failure> {
+    let existing = if dir.join(".terraform").is_dir() { workspaces(dir)? } else { Vec::new() };
+    let mut out = Vec::new();
+    for stage in stages {
+        let services = if existing.contains(&stage) { stage_outputs(dir, &stage)? } else { None };
+        let deployed = services.is_some();
+        let services: Vec<serde_json::Value> = services
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| serde_json::json!({"name": s.name, "url": s.url, "function": s.function, "arn": s.arn}))
+            .collect();
+        out.push(serde_json::json!({"stage": stage, "deployed": deployed, "services": services}));
+    }
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "stages": out }))
+        .map_err(|e| failed(e.to_string()))?;
+    outln!("{text}");
     Ok(ExitCode::SUCCESS)
 }

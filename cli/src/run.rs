@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use coworks_core::commands::cargo_build_argv;
 use coworks_core::config::Value;
-use coworks_core::settings::CliOptions;
+use coworks_core::settings::{CliOptions, RunSettings};
 use coworks_core::Severity;
 
 use crate::output::{errln, Step};
@@ -75,8 +76,7 @@ pub fn target(
         diagnostics.iter().filter(|d| d.severity != Severity::Info && stage_env.files.contains(&d.file));
     let shown: Vec<_> = of_env_files.chain(&stage_env.problems).cloned().collect();
     crate::print_diagnostics(&project, &shown);
-    let mut env = stage_env.values();
-    env.insert("CWS_STAGE".into(), stage.clone());
+    let env = project.local_env(&stage);
     let mut cli = CliOptions::new();
     if let Some(p) = port {
         cli.insert("port".to_string(), Value::Int(i64::from(p)));
@@ -98,10 +98,9 @@ pub fn target(
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.
 pub fn build(manifest: &Path) -> Result<PathBuf, Failure> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let argv = cargo_build_argv(manifest);
     let out = Command::new(cargo)
-        .args(["build", "--manifest-path"])
-        .arg(manifest)
-        .arg("--message-format=json-render-diagnostics")
+        .args(&argv[1..])
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
@@ -128,7 +127,7 @@ pub fn build(manifest: &Path) -> Result<PathBuf, Failure> {
 /// for `listening on`.
 pub fn spawn(binary: &Path, t: &Target) -> Result<Child, Failure> {
     let mut cmd = Command::new(binary);
-    cmd.args(["--host", &t.host, "--port", &t.port.to_string()])
+    cmd.args(RunSettings { host: t.host.clone(), port: t.port }.service_args())
         .envs(&t.env)
         .stdin(Stdio::null())
         .stderr(Stdio::piped());

@@ -106,6 +106,22 @@ fn check_json_has_the_counts_and_the_diagnostics() {
 }
 
 #[test]
+fn deployed_json_lists_every_stage_even_when_nothing_is_deployed() {
+    // No terraform/.terraform: nothing deployed, and Terraform is not needed to say so.
+    let ex = example();
+    let o = cws(&["deployed", "-p", ex.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let stage = |name: &str| serde_json::json!({"stage": name, "deployed": false, "services": []});
+    assert_eq!(v, serde_json::json!({"stages": [stage("dev"), stage("test"), stage("prod")]}));
+    let o = cws(&["deployed", "-p", ex.to_str().unwrap(), "--json", "-s", "prod"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"stages": [stage("prod")]}));
+    let o = cws(&["deployed", "-p", ex.to_str().unwrap(), "--json", "-s", "qa"]);
+    assert_eq!(o.status.code(), Some(2), "an unknown stage is a usage error");
+}
+
+#[test]
 fn bad_arguments_exit_2_with_a_message() {
     let o = cws(&["routes", "--frobnicate"]);
     assert_eq!(o.status.code(), Some(2));

@@ -320,6 +320,23 @@ fn the_eshop_deploys_to_moto_per_stage() {
         assert_eq!(&row[1..3], [url.as_str(), &format!("eshop-{service}-dev")], "{out}");
         assert!(row[3].starts_with("arn:aws:lambda:eu-west-1:"), "{out}");
     }
+    // The same as JSON (what editors read): every stage asked for, its services' URLs.
+    let o = cws(project, &rc, &["deployed", "-s", "dev", "--json"]);
+    let listed: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert_eq!(
+        (&listed["stages"][0]["stage"], &listed["stages"][0]["deployed"]),
+        (&serde_json::json!("dev"), &serde_json::json!(true))
+    );
+    let urls: BTreeMap<&str, &str> = listed["stages"][0]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["url"].as_str().unwrap()))
+        .collect();
+    for (service, id) in &dev_ids {
+        let url = format!("https://{id}.execute-api.eu-west-1.amazonaws.com/dev");
+        assert_eq!(urls.get(service.as_str()), Some(&url.as_str()), "{listed}");
+    }
 
     // A second stage, in its own workspace, from the same packages.
     let o = cws(project, &rc, &["deploy", "-s", "prod", "--no-build", &endpoint]);

@@ -7,17 +7,23 @@
 //! | `deploy` | `cws deploy -s <stage> -- <service>`                                |
 //! | `invoke` | `cws invoke -s <stage> [--query k=v]... [--json J] -- <service> <METHOD> <path>` |
 //! | `routes` | `cws routes [-s <stage>] --json`                                    |
-//! | `check`  | `cws check [-s <stage>]`                                            |
+//! | `check`  | `cws check [-s <stage>] [--message-format short]`                   |
 //! | `build`  | `cws build -s <stage> -- <service>`                                 |
+//! | `deployed` | `cws deployed [-s <stage>] --json`                                |
+//! | `debug`  | `cargo build --manifest-path <crate>/Cargo.toml --message-format=json-render-diagnostics` (then the service's executable under a debugger: [`debug_launch`]) |
 //!
 //! Options come first and positional values after `--`, so no value (a service named `--endpoint=x`)
 //! can become an option. [`shell_line`] quotes an argument vector for a POSIX shell.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::HttpMethod;
 use crate::naming::is_service_name;
 use crate::project::Project;
+use crate::settings::CliOptions;
 
 /// A `cws` action on the project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,9 +71,27 @@ pub enum Action {
         /// The stage, `None` for every stage.
         #[serde(default)]
         stage: Option<String>,
+        /// One line a diagnostic (`--message-format short`: `file:line:col: severity[CODE]: message`,
+        /// what a task's problem matcher reads) instead of rustc's form with the source.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        short: bool,
     },
     /// Build a service's Lambda package.
     Build {
+        /// The service.
+        service: String,
+        /// The stage.
+        stage: String,
+    },
+    /// List the deployed services (URL, function) of one stage or of every stage, as JSON.
+    Deployed {
+        /// The stage, `None` for every stage.
+        #[serde(default)]
+        stage: Option<String>,
+    },
+    /// Build a service's crate for the host and start its executable under a debugger, with the
+    /// stage's environment: the argument vector is cargo's build, the rest is [`debug_launch`].
+    Debug {
         /// The service.
         service: String,
         /// The stage.
@@ -97,6 +121,8 @@ impl Action {
             Action::Routes { .. } => "routes",
             Action::Check { .. } => "check",
             Action::Build { .. } => "build",
+            Action::Deployed { .. } => "deployed",
+            Action::Debug { .. } => "debug",
         }
     }
 
@@ -106,8 +132,9 @@ impl Action {
             Action::Run { service, .. }
             | Action::Deploy { service, .. }
             | Action::Invoke { service, .. }
-            | Action::Build { service, .. } => Some(service),
-            Action::Routes { .. } | Action::Check { .. } => None,
+            | Action::Build { service, .. }
+            | Action::Debug { service, .. } => Some(service),
+            Action::Routes { .. } | Action::Check { .. } | Action::Deployed { .. } => None,
         }
     }
 
@@ -117,8 +144,11 @@ impl Action {
             Action::Run { stage, .. }
             | Action::Deploy { stage, .. }
             | Action::Invoke { stage, .. }
-            | Action::Build { stage, .. } => Some(stage),
-            Action::Routes { stage } | Action::Check { stage } => stage.as_deref(),
+            | Action::Build { stage, .. }
+            | Action::Debug { stage, .. } => Some(stage),
+            Action::Routes { stage } | Action::Check { stage, .. } | Action::Deployed { stage } => {
+                stage.as_deref()
+            }
         }
     }
 
@@ -151,8 +181,13 @@ impl Action {
         Ok(())
     }
 
-    /// The argument vector, `cws` first: options, then `--` and the positional values.
-    pub fn argv(&self) -> Vec<String> {
+    /// The argument vector of a `cws` action, `cws` first: options, then `--` and the positional
+    /// values. `None` for `debug`, which runs cargo and a debugger rather than `cws` (its argument
+    /// vector needs the project: [`Action::checked_argv`]).
+    pub fn cws_argv(&self) -> Option<Vec<String>> {
+        if let Action::Debug { .. } = self {
+            return None;
+        }
         let mut v = vec!["cws".to_string(), self.verb().to_string()];
         if let Some(stage) = self.stage() {
             v.extend(["-s".to_string(), stage.to_string()]);
@@ -171,21 +206,86 @@ impl Action {
                 }
                 positional.extend([service.clone(), method.as_str().to_string(), path.clone()]);
             }
-            Action::Routes { .. } => v.push("--json".to_string()),
-            Action::Check { .. } => {}
+            Action::Routes { .. } | Action::Deployed { .. } => v.push("--json".to_string()),
+            Action::Check { short, .. } => {
+                if *short {
+                    v.extend(["--message-format".to_string(), "short".to_string()]);
+                }
+            }
+            Action::Debug { .. } => {}
         }
         if !positional.is_empty() {
             v.push("--".to_string());
             v.extend(positional);
         }
-        v
+        Some(v)
     }
 
-    /// The argument vector after checking the action against the project.
+    /// The argument vector after checking the action against the project: the `cws` line, or for
+    /// `debug` cargo's build of the service's crate.
     pub fn checked_argv(&self, project: &Project) -> Result<Vec<String>, ActionError> {
         self.check(project)?;
-        Ok(self.argv())
+        match self {
+            Action::Debug { service, .. } => Ok(cargo_build_argv(&service_manifest(project, service)?)),
+            _ => Ok(self.cws_argv().unwrap_or_default()),
+        }
     }
+}
+
+/// cargo's build of one crate for the host, printing JSON messages on stdout (each artifact, with
+/// the `executable` a service runs from) and the compiler's diagnostics rendered on stderr. `cws
+/// run` and a debug session build a service with this line.
+pub fn cargo_build_argv(manifest: &Path) -> Vec<String> {
+    vec![
+        "cargo".to_string(),
+        "build".to_string(),
+        "--manifest-path".to_string(),
+        manifest.display().to_string(),
+        "--message-format=json-render-diagnostics".to_string(),
+    ]
+}
+
+/// The manifest of a service's crate, relative to the project root.
+fn service_manifest(project: &Project, service: &str) -> Result<PathBuf, ActionError> {
+    project
+        .service_crate(service)
+        .map(|dir| dir.join("Cargo.toml"))
+        .ok_or_else(|| ActionError(format!("unknown service `{service}`")))
+}
+
+/// How a debugger starts a service: what to build, then the executable's arguments and environment.
+/// It holds the stage's secret values (the service needs them, as under `cws run`): a face passes
+/// them to the debugger and prints only their names ([`DebugLaunch::secrets`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebugLaunch {
+    /// cargo's build of the service's crate (see [`cargo_build_argv`]), run in the project root.
+    pub build: Vec<String>,
+    /// The crate's manifest, absolute: the build's artifact from this manifest is the executable.
+    pub manifest: PathBuf,
+    /// The executable's arguments: where it listens (`--host`, `--port`), as `cws run` starts it.
+    pub args: Vec<String>,
+    /// The executable's environment: the stage's env files and `CWS_STAGE`, as `cws run` gives it.
+    pub env: BTreeMap<String, String>,
+    /// The names of the variables of `env` that come from `*.secret` files.
+    pub secrets: Vec<String>,
+    /// The directory to start it in: the project root.
+    pub cwd: PathBuf,
+}
+
+/// How a debugger starts `service` in `stage` (checked against the project as the `debug` action).
+pub fn debug_launch(project: &Project, service: &str, stage: &str) -> Result<DebugLaunch, ActionError> {
+    let action = Action::Debug { service: service.to_string(), stage: stage.to_string() };
+    let build = action.checked_argv(project)?;
+    let env = project.stage_env(stage);
+    let run = project.run_settings(stage, Some(service), &CliOptions::new());
+    Ok(DebugLaunch {
+        build,
+        manifest: project.root().join(service_manifest(project, service)?),
+        args: run.service_args(),
+        secrets: env.secret_names(),
+        env: project.local_env(stage),
+        cwd: project.root().to_path_buf(),
+    })
 }
 
 /// One line for a POSIX shell (sh, bash, zsh): every argument that is not made only of letters,
@@ -212,7 +312,7 @@ mod tests {
     use super::*;
 
     fn argv(a: &Action) -> String {
-        shell_line(&a.argv())
+        shell_line(&a.cws_argv().unwrap())
     }
 
     #[test]
@@ -235,17 +335,24 @@ mod tests {
         );
         assert_eq!(argv(&Action::Routes { stage: None }), "cws routes --json");
         assert_eq!(argv(&Action::Routes { stage: Some("dev".into()) }), "cws routes -s dev --json");
-        assert_eq!(argv(&Action::Check { stage: Some("dev".into()) }), "cws check -s dev");
+        assert_eq!(argv(&Action::Check { stage: Some("dev".into()), short: false }), "cws check -s dev");
+        assert_eq!(
+            argv(&Action::Check { stage: Some("dev".into()), short: true }),
+            "cws check -s dev --message-format short"
+        );
         assert_eq!(
             argv(&Action::Build { service: "b".into(), stage: "dev".into() }),
             "cws build -s dev -- b"
         );
+        assert_eq!(argv(&Action::Deployed { stage: None }), "cws deployed --json");
+        assert_eq!(argv(&Action::Deployed { stage: Some("prod".into()) }), "cws deployed -s prod --json");
+        assert_eq!(Action::Debug { service: "b".into(), stage: "dev".into() }.cws_argv(), None);
     }
 
     #[test]
     fn values_never_become_options_or_shell_syntax() {
         let a = Action::Run { service: "--endpoint=http://evil".into(), stage: "dev".into() };
-        assert_eq!(a.argv()[4..], ["--".to_string(), "--endpoint=http://evil".to_string()]);
+        assert_eq!(a.cws_argv().unwrap()[4..], ["--".to_string(), "--endpoint=http://evil".to_string()]);
         for hostile in ["{a..c}", "{a,b}", "$(id)", "`id`", "a b", "it's", "~root", "*", "x\ny", ""] {
             let line = shell_quote(hostile);
             assert!(line.starts_with('\''), "{hostile:?} → {line}");

@@ -11,7 +11,7 @@
 //! | project | *project*: the file store ([`Project`]) and its queries |
 //! | settings | [`settings`]: stages, options with their origin, a stage's environment |
 //! | checks | *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]) |
-//! | artifacts | [`artifacts`] (Terraform, Lambda packages, Airflow DAGs), [`commands`] (`cws` lines) |
+//! | artifacts | [`artifacts`] (Terraform, Lambda packages, Airflow DAGs), [`commands`] (`cws` lines), [`tree`] (the project as an editor's side view shows it) |
 //!
 //! Without the `analysis` feature the crate is the model, the naming rule and the attribute
 //! grammar: what the macro needs, with no heavy dependencies.
@@ -38,6 +38,8 @@ pub mod settings;
 #[cfg(feature = "analysis")]
 mod suggest;
 pub mod text;
+#[cfg(feature = "analysis")]
+pub mod tree;
 #[cfg(feature = "analysis")]
 pub mod workflow;
 #[cfg(feature = "analysis")]

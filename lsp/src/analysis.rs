@@ -5,7 +5,8 @@
 //! runs, newer edits queue up and are taken together by the next round (debounce by coalescing);
 //! a round whose result is already stale when it finishes does not publish — the next one does.
 //! Every round publishes for the files it analysed, for every file whose diagnostics changed
-//! (cross-file ones included), and an empty list for files whose diagnostics went away.
+//! (cross-file ones included), and an empty list for files whose diagnostics went away; then it
+//! sends `coworks/projectChanged` (a client showing the project tree asks for it again).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -126,6 +127,8 @@ pub async fn run(state: Arc<State>, client: Client) {
             }
         }
         announce_stage(&state, &client).await;
+        // The project tree may have changed: the client asks again when it shows it.
+        client.send_notification::<crate::server::ProjectChanged>(serde_json::json!({})).await;
     }
 }
 

@@ -8,13 +8,18 @@
 //! | `coworks.deploy` | `{"action": "deploy", "service", "stage"}`                | `cws deploy -s <stage> -- <service>` |
 //! | `coworks.invoke` | `{"action": "invoke", "service", "method", "path", "stage", "query"?, "json"?}` | `cws invoke -s <stage> [--query k=v]... [--json J] -- <service> <METHOD> <path>` |
 //! | `coworks.routes` | `{"action": "routes", "stage"}` (`null`: every stage)     | `cws routes [-s <stage>] --json` |
-//! | `coworks.check`  | `{"action": "check", "stage"}` (`null`: every stage)      | `cws check [-s <stage>]` |
+//! | `coworks.check`  | `{"action": "check", "stage", "short"?}` (`null`: every stage) | `cws check [-s <stage>] [--message-format short]` |
+//! | `coworks.build`  | `{"action": "build", "service", "stage"}`                 | `cws build -s <stage> -- <service>` |
+//! | `coworks.deployed` | `{"action": "deployed", "stage"}` (`null`: every stage) | `cws deployed [-s <stage>] --json` |
+//! | `coworks.debug`  | `{"action": "debug", "service", "stage"}`                 | `cargo build --manifest-path <crate>/Cargo.toml --message-format=json-render-diagnostics`, then the executable under a debugger |
 //!
 //! `workspace/executeCommand` takes `{"action": {...}}` (the lens argument itself, or an action a
 //! client changed — an invoke with its path filled in, a query and a body) and answers the
-//! [`Invocation`] after checking the action against the project.
+//! [`Invocation`] after checking the action against the project. For `debug` only that answer also
+//! holds the launch ([`DebugLaunch`]: the executable's arguments and environment, secrets included),
+//! so lenses and the project tree never carry a secret value.
 
-use coworks_core::commands::{shell_line, Action};
+use coworks_core::commands::{debug_launch, shell_line, Action, DebugLaunch};
 use coworks_core::model::ParamSource;
 use coworks_core::{HttpMethod, Project};
 use serde::{Deserialize, Serialize};
@@ -31,18 +36,26 @@ pub const INVOKE: &str = "coworks.invoke";
 pub const ROUTES: &str = "coworks.routes";
 /// Check the project.
 pub const CHECK: &str = "coworks.check";
+/// Build a service's Lambda package.
+pub const BUILD: &str = "coworks.build";
+/// List the deployed services.
+pub const DEPLOYED: &str = "coworks.deployed";
+/// Debug a service.
+pub const DEBUG: &str = "coworks.debug";
 /// Every command the server executes.
-pub const ALL: [&str; 5] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK];
+pub const ALL: [&str; 8] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, BUILD, DEPLOYED, DEBUG];
 
 /// The command id of an action.
-pub fn command_id(action: &Action) -> Option<&'static str> {
+pub fn command_id(action: &Action) -> &'static str {
     match action {
-        Action::Run { .. } => Some(RUN),
-        Action::Deploy { .. } => Some(DEPLOY),
-        Action::Invoke { .. } => Some(INVOKE),
-        Action::Routes { .. } => Some(ROUTES),
-        Action::Check { .. } => Some(CHECK),
-        Action::Build { .. } => None,
+        Action::Run { .. } => RUN,
+        Action::Deploy { .. } => DEPLOY,
+        Action::Invoke { .. } => INVOKE,
+        Action::Routes { .. } => ROUTES,
+        Action::Check { .. } => CHECK,
+        Action::Build { .. } => BUILD,
+        Action::Deployed { .. } => DEPLOYED,
+        Action::Debug { .. } => DEBUG,
     }
 }
 
@@ -78,6 +91,10 @@ pub struct Invocation {
     /// For an invoke: what the entry takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<InvokeRoute>,
+    /// For a debug, in the answer of `workspace/executeCommand` only: how the debugger starts the
+    /// service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug: Option<DebugLaunch>,
 }
 
 /// The argument `workspace/executeCommand` reads: an action (other fields are ignored, so a lens
@@ -117,15 +134,25 @@ pub fn invocation(project: &Project, action: Action) -> Result<Invocation, Strin
         argv,
         cwd: project.root().display().to_string(),
         route,
+        debug: None,
         action,
     })
 }
 
+/// What `workspace/executeCommand` answers: the invocation, and for a debug its launch.
+pub fn execute(project: &Project, action: Action) -> Result<Invocation, String> {
+    let mut answer = invocation(project, action)?;
+    if let Action::Debug { service, stage } = &answer.action {
+        answer.debug = Some(debug_launch(project, service, stage).map_err(|e| e.to_string())?);
+    }
+    Ok(answer)
+}
+
 /// A lens command running `invocation`.
-pub fn command(title: String, invocation: &Invocation) -> Option<Command> {
-    Some(Command {
+pub fn command(title: String, invocation: &Invocation) -> Command {
+    Command {
         title,
-        command: command_id(&invocation.action)?.to_string(),
+        command: command_id(&invocation.action).to_string(),
         arguments: Some(vec![serde_json::to_value(invocation).unwrap_or(Value::Null)]),
-    })
+    }
 }

@@ -1,4 +1,5 @@
-//! Code lenses: above each microservice `impl` — `▶ Run`, `Deploy (<stage>)`, `N routes`; above
+//! Code lenses: above each microservice `impl` — `▶ Run`, `Debug` (clients that said
+//! `initializationOptions.debugLens`), `Deploy (<stage>)`, `N routes`; above
 //! each entry — `Invoke <METHOD> <path>`. Each carries its resolved command line (see [`commands`]);
 //! the counts, routes and command lines come from the core.
 
@@ -12,8 +13,9 @@ use tower_lsp_server::ls_types::{CodeLens, Range};
 use crate::commands::{self, Invocation};
 use crate::position::position_in;
 
-/// The lenses of one Rust file, for `stage`.
-pub fn lenses(project: &Project, rel: &Path, stage: &str) -> Vec<CodeLens> {
+/// The lenses of one Rust file, for `stage`; `debug`: with the `Debug` lens (for clients that start
+/// debug sessions).
+pub fn lenses(project: &Project, rel: &Path, stage: &str, debug: bool) -> Vec<CodeLens> {
     let (Some(model), Some(source)) = (project.file_model(rel), project.source(rel)) else {
         return Vec::new();
     };
@@ -30,6 +32,13 @@ pub fn lenses(project: &Project, rel: &Path, stage: &str) -> Vec<CodeLens> {
         let count = services.iter().find(|s| s.name == part.name).map_or(0, |s| s.entries.len());
         let (service, stage_name) = (part.name.clone(), stage.to_string());
         push(range, "▶ Run".into(), Action::Run { service: service.clone(), stage: stage_name.clone() });
+        if debug {
+            push(
+                range,
+                "Debug".into(),
+                Action::Debug { service: service.clone(), stage: stage_name.clone() },
+            );
+        }
         push(range, format!("Deploy ({stage})"), Action::Deploy { service, stage: stage_name.clone() });
         let title = format!("{count} route{}", if count == 1 { "" } else { "s" });
         push(range, title, Action::Routes { stage: Some(stage_name) });
@@ -60,5 +69,5 @@ fn lens_range(source: &Source, start: usize, end: usize) -> Range {
 }
 
 fn lens(range: Range, title: String, invocation: &Invocation) -> CodeLens {
-    CodeLens { range, command: commands::command(title, invocation), data: None }
+    CodeLens { range, command: Some(commands::command(title, invocation)), data: None }
 }

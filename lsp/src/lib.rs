@@ -16,6 +16,7 @@ pub mod server;
 pub mod state;
 pub mod symbols;
 pub mod transport;
+pub mod tree;
 
 use tower_lsp_server::LspService;
 
@@ -27,6 +28,7 @@ pub async fn serve_stdio(limits: transport::FrameLimits) -> bool {
         .custom_method("coworks/stages", server::Backend::stages)
         .custom_method("coworks/setStage", server::Backend::set_stage)
         .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
+        .custom_method("coworks/projectTree", server::Backend::project_tree)
         .finish();
     let state = service.inner().shutdown_flag();
     transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket, limits).await;

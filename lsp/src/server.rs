@@ -59,6 +59,21 @@ impl notification::Notification for StageChanged {
     const METHOD: &'static str = "coworks/stageChanged";
 }
 
+/// Parameters of `coworks/projectTree` (none).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectTreeParams {}
+
+/// `coworks/projectChanged`: the server tells the client that what `coworks/projectTree` answers
+/// may have changed (after an analysis round that changed files, and when the stage changes).
+#[derive(Debug)]
+pub enum ProjectChanged {}
+
+impl notification::Notification for ProjectChanged {
+    type Params = Value;
+    const METHOD: &'static str = "coworks/projectChanged";
+}
+
 /// Parameters of `coworks/workflowPreview`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -217,8 +232,14 @@ impl Backend {
         .await
     }
 
+    /// `coworks/projectTree`: the project as a tree (stages → services → entries, workflows →
+    /// tasks), each node with its location and its actions' invocations (see [`crate::tree`]).
+    pub async fn project_tree(&self, _: ProjectTreeParams) -> Result<Value> {
+        self.with_project(crate::tree::answer).await
+    }
+
     /// An LSP location for a core location, from the text the project holds.
-    fn lsp_location(
+    pub(crate) fn lsp_location(
         state: &State,
         project: &Project,
         loc: &coworks_core::model::Location,
@@ -255,6 +276,8 @@ impl LanguageServer for Backend {
             .and_then(Value::as_str)
             .map(str::to_string);
         self.state.set_stage_option(stage);
+        let debug_lens = params.initialization_options.as_ref().and_then(|o| o.get("debugLens"));
+        self.state.debug_lens.store(debug_lens == Some(&Value::Bool(true)), Ordering::SeqCst);
         self.state.watch_registration.store(client_supports_watch_registration(&params), Ordering::SeqCst);
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
@@ -280,9 +303,10 @@ impl LanguageServer for Backend {
                 }),
                 experimental: Some(json!({
                     "coworks": {
-                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/setStage", "coworks/workflowPreview"],
+                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/setStage", "coworks/workflowPreview", "coworks/projectTree"],
                         "stageChange": "coworks/setStage",
                         "stageNotification": <StageChanged as notification::Notification>::METHOD,
+                        "projectNotification": <ProjectChanged as notification::Notification>::METHOD,
                     }
                 })),
                 ..ServerCapabilities::default()
@@ -407,7 +431,7 @@ impl LanguageServer for Backend {
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         self.with_document(&params.text_document.uri, |project, rel, _, state| {
             let stage = state.stage(project);
-            Some(lens::lenses(project, rel, &stage))
+            Some(lens::lenses(project, rel, &stage, state.debug_lens.load(Ordering::SeqCst)))
         })
         .await
     }
@@ -438,14 +462,14 @@ impl LanguageServer for Backend {
         let arg = params.arguments.into_iter().next().unwrap_or(Value::Object(Default::default()));
         let request: commands::Request =
             serde_json::from_value(arg).map_err(|e| Error::invalid_params(format!("bad argument: {e}")))?;
-        if commands::command_id(&request.action) != Some(id.as_str()) {
+        if commands::command_id(&request.action) != id.as_str() {
             return Err(Error::invalid_params(format!(
                 "command `{id}` does not run the action `{}`",
                 request.action.verb()
             )));
         }
         self.with_project(move |project, _| {
-            let invocation = commands::invocation(project, request.action).map_err(Error::invalid_params)?;
+            let invocation = commands::execute(project, request.action).map_err(Error::invalid_params)?;
             serde_json::to_value(invocation).map(Some).map_err(|e| internal(&e.to_string()))
         })
         .await?

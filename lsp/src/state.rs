@@ -74,6 +74,9 @@ pub struct State {
     pub recheck: AtomicBool,
     /// Whether the client registers file watchers dynamically.
     pub watch_registration: AtomicBool,
+    /// Whether the client starts debug sessions (`initializationOptions.debugLens`): the `Debug`
+    /// lens is shown to it only.
+    pub debug_lens: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -44,8 +44,20 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
         .collect();
     assert_eq!(
         commands,
-        ["coworks.run", "coworks.deploy", "coworks.invoke", "coworks.routes", "coworks.check"]
+        [
+            "coworks.run",
+            "coworks.deploy",
+            "coworks.invoke",
+            "coworks.routes",
+            "coworks.check",
+            "coworks.build",
+            "coworks.deployed",
+            "coworks.debug"
+        ]
     );
+    let custom = &caps["experimental"]["coworks"];
+    assert!(custom["customRequests"].as_array().unwrap().contains(&json!("coworks/projectTree")), "{custom}");
+    assert_eq!(custom["projectNotification"], "coworks/projectChanged");
     assert_eq!(init["serverInfo"]["name"], "coworks-lsp");
     // The server asks to watch the project files (the client said it supports dynamic registration).
     let reg = c.wait_for(|m| m["method"] == "client/registerCapability").expect("registration");
@@ -205,15 +217,16 @@ fn files_changed_on_disk_are_picked_up() {
 
 #[test]
 fn code_lenses_carry_commands_that_map_to_cws_lines() {
-    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let (_dir, root, mut c) = eshop_session(BIN, json!({"debugLens": true}));
     let (uri, text) = c.open_file(&root, "services/billing/src/main.rs");
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     let lenses = lenses.as_array().unwrap();
     let titles: Vec<&str> = lenses.iter().filter_map(|l| l["command"]["title"].as_str()).collect();
     let stage = Project::load(&root).unwrap().stages()[0].clone();
     assert_eq!(titles[0], "▶ Run");
-    assert_eq!(titles[1], format!("Deploy ({stage})"));
-    assert_eq!(titles[2], "7 routes");
+    assert_eq!(titles[1], "Debug");
+    assert_eq!(titles[2], format!("Deploy ({stage})"));
+    assert_eq!(titles[3], "7 routes");
     assert!(titles.contains(&"Invoke GET /invoice/{id}"), "{titles:?}");
     // The lenses sit above the item, its doc comment included.
     assert_eq!(lenses[0]["range"]["start"]["line"], pos_of(&text, "/// Invoices of the e-shop: create").0);
@@ -231,8 +244,13 @@ fn code_lenses_carry_commands_that_map_to_cws_lines() {
     );
     let line = |l: &Value| l["command"]["arguments"][0]["command"].as_str().unwrap().to_string();
     assert_eq!(line(&lenses[0]), format!("cws run -s {stage} -- billing"));
-    assert_eq!(line(&lenses[1]), format!("cws deploy -s {stage} -- billing"));
-    assert_eq!(line(&lenses[2]), format!("cws routes -s {stage} --json"));
+    assert_eq!(
+        line(&lenses[1]),
+        "cargo build --manifest-path services/billing/Cargo.toml --message-format=json-render-diagnostics"
+    );
+    assert!(lenses[1]["command"]["arguments"][0].get("debug").is_none(), "a lens carries no environment");
+    assert_eq!(line(&lenses[2]), format!("cws deploy -s {stage} -- billing"));
+    assert_eq!(line(&lenses[3]), format!("cws routes -s {stage} --json"));
 
     // executeCommand re-checks a lens argument, or an action the client filled in, and answers the line.
     let run = |c: &mut Client, command: &Value, argument: Value| {
@@ -296,7 +314,7 @@ fn the_stage_option_chooses_the_lens_stage() {
     c.initialize(&root, json!({"stage": stage}));
     let (uri, _) = c.open_file(&root, "services/catalog/src/products.rs");
     let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
-    assert_eq!(lenses[1]["command"]["title"], format!("Deploy ({stage})"));
+    assert_eq!(lenses[1]["command"]["title"], format!("Deploy ({stage})"), "no Debug lens: not asked for");
     c.shutdown();
 }
 
@@ -523,5 +541,131 @@ fn hover_on_a_config_key_gives_its_meaning_and_value_per_stage() {
     assert!(md.contains("| `dev` | `256` | `commands` |"), "{md}");
     assert!(md.contains("| `prod` | `1024` | `workspaces.<stage>.commands` |"), "{md}");
     assert_eq!(hover["range"], range(l, col, l, col + 6));
+    c.shutdown();
+}
+
+/// The node of `nodes` labelled `label`.
+fn child<'a>(nodes: &'a Value, label: &str) -> &'a Value {
+    let all = nodes.as_array().expect("nodes");
+    all.iter().find(|n| n["label"] == label).unwrap_or_else(|| {
+        let labels: Vec<&Value> = all.iter().map(|n| &n["label"]).collect();
+        panic!("no node `{label}` among {labels:?}")
+    })
+}
+
+fn labels(nodes: &Value) -> Vec<String> {
+    nodes.as_array().unwrap().iter().map(|n| n["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn the_project_tree_lists_stages_services_entries_and_workflows_with_their_invocations() {
+    let (_dir, root) = eshop_copy();
+    // A secret of the dev stage: a debug session gets its value, the tree and the lenses never carry it.
+    std::fs::write(root.join(".env.dev.secret"), "PAYMENT_KEY=s3cr3t-tree-value\n").unwrap();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({"stage": "dev", "debugLens": true}));
+    let project = Project::load(&root).unwrap();
+    let tree = c.call("coworks/projectTree", json!({}));
+    assert_eq!(tree["root"], root.display().to_string());
+    assert_eq!(tree["active"], "dev");
+    let nodes = &tree["nodes"];
+    let mut expected: Vec<String> = project.stages();
+    expected.push("Workflows".into());
+    assert_eq!(labels(nodes), expected, "the stages in file order, then the workflows");
+
+    let dev = child(nodes, "dev");
+    assert_eq!((dev["kind"].as_str(), dev["expanded"].as_bool()), (Some("stage"), Some(true)));
+    assert_eq!(dev["description"], "active");
+    assert_eq!(child(nodes, "prod")["description"], "production");
+    assert_eq!(child(nodes, "prod")["expanded"], false);
+    let check = &dev["actions"][0];
+    assert_eq!(check["command"], "coworks.check");
+    assert_eq!(
+        check["invocation"]["argv"],
+        json!(["cws", "check", "-s", "dev", "--message-format", "short"])
+    );
+
+    // Services and entries of each stage are the core's, entries limited to a stage only there.
+    for stage in project.stages() {
+        let node = child(nodes, &stage);
+        let services = project.services(Some(&stage));
+        assert_eq!(labels(&node["children"]), services.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+        for s in &services {
+            let routes: Vec<String> = s.entries.iter().map(|e| e.route.to_string()).collect();
+            assert_eq!(labels(&child(&node["children"], &s.name)["children"]), routes, "{stage}/{}", s.name);
+        }
+    }
+    let billing = child(&dev["children"], "billing");
+    assert_eq!(billing["description"], "512 MB · 29 s", "the function's limits in the stage");
+    assert_eq!(child(&child(nodes, "prod")["children"], "catalog")["description"], "1024 MB · 29 s");
+    let titles: Vec<&Value> = billing["actions"].as_array().unwrap().iter().map(|a| &a["title"]).collect();
+    assert_eq!(titles, ["Run", "Debug", "Deploy", "Build"]);
+    let only_dev = child(&billing["children"], "GET /debug/state");
+    assert_eq!(only_dev["description"], "token · only dev");
+    assert!(!labels(&child(&child(nodes, "prod")["children"], "billing")["children"])
+        .contains(&"GET /debug/state".into()));
+
+    // An entry opens at its method's name and invokes as its lens does.
+    let (uri, text) = c.open_file(&root, "services/billing/src/main.rs");
+    let get = child(&billing["children"], "GET /invoice/{id}");
+    assert_eq!(get["location"]["uri"], uri);
+    let (l, col) = pos_of(&text, "get_invoice(");
+    assert_eq!(get["location"]["range"]["start"], json!({"line": l, "character": col}));
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    let lens_arg = |title: &str| {
+        let l = lenses.as_array().unwrap().iter().find(|l| l["command"]["title"] == title);
+        l.unwrap_or_else(|| panic!("lens {title}"))["command"]["arguments"][0].clone()
+    };
+    assert_eq!(get["actions"][0]["invocation"], lens_arg("Invoke GET /invoice/{id}"));
+    assert_eq!(billing["actions"][0]["invocation"], lens_arg("▶ Run"));
+    assert_eq!(billing["actions"][1]["invocation"], lens_arg("Debug"));
+    assert_eq!(billing["location"]["uri"], uri);
+
+    // Workflows → tasks, each at its id in the workflow file.
+    let workflows = child(nodes, "Workflows");
+    let ids: Vec<String> = project.workflows().map(|w| w.id.value.clone()).collect();
+    assert_eq!(labels(&workflows["children"]), ids);
+    let invoicing = child(&workflows["children"], "invoicing");
+    let wf_text = std::fs::read_to_string(root.join("workflows/invoicing.cws.yml")).unwrap();
+    let fetch = child(&invoicing["children"], "fetch_invoice");
+    assert_eq!(fetch["description"], "billing GET /invoice/{id}");
+    assert_eq!(fetch["location"]["uri"], file_uri(&root.join("workflows/invoicing.cws.yml")));
+    let (tl, tc) = pos_of(&wf_text, "fetch_invoice:");
+    assert_eq!(fetch["location"]["range"]["start"], json!({"line": tl, "character": tc}));
+    assert_eq!(tree["deployed"]["argv"], json!(["cws", "deployed", "--json"]));
+
+    // The debug launch comes only from executeCommand: the environment of the stage, the secret's
+    // value included (named in `secrets`) — and nowhere in the tree or the lenses.
+    let debug = c.call(
+        "workspace/executeCommand",
+        json!({"command": "coworks.debug", "arguments": [billing["actions"][1]["invocation"]]}),
+    );
+    let launch = &debug["debug"];
+    assert_eq!(launch["args"], json!(["--host", "127.0.0.1", "--port", "8001"]));
+    assert_eq!(launch["env"]["CWS_STAGE"], "dev");
+    assert_eq!(launch["env"]["TOKEN"], "dev-token");
+    assert_eq!(launch["env"]["PAYMENT_KEY"], "s3cr3t-tree-value");
+    assert_eq!(launch["secrets"], json!(["PAYMENT_KEY"]));
+    assert_eq!(launch["manifest"], root.join("services/billing/Cargo.toml").display().to_string());
+    assert_eq!(launch["build"], debug["argv"]);
+    for carried in [tree.to_string(), lenses.to_string()] {
+        assert!(!carried.contains("s3cr3t-tree-value"), "a secret value in {carried}");
+    }
+
+    // An edit that adds an entry: the server says the tree changed, and the tree has it.
+    let (al, _) = pos_of(&text, "    /// Creates an invoice.");
+    c.wait_for(|m| m["method"] == "coworks/projectChanged").expect("projectChanged after the load");
+    c.edit(
+        &uri,
+        2,
+        (al, 0),
+        (al, 0),
+        "    #[entry]\n    fn get_tree_probe(&self) -> String { String::new() }\n",
+    );
+    c.diagnostics_at_version(&uri, 2);
+    c.wait_for(|m| m["method"] == "coworks/projectChanged").expect("projectChanged after the edit");
+    let tree = c.call("coworks/projectTree", json!({}));
+    let billing = child(&child(&tree["nodes"], "dev")["children"], "billing");
+    assert!(labels(&billing["children"]).contains(&"GET /tree/probe".to_string()), "{billing}");
     c.shutdown();
 }

@@ -107,6 +107,14 @@ impl Project {
         env
     }
 
+    /// The environment a service runs with locally in `stage` (`cws run`, a debugger): every
+    /// variable of the stage's env files, and `CWS_STAGE` (so stage-only entries follow the stage).
+    pub fn local_env(&self, stage: &str) -> BTreeMap<String, String> {
+        let mut env = self.stage_env(stage).values();
+        env.insert("CWS_STAGE".into(), stage.to_string());
+        env
+    }
+
     /// The secret values of `stage` (from `*.secret` env files), as the JSON object Terraform reads
     /// from `TF_VAR_secrets`. Never written to a file.
     pub fn secret_values(&self, stage: &str) -> String {

@@ -14,6 +14,14 @@ pub struct RunSettings {
     pub port: u16,
 }
 
+impl RunSettings {
+    /// The arguments a service's executable is started with to listen there (`--host`, `--port`):
+    /// by `cws run`, and by a debugger.
+    pub fn service_args(&self) -> Vec<String> {
+        vec!["--host".to_string(), self.host.clone(), "--port".to_string(), self.port.to_string()]
+    }
+}
+
 /// How `cws invoke` calls a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvokeSettings {
