@@ -108,8 +108,12 @@ impl TreeNode {
 }
 
 /// The tree of the project: a node per stage (in file order; `active` expanded), then a
-/// `Workflows` node when the project has workflows.
+/// `Workflows` node when the project has workflows. Empty without a `project.cws.yml` (not a
+/// CoWorks project: a face shows how to make one).
 pub fn project_tree(project: &Project, active: &str) -> Vec<TreeNode> {
+    if project.config().is_none() {
+        return Vec::new();
+    }
     let mut nodes: Vec<TreeNode> =
         project.stages().iter().map(|s| stage_node(project, s, s == active)).collect();
     let workflows: Vec<&Workflow> = project.workflows().collect();

@@ -142,3 +142,9 @@ fn a_debug_launch_builds_the_crate_and_runs_it_with_the_stage_environment() {
     let unknown_stage = debug_launch(&project, "shop", "qa").unwrap_err().to_string();
     assert!(unknown_stage.contains("qa") && unknown_stage.contains("dev, prod"), "{unknown_stage}");
 }
+
+#[test]
+fn without_a_project_file_there_is_no_tree() {
+    let dir = TempProject::new().service("shop", SHOP);
+    assert_eq!(project_tree(&dir.load(), "dev"), Vec::<TreeNode>::new());
+}

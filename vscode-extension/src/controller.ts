@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient, type LanguageClientOptions } from 'vscode-languageclient/node';
 
+import { CoWorksDebug } from './debugProvider';
 import { CoWorksClient, reported } from './languageClient';
 import { DOCUMENT_SELECTOR } from './logic/documents';
 import * as inv from './logic/invoke';
@@ -17,6 +18,9 @@ import * as pv from './logic/preview';
 import * as rt from './logic/routes';
 import { findServer, INSTALL_COMMAND, processEnv } from './logic/serverPath';
 import { initializationOptions, parseStages, SET_STAGE_REQUEST, STAGE_NOTIFICATION, type Stages, STAGES_REQUEST } from './logic/stage';
+import * as tr from './logic/tree';
+import { ProjectView } from './projectView';
+import { CoWorksTasks } from './taskProvider';
 
 /** The custom requests of the server. */
 export const ROUTES_REQUEST = 'coworks/routes';
@@ -31,8 +35,15 @@ export interface Host {
 export class Controller implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
-  private readonly log: vscode.OutputChannel;
+  /** The *CoWorks* output channel. */
+  readonly log: vscode.OutputChannel;
   private readonly replies: vscode.OutputChannel;
+  /** The CoWorks view's data. */
+  readonly view: ProjectView;
+  /** The `coworks` tasks. */
+  readonly tasks: CoWorksTasks;
+  /** The `coworks` launch configurations. */
+  readonly debug: CoWorksDebug;
   private readonly previews = new Map<string, { panel: vscode.WebviewPanel; preview: pv.Preview; timer?: NodeJS.Timeout }>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private toldMissing = false;
@@ -43,10 +54,22 @@ export class Controller implements vscode.Disposable {
   ) {
     this.log = vscode.window.createOutputChannel('CoWorks');
     this.replies = vscode.window.createOutputChannel('CoWorks: invoke');
+    this.view = new ProjectView(this);
+    this.tasks = new CoWorksTasks(this);
+    this.debug = new CoWorksDebug(this);
     this.subscriptions.push(
+      this.view,
+      this.debug,
       vscode.workspace.onDidChangeTextDocument((e) => this.schedulePreview(e.document)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedulePreview(d)),
+      // A deploy that ended may have changed the deployed URLs.
+      vscode.window.onDidCloseTerminal((t) => t.name.startsWith('CoWorks: deploy') && this.view.refreshDeployed()),
     );
+  }
+
+  /** The stage the server uses (what the status bar shows). */
+  activeStage(): string | undefined {
+    return this.host.stages.current;
   }
 
   /** Starts the server once; later calls wait for the same start. */
@@ -79,10 +102,12 @@ export class Controller implements vscode.Disposable {
     };
     const client = CoWorksClient.create(found.path, this.log, options);
     client.onNotification(STAGE_NOTIFICATION, (params: unknown) => this.told(params));
+    client.onNotification(tr.TREE_NOTIFICATION, () => this.view.changedOnServer());
     await client.start();
     this.client = client;
     await this.refreshStages();
     this.log.appendLine(`coworks-lsp started in ${Date.now() - t0} ms`);
+    void vscode.commands.executeCommand('setContext', 'coworks.serverRunning', true);
     return client;
   }
 
@@ -141,8 +166,21 @@ export class Controller implements vscode.Disposable {
     return answer;
   }
 
-  private cli(): string {
+  /** The `cws` executable (`coworks.cli.path`). */
+  cli(): string {
     return vscode.workspace.getConfiguration('coworks').get<string>('cli.path') || 'cws';
+  }
+
+  /** `coworks/projectTree`: the project as the CoWorks view shows it (an error message if none). */
+  async projectTree(): Promise<tr.ProjectTree | string> {
+    const client = await this.start();
+    return tr.parseTree(await client.sendRequest(tr.TREE_REQUEST, {}));
+  }
+
+  /** Sends an action to the server (`workspace/executeCommand`); its answer, unchecked. */
+  async execute(action: lens.Action): Promise<unknown> {
+    const client = await this.start();
+    return client.sendRequest(ExecuteCommandRequest.type, { command: lens.COMMAND_OF[action.action], arguments: [{ action }] });
   }
 
   private async onLensCommand(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
@@ -152,15 +190,26 @@ export class Controller implements vscode.Disposable {
       void vscode.window.showErrorMessage(`CoWorks: ${command}: ${i}`);
       return undefined;
     }
-    if (i.action.action === 'routes') return this.showRoutes(i.action.stage ?? null);
+    return this.runInvocation(i, (filled) => next(command, [{ action: filled }]));
+  }
+
+  /**
+   * Does what a lens (or an action of the CoWorks view) stands for: show routes, deploy (asking
+   * first for a production stage), invoke (asking for the values; `resolve` sends the filled-in
+   * action back to the server), debug, check as a task; run, deploy and build in their terminals.
+   */
+  async runInvocation(i: lens.Invocation, resolve: (filled: lens.Action) => unknown = (a) => this.execute(a)): Promise<void> {
+    const a = i.action;
+    if (a.action === 'routes') return this.showRoutes(a.stage ?? null);
+    if (a.action === 'debug') return this.debug.start(a.service ?? '', a.stage ?? undefined);
+    if (a.action === 'check') return this.tasks.run(i);
     const question = lens.deployConfirmation(i);
     if (question) {
       const yes = 'Deploy';
       if ((await vscode.window.showWarningMessage(question, { modal: true }, yes)) !== yes) return undefined;
     }
-    if (i.action.action === 'invoke') return this.invoke(i, (filled) => next(command, [{ action: filled }]));
-    this.inTerminal(lens.terminalName(i), i, i.action.action === 'run');
-    return undefined;
+    if (a.action === 'invoke') return this.invoke(i, resolve);
+    this.inTerminal(lens.terminalName(i), i, a.action === 'run');
   }
 
   /** Runs an invocation's argument vector in a named terminal (no shell in between: nothing to quote). */
@@ -229,6 +278,12 @@ export class Controller implements vscode.Disposable {
     if (pick) await this.open(root, pick.location.file, pick.location.span.start.line, pick.location.span.start.col);
   }
 
+  /** Opens an LSP location (a node of the CoWorks view) with the cursor at its start. */
+  async openLocation(location: { uri: string; range: tr.Range }): Promise<void> {
+    const start = new vscode.Position(location.range.start.line, location.range.start.character);
+    await vscode.window.showTextDocument(vscode.Uri.parse(location.uri), { selection: new vscode.Range(start, start) });
+  }
+
   private async open(root: string, file: string, line: number, col: number, viewColumn?: vscode.ViewColumn): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(rt.resolveFile(root, file)));
     const text = line < doc.lineCount ? doc.lineAt(line).text : '';
@@ -236,18 +291,20 @@ export class Controller implements vscode.Disposable {
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn });
   }
 
-  /** Check project: `cws check -s <stage>` (the line the server answers) in a terminal, and the Problems view. */
+  /**
+   * Check project: the task `coworks: check (<stage>)` — `cws check -s <stage> --message-format
+   * short`, the line the server answers — whose problem matcher fills the Problems view.
+   */
   async checkProject(): Promise<void> {
-    const client = await this.start();
-    const action: lens.Action = { action: 'check', stage: this.host.stages.current ?? null };
-    const i = lens.invocationOf(await client.sendRequest(ExecuteCommandRequest.type, { command: lens.CHECK, arguments: [{ action }] }));
+    await this.start();
+    const i = lens.invocationOf(await this.execute({ action: 'check', stage: this.host.stages.current ?? null, short: true }));
     if (typeof i === 'string') throw new Error(i);
-    this.inTerminal(lens.terminalName(i), i, false);
-    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    await this.tasks.run(i);
   }
 
   /** Preview workflow: a webview of the workflow graph, updated as the file changes. */
-  async previewWorkflow(doc: vscode.TextDocument): Promise<void> {
+  async previewWorkflow(doc: vscode.TextDocument | vscode.Uri): Promise<void> {
+    if (doc instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(doc);
     const key = doc.uri.toString();
     let entry = this.previews.get(key);
     if (!entry) {

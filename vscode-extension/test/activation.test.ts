@@ -13,12 +13,16 @@ const root = path.resolve(__dirname, '..', '..');
 const probe = `
 const Module = require('module');
 const t0 = performance.now();
-const calls = { commands: [], status: [], spawned: 0, log: [] };
+const calls = { commands: [], status: [], views: [], providers: [], spawned: 0, log: [] };
 console.log = (m) => calls.log.push(String(m));
 const disposable = { dispose() {} };
 const event = () => () => disposable;
+class EventEmitter { constructor() { this.event = event(); } fire() {} dispose() {} }
 const vscode = {
+  EventEmitter,
   StatusBarAlignment: { Left: 1, Right: 2 },
+  tasks: { registerTaskProvider: (type) => { calls.providers.push('task:' + type); return disposable; } },
+  debug: { registerDebugConfigurationProvider: (type) => { calls.providers.push('debug:' + type); return disposable; } },
   workspace: {
     getConfiguration: () => ({ get: () => undefined }),
     onDidOpenTextDocument: event(), onDidChangeConfiguration: event(), onDidChangeTextDocument: event(), onDidSaveTextDocument: event(),
@@ -27,6 +31,7 @@ const vscode = {
   window: {
     createStatusBarItem: () => ({ show() { calls.status.push(this.text); }, dispose() {} }),
     createOutputChannel: () => ({ appendLine() {}, append() {}, show() {}, dispose() {} }),
+    createTreeView: (id) => { calls.views.push(id); return { selection: [], dispose() {} }; },
     showErrorMessage: async () => undefined,
   },
   commands: { registerCommand: (id) => { calls.commands.push(id); return disposable; } },
@@ -48,14 +53,16 @@ setTimeout(() => {
 }, 20);
 `;
 
-test('activation is light: commands and status bar only; the client and server wait', () => {
+test('activation is light: commands, status bar, view and providers only; the client and server wait', () => {
   const runs: Record<string, unknown>[] = [];
   for (let i = 0; i < 5; i++) runs.push(JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })));
-  const r = runs[0] as { commands: string[]; status: string[]; client: boolean; spawned: number };
+  const r = runs[0] as { commands: string[]; status: string[]; views: string[]; providers: string[]; client: boolean; spawned: number };
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
   assert.deepEqual([...r.commands].sort(), contributed, 'every contributed command is registered at activation');
   assert.deepEqual(r.status, ['$(cloud) default stage']);
+  assert.deepEqual(r.views, pkg.contributes.views.coworks.map((v: { id: string }) => v.id), 'the CoWorks view is registered');
+  assert.deepEqual(r.providers, ['task:coworks', 'debug:coworks']);
   assert.equal(r.client, false, 'the language client bundle is not loaded at activation');
   assert.equal(r.spawned, 0, 'no process is started at activation');
   assert.match((r as unknown as { log: string[] }).log[0], /^coworks: activated in [0-9.]+ ms/);
@@ -68,7 +75,7 @@ test('activation is light: commands and status bar only; the client and server w
 
 test('the manifest: activation events, engines and @types/vscode agree, everything bundled', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  assert.deepEqual(pkg.activationEvents, ['workspaceContains:**/project.cws.yml', 'workspaceContains:**/workflows/*.cws.yml']);
+  assert.deepEqual(pkg.activationEvents, ['workspaceContains:**/project.cws.yml', 'workspaceContains:**/workflows/*.cws.yml', 'onDebugResolve:coworks', 'onTaskType:coworks']);
   const engine = pkg.engines.vscode.replace(/^\^/, '');
   const types = pkg.devDependencies['@types/vscode'];
   const num = (v: string) => v.split('.').map(Number);

@@ -9,11 +9,14 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type CodeLens, DidChangeConfigurationNotification, ExecuteCommandRequest } from 'vscode-languageserver-protocol/node';
 
+import * as dbg from '../src/logic/debug';
 import * as inv from '../src/logic/invoke';
 import * as lens from '../src/logic/lens';
 import * as pv from '../src/logic/preview';
 import * as rt from '../src/logic/routes';
 import * as st from '../src/logic/stage';
+import * as tk from '../src/logic/tasks';
+import * as tr from '../src/logic/tree';
 import { binaries, eshop, type Session, startServer, uriOf } from './support';
 
 const billing = path.join(eshop, 'services', 'billing', 'src', 'main.rs');
@@ -45,8 +48,9 @@ test('the server announces what the extension uses', () => {
   for (const c of lens.LENS_COMMANDS) assert.ok(commands.includes(c), `executeCommand ${c} (server has ${commands})`);
   const coworks = (caps.experimental as { coworks?: { customRequests?: string[]; stageNotification?: string } })?.coworks;
   const custom = coworks?.customRequests ?? [];
-  for (const r of ['coworks/routes', 'coworks/workflowPreview', st.STAGES_REQUEST, st.SET_STAGE_REQUEST]) assert.ok(custom.includes(r), `custom requests: ${custom}`);
+  for (const r of ['coworks/routes', 'coworks/workflowPreview', st.STAGES_REQUEST, st.SET_STAGE_REQUEST, tr.TREE_REQUEST]) assert.ok(custom.includes(r), `custom requests: ${custom}`);
   assert.equal(coworks?.stageNotification, st.STAGE_NOTIFICATION);
+  assert.equal((coworks as { projectNotification?: string })?.projectNotification, tr.TREE_NOTIFICATION);
 });
 
 test('the stage list, production marks and the project root come from the server', async () => {
@@ -74,7 +78,7 @@ test('opening a Rust file brings its diagnostics (eshop is clean)', async () => 
 test('each lens carries the cws line the server resolved; executeCommand answers the same; invokes are filled in and re-checked', async () => {
   const ls = await lenses(billing);
   const titles = ls.map((l) => l.command!.title);
-  assert.deepEqual(titles.slice(0, 3), ['▶ Run', 'Deploy (dev)', '7 routes']);
+  assert.deepEqual(titles.slice(0, 4), ['▶ Run', 'Debug', 'Deploy (dev)', '7 routes'], 'the extension asks for the Debug lens');
   assert.ok(titles.includes('Invoke GET /invoice/{id}'), titles.join(' | '));
   for (const l of ls) {
     const id = l.command!.command;
@@ -82,7 +86,7 @@ test('each lens carries the cws line the server resolved; executeCommand answers
     const i = lens.invocationOf(l.command!.arguments?.[0]);
     assert.equal(typeof i, 'object', `${id}: ${i}`);
     const carried = i as lens.Invocation;
-    assert.equal(carried.argv[0], 'cws');
+    assert.equal(carried.argv[0], id === lens.DEBUG ? 'cargo' : 'cws', 'a debug builds with cargo; the rest is cws');
     assert.equal(fs.realpathSync(carried.cwd), fs.realpathSync(eshop));
     const answer = lens.invocationOf(await s.conn.sendRequest(ExecuteCommandRequest.type, { command: id, arguments: l.command!.arguments }));
     assert.deepEqual(answer, carried, `${l.command!.title}: executeCommand answers what the lens carries`);
@@ -90,7 +94,7 @@ test('each lens carries the cws line the server resolved; executeCommand answers
   const run = lens.invocationOf(ls[0].command!.arguments![0]) as lens.Invocation;
   assert.deepEqual(run.argv, ['cws', 'run', '-s', 'dev', '--', 'billing']);
   assert.equal(lens.terminalName(run), 'CoWorks: run billing');
-  const deploy = lens.invocationOf(ls[1].command!.arguments![0]) as lens.Invocation;
+  const deploy = lens.invocationOf(ls[2].command!.arguments![0]) as lens.Invocation;
   assert.equal(deploy.production, false, 'the deploy lens says dev is not production');
   assert.equal(lens.deployConfirmation(deploy), undefined, 'no question for dev');
   const invoke = lens.invocationOf(ls.find((l) => l.command!.title === 'Invoke GET /invoice/{id}')!.command!.arguments![0]) as lens.Invocation;
@@ -133,6 +137,88 @@ test('Show routes: coworks/routes is the JSON of cws routes --json, and every it
   const devOnly = await s.conn.sendRequest('coworks/routes', { stage: 'prod' });
   const prodItems = rt.routeItems(devOnly as rt.RoutesAnswer);
   assert.ok(!prodItems.some((x) => x.entry.rust_name === 'get_debug_state'), 'a dev-only entry is not in prod');
+});
+
+test('the CoWorks view: coworks/projectTree is the project as the CLI sees it, every action the line its lens carries', async () => {
+  const t = tr.parseTree(await s.conn.sendRequest(tr.TREE_REQUEST, {}));
+  assert.equal(typeof t, 'object', String(t));
+  const tree = t as tr.ProjectTree;
+  assert.equal(fs.realpathSync(tree.root), fs.realpathSync(eshop));
+  assert.deepEqual(tree.nodes.map((n) => n.label), ['dev', 'test', 'prod', 'Workflows']);
+  // Each stage's services and entries are those of `cws routes -s <stage> --json`.
+  for (const stage of ['dev', 'test', 'prod']) {
+    const cli = JSON.parse(execFileSync(binaries().cws, ['routes', '-p', eshop, '-s', stage, '--json'], { encoding: 'utf8' }));
+    const node = tree.nodes.find((n) => n.label === stage)!;
+    const shown = node.children.map((svc) => [svc.label, svc.children.map((e) => e.label)]);
+    const routes = cli.services.map((svc: { name: string; entries: { route: { method: string; path: string } }[] }) => [svc.name, svc.entries.map((e) => `${e.route.method} ${e.route.path}`)]);
+    assert.deepEqual(shown, routes, `stage ${stage}`);
+  }
+  const dev = tree.nodes[0];
+  assert.equal(tr.itemView(dev, new Map()).collapsible, 2, 'the active stage is expanded');
+  const service = dev.children.find((n) => n.label === 'billing')!;
+  assert.equal(tr.itemView(service, new Map()).contextValue, 'coworks.service run debug deploy build open');
+  // Each action is what a lens of billing's main.rs carries.
+  const ls = await lenses(billing);
+  const carried = (title: string) => lens.invocationOf(ls.find((l) => l.command!.title === title)!.command!.arguments![0]);
+  assert.deepEqual(tr.actionOf(service, 'run'), carried('▶ Run'));
+  assert.deepEqual(tr.actionOf(service, 'debug'), carried('Debug'));
+  const get = service.children.find((n) => n.label === 'GET /invoice/{id}')!;
+  assert.deepEqual(tr.actionOf(get, 'invoke'), carried('Invoke GET /invoice/{id}'));
+  assert.equal(get.location?.uri, uriOf(billing));
+  const line = fs.readFileSync(billing, 'utf8').split('\n')[get.location!.range.start.line];
+  assert.ok(line.slice(get.location!.range.start.character).startsWith('get_invoice('), line);
+  const workflows = tree.nodes[3];
+  assert.deepEqual(workflows.children.map((w) => w.label).sort(), ['catalog_update', 'invoicing']);
+
+  // The tasks the project offers, with the server's lines.
+  const tasks = tk.tasksOfTree(tree);
+  assert.ok(tasks.some((x) => x.name === 'check (prod)' && x.invocation.command === 'cws check -s prod --message-format short'));
+  assert.ok(tasks.some((x) => x.name === 'deploy billing (prod)' && x.invocation.production));
+  assert.equal(tasks.filter((x) => x.definition.action === 'run').length, 3 * 3, 'run per service and stage');
+  const resolved = lens.invocationOf(
+    await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.CHECK, arguments: [{ action: tk.actionOfDefinition({ type: 'coworks', action: 'check' }, 'test') }] }),
+  );
+  assert.deepEqual((resolved as lens.Invocation).argv, ['cws', 'check', '-s', 'test', '--message-format', 'short'], 'a tasks.json task resolved by the server');
+
+  // The deployed URLs: the tree's invocation of `cws deployed --json`, run for real (nothing deployed).
+  assert.deepEqual(tree.deployed?.argv, ['cws', 'deployed', '--json']);
+  const argv = lens.withCli(tree.deployed!.argv, binaries().cws);
+  const urls = tr.parseDeployed(execFileSync(argv[0], argv.slice(1), { cwd: tree.deployed!.cwd, encoding: 'utf8' }));
+  assert.deepEqual(urls, new Map(), 'nothing deployed from the example');
+});
+
+test('Debug: the server answers the build and the launch; the build gives the executable the debugger starts', async () => {
+  const answer = await s.conn.sendRequest(ExecuteCommandRequest.type, { command: lens.DEBUG, arguments: [{ action: { action: 'debug', service: 'billing', stage: 'dev' } }] });
+  const launch = dbg.launchOf(answer);
+  assert.equal(typeof launch, 'object', String(launch));
+  const l = launch as dbg.DebugLaunch;
+  assert.equal(l.env.CWS_STAGE, 'dev');
+  assert.equal(l.env.TOKEN, 'dev-token', 'the env files of the stage');
+  assert.deepEqual(l.args, ['--host', '127.0.0.1', '--port', '8001']);
+  // Build as the extension does (cargo's JSON messages on stdout), then find the executable.
+  const out = execFileSync(l.build[0], l.build.slice(1), { cwd: l.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  const exe = dbg.executableOf(out, fs.realpathSync(l.manifest));
+  assert.ok(exe && fs.existsSync(exe), `cargo built ${exe}`);
+  const config = dbg.launchConfiguration('lldb', dbg.sessionName('billing', 'dev'), exe!, l);
+  assert.equal(config.program, exe);
+  assert.deepEqual(config.env, l.env);
+});
+
+test('an edit that changes the project: the server says so, and the tree follows', async () => {
+  const file = path.join(eshop, 'services', 'catalog', 'src', 'tree_probe.rs');
+  const changed = s.nextNotification(tr.TREE_NOTIFICATION);
+  await s.conn.sendNotification('textDocument/didOpen', {
+    textDocument: { uri: uriOf(file), languageId: 'rust', version: 1, text: '#[coworks::service]\nimpl Catalog {\n    #[entry]\n    fn get_probe(&self) -> String { String::new() }\n}\n' },
+  });
+  await changed;
+  const tree = tr.parseTree(await s.conn.sendRequest(tr.TREE_REQUEST, {})) as tr.ProjectTree;
+  const catalog = tree.nodes[0].children.find((n) => n.label === 'catalog')!;
+  assert.ok(catalog.children.some((e) => e.label === 'GET /probe'), catalog.children.map((e) => e.label).join(', '));
+  const gone = s.nextNotification(tr.TREE_NOTIFICATION);
+  await s.conn.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(file) } });
+  await gone;
+  const after = tr.parseTree(await s.conn.sendRequest(tr.TREE_REQUEST, {})) as tr.ProjectTree;
+  assert.ok(!after.nodes[0].children.find((n) => n.label === 'catalog')!.children.some((e) => e.label === 'GET /probe'), 'closed unsaved: gone');
 });
 
 test('Preview workflow: the answer renders; clicks on tasks open existing entries', async () => {
@@ -226,7 +312,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
       textDocument: { uri: uriOf(billingCopy), languageId: 'rust', version: 1, text: fs.readFileSync(billingCopy, 'utf8') },
     });
     const ls = (await t.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(billingCopy) } })) as CodeLens[];
-    assert.equal(ls[1].command!.title, 'Deploy (prod)', 'a restart with initializationOptions switches the lenses too');
+    assert.equal(ls[2].command!.title, 'Deploy (prod)', 'a restart with initializationOptions switches the lenses too');
   } finally {
     await t.close();
     fs.rmSync(copy, { recursive: true, force: true });

@@ -14,13 +14,18 @@ const root = path.resolve(__dirname, '..', '..');
 
 const offsets = new Map<string, { method: number; size: number; local: number }>();
 
-/** The text of one file of the zip archive last listed by {@link zipEntries}. */
-function zipText(zip: Buffer, name: string): string {
+/** The bytes of one file of the zip archive last listed by {@link zipEntries}. */
+function zipBytes(zip: Buffer, name: string): Buffer {
   const o = offsets.get(name);
   assert.ok(o, `${name} in the archive`);
   const start = o.local + 30 + zip.readUInt16LE(o.local + 26) + zip.readUInt16LE(o.local + 28);
   const data = zip.subarray(start, start + o.size);
-  return (o.method === 8 ? zlib.inflateRawSync(data) : data).toString('utf8');
+  return o.method === 8 ? zlib.inflateRawSync(data) : data;
+}
+
+/** The text of one file of the zip archive last listed by {@link zipEntries}. */
+function zipText(zip: Buffer, name: string): string {
+  return zipBytes(zip, name).toString('utf8');
 }
 
 /** The file names in a zip archive, from its central directory (with their Unix modes). */
@@ -60,6 +65,13 @@ test('vsce package makes a .vsix holding the bundle and schema, and no dev files
       'changelog.md',
       'dist/client.js',
       'dist/extension.js',
+      'media/coworks.svg',
+      'media/icon.png',
+      'media/walkthrough/deploy.svg',
+      'media/walkthrough/install.md',
+      'media/walkthrough/invoke.svg',
+      'media/walkthrough/new.svg',
+      'media/walkthrough/run.svg',
       'package.json',
       'readme.md',
       'schemas/project.cws.schema.json',
@@ -71,6 +83,18 @@ test('vsce package makes a .vsix holding the bundle and schema, and no dev files
     const shipped = JSON.parse(zipText(zip, 'extension/package.json'));
     assert.equal(shipped.devDependencies['@types/vscode'], manifest.devDependencies['@types/vscode']);
     assert.equal(shipped.main, './dist/extension.js');
+    // Every file the manifest names (icon, view icons, walkthrough media) is in the package.
+    const c = shipped.contributes;
+    const named = [
+      shipped.icon,
+      ...c.viewsContainers.activitybar.map((v: { icon: string }) => v.icon),
+      ...c.views.coworks.map((v: { icon: string }) => v.icon),
+      ...c.walkthroughs.flatMap((w: { steps: { media: Record<string, string> }[] }) => w.steps.map((st) => st.media.svg ?? st.media.markdown ?? st.media.image)),
+    ];
+    for (const f of named) assert.ok(files.includes(f), `${f} (named by package.json) is in the package`);
+    const png = zipBytes(zip, 'extension/media/icon.png');
+    assert.equal(png.toString('latin1', 1, 4), 'PNG', 'the icon is a PNG (vsce takes no SVG icon)');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128], 'the icon is 128×128');
     console.log(`vsix: ${names.length} entries, ${(zip.length / 1024).toFixed(1)} KiB (${path.basename(out)})`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

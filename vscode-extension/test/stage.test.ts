@@ -13,8 +13,8 @@ const told = {
 };
 
 test('the stage asked for reaches the server as initialization options', () => {
-  assert.deepEqual(st.initializationOptions('prod'), { stage: 'prod' });
-  assert.deepEqual(st.initializationOptions(undefined), {});
+  assert.deepEqual(st.initializationOptions('prod'), { stage: 'prod', debugLens: true });
+  assert.deepEqual(st.initializationOptions(undefined), { debugLens: true });
 });
 
 test("what the server says is read; anything else is not", () => {

@@ -15,19 +15,36 @@ export const DEPLOY = 'coworks.deploy';
 export const INVOKE = 'coworks.invoke';
 export const ROUTES = 'coworks.routes';
 export const CHECK = 'coworks.check';
-export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK] as const;
+export const DEBUG = 'coworks.debug';
+export const BUILD = 'coworks.build';
+export const DEPLOYED = 'coworks.deployed';
+export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, DEBUG, BUILD, DEPLOYED] as const;
 export type LensCommandId = (typeof LENS_COMMANDS)[number];
 
 /** An action on the project, as the core describes it. */
 export interface Action {
-  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build';
+  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build' | 'deployed' | 'debug';
   service?: string;
   method?: string;
   path?: string;
   stage?: string | null;
   query?: [string, string][];
   json?: string;
+  /** check: one line a diagnostic (`--message-format short`). */
+  short?: boolean;
 }
+
+/** The server command of each action (what `workspace/executeCommand` is sent with). */
+export const COMMAND_OF: Record<Action['action'], LensCommandId> = {
+  run: RUN,
+  deploy: DEPLOY,
+  invoke: INVOKE,
+  routes: ROUTES,
+  check: CHECK,
+  build: BUILD,
+  deployed: DEPLOYED,
+  debug: DEBUG,
+};
 
 /** What an invoked entry takes. */
 export interface InvokeRoute {
@@ -73,9 +90,9 @@ export function invocationOf(value: unknown): Invocation | string {
   return out;
 }
 
-/** Replaces `cws` (argv[0]) by the configured CLI executable. */
+/** Replaces `cws` (argv[0]) by the configured CLI executable; other programs (cargo) stay. */
 export function withCli(argv: readonly string[], cli: string): string[] {
-  return [cli || 'cws', ...argv.slice(1)];
+  return argv[0] === 'cws' ? [cli || 'cws', ...argv.slice(1)] : [...argv];
 }
 
 /**

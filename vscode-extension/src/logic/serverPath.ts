@@ -5,6 +5,8 @@ import * as path from 'path';
 
 /** The command that installs the server (from crates.io; `cargo install --path lsp` from a checkout). */
 export const INSTALL_COMMAND = 'cargo install coworks-lsp';
+/** The command that installs both tools, the command line and the server (the walkthrough's first step). */
+export const INSTALL_TOOLS_COMMAND = 'cargo install coworks-cli coworks-lsp';
 
 /** The server binary found, and how. */
 export interface Found {

@@ -3,7 +3,7 @@
  * switch.
  *
  * Contract with the server (documented in README.md):
- * - at start, `initializationOptions: {"stage": "<stage>"}` (the stage last picked in this
+ * - at start, `initializationOptions: {"stage": "<stage>", "debugLens": true}` (the stage last picked in this
  *   workspace, or the `coworks.stage` setting; the server uses it while the project defines it);
  * - the notification `coworks/stageChanged` and the answers of `coworks/stages` and
  *   `coworks/setStage` carry `{"root", "active", "stages": [{"name", "production"}]}`: the project
@@ -34,9 +34,12 @@ export interface ProjectStages {
   stages: StageEntry[];
 }
 
-/** The `initializationOptions` the client starts the server with. */
-export function initializationOptions(stage: string | undefined): { stage?: string } {
-  return stage ? { stage } : {};
+/**
+ * The `initializationOptions` the client starts the server with: the stage asked for, and
+ * `debugLens` (the extension starts debug sessions, so the server adds the `Debug` lens).
+ */
+export function initializationOptions(stage: string | undefined): { stage?: string; debugLens: true } {
+  return stage ? { stage, debugLens: true } : { debugLens: true };
 }
 
 /** Reads what the server said; `undefined` when it is not that. */
