@@ -108,6 +108,37 @@ test('▶ Run serves the service in its terminal; Invoke shows the replies of th
   assert.match(read.slice(read.indexOf('GET /invoice/1')), /200[\s\S]*"amount_cents":\s*1250/);
 }));
 
+test('the CoWorks view shows stages, services and entries; its inline Run serves the service', step('view', async () => {
+  await wb.command('View: Close All Editors');
+  await wb.openCoWorksView();
+  for (const stage of ['dev', 'test', 'prod', 'Workflows']) await wb.viewRow(stage).waitFor();
+  const dev = wb.viewRow('dev');
+  assert.equal(await dev.getAttribute('aria-expanded'), 'true', 'the active stage is expanded');
+  assert.match(await dev.innerText(), /active/);
+  assert.match(await wb.viewRow('prod').innerText(), /production/);
+  const service = wb.viewRow('billing');
+  for (const service of ['billing', 'catalog', 'mailer']) await wb.viewRow(service).waitFor();
+  assert.match(await service.innerText(), /512 MB · 29 s/, "the function's limits in dev");
+  await wb.expand(service);
+  const entry = wb.viewRow('GET /invoice/{id}');
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /token/);
+  assert.match(await wb.viewRow('GET /debug/state').innerText(), /only dev/, 'a stage-limited entry says so');
+  // Open: the entry's method in its file.
+  await entry.click();
+  await wb.page.locator('.tab.active[data-resource-name="main.rs"]').waitFor();
+  await wb.page.locator('[id="status.editor.selection"]', { hasText: `Ln ${lineOf(billing, 'async fn get_invoice(')},` }).waitFor();
+  // The service run from the view replaces the one the lens started (stopped first: its port is
+  // free for the new one), in a terminal of the same name.
+  await wb.command('Terminal: Focus Terminal');
+  const old = await wb.page.locator('.terminal-wrapper.active').elementHandle();
+  await wb.inlineAction(service, 'Run');
+  await wb.page.waitForFunction((e) => !e?.isConnected, old, { timeout: 40_000 });
+  await wb.terminalTab('CoWorks: run billing').first().waitFor();
+  await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000);
+  assert.equal(await wb.terminalTab('CoWorks: run billing').count(), 1, 'one terminal per service');
+}));
+
 test('the status bar switches the stage and the lenses follow', step('stage', async () => {
   await wb.openFile(billing);
   await wb.gotoLine(lineOf(billing, 'impl Billing'));
@@ -232,6 +263,55 @@ test('Restart server brings the lenses back and logs no error', step('restart', 
   const log = await wb.outputLog('CoWorks');
   assert.deepEqual(log.split('\n').filter((l) => /\[Error|exited/.test(l)), [], 'no error, no exit in the CoWorks output');
   assert.deepEqual(await wb.notifications(), [], 'no notification');
+}));
+
+test('the coworks check task: its problem in the Problems view, its exit code in its terminal', step('task', async () => {
+  const p = wb.page;
+  // An error written outside the editor (an unknown entry argument): `cws check` finds it.
+  const broken = path.join(wb.project, 'services', 'billing', 'src', 'task_probe.rs');
+  fs.writeFileSync(broken, '#[coworks::service]\nimpl Billing {\n    #[entry(no_authz)]\n    fn get_task_probe(&self) -> String { String::new() }\n}\n');
+  try {
+    await wb.command('Tasks: Run Task');
+    // VS Code asks every task provider first (its list may take a while the first time).
+    await wb.quickInput().locator('input[placeholder="Select the task to run"]').waitFor({ timeout: 60_000 });
+    await wb.pick('coworks');
+    await wb.pick('coworks: check (dev)');
+    await wb.terminalTab('check (dev)').first().waitFor();
+    await wb.waitForTerminalText('exit code: 1', 60_000);
+    await p.keyboard.press('Control+Shift+M');
+    const problem = p.locator('.markers-panel .monaco-list-row', { hasText: 'no_authz' }).filter({ hasText: 'cws check' });
+    await problem.first().waitFor({ timeout: 20_000 });
+    assert.match(await problem.first().innerText(), /CWS008/);
+    // It points into the file, where `cws check` said (the matcher resolved the path).
+    await problem.first().dblclick();
+    await p.locator('.tab.active[data-resource-name="task_probe.rs"]').waitFor();
+    await p.locator('[id="status.editor.selection"]', { hasText: 'Ln 3, Col 13' }).waitFor();
+    await wb.command('View: Close All Editors');
+  } finally {
+    fs.rmSync(broken, { force: true });
+  }
+}));
+
+test('Debug without a debugger extension says which to install, once', step('debug', async () => {
+  await wb.clearNotifications();
+  await clickLens('impl Billing', /^Debug$/, wb.page.locator('.notification-toast', { hasText: 'CodeLLDB' }));
+  const shown = await settled(() => wb.notifications(), 2_000);
+  assert.equal(shown.length, 1, JSON.stringify(shown));
+  assert.equal(shown[0].severity, 'error');
+  assert.match(shown[0].message, /needs a native debugger extension: CodeLLDB \(vadimcn\.vscode-lldb\) or C\/C\+\+ \(ms-vscode\.cpptools\)/);
+  await wb.clearNotifications();
+}));
+
+test('the walkthrough opens with its steps', step('walkthrough', async () => {
+  await wb.command('CoWorks: Get started');
+  const page = wb.page.locator('.gettingStartedContainer');
+  await page.locator('.getting-started-category .category-title, h2', { hasText: 'Get started with CoWorks' }).first().waitFor({ timeout: 20_000 });
+  const titles = await page.locator('.getting-started-step .step-title').allInnerTexts();
+  assert.deepEqual(titles.map((t) => t.trim()), ['Install the CoWorks tools', 'Create a project', 'Run a service', 'Invoke an entry', 'Deploy a stage']);
+  await page.locator('.getting-started-step', { hasText: 'Install the CoWorks tools' }).locator('a, .button-link', { hasText: 'Copy the install command' }).first().waitFor();
+  // Closed with the mouse: the step's Markdown page is a webview that keeps the keyboard focus.
+  await wb.page.locator('.tab', { hasText: 'Walkthrough' }).locator('.tab-actions .action-label').click();
+  await wb.page.locator('.tab', { hasText: 'Walkthrough' }).waitFor({ state: 'detached' });
 }));
 
 test('a wrong server path gives one clear message', step('wrong-server', async () => {

@@ -267,8 +267,21 @@ export class Workbench {
     await input.fill(value);
     await input.press('Enter');
     const file = path.join(this.userData, 'Machine', 'settings.json');
-    await poll(async () => (fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8'))[key] === value ? true : undefined), 10_000, () => `${key} not saved in ${file}`);
+    const saved = () => {
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8'))[key] === value;
+      } catch {
+        return false; // not there yet, or being written
+      }
+    };
+    await poll(async () => (saved() ? true : undefined), 10_000, () => `${key} not saved in ${file}`);
     await this.command('View: Close Editor');
+  }
+
+  /** Picks the item labelled `label` (exactly) in the visible quick pick. */
+  async pick(label: string): Promise<void> {
+    const name = this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(label)}\\s*$`) });
+    await this.quickInput().locator('.monaco-list-row').filter({ has: name }).first().click();
   }
 
   /** The quick input (palette, quick pick, input box). */
@@ -404,6 +417,35 @@ export class Workbench {
   /** Clears every notification. */
   async clearNotifications(): Promise<void> {
     await this.command('Notifications: Clear All Notifications');
+  }
+
+  /** Shows the CoWorks view: a click on its icon in the activity bar (when it is not shown yet). */
+  async openCoWorksView(): Promise<void> {
+    const rows = this.page.locator('.part.sidebar .monaco-list-row');
+    const title = this.page.locator('.part.sidebar .composite.title', { hasText: /COWORKS/i });
+    if (await title.isVisible()) return;
+    await this.page.locator('.part.activitybar .action-item .action-label[aria-label^="CoWorks"]').click();
+    await title.waitFor();
+    await rows.first().waitFor({ timeout: 30_000 });
+  }
+
+  /** The row of the CoWorks view whose label is `label` (the n-th such row, for a label repeated per stage). */
+  viewRow(label: string, nth = 0): Locator {
+    const name = this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(label)}\\s*$`) });
+    return this.page.locator('.part.sidebar .monaco-list-row').filter({ has: name }).nth(nth);
+  }
+
+  /** Expands a collapsed row of a tree (its twistie), and waits until it is expanded. */
+  async expand(row: Locator): Promise<void> {
+    if ((await row.getAttribute('aria-expanded')) === 'true') return;
+    await row.locator('.monaco-tl-twistie').click();
+    await this.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
+  }
+
+  /** Clicks the inline action `title` of a row (shown on hover, as a person finds it). */
+  async inlineAction(row: Locator, title: string): Promise<void> {
+    await row.hover();
+    await row.locator(`.actions .action-label[aria-label="${title}"]`).click();
   }
 
   /** The webview of an editor tab (VS Code nests the page in two iframes). */

@@ -209,11 +209,11 @@ export class Controller implements vscode.Disposable {
       if ((await vscode.window.showWarningMessage(question, { modal: true }, yes)) !== yes) return undefined;
     }
     if (a.action === 'invoke') return this.invoke(i, resolve);
-    this.inTerminal(lens.terminalName(i), i, a.action === 'run');
+    await this.inTerminal(lens.terminalName(i), i, a.action === 'run');
   }
 
   /** Runs an invocation's argument vector in a named terminal (no shell in between: nothing to quote). */
-  private inTerminal(name: string, i: lens.Invocation, fresh: boolean): void {
+  private async inTerminal(name: string, i: lens.Invocation, fresh: boolean): Promise<void> {
     const argv = lens.withCli(i.argv, this.cli());
     const running = vscode.window.terminals.find((x) => x.name === name && x.exitStatus === undefined);
     if (running && !fresh) {
@@ -222,7 +222,14 @@ export class Controller implements vscode.Disposable {
       void vscode.window.showInformationMessage(`CoWorks: '${name}' is still running.`);
       return;
     }
-    running?.dispose(); // a running `cws run` is replaced by the new one
+    if (running) {
+      // A running `cws run` is replaced: stopped as Ctrl-C stops it (the service drains and frees
+      // its port), then the new one starts.
+      const stopped = stopTerminal(running, STOP_TIMEOUT_MS);
+      vscode.window.setStatusBarMessage(`CoWorks: stopping ${name}…`, stopped);
+      await stopped;
+    }
+    for (const done of vscode.window.terminals.filter((x) => x.name === name)) done.dispose();
     const t = vscode.window.createTerminal({ name, cwd: i.cwd, shellPath: argv[0], shellArgs: argv.slice(1) });
     t.show(true);
   }
@@ -355,6 +362,17 @@ export class Controller implements vscode.Disposable {
     this.log.dispose();
     this.replies.dispose();
   }
+}
+
+/** How long a replaced `cws run` may take to stop: a service drains for up to 30 s by default. */
+const STOP_TIMEOUT_MS = 35_000;
+
+/** Sends Ctrl-C to a terminal's process and waits (up to `ms`) until it exited; then closes it. */
+async function stopTerminal(t: vscode.Terminal, ms: number): Promise<void> {
+  t.sendText('\x03', false);
+  const end = Date.now() + ms;
+  while (t.exitStatus === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  t.dispose();
 }
 
 /** Where a task's entry opens: the workflow editor's column (the preview stays visible beside it). */
