@@ -45,6 +45,7 @@ test('one terminal per service for run; deploys by service and stage', () => {
   assert.equal(lens.terminalName(run), 'CoWorks: run billing');
   assert.equal(lens.terminalName({ ...run, action: { ...run.action, stage: 'prod' } }), 'CoWorks: run billing');
   assert.equal(lens.terminalName(lens.invocationOf(deploy) as lens.Invocation), 'CoWorks: deploy billing (prod)');
+  assert.equal(lens.terminalName({ ...run, action: { action: 'build', service: 'billing', stage: 'prod' } }), 'CoWorks: build billing (prod)');
   assert.equal(lens.terminalName({ ...run, action: { action: 'check', stage: null } }), 'CoWorks: check');
 });
 

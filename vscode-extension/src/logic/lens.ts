@@ -97,7 +97,7 @@ export function withCli(argv: readonly string[], cli: string): string[] {
 
 /**
  * The integrated terminal an invocation runs in: one per service for `run` (a running server keeps
- * its terminal), one per service and stage for `deploy`.
+ * its terminal), one per service and stage for `deploy` and `build`.
  */
 export function terminalName(i: Invocation): string {
   const a = i.action;
@@ -105,7 +105,8 @@ export function terminalName(i: Invocation): string {
     case 'run':
       return `CoWorks: run ${a.service}`;
     case 'deploy':
-      return `CoWorks: deploy ${a.service} (${a.stage})`;
+    case 'build':
+      return `CoWorks: ${a.action} ${a.service} (${a.stage})`;
     default:
       return `CoWorks: ${a.action}`;
   }
