@@ -225,6 +225,12 @@ codes! {
     BadServiceName = "CWS050", Error,
         "A service name is not lowercase ASCII letters, digits, `_` and `-` starting with a letter (at most 40 characters): it names Lambda functions, Airflow connections and command lines.",
         "Rename the type or set `#[coworks::service(name = \"...\")]` with a valid name.";
+    OutputOutside = "CWS051", Error,
+        "An output directory of `project.cws.yml` (`commands.workflow.airflow_dags`) is outside the project (absolute, `..`, or a link out of it): nothing is written there.",
+        "Use a directory inside the project, or name the directory on the command line (`cws workflow build -o DIR`).";
+    PlainSecret = "CWS052", Warning,
+        "A variable named like a secret (`TOKEN`, `*_KEY`, `*_SECRET`, `*PASSWORD*`, `*TOKEN*`) comes from a plain env file in a `production: true` stage: `cws deploy` writes it in clear into the Terraform files, the state and the Lambda configuration.",
+        "Move it to `.env.<stage>.secret` (or another `*.secret` env file): secrets become SSM SecureString parameters and are never written to a file.";
 }
 
 impl fmt::Display for DiagnosticCode {

@@ -213,6 +213,23 @@ pub fn is_service_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// Longest stage name: it names Terraform workspaces, API Gateway stages, Airflow DAG ids and tags.
+pub const MAX_STAGE_NAME: usize = 64;
+
+/// Why `name` cannot name a stage, if it cannot: a stage name is ASCII letters, digits, `_` and
+/// `-`, starting with a letter, at most [`MAX_STAGE_NAME`] characters (so it is never read as an
+/// option, shell syntax or a path where commands and generated files carry it).
+pub fn stage_name_problem(name: &str) -> Option<String> {
+    let valid = name.len() <= MAX_STAGE_NAME
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (!valid).then(|| {
+        format!(
+            "stage name `{name}`: use letters, digits, `-` and `_`, starting with a letter (at most {MAX_STAGE_NAME})"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +336,12 @@ mod tests {
         assert_eq!(service_name("HTTPGateway"), "http_gateway");
         assert_eq!(service_name("Shop2Go"), "shop2_go");
         assert!(is_service_name("billing") && is_service_name("shop2_go") && is_service_name("a-b"));
+        for stage in ["dev", "prod", "staging-eu", "QA_2"] {
+            assert_eq!(stage_name_problem(stage), None, "{stage}");
+        }
+        for bad in ["", "-s", "--endpoint=x", "2024", "dev\nx", "dév", "a b", "a/b", &"a".repeat(65)] {
+            assert!(stage_name_problem(bad).is_some(), "{bad:?}");
+        }
         for bad in ["", "-x", "--endpoint=x", "Billing", "café", "a b", "{a..c}", "2shop", &"a".repeat(41)] {
             assert!(!is_service_name(bad), "{bad:?}");
         }

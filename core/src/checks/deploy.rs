@@ -1,8 +1,9 @@
 //! Deployment diagnostics: what would fail or surprise at `cws deploy`, found while editing.
 //!
 //! Lambda's and API Gateway's limits, the options a deployment needs, packages over the size limits,
-//! stages without an environment, async entries without a results bucket, public entries in
-//! production. The values checked are the ones the generators use ([`crate::settings::deploy`]).
+//! stages without an environment, async entries without a results bucket, public entries and
+//! secrets in clear in production. The values checked are the ones the generators use
+//! ([`crate::settings::deploy`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -13,6 +14,7 @@ use crate::layout::{package_path, CONFIG_FILE};
 use crate::model::{Auth, Entry};
 use crate::project::Project;
 use crate::settings::deploy::{self as settings, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, RUNTIME};
+use crate::settings::env::looks_secret;
 use crate::settings::CliOptions;
 use crate::text::Span;
 
@@ -44,6 +46,9 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
     route_checks(project, stage, out);
     package_checks(project, out);
     let Some(config) = project.config() else { return };
+    for s in project.stages_checked(stage).iter().filter(|s| project.is_production(s)) {
+        plain_secret_checks(project, s, out);
+    }
     if !deploy_configured(config) {
         return;
     }
@@ -235,6 +240,21 @@ fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) 
             format!(
                 "the environment of stage `{stage}` holds {total} bytes; Lambda takes at most {MAX_ENV_BYTES}: \
                  move large values to a `*.secret` file (SSM parameters) or to S3"
+            ),
+        ));
+    }
+}
+
+/// Variables named like secrets that a production stage would deploy in clear.
+fn plain_secret_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) {
+    for (key, v) in project.stage_env(stage).vars.iter().filter(|(k, v)| !v.secret && looks_secret(k)) {
+        out.push(Diagnostic::new(
+            DiagnosticCode::PlainSecret,
+            &v.file,
+            v.key_span,
+            format!(
+                "`{key}` looks like a secret, but production stage `{stage}` would deploy it in clear \
+                 (Terraform files, state, Lambda configuration): move it to `.env.{stage}.secret`"
             ),
         ));
     }

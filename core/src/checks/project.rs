@@ -1,5 +1,6 @@
 //! Project-wide checks: one service's route answered twice, service names taken twice, stages
-//! and services named in code or `project.cws.yml` that do not exist, env files of a stage.
+//! and services named in code or `project.cws.yml` that do not exist, env files and the DAGs
+//! directory of a stage.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -124,6 +125,7 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
     }
     for s in project.stages_checked(stage) {
         out.extend(project.stage_env(&s).problems);
+        out.extend(project.dags_dir(&s, None).err());
     }
 }
 

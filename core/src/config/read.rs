@@ -178,10 +178,7 @@ impl Reader<'_> {
             env_files: Vec::new(),
             commands: CommandOptions::new(),
         };
-        let valid_name = !name.text.is_empty()
-            && name.text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid_name {
-            let msg = format!("stage name `{}`: use letters, digits, `-` and `_`", name.text);
+        if let Some(msg) = crate::naming::stage_name_problem(&name.text) {
             self.push(DiagnosticCode::ConfigValueType, name.span, msg);
         }
         for (key, value) in self.mapping(node, "a mapping of stage settings").unwrap_or_default() {

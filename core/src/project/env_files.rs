@@ -7,22 +7,12 @@
 //! [`crate::settings`] and never read.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{normal_relative, Project};
+use super::inside::inside_project;
+use super::Project;
 use crate::layout::{file_kind, FileKind};
 use crate::scan;
-
-/// Where a listed env file is, if it is inside the project.
-pub(crate) fn inside_project(root: &Path, listed: &str) -> Option<PathBuf> {
-    let rel = normal_relative(Path::new(listed)).filter(|r| !r.as_os_str().is_empty())?;
-    let real_root = std::fs::canonicalize(root).ok()?;
-    match std::fs::canonicalize(root.join(&rel)) {
-        Ok(real) => real.starts_with(&real_root).then_some(rel),
-        // A missing file is inside the project where its name says (it is reported missing).
-        Err(_) => (!root.join(&rel).is_symlink()).then_some(rel),
-    }
-}
 
 impl Project {
     /// Reads the env files the project file lists (and forgets those it no longer lists).
@@ -34,6 +24,7 @@ impl Project {
                     .iter()
                     .flat_map(|s| c.required_env_files(s))
                     .filter_map(|(name, _)| inside_project(&self.root, &name))
+                    .filter(|rel| !rel.as_os_str().is_empty())
                     .filter(|rel| file_kind(rel) == FileKind::Other)
                     .collect()
             })
@@ -54,33 +45,6 @@ impl Project {
                 Ok(None) => {}
                 Err(note) => self.notes.push(crate::diagnostics::Diagnostic { file: rel.clone(), ..note }),
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_paths_inside_the_project() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir(root.join("conf")).unwrap();
-        std::fs::write(root.join("conf/extra.env"), "A=1\n").unwrap();
-        assert_eq!(inside_project(root, "conf/extra.env"), Some(PathBuf::from("conf/extra.env")));
-        assert_eq!(inside_project(root, "./conf/missing.env"), Some(PathBuf::from("conf/missing.env")));
-        assert_eq!(inside_project(root, "../outside.env"), None);
-        assert_eq!(inside_project(root, "/etc/hostname"), None);
-        assert_eq!(inside_project(root, ""), None);
-        #[cfg(unix)]
-        {
-            let outside = tempfile::tempdir().unwrap();
-            std::fs::write(outside.path().join("creds"), "SECRET=x\n").unwrap();
-            std::os::unix::fs::symlink(outside.path().join("creds"), root.join("link.env")).unwrap();
-            assert_eq!(inside_project(root, "link.env"), None);
-            std::os::unix::fs::symlink("/nonexistent/x", root.join("dangling.env")).unwrap();
-            assert_eq!(inside_project(root, "dangling.env"), None);
         }
     }
 }

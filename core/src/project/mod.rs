@@ -22,6 +22,7 @@ use crate::workflow::WorkflowFile;
 pub use crate::layout::CONFIG_FILE;
 
 pub(crate) mod env_files;
+pub(crate) mod inside;
 mod workflows;
 
 /// `project.cws.yml` as read, with the diagnostics of reading it.

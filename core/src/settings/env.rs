@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::layout::{env_files_for_stage, is_secret_env_file, CONFIG_FILE};
-use crate::project::{env_files::inside_project, Project};
+use crate::project::{inside::inside_project, Project};
 use crate::text::Span;
 
 /// A variable of a stage's environment and where it comes from.
@@ -54,6 +54,13 @@ impl StageEnv {
     }
 }
 
+/// Whether a variable's name looks like a secret's: `TOKEN`, `*_KEY`, `*_SECRET`, `*PASSWORD*`,
+/// `*TOKEN*` (any case). Such a variable belongs in a `*.secret` env file in production (`CWS052`).
+pub fn looks_secret(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    n.ends_with("_KEY") || n.ends_with("_SECRET") || n.contains("PASSWORD") || n.contains("TOKEN")
+}
+
 impl Project {
     /// The environment of `stage`: the optional files `.env`, `.env.secret`, `.env.<stage>`,
     /// `.env.<stage>.secret` that exist, then the stage's `env_files` in order; later files override
@@ -64,7 +71,7 @@ impl Project {
         let optional = env_files_for_stage(stage).into_iter().map(|f| (f, None));
         let required = config.required_env_files(stage).into_iter().map(|(f, s)| (f, Some(s)));
         for (name, listed_at) in optional.chain(required) {
-            let Some(rel) = inside_project(self.root(), &name) else {
+            let Some(rel) = inside_project(self.root(), &name).filter(|r| !r.as_os_str().is_empty()) else {
                 env.problems.push(Diagnostic::new(
                     DiagnosticCode::EnvFileOutside,
                     CONFIG_FILE,

@@ -1,9 +1,11 @@
 //! Typed settings of the local commands: `run`, `invoke`, `build`, `workflow`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::CliOptions;
-use crate::project::Project;
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::layout::CONFIG_FILE;
+use crate::project::{inside::inside_project, Project};
 
 /// Where `cws run` serves a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +100,30 @@ impl Project {
             crate_dir: self.service_crate(service).unwrap_or_default(),
             architecture,
             target,
+        }
+    }
+
+    /// Where `cws workflow build` writes the DAGs of `stage`: `given` (the command line's `-o`: the
+    /// user's own choice) as it is, else `commands.workflow.airflow_dags` under the project root when
+    /// it stays inside the project. A directory outside (absolute, `..`, a link out) is refused with
+    /// `CWS051`: a cloned repository cannot make `cws workflow build` write elsewhere.
+    pub fn dags_dir(&self, stage: &str, given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+        if let Some(dir) = given {
+            return Ok(dir.to_path_buf());
+        }
+        let option = self.options("workflow", stage, None, &CliOptions::new());
+        let listed = option.text("airflow_dags").unwrap_or_default();
+        match inside_project(self.root(), &listed) {
+            Some(rel) => Ok(self.root().join(rel)),
+            None => Err(Diagnostic::new(
+                DiagnosticCode::OutputOutside,
+                CONFIG_FILE,
+                option.get("airflow_dags").and_then(|e| e.span).unwrap_or_default(),
+                format!(
+                    "`airflow_dags` `{listed}` is outside the project: `cws workflow build` writes no DAG \
+                     there (give the directory with `-o DIR` if it is meant)"
+                ),
+            )),
         }
     }
 
