@@ -69,7 +69,11 @@ fn build_writes_only_inside_the_project_unless_told_where() {
     assert_eq!(target.canonicalize().unwrap(), outside.path().canonicalize().unwrap());
     project.write(
         "project.cws.yml",
-        config.replacen("\ncommands:\n", &format!("\ncommands:\n  workflow: {{ airflow_dags: \"{escape}\" }}\n"), 1),
+        config.replacen(
+            "\ncommands:\n",
+            &format!("\ncommands:\n  workflow: {{ airflow_dags: \"{escape}\" }}\n"),
+            1,
+        ),
     );
     let o = cws(&["workflow", "build", "-p", p, "-s", "dev"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
@@ -99,11 +103,13 @@ fn build_writes_only_inside_the_project_unless_told_where() {
 
         std::fs::remove_dir_all(dags.join("coworks_airflow")).unwrap();
         std::os::unix::fs::symlink(outside.path(), dags.join("coworks_airflow")).unwrap();
-        let before: Vec<_> = std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let before: Vec<_> =
+            std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         let o = cws(&["workflow", "build", "-p", p, "-s", "dev"]);
         assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
         assert!(text(&o.stderr).contains("a link is not followed"), "{}", text(&o.stderr));
-        let after: Vec<_> = std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let after: Vec<_> =
+            std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(before, after, "nothing written through the linked directory");
     }
 }

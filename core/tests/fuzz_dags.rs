@@ -24,11 +24,57 @@ use serde_json::{json, Value};
 /// Pieces of hostile text: Python, YAML, Jinja and shell syntax, line breaks of every kind,
 /// terminal escapes, non-ASCII.
 const PIECES: &[&str] = &[
-    "\"", "'", "\"\"\"", "'''", "\\", "\\\"", "\n", "\r", "\r\n", "\t", "\u{0}", "\u{7}", "\u{8}",
-    "\u{b}", "\u{c}", "\u{1b}[31m", "\u{7f}", "\u{85}", "\u{a0}", "\u{2028}", "\u{2029}", "\u{202e}",
-    "\u{feff}", "{{", "}}", "{{ conf.x }}", "{% if 1 %}", "{#", "${x}", "%{x}", "$${", "#",
-    "__import__('os').system('id')", "\nimport os\n", ")\nimport os\nx = (", "coding: utf-7", "+AAo-",
-    "(", ")", ",", "=", ":", "-", "/", " ", "é", "日本", "😀", "\u{10ffff}", "x", "ok",
+    "\"",
+    "'",
+    "\"\"\"",
+    "'''",
+    "\\",
+    "\\\"",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\u{0}",
+    "\u{7}",
+    "\u{8}",
+    "\u{b}",
+    "\u{c}",
+    "\u{1b}[31m",
+    "\u{7f}",
+    "\u{85}",
+    "\u{a0}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{202e}",
+    "\u{feff}",
+    "{{",
+    "}}",
+    "{{ conf.x }}",
+    "{% if 1 %}",
+    "{#",
+    "${x}",
+    "%{x}",
+    "$${",
+    "#",
+    "__import__('os').system('id')",
+    "\nimport os\n",
+    ")\nimport os\nx = (",
+    "coding: utf-7",
+    "+AAo-",
+    "(",
+    ")",
+    ",",
+    "=",
+    ":",
+    "-",
+    "/",
+    " ",
+    "é",
+    "日本",
+    "😀",
+    "\u{10ffff}",
+    "x",
+    "ok",
 ];
 
 fn hostile() -> impl Strategy<Value = String> {
@@ -100,29 +146,36 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
     ];
     (
         (name("t"), hostile(), name("svc"), proptest::sample::select(&["GET", "POST", "DELETE"][..])),
-        (prop_oneof![3 => "[a-z0-9]{1,6}", 1 => hostile()], proptest::option::of((name("q"), hostile())), json, any::<bool>()),
+        (
+            prop_oneof![3 => "[a-z0-9]{1,6}", 1 => hostile()],
+            proptest::option::of((name("q"), hostile())),
+            json,
+            any::<bool>(),
+        ),
         (proptest::collection::vec(0usize..4, 0..2), proptest::collection::vec(0usize..4, 0..2)),
     )
-        .prop_map(|((id, description, service, method), (p, query, json, is_async), (after, on_success))| {
-            // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
-            let json = match method {
-                "POST" => json.or_else(|| Some(json!({ "k": description.clone() }))),
-                _ => None,
-            };
-            let query = if method == "GET" || description.len() % 5 == 0 { query } else { None };
-            TaskCase {
-                id,
-                description,
-                service,
-                method,
-                path: format!("/any/{p}"),
-                query,
-                json,
-                is_async,
-                after,
-                on_success,
-            }
-        })
+        .prop_map(
+            |((id, description, service, method), (p, query, json, is_async), (after, on_success))| {
+                // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
+                let json = match method {
+                    "POST" => json.or_else(|| Some(json!({ "k": description.clone() }))),
+                    _ => None,
+                };
+                let query = if method == "GET" || description.len() % 5 == 0 { query } else { None };
+                TaskCase {
+                    id,
+                    description,
+                    service,
+                    method,
+                    path: format!("/any/{p}"),
+                    query,
+                    json,
+                    is_async,
+                    after,
+                    on_success,
+                }
+            },
+        )
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -196,7 +249,10 @@ impl Case {
             s.push_str(&format!("start_date: {}\n", yaml_str(d)));
         }
         let tags: Vec<String> = self.tags.iter().map(|t| yaml_str(t)).collect();
-        s.push_str(&format!("tags: [{}]\ndefault_args: {{ retries: 1, timeout: 60 }}\ntasks:\n", tags.join(", ")));
+        s.push_str(&format!(
+            "tags: [{}]\ndefault_args: {{ retries: 1, timeout: 60 }}\ntasks:\n",
+            tags.join(", ")
+        ));
         let ids: Vec<&str> = self.tasks.iter().map(|t| t.id.as_str()).collect();
         let refs = |list: &[usize]| -> String {
             let names: Vec<String> = list.iter().filter_map(|i| ids.get(*i)).map(|i| yaml_str(i)).collect();
@@ -240,7 +296,10 @@ fn yaml_json(v: &Value) -> String {
         Value::Array(items) => format!("[{}]", items.iter().map(yaml_json).collect::<Vec<_>>().join(", ")),
         Value::Object(m) => format!(
             "{{{}}}",
-            m.iter().map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_json(v))).collect::<Vec<_>>().join(", ")
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         other => other.to_string(),
     }
@@ -282,9 +341,18 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
         })
         .collect();
     Some(Expected {
-        case: format!("project.cws.yml:\n{}\n{}:\n{}", case.project_file(), case.workflow_path().display(), case.workflow_file()),
+        case: format!(
+            "project.cws.yml:\n{}\n{}:\n{}",
+            case.project_file(),
+            case.workflow_path().display(),
+            case.workflow_file()
+        ),
         dag_id: airflow::dag_id(wf, &case.stage),
-        description: if wf.description.is_empty() { format!("Workflow `{}`.", wf.id.value) } else { wf.description.clone() },
+        description: if wf.description.is_empty() {
+            format!("Workflow `{}`.", wf.id.value)
+        } else {
+            wf.description.clone()
+        },
         tags,
         calls,
     })
@@ -318,7 +386,10 @@ fn runner() -> TestRunner {
     let seed: u64 = std::env::var("CWS_FUZZ_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(12);
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    TestRunner::new_with_rng(Config { cases, ..Config::default() }, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+    TestRunner::new_with_rng(
+        Config { cases, ..Config::default() },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
 }
 
 #[test]
@@ -360,12 +431,19 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
             }
         }
     }
-    assert!(written > 0 && refused > 0, "the cases should both pass and fail the checks: {written} written, {refused} refused");
+    assert!(
+        written > 0 && refused > 0,
+        "the cases should both pass and fail the checks: {written} written, {refused} refused"
+    );
     let verdicts = python_verdicts(&dags);
     for (name, text) in &dags {
         let verdict = &verdicts[name];
         let case = expectations.get(name).map(|e| e.case.as_str()).unwrap_or("");
-        assert!(verdict.get("error").is_none(), "{name}: {}\n--- DAG:\n{text}\n--- from:\n{case}", verdict["error"]);
+        assert!(
+            verdict.get("error").is_none(),
+            "{name}: {}\n--- DAG:\n{text}\n--- from:\n{case}",
+            verdict["error"]
+        );
         let Some(e) = expectations.get(name) else { continue };
         assert_eq!(verdict["docstring"], e.description, "{name}\n{case}");
         assert_eq!(verdict["dag"]["description"], e.description, "{name}\n{case}");

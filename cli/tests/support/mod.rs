@@ -7,6 +7,7 @@
 
 #[path = "../../../core/tests/support/mod.rs"]
 mod core_support;
+pub mod terraform;
 
 use std::process::{Command, Output};
 

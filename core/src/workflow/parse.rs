@@ -176,7 +176,9 @@ impl Reader<'_> {
                 "tags" => {
                     let tags = self.names(value);
                     for tag in tags.iter().filter(|t| t.value.chars().count() > MAX_TAG_CHARS) {
-                        let msg = format!("a tag has at most {MAX_TAG_CHARS} characters (Airflow refuses longer ones)");
+                        let msg = format!(
+                            "a tag has at most {MAX_TAG_CHARS} characters (Airflow refuses longer ones)"
+                        );
                         self.schema(tag.span, msg);
                     }
                     wf.tags = tags.into_iter().map(|s| s.value).collect();

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{ident, Doc, ServiceDeployment, StageDeployment, CORS_HEADERS};
+use super::{ident, literal, literal_list, Doc, ServiceDeployment, StageDeployment, CORS_HEADERS};
 use crate::model::{Auth, HttpMethod, Service};
 
 /// One resource of the API tree: a path and its parent.
@@ -84,8 +84,8 @@ pub(super) fn rest_api(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc
         &id,
         json!({
             "name": name,
-            "description": s.service.docs.lines().next().unwrap_or_default(),
-            "binary_media_types": binary.into_iter().collect::<Vec<_>>(),
+            "description": literal(s.service.docs.lines().next().unwrap_or_default()),
+            "binary_media_types": literal_list(&binary.into_iter().collect::<Vec<_>>()),
             "endpoint_configuration": { "types": ["REGIONAL"] },
             "tags": tags,
         }),
@@ -95,7 +95,7 @@ pub(super) fn rest_api(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc
     for r in &tree {
         doc.add("aws_api_gateway_resource",
             &r.ident,
-            json!({ "rest_api_id": rest_api, "parent_id": resource_ref(&tree, &id, &r.parent), "path_part": r.part }),
+            json!({ "rest_api_id": rest_api, "parent_id": resource_ref(&tree, &id, &r.parent), "path_part": literal(&r.part) }),
         );
     }
     if s.service.entries.iter().any(|e| e.auth == Auth::Token) {
@@ -129,7 +129,7 @@ pub(super) fn rest_api(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc
             .route
             .path_params()
             .iter()
-            .map(|p| (format!("method.request.path.{p}"), Value::Bool(true)))
+            .map(|p| (literal(&format!("method.request.path.{p}")), Value::Bool(true)))
             .collect();
         let mut method = json!({
             "rest_api_id": rest_api,
@@ -249,7 +249,7 @@ pub(super) fn rest_api(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc
         json!({
             "rest_api_id": rest_api,
             "deployment_id": format!("${{aws_api_gateway_deployment.{id}.id}}"),
-            "stage_name": d.stage,
+            "stage_name": literal(&d.stage),
             "xray_tracing_enabled": f.tracing,
             "tags": tags,
         }),

@@ -291,3 +291,45 @@ fn a_service_without_entries_in_the_stage_gets_no_api() {
     );
     assert_eq!(files["main.tf.json"]["output"]["services"]["value"]["billing"]["url"], Value::Null);
 }
+
+/// Env values (and every other text of the project) reach Terraform as the text they are: a
+/// `${...}` or `%{...}` in them is escaped, so Terraform does not evaluate it when deploying.
+#[test]
+fn template_syntax_in_the_projects_text_stays_text() {
+    let mut p = crate::settings::tests::project_with_config(
+        "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: 'b${x}'\n    results_prefix: '%{p}/'\n    tags: {'team${a}': '%{ if true }x%{ endif }'}\n    binary_media_types: ['image/${t}']\nworkspaces:\n  dev: {}\n",
+    );
+    p.set_file_text(
+        std::path::Path::new(".env.dev"),
+        "GREETING=Hello ${file(\"/etc/hostname\")}\nPCT=%{x}\n",
+    );
+    p.set_file_text(std::path::Path::new(".env.dev.secret"), "KEY=v\n");
+    p.set_file_text(
+        std::path::Path::new("src/main.rs"),
+        "pub struct Hello;\n/// Says ${var.secrets} hello.\n#[coworks::service(name = \"hello\")]\nimpl Hello {\n    #[entry]\n    fn get(&self) -> String { String::new() }\n}\n",
+    );
+    let (d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    let files: BTreeMap<String, Value> = terraform::generate(&d)
+        .into_iter()
+        .map(|(name, text)| (name, serde_json::from_str(&text).unwrap()))
+        .collect();
+    let hello = &files["hello.tf.json"];
+    let f = &hello["resource"]["aws_lambda_function"]["hello"];
+    let env = &f["environment"]["variables"];
+    assert_eq!(env["GREETING"], "Hello $${file(\"/etc/hostname\")}");
+    assert_eq!(env["PCT"], "%%{x}");
+    assert_eq!(env["CWS_RESULTS_BUCKET"], "b$${x}");
+    assert_eq!(env["CWS_RESULTS_PREFIX"], "%%{p}/");
+    assert_eq!(f["tags"]["team$${a}"], "%%{ if true }x%%{ endif }");
+    let api = &hello["resource"]["aws_api_gateway_rest_api"]["hello"];
+    assert_eq!(api["description"], "Says $${var.secrets} hello.");
+    assert_eq!(api["binary_media_types"][0], "image/$${t}");
+    let policy = hello["resource"]["aws_iam_role_policy"]["hello"]["policy"].as_str().unwrap();
+    assert!(policy.contains("arn:aws:s3:::b$${x}/%%{p}/*"), "{policy}");
+    // The generator's own expressions are left as they are.
+    assert_eq!(f["role"], "${aws_iam_role.hello.arn}");
+    assert_eq!(f["lifecycle"]["precondition"][0]["condition"], "${terraform.workspace == \"dev\"}");
+    assert_eq!(env["CWS_SECRET_PARAMETERS"], "KEY=${aws_ssm_parameter.hello__KEY.name}");
+    let ssm = &hello["resource"]["aws_ssm_parameter"]["hello__KEY"];
+    assert_eq!(ssm["value"], "${var.secrets[\"KEY\"]}");
+}
