@@ -7,14 +7,17 @@ use clap::{Args, Subcommand};
 use coworks_core::artifacts::{self, airflow};
 use coworks_core::layout::is_workflow_path;
 
+use crate::output::{errln, out, outln};
+use crate::{failed, Failure};
+
 /// The subcommands of `cws workflow`.
 #[derive(Subcommand)]
 pub enum WorkflowCommand {
     /// Write one Airflow 3 DAG per workflow for a stage (plus the `coworks_airflow` package they import).
     Build {
-        /// The project directory (holding project.cws.yml).
-        #[arg(short, long, default_value = ".")]
-        project: PathBuf,
+        /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+        #[arg(short, long, value_name = "DIR")]
+        project: Option<PathBuf>,
         /// The stage the DAGs call (default: the first workspace).
         #[arg(short, long)]
         stage: Option<String>,
@@ -40,52 +43,49 @@ pub struct PreviewArgs {
 }
 
 /// Runs `cws workflow ...`.
-pub fn run(command: WorkflowCommand) -> Result<ExitCode, String> {
+pub fn run(command: WorkflowCommand) -> Result<ExitCode, Failure> {
     match command {
-        WorkflowCommand::Build { project, stage, out } => build(&project, stage, out),
+        WorkflowCommand::Build { project, stage, out } => build(project.as_deref(), stage, out),
         WorkflowCommand::Preview(args) => preview(args),
     }
 }
 
-fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<ExitCode, String> {
+fn build(dir: Option<&Path>, stage: Option<String>, out: Option<PathBuf>) -> Result<ExitCode, Failure> {
     let (project, stage) = crate::load_with_stage(dir, stage.as_deref())?;
+    let dir = project.root();
     if project.workflows().next().is_none() {
         return Err(format!(
             "no workflows in `{}`: add `workflows/<name>.cws.yml`",
             dir.join("workflows").display()
-        ));
+        )
+        .into());
     }
     let files = match airflow::dags(&project, &stage) {
         Ok(files) => files,
         Err(errors) => {
-            for d in &errors {
-                eprintln!("{}", d.human());
-            }
-            eprintln!(
-                "error: the workflows have {} error(s) in stage `{stage}`; no DAG written",
-                errors.len()
-            );
+            crate::print_diagnostics(&project, &errors);
+            errln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
             return Ok(ExitCode::FAILURE);
         }
     };
     let out = match project.dags_dir(&stage, out.as_deref()) {
         Ok(dir) => dir,
         Err(d) => {
-            eprintln!("{}", d.human());
-            eprintln!("error: no DAG written");
+            crate::print_diagnostics(&project, &[d]);
+            errln!("error: no DAG written");
             return Ok(ExitCode::FAILURE);
         }
     };
     let written = artifacts::write_files(&out, &files)
-        .map_err(|e| format!("cannot write the DAGs into `{}`: {e}", out.display()))?;
+        .map_err(|e| failed(format!("cannot write the DAGs into `{}`: {e}", out.display())))?;
     for (path, file) in written.iter().zip(&files) {
         if file.path.extension().is_some_and(|e| e == "py")
             && file.path.parent().is_none_or(|p| p.as_os_str().is_empty())
         {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
         }
     }
-    println!("(with the coworks_airflow package and .airflowignore in {})", out.display());
+    outln!("(with the coworks_airflow package and .airflowignore in {})", out.display());
     // What Airflow needs to run them: connections per service and stage, the results bucket.
     let mut services: Vec<&str> = project
         .workflows()
@@ -93,16 +93,16 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
         .collect();
     services.sort_unstable();
     services.dedup();
-    println!("Airflow needs:");
+    outln!("Airflow needs:");
     for s in services {
-        println!(
+        outln!(
             "  connection {}: HTTP, host = the URL of `{s}` in `{stage}`, password = its TOKEN",
             airflow::connection_id(s, &stage)
         );
     }
     if project.workflows().any(|w| w.tasks.iter().any(|t| t.is_async)) {
-        println!("  connection {}: AWS, reads async results from S3", airflow::aws_connection_id(&stage));
-        println!(
+        outln!("  connection {}: AWS, reads async results from S3", airflow::aws_connection_id(&stage));
+        outln!(
             "  variable {}: the results bucket (deploy.bucket of `{stage}`)",
             airflow::bucket_variable(&stage)
         );
@@ -110,7 +110,7 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
+fn preview(args: PreviewArgs) -> Result<ExitCode, Failure> {
     let file = args.file;
     let root = match args.project {
         Some(p) => p,
@@ -121,7 +121,7 @@ fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
             })?
         }
     };
-    let project = crate::open_project(&root)?;
+    let project = crate::open_project(Some(&root))?;
     let rel = project
         .relative(&std::path::absolute(&file).unwrap_or(file.clone()))
         .filter(|r| is_workflow_path(r))
@@ -136,9 +136,9 @@ fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
         .workflow_preview(&rel)
         .ok_or_else(|| format!("`{}` was not read (see `cws check`)", file.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&preview).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&preview).map_err(|e| e.to_string())?);
     } else {
-        print!("{}", preview.mermaid);
+        out!("{}", preview.mermaid);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
-use support::terraform::{cli_config, terraform};
+use support::aws::{cli_config, terraform};
 use support::TempProject;
 
 /// Pieces of hostile text: Terraform templates and escapes, JSON and HCL syntax, control characters.
