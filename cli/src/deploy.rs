@@ -150,7 +150,8 @@ fn prepare(project: &Project, stage: &str, aws: &AwsArgs) -> Result<(StageDeploy
 
 /// `cws deploy`.
 pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
-    let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let mut project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    crate::read_outside_env_files(&mut project);
     let all = Step::start("Deploying", format!("stage {}", args.stage));
     let errors: Vec<_> = project
         .diagnostics(Some(&args.stage))

@@ -205,6 +205,17 @@ fn load_with_stage(dir: Option<&Path>, stage: Option<&str>) -> Result<(Project, 
 }
 
 /// Writes diagnostics to stderr as `cws check` shows them.
+/// Reads the stage's `env_files` marked `outside: true` (only `cws run` and `cws deploy` do: they run
+/// the project's code by design) and says which files outside the project were read.
+pub fn read_outside_env_files(project: &mut Project) {
+    for path in project.read_outside_env_files() {
+        errln!(
+            "note: reading env file `{}` from outside the project (`outside: true` in project.cws.yml)",
+            output::escape(&path.display().to_string())
+        );
+    }
+}
+
 pub fn print_diagnostics(project: &Project, diags: &[coworks_core::Diagnostic]) {
     if !diags.is_empty() {
         let text =

@@ -61,7 +61,8 @@ pub fn target(
     stage: Option<&str>,
     port: Option<u16>,
 ) -> Result<Target, String> {
-    let (project, stage) = crate::load_with_stage(root, stage)?;
+    let (mut project, stage) = crate::load_with_stage(root, stage)?;
+    crate::read_outside_env_files(&mut project);
     let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
     else {
         let names: Vec<&str> = project.service_names().into_iter().collect();

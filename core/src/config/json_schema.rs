@@ -104,7 +104,23 @@ pub fn project_schema() -> Json {
                     "properties": {
                         "env_files": {
                             "type": "array",
-                            "items": { "type": "string" },
+                            "items": {
+                                "oneOf": [
+                                    { "type": "string" },
+                                    {
+                                        "type": "object",
+                                        "additionalProperties": false,
+                                        "required": ["path"],
+                                        "properties": {
+                                            "path": { "type": "string", "description": "The env file." },
+                                            "outside": {
+                                                "type": "boolean",
+                                                "description": "The file may be outside the project (absolute, `~/`, `..`); only `cws run` and `cws deploy` read it.",
+                                            },
+                                        },
+                                    },
+                                ],
+                            },
                             "description": doc_of(WORKSPACE_KEYS, "env_files"),
                         },
                         "production": { "type": "boolean", "description": doc_of(WORKSPACE_KEYS, "production") },

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::project::{CommandOptions, ProjectConfig, ServiceConfig, Setting, WorkspaceConfig};
+use crate::config::project::{
+    CommandOptions, EnvFileEntry, ProjectConfig, ServiceConfig, Setting, WorkspaceConfig,
+};
 use crate::config::schema::{self, CommandSpec, KeySpec, OptionSpec, OptionType};
 use crate::config::Value;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
@@ -189,11 +191,7 @@ impl Reader<'_> {
                 },
                 "env_files" => match &value.value {
                     NodeValue::Sequence(items) => {
-                        for item in items {
-                            if let Some(f) = self.text(item) {
-                                ws.env_files.push(f);
-                            }
-                        }
+                        ws.env_files.extend(items.iter().filter_map(|item| self.env_file_entry(item)));
                     }
                     NodeValue::Null => {}
                     _ => self.type_error(value, "a list of file names, e.g. `[.env.dev]`"),
@@ -203,6 +201,40 @@ impl Reader<'_> {
             }
         }
         ws
+    }
+
+    /// One item of `env_files`: a file name, or `{path: NAME, outside: true}`.
+    fn env_file_entry(&mut self, item: &Node) -> Option<EnvFileEntry> {
+        let Some(entries) = item.entries() else {
+            return self.text(item).map(|path| EnvFileEntry { path, outside: false });
+        };
+        let (mut path, mut outside) = (None, false);
+        for (key, value) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match key.text.as_str() {
+                "path" => path = self.text(value),
+                "outside" => match value.to_value() {
+                    Value::Bool(b) => outside = b,
+                    _ => self.type_error(value, "`true` or `false`"),
+                },
+                _ => {
+                    let hint = did_you_mean(&key.text, ["path", "outside"]);
+                    let msg = format!(
+                        "unknown key `{}` in an `env_files` item (`path`, `outside`){hint}",
+                        key.text
+                    );
+                    self.push(DiagnosticCode::ConfigUnknownKey, key.span, msg);
+                }
+            }
+        }
+        if path.is_none() && !entries.iter().any(|e| e.0.text == "path") {
+            self.push(
+                DiagnosticCode::ConfigValueType,
+                item.span,
+                "an `env_files` item needs `path` (e.g. `{path: ~/secrets/shop.env.secret, outside: true}`)"
+                    .into(),
+            );
+        }
+        path.map(|path| EnvFileEntry { path, outside })
     }
 
     fn commands(&mut self, node: &Node) -> CommandOptions {

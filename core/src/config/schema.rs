@@ -306,8 +306,8 @@ pub const SERVICE_KEYS: &[KeySpec] = &[
 pub const WORKSPACE_KEYS: &[KeySpec] = &[
     KeySpec {
         name: "env_files",
-        ty: "list of texts",
-        doc: "Env files this stage requires (an error if one is missing).",
+        ty: "list of texts or `{path, outside}`",
+        doc: "Env files this stage requires (an error if one is missing), inside the project; `{path: ~/x.env, outside: true}` names one outside it, read only by `cws run` and `cws deploy`.",
     },
     KeySpec { name: "production", ty: "boolean", doc: "Marks the stage as production (default `false`)." },
     KeySpec { name: "commands", ty: "mapping", doc: "Command options for this stage (override `commands`)." },

@@ -8,10 +8,13 @@ use super::normal_relative;
 
 /// Where `listed` is, relative to `root`, when it stays inside the project: a relative path without
 /// `..`, whose real location (links followed, for the part of it that exists) is under the root's
-/// real location. A path through a dangling link is outside (where it leads is unknown). `""` and
-/// `.` are the root itself. When the root itself is not on disk (an editor's project that was never
+/// real location. A path through a dangling link is outside (where it leads is unknown), and so is
+/// `~/...` (the home directory, as a shell reads it). `""` and `.` are the root itself. When the root itself is not on disk (an editor's project that was never
 /// saved), the first condition alone decides.
 pub(crate) fn inside_project(root: &Path, listed: &str) -> Option<PathBuf> {
+    if listed == "~" || listed.starts_with("~/") {
+        return None;
+    }
     let rel = normal_relative(Path::new(listed))?;
     let Ok(real_root) = std::fs::canonicalize(root) else {
         return Some(rel);
@@ -45,6 +48,7 @@ mod tests {
         assert_eq!(inside_project(root, "../outside.env"), None);
         assert_eq!(inside_project(root, "conf/../../outside.env"), None);
         assert_eq!(inside_project(root, "/etc/hostname"), None);
+        assert_eq!(inside_project(root, "~/.aws/credentials"), None);
         #[cfg(unix)]
         {
             let outside = tempfile::tempdir().unwrap();

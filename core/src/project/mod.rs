@@ -46,6 +46,9 @@ pub struct Project {
     crate_roots: BTreeSet<PathBuf>,
     notes: Vec<Diagnostic>,
     workflows: BTreeMap<PathBuf, WorkflowFile>,
+    /// The `env_files` entries marked `outside: true`, by the name listed, once a face that runs the
+    /// project's code asked for them ([`Project::read_outside_env_files`]); `None` until then.
+    outside_env: Option<BTreeMap<String, env_files::OutsideEnv>>,
 }
 
 /// The empty configuration, for projects without `project.cws.yml`.
@@ -65,6 +68,7 @@ impl Project {
             crate_roots: BTreeSet::new(),
             notes: Vec::new(),
             workflows: BTreeMap::new(),
+            outside_env: None,
         }
     }
 
