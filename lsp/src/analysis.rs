@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use coworks_core::layout::CONFIG_FILE;
 use coworks_core::text::Source;
 use coworks_core::{Diagnostic, Project};
 use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
@@ -145,7 +146,16 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
         return false;
     };
     let loading = root.clone();
-    let loaded = tokio::task::spawn_blocking(move || Project::load(&loading)).await;
+    let documents_only = state.documents_only();
+    let loaded = tokio::task::spawn_blocking(move || {
+        if documents_only {
+            // No project here: nothing is scanned, the open documents are all there is.
+            Ok(Project::empty(loading))
+        } else {
+            Project::load(&loading)
+        }
+    })
+    .await;
     let project = match loaded {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
@@ -163,7 +173,15 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
         }
     };
     state.set_project(project);
-    client.log_message(MessageType::INFO, format!("coworks: project loaded from {}", root.display())).await;
+    let message = if documents_only {
+        format!(
+            "coworks: no {CONFIG_FILE} at or above {}: only the open documents are analysed",
+            root.display()
+        )
+    } else {
+        format!("coworks: project loaded from {}", root.display())
+    };
+    client.log_message(MessageType::INFO, message).await;
     // Everything open so far is analysed with the editor's text, and the project-wide diagnostics
     // are published once (an empty path stands for "the project").
     let open: Vec<Uri> = state.docs().keys().cloned().collect();
@@ -195,11 +213,14 @@ fn analyse(
             if rel.as_os_str().is_empty() {
                 continue;
             }
-            let open = if what == Work::Editor { state.open_text(&rel) } else { None };
+            let documents_only = state.documents_only();
+            let open = if what == Work::Editor || documents_only { state.open_text(&rel) } else { None };
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 inject_fault(&rel);
                 match &open {
                     Some((_, rope, _)) => project.set_file_bytes(&rel, rope.to_string().as_bytes()),
+                    // Without a project, a file that is not open is not analysed (a closed one is forgotten).
+                    None if documents_only => project.remove_file(&rel),
                     None => project.reload_from_disk(&rel),
                 }
             }));

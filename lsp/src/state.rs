@@ -70,6 +70,8 @@ pub struct State {
     loaded_notify: Notify,
     /// Set by `shutdown`.
     pub shutting_down: AtomicBool,
+    /// Set when no `project.cws.yml` was found: only the open documents are analysed.
+    documents_only: AtomicBool,
     /// Set when every diagnostic must be recomputed although no file changed (the stage changed).
     pub recheck: AtomicBool,
     /// Whether the client registers file watchers dynamically.
@@ -141,23 +143,28 @@ impl State {
         read(&self.root).clone()
     }
 
-    /// Decides the project root: the nearest directory holding `project.cws.yml` above the workspace
-    /// folder, else above an open document; else the workspace folder itself. `None` while nothing
-    /// tells where the project is.
+    /// Decides the project root: the nearest directory holding `project.cws.yml` at or above the
+    /// workspace folder, else at or above an open document. Without one, the workspace folder (else
+    /// the first document's directory) is the root and only the open documents are analysed
+    /// ([`State::documents_only`]): a workspace folder such as `/` or a home directory is never
+    /// walked. `None` while nothing tells where the project is.
     pub fn decide_root(&self) -> Option<PathBuf> {
         let hint = read(&self.root_hint).clone();
         let doc_dirs: Vec<PathBuf> = lock(&self.orphans)
             .iter()
             .filter_map(|u| u.to_file_path().and_then(|p| p.parent().map(Path::to_path_buf)))
             .collect();
-        let found = hint
-            .iter()
-            .chain(doc_dirs.iter())
-            .find_map(|start| coworks_core::layout::find_root(start))
-            .or(hint)
-            .or_else(|| doc_dirs.first().cloned())?;
+        let project =
+            hint.iter().chain(doc_dirs.iter()).find_map(|start| coworks_core::layout::find_root(start));
+        self.documents_only.store(project.is_none(), Ordering::SeqCst);
+        let found = project.or(hint).or_else(|| doc_dirs.first().cloned())?;
         *write(&self.root) = Some(found.clone());
         Some(found)
+    }
+
+    /// Whether only the open documents are analysed (no `project.cws.yml` was found).
+    pub fn documents_only(&self) -> bool {
+        self.documents_only.load(Ordering::SeqCst)
     }
 
     /// Remembers a document opened before the root was known (it helps finding the root).
