@@ -3,7 +3,7 @@
 mod support;
 
 use coworks_core::{Project, Severity};
-use support::{cws, example, expected, fixture, text};
+use support::{cws, example, expected, fixture, text, TempProject};
 
 #[test]
 fn routes_lists_every_service_and_entry_of_the_example() {
@@ -288,4 +288,78 @@ fn new_service_keeps_the_project_file_as_written() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("cws new --service inner"), "{}", text(&o.stderr));
     assert!(!copy.path().join("services/inner").exists());
+}
+
+/// `cws routes | head -1`: the listing stops quietly when its reader goes away (exit 0, nothing on
+/// stderr, no panic), in text and JSON.
+#[test]
+fn routes_into_a_closed_pipe_end_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for json in [false, true] {
+        let ex = example();
+        let mut args = vec!["routes", "-p", ex.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        let mut child =
+            support::cws_command().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // Read one line, as `head -1` does, then go away.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        let _ = stdout.read(&mut first).unwrap();
+        drop(stdout);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stderr), "", "no panic, no message");
+    }
+}
+
+/// Every line `cws` prints goes through the output helper (`outln!`, `out!`, `errln!` in
+/// `cli/src/output.rs`), which ends quietly on a closed pipe: no `println!` that would panic.
+#[test]
+fn all_printing_goes_through_the_output_helper() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "output.rs") || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for bad in ["println!", "print!(", "eprintln!", "eprint!("] {
+            assert!(!text.contains(bad), "{} uses {bad}: write through crate::output", path.display());
+        }
+    }
+}
+
+/// A Rust file whose name is not UTF-8 (possible on Unix): its services are listed, the name shown
+/// with U+FFFD, and no JSON answer fails.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_listed_lossily() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = TempProject::new()
+        .file("project.cws.yml", "version: 3\n")
+        .file("Cargo.toml", "[package]\nname = \"odd\"\n");
+    let name = std::ffi::OsStr::from_bytes(b"src/\xff\xfe.rs");
+    std::fs::create_dir_all(project.path().join("src")).unwrap();
+    std::fs::write(
+        project.path().join(name),
+        "pub struct S;\n#[coworks::service(name = \"odd\")]\nimpl S {\n    #[entry]\n    fn get(&self, #[body] b: String) -> String { b }\n}\n",
+    )
+    .unwrap();
+    let p = project.path().to_str().unwrap();
+    for (args, code) in [
+        (&["routes", "--json", "-p", p][..], 0),
+        (&["routes", "-p", p], 0),
+        (&["check", "--json", "-p", p], 1),
+        (&["check", "-p", p], 1),
+    ] {
+        let o = cws(args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("src/\u{fffd}\u{fffd}.rs"), "{args:?}: {}", text(&o.stdout));
+    }
+    let o = cws(&["routes", "--json", "-p", p]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["services"][0]["name"], "odd");
 }

@@ -256,6 +256,7 @@ impl<'de> Deserialize<'de> for DiagnosticCode {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Related {
     /// File, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// Where in the file.
     pub span: Span,
@@ -271,6 +272,7 @@ pub struct Diagnostic {
     /// Severity (the code's, unless said otherwise).
     pub severity: Severity,
     /// File, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// Where in the file.
     pub span: Span,

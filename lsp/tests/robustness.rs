@@ -211,3 +211,25 @@ fn a_root_of_slash_analyses_only_the_open_documents() {
     assert_eq!(routes["services"], json!([]), "{routes}");
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A Rust file whose name is not UTF-8: `coworks/routes` answers (the name shown with U+FFFD)
+/// instead of failing with -32603.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_does_not_fail_the_routes() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_dir, root) = eshop_copy();
+    let name = std::ffi::OsStr::from_bytes(b"odd_\xff.rs");
+    std::fs::write(
+        root.join("services/billing/src").join(name),
+        "pub struct Odd;\n#[coworks::service(name = \"odd\")]\nimpl Odd {\n    #[entry]\n    fn get_odd(&self) -> String { String::new() }\n}\n",
+    )
+    .unwrap();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let routes = c.call("coworks/routes", json!({}));
+    let odd = routes["services"].as_array().unwrap().iter().find(|s| s["name"] == "odd").expect("listed");
+    assert_eq!(odd["entries"][0]["location"]["file"], "services/billing/src/odd_\u{fffd}.rs");
+    still_serving(&mut c);
+    assert_eq!(c.shutdown(), Some(0));
+}

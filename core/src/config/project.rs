@@ -69,6 +69,7 @@ pub struct WorkspaceConfig {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectConfig {
     /// The file, relative to the project root (used in diagnostics).
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// `version` (3 when valid).
     pub version: Option<Spanned<i64>>,

@@ -18,6 +18,7 @@ pub struct EnvValue {
     /// The value.
     pub value: String,
     /// The env file, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// Where the value is written in that file.
     pub span: Span,
