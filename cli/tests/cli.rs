@@ -363,3 +363,33 @@ fn a_file_name_that_is_not_utf8_is_listed_lossily() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["services"][0]["name"], "odd");
 }
+
+/// The project's text cannot drive the terminal: control characters and bidirectional overrides in
+/// file names and in messages (which quote the source) are printed as escapes, by `cws check` in
+/// both formats and by `cws routes`.
+#[cfg(unix)]
+#[test]
+fn terminal_escapes_in_the_project_are_printed_inert() {
+    let hostile = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}";
+    let source = format!(
+        "pub struct S;\n#[coworks::service(name = \"s\")]\nimpl S {{\n    #[entry(stage = \"{}\")]\n    fn get(&self, #[body] b: String) -> String {{ b }}\n}}\n",
+        "x\\u{1b}[31m"
+    );
+    let project = TempProject::new()
+        .file("project.cws.yml", "version: 3\n")
+        .file("Cargo.toml", "[package]\nname = \"s\"\n")
+        .file(&format!("src/{hostile}.rs"), source);
+    let p = project.path().to_str().unwrap();
+    for args in [
+        &["check", "-p", p][..],
+        &["check", "--message-format", "short", "-p", p],
+        &["routes", "-p", p],
+    ] {
+        let o = cws(args);
+        let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        assert!(out.contains(".rs"), "{args:?}: {out}");
+        for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!out.contains(c), "{args:?} printed {c:?}: {out:?}");
+        }
+    }
+}
