@@ -380,11 +380,9 @@ fn terminal_escapes_in_the_project_are_printed_inert() {
         .file("Cargo.toml", "[package]\nname = \"s\"\n")
         .file(&format!("src/{hostile}.rs"), source);
     let p = project.path().to_str().unwrap();
-    for args in [
-        &["check", "-p", p][..],
-        &["check", "--message-format", "short", "-p", p],
-        &["routes", "-p", p],
-    ] {
+    for args in
+        [&["check", "-p", p][..], &["check", "--message-format", "short", "-p", p], &["routes", "-p", p]]
+    {
         let o = cws(args);
         let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
         assert!(out.contains(".rs"), "{args:?}: {out}");

@@ -17,9 +17,9 @@ use coworks_core::artifacts;
 use coworks_core::Project;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
 use support::aws::{cli_config, terraform};
+use support::fuzz::yaml_str;
 use support::TempProject;
 
 /// Pieces of hostile text: Terraform templates and escapes, JSON and HCL syntax, control characters.
@@ -73,11 +73,7 @@ fn hostile() -> impl Strategy<Value = String> {
 
 /// `n` hostile texts from the seed.
 fn hostile_texts(n: usize) -> Vec<String> {
-    let seed: u64 = std::env::var("CWS_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut runner =
-        TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let mut runner = support::fuzz::seeded_runner(1, 7);
     let mut out = vec!["Hello ${file(\"/etc/hostname\")}".to_string()];
     while out.len() < n {
         out.push(hostile().new_tree(&mut runner).expect("a value").current());
@@ -97,23 +93,6 @@ fn env_value(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A YAML double-quoted scalar holding exactly `s`.
-fn yaml_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c if c.is_alphanumeric() => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
         }
     }
     out.push('"');

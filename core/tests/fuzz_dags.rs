@@ -18,8 +18,10 @@ use coworks_core::artifacts::airflow;
 use coworks_core::Project;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
+use support::fuzz::yaml_str;
+
+mod support;
 
 /// Pieces of hostile text: Python, YAML, Jinja and shell syntax, line breaks of every kind,
 /// terminal escapes, non-ASCII.
@@ -84,23 +86,6 @@ fn hostile() -> impl Strategy<Value = String> {
         1 => "[a-z_]{1,6}",
     ];
     proptest::collection::vec(piece, 0..6).prop_map(|v| v.concat())
-}
-
-/// A YAML double-quoted scalar holding exactly `s`.
-fn yaml_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c if c.is_alphanumeric() && c as u32 > 0xff => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// One task of a generated workflow file.
@@ -381,23 +366,12 @@ fn python_verdicts(dags: &[(String, String)]) -> BTreeMap<String, Value> {
     serde_json::from_str(line).unwrap()
 }
 
-fn runner() -> TestRunner {
-    let cases = std::env::var("CWS_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
-    let seed: u64 = std::env::var("CWS_FUZZ_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(12);
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    TestRunner::new_with_rng(
-        Config { cases, ..Config::default() },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-    )
-}
-
 #[test]
 fn every_generated_dag_parses_and_defines_only_the_dag() {
     let mut dags: Vec<(String, String)> = Vec::new();
     let mut expectations: BTreeMap<String, Expected> = BTreeMap::new();
     let (mut refused, mut written) = (0, 0);
-    let mut runner = runner();
+    let mut runner = support::fuzz::seeded_runner(500, 12);
     let strategy = case();
     for n in 0..runner.config().cases {
         let case = strategy.new_tree(&mut runner).expect("a case").current();
