@@ -1,7 +1,8 @@
 //! The Lambda face: one function answers API Gateway REST (payload 1.0), HTTP API (2.0), function
 //! URL and ALB events through the same [`Router`], and API Gateway TOKEN / REQUEST authorizer events
 //! with the service's token authorizer. Events are read by `lambda_http`; answers are built in the
-//! shape each origin expects.
+//! shape each origin expects. An asynchronous call is queued with Lambda's `Invoke` API on this
+//! function ([`crate::lambda_invoke`]); the queued invocation runs it.
 
 use base64::Engine;
 use http::header::CONTENT_TYPE;
@@ -10,6 +11,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Map, Value};
 
 use crate::auth;
+use crate::lambda_invoke::{self, SelfFunction};
 use crate::response::Response;
 use crate::router::{AsyncMode, Request, Router};
 use crate::Service;
@@ -20,7 +22,8 @@ pub fn run<S: Service>(service: S) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let router = Router::from_env(service, AsyncMode::Inline);
+    let mode = SelfFunction::from_env().map_or(AsyncMode::Inline, AsyncMode::Invoke);
+    let router = Router::from_env(service, mode);
     rt.block_on(async move {
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
             let router = router.clone();
@@ -63,6 +66,15 @@ pub fn origin(event: &Value) -> Origin {
 
 /// Answers one Lambda event: an authorizer answer, or the HTTP answer in the shape of its origin.
 pub async fn handle_event<S: Service>(router: &Router<S>, event: Value, request_id: &str) -> Value {
+    if let Some(queued) = lambda_invoke::queued_request(&event) {
+        return match queued {
+            Ok(request) => json!({ "statusCode": router.handle_queued(request).await.status().as_u16() }),
+            Err(e) => {
+                eprintln!("{}: unreadable queued call ({e}); request {request_id}", S::NAME);
+                json!({ "statusCode": 400 })
+            }
+        };
+    }
     if auth::is_authorizer_event(&event) {
         return auth::answer_authorizer_event(&event, |t| router.service().authorize(t));
     }

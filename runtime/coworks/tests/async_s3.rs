@@ -224,12 +224,29 @@ fn deployed_secrets_are_read_from_ssm_at_start() {
         ("AWS_SECRET_ACCESS_KEY", "testing"),
         ("AWS_REGION", "us-east-1"),
         ("CWS_STAGE", "prod"),
-        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN,MISSING=/eshop/prod/billing/NOPE"),
+        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN"),
     ];
-    let s = Server::start(&build_bin("eshop-billing"), &vars);
+    let billing = build_bin("eshop-billing");
+    let s = Server::start(&billing, &vars);
     assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer prod-secret")], b"").status, 200);
     assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer nope")], b"").status, 403);
     std::thread::sleep(Duration::from_millis(100));
     let log = s.log_lines().join("\n");
     assert!(!log.contains("prod-secret"), "{log}");
+    // A secret that cannot be read (after the client's retries) fails the start, naming it: under
+    // Lambda the initialisation fails and the next call gets a new instance, instead of an instance
+    // refusing every protected call for its whole life.
+    let mut missing = vars;
+    missing[5] =
+        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN,MISSING=/eshop/prod/billing/NOPE");
+    let mut cmd = Command::new(&billing);
+    cmd.args(["--port", "0"]).env_remove("TOKEN").env_remove("PORT");
+    for (k, v) in missing {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("secret MISSING (SSM parameter /eshop/prod/billing/NOPE) not read"), "{stderr}");
+    assert!(!stderr.contains("listening on") && !stderr.contains("prod-secret"), "{stderr}");
 }

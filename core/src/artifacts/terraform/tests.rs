@@ -153,8 +153,19 @@ fn function_settings_follow_the_stage() {
 fn iam_policies_are_narrow() {
     for stage in ["dev", "prod"] {
         for (name, file) in eshop(stage) {
-            for (_, p) in resources(&file, "aws_iam_role_policy") {
+            let id = name.trim_end_matches(".tf.json");
+            for (policy_name, p) in resources(&file, "aws_iam_role_policy") {
                 let doc: Value = serde_json::from_str(p["policy"].as_str().unwrap()).unwrap();
+                if policy_name.ends_with("__invoke_self") {
+                    // Asynchronous calls: the function may invoke itself, and nothing else.
+                    let arn = format!("${{aws_lambda_function.{id}.arn}}");
+                    assert_eq!(
+                        doc["Statement"],
+                        serde_json::json!([{"Sid": "AsyncCalls", "Effect": "Allow",
+                            "Action": ["lambda:InvokeFunction"], "Resource": [arn, format!("{arn}:*")]}])
+                    );
+                    continue;
+                }
                 let statements = doc["Statement"].as_array().unwrap();
                 for s in statements {
                     let actions: Vec<&str> =
@@ -200,7 +211,7 @@ fn secrets_go_to_ssm_never_into_files() {
 }
 
 #[test]
-fn cors_preflights_when_asked() {
+fn cors_preflights_reach_the_function_and_gateway_answers_carry_the_origin() {
     let files = generated("tests/fixtures/deploy_project", "dev", &BTreeMap::new());
     let hello = &files["hello.tf.json"];
     let cors: Vec<_> = resources(hello, "aws_api_gateway_integration")
@@ -209,16 +220,43 @@ fn cors_preflights_when_asked() {
         .collect();
     // one per path with methods: /hello, /item/{id}, /item, /health, /debug
     assert_eq!(cors.len(), 5, "{cors:?}");
-    let (_, item) = resources(hello, "aws_api_gateway_integration_response")
+    assert!(cors.iter().all(|(_, i)| i["type"] == "AWS_PROXY"), "the runtime answers preflights: {cors:?}");
+    let preflights: Vec<_> = resources(hello, "aws_api_gateway_method")
         .into_iter()
-        .find(|(n, _)| n.as_str() == "hello_item__CORS")
-        .unwrap();
-    assert_eq!(
-        item["response_parameters"]["method.response.header.Access-Control-Allow-Methods"],
-        "'POST,OPTIONS'"
-    );
+        .filter(|(n, _)| n.ends_with("__CORS"))
+        .collect();
+    assert!(preflights.iter().all(|(_, m)| m["authorization"] == "NONE" && m["http_method"] == "OPTIONS"));
+    // API Gateway's own 4xx/5xx (authorizer denials included) carry the origin too.
+    let gateway = resources(hello, "aws_api_gateway_gateway_response");
+    let types: Vec<&str> = gateway.iter().map(|(_, g)| g["response_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["DEFAULT_4XX", "DEFAULT_5XX"]);
+    for (_, g) in &gateway {
+        assert_eq!(g["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"], "'*'");
+    }
+    // The function knows its CORS settings.
+    let env = &hello["resource"]["aws_lambda_function"]["hello"]["environment"]["variables"];
+    assert_eq!(env[crate::contract::CORS_ORIGINS_ENV], "*");
+    assert_eq!(env[crate::contract::CORS_MAX_AGE_ENV], "600");
+    assert!(env[crate::contract::CORS_HEADERS_ENV].as_str().unwrap().contains("X-CWS-S3Key"));
+    // Without `cors`: none of it.
     let eshop_dev = eshop("dev");
-    assert!(resources(&eshop_dev["billing.tf.json"], "aws_api_gateway_integration_response").is_empty());
+    let billing = &eshop_dev["billing.tf.json"];
+    assert!(resources(billing, "aws_api_gateway_gateway_response").is_empty());
+    let env = &billing["resource"]["aws_lambda_function"]["billing"]["environment"]["variables"];
+    assert!(env.get(crate::contract::CORS_ORIGINS_ENV).is_none());
+}
+
+#[test]
+fn the_authorizer_cache_and_the_async_mechanism() {
+    let files = eshop("dev");
+    let billing = &files["billing.tf.json"]["resource"];
+    assert_eq!(billing["aws_api_gateway_authorizer"]["billing"]["authorizer_result_ttl_in_seconds"], 300);
+    assert_eq!(billing["aws_lambda_function_event_invoke_config"]["billing"]["maximum_retry_attempts"], 0);
+    let mut cli = BTreeMap::new();
+    cli.insert("authorizer_ttl".to_string(), ConfigValue::Int(0));
+    let files = generated("../examples/eshop", "dev", &cli);
+    let billing = &files["billing.tf.json"]["resource"];
+    assert_eq!(billing["aws_api_gateway_authorizer"]["billing"]["authorizer_result_ttl_in_seconds"], 0);
 }
 
 #[test]
