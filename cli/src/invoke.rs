@@ -43,6 +43,9 @@ pub struct InvokeArgs {
     /// Call the service at this base URL instead (a deployed API).
     #[arg(long)]
     pub url: Option<String>,
+    /// Call the stage's deployed API (its URL as `cws deployed` prints it) with the stage's token.
+    #[arg(long, conflicts_with_all = ["url", "local", "port"])]
+    pub deployed: bool,
     /// The local service's port (default: the stage's `run.port`).
     #[arg(long, conflicts_with = "url")]
     pub port: Option<u16>,
@@ -80,7 +83,13 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, String> {
     let mut started = None;
     // `--url`, else (unless `--local` or `--port`) the stage's `invoke.url` option, else the local service.
     let configured = if args.local || args.port.is_some() { None } else { t.invoke_url.clone() };
-    let base = match args.url.clone().or(configured) {
+    let deployed = if args.deployed {
+        let project = crate::open_project(&args.project)?;
+        Some(crate::deploy::deployed_url(&project, &t.stage, &t.service)?)
+    } else {
+        None
+    };
+    let base = match deployed.or(args.url.clone()).or(configured) {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
             if !listening(&t.host, t.port) {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
+mod aws_profile;
 mod build;
 mod config;
 mod deploy;

@@ -70,6 +70,8 @@ pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>
     }
     let mut env = stage_env.values();
     env.insert("CWS_STAGE".into(), stage.clone());
+    env.extend(project.function_env(&stage, service));
+    env.extend(local_aws_env(&project, &stage));
     let mut cli = CliOptions::new();
     if let Some(p) = port {
         cli.insert("port".to_string(), Value::Int(i64::from(p)));
@@ -86,6 +88,36 @@ pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>
         invoke_url: invoke.url,
         invoke_timeout: invoke.timeout,
     })
+}
+
+/// The AWS environment of a local run of `stage`: the keys of the stage's `profile` (else of
+/// `AWS_PROFILE`), its region and its endpoints — each only where `cws`'s own environment does not
+/// set it — so asynchronous calls and secrets reach AWS (or the stage's emulator) as deployed. A
+/// profile that cannot be read is reported; the service still starts.
+pub fn local_aws_env(project: &coworks_core::Project, stage: &str) -> BTreeMap<String, String> {
+    let aws = project.local_aws(stage);
+    let unset = |k: &str| std::env::var_os(k).is_none_or(|v| v.is_empty());
+    let mut env = BTreeMap::new();
+    let profile = aws.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let mut region = aws.region.clone();
+    if let Some(profile) = profile {
+        match crate::aws_profile::resolve(&profile) {
+            Ok(creds) => {
+                env.extend(creds.env().into_iter().map(|(k, v)| (k.to_string(), v)));
+                region = region.or(creds.region.clone());
+            }
+            Err(e) => eprintln!("warning: {e}; asynchronous calls and secrets of stage `{stage}` may fail"),
+        }
+    }
+    if let Some(r) = region.filter(|_| unset("AWS_REGION")) {
+        env.insert("AWS_REGION".into(), r);
+    }
+    for (k, url) in aws.endpoints {
+        if unset(&k) && unset("AWS_ENDPOINT_URL") {
+            env.insert(k, url);
+        }
+    }
+    env
 }
 
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.

@@ -142,6 +142,12 @@ pub struct ServiceApi {
     pub gateway_responses: Vec<GatewayResponse>,
     /// The asynchronous-call mechanism.
     pub asynchronous: AsyncMechanism,
+    /// The function's environment: the stage's plain variables, `CWS_STAGE`, `CWS_SERVICE`, the
+    /// results location, the CORS settings (secrets are added where they are kept: SSM parameters
+    /// once deployed, their values locally).
+    pub environment: BTreeMap<String, String>,
+    /// The function's timeout, in seconds.
+    pub timeout_seconds: i64,
 }
 
 /// The deployed API of a stage: every service with entries in it.
@@ -195,6 +201,22 @@ pub fn resource_tree(service: &Service) -> Vec<ApiResource> {
         out.push(ApiResource { path, part, parent, ident: id });
     }
     out
+}
+
+/// The environment of a service's function, secrets excepted (see [`ServiceApi::environment`]).
+fn function_environment(d: &StageDeployment, s: &ServiceDeployment) -> BTreeMap<String, String> {
+    let f = &s.function;
+    let mut env = s.env.clone();
+    env.insert("CWS_STAGE".into(), d.stage.clone());
+    env.insert("CWS_SERVICE".into(), s.service.name.clone());
+    if let Some(bucket) = &f.bucket {
+        env.insert("CWS_RESULTS_BUCKET".into(), bucket.clone());
+        env.insert("CWS_RESULTS_PREFIX".into(), f.results_prefix.clone());
+    }
+    if let Some(cors) = &f.cors {
+        env.extend(cors.env().into_iter().map(|(k, v)| (k.to_string(), v)));
+    }
+    env
 }
 
 /// The headers API Gateway adds to its own answers when CORS is on: the allowed origin — `*`, the
@@ -270,6 +292,8 @@ impl ServiceApi {
             binary_media_types: binary.into_iter().collect(),
             gateway_responses,
             asynchronous: AsyncMechanism { self_invoke: true, maximum_retry_attempts: 0 },
+            environment: function_environment(d, s),
+            timeout_seconds: f.timeout,
         }
     }
 

@@ -197,16 +197,7 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
 
     // The function.
     let mut env: Map<String, Value> =
-        s.env.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
-    env.insert("CWS_STAGE".into(), d.stage.clone().into());
-    env.insert("CWS_SERVICE".into(), s.service.name.clone().into());
-    if let Some(bucket) = &f.bucket {
-        env.insert("CWS_RESULTS_BUCKET".into(), bucket.clone().into());
-        env.insert("CWS_RESULTS_PREFIX".into(), f.results_prefix.clone().into());
-    }
-    if let Some(cors) = &f.cors {
-        env.extend(cors.env().into_iter().map(|(k, v)| (k.to_string(), Value::from(v))));
-    }
+        api.environment.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
     if !secret_refs.is_empty() {
         let list: Vec<String> =
             secret_refs.iter().map(|(k, pid)| format!("{k}=${{aws_ssm_parameter.{pid}.name}}")).collect();

@@ -49,8 +49,10 @@ fn one_method_per_entry_route_of_the_stage() {
         let files = eshop(stage);
         for service in p.services(Some(stage)) {
             let file = &files[&format!("{}.tf.json", service.name)];
+            // The eshop has CORS on: one preflight (`__CORS`) per path, besides the entries.
             let mut methods: Vec<String> = resources(file, "aws_api_gateway_method")
                 .iter()
+                .filter(|(name, _)| !name.ends_with("__CORS"))
                 .map(|(_, m)| {
                     let resource = m["resource_id"].as_str().unwrap().to_string();
                     format!("{} {resource}", m["http_method"].as_str().unwrap())
@@ -60,7 +62,9 @@ fn one_method_per_entry_route_of_the_stage() {
             assert_eq!(methods.len(), service.entries.len(), "{stage} {}: {methods:?}", service.name);
             let integrations = resources(file, "aws_api_gateway_integration");
             assert!(integrations.iter().all(|(_, i)| i["type"] == "AWS_PROXY"));
-            assert_eq!(integrations.len(), service.entries.len());
+            let paths: std::collections::BTreeSet<&str> =
+                service.entries.iter().map(|e| e.route.path.as_str()).collect();
+            assert_eq!(integrations.len(), service.entries.len() + paths.len());
         }
     }
     // `get_debug_state` only in dev.
@@ -103,7 +107,7 @@ fn token_authorizer_except_on_no_auth_entries() {
     assert_eq!(auth["identity_source"], "method.request.header.Authorization");
     assert_eq!(auth["authorizer_uri"], "${aws_lambda_function.billing.invoke_arn}");
     for (name, m) in resources(billing, "aws_api_gateway_method") {
-        if name.contains("health") {
+        if name.contains("health") || name.ends_with("__CORS") {
             assert_eq!(m["authorization"], "NONE", "{name}");
             assert!(m.get("authorizer_id").is_none());
         } else {
@@ -238,10 +242,22 @@ fn cors_preflights_reach_the_function_and_gateway_answers_carry_the_origin() {
     assert_eq!(env[crate::contract::CORS_ORIGINS_ENV], "*");
     assert_eq!(env[crate::contract::CORS_MAX_AGE_ENV], "600");
     assert!(env[crate::contract::CORS_HEADERS_ENV].as_str().unwrap().contains("X-CWS-S3Key"));
+    // One origin (the eshop's prod): named in API Gateway's answers and to the function.
+    let prod = eshop("prod");
+    let billing = &prod["billing.tf.json"];
+    for (_, g) in resources(billing, "aws_api_gateway_gateway_response") {
+        let origin = &g["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"];
+        assert_eq!(origin, "'https://shop.eshop.invalid'");
+    }
+    let env = &billing["resource"]["aws_lambda_function"]["billing"]["environment"]["variables"];
+    assert_eq!(env[crate::contract::CORS_ORIGINS_ENV], "https://shop.eshop.invalid");
     // Without `cors`: none of it.
-    let eshop_dev = eshop("dev");
-    let billing = &eshop_dev["billing.tf.json"];
+    let mut cli = BTreeMap::new();
+    cli.insert("cors".to_string(), ConfigValue::Bool(false));
+    let off = generated("../examples/eshop", "dev", &cli);
+    let billing = &off["billing.tf.json"];
     assert!(resources(billing, "aws_api_gateway_gateway_response").is_empty());
+    assert!(!resources(billing, "aws_api_gateway_method").iter().any(|(n, _)| n.ends_with("__CORS")));
     let env = &billing["resource"]["aws_lambda_function"]["billing"]["environment"]["variables"];
     assert!(env.get(crate::contract::CORS_ORIGINS_ENV).is_none());
 }
