@@ -11,6 +11,7 @@ mod aws_profile;
 mod build;
 mod config;
 mod deploy;
+mod gateway;
 mod invoke;
 mod report;
 mod run;
@@ -45,7 +46,8 @@ enum Command {
         /// A code such as CWS001.
         code: Option<String>,
     },
-    /// Build a service and serve it on 127.0.0.1 with the stage's env files; Ctrl-C stops it.
+    /// Build a service and serve it on 127.0.0.1 with the stage's env files; without a service, serve
+    /// every service of the stage behind one port as API Gateway will. Ctrl-C stops it.
     Run(run::RunArgs),
     /// Send one request to a service (local, started if needed, or `--url`) and print the answer.
     Invoke(invoke::InvokeArgs),

@@ -1,6 +1,8 @@
 //! `cws run <service> [-s stage] [--port N]`: builds the service's crate with cargo and serves it on
 //! 127.0.0.1 with the stage's env files loaded (`CWS_STAGE` set, so stage-only entries follow the
-//! stage). Ctrl-C stops the service cleanly. Also the launcher `cws invoke` uses to auto-start one.
+//! stage), its CORS settings and the AWS credentials of the stage's profile. Ctrl-C stops the
+//! service cleanly. Also the launcher `cws invoke` uses to auto-start one. Without a service:
+//! the local stage gateway ([`crate::gateway`]).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -18,8 +20,9 @@ use coworks_core::Severity;
 /// Arguments of `cws run`.
 #[derive(Args)]
 pub struct RunArgs {
-    /// The service to run (a name listed by `cws routes`).
-    pub service: String,
+    /// The service to run (a name listed by `cws routes`); without one, every service of the stage
+    /// behind one port, as API Gateway will serve them (the local stage gateway).
+    pub service: Option<String>,
     /// The stage whose env files and options apply (default: the first stage).
     #[arg(short, long)]
     pub stage: Option<String>,
@@ -29,6 +32,9 @@ pub struct RunArgs {
     /// The project directory (holding project.cws.yml).
     #[arg(short, long, default_value = ".")]
     pub project: PathBuf,
+    /// With the stage gateway: rebuild and restart a service when its crate changes.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// A service of a loaded project, ready to start in one stage.
@@ -219,7 +225,18 @@ pub fn stop(child: &mut Child) {
 
 /// `cws run`.
 pub fn run(args: RunArgs) -> Result<ExitCode, String> {
-    let t = target(&args.project, &args.service, args.stage.as_deref(), args.port)?;
+    let Some(service) = &args.service else {
+        return crate::gateway::run(crate::gateway::GatewayArgs {
+            project: args.project.clone(),
+            stage: args.stage.clone(),
+            port: args.port,
+            watch: args.watch,
+        });
+    };
+    if args.watch {
+        return Err("--watch works with the stage gateway: `cws run -s STAGE --watch` (no service)".into());
+    }
+    let t = target(&args.project, service, args.stage.as_deref(), args.port)?;
     eprintln!("building {} ({})", t.service, t.manifest.display());
     let binary = build(&t.manifest)?;
     let stopping = Arc::new(AtomicBool::new(false));
