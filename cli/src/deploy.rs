@@ -14,12 +14,15 @@ use coworks_core::layout::deploy_record_path;
 use coworks_core::settings::{CliOptions, DeployFlags, DeployRecord, ResolvedTarget, TargetUse};
 use coworks_core::{Project, Severity};
 
+use crate::output::{errln, out, outln, Step};
+use crate::{failed, Failure};
+
 /// Options shared by the commands that talk to AWS.
 #[derive(Args)]
 pub struct AwsArgs {
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// AWS region (overrides `commands.deploy.region`).
     #[arg(long)]
     pub region: Option<String>,
@@ -79,26 +82,27 @@ pub struct DestroyArgs {
 /// Arguments of `cws deployed`.
 #[derive(Args)]
 pub struct DeployedArgs {
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// Only this stage.
     #[arg(short, long)]
     pub stage: Option<String>,
 }
 
 /// The `terraform` executable on `PATH`.
-fn terraform() -> Result<PathBuf, String> {
+fn terraform() -> Result<PathBuf, Failure> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path).map(|d| d.join("terraform")).find(|p| p.is_file()).ok_or_else(|| {
-        "terraform is not installed (not on PATH): install Terraform 1.5 or newer \
-         (https://developer.hashicorp.com/terraform/install; scripts/ci-deps checks for it)"
-            .to_string()
+        failed(
+            "terraform is not installed (not on PATH): install Terraform 1.5 or newer \
+             (https://developer.hashicorp.com/terraform/install; scripts/ci-deps checks for it)",
+        )
     })
 }
 
 /// Runs terraform in `dir`, its output shown (and returned); fails with a message naming the step.
-fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<String, String> {
+fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<String, Failure> {
     let mut cmd = Command::new(terraform()?);
     cmd.args(args)
         .current_dir(dir)
@@ -109,7 +113,7 @@ fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<St
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run terraform: {e}"))?;
+    let mut child = cmd.spawn().map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     let out = child.stdout.take().map(|out| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -131,7 +135,7 @@ fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<St
             errors.push('\n');
         }
     }
-    let status = child.wait().map_err(|e| format!("terraform: {e}"))?;
+    let status = child.wait().map_err(|e| failed(format!("terraform: {e}")))?;
     let output = out.and_then(|t| t.join().ok()).unwrap_or_default();
     if status.success() {
         return Ok(output);
@@ -144,10 +148,10 @@ fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<St
     } else {
         ""
     };
-    Err(format!("`terraform {}` failed ({status}); its messages are above{hint}", args.join(" ")))
+    Err(failed(format!("`terraform {}` failed ({status}); its messages are above{hint}", args.join(" "))))
 }
 
-fn load_stage(project_dir: &Path, stage: &str) -> Result<Project, String> {
+fn load_stage(project_dir: Option<&Path>, stage: &str) -> Result<Project, String> {
     crate::load_project(project_dir, Some(stage))
 }
 
@@ -163,6 +167,17 @@ fn read_record(project: &Project, stage: &str) -> Result<Option<DeployRecord>, S
     }
 }
 
+/// Remembers where `stage` is deployed (no secret: a region, a profile's name, endpoint URLs).
+fn write_record(project: &Project, stage: &str, record: &DeployRecord) -> Result<(), Failure> {
+    let path = project.root().join(deploy_record_path(stage));
+    let text = serde_json::to_string_pretty(record).map_err(|e| failed(e.to_string()))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| failed(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(&path, text + "\n").map_err(|e| failed(format!("cannot write {}: {e}", path.display())))
+}
+
 /// Where `stage` goes (deploy) or is (destroy, deployed), from the flags and the record.
 fn resolve(
     project: &Project,
@@ -173,7 +188,7 @@ fn resolve(
     let record = read_record(project, stage)?;
     let resolved = project.resolve_target(stage, &aws.flags(), record.as_ref(), purpose)?;
     if let Some(note) = &resolved.note {
-        eprintln!("{note}");
+        errln!("{note}");
     }
     Ok(resolved)
 }
@@ -183,7 +198,8 @@ fn resolve(
 fn check_confirmable(project: &Project, stage: &str, yes: bool, action: &str) -> Result<(), String> {
     if project.is_production(stage) && !yes && !std::io::stdin().is_terminal() {
         return Err(format!(
-            "stage `{stage}` is a production stage (`production: true`): {action} it from a terminal, which shows              the plan and asks to confirm, or pass --yes (CI)"
+            "stage `{stage}` is a production stage (`production: true`): {action} it from a terminal, which shows \
+             the plan and asks to confirm, or pass --yes (CI)"
         ));
     }
     Ok(())
@@ -202,8 +218,8 @@ fn apply_confirmed(
     destroy: bool,
     targets: &[String],
     env: &[(&str, String)],
-    before: &dyn Fn() -> Result<(), String>,
-) -> Result<bool, String> {
+    before: &dyn Fn() -> Result<(), Failure>,
+) -> Result<bool, Failure> {
     let mut direct: Vec<String> = if destroy { vec!["destroy".into()] } else { vec!["apply".into()] };
     direct.extend(["-input=false", "-auto-approve", "-no-color"].map(String::from));
     direct.extend(targets.iter().cloned());
@@ -236,34 +252,35 @@ fn apply_confirmed(
         before()?;
         run_terraform(dir, &["apply", "-input=false", "-no-color", &plan_file], env)?;
     } else {
-        eprintln!("not confirmed: nothing changed");
+        errln!("not confirmed: nothing changed");
     }
     let _ = std::fs::remove_file(dir.join(&plan_file));
     Ok(confirmed)
 }
 
-fn prepare(project: &Project, stage: &str, cli: &CliOptions) -> Result<(StageDeployment, PathBuf), String> {
+fn prepare(project: &Project, stage: &str, cli: &CliOptions) -> Result<(StageDeployment, PathBuf), Failure> {
     let (deployment, _) = artifacts::stage_deployment(project, stage, cli);
     let dir = project.root().join(TERRAFORM_DIR);
     artifacts::write_terraform(&dir, &deployment)
-        .map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
+        .map_err(|e| failed(format!("cannot write {}: {e}", dir.display())))?;
+    let step = Step::start("Initializing", "terraform");
     run_terraform(&dir, &["init", "-input=false", "-no-color"], &[])?;
+    step.done();
     Ok((deployment, dir))
 }
 
 /// `cws deploy`.
-pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
-    let project = load_stage(&args.aws.project, &args.stage)?;
+pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
+    let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let all = Step::start("Deploying", format!("stage {}", args.stage));
     let errors: Vec<_> = project
         .diagnostics(Some(&args.stage))
         .into_iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
     if !errors.is_empty() {
-        for d in &errors {
-            eprintln!("{}", d.human());
-        }
-        eprintln!(
+        crate::print_diagnostics(&project, &errors);
+        errln!(
             "error: stage `{}` has {} error(s) (above): fix them before deploying",
             args.stage,
             errors.len()
@@ -283,7 +300,8 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
                 "no service `{name}` in stage `{}`; its services are: {}",
                 args.stage,
                 names.join(", ")
-            ));
+            )
+            .into());
         }
     }
     for s in services.iter().filter(|s| args.service.as_ref().is_none_or(|n| *n == s.name)) {
@@ -295,10 +313,13 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
                     s.name,
                     zip.display(),
                     s.name
-                ));
+                )
+                .into());
             }
         } else {
+            let step = Step::start("Building", format!("{} for Lambda", s.name));
             let report = crate::build::build_service(&project, s, &args.stage, &CliOptions::new())?;
+            step.done();
             crate::build::print_report(&project, &s.name, &report);
         }
     }
@@ -315,63 +336,65 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
     if args.plan {
         let mut cmd = vec!["plan", "-input=false", "-no-color"];
         cmd.extend(targets.iter().map(String::as_str));
+        let step = Step::start("Planning", format!("stage {}", args.stage));
         run_terraform(&dir, &cmd, &secrets)?;
+        step.done();
+        all.done();
         return Ok(ExitCode::SUCCESS);
     }
     // Remembered before applying: a partly failed apply leaves resources there too.
     let record = DeployRecord { flags: target.flags.clone(), target: target.target.clone() };
     let remember = || write_record(&project, &args.stage, &record);
+    let step = Step::start("Applying", format!("stage {}", args.stage));
     if !apply_confirmed(&dir, &project, &args.stage, args.yes, false, &targets, &secrets, &remember)? {
         return Ok(ExitCode::FAILURE);
     }
+    step.done();
     print_stage(&dir, &args.stage)?;
+    all.done();
     Ok(ExitCode::SUCCESS)
 }
 
-/// Remembers where `stage` is deployed (no secret: a region, a profile's name, endpoint URLs).
-fn write_record(project: &Project, stage: &str, record: &DeployRecord) -> Result<(), String> {
-    let path = project.root().join(deploy_record_path(stage));
-    let text = serde_json::to_string_pretty(record).map_err(|e| e.to_string())?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 /// `cws destroy`.
-pub fn destroy(args: DestroyArgs) -> Result<ExitCode, String> {
-    let project = load_stage(&args.aws.project, &args.stage)?;
+pub fn destroy(args: DestroyArgs) -> Result<ExitCode, Failure> {
+    let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
     let target = resolve(&project, &args.stage, &args.aws, TargetUse::Existing)?;
     check_confirmable(&project, &args.stage, args.yes, "destroy")?;
+    let all = Step::start("Destroying", format!("stage {}", args.stage));
     let (_, dir) = prepare(&project, &args.stage, &target.cli)?;
     if !workspaces(&dir)?.contains(&args.stage) {
         return Err(format!(
             "stage `{}` is not deployed (no Terraform workspace `{}`)",
             args.stage, args.stage
-        ));
+        )
+        .into());
     }
     run_terraform(&dir, &["workspace", "select", "-no-color", &args.stage], &[])?;
     let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];
+    let step = Step::start("Removing", format!("the resources of stage {}", args.stage));
     if !apply_confirmed(&dir, &project, &args.stage, args.yes, true, &[], &secrets, &|| Ok(()))? {
         return Ok(ExitCode::FAILURE);
     }
+    step.done();
     run_terraform(&dir, &["workspace", "select", "-no-color", "default"], &[])?;
     run_terraform(&dir, &["workspace", "delete", "-no-color", &args.stage], &[])?;
     let record = project.root().join(deploy_record_path(&args.stage));
     if record.exists() {
-        std::fs::remove_file(&record).map_err(|e| format!("cannot remove {}: {e}", record.display()))?;
+        std::fs::remove_file(&record)
+            .map_err(|e| failed(format!("cannot remove {}: {e}", record.display())))?;
     }
-    println!("stage `{}` destroyed ({})", args.stage, target.target);
+    all.done();
+    outln!("stage `{}` destroyed ({})", args.stage, target.target);
     Ok(ExitCode::SUCCESS)
 }
 
 /// The Terraform workspaces of `dir`.
-fn workspaces(dir: &Path) -> Result<Vec<String>, String> {
+fn workspaces(dir: &Path) -> Result<Vec<String>, Failure> {
     let out = Command::new(terraform()?)
         .args(["workspace", "list"])
         .current_dir(dir)
         .output()
-        .map_err(|e| format!("cannot run terraform: {e}"))?;
+        .map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| l.trim_start_matches('*').trim().to_string())
@@ -380,20 +403,23 @@ fn workspaces(dir: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Prints the services of one deployed stage from its state's outputs; `false` if none.
-fn print_stage(dir: &Path, stage: &str) -> Result<bool, String> {
+fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
     let Some(services) = stage_outputs(dir, stage)? else {
-        println!("{stage}: not deployed");
+        outln!("{stage}: not deployed");
         return Ok(false);
     };
-    println!("{stage}:");
-    for (name, s) in services {
-        println!("  {name}  {}", s["url"].as_str().unwrap_or("-"));
-        println!(
-            "    function {} ({})",
-            s["function_name"].as_str().unwrap_or("-"),
-            s["function_arn"].as_str().unwrap_or("-")
-        );
-    }
+    outln!("{stage}:");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+    let rows = services
+        .iter()
+        .map(|(name, s)| crate::report::DeployedService {
+            name: name.clone(),
+            url: text(&s["url"]),
+            function: text(&s["function_name"]),
+            arn: text(&s["function_arn"]),
+        })
+        .collect();
+    out!("{}", crate::report::deployed_table(rows, crate::output::stdout_width()));
     Ok(true)
 }
 
@@ -402,23 +428,25 @@ fn print_stage(dir: &Path, stage: &str) -> Result<bool, String> {
 fn stage_outputs(
     dir: &Path,
     stage: &str,
-) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Failure> {
     let out = Command::new(terraform()?)
         .args(["output", "-json", "-no-color"])
         .current_dir(dir)
         .env("TF_WORKSPACE", stage)
         .output()
-        .map_err(|e| format!("cannot run terraform: {e}"))?;
+        .map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     Ok(outputs["services"]["value"].as_object().filter(|s| !s.is_empty()).cloned())
 }
 
 /// The deployed base URL of `service` in `stage` (what `cws deployed` prints), for `cws invoke
 /// --deployed`.
-pub fn deployed_url(project: &Project, stage: &str, service: &str) -> Result<String, String> {
+pub fn deployed_url(project: &Project, stage: &str, service: &str) -> Result<String, Failure> {
     let dir = project.root().join(TERRAFORM_DIR);
     let not_deployed = || {
-        format!("stage `{stage}` is not deployed from this directory: run `cws deploy -s {stage}` (`cws deployed` lists what is)")
+        Failure::from(format!(
+            "stage `{stage}` is not deployed from this directory: run `cws deploy -s {stage}` (`cws deployed` lists what is)"
+        ))
     };
     if !dir.join(".terraform").is_dir() || !workspaces(&dir)?.iter().any(|w| w == stage) {
         return Err(not_deployed());
@@ -428,15 +456,16 @@ pub fn deployed_url(project: &Project, stage: &str, service: &str) -> Result<Str
         format!(
             "`{service}` has no deployed API in stage `{stage}` (`cws deployed -s {stage}` lists the URLs)"
         )
+        .into()
     })
 }
 
 /// `cws deployed`.
-pub fn deployed(args: DeployedArgs) -> Result<ExitCode, String> {
-    let project = crate::load_project(&args.project, args.stage.as_deref())?;
+pub fn deployed(args: DeployedArgs) -> Result<ExitCode, Failure> {
+    let project = crate::load_project(args.project.as_deref(), args.stage.as_deref())?;
     let dir = project.root().join(TERRAFORM_DIR);
     if !dir.join(".terraform").is_dir() {
-        println!("nothing deployed from this directory (no {TERRAFORM_DIR}/.terraform): run `cws deploy -s <stage>`");
+        outln!("nothing deployed from this directory (no {TERRAFORM_DIR}/.terraform): run `cws deploy -s <stage>`");
         return Ok(ExitCode::SUCCESS);
     }
     let existing = workspaces(&dir)?;
@@ -445,11 +474,11 @@ pub fn deployed(args: DeployedArgs) -> Result<ExitCode, String> {
         if existing.contains(&stage) {
             if print_stage(&dir, &stage)? {
                 if let Some(record) = read_record(&project, &stage)? {
-                    println!("  deployed to {}", record.target);
+                    outln!("  deployed to {}", record.target);
                 }
             }
         } else {
-            println!("{stage}: not deployed");
+            outln!("{stage}: not deployed");
         }
     }
     Ok(ExitCode::SUCCESS)

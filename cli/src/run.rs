@@ -17,6 +17,9 @@ use coworks_core::config::Value;
 use coworks_core::settings::CliOptions;
 use coworks_core::Severity;
 
+use crate::output::{errln, Step};
+use crate::{failed, Failure};
+
 /// Arguments of `cws run`.
 #[derive(Args)]
 pub struct RunArgs {
@@ -29,9 +32,9 @@ pub struct RunArgs {
     /// The port to listen on (default: the `run.port` option of project.cws.yml).
     #[arg(long)]
     pub port: Option<u16>,
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// With the stage gateway: rebuild and restart a service when its crate changes.
     #[arg(long)]
     pub watch: bool,
@@ -58,7 +61,12 @@ pub struct Target {
 }
 
 /// Resolves `service` in the project at `root` for `stage` (default: the first stage).
-pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>) -> Result<Target, String> {
+pub fn target(
+    root: Option<&Path>,
+    service: &str,
+    stage: Option<&str>,
+    port: Option<u16>,
+) -> Result<Target, String> {
     let (project, stage) = crate::load_with_stage(root, stage)?;
     let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
     else {
@@ -71,9 +79,8 @@ pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>
     let diagnostics = project.diagnostics(Some(&stage));
     let of_env_files =
         diagnostics.iter().filter(|d| d.severity != Severity::Info && stage_env.files.contains(&d.file));
-    for d in of_env_files.chain(&stage_env.problems) {
-        eprintln!("{}", d.human());
-    }
+    let shown: Vec<_> = of_env_files.chain(&stage_env.problems).cloned().collect();
+    crate::print_diagnostics(&project, &shown);
     let mut env = stage_env.values();
     env.insert("CWS_STAGE".into(), stage.clone());
     env.extend(project.function_env(&stage, service));
@@ -127,7 +134,7 @@ pub fn local_aws_env(project: &coworks_core::Project, stage: &str) -> BTreeMap<S
 }
 
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.
-pub fn build(manifest: &Path) -> Result<PathBuf, String> {
+pub fn build(manifest: &Path) -> Result<PathBuf, Failure> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["build", "--manifest-path"])
@@ -135,9 +142,9 @@ pub fn build(manifest: &Path) -> Result<PathBuf, String> {
         .arg("--message-format=json-render-diagnostics")
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
     if !out.status.success() {
-        return Err(format!("cargo build of `{}` failed", manifest.display()));
+        return Err(failed(format!("cargo build of `{}` failed", manifest.display())));
     }
     let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
     let mut found = None;
@@ -152,12 +159,12 @@ pub fn build(manifest: &Path) -> Result<PathBuf, String> {
             found = Some(PathBuf::from(exe));
         }
     }
-    found.ok_or_else(|| format!("`{}` has no binary target to run", manifest.display()))
+    found.ok_or_else(|| failed(format!("`{}` has no binary target to run", manifest.display())))
 }
 
 /// Starts the built binary with the target's environment; stderr is piped so the caller can wait
 /// for `listening on`.
-pub fn spawn(binary: &Path, t: &Target) -> Result<Child, String> {
+pub fn spawn(binary: &Path, t: &Target) -> Result<Child, Failure> {
     let mut cmd = Command::new(binary);
     cmd.args(["--host", &t.host, "--port", &t.port.to_string()])
         .envs(&t.env)
@@ -175,37 +182,39 @@ pub fn spawn(binary: &Path, t: &Target) -> Result<Child, String> {
             });
         }
     }
-    cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", binary.display()))
+    cmd.spawn().map_err(|e| failed(format!("cannot start `{}`: {e}", binary.display())))
 }
 
 /// Waits for the child's `listening on http://...` line (echoing its stderr when `echo`) and
 /// returns the URL; keeps forwarding its stderr afterwards on a thread.
-pub fn wait_listening(child: &mut Child, echo: bool) -> Result<String, String> {
-    let stderr = child.stderr.take().ok_or("the service's stderr is not piped")?;
+pub fn wait_listening(child: &mut Child, echo: bool) -> Result<String, Failure> {
+    let stderr = child.stderr.take().ok_or_else(|| failed("the service's stderr is not piped"))?;
     let mut lines = BufReader::new(stderr).lines();
     let mut url = None;
     for line in lines.by_ref() {
-        let line = line.map_err(|e| e.to_string())?;
+        let line = line.map_err(|e| failed(e.to_string()))?;
         if echo {
-            eprintln!("{line}");
+            errln!("{line}");
         }
         if let Some(pos) = line.find("listening on ") {
             url = Some(line[pos + "listening on ".len()..].trim().to_string());
             break;
         }
     }
-    let url = url.ok_or("the service stopped before listening (see its messages above)")?;
+    let url = url.ok_or_else(|| failed("the service stopped before listening (see its messages above)"))?;
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
             if echo {
-                eprintln!("{line}");
+                errln!("{line}");
             }
         }
     });
     Ok(url)
 }
 
-/// Asks a child to stop (SIGINT, like Ctrl-C) and waits for it.
+/// Asks a child to stop (SIGINT, like Ctrl-C) and waits for it: a CoWorks service first drains
+/// (running requests and asynchronous calls, `CWS_DRAIN_TIMEOUT`, 30 s by default, then writes their
+/// records); one still running after 90 s is killed.
 pub fn stop(child: &mut Child) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
         // SAFETY: sending a signal to our own child process.
@@ -213,7 +222,7 @@ pub fn stop(child: &mut Child) {
             libc::kill(pid, libc::SIGINT);
         }
     }
-    for _ in 0..100 {
+    for _ in 0..1800 {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
@@ -224,7 +233,7 @@ pub fn stop(child: &mut Child) {
 }
 
 /// `cws run`.
-pub fn run(args: RunArgs) -> Result<ExitCode, String> {
+pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     let Some(service) = &args.service else {
         return crate::gateway::run(crate::gateway::GatewayArgs {
             project: args.project.clone(),
@@ -236,19 +245,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
     if args.watch {
         return Err("--watch works with the stage gateway: `cws run -s STAGE --watch` (no service)".into());
     }
-    let t = target(&args.project, service, args.stage.as_deref(), args.port)?;
-    eprintln!("building {} ({})", t.service, t.manifest.display());
+    let t = target(args.project.as_deref(), service, args.stage.as_deref(), args.port)?;
+    let step = Step::start("Building", format!("{} ({})", t.service, t.manifest.display()));
     let binary = build(&t.manifest)?;
+    step.done();
     let stopping = Arc::new(AtomicBool::new(false));
     let flag = stopping.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+        .map_err(|e| failed(format!("cannot handle Ctrl-C: {e}")))?;
     let mut child = spawn(&binary, &t)?;
     if let Err(e) = wait_listening(&mut child, true) {
         let _ = child.wait();
         return Err(e);
     }
-    eprintln!("{} runs in stage {}; Ctrl-C stops it", t.service, t.stage);
+    errln!("{} runs in stage {}; Ctrl-C stops it", t.service, t.stage);
     loop {
         if stopping.load(Ordering::SeqCst) {
             stop(&mut child);
@@ -256,9 +266,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
         }
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(ExitCode::SUCCESS),
-            Ok(Some(status)) => return Err(format!("{} exited: {status}", t.service)),
+            Ok(Some(status)) => return Err(failed(format!("{} exited: {status}", t.service))),
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(failed(e.to_string())),
         }
     }
 }

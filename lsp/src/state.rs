@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use coworks_core::layout::CONFIG_FILE;
 use coworks_core::Project;
 use ropey::Rope;
 use tokio::sync::Notify;
@@ -154,9 +153,7 @@ impl State {
         let found = hint
             .iter()
             .chain(doc_dirs.iter())
-            .find_map(|start| {
-                start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
-            })
+            .find_map(|start| coworks_core::layout::find_root(start))
             .or(hint)
             .or_else(|| doc_dirs.first().cloned())?;
         *write(&self.root) = Some(found.clone());

@@ -7,14 +7,15 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, type LanguageClient, type LanguageClientOptions } from 'vscode-languageclient/node';
 
+import { CoWorksClient, reported } from './languageClient';
 import { DOCUMENT_SELECTOR } from './logic/documents';
 import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
 import * as pv from './logic/preview';
 import * as rt from './logic/routes';
-import { findServer, processEnv } from './logic/serverPath';
+import { findServer, INSTALL_COMMAND, processEnv } from './logic/serverPath';
 import { initializationOptions, parseStages, SET_STAGE_REQUEST, STAGE_NOTIFICATION, type Stages, STAGES_REQUEST } from './logic/stage';
 
 /** The custom requests of the server. */
@@ -34,6 +35,7 @@ export class Controller implements vscode.Disposable {
   private readonly replies: vscode.OutputChannel;
   private readonly previews = new Map<string, { panel: vscode.WebviewPanel; preview: pv.Preview; timer?: NodeJS.Timeout }>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private toldMissing = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -59,11 +61,14 @@ export class Controller implements vscode.Disposable {
     const setting = vscode.workspace.getConfiguration('coworks').get<string>('server.path');
     const found = findServer(setting, this.context.extensionPath, processEnv());
     if (typeof found === 'string') {
-      void vscode.window.showErrorMessage(found);
-      throw new Error(found);
+      // One notification per session, offering the install command (later starts only log).
+      if (!this.toldMissing) {
+        this.toldMissing = true;
+        void vscode.window.showErrorMessage(found, 'Copy install command').then((c) => c && vscode.env.clipboard.writeText(INSTALL_COMMAND));
+      }
+      throw reported(found);
     }
     this.log.appendLine(`coworks-lsp: ${found.path} (from ${found.source})`);
-    const server: ServerOptions = { command: found.path, args: [], options: { env: process.env } };
     const options: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.log,
@@ -72,7 +77,7 @@ export class Controller implements vscode.Disposable {
         executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
       },
     };
-    const client = new LanguageClient('coworks', 'CoWorks', server, options);
+    const client = CoWorksClient.create(found.path, this.log, options);
     client.onNotification(STAGE_NOTIFICATION, (params: unknown) => this.told(params));
     await client.start();
     this.client = client;
@@ -224,11 +229,11 @@ export class Controller implements vscode.Disposable {
     if (pick) await this.open(root, pick.location.file, pick.location.span.start.line, pick.location.span.start.col);
   }
 
-  private async open(root: string, file: string, line: number, col: number): Promise<void> {
+  private async open(root: string, file: string, line: number, col: number, viewColumn?: vscode.ViewColumn): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(rt.resolveFile(root, file)));
     const text = line < doc.lineCount ? doc.lineAt(line).text : '';
     const pos = new vscode.Position(line, rt.utf16Col(text, col));
-    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn });
   }
 
   /** Check project: `cws check -s <stage>` (the line the server answers) in a terminal, and the Problems view. */
@@ -256,7 +261,7 @@ export class Controller implements vscode.Disposable {
       panel.onDidDispose(() => this.previews.delete(key));
       panel.webview.onDidReceiveMessage(async (msg) => {
         const action = pv.handleMessage(msg, created.preview);
-        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col);
+        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col, entryColumn(key, panel));
         else if (action.kind === 'ignore') this.log.appendLine(`preview: ${action.reason}`);
       });
     }
@@ -293,4 +298,10 @@ export class Controller implements vscode.Disposable {
     this.log.dispose();
     this.replies.dispose();
   }
+}
+
+/** Where a task's entry opens: the workflow editor's column (the preview stays visible beside it). */
+function entryColumn(workflowUri: string, preview: vscode.WebviewPanel): vscode.ViewColumn {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === workflowUri && e.viewColumn !== preview.viewColumn);
+  return editor?.viewColumn ?? (preview.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
 }

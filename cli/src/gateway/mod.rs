@@ -35,8 +35,8 @@ mod watch;
 
 /// What the gateway serves.
 pub struct GatewayArgs {
-    /// The project directory.
-    pub project: PathBuf,
+    /// The project directory (`None`: found upward from the current directory).
+    pub project: Option<PathBuf>,
     /// The stage asked for (default: the first).
     pub stage: Option<String>,
     /// The port (default: the stage's `run.port`; 0 picks one).
@@ -83,13 +83,14 @@ fn crates(project: &Project, services: &[String]) -> Result<Vec<Crate>, String> 
 }
 
 /// `cws run` without a service.
-pub fn run(args: GatewayArgs) -> Result<ExitCode, String> {
-    let (project, stage) = crate::load_with_stage(&args.project, args.stage.as_deref())?;
+pub fn run(args: GatewayArgs) -> Result<ExitCode, crate::Failure> {
+    let (project, stage) = crate::load_with_stage(args.project.as_deref(), args.stage.as_deref())?;
     let api = stage_api(&project, &stage, &CliOptions::new());
     if api.services.is_empty() {
         return Err(format!(
             "stage `{stage}` has no service with entries to serve (`cws routes -s {stage}`)"
-        ));
+        )
+        .into());
     }
     let names: Vec<String> = api.services.iter().map(|s| s.service.clone()).collect();
     let crates = crates(&project, &names)?;
@@ -109,7 +110,7 @@ pub fn run(args: GatewayArgs) -> Result<ExitCode, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(|e| crate::failed(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(serve(project, stage, api, crates, binaries, settings.host, settings.port, args.watch))
 }
 
@@ -123,13 +124,14 @@ async fn serve(
     host: String,
     port: u16,
     watch: bool,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, crate::Failure> {
     let listener = TcpListener::bind((host.as_str(), port))
         .await
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let lambda_listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-    let invoke_url = format!("http://{}", lambda_listener.local_addr().map_err(|e| e.to_string())?);
+    let local = listener.local_addr().map_err(|e| crate::failed(e.to_string()))?;
+    let lambda_listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| crate::failed(e.to_string()))?;
+    let invoke_url =
+        format!("http://{}", lambda_listener.local_addr().map_err(|e| crate::failed(e.to_string()))?);
     let mut functions = BTreeMap::new();
     for s in &api.services {
         let Some(binary) = binaries.get(&s.service) else { continue };
@@ -139,7 +141,7 @@ async fn serve(
         };
         let timeout = Duration::from_secs(s.timeout_seconds.max(1) as u64);
         let f = Function::new(&s.service, &s.function, &api.region, timeout, spec);
-        f.start_instance().await?;
+        f.start_instance().await.map_err(crate::failed)?;
         functions.insert(s.service.clone(), f);
     }
     let functions = Arc::new(functions);

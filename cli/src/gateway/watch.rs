@@ -80,7 +80,9 @@ pub async fn watch(crates: Vec<Crate>, functions: Arc<BTreeMap<String, Arc<Funct
                         }
                     }
                 }
-                Ok(Err(e)) => eprintln!("{}: {e}; the running instances keep serving", c.services.join(", ")),
+                Ok(Err(crate::Failure::Usage(e) | crate::Failure::Failed(e))) => {
+                    eprintln!("{}: {e}; the running instances keep serving", c.services.join(", "))
+                }
                 Err(e) => eprintln!("{}: the build did not finish: {e}", c.services.join(", ")),
             }
         }

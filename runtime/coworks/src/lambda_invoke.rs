@@ -95,6 +95,7 @@ fn decode(inner: &Value) -> Result<Request, String> {
         headers,
         body: Bytes::from(body),
         request_id: text("request_id").unwrap_or("").to_string(),
+        deadline: None,
     })
 }
 
@@ -149,6 +150,7 @@ mod tests {
             headers,
             body: Bytes::from_static(&[0, 255, b'{']),
             request_id: "rq-1".into(),
+            deadline: None,
         };
         let p = payload(&req);
         let back = queued_request(&p).expect("a queued payload").expect("decodes");

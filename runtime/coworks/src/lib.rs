@@ -37,6 +37,7 @@ pub mod cors;
 pub mod extract;
 pub mod lambda;
 pub mod lambda_invoke;
+pub mod limits;
 pub mod local;
 pub mod response;
 pub mod router;
