@@ -42,19 +42,24 @@ impl fmt::Display for DeployTarget {
 impl DeployTarget {
     /// The target as command-line options (the highest layer): what a command uses to reach it.
     pub fn as_cli(&self) -> CliOptions {
-        let mut cli = CliOptions::new();
-        if let Some(r) = &self.region {
-            cli.insert("region".into(), Value::Str(r.clone()));
-        }
-        if let Some(p) = &self.profile {
-            cli.insert("profile".into(), Value::Str(p.clone()));
-        }
+        let mut cli = region_and_profile(&self.region, &self.profile);
         if !self.endpoints.is_empty() {
             let map = self.endpoints.iter().map(|(k, v)| (k.clone(), Value::Str(v.clone()))).collect();
             cli.insert("endpoints".into(), Value::Map(map));
         }
         cli
     }
+}
+
+/// The `region` and `profile` options, those given.
+fn region_and_profile(region: &Option<String>, profile: &Option<String>) -> CliOptions {
+    let mut cli = CliOptions::new();
+    for (name, value) in [("region", region), ("profile", profile)] {
+        if let Some(v) = value {
+            cli.insert(name.into(), Value::Str(v.clone()));
+        }
+    }
+    cli
 }
 
 /// The AWS flags of `cws deploy` / `destroy` / `deployed`: `--region`, `--aws-profile`, `--endpoint`.
@@ -79,13 +84,7 @@ impl DeployFlags {
 
     /// The flags as command-line options of `deploy`.
     pub fn cli(&self) -> CliOptions {
-        let mut cli = CliOptions::new();
-        if let Some(r) = &self.region {
-            cli.insert("region".into(), Value::Str(r.clone()));
-        }
-        if let Some(p) = &self.profile {
-            cli.insert("profile".into(), Value::Str(p.clone()));
-        }
+        let mut cli = region_and_profile(&self.region, &self.profile);
         if let Some(e) = &self.endpoint {
             cli.insert(
                 "endpoints".into(),

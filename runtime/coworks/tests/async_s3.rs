@@ -212,6 +212,7 @@ fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
 
 /// As Lambda, an asynchronous call whose entry outlives the invocation's time is recorded as not
 /// finished before the deadline (a function past its timeout is stopped by Lambda, recording nothing).
+/// The invocation is the one a deployed function queues for itself (`{"cws_async": ...}`).
 #[test]
 fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
     let moto = start_moto();
@@ -219,15 +220,14 @@ fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
     let env = aws_env(&moto);
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("TOKEN", "tok"));
-    let event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": "/sleep", "rawQueryString": "",
-        "headers": { "authorization": "Bearer tok", "content-type": "application/json", "invocationtype": "Event",
-                     "x-cws-s3bucket": "lambda-deadline", "x-cws-s3key": "calls/slow.json" },
-        "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "api", "http": { "method": "POST", "path": "/sleep", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
-            "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
-        "body": "600000", "isBase64Encoded": false
-    });
+    // Deployed, the call arrives as the invocation the function queued for itself with Lambda's
+    // Invoke (`crate::lambda_invoke`): that invocation runs the entry, within its own deadline.
+    let event = json!({ "cws_async": {
+        "method": "POST", "path": "/sleep", "query": null,
+        "headers": { "authorization": ["Bearer tok"], "content-type": ["application/json"], "invocationtype": ["Event"],
+                     "x-cws-s3bucket": ["lambda-deadline"], "x-cws-s3key": ["calls/slow.json"] },
+        "body": "NjAwMDAw", "request_id": "req-0"
+    }});
     let invocation = Invocation { event: event.to_string().into_bytes(), timeout: Duration::from_secs(4) };
     let f = Function::start(&build_example("jobs"), &vars, vec![invocation]);
     let posted = f.next_posted();
