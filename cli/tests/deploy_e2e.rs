@@ -444,11 +444,64 @@ fn the_eshop_deploys_to_moto_per_stage() {
     );
     let o = cws(project, &rc, &["destroy", "-s", "prod"]);
     assert_eq!(o.status.code(), Some(2), "no terminal, no --yes: {}", text(&o));
+    // On a terminal, the plan's summary and a question; any answer but the stage's name changes nothing.
+    let (code, out) = on_terminal(project, &rc, &["destroy", "-s", "prod"], "no");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Destroy production stage `prod`? Plan: 0 to add, 0 to change,")
+            && out.contains("to destroy."),
+        "{out}"
+    );
+    assert!(out.contains("not confirmed: nothing changed"), "{out}");
+    assert!(names(&aws_state(&moto, "eu-west-1")["functions"]).iter().any(|f| f.ends_with("-prod")));
     let o = cws(project, &rc, &["destroy", "-s", "prod", "--yes"]);
     assert!(o.status.success(), "cws destroy -s prod:\n{}", text(&o));
     assert!(text(&o).contains(&format!("endpoint {}", moto.url)), "{}", text(&o));
     let state = aws_state(&moto, "eu-west-1");
     assert!(names(&state["functions"]).is_empty() && names(&state["apis"]).is_empty(), "{state}");
+}
+
+/// `cws ARGS -p PROJECT` on a pseudo-terminal (Python's `pty`), answering `answer` to its question;
+/// its exit code and everything it wrote.
+fn on_terminal(project: &Path, rc: &Path, args: &[&str], answer: &str) -> (i32, String) {
+    let script = r#"
+import os, pty, select, sys
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out, sent = b"", False
+while True:
+    ready, _, _ = select.select([fd], [], [], 300)
+    if not ready:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"Type the stage's name" in out:
+        os.write(fd, answer)
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let o = Command::new("python3")
+        .args(["-c", script, answer, env!("CARGO_BIN_EXE_cws")])
+        .args(args)
+        .arg("-p")
+        .arg(project)
+        .env("TF_CLI_CONFIG_FILE", rc)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    (o.status.code().unwrap_or(-1), text(&o))
 }
 
 #[test]

@@ -7,7 +7,6 @@
 //! method ARN — the gateway's cache then refuses its token on the next route, as API Gateway would.
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
+use support::aws::Moto;
 use support::{cws_command, text, TempProject};
 
 /// A running `cws run` (killed on drop), its stderr lines in a channel.
@@ -116,29 +116,13 @@ fn send(url: &str, method: &str, headers: &[(&str, &str)]) -> Reply {
     Reply { status: r.status().as_u16(), headers, body }
 }
 
-/// A moto server on a free port of 127.0.0.1, killed when dropped.
-struct Moto {
-    child: Child,
-    url: String,
+/// boto3 against moto.
+trait S3Script {
+    /// Runs `script` with `s3` (a client) and `argv`; its output.
+    fn s3(&self, script: &str, args: &[&str]) -> String;
 }
 
-impl Moto {
-    fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let child = Command::new("python3")
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs (install moto[server]: scripts/ci-deps)");
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(60), "moto did not start");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Moto { child, url: format!("http://127.0.0.1:{port}") }
-    }
-
+impl S3Script for Moto {
     /// boto3 against moto: `script` gets `s3` (a client) and `argv`.
     fn s3(&self, script: &str, args: &[&str]) -> String {
         let prelude = "import sys, json, boto3\ns3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing')\nargv = sys.argv[2:]\n";
@@ -149,13 +133,6 @@ impl Moto {
             .expect("python3");
         assert!(o.status.success(), "boto3: {}", text(&o.stderr));
         text(&o.stdout)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
