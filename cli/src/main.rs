@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
+mod aws_profile;
 mod build;
 mod config;
 mod deploy;
+mod gateway;
 mod invoke;
 mod new;
 mod output;
@@ -75,7 +77,8 @@ enum Command {
         #[arg(long, conflicts_with = "code")]
         markdown: bool,
     },
-    /// Build a service and serve it on 127.0.0.1 with the stage's env files; Ctrl-C stops it.
+    /// Build a service and serve it on 127.0.0.1 with the stage's env files; without a service, serve
+    /// every service of the stage behind one port as API Gateway will. Ctrl-C stops it.
     Run(run::RunArgs),
     /// Send one request to a service (local, started if needed, or `--url`) and print the answer.
     Invoke(invoke::InvokeArgs),

@@ -49,8 +49,8 @@ fn routes_json_follows_the_stage() {
             .sum::<usize>()
     };
     assert_eq!(prod["stage"], "prod");
-    // get_debug_state (dev) and get_outbox (dev, test) are not in prod.
-    assert_eq!(count(&all) - count(&prod), 2);
+    // get_slow and get_debug_state (dev) and get_outbox (dev, test) are not in prod.
+    assert_eq!(count(&all) - count(&prod), 3);
     let billing = &all["services"][0];
     assert_eq!(billing["name"], "billing");
     let get_invoice = &billing["entries"][0];
@@ -65,7 +65,7 @@ fn check_passes_on_the_example() {
     let ex = example();
     let o = cws(&["check", "-p", ex.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
-    assert!(text(&o.stdout).contains("3 service(s), 17 entries: 0 error(s)"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("3 service(s), 18 entries: 0 error(s)"), "{}", text(&o.stdout));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //!
 //! | layer | modules (private ones in italics) |
 //! |---|---|
-//! | model | [`text`], [`model`], [`diagnostics`], *suggest* |
+//! | model | [`text`], [`model`], [`diagnostics`], *suggest*, [`contract`] (names the runtime shares) |
 //! | naming | [`naming`], [`rust_source::attrs`] (the attribute grammar the macro shares) |
 //! | sources | [`rust_source`], *yaml*, [`config`], [`workflow`], [`layout`], *scan* |
 //! | project | *project*: the file store ([`Project`]) and its queries |
@@ -23,6 +23,7 @@ mod checks;
 #[cfg(feature = "analysis")]
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod diagnostics;
 #[cfg(feature = "analysis")]
 pub mod layout;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use coworks_core::config::json_schema::project_schema;
-use coworks_core::config::schema::{OptionType, COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
+use coworks_core::config::schema::{COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
 use coworks_core::diagnostics::markdown_table;
 
 fn repo_file(rel: &str) -> String {
@@ -31,9 +31,16 @@ fn docs_name_every_key_command_and_option() {
         assert!(doc.contains(&format!("### `{}`", c.name)), "command {} not in docs/config.md", c.name);
         for o in c.options {
             assert!(doc.contains(&format!("| `{}` |", o.name)), "option {}.{} not in docs", c.name, o.name);
-            if let OptionType::Record(keys) = o.ty {
-                for k in keys {
-                    assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
+            for k in o.ty.keys() {
+                assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
+                if let Some(d) = k.default {
+                    assert!(
+                        doc.contains(&format!("`{d}`")),
+                        "default of {}.{}.{} not in docs",
+                        c.name,
+                        o.name,
+                        k.name
+                    );
                 }
             }
             if let Some(d) = o.default {

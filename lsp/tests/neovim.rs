@@ -97,7 +97,7 @@ fn neovim_receives_diagnostics_and_code_lenses() {
 
         let titles: Vec<&str> =
             result["lenses"].as_array().unwrap().iter().filter_map(|l| l["title"].as_str()).collect();
-        assert_eq!(&titles[..3], ["▶ Run", "Deploy (dev)", "7 routes"], "{version}");
+        assert_eq!(&titles[..3], ["▶ Run", "Deploy (dev)", "8 routes"], "{version}");
         // `id` is a body parameter now, so the route has no `{id}`.
         assert_eq!(titles[3], "Invoke GET /invoice", "{version}: {titles:?}");
         assert!(titles.contains(&"Invoke GET /invoice/pdf/{id}"), "{version}: {titles:?}");

@@ -213,7 +213,7 @@ fn code_lenses_carry_commands_that_map_to_cws_lines() {
     let stage = Project::load(&root).unwrap().stages()[0].clone();
     assert_eq!(titles[0], "▶ Run");
     assert_eq!(titles[1], format!("Deploy ({stage})"));
-    assert_eq!(titles[2], "7 routes");
+    assert_eq!(titles[2], "8 routes");
     assert!(titles.contains(&"Invoke GET /invoice/{id}"), "{titles:?}");
     // The lenses sit above the item, its doc comment included.
     assert_eq!(lenses[0]["range"]["start"]["line"], pos_of(&text, "/// Invoices of the e-shop: create").0);
@@ -459,7 +459,7 @@ fn document_and_workspace_symbols() {
     assert_eq!(symbols[0]["detail"], "Billing");
     let children: Vec<&str> =
         symbols[0]["children"].as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
-    assert_eq!(children.len(), 7);
+    assert_eq!(children.len(), 8);
     assert_eq!(children[0], "GET /invoice/{id}");
     let (l, col) = pos_of(&text, "get_invoice(");
     assert_eq!(symbols[0]["children"][0]["selectionRange"], range(l, col, l, col + 11));

@@ -74,7 +74,7 @@ test('opening a Rust file brings its diagnostics (eshop is clean)', async () => 
 test('each lens carries the cws line the server resolved; executeCommand answers the same; invokes are filled in and re-checked', async () => {
   const ls = await lenses(billing);
   const titles = ls.map((l) => l.command!.title);
-  assert.deepEqual(titles.slice(0, 3), ['▶ Run', 'Deploy (dev)', '7 routes']);
+  assert.deepEqual(titles.slice(0, 3), ['▶ Run', 'Deploy (dev)', '8 routes']);
   assert.ok(titles.includes('Invoke GET /invoice/{id}'), titles.join(' | '));
   for (const l of ls) {
     const id = l.command!.command;
@@ -207,7 +207,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
   };
   const editor = (p: { diagnostics: { code?: string | number; range: { start: { line: number } } }[] }) =>
     p.diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
-  assert.deepEqual(cli(), ['CWS015@34']);
+  assert.deepEqual(cli(), ['CWS015@36']);
   assert.deepEqual(cli('-s', 'dev'), [], '(dev alone does not need .env.prod)');
   let t = await startServer(copy, st.initializationOptions('dev'));
   try {
@@ -220,7 +220,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
     const next = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
     assert.deepEqual(editor(await next), cli('-s', 'prod'), 'stage prod: the diagnostics of `cws check -s prod`');
-    assert.deepEqual(cli('-s', 'prod'), ['CWS015@34']);
+    assert.deepEqual(cli('-s', 'prod'), ['CWS015@36']);
     const billingCopy = path.join(copy, 'services', 'billing', 'src', 'main.rs');
     await t.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri: uriOf(billingCopy), languageId: 'rust', version: 1, text: fs.readFileSync(billingCopy, 'utf8') },

@@ -1,5 +1,7 @@
 //! Deployment artifacts, produced from the same analysis the editor shows: data in, files out.
 //!
+//! - [`api`]: the deployed API of a stage as API Gateway serves it, which [`terraform`] writes and
+//!   the local stage gateway serves;
 //! - [`terraform`]: the Terraform configuration of a stage (`*.tf.json`);
 //! - [`package`]: the reproducible Lambda zip of a service, with its glibc check ([`elf`]);
 //! - [`airflow`]: the Airflow 3 DAGs of the workflows.
@@ -14,6 +16,7 @@ use crate::project::Project;
 use crate::settings::CliOptions;
 
 pub mod airflow;
+pub mod api;
 pub mod elf;
 pub mod package;
 pub mod terraform;

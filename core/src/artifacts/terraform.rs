@@ -2,27 +2,24 @@
 //! bytes for the same input.
 //!
 //! Per service: a Lambda function (custom runtime `provided.al2023`), its IAM role and policy, its
-//! log group, SSM SecureString parameters for its secrets, and a REST API with one resource and
-//! method per entry route (the API is the documentation), a TOKEN authorizer on the same function
-//! (none on `no_auth` entries), CORS preflights when asked, a deployment and a stage named after the
-//! stage, the invoke permission and outputs. The stage is the Terraform workspace: every function
-//! carries a precondition that the selected workspace is the stage the files were generated for.
+//! log group, SSM SecureString parameters for its secrets, what asynchronous calls need (the
+//! function may invoke itself, without retries), and the REST API its [`ServiceApi`] describes
+//! (resources, methods, TOKEN authorizer, CORS, binary media types), a deployment and a stage named
+//! after the stage, the invoke permission and outputs. The stage is the Terraform workspace: every
+//! function carries a precondition that the selected workspace is the stage the files were
+//! generated for.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::artifacts::api::ServiceApi;
 use crate::model::Service;
 use crate::settings::deploy::{self as settings, Backend, FunctionSettings, StageSettings, RUNTIME};
 
 mod api;
 mod literal;
-pub use api::{resource_tree, ApiResource};
 pub use literal::{literal, literal_part, literal_value, quoted};
-
-/// Headers a CORS preflight allows (the async contract's headers included).
-const CORS_HEADERS: &str =
-    "Content-Type,Authorization,X-Amz-Date,X-Api-Key,InvocationType,X-CWS-S3Bucket,X-CWS-S3Key";
 
 /// Everything deployed for one stage.
 #[derive(Debug, Clone)]
@@ -124,6 +121,7 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     let f = &s.function;
     let id = ident(&s.service.name);
     let name = function_name(&d.project, &s.service.name, &d.stage);
+    let api = ServiceApi::of(d, s);
     let tags: Value = literal_map(&f.tags).into();
 
     // Logs.
@@ -209,13 +207,7 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     );
 
     // The function.
-    let mut env = literal_map(&s.env);
-    env.insert("CWS_STAGE".into(), literal(&d.stage).into());
-    env.insert("CWS_SERVICE".into(), literal(&s.service.name).into());
-    if let Some(bucket) = &f.bucket {
-        env.insert("CWS_RESULTS_BUCKET".into(), literal(bucket).into());
-        env.insert("CWS_RESULTS_PREFIX".into(), literal(&f.results_prefix).into());
-    }
+    let mut env = literal_map(&api.environment);
     if !secret_refs.is_empty() {
         let list: Vec<String> = secret_refs
             .iter()
@@ -264,11 +256,41 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     }
     doc.add("aws_lambda_function", &id, function);
 
+    // Asynchronous calls: the function queues them with Lambda's `Invoke` (`InvocationType=Event`)
+    // on itself — its own ARN only, in a policy of its own (the function's ARN exists only once the
+    // function does) — and Lambda does not retry them (one run per accepted call).
+    if api.asynchronous.self_invoke {
+        let arn = format!("${{aws_lambda_function.{id}.arn}}");
+        doc.add(
+            "aws_iam_role_policy",
+            &format!("{id}__invoke_self"),
+            json!({
+                "name": format!("{name}-invoke-self"),
+                "role": format!("${{aws_iam_role.{id}.id}}"),
+                "policy": policy(vec![json!({
+                    "Sid": "AsyncCalls",
+                    "Effect": "Allow",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": [arn.clone(), format!("{arn}:*")],
+                })]),
+            }),
+        );
+        doc.add(
+            "aws_lambda_function_event_invoke_config",
+            &id,
+            json!({
+                "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+                "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
+            }),
+        );
+    }
+
     // API Gateway refuses to deploy an API without methods: a service with no entry in this stage
     // gets its function only.
-    let has_api = !s.service.entries.is_empty();
+    let has_api = api.has_methods();
     if has_api {
-        api::rest_api(d, s, doc, &name, &tags);
+        let description = s.service.docs.lines().next().unwrap_or_default();
+        api::rest_api(&api, description, f.tracing, doc, &tags);
     }
 
     doc.outputs.insert(

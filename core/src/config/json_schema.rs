@@ -12,6 +12,11 @@ fn doc_of(keys: &[KeySpec], name: &str) -> String {
     keys.iter().find(|k| k.name == name).map(|k| k.doc.replace('`', "")).unwrap_or_default()
 }
 
+fn record_schema(keys: &[OptionSpec]) -> Json {
+    let props: Map<String, Json> = keys.iter().map(|k| (k.name.to_string(), option_schema(k))).collect();
+    json!({ "type": "object", "additionalProperties": false, "properties": props })
+}
+
 fn option_schema(o: &OptionSpec) -> Json {
     let mut s = match o.ty {
         OptionType::Int { min, max } => {
@@ -33,11 +38,8 @@ fn option_schema(o: &OptionSpec) -> Json {
             json!({ "type": "object", "additionalProperties": { "type": ["string", "number"] } })
         }
         OptionType::AnyMap => json!({ "type": "object" }),
-        OptionType::Record(keys) => {
-            let props: Map<String, Json> =
-                keys.iter().map(|k| (k.name.to_string(), option_schema(k))).collect();
-            json!({ "type": "object", "additionalProperties": false, "properties": props })
-        }
+        OptionType::Record(keys) => record_schema(keys),
+        OptionType::Toggle(keys) => json!({ "anyOf": [{ "type": "boolean" }, record_schema(keys)] }),
     };
     let mut doc = o.doc.replace('`', "");
     if let Some(d) = o.default {

@@ -348,27 +348,35 @@ impl Reader<'_> {
                 _ => bad(self, node),
             },
             OptionType::Record(keys) => match node.entries() {
-                Some(entries) => {
-                    let mut map = BTreeMap::new();
-                    for (k, v) in entries {
-                        match keys.iter().find(|s| s.name == k.text) {
-                            Some(sub) => {
-                                if let Some(val) = self.check(sub, v) {
-                                    map.insert(k.text.clone(), val);
-                                }
-                            }
-                            None => {
-                                let hint = did_you_mean(&k.text, keys.iter().map(|s| s.name));
-                                let msg = format!("unknown key `{}` of option `{}`{hint}", k.text, o.name);
-                                self.push(DiagnosticCode::ConfigUnknownOption, k.span, msg);
-                            }
-                        }
-                    }
-                    Some(Value::Map(map))
-                }
+                Some(entries) => Some(self.record(o, keys, &entries)),
                 None => bad(self, node),
             },
+            OptionType::Toggle(keys) => match (value, node.entries()) {
+                (Value::Bool(b), _) => Some(Value::Bool(b)),
+                (_, Some(entries)) => Some(self.record(o, keys, &entries)),
+                (_, None) => bad(self, node),
+            },
         }
+    }
+
+    /// The keys of a mapping-valued option `o` (its valid ones; the others are reported).
+    fn record(&mut self, o: &OptionSpec, keys: &[OptionSpec], entries: &[&(Key, Node)]) -> Value {
+        let mut map = BTreeMap::new();
+        for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match keys.iter().find(|s| s.name == k.text) {
+                Some(sub) => {
+                    if let Some(val) = self.check(sub, v) {
+                        map.insert(k.text.clone(), val);
+                    }
+                }
+                None => {
+                    let hint = did_you_mean(&k.text, keys.iter().map(|s| s.name));
+                    let msg = format!("unknown key `{}` of option `{}`{hint}", k.text, o.name);
+                    self.push(DiagnosticCode::ConfigUnknownOption, k.span, msg);
+                }
+            }
+        }
+        Value::Map(map)
     }
 
     /// The text of a scalar that is text or a number (as written); `None` for anything else.

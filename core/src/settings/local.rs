@@ -1,5 +1,6 @@
 //! Typed settings of the local commands: `run`, `invoke`, `build`, `workflow`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::CliOptions;
@@ -15,6 +16,22 @@ pub struct RunSettings {
     /// The port.
     pub port: u16,
 }
+
+/// The AWS environment of a service run locally (`cws run`, the local stage gateway): what it needs
+/// to reach AWS (or the stage's emulator) the way the deployed function does.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocalAws {
+    /// The stage's credentials profile (`deploy.profile`), whose keys the face resolves.
+    pub profile: Option<String>,
+    /// The stage's region (`deploy.region`), as `AWS_REGION`.
+    pub region: Option<String>,
+    /// `AWS_ENDPOINT_URL_<SERVICE>` → URL, from the stage's `endpoints`, for the services the
+    /// runtime calls (S3, SSM, Lambda).
+    pub endpoints: BTreeMap<String, String>,
+}
+
+/// The AWS services the runtime calls itself.
+pub const RUNTIME_AWS_SERVICES: &[&str] = &["s3", "ssm", "lambda"];
 
 /// How `cws invoke` calls a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +90,26 @@ impl Project {
             host: o.text("host").unwrap_or_default(),
             port: o.int("port").and_then(|p| u16::try_from(p).ok()).unwrap_or_default(),
         }
+    }
+
+    /// The AWS environment of the stage's services run locally, and the service's CORS environment
+    /// (as the deployed function gets it).
+    pub fn local_aws(&self, stage: &str) -> LocalAws {
+        let s = self.stage_settings(stage, &CliOptions::new());
+        let endpoints = s
+            .endpoints
+            .iter()
+            .filter(|(svc, _)| RUNTIME_AWS_SERVICES.contains(&svc.as_str()))
+            .map(|(svc, url)| (format!("AWS_ENDPOINT_URL_{}", svc.to_ascii_uppercase()), url.clone()))
+            .collect();
+        LocalAws { profile: s.profile, region: s.region, endpoints }
+    }
+
+    /// The environment a service gets from its `deploy` settings in `stage`, as the generated
+    /// Terraform gives the function (CORS).
+    pub fn function_env(&self, stage: &str, service: &str) -> BTreeMap<String, String> {
+        let f = self.function_settings(stage, service, &CliOptions::new());
+        f.cors.map(|c| c.env().into_iter().map(|(k, v)| (k.to_string(), v)).collect()).unwrap_or_default()
     }
 
     /// The `invoke` settings of `service` in `stage`.
