@@ -243,7 +243,9 @@ fn apply_confirmed(
         .find(|l| l.starts_with("Plan:") || l.starts_with("No changes."))
         .unwrap_or("(no summary in terraform's plan)");
     let verb = if destroy { "Destroy" } else { "Deploy" };
-    eprint!("{verb} production stage `{stage}`? {summary}\nType the stage's name to confirm: ");
+    crate::output::write_err(format_args!(
+        "{verb} production stage `{stage}`? {summary}\nType the stage's name to confirm: "
+    ));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);

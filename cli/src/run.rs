@@ -120,7 +120,9 @@ pub fn local_aws_env(project: &coworks_core::Project, stage: &str) -> BTreeMap<S
                 env.extend(creds.env().into_iter().map(|(k, v)| (k.to_string(), v)));
                 region = region.or(creds.region.clone());
             }
-            Err(e) => eprintln!("warning: {e}; asynchronous calls and secrets of stage `{stage}` may fail"),
+            Err(e) => crate::output::errln!(
+                "warning: {e}; asynchronous calls and secrets of stage `{stage}` may fail"
+            ),
         }
     }
     if let Some(r) = region.filter(|_| unset("AWS_REGION")) {

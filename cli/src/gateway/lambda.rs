@@ -184,7 +184,7 @@ impl Function {
             tokio::time::sleep(SCALE_GRACE).await;
             if f.needs_instance() {
                 if let Err(e) = f.start_instance().await {
-                    eprintln!("[{}] cannot start: {e}", f.service);
+                    crate::output::errln!("[{}] cannot start: {e}", f.service);
                 }
             }
         });
@@ -257,7 +257,7 @@ impl Function {
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stream).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
-                    eprintln!("{prefix} {line}");
+                    crate::output::errln!("{prefix} {line}");
                 }
             });
         }
@@ -294,7 +294,7 @@ impl Function {
                     Ok(s) => format!("the function's process exited ({s}) during the invocation"),
                     Err(e) => format!("the function's process failed: {e}"),
                 };
-                eprintln!("[{}] {} {why}", f.service, inv.request_id);
+                crate::output::errln!("[{}] {} {why}", f.service, inv.request_id);
                 if let Some(r) = inv.reply {
                     let _ = r.send(Err(why));
                 }
@@ -319,7 +319,7 @@ impl Function {
         let f = self.clone();
         tokio::spawn(async move {
             if let Err(e) = f.start_instance().await {
-                eprintln!("[{}] cannot start: {e}", f.service);
+                crate::output::errln!("[{}] cannot start: {e}", f.service);
             }
         });
     }
@@ -374,7 +374,7 @@ impl Function {
                     Err(format!("the function answered an error: {}", String::from_utf8_lossy(&body)))
                 };
                 if let (Err(e), None) = (&outcome, &inv.reply) {
-                    eprintln!("[{}] {} {e}", self.service, inv.request_id);
+                    crate::output::errln!("[{}] {} {e}", self.service, inv.request_id);
                 }
                 if let Some(r) = inv.reply {
                     let _ = r.send(outcome);
@@ -385,7 +385,11 @@ impl Function {
                 text(StatusCode::ACCEPTED, "")
             }
             ("POST", ["init", "error"]) => {
-                eprintln!("[{}] initialisation failed: {}", self.service, String::from_utf8_lossy(&body));
+                crate::output::errln!(
+                    "[{}] initialisation failed: {}",
+                    self.service,
+                    String::from_utf8_lossy(&body)
+                );
                 inst.kill();
                 text(StatusCode::ACCEPTED, "")
             }
@@ -452,7 +456,7 @@ impl Function {
             tokio::time::sleep(f.timeout).await;
             let running = lock(&inst.current).as_ref().is_some_and(|i| i.request_id == request_id);
             if running && !inst.is_dead() {
-                eprintln!(
+                crate::output::errln!(
                     "[{}] {request_id} Task timed out after {:.2} seconds",
                     f.service,
                     started.elapsed().as_secs_f64()

@@ -96,7 +96,7 @@ pub fn run(args: GatewayArgs) -> Result<ExitCode, crate::Failure> {
     let crates = crates(&project, &names)?;
     let mut binaries: BTreeMap<String, PathBuf> = BTreeMap::new();
     for c in &crates {
-        eprintln!("building {} ({})", c.services.join(", "), c.manifest.display());
+        crate::output::errln!("building {} ({})", c.services.join(", "), c.manifest.display());
         let binary = crate::run::build(&c.manifest)?;
         for s in &c.services {
             binaries.insert(s.clone(), binary.clone());
@@ -148,9 +148,9 @@ async fn serve(
     tokio::spawn(lambda::serve_invoke_api(lambda_listener, functions.clone()));
     let base_url = format!("http://{local}");
     let gateway = Arc::new(Gateway::new(api, functions.clone(), base_url.clone()));
-    eprintln!("stage {stage}: every service behind one port, as API Gateway will serve them (Lambda's Invoke API: {invoke_url})");
+    crate::output::errln!("stage {stage}: every service behind one port, as API Gateway will serve them (Lambda's Invoke API: {invoke_url})");
     for s in &gateway.api.services {
-        eprintln!(
+        crate::output::errln!(
             "  {:<10} {}   (Airflow connection {})",
             s.service,
             gateway.service_url(&s.service),
@@ -160,7 +160,7 @@ async fn serve(
     if watch {
         tokio::spawn(watch::watch(crates, functions.clone()));
     }
-    eprintln!("listening on {base_url}");
+    crate::output::errln!("listening on {base_url}");
     tokio::select! {
         _ = gateway.clone().serve(listener) => {}
         _ = stop_signal() => {}
@@ -169,7 +169,7 @@ async fn serve(
     for f in functions.values() {
         f.stop();
     }
-    eprintln!("stage {stage}: stopped");
+    crate::output::errln!("stage {stage}: stopped");
     Ok(ExitCode::SUCCESS)
 }
 

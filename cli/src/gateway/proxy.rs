@@ -86,7 +86,7 @@ impl Gateway {
         let method = req.method().as_str().to_string();
         let path = req.uri().path().to_string();
         let (service, answer) = self.answer(req, peer).await;
-        eprintln!(
+        crate::output::errln!(
             "{method} {path} {} {} {:.1} ms",
             service.as_deref().unwrap_or("-"),
             answer.status().as_u16(),
@@ -183,11 +183,11 @@ impl Gateway {
         match function.invoke(Bytes::from(event.to_string()), limit).await {
             Err(()) => self.gateway_error(api, &headers, GatewayError::Timeout),
             Ok(Err(e)) => {
-                eprintln!("[{}] {e}", api.service);
+                crate::output::errln!("[{}] {e}", api.service);
                 self.gateway_error(api, &headers, GatewayError::BadGateway)
             }
             Ok(Ok(answer)) => proxy_answer(api, &headers, &answer).unwrap_or_else(|why| {
-                eprintln!("[{}] malformed Lambda proxy response: {why}", api.service);
+                crate::output::errln!("[{}] malformed Lambda proxy response: {why}", api.service);
                 self.gateway_error(api, &headers, GatewayError::BadGateway)
             }),
         }
@@ -229,7 +229,10 @@ impl Gateway {
                     _ => return Err(GatewayError::AuthorizerError),
                 };
                 if answer.get("principalId").is_none() || answer.get("policyDocument").is_none() {
-                    eprintln!("[{}] the authorizer answered no principalId and policyDocument", api.service);
+                    crate::output::errln!(
+                        "[{}] the authorizer answered no principalId and policyDocument",
+                        api.service
+                    );
                     return Err(GatewayError::AuthorizerError);
                 }
                 if !ttl.is_zero() {

@@ -69,21 +69,24 @@ pub async fn watch(crates: Vec<Crate>, functions: Arc<BTreeMap<String, Arc<Funct
             if let Some(s) = seen.get_mut(i) {
                 *s = settled;
             }
-            eprintln!("{} changed: rebuilding {}", c.dir.display(), c.services.join(", "));
+            crate::output::errln!("{} changed: rebuilding {}", c.dir.display(), c.services.join(", "));
             let manifest = c.manifest.clone();
             match tokio::task::spawn_blocking(move || crate::run::build(&manifest)).await {
                 Ok(Ok(binary)) => {
                     for s in &c.services {
                         if let Some(f) = functions.get(s) {
                             f.replace(FunctionSpec { binary: binary.clone(), env: f.spec().env });
-                            eprintln!("{s}: rebuilt; new instances answer the next calls");
+                            crate::output::errln!("{s}: rebuilt; new instances answer the next calls");
                         }
                     }
                 }
                 Ok(Err(crate::Failure::Usage(e) | crate::Failure::Failed(e))) => {
-                    eprintln!("{}: {e}; the running instances keep serving", c.services.join(", "))
+                    crate::output::errln!(
+                        "{}: {e}; the running instances keep serving",
+                        c.services.join(", ")
+                    )
                 }
-                Err(e) => eprintln!("{}: the build did not finish: {e}", c.services.join(", ")),
+                Err(e) => crate::output::errln!("{}: the build did not finish: {e}", c.services.join(", ")),
             }
         }
     }
