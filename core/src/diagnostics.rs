@@ -7,7 +7,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::Span;
+use crate::text::{ByteRange, Span};
+
+/// Where the documentation of the diagnostic codes is published: the repository named by the
+/// workspace's Cargo metadata (`repository`). Every link to a code's section is made from it.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -246,6 +250,62 @@ impl<'de> Deserialize<'de> for DiagnosticCode {
     }
 }
 
+/// One change to a file's text: the bytes `range` replaced by `new_text` (an insertion when the
+/// range is empty).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Edit {
+    /// File, relative to the project root.
+    pub file: PathBuf,
+    /// The bytes replaced, in the text the project holds.
+    pub range: ByteRange,
+    /// What replaces them.
+    pub new_text: String,
+}
+
+impl Edit {
+    /// Replaces `range` of `file` with `new_text`.
+    pub fn new(file: impl Into<PathBuf>, range: ByteRange, new_text: impl Into<String>) -> Self {
+        Edit { file: file.into(), range, new_text: new_text.into() }
+    }
+
+    /// Inserts `new_text` at byte `at` of `file`.
+    pub fn insert(file: impl Into<PathBuf>, at: usize, new_text: impl Into<String>) -> Self {
+        Edit::new(file, ByteRange::new(at, at), new_text)
+    }
+}
+
+/// A way out of a diagnostic, made by the core where the diagnostic is made: the editor offers it as
+/// a quick fix, and `cws check --fix` applies it when it is `safe`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fix {
+    /// What it does, for people: "Replace `comands` with `commands`".
+    pub title: String,
+    /// Whether it can be applied without asking: it only changes the text the diagnostic is about,
+    /// to the one value that makes it valid (a misspelt key, a value out of range ...). Fixes that
+    /// guess an intent (renaming a method, adding a stage) are not safe.
+    pub safe: bool,
+    /// The changes, applied together.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix that is applied without asking (see [`Fix::safe`]).
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix { title: title.into(), safe: true, edits }
+    }
+
+    /// A fix offered to the user only.
+    pub fn offered(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix { title: title.into(), safe: false, edits }
+    }
+
+    /// "Replace `old` with `new`" at `range` of `file`.
+    pub fn replace(file: impl Into<PathBuf>, range: ByteRange, old: &str, new: &str, safe: bool) -> Self {
+        let title = format!("Replace `{old}` with `{new}`");
+        Fix { title, safe, edits: vec![Edit::new(file, range, new)] }
+    }
+}
+
 /// Another place a diagnostic points at (e.g. the other entry of a duplicate route).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Related {
@@ -273,6 +333,9 @@ pub struct Diagnostic {
     /// Other places involved.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
+    /// Ways out, made by the core (quick fixes in the editor; `cws check --fix` applies the safe ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -290,7 +353,20 @@ impl Diagnostic {
             span,
             message: message.into(),
             related: Vec::new(),
+            fixes: Vec::new(),
         }
+    }
+
+    /// Adds a way out.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fixes.push(fix);
+        self
+    }
+
+    /// Adds the ways out given (none when `None`).
+    pub fn with_fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Self {
+        self.fixes.extend(fixes);
+        self
     }
 
     /// Adds a related place.
@@ -299,7 +375,9 @@ impl Diagnostic {
         self
     }
 
-    /// `file:line:col: severity[CODE]: message`, lines and columns 1-based, like rustc's short format.
+    /// `file:line:col: severity[CODE]: message`, lines and columns 1-based, like rustc's short format;
+    /// then one indented line per related place (`note:`) and per fix (`fix:`, marked when
+    /// `cws check --fix` applies it).
     pub fn human(&self) -> String {
         let mut s = format!(
             "{}:{}:{}: {}[{}]: {}",
@@ -318,6 +396,10 @@ impl Diagnostic {
                 r.span.start.col + 1,
                 r.message
             ));
+        }
+        for f in &self.fixes {
+            let applied = if f.safe { " [cws check --fix]" } else { "" };
+            s.push_str(&format!("\n    fix: {}{applied}", f.title));
         }
         s
     }

@@ -4,12 +4,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::config::edit::add_workspace;
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::layout::CONFIG_FILE;
 use crate::model::{Entry, HttpMethod, Location};
 use crate::project::Project;
-use crate::suggest::did_you_mean;
-use crate::text::Span;
+use crate::rust_source::attr_edit::{add_arg, find_attr, string_literal};
+use crate::suggest::{closest, did_you_mean};
+use crate::text::{ByteRange, Span};
+
+/// The byte range of a span.
+fn bytes(span: Span) -> ByteRange {
+    ByteRange::new(span.start.offset, span.end.offset)
+}
 
 pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
     // service name → route shape → entries answering it
@@ -21,6 +28,7 @@ pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut
             }
         }
     }
+    let taken: Vec<(&str, (HttpMethod, String))> = routes.keys().cloned().collect();
     for ((service, _), entries) in routes.iter().filter(|(_, es)| es.len() > 1) {
         for (i, e) in entries.iter().enumerate() {
             let others: Vec<&&Entry> = entries
@@ -46,7 +54,11 @@ pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut
                     format!("`{}` answers `{}` too", o.rust_name, o.route),
                 );
             }
-            out.push(d);
+            let free = |path: &str| {
+                let shape = (e.route.method, crate::model::erase_params(path));
+                !taken.iter().any(|(s, t)| s == service && *t == shape)
+            };
+            out.push(d.with_fixes(explicit_path_fix(project, e, free)));
         }
     }
 }
@@ -86,7 +98,7 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
             for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
                 for (s, span) in e.stages.iter().zip(spans) {
                     if !stages.contains(s) {
-                        out.push(Diagnostic::new(
+                        let d = Diagnostic::new(
                             DiagnosticCode::UnknownStage,
                             &model.file,
                             *span,
@@ -95,7 +107,8 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
                                 e.rust_name,
                                 stages.join(", ")
                             ),
-                        ));
+                        );
+                        out.push(d.with_fixes(unknown_stage_fixes(project, &model.file, *span, s, &stages)));
                     }
                 }
             }
@@ -114,17 +127,116 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
     for (name, span) in config.configured_services() {
         if !known.contains(name.as_str()) {
             let hint = did_you_mean(&name, known.iter().copied());
-            out.push(Diagnostic::new(
-                DiagnosticCode::UnknownService,
-                CONFIG_FILE,
-                span,
-                format!("service `{name}` is configured but no Rust source defines it{hint}"),
-            ));
+            let fix = closest(&name, known.iter().copied())
+                .map(|near| Fix::replace(CONFIG_FILE, bytes(span), &name, near, true));
+            out.push(
+                Diagnostic::new(
+                    DiagnosticCode::UnknownService,
+                    CONFIG_FILE,
+                    span,
+                    format!("service `{name}` is configured but no Rust source defines it{hint}"),
+                )
+                .with_fixes(fix),
+            );
         }
     }
     for s in project.stages_checked(stage) {
         out.extend(project.stage_env(&s).problems);
     }
+}
+
+/// The ways out of an entry limited to an unknown stage: the closest stage (when one is close), or
+/// the stage added to `project.cws.yml`.
+fn unknown_stage_fixes(
+    project: &Project,
+    file: &std::path::Path,
+    span: Span,
+    stage: &str,
+    stages: &[String],
+) -> Vec<Fix> {
+    let mut out = Vec::new();
+    if let Some(near) = closest(stage, stages.iter().map(String::as_str)) {
+        let title = format!("Replace `{stage}` with `{near}`");
+        out.push(Fix::safe(title, vec![Edit::new(file, bytes(span), string_literal(near))]));
+    }
+    let valid = !stage.is_empty() && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if let (true, Some(config), Some(source)) =
+        (valid, project.config(), project.source(std::path::Path::new(CONFIG_FILE)))
+    {
+        let title = format!("Add the stage `{stage}` to {CONFIG_FILE}");
+        out.push(Fix::offered(title, vec![add_workspace(source.text(), config, stage)]));
+    }
+    out
+}
+
+/// The way out of a duplicate route the naming rule offers: an explicit `path = "..."` on `e`, one
+/// no entry of the service answers yet (the last word of the path numbered: `/invoice-2/{id}`).
+fn explicit_path_fix(project: &Project, e: &Entry, free: impl Fn(&str) -> bool) -> Option<Fix> {
+    let segments: Vec<&str> = e.route.path.split('/').collect();
+    let last_word = segments.iter().rposition(|s| !s.is_empty() && !s.starts_with('{'));
+    let path = (2..100).map(|n| {
+        let mut segs: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+        match last_word {
+            Some(i) => segs[i] = format!("{}-{n}", segments[i]),
+            None => segs.push(format!("{}-{n}", e.rust_name.trim_matches('_'))),
+        }
+        let p = segs.join("/");
+        if p.starts_with("//") {
+            p[1..].to_string()
+        } else {
+            p
+        }
+    });
+    let path = path.into_iter().find(|p| free(p))?;
+    let edit = entry_path_edit(project, e, &path)?;
+    let title = format!("Give `{}` the explicit path `{path}`", e.rust_name);
+    Some(Fix::offered(title, vec![edit]))
+}
+
+/// The edit giving entry `e` the explicit path `path`: its `path = "..."` replaced, or added to its
+/// `#[entry]` attribute.
+pub(crate) fn entry_path_edit(project: &Project, e: &Entry, path: &str) -> Option<Edit> {
+    let file = &e.item.file;
+    let text = project.source(file)?.text();
+    let within = ByteRange::new(e.item.span.start.offset, e.location.span.start.offset);
+    let attr = find_attr(text, within, "entry")?;
+    let literal = string_literal(path);
+    if let Some(args) = attr.args {
+        let inner = text.get(args.start..args.end)?;
+        if let Some(at) = explicit_path_literal(inner) {
+            let range = ByteRange::new(args.start + at.start, args.start + at.end);
+            return Some(Edit::new(file, range, literal));
+        }
+    }
+    Some(add_arg(file, text, attr, &format!("path = {literal}")))
+}
+
+/// The range of the string literal of `path = "..."` in an attribute's argument text.
+fn explicit_path_literal(args: &str) -> Option<ByteRange> {
+    let mut from = 0;
+    while let Some(i) = args[from..].find("path").map(|i| from + i) {
+        from = i + 4;
+        let word_before = args[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let rest = args[i + 4..].trim_start();
+        if word_before || !rest.starts_with('=') {
+            continue;
+        }
+        let value = rest[1..].trim_start();
+        let start = args.len() - value.len();
+        if !value.starts_with('"') {
+            return None;
+        }
+        let mut escaped = false;
+        for (j, c) in value.char_indices().skip(1) {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => return Some(ByteRange::new(start, start + j + 1)),
+                _ => escaped = false,
+            }
+        }
+        return None;
+    }
+    None
 }
 
 fn stages_overlap(a: &[String], b: &[String]) -> bool {

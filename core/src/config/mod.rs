@@ -20,6 +20,8 @@ use serde::Serialize;
 use crate::text::Span;
 
 #[cfg(feature = "analysis")]
+pub mod edit;
+#[cfg(feature = "analysis")]
 pub mod env;
 #[cfg(feature = "analysis")]
 pub mod json_schema;
