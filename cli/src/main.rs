@@ -28,7 +28,7 @@ enum Command {
     /// List every service with its entries: method, path, parameters, auth, stages, location.
     Routes(Common),
     /// Check the project: print its diagnostics; exit code 1 when there is an error.
-    Check(Common),
+    Check(CheckArgs),
     /// Show the effective options of every command for a stage, and where each value comes from.
     Config {
         #[command(flatten)]
@@ -72,6 +72,39 @@ struct Common {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    common: Common,
+    /// First apply the safe fixes (those marked `[cws check --fix]`) to the files, printing each.
+    #[arg(long)]
+    fix: bool,
+}
+
+/// How many times `--fix` applies fixes at most (a fix that overlaps another, or that a fix reveals,
+/// waits for the next pass).
+const FIX_PASSES: usize = 5;
+
+/// Applies the safe fixes of the project's diagnostics to its files; returns what was applied.
+fn apply_fixes(common: &Common) -> Result<Vec<coworks_core::assist::AppliedFix>, String> {
+    let mut applied = Vec::new();
+    for _ in 0..FIX_PASSES {
+        let project = load(common)?;
+        let outcome = project.apply_safe_fixes(common.stage.as_deref());
+        for (file, text) in &outcome.texts {
+            let path = project.root().join(file);
+            std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        }
+        // A fix can reveal a problem that only its fixed text shows (an option under a misspelt
+        // command is read once the command is right): go on until nothing changes.
+        if outcome.applied.is_empty() {
+            break;
+        }
+        applied.extend(outcome.applied);
+    }
+    Ok(applied)
 }
 
 fn main() -> ExitCode {
@@ -171,13 +204,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check(common) => {
+        Command::Check(CheckArgs { common, fix }) => {
+            let fixed = if fix { apply_fixes(&common)? } else { Vec::new() };
+            if !common.json {
+                for f in &fixed {
+                    let d = &f.diagnostic;
+                    let (line, col) = (d.span.start.line + 1, d.span.start.col + 1);
+                    println!("fixed {}:{line}:{col}: [{}] {}", d.file.display(), d.code, f.title);
+                }
+            }
             let project = load(&common)?;
             let diags = project.diagnostics(common.stage.as_deref());
             let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
             let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
             if common.json {
-                let out = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                let mut out =
+                    serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                if fix {
+                    out["fixed"] = serde_json::to_value(&fixed).map_err(|e| e.to_string())?;
+                }
                 println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             } else {
                 for d in &diags {

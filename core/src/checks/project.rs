@@ -9,7 +9,7 @@ use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::layout::CONFIG_FILE;
 use crate::model::{Entry, HttpMethod, Location};
 use crate::project::Project;
-use crate::rust_source::attr_edit::{add_arg, find_attr, string_literal};
+use crate::rust_source::attr_edit::{entry_path_edit, string_literal};
 use crate::suggest::{closest, did_you_mean};
 use crate::text::{ByteRange, Span};
 
@@ -188,55 +188,10 @@ fn explicit_path_fix(project: &Project, e: &Entry, free: impl Fn(&str) -> bool) 
         }
     });
     let path = path.into_iter().find(|p| free(p))?;
-    let edit = entry_path_edit(project, e, &path)?;
+    let text = project.source(&e.item.file)?.text();
+    let edit = entry_path_edit(text, e, &path)?;
     let title = format!("Give `{}` the explicit path `{path}`", e.rust_name);
     Some(Fix::offered(title, vec![edit]))
-}
-
-/// The edit giving entry `e` the explicit path `path`: its `path = "..."` replaced, or added to its
-/// `#[entry]` attribute.
-pub(crate) fn entry_path_edit(project: &Project, e: &Entry, path: &str) -> Option<Edit> {
-    let file = &e.item.file;
-    let text = project.source(file)?.text();
-    let within = ByteRange::new(e.item.span.start.offset, e.location.span.start.offset);
-    let attr = find_attr(text, within, "entry")?;
-    let literal = string_literal(path);
-    if let Some(args) = attr.args {
-        let inner = text.get(args.start..args.end)?;
-        if let Some(at) = explicit_path_literal(inner) {
-            let range = ByteRange::new(args.start + at.start, args.start + at.end);
-            return Some(Edit::new(file, range, literal));
-        }
-    }
-    Some(add_arg(file, text, attr, &format!("path = {literal}")))
-}
-
-/// The range of the string literal of `path = "..."` in an attribute's argument text.
-fn explicit_path_literal(args: &str) -> Option<ByteRange> {
-    let mut from = 0;
-    while let Some(i) = args[from..].find("path").map(|i| from + i) {
-        from = i + 4;
-        let word_before = args[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let rest = args[i + 4..].trim_start();
-        if word_before || !rest.starts_with('=') {
-            continue;
-        }
-        let value = rest[1..].trim_start();
-        let start = args.len() - value.len();
-        if !value.starts_with('"') {
-            return None;
-        }
-        let mut escaped = false;
-        for (j, c) in value.char_indices().skip(1) {
-            match c {
-                '\\' if !escaped => escaped = true,
-                '"' if !escaped => return Some(ByteRange::new(start, start + j + 1)),
-                _ => escaped = false,
-            }
-        }
-        return None;
-    }
-    None
 }
 
 fn stages_overlap(a: &[String], b: &[String]) -> bool {

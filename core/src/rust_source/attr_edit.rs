@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::diagnostics::Edit;
+use crate::model::{Entry, Location};
 use crate::text::ByteRange;
 
 use super::decl::is_coworks_attr;
@@ -96,6 +97,64 @@ pub fn add_arg(file: &Path, text: &str, attr: AttrAt, arg: &str) -> Edit {
         }
         None => Edit::insert(file, attr.range.end - 1, format!("({arg})")),
     }
+}
+
+/// The range of the string literal of `key = "..."` in an attribute's argument text (relative to
+/// it).
+pub fn arg_literal(args: &str, key: &str) -> Option<ByteRange> {
+    let mut from = 0;
+    while let Some(i) = args[from..].find(key).map(|i| from + i) {
+        from = i + key.len();
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let word_before = args[..i].chars().next_back().is_some_and(word);
+        let rest = args[i + key.len()..].trim_start();
+        if word_before || !rest.starts_with('=') {
+            continue;
+        }
+        let value = rest[1..].trim_start();
+        let start = args.len() - value.len();
+        if !value.starts_with('"') {
+            return None;
+        }
+        let mut escaped = false;
+        for (j, c) in value.char_indices().skip(1) {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => return Some(ByteRange::new(start, start + j + 1)),
+                _ => escaped = false,
+            }
+        }
+        return None;
+    }
+    None
+}
+
+/// The literal of the argument `key` of the attribute `want` of an item: the item spans `item`
+/// (attributes included) and is named at `name` (the attribute is before it).
+pub fn item_arg_literal(
+    text: &str,
+    item: &Location,
+    name: &Location,
+    want: &str,
+    key: &str,
+) -> Option<ByteRange> {
+    let within = ByteRange::new(item.span.start.offset, name.span.start.offset);
+    let args = find_attr(text, within, want)?.args?;
+    let inner = arg_literal(text.get(args.start..args.end)?, key)?;
+    Some(ByteRange::new(args.start + inner.start, args.start + inner.end))
+}
+
+/// The edit giving entry `e` (of a file whose text is `text`) the explicit path `path`: its
+/// `path = "..."` replaced, or added to its `#[entry]` attribute.
+pub fn entry_path_edit(text: &str, e: &Entry, path: &str) -> Option<Edit> {
+    let file = &e.item.file;
+    let literal = string_literal(path);
+    if let Some(at) = item_arg_literal(text, &e.item, &e.location, "entry", "path") {
+        return Some(Edit::new(file, at, literal));
+    }
+    let within = ByteRange::new(e.item.span.start.offset, e.location.span.start.offset);
+    let attr = find_attr(text, within, "entry")?;
+    Some(add_arg(file, text, attr, &format!("path = {literal}")))
 }
 
 /// The range of a parameter's name in `text[param]` (its last whole-word occurrence before

@@ -86,14 +86,21 @@ fn form(specs: &[ArgSpec], name: &str) -> &'static str {
     specs.iter().find(|a| a.name == name).map_or("", |a| a.form)
 }
 
-fn unknown_arg(specs: &[ArgSpec], attr: &str, key: &str, range: ByteRange) -> AttrError {
+/// An unknown argument `key`; the closest name among those taking `fits` values is suggested.
+fn unknown_arg(
+    specs: &[ArgSpec],
+    attr: &str,
+    key: &str,
+    range: ByteRange,
+    fits: impl Fn(&str) -> bool,
+) -> AttrError {
     let names: Vec<&str> = specs.iter().map(|a| a.name).collect();
     let expected = match names.as_slice() {
         [one] => form(specs, one).to_string(),
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
         [] => String::new(),
     };
-    let near = closest(key, names.iter().copied());
+    let near = closest(key, names.iter().copied().filter(|n| fits(n)));
     let what = match near {
         Some(n) => format!("did you mean `{n}`? (expected {expected})"),
         None => format!("expected {expected}"),
@@ -339,7 +346,15 @@ pub fn parse_entry_args(text: &str, base: usize, errors: &mut Vec<AttrError>) ->
                 };
                 errors.push(AttrError::new(range, format!("`{k}` takes {}", form(ENTRY_ARGS, k))));
             }
-            (k, _) => errors.push(unknown_arg(ENTRY_ARGS, "entry", k, arg.key_range)),
+            (k, v) => {
+                let fits = |name: &str| match &v {
+                    ArgValue::Flag => matches!(name, "no_auth" | "binary_headers"),
+                    ArgValue::Str(_) => matches!(name, "path" | "stage" | "stages" | "binary_headers"),
+                    ArgValue::List(_) => name == "stages",
+                    ArgValue::Bad(_) => true,
+                };
+                errors.push(unknown_arg(ENTRY_ARGS, "entry", k, arg.key_range, fits))
+            }
         }
     }
     out
@@ -355,7 +370,7 @@ pub fn parse_service_args(text: &str, base: usize, errors: &mut Vec<AttrError>) 
                 if let ArgValue::Bad(r) = v { r } else { arg.key_range },
                 format!("`name` takes {}", form(SERVICE_ARGS, "name")),
             )),
-            (k, _) => errors.push(unknown_arg(SERVICE_ARGS, "service", k, arg.key_range)),
+            (k, _) => errors.push(unknown_arg(SERVICE_ARGS, "service", k, arg.key_range, |_| true)),
         }
     }
     out
@@ -408,6 +423,9 @@ mod tests {
         assert!(errors[0].message.contains("unknown `#[entry]` argument `methd`"));
         let (_, errors) = entry("(path = 42, no_auth = \"yes\", stages = [1])");
         assert_eq!(errors.len(), 3, "{errors:?}");
+        let (_, errors) = entry("(stags = [\"dev\"], no_aut, pth = \"/x\")");
+        let near: Vec<Option<&str>> = errors.iter().map(|e| e.replacement.as_deref()).collect();
+        assert_eq!(near, [Some("stages"), Some("no_auth"), Some("path")]);
         let (_, errors) = entry("(path = \"/x\" stage = \"dev\")");
         assert!(errors[0].message.contains("expected `,`"));
         let (_, errors) = entry("(\"x\", path = \"unterminated)");

@@ -19,8 +19,6 @@ mod config;
 mod rust;
 mod workflow;
 
-pub(crate) use workflow::upstream;
-
 /// What a completion item is, for the editor's icon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

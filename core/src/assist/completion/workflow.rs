@@ -41,7 +41,7 @@ fn task_key_doc(key: &str) -> (&'static str, bool) {
 }
 
 /// The tasks that run before `id` in `wf` (its ancestors through every edge).
-pub(crate) fn upstream(wf: &Workflow, id: &str) -> BTreeSet<String> {
+pub(super) fn upstream(wf: &Workflow, id: &str) -> BTreeSet<String> {
     let edges = wf.edges();
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<&str> = VecDeque::from([id]);
