@@ -231,6 +231,21 @@ codes! {
         "Rename the type or set `#[coworks::service(name = \"...\")]` with a valid name.";
 }
 
+/// Where the codes are documented, in the repository.
+pub const DOCS_PATH: &str = "docs/diagnostics.md";
+
+impl DiagnosticCode {
+    /// The anchor of the code's section in `docs/diagnostics.md` (`cws001`).
+    pub fn anchor(self) -> String {
+        self.as_str().to_ascii_lowercase()
+    }
+
+    /// The address of the code's section of `docs/diagnostics.md` in the repository ([`REPOSITORY`]).
+    pub fn docs_url(self) -> String {
+        format!("{REPOSITORY}/blob/main/{DOCS_PATH}#{}", self.anchor())
+    }
+}
+
 impl fmt::Display for DiagnosticCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -317,6 +332,57 @@ pub struct Related {
     pub message: String,
 }
 
+/// The fixes of a diagnostic: a list, kept one pointer wide (none allocates nothing), so that
+/// diagnostics stay small where they travel in `Result`s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[allow(clippy::box_collection)] // One pointer wide on purpose (a `Vec` is three).
+pub struct Fixes(Option<Box<Vec<Fix>>>);
+
+impl Fixes {
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The fixes, as a vector.
+    pub fn into_vec(self) -> Vec<Fix> {
+        self.0.map(|b| *b).unwrap_or_default()
+    }
+}
+
+impl From<Vec<Fix>> for Fixes {
+    fn from(v: Vec<Fix>) -> Self {
+        Fixes((!v.is_empty()).then(|| Box::new(v)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Fixes {
+    type Item = &'a Fix;
+    type IntoIter = std::slice::Iter<'a, Fix>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::ops::Deref for Fixes {
+    type Target = [Fix];
+    fn deref(&self) -> &[Fix] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Serialize for Fixes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        <[Fix]>::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fixes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Fix>::deserialize(d).map(Fixes::from)
+    }
+}
+
 /// A problem found in a project, with where it is and how serious it is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Diagnostic {
@@ -334,8 +400,8 @@ pub struct Diagnostic {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
     /// Ways out, made by the core (quick fixes in the editor; `cws check --fix` applies the safe ones).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fixes: Vec<Fix>,
+    #[serde(default, skip_serializing_if = "Fixes::is_empty")]
+    pub fixes: Fixes,
 }
 
 impl Diagnostic {
@@ -353,20 +419,26 @@ impl Diagnostic {
             span,
             message: message.into(),
             related: Vec::new(),
-            fixes: Vec::new(),
+            fixes: Fixes::default(),
         }
     }
 
     /// Adds a way out.
-    pub fn with_fix(mut self, fix: Fix) -> Self {
-        self.fixes.push(fix);
-        self
+    pub fn with_fix(self, fix: Fix) -> Self {
+        self.with_fixes([fix])
     }
 
     /// Adds the ways out given (none when `None`).
     pub fn with_fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Self {
-        self.fixes.extend(fixes);
+        self.add_fixes(fixes);
         self
+    }
+
+    /// Adds the ways out given.
+    pub fn add_fixes(&mut self, fixes: impl IntoIterator<Item = Fix>) {
+        let mut all = std::mem::take(&mut self.fixes).into_vec();
+        all.extend(fixes);
+        self.fixes = Fixes::from(all);
     }
 
     /// Adds a related place.
@@ -397,7 +469,7 @@ impl Diagnostic {
                 r.message
             ));
         }
-        for f in &self.fixes {
+        for f in self.fixes.iter() {
             let applied = if f.safe { " [cws check --fix]" } else { "" };
             s.push_str(&format!("\n    fix: {}{applied}", f.title));
         }
@@ -410,6 +482,22 @@ pub fn markdown_table() -> String {
     let mut out = String::from("| code | severity | meaning | how to fix |\n|---|---|---|---|\n");
     for c in DiagnosticCode::ALL {
         out.push_str(&format!("| {} | {} | {} | {} |\n", c.as_str(), c.severity(), c.meaning(), c.fix()));
+    }
+    out
+}
+
+/// One section per code (the targets of [`DiagnosticCode::docs_url`]): the end of
+/// `docs/diagnostics.md`.
+pub fn markdown_sections() -> String {
+    let mut out = String::new();
+    for c in DiagnosticCode::ALL {
+        out.push_str(&format!(
+            "### {}\n\n**{}**. {}\n\nHow to fix: {}\n\n",
+            c.as_str(),
+            c.severity(),
+            c.meaning(),
+            c.fix()
+        ));
     }
     out
 }
@@ -440,5 +528,13 @@ mod tests {
             doc.contains(&markdown_table()),
             "docs/diagnostics.md is out of date: regenerate its table with `cws explain`"
         );
+        assert!(
+            doc.trim_end().ends_with(markdown_sections().trim_end()),
+            "docs/diagnostics.md is out of date: its sections are `diagnostics::markdown_sections()`"
+        );
+        for c in DiagnosticCode::ALL {
+            assert!(c.docs_url().ends_with(&format!("/blob/main/docs/diagnostics.md#{}", c.anchor())));
+            assert!(doc.contains(&format!("\n### {}\n", c.as_str())));
+        }
     }
 }

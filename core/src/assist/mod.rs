@@ -21,5 +21,5 @@ mod structs;
 pub mod task_info;
 mod yaml_cursor;
 
-pub use completion::{Completion, CompletionKind};
+pub use completion::{Completion, CompletionKind, EntryRef};
 pub use fix::{apply_edits, AppliedFix, FixOutcome};

@@ -39,7 +39,9 @@ impl Project {
                 for d in self.diagnostics(None) {
                     let hits = d.file == rel && (within(d.span.start.offset) || within(d.span.end.offset));
                     if hits && d.code == DiagnosticCode::WorkflowUnknownEntry {
-                        out.extend(d.fixes.into_iter().filter(|f| f.title.starts_with("Add entry")));
+                        out.extend(
+                            d.fixes.into_vec().into_iter().filter(|f| f.title.starts_with("Add entry")),
+                        );
                     }
                 }
                 out.dedup();

@@ -52,7 +52,7 @@ impl Project {
         let text = self.source(&entry.item.file)?.text();
         let start =
             text[..entry.location.span.start.offset].rfind("fn ").unwrap_or(entry.location.span.start.offset);
-        let start = text[..start].rfind(|c: char| c == '\n').map_or(start, |i| i + 1);
+        let start = text[..start].rfind('\n').map_or(start, |i| i + 1);
         let sig = signature(text, entry.location.span.end.offset, entry.item.span.end.offset)?;
         let signature = format!("{}{sig}", &text[start..entry.location.span.end.offset]);
         let signature = signature.split_whitespace().collect::<Vec<_>>().join(" ");

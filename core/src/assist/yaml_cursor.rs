@@ -91,6 +91,43 @@ fn parents(text: &str, line_start: usize, mut indent: usize) -> Vec<String> {
     path
 }
 
+/// The keys written beside the line holding `offset` (same indentation, same parent), read from
+/// the lines: the file need not parse.
+pub fn sibling_keys(text: &str, offset: usize) -> Vec<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let indent = indent_of(&text[line_start..offset]);
+    let mut keys = Vec::new();
+    let mut take = |line: &str| -> bool {
+        let line = without_comment(line);
+        if line.trim().is_empty() {
+            return true;
+        }
+        let own = indent_of(line);
+        if own < indent {
+            return false;
+        }
+        if own == indent {
+            if let Some((key, _)) = split_key(line) {
+                keys.push(key.to_string());
+            }
+        }
+        true
+    };
+    for line in text[..line_start].lines().rev() {
+        if !take(line) {
+            break;
+        }
+    }
+    for line in text[line_end.min(text.len())..].lines() {
+        if !take(line) {
+            break;
+        }
+    }
+    keys
+}
+
 /// Where the end of `flow` (a flow collection being typed, `{a: [x, y`) is: the keys of the
 /// collections still open (and of the value being typed), and the slot. `None` when every
 /// collection is closed.
@@ -224,6 +261,13 @@ mod tests {
 
     fn path(c: &YamlCursor) -> Vec<&str> {
         c.path.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn siblings_are_read_from_lines() {
+        let text = "a:\n  b: 1\n  # c: no\n  bro\n  d:\n    e: 2\n  f: [x]\ng: 3\n";
+        let at = text.find("bro").unwrap() + 3;
+        assert_eq!(sibling_keys(text, at), ["b", "d", "f"]);
     }
 
     #[test]

@@ -151,7 +151,7 @@ impl<'a> Validator<'a> {
             let msg = format!("no service `{}` in the project{hint}", service_name.value);
             let names = self.cx.services.iter().map(|s| s.name.as_str());
             let fix = self.closest_fix(&service_name.value, service_name.span, names);
-            self.push(DiagnosticCode::WorkflowUnknownService, service_name.span, msg).fixes.extend(fix);
+            self.push(DiagnosticCode::WorkflowUnknownService, service_name.span, msg).add_fixes(fix);
             return;
         };
         let Some((_, entry)) = target_entry(task, self.cx.services) else {
@@ -186,7 +186,7 @@ impl<'a> Validator<'a> {
             close.and_then(|e| self.call_route_fix(task, path, e)).into_iter().collect();
         fixes.extend(self.add_entry_fix(task, service, path));
         let d = self.push(DiagnosticCode::WorkflowUnknownEntry, path.span, msg);
-        d.fixes = fixes;
+        d.add_fixes(fixes);
         if let Some(e) = close {
             d.related.push(crate::diagnostics::Related {
                 file: e.location.file.clone(),
@@ -276,7 +276,7 @@ impl<'a> Validator<'a> {
                     a.name.value, path.value
                 );
                 let fix = self.closest_fix(&a.name.value, a.name.span, holes.iter().copied());
-                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg).fixes.extend(fix);
+                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg).add_fixes(fix);
             }
         }
         let query: Vec<&crate::model::Param> =
@@ -300,7 +300,7 @@ impl<'a> Validator<'a> {
                     entry.route, entry.rust_name, a.name.value
                 );
                 let fix = self.closest_fix(&a.name.value, a.name.span, query.iter().map(|p| p.name.as_str()));
-                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg).fixes.extend(fix);
+                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg).add_fixes(fix);
             }
         }
         for p in &query {
@@ -341,7 +341,7 @@ impl<'a> Validator<'a> {
                                 .unwrap_or_default();
                             let msg = format!("`{{{{ {} }}}}` reads task `{other}`, which this workflow does not define{hint}", t.expr);
                             let fix = self.template_task_fix(span, &other);
-                            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).fixes.extend(fix);
+                            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).add_fixes(fix);
                         } else if !ancestors.is_some_and(|a| a.contains(other.as_str())) {
                             let msg = format!(
                                 "`{{{{ {} }}}}` reads task `{other}`, which does not run before `{}`: add `after: [{other}]`",
@@ -417,7 +417,7 @@ impl<'a> Validator<'a> {
                         target.value
                     );
                     let fix = self.closest_fix(&target.value, target.span, ids.iter().copied());
-                    self.push(DiagnosticCode::WorkflowUnknownTask, target.span, msg).fixes.extend(fix);
+                    self.push(DiagnosticCode::WorkflowUnknownTask, target.span, msg).add_fixes(fix);
                 }
             }
         }

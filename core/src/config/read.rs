@@ -73,7 +73,7 @@ impl Reader<'_> {
     /// Adds a fix to the diagnostic pushed last.
     fn fix(&mut self, fix: Fix) {
         if let Some(d) = self.diags.last_mut() {
-            d.fixes.push(fix);
+            d.add_fixes([fix]);
         }
     }
 

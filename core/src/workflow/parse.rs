@@ -113,7 +113,7 @@ impl Reader<'_> {
         self.schema(key.span, format!("unknown key `{}` {place}{hint}", key.text));
         if let (Some(near), Some(d)) = (closest(&key.text, known.iter().copied()), self.diags.last_mut()) {
             let range = ByteRange::new(key.span.start.offset, key.span.end.offset);
-            d.fixes.push(Fix::replace(self.file, range, &key.text, near, true));
+            d.add_fixes([Fix::replace(self.file, range, &key.text, near, true)]);
         }
     }
 

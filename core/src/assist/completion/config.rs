@@ -6,11 +6,18 @@ use crate::config::schema::{self, CommandSpec, KeySpec, OptionSpec, OptionType};
 use crate::project::Project;
 use crate::yaml::{self, Node};
 
-use super::super::yaml_cursor::{cursor, Slot, YamlCursor};
+use super::super::yaml_cursor::{cursor, sibling_keys, Slot, YamlCursor};
 use super::{Completion, CompletionKind};
 
-/// The keys already written in the mapping at `path` of `text` (to offer the others).
-pub(super) fn written_keys(text: &str, path: &[String]) -> Vec<String> {
+/// The keys already written in the mapping being written at `c` (to offer the others): read from
+/// the lines in block style, from the YAML tree in flow style.
+pub(super) fn written_keys(text: &str, c: &YamlCursor) -> Vec<String> {
+    let line_start = text[..c.range.start].rfind('\n').map_or(0, |i| i + 1);
+    let flow = text[line_start..c.range.start].contains(['{', '[']);
+    if !flow {
+        return sibling_keys(text, c.range.start);
+    }
+    let path = &c.path;
     let parsed = yaml::parse(text);
     let mut node: Option<&Node> = parsed.root.as_ref();
     for key in path {
@@ -134,7 +141,7 @@ fn commands(c: &YamlCursor, rest: &[String], written: &[String]) -> Vec<Completi
 pub(super) fn complete(project: &Project, text: &str, offset: usize) -> Vec<Completion> {
     let c = cursor(text, offset);
     let path: Vec<&str> = c.path.iter().map(String::as_str).collect();
-    let written = if c.slot == Slot::Key { written_keys(text, &c.path) } else { Vec::new() };
+    let written = if c.slot == Slot::Key { written_keys(text, &c) } else { Vec::new() };
     match (path.as_slice(), &c.slot) {
         ([], Slot::Key) => spec_keys(&c, schema::TOP_KEYS, &written, "project.cws.yml"),
         (["version"], Slot::Value) => {

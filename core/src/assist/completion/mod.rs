@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::layout::{file_kind, FileKind};
+use crate::model::Location;
 use crate::project::Project;
 use crate::text::ByteRange;
 
@@ -64,6 +65,17 @@ pub struct Completion {
     pub sort: Option<String>,
     /// Other edits of the same text made with it (a `method:` line a route needs).
     pub additional: Vec<(ByteRange, String)>,
+    /// The entry the item stands for (a route), so that a face can describe it on demand.
+    pub entry: Option<EntryRef>,
+}
+
+/// An entry, by its service and where its method is named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct EntryRef {
+    /// The service's name.
+    pub service: String,
+    /// Where the entry's method is named.
+    pub location: Location,
 }
 
 impl Completion {
@@ -81,6 +93,7 @@ impl Completion {
             filter: None,
             sort: None,
             additional: Vec::new(),
+            entry: None,
         }
     }
 

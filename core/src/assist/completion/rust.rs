@@ -59,6 +59,11 @@ fn open_attribute(text: &str, offset: usize) -> Option<(bool, usize)> {
         return None;
     };
     let args = hash + 2 + open + 1;
+    // An attribute left open does not reach past the item it is on.
+    let item_starts = ["fn ", "pub ", "async ", "#[", "}", "impl ", "///"];
+    if text[args..offset].lines().skip(1).any(|l| item_starts.iter().any(|s| l.trim_start().starts_with(s))) {
+        return None;
+    }
     // Still open at `offset`: the parentheses are not closed before it (strings skipped).
     let mut depth = 1i32;
     let mut in_str = false;

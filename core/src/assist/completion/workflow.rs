@@ -19,7 +19,7 @@ use crate::workflow::template::{templates, Source, RESULT_FIELDS};
 use super::super::structs;
 use super::super::yaml_cursor::{cursor, Slot, YamlCursor};
 use super::config::{key_item, value_item, written_keys};
-use super::{Completion, CompletionKind};
+use super::{Completion, CompletionKind, EntryRef};
 
 /// What each task key holds, for the list.
 fn task_key_doc(key: &str) -> (&'static str, bool) {
@@ -64,7 +64,7 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
         return items;
     }
     let path: Vec<&str> = c.path.iter().map(String::as_str).collect();
-    let written = if c.slot == Slot::Key { written_keys(text, &c.path) } else { Vec::new() };
+    let written = if c.slot == Slot::Key { written_keys(text, &c) } else { Vec::new() };
     let keys = |names: &[&str]| -> Vec<Completion> {
         names
             .iter()
@@ -180,6 +180,7 @@ fn routes(c: &YamlCursor, text: &str, task: &Task, service: &Service) -> Vec<Com
                 item.additional.push((ByteRange::new(at, at), line));
             }
             item.label = format!("{} {}", e.route.method, e.route.path);
+            item.entry = Some(EntryRef { service: service.name.clone(), location: e.location.clone() });
             item.filter = Some(if c.quoted { format!("\"{}", e.route.path) } else { e.route.path.clone() });
             item
         })
