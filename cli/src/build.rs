@@ -9,14 +9,17 @@ use coworks_core::config::Value;
 use coworks_core::settings::CliOptions;
 use coworks_core::{Project, Service};
 
+use crate::output::{outln, Step};
+use crate::{failed, Failure};
+
 /// Arguments of `cws build`.
 #[derive(Args)]
 pub struct BuildArgs {
     /// The service to build.
     pub service: String,
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// The stage whose `build` options apply.
     #[arg(short, long)]
     pub stage: Option<String>,
@@ -29,8 +32,8 @@ pub struct BuildArgs {
 }
 
 /// `cws build`.
-pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
-    let (project, stage) = crate::load_with_stage(&args.project, args.stage.as_deref())?;
+pub fn run(args: BuildArgs) -> Result<ExitCode, Failure> {
+    let (project, stage) = crate::load_with_stage(args.project.as_deref(), args.stage.as_deref())?;
     let services = project.services(Some(&stage));
     let service = services.iter().find(|s| s.name == args.service).ok_or_else(|| {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
@@ -43,7 +46,9 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     if let Some(a) = args.architecture {
         cli.insert("architecture".to_string(), Value::Str(a));
     }
+    let step = Step::start("Building", format!("{} for Lambda", service.name));
     let report = build_service(&project, service, &stage, &cli)?;
+    step.done();
     print_report(&project, &service.name, &report);
     Ok(ExitCode::SUCCESS)
 }
@@ -51,7 +56,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
 /// Prints where the package is and its sizes.
 pub fn print_report(project: &Project, service: &str, r: &PackageReport) {
     let shown = r.zip.strip_prefix(project.root()).unwrap_or(&r.zip);
-    println!(
+    outln!(
         "{service}: {} ({} zipped; bootstrap {}; needs {})",
         shown.display(),
         human_bytes(r.zip_bytes),
@@ -74,7 +79,7 @@ pub fn build_service(
     service: &Service,
     stage: &str,
     cli: &CliOptions,
-) -> Result<PackageReport, String> {
+) -> Result<PackageReport, Failure> {
     let settings = project.build_settings(stage, &service.name, cli);
     let (architecture, release) = (settings.architecture.clone(), settings.release);
     let manifest = project.root().join(&settings.crate_dir).join("Cargo.toml");
@@ -84,16 +89,20 @@ pub fn build_service(
             service.name,
             manifest.display(),
             service.name
-        ));
+        )
+        .into());
     }
     let target = settings.target.clone();
-    let target_dir = project.root().join("target");
+    // cargo's own variable wins, as with cargo; else the project's `target/`.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.root().join("target"));
     let binary = match &target {
         Some(t) if settings.cargo_lambda => cargo_lambda(&manifest, t, release, &target_dir)?,
         _ => cargo_build(&manifest, target.as_deref(), release, &target_dir)?,
     };
     let zip = project.root().join(package::package_path(&service.name));
-    package::package(&binary, &zip, Some(&architecture)).map_err(|e| e.to_string())
+    package::package(&binary, &zip, Some(&architecture)).map_err(|e| failed(e.to_string()))
 }
 
 /// `cargo build`; returns the executable cargo reports.
@@ -102,7 +111,7 @@ fn cargo_build(
     target: Option<&str>,
     release: bool,
     target_dir: &Path,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, Failure> {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.arg("build").arg("--manifest-path").arg(manifest).arg("--target-dir").arg(target_dir);
     cmd.arg("--message-format=json-render-diagnostics");
@@ -115,7 +124,7 @@ fn cargo_build(
     let out = cmd
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}; install Rust (https://rustup.rs)"))?;
+        .map_err(|e| failed(format!("cannot run cargo: {e}; install Rust (https://rustup.rs)")))?;
     if !out.status.success() {
         let hint = match target {
             Some(t) => {
@@ -123,7 +132,7 @@ fn cargo_build(
             }
             None => String::new(),
         };
-        return Err(format!("cargo build of {} failed{hint}", manifest.display()));
+        return Err(failed(format!("cargo build of {} failed{hint}", manifest.display())));
     }
     let mut exe = None;
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -134,11 +143,13 @@ fn cargo_build(
             }
         }
     }
-    exe.ok_or_else(|| format!("{} builds no executable: a service crate needs a `main`", manifest.display()))
+    exe.ok_or_else(|| {
+        failed(format!("{} builds no executable: a service crate needs a `main`", manifest.display()))
+    })
 }
 
 /// `cargo lambda build` (zig links against an older glibc); returns the executable.
-fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path) -> Result<PathBuf, String> {
+fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path) -> Result<PathBuf, Failure> {
     let meta = Command::new("cargo")
         .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
         .arg(manifest)
@@ -162,9 +173,9 @@ fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path)
     }
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err(format!(
+        return Err(failed(format!(
             "`cargo lambda build --target {target}` failed; is cargo-lambda installed? (`pip install cargo-lambda`)"
-        ));
+        )));
     }
     let triple = target.rsplit_once('.').map(|(a, _)| a).unwrap_or(target);
     let triple = triple.rsplit_once('.').map(|(a, _)| a).unwrap_or(triple);
@@ -180,6 +191,6 @@ fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path)
         .max()
         .map(|(_, p)| p)
         .ok_or_else(|| {
-            format!("`cargo lambda build` left no executable `{bin}` under {}", target_dir.display())
+            failed(format!("`cargo lambda build` left no executable `{bin}` under {}", target_dir.display()))
         })
 }

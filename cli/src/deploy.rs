@@ -12,12 +12,15 @@ use coworks_core::config::Value;
 use coworks_core::settings::CliOptions;
 use coworks_core::{Project, Severity};
 
+use crate::output::{errln, out, outln, Step};
+use crate::{failed, Failure};
+
 /// Options shared by the commands that talk to AWS.
 #[derive(Args)]
 pub struct AwsArgs {
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// AWS region (overrides `commands.deploy.region`).
     #[arg(long)]
     pub region: Option<String>,
@@ -79,32 +82,33 @@ pub struct DestroyArgs {
 /// Arguments of `cws deployed`.
 #[derive(Args)]
 pub struct DeployedArgs {
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// Only this stage.
     #[arg(short, long)]
     pub stage: Option<String>,
 }
 
 /// The `terraform` executable on `PATH`.
-fn terraform() -> Result<PathBuf, String> {
+fn terraform() -> Result<PathBuf, Failure> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path).map(|d| d.join("terraform")).find(|p| p.is_file()).ok_or_else(|| {
-        "terraform is not installed (not on PATH): install Terraform 1.5 or newer \
-         (https://developer.hashicorp.com/terraform/install; scripts/ci-deps checks for it)"
-            .to_string()
+        failed(
+            "terraform is not installed (not on PATH): install Terraform 1.5 or newer \
+             (https://developer.hashicorp.com/terraform/install; scripts/ci-deps checks for it)",
+        )
     })
 }
 
 /// Runs terraform in `dir`, its output shown; fails with a message naming the step.
-fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<(), String> {
+fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<(), Failure> {
     let mut cmd = Command::new(terraform()?);
     cmd.args(args).current_dir(dir).env("TF_IN_AUTOMATION", "1").stdin(Stdio::null()).stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run terraform: {e}"))?;
+    let mut child = cmd.spawn().map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     let mut errors = String::new();
     if let Some(err) = child.stderr.take() {
         let mut stderr = std::io::stderr();
@@ -114,7 +118,7 @@ fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<()
             errors.push('\n');
         }
     }
-    let status = child.wait().map_err(|e| format!("terraform: {e}"))?;
+    let status = child.wait().map_err(|e| failed(format!("terraform: {e}")))?;
     if status.success() {
         return Ok(());
     }
@@ -126,35 +130,36 @@ fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<()
     } else {
         ""
     };
-    Err(format!("`terraform {}` failed ({status}); its messages are above{hint}", args.join(" ")))
+    Err(failed(format!("`terraform {}` failed ({status}); its messages are above{hint}", args.join(" "))))
 }
 
-fn load_stage(project_dir: &Path, stage: &str) -> Result<Project, String> {
+fn load_stage(project_dir: Option<&Path>, stage: &str) -> Result<Project, String> {
     crate::load_project(project_dir, Some(stage))
 }
 
-fn prepare(project: &Project, stage: &str, aws: &AwsArgs) -> Result<(StageDeployment, PathBuf), String> {
+fn prepare(project: &Project, stage: &str, aws: &AwsArgs) -> Result<(StageDeployment, PathBuf), Failure> {
     let (deployment, _) = artifacts::stage_deployment(project, stage, &aws.cli());
     let dir = project.root().join(TERRAFORM_DIR);
     artifacts::write_terraform(&dir, &deployment)
-        .map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
+        .map_err(|e| failed(format!("cannot write {}: {e}", dir.display())))?;
+    let step = Step::start("Initializing", "terraform");
     run_terraform(&dir, &["init", "-input=false", "-no-color"], &[])?;
+    step.done();
     Ok((deployment, dir))
 }
 
 /// `cws deploy`.
-pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
-    let project = load_stage(&args.aws.project, &args.stage)?;
+pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
+    let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let all = Step::start("Deploying", format!("stage {}", args.stage));
     let errors: Vec<_> = project
         .diagnostics(Some(&args.stage))
         .into_iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
     if !errors.is_empty() {
-        for d in &errors {
-            eprintln!("{}", d.human());
-        }
-        eprintln!(
+        crate::print_diagnostics(&project, &errors);
+        errln!(
             "error: stage `{}` has {} error(s) (above): fix them before deploying",
             args.stage,
             errors.len()
@@ -170,7 +175,8 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
                 "no service `{name}` in stage `{}`; its services are: {}",
                 args.stage,
                 names.join(", ")
-            ));
+            )
+            .into());
         }
     }
     for s in services.iter().filter(|s| args.service.as_ref().is_none_or(|n| *n == s.name)) {
@@ -182,10 +188,13 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
                     s.name,
                     zip.display(),
                     s.name
-                ));
+                )
+                .into());
             }
         } else {
+            let step = Step::start("Building", format!("{} for Lambda", s.name));
             let report = crate::build::build_service(&project, s, &args.stage, &CliOptions::new())?;
+            step.done();
             crate::build::print_report(&project, &s.name, &report);
         }
     }
@@ -203,39 +212,47 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, String> {
         );
     }
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    let step = Step::start(if args.plan { "Planning" } else { "Applying" }, format!("stage {}", args.stage));
     run_terraform(&dir, &cmd, &secrets)?;
+    step.done();
     if !args.plan {
         print_stage(&dir, &args.stage)?;
     }
+    all.done();
     Ok(ExitCode::SUCCESS)
 }
 
 /// `cws destroy`.
-pub fn destroy(args: DestroyArgs) -> Result<ExitCode, String> {
-    let project = load_stage(&args.aws.project, &args.stage)?;
+pub fn destroy(args: DestroyArgs) -> Result<ExitCode, Failure> {
+    let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let all = Step::start("Destroying", format!("stage {}", args.stage));
     let (_, dir) = prepare(&project, &args.stage, &args.aws)?;
     if !workspaces(&dir)?.contains(&args.stage) {
         return Err(format!(
             "stage `{}` is not deployed (no Terraform workspace `{}`)",
             args.stage, args.stage
-        ));
+        )
+        .into());
     }
     run_terraform(&dir, &["workspace", "select", "-no-color", &args.stage], &[])?;
     let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];
+    let step = Step::start("Removing", format!("the resources of stage {}", args.stage));
     run_terraform(&dir, &["destroy", "-input=false", "-auto-approve", "-no-color"], &secrets)?;
+    step.done();
     run_terraform(&dir, &["workspace", "select", "-no-color", "default"], &[])?;
     run_terraform(&dir, &["workspace", "delete", "-no-color", &args.stage], &[])?;
-    println!("stage `{}` destroyed", args.stage);
+    all.done();
+    outln!("stage `{}` destroyed", args.stage);
     Ok(ExitCode::SUCCESS)
 }
 
 /// The Terraform workspaces of `dir`.
-fn workspaces(dir: &Path) -> Result<Vec<String>, String> {
+fn workspaces(dir: &Path) -> Result<Vec<String>, Failure> {
     let out = Command::new(terraform()?)
         .args(["workspace", "list"])
         .current_dir(dir)
         .output()
-        .map_err(|e| format!("cannot run terraform: {e}"))?;
+        .map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| l.trim_start_matches('*').trim().to_string())
@@ -244,36 +261,39 @@ fn workspaces(dir: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Prints the services of one deployed stage from its state's outputs; `false` if none.
-fn print_stage(dir: &Path, stage: &str) -> Result<bool, String> {
+fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
     let out = Command::new(terraform()?)
         .args(["output", "-json", "-no-color"])
         .current_dir(dir)
         .env("TF_WORKSPACE", stage)
         .output()
-        .map_err(|e| format!("cannot run terraform: {e}"))?;
+        .map_err(|e| failed(format!("cannot run terraform: {e}")))?;
     let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let Some(services) = outputs["services"]["value"].as_object().filter(|s| !s.is_empty()) else {
-        println!("{stage}: not deployed");
+        outln!("{stage}: not deployed");
         return Ok(false);
     };
-    println!("{stage}:");
-    for (name, s) in services {
-        println!("  {name}  {}", s["url"].as_str().unwrap_or("-"));
-        println!(
-            "    function {} ({})",
-            s["function_name"].as_str().unwrap_or("-"),
-            s["function_arn"].as_str().unwrap_or("-")
-        );
-    }
+    outln!("{stage}:");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+    let rows = services
+        .iter()
+        .map(|(name, s)| crate::report::DeployedService {
+            name: name.clone(),
+            url: text(&s["url"]),
+            function: text(&s["function_name"]),
+            arn: text(&s["function_arn"]),
+        })
+        .collect();
+    out!("{}", crate::report::deployed_table(rows, crate::output::stdout_width()));
     Ok(true)
 }
 
 /// `cws deployed`.
-pub fn deployed(args: DeployedArgs) -> Result<ExitCode, String> {
-    let project = crate::load_project(&args.project, args.stage.as_deref())?;
+pub fn deployed(args: DeployedArgs) -> Result<ExitCode, Failure> {
+    let project = crate::load_project(args.project.as_deref(), args.stage.as_deref())?;
     let dir = project.root().join(TERRAFORM_DIR);
     if !dir.join(".terraform").is_dir() {
-        println!("nothing deployed from this directory (no {TERRAFORM_DIR}/.terraform): run `cws deploy -s <stage>`");
+        outln!("nothing deployed from this directory (no {TERRAFORM_DIR}/.terraform): run `cws deploy -s <stage>`");
         return Ok(ExitCode::SUCCESS);
     }
     let existing = workspaces(&dir)?;
@@ -282,7 +302,7 @@ pub fn deployed(args: DeployedArgs) -> Result<ExitCode, String> {
         if existing.contains(&stage) {
             print_stage(&dir, &stage)?;
         } else {
-            println!("{stage}: not deployed");
+            outln!("{stage}: not deployed");
         }
     }
     Ok(ExitCode::SUCCESS)

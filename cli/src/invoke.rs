@@ -14,7 +14,8 @@ use clap::Args;
 use coworks_core::HttpMethod;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::run;
+use crate::output::{errln, Step};
+use crate::{failed, run, Failure};
 
 /// Arguments of `cws invoke`.
 #[derive(Args)]
@@ -46,9 +47,9 @@ pub struct InvokeArgs {
     /// The local service's port (default: the stage's `run.port`).
     #[arg(long, conflicts_with = "url")]
     pub port: Option<u16>,
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
 }
 
 /// Everything but the unreserved characters of RFC 3986 (`A-Za-z0-9-_.~`) is percent-encoded.
@@ -65,12 +66,12 @@ fn listening(host: &str, port: u16) -> bool {
 }
 
 /// `cws invoke`.
-pub fn invoke(args: InvokeArgs) -> Result<ExitCode, String> {
+pub fn invoke(args: InvokeArgs) -> Result<ExitCode, Failure> {
     let method: HttpMethod = args.method.parse()?;
     if !args.path.starts_with('/') {
-        return Err(format!("the path `{}` must start with `/` (e.g. /invoice/42)", args.path));
+        return Err(format!("the path `{}` must start with `/` (e.g. /invoice/42)", args.path).into());
     }
-    let t = run::target(&args.project, &args.service, args.stage.as_deref(), args.port)?;
+    let t = run::target(args.project.as_deref(), &args.service, args.stage.as_deref(), args.port)?;
     let mut url_path = args.path.clone();
     for (i, q) in args.query.iter().enumerate() {
         let (k, v) = q.split_once('=').ok_or_else(|| format!("--query `{q}` is not KEY=VALUE"))?;
@@ -84,8 +85,10 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, String> {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
             if !listening(&t.host, t.port) {
-                eprintln!("starting {} (stage {}) on {}:{}", t.service, t.stage, t.host, t.port);
+                let step = Step::start("Building", format!("{} (stage {})", t.service, t.stage));
                 let binary = run::build(&t.manifest)?;
+                step.done();
+                errln!("starting {} (stage {}) on {}:{}", t.service, t.stage, t.host, t.port);
                 let mut child = run::spawn(&binary, &t)?;
                 if let Err(e) = run::wait_listening(&mut child, true) {
                     let _ = child.wait();
@@ -110,7 +113,7 @@ fn send(
     url: &str,
     token: Option<&str>,
     timeout: u64,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, Failure> {
     let mut builder = ureq::http::Request::builder().method(method.as_str()).uri(url);
     let has_auth = args.headers.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization:"));
     if let (Some(token), false) = (token.filter(|t| !t.is_empty()), has_auth) {
@@ -135,7 +138,7 @@ fn send(
         .timeout_global(Some(Duration::from_secs(timeout)))
         .build()
         .into();
-    let mut response = agent.run(request).map_err(|e| format!("request to {url} failed: {e}"))?;
+    let mut response = agent.run(request).map_err(|e| failed(format!("request to {url} failed: {e}")))?;
     let status = response.status();
     let mut out = format!("HTTP {} {}\n", status.as_u16(), status.canonical_reason().unwrap_or(""));
     for (k, v) in response.headers() {
@@ -143,7 +146,11 @@ fn send(
     }
     out.push('\n');
     let mut body = Vec::new();
-    response.body_mut().as_reader().read_to_end(&mut body).map_err(|e| format!("reading the answer: {e}"))?;
+    response
+        .body_mut()
+        .as_reader()
+        .read_to_end(&mut body)
+        .map_err(|e| failed(format!("reading the answer: {e}")))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.write_all(&body);

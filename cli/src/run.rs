@@ -15,6 +15,9 @@ use coworks_core::config::Value;
 use coworks_core::settings::CliOptions;
 use coworks_core::Severity;
 
+use crate::output::{errln, Step};
+use crate::{failed, Failure};
+
 /// Arguments of `cws run`.
 #[derive(Args)]
 pub struct RunArgs {
@@ -26,9 +29,9 @@ pub struct RunArgs {
     /// The port to listen on (default: the `run.port` option of project.cws.yml).
     #[arg(long)]
     pub port: Option<u16>,
-    /// The project directory (holding project.cws.yml).
-    #[arg(short, long, default_value = ".")]
-    pub project: PathBuf,
+    /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
 }
 
 /// A service of a loaded project, ready to start in one stage.
@@ -52,7 +55,12 @@ pub struct Target {
 }
 
 /// Resolves `service` in the project at `root` for `stage` (default: the first stage).
-pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>) -> Result<Target, String> {
+pub fn target(
+    root: Option<&Path>,
+    service: &str,
+    stage: Option<&str>,
+    port: Option<u16>,
+) -> Result<Target, String> {
     let (project, stage) = crate::load_with_stage(root, stage)?;
     let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
     else {
@@ -65,9 +73,8 @@ pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>
     let diagnostics = project.diagnostics(Some(&stage));
     let of_env_files =
         diagnostics.iter().filter(|d| d.severity != Severity::Info && stage_env.files.contains(&d.file));
-    for d in of_env_files.chain(&stage_env.problems) {
-        eprintln!("{}", d.human());
-    }
+    let shown: Vec<_> = of_env_files.chain(&stage_env.problems).cloned().collect();
+    crate::print_diagnostics(&project, &shown);
     let mut env = stage_env.values();
     env.insert("CWS_STAGE".into(), stage.clone());
     let mut cli = CliOptions::new();
@@ -89,7 +96,7 @@ pub fn target(root: &Path, service: &str, stage: Option<&str>, port: Option<u16>
 }
 
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.
-pub fn build(manifest: &Path) -> Result<PathBuf, String> {
+pub fn build(manifest: &Path) -> Result<PathBuf, Failure> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["build", "--manifest-path"])
@@ -97,9 +104,9 @@ pub fn build(manifest: &Path) -> Result<PathBuf, String> {
         .arg("--message-format=json-render-diagnostics")
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
     if !out.status.success() {
-        return Err(format!("cargo build of `{}` failed", manifest.display()));
+        return Err(failed(format!("cargo build of `{}` failed", manifest.display())));
     }
     let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
     let mut found = None;
@@ -114,12 +121,12 @@ pub fn build(manifest: &Path) -> Result<PathBuf, String> {
             found = Some(PathBuf::from(exe));
         }
     }
-    found.ok_or_else(|| format!("`{}` has no binary target to run", manifest.display()))
+    found.ok_or_else(|| failed(format!("`{}` has no binary target to run", manifest.display())))
 }
 
 /// Starts the built binary with the target's environment; stderr is piped so the caller can wait
 /// for `listening on`.
-pub fn spawn(binary: &Path, t: &Target) -> Result<Child, String> {
+pub fn spawn(binary: &Path, t: &Target) -> Result<Child, Failure> {
     let mut cmd = Command::new(binary);
     cmd.args(["--host", &t.host, "--port", &t.port.to_string()])
         .envs(&t.env)
@@ -137,30 +144,30 @@ pub fn spawn(binary: &Path, t: &Target) -> Result<Child, String> {
             });
         }
     }
-    cmd.spawn().map_err(|e| format!("cannot start `{}`: {e}", binary.display()))
+    cmd.spawn().map_err(|e| failed(format!("cannot start `{}`: {e}", binary.display())))
 }
 
 /// Waits for the child's `listening on http://...` line (echoing its stderr when `echo`) and
 /// returns the URL; keeps forwarding its stderr afterwards on a thread.
-pub fn wait_listening(child: &mut Child, echo: bool) -> Result<String, String> {
-    let stderr = child.stderr.take().ok_or("the service's stderr is not piped")?;
+pub fn wait_listening(child: &mut Child, echo: bool) -> Result<String, Failure> {
+    let stderr = child.stderr.take().ok_or_else(|| failed("the service's stderr is not piped"))?;
     let mut lines = BufReader::new(stderr).lines();
     let mut url = None;
     for line in lines.by_ref() {
-        let line = line.map_err(|e| e.to_string())?;
+        let line = line.map_err(|e| failed(e.to_string()))?;
         if echo {
-            eprintln!("{line}");
+            errln!("{line}");
         }
         if let Some(pos) = line.find("listening on ") {
             url = Some(line[pos + "listening on ".len()..].trim().to_string());
             break;
         }
     }
-    let url = url.ok_or("the service stopped before listening (see its messages above)")?;
+    let url = url.ok_or_else(|| failed("the service stopped before listening (see its messages above)"))?;
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
             if echo {
-                eprintln!("{line}");
+                errln!("{line}");
             }
         }
     });
@@ -186,20 +193,21 @@ pub fn stop(child: &mut Child) {
 }
 
 /// `cws run`.
-pub fn run(args: RunArgs) -> Result<ExitCode, String> {
-    let t = target(&args.project, &args.service, args.stage.as_deref(), args.port)?;
-    eprintln!("building {} ({})", t.service, t.manifest.display());
+pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+    let t = target(args.project.as_deref(), &args.service, args.stage.as_deref(), args.port)?;
+    let step = Step::start("Building", format!("{} ({})", t.service, t.manifest.display()));
     let binary = build(&t.manifest)?;
+    step.done();
     let stopping = Arc::new(AtomicBool::new(false));
     let flag = stopping.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+        .map_err(|e| failed(format!("cannot handle Ctrl-C: {e}")))?;
     let mut child = spawn(&binary, &t)?;
     if let Err(e) = wait_listening(&mut child, true) {
         let _ = child.wait();
         return Err(e);
     }
-    eprintln!("{} runs in stage {}; Ctrl-C stops it", t.service, t.stage);
+    errln!("{} runs in stage {}; Ctrl-C stops it", t.service, t.stage);
     loop {
         if stopping.load(Ordering::SeqCst) {
             stop(&mut child);
@@ -207,9 +215,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
         }
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(ExitCode::SUCCESS),
-            Ok(Some(status)) => return Err(format!("{} exited: {status}", t.service)),
+            Ok(Some(status)) => return Err(failed(format!("{} exited: {status}", t.service))),
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(failed(e.to_string())),
         }
     }
 }

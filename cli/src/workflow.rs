@@ -9,14 +9,17 @@ use coworks_core::layout::is_workflow_path;
 use coworks_core::settings::CliOptions;
 use coworks_core::Severity;
 
+use crate::output::{errln, out, outln};
+use crate::{failed, Failure};
+
 /// The subcommands of `cws workflow`.
 #[derive(Subcommand)]
 pub enum WorkflowCommand {
     /// Write one Airflow 3 DAG per workflow for a stage (plus the `coworks_airflow` package they import).
     Build {
-        /// The project directory (holding project.cws.yml).
-        #[arg(short, long, default_value = ".")]
-        project: PathBuf,
+        /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
+        #[arg(short, long, value_name = "DIR")]
+        project: Option<PathBuf>,
         /// The stage the DAGs call (default: the first workspace).
         #[arg(short, long)]
         stage: Option<String>,
@@ -42,20 +45,22 @@ pub struct PreviewArgs {
 }
 
 /// Runs `cws workflow ...`.
-pub fn run(command: WorkflowCommand) -> Result<ExitCode, String> {
+pub fn run(command: WorkflowCommand) -> Result<ExitCode, Failure> {
     match command {
-        WorkflowCommand::Build { project, stage, out } => build(&project, stage, out),
+        WorkflowCommand::Build { project, stage, out } => build(project.as_deref(), stage, out),
         WorkflowCommand::Preview(args) => preview(args),
     }
 }
 
-fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<ExitCode, String> {
+fn build(dir: Option<&Path>, stage: Option<String>, out: Option<PathBuf>) -> Result<ExitCode, Failure> {
     let (project, stage) = crate::load_with_stage(dir, stage.as_deref())?;
+    let dir = project.root();
     if project.workflows().next().is_none() {
         return Err(format!(
             "no workflows in `{}`: add `workflows/<name>.cws.yml`",
             dir.join("workflows").display()
-        ));
+        )
+        .into());
     }
     let errors: Vec<_> = project
         .diagnostics(Some(&stage))
@@ -63,10 +68,8 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
         .filter(|d| d.severity == Severity::Error && is_workflow_path(&d.file))
         .collect();
     if !errors.is_empty() {
-        for d in &errors {
-            eprintln!("{}", d.human());
-        }
-        eprintln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
+        crate::print_diagnostics(&project, &errors);
+        errln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
         return Ok(ExitCode::FAILURE);
     }
     let out =
@@ -75,16 +78,17 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+                .map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
         }
-        std::fs::write(&path, &file.text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        std::fs::write(&path, &file.text)
+            .map_err(|e| failed(format!("cannot write `{}`: {e}", path.display())))?;
         if file.path.extension().is_some_and(|e| e == "py")
             && file.path.parent().is_none_or(|p| p.as_os_str().is_empty())
         {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
         }
     }
-    println!("(with the coworks_airflow package and .airflowignore in {})", out.display());
+    outln!("(with the coworks_airflow package and .airflowignore in {})", out.display());
     // What Airflow needs to run them: connections per service and stage, the results bucket.
     let mut services: Vec<&str> = project
         .workflows()
@@ -92,16 +96,16 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
         .collect();
     services.sort_unstable();
     services.dedup();
-    println!("Airflow needs:");
+    outln!("Airflow needs:");
     for s in services {
-        println!(
+        outln!(
             "  connection {}: HTTP, host = the URL of `{s}` in `{stage}`, password = its TOKEN",
             airflow::connection_id(s, &stage)
         );
     }
     if project.workflows().any(|w| w.tasks.iter().any(|t| t.is_async)) {
-        println!("  connection {}: AWS, reads async results from S3", airflow::aws_connection_id(&stage));
-        println!(
+        outln!("  connection {}: AWS, reads async results from S3", airflow::aws_connection_id(&stage));
+        outln!(
             "  variable {}: the results bucket (deploy.bucket of `{stage}`)",
             airflow::bucket_variable(&stage)
         );
@@ -109,7 +113,7 @@ fn build(dir: &Path, stage: Option<String>, out: Option<PathBuf>) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
+fn preview(args: PreviewArgs) -> Result<ExitCode, Failure> {
     let file = args.file;
     let root = match args.project {
         Some(p) => p,
@@ -120,7 +124,7 @@ fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
             })?
         }
     };
-    let project = crate::open_project(&root)?;
+    let project = crate::open_project(Some(&root))?;
     let rel = project
         .relative(&std::path::absolute(&file).unwrap_or(file.clone()))
         .filter(|r| is_workflow_path(r))
@@ -135,9 +139,9 @@ fn preview(args: PreviewArgs) -> Result<ExitCode, String> {
         .workflow_preview(&rel)
         .ok_or_else(|| format!("`{}` was not read (see `cws check`)", file.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&preview).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&preview).map_err(|e| e.to_string())?);
     } else {
-        print!("{}", preview.mermaid);
+        out!("{}", preview.mermaid);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,17 +11,25 @@ fn routes_lists_every_service_and_entry_of_the_example() {
     let o = cws(&["routes", "-p", ex.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    for line in [
-        "billing (Billing, services/billing)",
-        "GET     /invoice/{id}",
-        "POST    /send",
-        "GET     /categories/{category}/products",
-        "PATCH   /product/price/{sku}",
-    ] {
-        assert!(out.contains(line), "missing `{line}` in\n{out}");
+    // One aligned table (piped: not wrapped), a row an entry.
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["SERVICE", "METHOD", "PATH", "PARAMETERS", "AUTH", "STAGES", "RUST", "SOURCE"]);
+    let header = out.lines().next().unwrap();
+    let column = |name: &str| header.find(name).unwrap();
+    for line in out.lines().skip(1) {
+        assert_eq!(line[column("PATH")..].chars().next().map(|c| c == '/'), Some(true), "aligned: {line}");
     }
-    assert!(out.contains("(no_auth; all stages) services/billing/src/main.rs:"), "{out}");
-    assert!(out.contains("(token; dev) services/billing/src/main.rs:"), "{out}");
+    for row in [
+        ["billing", "GET", "/invoice/{id}", "id:", "u64", "(path)", "token", "all", "async", "fn"].as_slice(),
+        &["billing", "GET", "/health", "-", "none", "all", "fn"],
+        &["billing", "GET", "/debug/state", "-", "token", "dev", "fn"],
+        &["mailer", "POST", "/send"],
+        &["catalog", "GET", "/categories/{category}/products"],
+        &["catalog", "PATCH", "/product/price/{sku}"],
+    ] {
+        assert!(rows.iter().any(|r| r.starts_with(row)), "missing {row:?} in\n{out}");
+    }
+    assert!(out.contains("services/billing/src/main.rs:"), "{out}");
 }
 
 #[test]
@@ -71,7 +79,7 @@ fn check_prints_what_every_fixture_project_expects() {
         let sections = sections.unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let project = Project::load(&dir).unwrap();
         for (stage, output) in sections {
-            let mut args = vec!["check", "-p", dir.to_str().unwrap()];
+            let mut args = vec!["check", "--message-format", "short", "-p", dir.to_str().unwrap()];
             args.extend(stage.as_deref().map(|s| ["-s", s]).into_iter().flatten());
             let o = cws(&args);
             assert_eq!(text(&o.stdout), output, "cws {}", args.join(" "));
@@ -182,6 +190,18 @@ fn version_help_and_explain() {
     let o = cws(&["explain", "cws001"]);
     assert!(o.status.success());
     assert!(text(&o.stdout).starts_with("CWS001 (error): Two entries"), "{}", text(&o.stdout));
+    // Every code, readable: the code and severity, the meaning, the fix.
+    let o = cws(&["explain"]);
+    let out = text(&o.stdout);
+    assert!(
+        out.starts_with("CODE")
+            && out.contains("CWS001   Two entries")
+            && out.contains("error    fix: Rename"),
+        "{out}"
+    );
+    // The Markdown table is the one of docs/diagnostics.md.
+    let o = cws(&["explain", "--markdown"]);
+    assert_eq!(text(&o.stdout), coworks_core::diagnostics::markdown_table());
     let o = cws(&["explain", "CWS999"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -201,4 +221,127 @@ fn config_shows_effective_options_with_their_origin() {
     assert_eq!(v["commands"]["deploy"]["memory"]["value"], 256);
     let o = cws(&["config", "-p", ex.to_str().unwrap(), "--service", "nope"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn help_describes_the_cli_and_its_exit_codes() {
+    let o = cws(&["--help"]);
+    let out = text(&o.stdout);
+    assert!(out.starts_with("The CoWorks command line"), "{out}");
+    assert!(out.contains("Exit codes: 0 success; 1 findings") && out.contains("2 a usage error"), "{out}");
+    assert!(!out.contains("project model"), "not the core's description: {out}");
+}
+
+#[test]
+fn check_shows_the_source_with_carets_and_colours_only_when_asked() {
+    let dir = fixture("rust_duplicate_routes_across_files");
+    let p = dir.to_str().unwrap();
+    let o = cws(&["check", "-p", p]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1));
+    let first = "error[CWS001]: `GET /item/{id}` of service `svc` is also answered by `get_item`\n --> src/main.rs:6:8\n  |\n6 |     fn get_item(&self, id: u64) {}\n  |        ^^^^^^^^\n  |\nnote: `get_item` answers `GET /item/{n}` too\n --> src/more.rs:4:8\n";
+    assert!(out.starts_with(first), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour in a pipe: {out}");
+    let colored = |args: &[&str], env: &[(&str, &str)]| {
+        let o = support::cws_command().args(args).envs(env.iter().copied()).output().unwrap();
+        text(&o.stdout).contains("\u{1b}[")
+    };
+    assert!(colored(&["--color", "always", "check", "-p", p], &[]));
+    assert!(colored(&["check", "-p", p], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&["check", "-p", p], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!colored(&["--color", "never", "check", "-p", p], &[("CLICOLOR_FORCE", "1")]));
+}
+
+#[test]
+fn the_project_is_found_here_or_above_and_nowhere_else() {
+    let copy = support::TempProject::copy_of(&example());
+    let deep = copy.path().join("services/billing/src");
+    let here = support::cws_command()
+        .args(["check", "--message-format", "short"])
+        .current_dir(&deep)
+        .output()
+        .unwrap();
+    let there = cws(&["check", "--message-format", "short", "-p", copy.path().to_str().unwrap()]);
+    assert_eq!(here.status.code(), Some(0), "{}", text(&here.stderr));
+    assert_eq!(text(&here.stdout), text(&there.stdout));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("main.rs"),
+        "#[coworks::service]\nimpl A { #[entry] fn get(&self) {} }\n",
+    )
+    .unwrap();
+    for args in [&["routes"][..], &["check"], &["deploy", "-s", "dev"], &["workflow", "build"]] {
+        let o = support::cws_command().args(args).current_dir(outside.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "cws {args:?}");
+        assert_eq!(
+            text(&o.stderr),
+            "error: no project.cws.yml here or above; `cws new NAME` creates one\n",
+            "cws {args:?}"
+        );
+        assert!(o.stdout.is_empty(), "nothing scanned: {}", text(&o.stdout));
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    // The reader goes away at once (as `head` does); cws stops without a panic or a message.
+    let mut child = support::cws_command()
+        .args(["explain"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr), "");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in
+        [("bash", "complete -F _cws"), ("zsh", "#compdef cws"), ("fish", "complete -c cws")]
+    {
+        let o = cws(&["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        let out = text(&o.stdout);
+        assert!(out.contains(marker) && out.contains("deploy") && out.contains("stage"), "{shell}: {out}");
+    }
+    assert_eq!(cws(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn new_service_keeps_the_project_file_as_written() {
+    let copy = support::TempProject::copy_of(&example());
+    let p = copy.path().to_str().unwrap();
+    let before = std::fs::read_to_string(copy.path().join("project.cws.yml")).unwrap();
+    let o = cws(&["new", "--service", "stock", "-p", p]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let after = std::fs::read_to_string(copy.path().join("project.cws.yml")).unwrap();
+    let block = "  mailer:\n    path: services/mailer\n";
+    assert_eq!(after, before.replace(block, &format!("{block}  stock:\n    path: services/stock\n")));
+    let source = std::fs::read_to_string(copy.path().join("services/stock/src/main.rs")).unwrap();
+    assert!(source.contains("#[coworks::service(name = \"stock\")]\nimpl Stock {"), "{source}");
+    let routes = cws(&["routes", "--json", "-p", p]);
+    let v: serde_json::Value = serde_json::from_slice(&routes.stdout).unwrap();
+    assert!(v["services"].as_array().unwrap().iter().any(|s| s["name"] == "stock"), "{v}");
+    // Refused: the same name again, a bad name, a project inside a project.
+    for (args, message) in [
+        (vec!["new", "--service", "stock", "-p", p], "already exists"),
+        (vec!["new", "--service", "Stock!", "-p", p], "cannot name a service"),
+        (vec!["new", "Bad Name"], "cannot name a project"),
+    ] {
+        let o = cws(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains(message), "{args:?}: {}", text(&o.stderr));
+    }
+    let o = support::cws_command()
+        .args(["new", "inner"])
+        .current_dir(copy.path().join("services"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cws new --service inner"), "{}", text(&o.stderr));
+    assert!(!copy.path().join("services/inner").exists());
 }

@@ -10,70 +10,22 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use coworks_core::artifacts;
 use coworks_core::Project;
 use serde_json::Value;
+use support::aws::{cli_config, cws_aws as cws, services_target_dir, sync_dir, terraform, Moto};
 use support::TempProject;
 
 mod support;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn terraform() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).map(|d| d.join("terraform")).find(|p| p.is_file()).unwrap_or_else(|| {
-        panic!("terraform is not on PATH: install Terraform >= 1.5 and the AWS provider mirror (see scripts/ci-deps)")
-    })
-}
-
-/// The folder holding `registry.terraform.io/hashicorp/aws` (a filesystem mirror), found at run time.
-fn mirror_root() -> PathBuf {
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Some(r) = std::env::var_os("CWS_TF_PLUGIN_MIRROR") {
-        roots.push(r.into());
-    }
-    roots.extend(["/opt", "/usr/local/share", "/usr/share", "/var/lib"].map(PathBuf::from));
-    if let Some(home) = std::env::var_os("HOME") {
-        roots.push(Path::new(&home).join(".terraform.d"));
-        roots.push(Path::new(&home).join(".local/share/terraform"));
-    }
-    let mut stack: Vec<(PathBuf, usize)> = roots.into_iter().map(|r| (r, 0)).collect();
-    while let Some((dir, depth)) = stack.pop() {
-        if dir.join("registry.terraform.io/hashicorp/aws").is_dir() {
-            return dir;
-        }
-        if depth >= 4 {
-            continue;
-        }
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push((entry.path(), depth + 1));
-            }
-        }
-    }
-    panic!(
-        "no Terraform provider mirror with registry.terraform.io/hashicorp/aws found (under /opt, /usr/local/share, \
-         /usr/share, ~/.terraform.d or $CWS_TF_PLUGIN_MIRROR): install the AWS provider there (see scripts/ci-deps)"
-    )
-}
-
-/// A Terraform CLI configuration that installs providers from the mirror only.
-fn cli_config(dir: &Path) -> PathBuf {
-    let file = dir.join("terraform.rc");
-    let text = format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-        mirror_root().display()
-    );
-    std::fs::write(&file, text).unwrap();
-    file
 }
 
 fn text(o: &Output) -> String {
@@ -115,25 +67,6 @@ fn terraform_validates_the_generated_configurations() {
     }
 }
 
-/// Copies `from` into `to`, writing only the files whose bytes differ (so cargo sees unchanged
-/// sources as unchanged from one run to the next).
-fn sync_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" && entry.file_name() != "terraform" {
-                sync_dir(&src, &dst);
-            }
-        } else {
-            let bytes = std::fs::read(&src).unwrap();
-            if std::fs::read(&dst).ok().as_ref() != Some(&bytes) {
-                std::fs::write(&dst, bytes).unwrap();
-            }
-        }
-    }
-}
-
 /// The example's services.
 const ESHOP_SERVICES: [&str; 3] = ["billing", "catalog", "mailer"];
 
@@ -167,6 +100,7 @@ fn eshop_packages() -> &'static Path {
             let o = Command::new(env!("CARGO_BIN_EXE_cws"))
                 .args(["build", service, "-s", "dev", "-p"])
                 .arg(&root)
+                .env("CARGO_TARGET_DIR", services_target_dir())
                 .output()
                 .unwrap();
             let out = text(&o);
@@ -232,41 +166,6 @@ fn core_routes(project: &Path, stage: &str) -> BTreeMap<String, BTreeMap<String,
     routes
 }
 
-/// A moto server on a free port of 127.0.0.1, killed when dropped.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("python3")
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs (install python3 and moto[server]: scripts/ci-deps)");
-        let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto server exited ({status}): install it with `pip install 'moto[server]'` (scripts/ci-deps)");
-            }
-            assert!(start.elapsed() < Duration::from_secs(60), "moto server did not start within 60 s");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        moto
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// What boto3 sees in moto (region `region`): functions, APIs (methods, authorizers, stages), secrets.
 fn aws_state(moto: &Moto, region: &str) -> Value {
     let script = r#"
@@ -302,23 +201,6 @@ print(json.dumps(out))
     let o = Command::new("python3").args(["-c", script, &moto.url, region]).output().unwrap();
     assert!(o.status.success(), "boto3 (install with scripts/ci-deps): {}", text(&o));
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn cws(project: &Path, rc: &Path, args: &[&str]) -> Output {
-    let start = Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
-        .args(args)
-        .arg("-p")
-        .arg(project)
-        .env("TF_CLI_CONFIG_FILE", rc)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    println!("cws {}: {:.1} s", args.join(" "), start.elapsed().as_secs_f64());
-    o
 }
 
 fn names(map: &Value) -> Vec<&str> {
@@ -428,9 +310,15 @@ fn the_eshop_deploys_to_moto_per_stage() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     for (service, id) in &dev_ids {
+        // One table row a service: its name, URL, function and ARN.
         let url = format!("https://{id}.execute-api.eu-west-1.amazonaws.com/dev");
-        assert!(out.contains(&format!("{service}  {url}")), "{service} at {url}:\n{out}");
-        assert!(out.contains(&format!("function eshop-{service}-dev")), "{out}");
+        let row: Vec<&str> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|cells| cells.first() == Some(&service.as_str()))
+            .unwrap_or_else(|| panic!("no row for {service}:\n{out}"));
+        assert_eq!(&row[1..3], [url.as_str(), &format!("eshop-{service}-dev")], "{out}");
+        assert!(row[3].starts_with("arn:aws:lambda:eu-west-1:"), "{out}");
     }
 
     // A second stage, in its own workspace, from the same packages.
@@ -507,7 +395,8 @@ fn deploy_without_terraform_fails_clearly() {
         .env("PATH", no_terraform.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    // A missing tool is a failed step (1), not a usage error (2).
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("terraform is not installed"), "{}", text(&o));
     // `--no-build` needs the packages.
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))

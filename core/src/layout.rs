@@ -14,6 +14,17 @@ use std::path::{Path, PathBuf};
 /// The project file's name, at the project root.
 pub const CONFIG_FILE: &str = "project.cws.yml";
 
+/// What to tell someone who runs a project command outside any project.
+pub const NO_PROJECT_HERE: &str = "no project.cws.yml here or above; `cws new NAME` creates one";
+
+/// The project root for a command run in `dir`: the nearest of `dir` and its parents holding
+/// [`CONFIG_FILE`], as cargo finds `Cargo.toml`. `None` outside any project. `dir` is made
+/// absolute first (a relative `dir` is taken from the current directory).
+pub fn find_root(dir: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(dir).ok()?;
+    start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
+}
+
 /// The directory holding workflow files, relative to the project root.
 pub const WORKFLOW_DIR: &str = "workflows";
 
@@ -106,6 +117,20 @@ mod tests {
         assert_eq!(file_kind(Path::new("workflows/w.cws.yml")), FileKind::Workflow);
         assert_eq!(file_kind(Path::new("workflows/.cws.yml")), FileKind::Other);
         assert_eq!(file_kind(Path::new("workflows/x/w.cws.yml")), FileKind::Other);
+    }
+
+    #[test]
+    fn the_root_is_the_nearest_directory_with_a_project_file() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (outer, inner) = (tmp.path().join("a"), tmp.path().join("a/services/x/src"));
+        std::fs::create_dir_all(&inner).expect("mkdir");
+        assert_eq!(find_root(&inner), None);
+        std::fs::write(outer.join(CONFIG_FILE), "version: 3\n").expect("write");
+        assert_eq!(find_root(&inner), Some(outer.clone()));
+        assert_eq!(find_root(&outer), Some(outer.clone()));
+        // A directory named like the file is not a project.
+        std::fs::create_dir_all(inner.join(CONFIG_FILE)).expect("mkdir");
+        assert_eq!(find_root(&inner), Some(outer));
     }
 
     #[test]

@@ -236,6 +236,24 @@ pub fn service_name(type_name: &str) -> String {
     out
 }
 
+/// The type name a generated service crate gives a service: `billing` → `Billing`, `mail-out` →
+/// `MailOut` (`cws new` writes `#[coworks::service(name = "...")]`, so the name stays as given).
+pub fn type_name_for_service(service: &str) -> String {
+    service
+        .split(['_', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// What a valid service name is made of, for messages.
+pub fn service_name_rule() -> String {
+    format!("use lowercase ASCII letters, digits, `_` and `-`, starting with a letter, at most {MAX_SERVICE_NAME} characters")
+}
+
 /// Longest service name: it is part of Lambda function names (64 characters with the project and
 /// stage), Airflow connection ids and command lines.
 pub const MAX_SERVICE_NAME: usize = 40;
@@ -372,6 +390,9 @@ mod tests {
         assert_eq!(service_name("HTTPGateway"), "http_gateway");
         assert_eq!(service_name("Shop2Go"), "shop2_go");
         assert!(is_service_name("billing") && is_service_name("shop2_go") && is_service_name("a-b"));
+        assert_eq!(type_name_for_service("billing"), "Billing");
+        assert_eq!(type_name_for_service("mail-out_2"), "MailOut2");
+        assert_eq!(service_name(&type_name_for_service("mailer_service")), "mailer_service");
         for bad in ["", "-x", "--endpoint=x", "Billing", "café", "a b", "{a..c}", "2shop", &"a".repeat(41)] {
             assert!(!is_service_name(bad), "{bad:?}");
         }

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use coworks_core::layout::CONFIG_FILE;
 use coworks_core::{Diagnostic, Project};
 use ropey::Rope;
 use tokio::sync::Notify;
@@ -215,9 +214,7 @@ impl State {
         let found = hint
             .iter()
             .chain(doc_dirs.iter())
-            .find_map(|start| {
-                start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
-            })
+            .find_map(|start| coworks_core::layout::find_root(start))
             .or(hint)
             .or_else(|| doc_dirs.first().cloned())?;
         *write(&self.root) = Some(found.clone());

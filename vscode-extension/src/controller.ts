@@ -14,7 +14,7 @@ import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
 import * as pv from './logic/preview';
 import * as rt from './logic/routes';
-import { findServer, processEnv } from './logic/serverPath';
+import { findServer, INSTALL_COMMAND, processEnv } from './logic/serverPath';
 import { initializationOptions, parseStages, SET_STAGE_REQUEST, STAGE_NOTIFICATION, type Stages, STAGES_REQUEST } from './logic/stage';
 
 /** The custom requests of the server. */
@@ -34,6 +34,7 @@ export class Controller implements vscode.Disposable {
   private readonly replies: vscode.OutputChannel;
   private readonly previews = new Map<string, { panel: vscode.WebviewPanel; preview: pv.Preview; timer?: NodeJS.Timeout }>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private toldMissing = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -59,7 +60,11 @@ export class Controller implements vscode.Disposable {
     const setting = vscode.workspace.getConfiguration('coworks').get<string>('server.path');
     const found = findServer(setting, this.context.extensionPath, processEnv());
     if (typeof found === 'string') {
-      void vscode.window.showErrorMessage(found);
+      // One notification per session, offering the install command (later starts only log).
+      if (!this.toldMissing) {
+        this.toldMissing = true;
+        void vscode.window.showErrorMessage(found, 'Copy install command').then((c) => c && vscode.env.clipboard.writeText(INSTALL_COMMAND));
+      }
       throw new Error(found);
     }
     this.log.appendLine(`coworks-lsp: ${found.path} (from ${found.source})`);

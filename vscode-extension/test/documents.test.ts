@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { fileKind, startsServer } from '../src/logic/documents';
-import { findServer, processEnv } from '../src/logic/serverPath';
+import { findServer, INSTALL_COMMAND, processEnv } from '../src/logic/serverPath';
 
 test('CoWorks files are recognised; Rust files start the server only inside a project', () => {
   assert.equal(fileKind('/p/project.cws.yml'), 'project');
@@ -27,7 +27,10 @@ test('the server is found from the setting, then PATH, then the package', () => 
   fs.mkdirSync(bin);
   fs.mkdirSync(path.join(ext, 'server'), { recursive: true });
   const env = { ...processEnv(), PATH: `/nonexistent:${bin}`, platform: 'linux', arch: 'x64' };
-  assert.match(findServer(undefined, ext, env) as string, /coworks-lsp was not found.*linux-x64/);
+  assert.match(findServer(undefined, ext, env) as string, /coworks-lsp was not found: install it with `cargo install coworks-lsp`.*linux-x64/);
+  // The install command names the server's crate (lsp/Cargo.toml), as published.
+  const crate = /^name = "([^"]+)"/m.exec(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'lsp', 'Cargo.toml'), 'utf8'))?.[1];
+  assert.equal(INSTALL_COMMAND, `cargo install ${crate}`);
   const bundled = path.join(ext, 'server', 'coworks-lsp');
   fs.writeFileSync(bundled, '#!/bin/sh\n', { mode: 0o755 });
   assert.deepEqual(findServer('', ext, env), { path: bundled, source: 'bundled' });

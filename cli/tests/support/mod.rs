@@ -8,7 +8,10 @@
 #[path = "../../../core/tests/support/mod.rs"]
 mod core_support;
 
-use std::process::{Command, Output};
+pub mod aws;
+
+use std::process::{Child, Command, Output};
+use std::time::Duration;
 
 pub use core_support::{deploy_project, example, expected, fixture, fixture_projects, TempProject};
 
@@ -27,4 +30,22 @@ pub fn cws(args: &[&str]) -> Output {
 /// Output bytes as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A running `cws` (e.g. `cws run`): stopped with Ctrl-C when dropped (cws stops its service), then
+/// killed if it is still there.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-INT", &self.0.id().to_string()]).status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

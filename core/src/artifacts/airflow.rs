@@ -18,9 +18,9 @@ use crate::workflow::model::{EdgeKind, Task, Workflow};
 
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
 pub const PACKAGE_FILES: &[(&str, &str)] = &[
-    ("coworks_airflow/__init__.py", include_str!("../../../airflow/coworks_airflow/__init__.py")),
-    ("coworks_airflow/operators.py", include_str!("../../../airflow/coworks_airflow/operators.py")),
-    ("coworks_airflow/templates.py", include_str!("../../../airflow/coworks_airflow/templates.py")),
+    ("coworks_airflow/__init__.py", include_str!("../../airflow/coworks_airflow/__init__.py")),
+    ("coworks_airflow/operators.py", include_str!("../../airflow/coworks_airflow/operators.py")),
+    ("coworks_airflow/templates.py", include_str!("../../airflow/coworks_airflow/templates.py")),
 ];
 
 /// Tells Airflow's DAG processor not to parse the package as DAG files.

@@ -389,33 +389,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn docs_name_every_key_command_and_option() {
-        let doc = include_str!("../../../docs/config.md");
-        for k in TOP_KEYS.iter().chain(SERVICE_KEYS).chain(WORKSPACE_KEYS) {
-            assert!(doc.contains(&format!("| `{}` |", k.name)), "key {} not in docs/config.md", k.name);
-        }
-        for c in COMMANDS {
-            assert!(doc.contains(&format!("### `{}`", c.name)), "command {} not in docs/config.md", c.name);
-            for o in c.options {
-                assert!(
-                    doc.contains(&format!("| `{}` |", o.name)),
-                    "option {}.{} not in docs",
-                    c.name,
-                    o.name
-                );
-                if let OptionType::Record(keys) = o.ty {
-                    for k in keys {
-                        assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
-                    }
-                }
-                if let Some(d) = o.default {
-                    assert!(doc.contains(&format!("`{d}`")), "default of {}.{} not in docs", c.name, o.name);
-                }
-            }
-        }
-    }
-
-    #[test]
     fn the_timeout_default_is_api_gateways_limit() {
         assert_eq!(default_text("deploy", "timeout"), Some(API_GATEWAY_TIMEOUT.to_string()).as_deref());
         assert_eq!(default_text("run", "nope"), None);

@@ -118,7 +118,33 @@ pub fn join_doc_values<S: AsRef<str>>(values: &[S]) -> String {
     join_doc_lines(values.iter().flat_map(|v| v.as_ref().split('\n')))
 }
 
-/// Removes all whitespace (types are compared as written, without layout).
+/// A type as written, in one canonical layout whatever the source's (or a token stream's) spacing:
+/// one space between two words (`&'static str`, `dyn Error`), one after `,` and `;`, none elsewhere
+/// (`Option<Vec<u8>>`, `(u32, String)`). Every reader and the macro write types with it, so types
+/// compare equal across faces.
+pub fn type_text(s: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(s.len());
+    let mut spaced = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            spaced = true;
+            continue;
+        }
+        if let Some(prev) = out.chars().next_back() {
+            let between_words = spaced && word(prev) && word(c);
+            let after_separator = matches!(prev, ',' | ';') && !matches!(c, ')' | '>' | ']');
+            if between_words || after_separator {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+        spaced = false;
+    }
+    out
+}
+
+/// Removes all whitespace (attribute paths and patterns are compared without layout).
 pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -138,5 +164,23 @@ mod tests {
     fn doc_values_keep_paragraph_breaks() {
         assert_eq!(join_doc_values(&[" First.", "", " Second.", " b\n c "]), "First.\n\nSecond.\nb\nc");
         assert_eq!(join_doc_values::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn types_keep_the_spaces_words_need() {
+        for (written, text) in [
+            ("&'static str", "&'static str"),
+            ("& 'static str", "&'static str"),
+            ("Option < Vec < u8 > >", "Option<Vec<u8>>"),
+            ("(u32,String)", "(u32, String)"),
+            ("( u32 , String , )", "(u32, String,)"),
+            ("[u8 ; 4]", "[u8; 4]"),
+            ("Box<dyn std::error::Error + Send>", "Box<dyn std::error::Error+Send>"),
+            ("&mut\n  Vec<u8>", "&mut Vec<u8>"),
+            ("HashMap<String,u32>", "HashMap<String, u32>"),
+        ] {
+            assert_eq!(type_text(written), text, "{written:?}");
+            assert_eq!(type_text(&type_text(written)), text, "stable: {written:?}");
+        }
     }
 }

@@ -8,8 +8,8 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, parse_service_args};
 use super::decl::{
-    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
-    ServiceDecl,
+    is_coworks_attr, join_doc_values, squash, type_text, AttrError, EntryDecl, FileDecls, ParamDecl,
+    ParamKind, ServiceDecl,
 };
 
 /// A syntax error `syn` found: its message and where.
@@ -156,7 +156,7 @@ fn entry(text: &str, f: &syn::ImplItemFn, attr: &Attribute, errors: &mut Vec<Att
             };
             params.push(ParamDecl {
                 name,
-                ty: squash(text.get(ty_range.start..ty_range.end).unwrap_or("")),
+                ty: type_text(text.get(ty_range.start..ty_range.end).unwrap_or("")),
                 kind,
                 range: range(pt.span()),
                 ty_range,

@@ -119,10 +119,9 @@ fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Service
             file,
             span(range),
             format!(
-                "service name `{}` ({how}) is not a valid name: use lowercase ASCII letters, digits, `_` and `-`, \
-                 starting with a letter, at most {} characters; set `#[coworks::service(name = \"...\")]`",
+                "service name `{}` ({how}) is not a valid name: {}; set `#[coworks::service(name = \"...\")]`",
                 name.escape_debug(),
-                naming::MAX_SERVICE_NAME
+                naming::service_name_rule()
             ),
         ));
     }

@@ -9,7 +9,7 @@
 //! their container's children in order, remembering the attributes and comments seen since the
 //! previous item. The walk is iterative: deeply nested input cannot overflow the stack. The parts of
 //! one item (an impl's type and body, a method's name and parameters) come from the queries in
-//! `queries/*.scm` at the workspace root.
+//! `core/queries/*.scm` (inside the crate, so it packages).
 //!
 //! Known difference with `syn` on valid code: tree-sitter's grammar allows one attribute per
 //! parameter, so `#[query] #[allow(unused)] a: u32` is a syntax error for tree-sitter. The error is
@@ -24,8 +24,8 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, parse_service_args};
 use super::decl::{
-    is_coworks_attr, join_doc_values, squash, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind,
-    ServiceDecl,
+    is_coworks_attr, join_doc_values, squash, type_text, AttrError, EntryDecl, FileDecls, ParamDecl,
+    ParamKind, ServiceDecl,
 };
 use super::doc_text::{comment_doc, string_value, DocPlacement};
 
@@ -34,11 +34,11 @@ mod recover;
 use recover::{Entries, Shattered};
 
 /// The query matching a service candidate (`queries/services.scm`).
-pub const SERVICES_QUERY: &str = include_str!("../../../queries/services.scm");
+pub const SERVICES_QUERY: &str = include_str!("../../queries/services.scm");
 /// The query matching an entry candidate (`queries/entries.scm`).
-pub const ENTRIES_QUERY: &str = include_str!("../../../queries/entries.scm");
+pub const ENTRIES_QUERY: &str = include_str!("../../queries/entries.scm");
 /// The query matching a method parameter (`queries/params.scm`).
-pub const PARAMS_QUERY: &str = include_str!("../../../queries/params.scm");
+pub const PARAMS_QUERY: &str = include_str!("../../queries/params.scm");
 
 /// Parses `text` with tree-sitter. Never fails: what cannot be recovered is left out.
 pub fn parse(text: &str) -> FileDecls {
@@ -406,7 +406,7 @@ impl<'a> Reader<'a> {
                             let start = attrs.first().map_or(node.start_byte(), |a| a.start_byte());
                             params.push(ParamDecl {
                                 name: self.pattern_name(pat),
-                                ty: squash(self.src(ty)),
+                                ty: type_text(self.src(ty)),
                                 kind,
                                 range: ByteRange::new(start, node.end_byte()),
                                 ty_range: range(ty),

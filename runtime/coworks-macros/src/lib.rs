@@ -146,7 +146,7 @@ fn entry(
                 continue;
             }
         };
-        let ty = squash(&pt.ty.to_token_stream().to_string());
+        let ty = type_text(&pt.ty.to_token_stream().to_string());
         let zero = ByteRange::new(0, 0);
         decls.push(ParamDecl { name: name.clone(), ty, kind, range: zero, ty_range: zero });
         params.push((kind, name, (*pt.ty).clone()));
@@ -199,9 +199,9 @@ fn entry(
     Ok((entry, item))
 }
 
-/// Whitespace removed, as the core writes types.
-fn squash(s: &str) -> String {
-    coworks_core::rust_source::decl::squash(s)
+/// A type's text as the core writes types.
+fn type_text(s: &str) -> String {
+    coworks_core::rust_source::decl::type_text(s)
 }
 
 /// `Option<T>` → ("Option", T); `Vec<T>` → ("Vec", T).
@@ -268,7 +268,7 @@ fn generate(
         let mut path_index = 0usize;
         for (n, (kind, pname, ty)) in item.params.iter().enumerate() {
             let var = syn::Ident::new(&format!("__cws_arg{n}"), Span::call_site());
-            let ty_text = squash(&ty.to_token_stream().to_string());
+            let ty_text = type_text(&ty.to_token_stream().to_string());
             let extract = match kind {
                 ParamKind::Plain => {
                     let idx = path_index;

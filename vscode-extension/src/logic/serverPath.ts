@@ -3,6 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** The command that installs the server (from crates.io; `cargo install --path lsp` from a checkout). */
+export const INSTALL_COMMAND = 'cargo install coworks-lsp';
+
 /** The server binary found, and how. */
 export interface Found {
   path: string;
@@ -55,7 +58,7 @@ export function findServer(setting: string | undefined, extensionDir: string, en
   const bundled = path.join(extensionDir, 'server', name);
   if (env.isExecutable(bundled)) return { path: bundled, source: 'bundled' };
   return (
-    `coworks-lsp was not found: set coworks.server.path, put coworks-lsp on PATH ` +
-    `(cargo install --path lsp), or install the linux-x64 package that ships it (this is ${env.platform}-${env.arch})`
+    `coworks-lsp was not found: install it with \`${INSTALL_COMMAND}\` (then run "CoWorks: Restart server"), ` +
+    `set coworks.server.path, or install the extension's package for this platform, which ships it (this is ${env.platform}-${env.arch})`
   );
 }
