@@ -144,39 +144,3 @@ fn given(task: &Task, e: &Entry) -> Vec<TypedValue> {
     }
     out
 }
-
-#[cfg(test)]
-mod tests {
-    use std::path::PathBuf;
-
-    use super::*;
-
-    #[test]
-    fn a_task_with_its_entry_and_template_types() {
-        let p = Project::load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/eshop")).unwrap();
-        let flow = Path::new("workflows/invoicing.cws.yml");
-        let text = p.source(flow).unwrap().text();
-        let info = p.task_info(flow, text.find("fetch_invoice:").unwrap() + 2).unwrap();
-        assert_eq!(info.service, "billing");
-        assert_eq!(info.entry.rust_name, "get_invoice");
-        assert_eq!(info.signature, "async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error>");
-        assert_eq!(info.params, [TypedValue { what: "params.id".into(), ty: "`u64`".into() }]);
-        assert_eq!(
-            info.templates,
-            [TypedValue {
-                what: "{{ tasks.create_invoice.body.id }}".into(),
-                ty: "`u64` (from `post_invoice`)".into()
-            }]
-        );
-        let info = p.task_info(flow, text.find("alert_sales:").unwrap() + 2).unwrap();
-        let tys: Vec<&str> = info.templates.iter().map(|t| t.ty.as_str()).collect();
-        assert_eq!(
-            tys,
-            [
-                "a value of the run's conf (any JSON)",
-                "the HTTP status (integer)",
-                "`Invoice` (from `post_invoice`)"
-            ]
-        );
-    }
-}

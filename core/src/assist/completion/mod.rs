@@ -144,6 +144,3 @@ pub fn complete(project: &Project, rel: &Path, text: &str, offset: usize) -> Vec
         _ => Vec::new(),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,15 +1,30 @@
-//! Completion as data: a text with `|` where the cursor is, in a file of the example project, and
-//! the labels offered (in order, `…` meaning more may follow) with what one of them inserts.
+//! The assist layer on the example project: completion as data (a text with `|` where the cursor
+//! is, and what is offered), references, definitions and links, rename, inlay hints, refactorings
+//! and what a workflow task calls.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::LazyLock;
 
-use super::*;
+use coworks_core::assist::completion::complete;
+use coworks_core::assist::fix::apply_edits;
+use coworks_core::assist::task_info::TypedValue;
+use coworks_core::assist::Completion;
+use coworks_core::diagnostics::Edit;
+use coworks_core::layout::CONFIG_FILE;
+use coworks_core::model::Location;
+use coworks_core::text::ByteRange;
+use coworks_core::Project;
 
-static ESHOP: LazyLock<Project> = LazyLock::new(|| {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/eshop");
-    Project::load(root).expect("the example project loads")
-});
+static ESHOP: LazyLock<Project> =
+    LazyLock::new(|| Project::load(support::example()).expect("the example project loads"));
+
+/// A fresh load of the example (for tests that change it).
+fn eshop() -> Project {
+    Project::load(support::example()).expect("the example project loads")
+}
 
 struct Case {
     file: &'static str,
@@ -236,7 +251,7 @@ fn completion_cases() {
 #[test]
 fn the_config_keys_are_the_schema_tables() {
     // Every key the reader accepts is offered somewhere, and only those: one list of keys.
-    use crate::config::schema::{COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
+    use coworks_core::config::schema::{COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
     let labels = |text: &str| -> Vec<String> {
         let offset = text.find('|').unwrap();
         let text = text.replacen('|', "", 1);
@@ -250,4 +265,244 @@ fn the_config_keys_are_the_schema_tables() {
         let text = format!("workspaces:\n  x:\n    commands:\n      {}:\n        |", c.name);
         assert_eq!(labels(&text), c.options.iter().map(|o| o.name).collect::<Vec<_>>(), "{}", c.name);
     }
+}
+
+// References, definitions and links.
+
+fn offset_of(project: &Project, rel: &str, needle: &str) -> usize {
+    project.source(Path::new(rel)).unwrap().text().find(needle).unwrap_or_else(|| panic!("{needle}"))
+}
+
+fn show(project: &Project, locations: &[Location]) -> Vec<String> {
+    locations
+        .iter()
+        .map(|l| {
+            let text = project.source(&l.file).map(|s| s.text()).unwrap_or("");
+            format!(
+                "{}:{} {}",
+                l.file.display(),
+                l.span.start.line + 1,
+                &text[l.span.start.offset..l.span.end.offset]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn references_of_entries_and_services() {
+    let p = eshop();
+    let main = "services/billing/src/main.rs";
+    let at_entry = offset_of(&p, main, "get_invoice(&self") + 2;
+    assert_eq!(
+        show(&p, &p.references(Path::new(main), at_entry, true)),
+        ["services/billing/src/main.rs:33 get_invoice", "workflows/invoicing.cws.yml:26 /invoice/{id}"]
+    );
+    let flow = "workflows/invoicing.cws.yml";
+    let at_service = offset_of(&p, flow, "service: mailer") + 10;
+    let refs = show(&p, &p.references(Path::new(flow), at_service, false));
+    assert_eq!(
+        refs,
+        [
+            "project.cws.yml:13 mailer",
+            "workflows/invoicing.cws.yml:32 mailer",
+            "workflows/invoicing.cws.yml:54 mailer"
+        ]
+    );
+    let callers = p.entry_callers();
+    assert_eq!(callers.values().map(Vec::len).sum::<usize>(), 7, "every task of the example calls an entry");
+}
+
+#[test]
+fn definitions_and_links_of_the_project_file() {
+    let p = eshop();
+    let links: Vec<String> = p.config_links().iter().map(|l| l.target.display().to_string()).collect();
+    assert_eq!(
+        links,
+        [
+            "services/billing/Cargo.toml",
+            "services/catalog/Cargo.toml",
+            "services/mailer/Cargo.toml",
+            ".env.dev",
+            ".env.test",
+            ".env.prod"
+        ]
+    );
+    let config = Path::new(CONFIG_FILE);
+    let key = offset_of(&p, CONFIG_FILE, "  catalog:") + 3;
+    let def = p.definition(config, key).unwrap();
+    assert!(def.file.starts_with("services/catalog/src"), "{def:?}");
+    let main = "services/billing/src/main.rs";
+    let stage = offset_of(&p, main, "stage = \"dev\"") + 10;
+    let def = p.definition(Path::new(main), stage).unwrap();
+    assert_eq!(show(&p, &[def]), ["project.cws.yml:26 dev"]);
+}
+
+// Rename.
+
+/// The files changed by `edits`, as `file` → the changed lines (new text).
+fn changed(project: &Project, edits: &[Edit]) -> Vec<String> {
+    let mut by_file: BTreeMap<&Path, Vec<&Edit>> = BTreeMap::new();
+    for e in edits {
+        by_file.entry(&e.file).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    for (file, edits) in by_file {
+        let old = project.source(file).unwrap().text();
+        let new = apply_edits(old, &edits);
+        let before: Vec<&str> = old.lines().collect();
+        for line in new.lines().filter(|l| !before.contains(l)) {
+            out.push(format!("{}: {}", file.display(), line.trim()));
+        }
+    }
+    out
+}
+
+fn offset(project: &Project, rel: &str, needle: &str) -> usize {
+    offset_of(project, rel, needle) + 1
+}
+
+#[test]
+fn renaming_a_service_everywhere_it_is_named() {
+    let p = eshop();
+    let flow = "workflows/invoicing.cws.yml";
+    let at = offset(&p, flow, "service: mailer") + 9;
+    let r = p.prepare_rename(Path::new(flow), at).unwrap();
+    assert_eq!(r.name, "mailer");
+    let edits = p.rename(Path::new(flow), at, "postman").unwrap();
+    assert_eq!(
+        changed(&p, &edits),
+        [
+            "project.cws.yml: postman:",
+            "services/mailer/src/main.rs: #[coworks::service(name = \"postman\")]",
+            "workflows/invoicing.cws.yml: service: postman",
+            "workflows/invoicing.cws.yml: service: postman",
+        ]
+    );
+    assert!(p.rename(Path::new(flow), at, "Post Man").unwrap_err().contains("not a valid service name"));
+    assert!(p.rename(Path::new(flow), at, "billing").unwrap_err().contains("already named"));
+}
+
+#[test]
+fn renaming_an_entry_moves_the_tasks_calling_it() {
+    let p = eshop();
+    let main = "services/billing/src/main.rs";
+    let at = offset(&p, main, "fn get_invoice(") + 4;
+    assert_eq!(p.prepare_rename(Path::new(main), at).unwrap().name, "get_invoice");
+    let edits = p.rename(Path::new(main), at, "get_bill").unwrap();
+    assert_eq!(
+        changed(&p, &edits),
+        [
+            "services/billing/src/main.rs: async fn get_bill(&self, id: u64) -> Result<Json<Invoice>, Error> {",
+            "workflows/invoicing.cws.yml: path: /bill/{id}",
+        ]
+    );
+    // Another verb: the task's method follows.
+    let at = offset(&p, main, "fn post_invoice(") + 4;
+    let edits = p.rename(Path::new(main), at, "put_bill").unwrap();
+    assert_eq!(
+        changed(&p, &edits),
+        [
+            "services/billing/src/main.rs: async fn put_bill(&self, #[body] new: NewInvoice) -> Result<(StatusCode, Json<Invoice>), Error> {",
+            "workflows/invoicing.cws.yml: method: PUT",
+            "workflows/invoicing.cws.yml: path: /bill",
+        ]
+    );
+    assert!(p.rename(Path::new(main), at, "2x").is_err());
+    // The type of `impl Billing` is Rust's to rename.
+    assert!(p.prepare_rename(Path::new(main), offset(&p, main, "impl Billing") + 6).is_none());
+}
+
+// Inlay hints.
+
+#[test]
+fn routes_after_signatures_and_task_paths() {
+    let p = eshop();
+    let main = Path::new("services/billing/src/main.rs");
+    let text = p.source(main).unwrap().text();
+    let hints = p.inlay_hints(main, 0, usize::MAX);
+    let shown: Vec<String> = hints
+        .iter()
+        .map(|h| {
+            let line = text[..h.offset].rsplit('\n').next().unwrap_or("");
+            format!("{}· {}", line.trim(), h.label)
+        })
+        .collect();
+    assert_eq!(
+        shown[0],
+        "async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error>· GET /invoice/{id}"
+    );
+    assert_eq!(shown[1], ") -> Json<Vec<Invoice>>· GET /invoices");
+    assert_eq!(shown[6], "fn get_debug_state(&self) -> String· GET /debug/state (dev)");
+    assert_eq!(shown.len(), 7);
+    let flow = Path::new("workflows/invoicing.cws.yml");
+    let hints = p.inlay_hints(flow, 0, usize::MAX);
+    assert_eq!(hints[1].label, "→ GET /invoice/{id}");
+    assert_eq!(hints[1].tooltip.as_deref(), Some("`get_invoice` of service `billing`"));
+    let ftext = p.source(flow).unwrap().text();
+    assert!(ftext[..hints[1].offset].ends_with("path: /invoice/{id}"));
+    // A range: only the hints inside it.
+    let first_line_end = text.find("get_invoices").unwrap();
+    assert_eq!(p.inlay_hints(main, 0, first_line_end).len(), 1);
+}
+
+// Refactorings.
+
+#[test]
+fn convert_to_explicit_path() {
+    let p = eshop();
+    let main = Path::new("services/billing/src/main.rs");
+    let text = p.source(main).unwrap().text();
+    let at = text.find("fn get_invoice_pdf").unwrap();
+    let actions = p.refactorings(main, at, at);
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0].title, "Convert to explicit path: `path = \"/invoice/pdf/{id}\"`");
+    let new = apply_edits(text, &actions[0].edits.iter().collect::<Vec<_>>());
+    assert!(new.contains("#[entry(path = \"/invoice/pdf/{id}\", binary_headers = \"application/pdf\")]"));
+    let mut after = p.clone();
+    after.set_file_text(main, &new);
+    let route = |p: &Project| {
+        p.service("billing", None)
+            .unwrap()
+            .entries
+            .iter()
+            .find(|e| e.rust_name == "get_invoice_pdf")
+            .unwrap()
+            .route
+            .clone()
+    };
+    assert_eq!(route(&after), route(&p));
+    // Already explicit: nothing to convert.
+    let at = new.find("fn get_invoice_pdf").unwrap();
+    assert!(after.refactorings(main, at, at).is_empty());
+}
+
+// What a workflow task calls.
+
+#[test]
+fn a_task_with_its_entry_and_template_types() {
+    let p = eshop();
+    let flow = Path::new("workflows/invoicing.cws.yml");
+    let text = p.source(flow).unwrap().text();
+    let info = p.task_info(flow, text.find("fetch_invoice:").unwrap() + 2).unwrap();
+    assert_eq!(info.service, "billing");
+    assert_eq!(info.entry.rust_name, "get_invoice");
+    assert_eq!(info.signature, "async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error>");
+    assert_eq!(info.params, [TypedValue { what: "params.id".into(), ty: "`u64`".into() }]);
+    assert_eq!(
+        info.templates,
+        [TypedValue {
+            what: "{{ tasks.create_invoice.body.id }}".into(),
+            ty: "`u64` (from `post_invoice`)".into()
+        }]
+    );
+    let info = p.task_info(flow, text.find("alert_sales:").unwrap() + 2).unwrap();
+    let tys: Vec<&str> = info.templates.iter().map(|t| t.ty.as_str()).collect();
+    assert_eq!(
+        tys,
+        [
+            "a value of the run's conf (any JSON)",
+            "the HTTP status (integer)",
+            "`Invoice` (from `post_invoice`)"
+        ]
+    );
 }
