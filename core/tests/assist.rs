@@ -506,3 +506,28 @@ fn a_task_with_its_entry_and_template_types() {
         ]
     );
 }
+
+#[test]
+fn add_entry_for_a_route_a_workflow_task_calls() {
+    let copy = support::TempProject::copy_of(&support::example());
+    let flow = "workflows/lines.cws.yml";
+    copy.write(flow, "tasks:\n  lines:\n    service: billing\n    path: /invoice/{{ conf.id }}/lines\n    query:\n      page: 2\n");
+    let mut p = copy.load();
+    // Offered anywhere on the task, as a refactoring (and as the fix of its CWS041).
+    let at = p.source(Path::new(flow)).unwrap().text().find("lines:").unwrap();
+    let actions = p.refactorings(Path::new(flow), at, at);
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0].title, "Add entry `get_invoice_lines` for `GET /invoice/{id}/lines` to `billing`");
+    let edit = &actions[0].edits[0];
+    let main = edit.file.clone();
+    let new = apply_edits(p.source(&main).unwrap().text(), &[edit]);
+    assert!(
+        new.contains("    #[entry(path = \"/invoice/{id}/lines\")]\n    fn get_invoice_lines(&self, id: String, #[query] page: Option<String>) -> Result<String, Error> {\n        Err(Error::internal(\"not implemented yet\"))\n    }\n}\n"),
+        "{new}"
+    );
+    // The stub is valid Rust answering the route: the workflow is clean.
+    p.set_file_text(&main, &new);
+    let left: Vec<_> =
+        p.diagnostics(None).into_iter().filter(|d| d.file == Path::new(flow) || d.file == main).collect();
+    assert!(left.is_empty(), "{left:#?}");
+}

@@ -1,6 +1,6 @@
 //! Code actions that are not fixes of a diagnostic: "Convert to explicit path" on an entry whose
-//! path comes from its name, and "Add entry for route…" on a workflow task calling a route no
-//! entry answers (the same stub as the fix of `CWS041`, offered wherever the task is).
+//! path comes from its name, and "Add entry for route…" anywhere on a workflow task calling a route
+//! no entry answers (the same stub as the fix of `CWS041`).
 
 use std::path::Path;
 
@@ -34,11 +34,19 @@ impl Project {
                 }
             }
             FileKind::Workflow => {
-                // The "add entry" fixes of the unknown-entry diagnostics on the tasks in range.
-                let within = |o: usize| from <= o && o <= to;
-                for d in self.diagnostics(None) {
-                    let hits = d.file == rel && (within(d.span.start.offset) || within(d.span.end.offset));
-                    if hits && d.code == DiagnosticCode::WorkflowUnknownEntry {
+                // The "add entry" fixes of the unknown-entry diagnostics of the tasks in range.
+                let Some(wf) = self.workflow(rel) else { return out };
+                let tasks: Vec<(usize, usize)> = wf
+                    .tasks
+                    .iter()
+                    .map(|t| (t.span.start.offset, t.span.end.offset))
+                    .filter(|(start, end)| *start <= to && from <= *end)
+                    .collect();
+                for d in crate::checks::workflow::file_diagnostics(self, rel) {
+                    let at = d.span.start.offset;
+                    if d.code == DiagnosticCode::WorkflowUnknownEntry
+                        && tasks.iter().any(|(s, e)| *s <= at && at <= *e)
+                    {
                         out.extend(
                             d.fixes.into_vec().into_iter().filter(|f| f.title.starts_with("Add entry")),
                         );

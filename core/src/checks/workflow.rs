@@ -87,6 +87,18 @@ pub(super) fn check_all(project: &Project, stage: Option<&str>, out: &mut Vec<Di
     }
 }
 
+/// The diagnostics of the workflow file `rel` alone (every stage's entries), with the diagnostics of
+/// reading it: what the editor's actions on one workflow need, without the project-wide pass.
+pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<Diagnostic> {
+    let Some(file) = project.workflow_files().find(|f| f.workflow.file == rel) else { return Vec::new() };
+    let services = project.services(None);
+    let stages = project.stages_checked(None);
+    let cx = Context { services: &services, all_services: &services, project, stages: &stages };
+    let mut out = file.diagnostics.clone();
+    out.extend(validate(&file.workflow, &cx));
+    out
+}
+
 /// Every diagnostic of one workflow.
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut v = Validator { wf, cx, out: Vec::new() };
