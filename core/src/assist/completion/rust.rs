@@ -26,6 +26,15 @@ enum Place {
     EntryName,
 }
 
+/// `offset - LOOK_BACK`, back to a character boundary.
+fn floor(text: &str, offset: usize) -> usize {
+    let mut i = offset.saturating_sub(LOOK_BACK);
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -45,9 +54,9 @@ fn word_at(text: &str, offset: usize) -> ByteRange {
 /// The attribute (`#[path(`) whose argument list holds `offset`: whether it is `entry`, and
 /// where its arguments start.
 fn open_attribute(text: &str, offset: usize) -> Option<(bool, usize)> {
-    let floor = offset.saturating_sub(LOOK_BACK);
-    let area = text.get(floor..offset)?;
-    let hash = floor + area.rfind("#[")?;
+    let from = floor(text, offset);
+    let area = text.get(from..offset)?;
+    let hash = from + area.rfind("#[")?;
     let rest = &text[hash + 2..offset];
     let open = rest.find('(')?;
     let path = &rest[..open];
@@ -135,8 +144,7 @@ fn entry_name_place(text: &str, offset: usize) -> bool {
     if !before.ends_with("fn") || before[..before.len() - 2].ends_with(is_ident) {
         return false;
     }
-    let floor = offset.saturating_sub(LOOK_BACK);
-    let Some(area) = text.get(floor..word.start) else { return false };
+    let Some(area) = text.get(floor(text, offset)..word.start) else { return false };
     // The innermost `impl ... {` still open, and its attributes.
     let mut depth = 0i32;
     for (i, c) in area.char_indices().rev() {

@@ -232,14 +232,12 @@ fn template(
         return None;
     }
     let expr = &before[open + 2..];
-    let lead = expr.len() - expr.trim_start().len();
     let expr = expr.trim_start();
     let word_start = offset - expr.rsplit('.').next().unwrap_or("").len();
     let word_end = text[offset..]
         .find(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
         .map_or(text.len(), |i| offset + i);
     let range = ByteRange::new(word_start, word_end);
-    let _ = lead;
     let parts: Vec<&str> = expr.split('.').collect();
     let current = c.path.get(1).map(String::as_str).unwrap_or("");
     let item = |kind, label: &str| Completion::new(kind, range, label);
