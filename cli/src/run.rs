@@ -174,7 +174,9 @@ pub fn wait_listening(child: &mut Child, echo: bool) -> Result<String, Failure> 
     Ok(url)
 }
 
-/// Asks a child to stop (SIGINT, like Ctrl-C) and waits for it.
+/// Asks a child to stop (SIGINT, like Ctrl-C) and waits for it: a CoWorks service first drains
+/// (running requests and asynchronous calls, `CWS_DRAIN_TIMEOUT`, 30 s by default, then writes their
+/// records); one still running after 90 s is killed.
 pub fn stop(child: &mut Child) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
         // SAFETY: sending a signal to our own child process.
@@ -182,7 +184,7 @@ pub fn stop(child: &mut Child) {
             libc::kill(pid, libc::SIGINT);
         }
     }
-    for _ in 0..100 {
+    for _ in 0..1800 {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }

@@ -31,11 +31,49 @@ fn note(code: DiagnosticCode, rel: &Path, message: String) -> Diagnostic {
     Diagnostic::new(code, rel, Span::default(), message)
 }
 
-/// Reads a file, refusing more than [`MAX_FILE_BYTES`]. `Ok(None)` when it does not exist.
+/// Why a special file is not read.
+const NOT_REGULAR: &str = "not a regular file (a FIFO, socket or device is never opened)";
+
+/// Opens `path` for reading only when it is a regular file (through symlinks): a FIFO, socket or
+/// device is never opened — opening a FIFO for reading blocks until a writer comes. The type is
+/// checked before the open, and again on the opened descriptor (opened with `O_NONBLOCK`, so a FIFO
+/// swapped in between opens at once instead of blocking, and is refused). Not a regular file: an
+/// error of kind [`std::io::ErrorKind::InvalidInput`].
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let not_regular = || std::io::Error::new(std::io::ErrorKind::InvalidInput, NOT_REGULAR);
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(file)
+}
+
+/// The whole content of a regular file ([`open_regular`]).
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads a file, refusing more than [`MAX_FILE_BYTES`] and anything but a regular file
+/// ([`open_regular`]). `Ok(None)` when it does not exist.
 pub fn read_limited(path: &Path) -> Result<Option<Vec<u8>>, Diagnostic> {
-    let file = match std::fs::File::open(path) {
+    let file = match open_regular(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(note(DiagnosticCode::FileSkipped, path, format!("skipped: {e}")))
+        }
         Err(e) => {
             return Err(note(DiagnosticCode::FileSkipped, path, format!("skipped: cannot read it ({e})")))
         }
@@ -73,16 +111,53 @@ pub fn decode<'a>(rel: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
     })
 }
 
+/// The ignore files the walker opens in a directory.
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".git/info/exclude"];
+
+/// The first ignore file of `dir` that exists but is neither a file nor a directory: the walker
+/// would open it, and a FIFO would block it forever.
+fn special_ignore_file(dir: &Path) -> Option<PathBuf> {
+    IGNORE_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()))
+}
+
 /// Scans `root`, respecting `.gitignore` (also outside git repositories) and skipping build output.
+/// A directory whose ignore file is special (a FIFO, ...) is left out with a note; when it is the
+/// root or one of its parents, no ignore file is read at all.
 pub fn scan(root: &Path) -> Found {
     let mut found = Found::default();
+    let special_above = root.ancestors().find_map(special_ignore_file);
+    let read_ignore_files = special_above.is_none();
+    if let Some(file) = special_above {
+        let message = format!("ignore files not read: `{}` is not a regular file", file.display());
+        found.notes.push(note(DiagnosticCode::DirUnreadable, Path::new(""), message));
+    }
+    let left_out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = left_out.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && e.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+        .git_ignore(read_ignore_files)
+        .git_exclude(read_ignore_files)
+        .ignore(read_ignore_files)
+        .parents(read_ignore_files)
+        .filter_entry(move |e| {
+            if !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            if e.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n)) {
+                return false;
+            }
+            match special_ignore_file(e.path()).filter(|_| read_ignore_files && e.depth() > 0) {
+                Some(file) => {
+                    record.lock().unwrap_or_else(|p| p.into_inner()).push((e.path().to_path_buf(), file));
+                    false
+                }
+                None => true,
+            }
         })
         .build();
     for item in walker {
@@ -94,10 +169,16 @@ pub fn scan(root: &Path) -> Found {
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(file_type) = entry.file_type() else { continue };
+        let rel = rel_of(root, entry.path());
+        if !file_type.is_file() {
+            // A FIFO, socket or device where a project file would be: said, never opened.
+            let special = !file_type.is_dir() && !file_type.is_symlink();
+            if special && !matches!(file_kind(&rel), FileKind::Other | FileKind::CargoManifest) {
+                found.notes.push(note(DiagnosticCode::FileSkipped, &rel, format!("skipped: {NOT_REGULAR}")));
+            }
             continue;
         }
-        let rel = rel_of(root, entry.path());
         match file_kind(&rel) {
             FileKind::CargoManifest => {
                 found.crate_roots.insert(rel.parent().map(Path::to_path_buf).unwrap_or_default());
@@ -105,6 +186,11 @@ pub fn scan(root: &Path) -> Found {
             FileKind::Rust | FileKind::Config | FileKind::Workflow => read_into(root, &rel, &mut found),
             FileKind::Env | FileKind::Other => {}
         }
+    }
+    for (dir, file) in left_out.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        let message =
+            format!("not read: its ignore file `{}` is not a regular file", rel_of(root, &file).display());
+        found.notes.push(note(DiagnosticCode::DirUnreadable, &rel_of(root, &dir), message));
     }
     // `.env*` files are hidden files: read them from the root directly.
     if let Ok(dir) = std::fs::read_dir(root) {

@@ -23,8 +23,9 @@ pub mod transport;
 
 use tower_lsp_server::LspService;
 
-/// Serves the protocol on stdin/stdout until `exit`. Returns whether `shutdown` came first.
-pub async fn serve_stdio() -> bool {
+/// Serves the protocol on stdin/stdout until `exit`, reading frames within `limits`. Returns
+/// whether `shutdown` came first.
+pub async fn serve_stdio(limits: transport::FrameLimits) -> bool {
     let (service, socket) = LspService::build(server::Backend::new)
         .custom_method("coworks/routes", server::Backend::routes)
         .custom_method("coworks/stages", server::Backend::stages)
@@ -32,6 +33,6 @@ pub async fn serve_stdio() -> bool {
         .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
         .finish();
     let state = service.inner().shutdown_flag();
-    transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket).await;
+    transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket, limits).await;
     state.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
 }

@@ -7,8 +7,9 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, type LanguageClient, type LanguageClientOptions } from 'vscode-languageclient/node';
 
+import { CoWorksClient, reported } from './languageClient';
 import { DOCUMENT_SELECTOR } from './logic/documents';
 import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
@@ -69,10 +70,9 @@ export class Controller implements vscode.Disposable {
         this.toldMissing = true;
         void vscode.window.showErrorMessage(found, 'Copy install command').then((c) => c && vscode.env.clipboard.writeText(INSTALL_COMMAND));
       }
-      throw new Error(found);
+      throw reported(found);
     }
     this.log.appendLine(`coworks-lsp: ${found.path} (from ${found.source})`);
-    const server: ServerOptions = { command: found.path, args: [], options: { env: process.env } };
     const options: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.log,
@@ -81,7 +81,7 @@ export class Controller implements vscode.Disposable {
         executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
       },
     };
-    const client = new LanguageClient('coworks', 'CoWorks', server, options);
+    const client = CoWorksClient.create(found.path, this.log, options);
     client.onNotification(STAGE_NOTIFICATION, (params: unknown) => this.told(params));
     await client.start();
     this.client = client;
@@ -248,11 +248,11 @@ export class Controller implements vscode.Disposable {
     if (pick) await this.open(root, pick.location.file, pick.location.span.start.line, pick.location.span.start.col);
   }
 
-  private async open(root: string, file: string, line: number, col: number): Promise<void> {
+  private async open(root: string, file: string, line: number, col: number, viewColumn?: vscode.ViewColumn): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(rt.resolveFile(root, file)));
     const text = line < doc.lineCount ? doc.lineAt(line).text : '';
     const pos = new vscode.Position(line, rt.utf16Col(text, col));
-    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), viewColumn });
   }
 
   /** Check project: `cws check -s <stage>` (the line the server answers) in a terminal, and the Problems view. */
@@ -280,7 +280,7 @@ export class Controller implements vscode.Disposable {
       panel.onDidDispose(() => this.previews.delete(key));
       panel.webview.onDidReceiveMessage(async (msg) => {
         const action = pv.handleMessage(msg, created.preview);
-        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col);
+        if (action.kind === 'open') await this.open(await this.projectRoot(), action.file, action.line, action.col, entryColumn(key, panel));
         else if (action.kind === 'ignore') this.log.appendLine(`preview: ${action.reason}`);
       });
     }
@@ -317,4 +317,10 @@ export class Controller implements vscode.Disposable {
     this.log.dispose();
     this.replies.dispose();
   }
+}
+
+/** Where a task's entry opens: the workflow editor's column (the preview stays visible beside it). */
+function entryColumn(workflowUri: string, preview: vscode.WebviewPanel): vscode.ViewColumn {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === workflowUri && e.viewColumn !== preview.viewColumn);
+  return editor?.viewColumn ?? (preview.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
 }

@@ -41,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): void {
     try {
       await f();
     } catch (e) {
-      void vscode.window.showErrorMessage(`CoWorks: ${(e as Error).message ?? e}`);
+      // Errors the controller already showed (the server did not start) are not shown twice.
+      if (!(e as { reported?: boolean }).reported) void vscode.window.showErrorMessage(`CoWorks: ${(e as Error).message ?? e}`);
     }
   };
 

@@ -1,5 +1,5 @@
-// Activation, measured without VS Code (none can be downloaded here): the bundle is loaded in a
-// fresh node process with a minimal stand-in for the `vscode` module that records what activation
+// Activation, measured without VS Code (fast and exact; the real VS Code runs in e2e/): the bundle
+// is loaded in a fresh node process with a minimal stand-in for the `vscode` module that records what activation
 // does. Prints the time; asserts that activation registers the palette commands and the status bar
 // item, and neither loads the language client nor starts the server.
 import assert from 'node:assert/strict';

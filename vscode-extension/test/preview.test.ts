@@ -31,7 +31,8 @@ test('the preview answer is read tolerantly: duplicate nodes and dangling edges 
     { from: 'create', to: 'mail', label: 'on_success' },
     { from: 'create', to: 'note', label: 'on_failure' },
   ]);
-  assert.deepEqual(pv.layers(p), [['create'], ['mail', 'note']]);
+  const l = pv.layout(p);
+  assert.ok(l.nodes.get('create')!.y < l.nodes.get('mail')!.y && l.nodes.get('mail')!.y === l.nodes.get('note')!.y, 'create above mail and note');
 });
 
 test('"no workflows" from the server is shown as its message', () => {
@@ -64,8 +65,70 @@ test('a click on a task opens its entry; other messages are ignored with a reaso
   assert.equal(pv.handleMessage({ type: 'eval', code: 'x' }, p).kind, 'ignore');
 });
 
+/** The tasks whose box (shrunk by 1 px) a laid-out edge passes through, its own ends excepted. */
+function crossings(l: pv.Layout): string[] {
+  const out: string[] = [];
+  for (const e of l.edges) {
+    for (let i = 1; i < e.points.length; i++) {
+      const [a, b] = [e.points[i - 1], e.points[i]];
+      const steps = Math.ceil(Math.hypot(b.x - a.x, b.y - a.y));
+      for (let k = 0; k <= steps; k++) {
+        const [x, y] = [a.x + ((b.x - a.x) * k) / steps, a.y + ((b.y - a.y) * k) / steps];
+        for (const [id, n] of l.nodes) {
+          if (id === e.from || id === e.to) continue;
+          if (Math.abs(x - n.x) < n.width / 2 - 1 && Math.abs(y - n.y) < n.height / 2 - 1) out.push(`${e.from}->${e.to} through ${id}`);
+        }
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+const graph = (edges: [string, string, string?][]) => {
+  const ids = [...new Set(edges.flatMap(([a, b]) => [a, b]))];
+  return pv.parsePreview({
+    graph: {
+      nodes: ids.map((id) => ({ id, service: 'billing', method: 'GET', path: `/${id}/{id}` })),
+      edges: edges.map(([from, to, label]) => ({ from, to, label })),
+    },
+  });
+};
+
+test('an edge that skips a layer goes around the task between; boxes do not overlap', () => {
+  for (const p of [
+    graph([['a', 'b'], ['b', 'c'], ['a', 'c']]),
+    graph([['a', 'b', 'on_success'], ['a', 'c', 'on_failure'], ['b', 'd'], ['c', 'd'], ['a', 'd'], ['a', 'e'], ['e', 'd', 'on_no_content']]),
+  ]) {
+    const l = pv.layout(p);
+    assert.deepEqual(crossings(l), []);
+    const boxes = [...l.nodes.values()];
+    for (const [i, m] of boxes.entries()) {
+      for (const n of boxes.slice(i + 1)) {
+        assert.ok(Math.abs(m.x - n.x) >= (m.width + n.width) / 2 || Math.abs(m.y - n.y) >= (m.height + n.height) / 2, 'boxes apart');
+      }
+      assert.ok(m.x - m.width / 2 >= 0 && m.x + m.width / 2 <= l.width && m.y - m.height / 2 >= 0 && m.y + m.height / 2 <= l.height, 'inside the drawing');
+    }
+    for (const e of l.edges) {
+      const [s, t] = [l.nodes.get(e.from)!, l.nodes.get(e.to)!];
+      assert.deepEqual(e.points[0], { x: s.x, y: s.y + s.height / 2 }, 'leaves from the bottom of its task');
+      assert.deepEqual(e.points.at(-1), { x: t.x, y: t.y - t.height / 2 }, 'arrives at the top of its task');
+    }
+  }
+});
+
+test('boxes are as wide as their text; the drawing shrinks to the panel and keeps its natural size', () => {
+  const p = pv.parsePreview({ graph: { nodes: [{ id: 'mail_invoice', service: 'mailer', method: 'POST', path: '/template/{name}/with/a/rather/long/path' }], edges: [] } });
+  const box = pv.layout(p).nodes.get('mail_invoice')!;
+  assert.ok(box.width >= pv.textWidth('mailer POST /template/{name}/with/a/rather/long/path', 11));
+  const html = pv.renderHtml(p, 'w.cws.yml', 'N0NCE', 'vscode-resource:');
+  assert.match(html, /<svg [^>]*viewBox="0 0 \d+ \d+"/);
+  assert.match(html, /svg \{ display: block; max-width: 100%; height: auto; \}/);
+});
+
 test('a cycle does not hang the layout', () => {
-  const p = pv.parsePreview({ graph: { nodes: [{ id: 'a' }, { id: 'b' }], edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }] } });
-  assert.deepEqual(pv.layers(p).flat().sort(), ['a', 'b']);
+  const p = pv.parsePreview({ graph: { nodes: [{ id: 'a' }, { id: 'b' }, { id: 'c' }], edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }, { from: 'c', to: 'c' }] } });
+  const l = pv.layout(p);
+  assert.deepEqual([...l.nodes.keys()].sort(), ['a', 'b', 'c']);
+  assert.equal(l.edges.length, 3);
   assert.match(pv.renderSvg(p), /<svg/);
 });

@@ -32,9 +32,17 @@ export function binaries(): { lsp: string; cws: string } {
   } catch (e) {
     throw new Error(`building coworks-lsp failed (cargo and a Rust toolchain are needed: see README's Quickstart): ${(e as Error).message}`);
   }
-  const meta = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repo, encoding: 'utf8' }));
-  const dir = path.join(meta.target_directory, 'debug');
+  const dir = path.join(targetDir(), 'debug');
   return (built = { lsp: fromEnv.lsp ?? path.join(dir, 'coworks-lsp'), cws: fromEnv.cws ?? path.join(dir, 'cws') });
+}
+
+let target: string | undefined;
+
+/** The workspace's cargo target directory (`cargo metadata`: `$CARGO_TARGET_DIR` or `target/`). */
+export function targetDir(): string {
+  if (target) return target;
+  const meta = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repo, encoding: 'utf8' }));
+  return (target = meta.target_directory as string);
 }
 
 /** A running server and the client side of the connection. */

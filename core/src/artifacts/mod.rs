@@ -55,8 +55,9 @@ pub fn stage_deployment(
         .into_iter()
         .map(|service| {
             let rel = package_path(&service.name);
-            let package_hash =
-                std::fs::read(project.root().join(&rel)).ok().map(|b| package::sha256_base64(&b));
+            let package_hash = crate::scan::read_regular(&project.root().join(&rel))
+                .ok()
+                .map(|b| package::sha256_base64(&b));
             ServiceDeployment {
                 function: project.function_settings(stage, &service.name, cli),
                 env: plain.clone(),

@@ -379,7 +379,7 @@ fn package_checks(project: &Project, out: &mut Vec<Diagnostic>) {
 fn unzipped_size(path: &Path) -> Option<u64> {
     use std::io::Read;
     let mut head = [0u8; 30];
-    std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;
+    crate::scan::open_regular(path).ok()?.read_exact(&mut head).ok()?;
     (head[..4] == [0x50, 0x4b, 0x03, 0x04])
         .then(|| u64::from(u32::from_le_bytes([head[22], head[23], head[24], head[25]])))
 }

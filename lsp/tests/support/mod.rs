@@ -53,7 +53,13 @@ impl Client {
 
     /// Spawns the server binary with extra environment variables.
     pub fn spawn_with_env(binary: &str, env: &[(&str, &str)]) -> Client {
+        Self::spawn_with(binary, env, &[])
+    }
+
+    /// Spawns the server binary with extra environment variables and arguments.
+    pub fn spawn_with(binary: &str, env: &[(&str, &str)], args: &[&str]) -> Client {
         let mut child = Command::new(binary)
+            .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -1,7 +1,9 @@
 //! Cold start and warm latency of the CoWorks billing example against the same service written by
-//! hand (`examples/handwritten_billing.rs`, a lambda_http handler served by hyper). Release builds
-//! under `cargo bench` (a short debug smoke run under `cargo test --all-targets`), 127.0.0.1 only,
-//! bounded loops. Prints figures and ratios (target: ≤ 1.1×); asserts nothing.
+//! hand (`examples/handwritten_billing.rs`, a lambda_http handler served by hyper); and the stall:
+//! `GET /health` of the mailer example while two large `POST /template` requests run, against
+//! `/health` alone. Release builds under `cargo bench` (a short debug smoke run under
+//! `cargo test --all-targets`), 127.0.0.1 only, bounded loops. Prints figures and ratios (target:
+//! ≤ 1.1×); asserts nothing.
 //!
 //! `cargo bench -p coworks --bench latency`
 
@@ -16,6 +18,8 @@ struct Plan {
     release: bool,
     cold_runs: usize,
     warm_requests: usize,
+    /// Size of each of the two large template requests of the stall measurement.
+    template_bytes: usize,
 }
 
 fn root() -> PathBuf {
@@ -144,14 +148,67 @@ fn warm(plan: &Plan, bin: &PathBuf) -> (Duration, Duration) {
     (times[times.len() / 2], mean)
 }
 
+fn connect(port: u16) -> TcpStream {
+    for _ in 0..2000 {
+        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.set_nodelay(true);
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the service does not listen on port {port}");
+}
+
+/// `/health` latency of the mailer: median alone, then worst while two large template requests
+/// run (and how long those took).
+fn stall(plan: &Plan, bin: &PathBuf) -> (Duration, Duration, Duration) {
+    let port = free_port();
+    let mut child = spawn(bin, port);
+    let mut probe = connect(port);
+    let mut alone: Vec<Duration> = (0..50)
+        .map(|_| {
+            let t = Instant::now();
+            assert_eq!(request(&mut probe, "GET", "/health", ""), 200);
+            t.elapsed()
+        })
+        .collect();
+    alone.sort();
+    let value = "v".repeat(1000);
+    let entries: Vec<String> =
+        (0..plan.template_bytes / 1012).map(|i| format!(r#""k{i:07}":"{value}""#)).collect();
+    let body = format!(r#"{{"to":"bench@example.com","values":{{{}}}}}"#, entries.join(","));
+    let started = Instant::now();
+    let big: Vec<_> = (0..2)
+        .map(|_| {
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut s = connect(port);
+                assert_eq!(request(&mut s, "POST", "/template/bench", &body), 202);
+                started.elapsed()
+            })
+        })
+        .collect();
+    let mut worst = Duration::ZERO;
+    while big.iter().any(|h| !h.is_finished()) {
+        let t = Instant::now();
+        assert_eq!(request(&mut probe, "GET", "/health", ""), 200);
+        worst = worst.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let took = big.into_iter().map(|h| h.join().expect("large request")).max().unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    (alone[alone.len() / 2], worst, took)
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
     let plan = if std::env::args().any(|a| a == "--bench") {
-        Plan { release: true, cold_runs: 15, warm_requests: 3000 }
+        Plan { release: true, cold_runs: 15, warm_requests: 3000, template_bytes: 4_500_000 }
     } else {
-        Plan { release: false, cold_runs: 3, warm_requests: 200 }
+        Plan { release: false, cold_runs: 3, warm_requests: 200, template_bytes: 200_000 }
     };
     let coworks = build(&plan, &["-p", "eshop-billing"], "eshop-billing");
     let hand = build(&plan, &["-p", "coworks", "--example", "handwritten_billing"], "handwritten_billing");
@@ -173,5 +230,13 @@ fn main() {
     println!(
         "  warm request (mean): coworks {c_mean:?}, hand-written {h_mean:?}, ratio {:.2}x (target ≤ 1.10x)",
         ratio(c_mean, h_mean)
+    );
+    let mailer = build(&plan, &["-p", "eshop-mailer"], "eshop-mailer");
+    let (alone, worst, took) = stall(&plan, &mailer);
+    let mb = plan.template_bytes as f64 / 1e6;
+    println!(
+        "  stall (mailer): GET /health alone {alone:?} (median of 50); worst while two {mb:.1} MB POST /template \
+         ran ({took:?}): {worst:?}, ratio {:.1}x",
+        ratio(worst, alone)
     );
 }

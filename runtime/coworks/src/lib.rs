@@ -32,6 +32,7 @@ pub mod async_call;
 pub mod auth;
 pub mod extract;
 pub mod lambda;
+pub mod limits;
 pub mod local;
 pub mod response;
 pub mod router;

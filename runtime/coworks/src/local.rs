@@ -1,23 +1,34 @@
-//! The local face: an HTTP/1 server (hyper on tokio) on 127.0.0.1. Ctrl-C or SIGTERM stops it.
+//! The local face: an HTTP/1 server (hyper on tokio) on 127.0.0.1, held to the [`Limits`] of the
+//! environment: clients get a bounded time to send headers and bodies, a bounded number of
+//! connections is served at once, bodies announced larger than the limit are refused before they
+//! are read, and a failing `accept` (out of file descriptors) is retried with backoff.
+//!
+//! Ctrl-C or SIGTERM stops it gracefully: no new connection is accepted, requests in progress and
+//! accepted asynchronous calls get the drain timeout to finish, and calls still running then are
+//! recorded as not finished.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH};
+use http::StatusCode;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
-use crate::response;
+use crate::limits::Limits;
+use crate::response::{self, Response};
 use crate::router::{AsyncMode, Request, Router};
 use crate::Service;
-
-/// Largest request body accepted (Lambda's payload limit).
-pub const MAX_BODY: usize = 6 * 1024 * 1024;
 
 /// Where the local server listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,14 +75,16 @@ impl Options {
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
-/// Serves `service` until Ctrl-C or SIGTERM. Prints `listening on http://HOST:PORT` on stderr once
-/// it accepts connections.
+/// Serves `service` until Ctrl-C or SIGTERM, then drains (see the module's documentation). Prints
+/// `listening on http://HOST:PORT` on stderr once it accepts connections. The limits come from the
+/// environment ([`Limits::from_env`]).
 pub fn run<S: Service>(service: S, options: Options) -> Result<(), String> {
+    let limits = Limits::from_env()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let addr: SocketAddr = format!("{}:{}", options.host, options.port)
             .parse()
             .map_err(|_| format!("bad address {}:{}", options.host, options.port))?;
@@ -88,10 +101,13 @@ pub fn run<S: Service>(service: S, options: Options) -> Result<(), String> {
             router.served().len(),
             if stage.is_empty() { String::new() } else { format!(", stage {stage}") }
         );
-        serve_until_stopped(listener, router).await;
+        serve(listener, router, limits, shutdown_signal()).await;
         eprintln!("{}: stopped", S::NAME);
         Ok(())
-    })
+    });
+    // Synchronous entries still running after the drain are abandoned, not waited for.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    served
 }
 
 async fn shutdown_signal() {
@@ -115,41 +131,164 @@ async fn shutdown_signal() {
     }
 }
 
-/// Accepts connections on `listener` and answers them with `router` until a stop signal.
+/// Accepts connections on `listener` and answers them with `router` until Ctrl-C or SIGTERM, with
+/// the default [`Limits`].
 pub async fn serve_until_stopped<S: Service>(listener: TcpListener, router: Router<S>) {
-    let stop = shutdown_signal();
+    serve(listener, router, Limits::default(), shutdown_signal()).await;
+}
+
+/// Failed `accept`s in a row: retried after a growing pause (10 ms doubling to 1 s), logged once
+/// per burst.
+#[derive(Debug, Default)]
+struct AcceptBackoff {
+    failures: u64,
+}
+
+impl AcceptBackoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(1);
+
+    async fn failed(&mut self, name: &str, e: &std::io::Error) {
+        if self.failures == 0 {
+            eprintln!(
+                "{name}: accept failed: {e}; retrying with backoff (further failures are not logged until \
+                 accepting works again)"
+            );
+        }
+        let pause = Self::FIRST.saturating_mul(1 << self.failures.min(7)).min(Self::MAX);
+        self.failures += 1;
+        tokio::time::sleep(pause).await;
+    }
+
+    fn succeeded(&mut self, name: &str) {
+        if self.failures > 0 {
+            eprintln!("{name}: accepting again after {} failed accept(s)", self.failures);
+            self.failures = 0;
+        }
+    }
+}
+
+/// Errors of one connection (the client left before it was accepted): not the listener's fault.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted)
+}
+
+/// Serves `listener` with `router` under `limits` until `stop` completes, then drains: stops
+/// accepting, lets connections in progress and accepted asynchronous calls finish within
+/// `limits.drain_timeout`, and records calls still running then as not finished.
+pub async fn serve<S: Service>(
+    listener: TcpListener,
+    router: Router<S>,
+    limits: Limits,
+    stop: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(stop);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut backoff = AcceptBackoff::default();
+    // Whether the limit was reached and said so, until a slot is free at once again.
+    let mut full = false;
     loop {
-        let (stream, _) = tokio::select! {
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                full = false;
+                slot
+            }
+            Err(_) => {
+                if !std::mem::replace(&mut full, true) {
+                    eprintln!(
+                        "{}: connection limit ({}) reached: new clients wait until a connection closes \
+                         (CWS_MAX_CONNECTIONS)",
+                        S::NAME,
+                        limits.max_connections
+                    );
+                }
+                tokio::select! {
+                    _ = &mut stop => break,
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                }
+            }
+        };
+        let stream = tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok((stream, _)) => {
+                    backoff.succeeded(S::NAME);
+                    stream
+                }
+                Err(e) if is_connection_error(&e) => continue,
                 Err(e) => {
-                    eprintln!("accept failed: {e}");
+                    backoff.failed(S::NAME, &e).await;
                     continue;
                 }
             },
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let svc = service_fn(move |req: hyper::Request<Incoming>| {
+            let router = router.clone();
+            async move { Ok::<_, std::convert::Infallible>(answer(&router, req, &limits).await) }
+        });
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
         tokio::spawn(async move {
-            let svc = service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move { Ok::<_, std::convert::Infallible>(answer(&router, req).await) }
-            });
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let _ = connection.await;
+            drop(slot);
         });
     }
+    drop(listener);
+    drain(router, graceful, limits.drain_timeout).await;
+}
+
+/// Waits up to `bound` for the open connections (idle ones are closed at once) and the accepted
+/// asynchronous calls; records the calls still running as not finished.
+async fn drain<S: Service>(router: Router<S>, graceful: GracefulShutdown, bound: Duration) {
+    let (connections, calls) = (graceful.count(), router.async_calls());
+    if connections + calls > 0 {
+        eprintln!(
+            "{}: stopping: no new connections; waiting up to {bound:?} for {connections} connection(s) and \
+             {calls} asynchronous call(s)",
+            S::NAME
+        );
+    }
+    let started = tokio::time::Instant::now();
+    if tokio::time::timeout(bound, graceful.shutdown()).await.is_err() {
+        eprintln!("{}: requests still running after {bound:?} are abandoned", S::NAME);
+    }
+    let unfinished = router.drain(bound.saturating_sub(started.elapsed())).await;
+    if unfinished > 0 {
+        eprintln!("{}: {unfinished} asynchronous call(s) recorded as not finished", S::NAME);
+    }
+}
+
+/// A JSON error answer after which the connection is closed (its request was not read whole).
+fn closing(status: StatusCode, message: String) -> Response {
+    let mut r = response::json(status, &json!({ "error": message }));
+    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 async fn answer<S: Service>(
     router: &Router<S>,
     req: hyper::Request<Incoming>,
+    limits: &Limits,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let request_id = format!("local-{}-{}", std::process::id(), REQUESTS.fetch_add(1, Ordering::Relaxed) + 1);
-    let response = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => {
+    let max = limits.max_body;
+    let too_large = || closing(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {max} bytes"));
+    let announced =
+        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > max as u64) {
+        return too_large().map(Full::new);
+    }
+    let response = match tokio::time::timeout(limits.body_timeout, Limited::new(body, max).collect()).await {
+        Ok(Ok(b)) => {
             let request = Request {
                 method: parts.method,
                 path: parts.uri.path().to_string(),
@@ -157,12 +296,15 @@ async fn answer<S: Service>(
                 headers: parts.headers,
                 body: b.to_bytes(),
                 request_id,
+                deadline: None,
             };
             router.handle(request).await
         }
-        Err(_) => response::json(
-            http::StatusCode::PAYLOAD_TOO_LARGE,
-            &json!({ "error": format!("the body is larger than {MAX_BODY} bytes") }),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => too_large(),
+        Ok(Err(e)) => closing(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}")),
+        Err(_) => closing(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {:?}", limits.body_timeout),
         ),
     };
     response.map(Full::new)

@@ -1,9 +1,12 @@
 //! The router both faces share (local HTTP and Lambda): matches a request to an entry of the stage,
 //! checks the token, rejects unknown query keys, runs the entry (or hands it to the asynchronous-call
-//! contract) and hides internal errors behind `500 {"error", "request_id"}`.
+//! contract) and hides internal errors behind `500 {"error", "request_id"}`. Synchronous entries
+//! run on tokio's blocking threads, so a slow one never holds up the async workers (and the
+//! requests they serve).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -11,7 +14,7 @@ use http::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::json;
 
-use crate::async_call::{self, AsyncTarget};
+use crate::async_call::{self, AsyncTarget, InFlight};
 use crate::extract::{self, Input};
 use crate::response::{self, Response};
 use crate::{auth, ParamSource, Service};
@@ -34,12 +37,19 @@ pub struct Request {
     pub body: Bytes,
     /// The request id (Lambda's, or a local one): shown in 500 answers and async records.
     pub request_id: String,
+    /// When the answer is due at the latest (a Lambda invocation's deadline): an asynchronous call
+    /// run inline whose entry has not finished shortly before is recorded as not finished.
+    pub deadline: Option<Instant>,
 }
+
+/// Time kept before a Lambda invocation's deadline to write an asynchronous call's record.
+pub const RECORD_MARGIN: Duration = Duration::from_secs(2);
 
 /// How the asynchronous-call contract runs the entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AsyncMode {
-    /// Answer 202 at once, then run the entry on a task (local server).
+    /// Answer 202 at once, then run the entry on a task (local server); [`Router::drain`] waits
+    /// for these tasks when the service stops.
     Spawn,
     /// Run the entry and write the record, then answer 202 (Lambda: the invocation is already
     /// asynchronous, and the function must not return before the work is done).
@@ -63,6 +73,7 @@ struct Inner<S> {
     service: S,
     routes: Vec<CompiledRoute>,
     async_mode: AsyncMode,
+    in_flight: InFlight,
 }
 
 /// A service with its compiled route table (only the entries of its stage). Cheap to clone.
@@ -113,7 +124,7 @@ impl<S: Service> Router<S> {
                 Some(CompiledRoute { entry: i, method, segments })
             })
             .collect();
-        Router { inner: Arc::new(Inner { service, routes, async_mode }) }
+        Router { inner: Arc::new(Inner { service, routes, async_mode, in_flight: InFlight::default() }) }
     }
 
     /// The router of `service` in the stage named by `CWS_STAGE`.
@@ -125,6 +136,18 @@ impl<S: Service> Router<S> {
     /// The service.
     pub fn service(&self) -> &S {
         &self.inner.service
+    }
+
+    /// Asynchronous calls accepted and not recorded yet.
+    pub fn async_calls(&self) -> usize {
+        self.inner.in_flight.len()
+    }
+
+    /// For a stopping service: waits up to `bound` for the running asynchronous calls, then
+    /// records those still running as not finished (see [`InFlight::drain`]). Returns how many did
+    /// not finish.
+    pub async fn drain(&self, bound: Duration) -> usize {
+        self.inner.in_flight.drain(bound).await
     }
 
     /// The entries served (indexes into `S::ENTRIES`).
@@ -206,7 +229,7 @@ impl<S: Service> Router<S> {
         match async_call::target(&req.headers) {
             None => self.run(entry, input, &req.request_id).await,
             Some(target) => match async_call::check_allowed(&target) {
-                Ok(()) => self.run_async(entry, input, req.request_id, target).await,
+                Ok(()) => self.run_async(entry, input, req.request_id, target, req.deadline).await,
                 Err(e) => response::json(StatusCode::BAD_REQUEST, &json!({ "error": e })),
             },
         }
@@ -225,13 +248,25 @@ impl<S: Service> Router<S> {
         }
     }
 
-    /// Runs the entry; panics and 5xx become `500 {"error": "internal error", "request_id"}`.
+    /// Runs the entry (a synchronous one on a blocking thread); panics and 5xx become
+    /// `500 {"error": "internal error", "request_id"}`.
     async fn run(&self, entry: usize, input: Input, request_id: &str) -> Response {
-        let call = AssertUnwindSafe(self.inner.service.call(entry, input)).catch_unwind().await;
+        let call = AssertUnwindSafe(self.inner.service.call(entry, input)).catch_unwind();
+        let multi_thread =
+            tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
+        let call = if !S::ENTRIES[entry].is_async && multi_thread {
+            // The generated future of a synchronous entry completes in its first poll, which runs
+            // the entry: tokio hands this worker's other tasks to another thread meanwhile, so a
+            // slow entry holds up no other request.
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(call))
+        } else {
+            call.await
+        }
+        .map_err(|_| ());
         match call {
             Ok(r) if !r.status().is_server_error() => r,
             Ok(r) => internal_error(r.status(), request_id),
-            Err(_) => {
+            Err(()) => {
                 eprintln!(
                     "{}: entry `{}` panicked (request {request_id})",
                     S::NAME,
@@ -248,6 +283,7 @@ impl<S: Service> Router<S> {
         input: Input,
         request_id: String,
         target: AsyncTarget,
+        deadline: Option<Instant>,
     ) -> Response {
         let accepted = response::json(
             StatusCode::ACCEPTED,
@@ -255,14 +291,40 @@ impl<S: Service> Router<S> {
         );
         match self.inner.async_mode {
             AsyncMode::Inline => {
-                let r = self.run(entry, input, &request_id).await;
+                let run = self.run(entry, input, &request_id);
+                let r = match deadline {
+                    None => run.await,
+                    Some(deadline) => {
+                        let until = deadline.checked_sub(RECORD_MARGIN).unwrap_or(deadline);
+                        match tokio::time::timeout_at(until.into(), run).await {
+                            Ok(r) => r,
+                            Err(_) => {
+                                eprintln!(
+                                    "{}: async call {request_id}: entry `{}` did not finish before the \
+                                     invocation's deadline: recorded as not finished",
+                                    S::NAME,
+                                    S::ENTRIES[entry].rust_name
+                                );
+                                async_call::not_finished(
+                                    &request_id,
+                                    "the Lambda invocation's time ran out (raise the function's timeout)",
+                                )
+                            }
+                        }
+                    }
+                };
                 async_call::write_result(&target, &r).await;
             }
             AsyncMode::Spawn => {
+                let ticket = self.inner.in_flight.begin(&target, &request_id);
                 let router = self.clone();
                 tokio::spawn(async move {
                     let r = router.run(entry, input, &request_id).await;
-                    async_call::write_result(&target, &r).await;
+                    // `None`: the service stopped meanwhile and recorded the call as not finished.
+                    if let Some(target) = router.inner.in_flight.take(ticket) {
+                        async_call::write_result(&target, &r).await;
+                        router.inner.in_flight.done(ticket);
+                    }
                 });
             }
         }

@@ -8,7 +8,8 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{build_bin, free_port, send, Server};
+use common::runtime_api::{Function, Invocation};
+use common::{build_bin, build_example, free_port, send, Server};
 use coworks::lambda::handle_event;
 use coworks::prelude::*;
 use coworks::router::{AsyncMode, Router};
@@ -142,6 +143,100 @@ fn local_service_answers_202_and_writes_one_record_per_call() {
     let mut found = keys(&moto, "results");
     found.sort();
     assert_eq!(found, ["calls/bad.json", "calls/create.json", "calls/missing.json", "calls/pdf.json"]);
+}
+
+/// Starts the `jobs` example with moto's S3 and `extra` variables.
+fn start_jobs(moto: &Moto, extra: &[(&str, &str)]) -> Server {
+    let env = aws_env(moto);
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("TOKEN", "tok"));
+    vars.extend_from_slice(extra);
+    Server::start(&build_example("jobs"), &vars)
+}
+
+/// An asynchronous call of the `jobs` example; returns the status.
+fn call_async(s: &Server, path: &str, bucket: &str, key: &str, body: &str) -> u16 {
+    let headers = [
+        ("Authorization", "tok"),
+        ("Content-Type", "application/json"),
+        ("InvocationType", "Event"),
+        ("X-CWS-S3Bucket", bucket),
+        ("X-CWS-S3Key", key),
+    ];
+    s.send("POST", path, &headers, body.as_bytes()).status
+}
+
+#[test]
+fn a_stopping_service_finishes_or_records_every_accepted_call() {
+    let moto = start_moto();
+    create_bucket(&moto, "drain");
+    let mut s = start_jobs(&moto, &[("CWS_DRAIN_TIMEOUT", "4")]);
+    assert_eq!(call_async(&s, "/sleep", "drain", "calls/short.json", "1500"), 202);
+    assert_eq!(call_async(&s, "/sleep", "drain", "calls/endless.json", "600000"), 202);
+    let addr = s.addr();
+    s.signal("TERM");
+    let mut seen = Vec::new();
+    let line = s.wait_log("stopping", &mut seen);
+    assert!(line.contains("2 asynchronous call(s)"), "{line}");
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "a stopping service accepts no new connection");
+    assert!(s.wait_exit().success());
+    // The call that finishes within the drain timeout is recorded with its answer...
+    let record = wait_object(&moto, "drain", "calls/short.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]), (Some(200), &json!(1500)));
+    // ...and the one that does not is recorded as not finished.
+    let record = wait_object(&moto, "drain", "calls/endless.json");
+    assert_eq!(record["status"], 503, "{record}");
+    let error = record["body"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("did not finish") && error.contains("drain timeout"), "{record}");
+    assert!(record["body"]["request_id"].as_str().is_some_and(|id| id.starts_with("local-")), "{record}");
+    let mut found = keys(&moto, "drain");
+    found.sort();
+    assert_eq!(found, ["calls/endless.json", "calls/short.json"]);
+    seen.extend(s.log_lines());
+    assert!(seen.iter().any(|l| l.contains("1 asynchronous call(s) recorded as not finished")), "{seen:#?}");
+}
+
+#[test]
+fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
+    let moto = start_moto();
+    create_bucket(&moto, "drain-int");
+    let mut s = start_jobs(&moto, &[]);
+    assert_eq!(call_async(&s, "/block", "drain-int", "calls/block.json", "1500"), 202);
+    let mut seen = Vec::new();
+    s.wait_log("blocking for at most 1500 ms", &mut seen);
+    s.signal("INT");
+    assert!(s.wait_exit().success());
+    let record = wait_object(&moto, "drain-int", "calls/block.json");
+    assert_eq!((record["status"].as_u64(), &record["body"]), (Some(200), &json!(false)));
+}
+
+/// As Lambda, an asynchronous call whose entry outlives the invocation's time is recorded as not
+/// finished before the deadline (a function past its timeout is stopped by Lambda, recording nothing).
+#[test]
+fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
+    let moto = start_moto();
+    create_bucket(&moto, "lambda-deadline");
+    let env = aws_env(&moto);
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("TOKEN", "tok"));
+    let event = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/sleep", "rawQueryString": "",
+        "headers": { "authorization": "Bearer tok", "content-type": "application/json", "invocationtype": "Event",
+                     "x-cws-s3bucket": "lambda-deadline", "x-cws-s3key": "calls/slow.json" },
+        "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "api", "http": { "method": "POST", "path": "/sleep", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
+            "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
+        "body": "600000", "isBase64Encoded": false
+    });
+    let invocation = Invocation { event: event.to_string().into_bytes(), timeout: Duration::from_secs(4) };
+    let f = Function::start(&build_example("jobs"), &vars, vec![invocation]);
+    let posted = f.next_posted();
+    let answer: Value = serde_json::from_slice(&posted.body).expect("JSON answer");
+    assert_eq!((posted.kind.as_str(), answer["statusCode"].as_u64()), ("response", Some(202)), "{answer}");
+    let record = wait_object(&moto, "lambda-deadline", "calls/slow.json");
+    assert_eq!(record["status"], 503, "{record}");
+    assert!(record["body"]["error"].as_str().is_some_and(|e| e.contains("time ran out")), "{record}");
+    assert_eq!(record["body"]["request_id"], "req-0");
 }
 
 struct Jobs;

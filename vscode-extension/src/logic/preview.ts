@@ -1,12 +1,15 @@
 /**
  * Preview workflow: the server's `coworks/workflowPreview` answer drawn as an SVG graph in a webview
- * (no Mermaid runtime, no network), its Mermaid text shown below, and the webview's messages turned
- * into actions (a click on a task opens its entry).
+ * (laid out by dagre in the extension host: no Mermaid runtime, no network, no script but the click
+ * handler), its Mermaid text shown below, and the webview's messages turned into actions (a click on
+ * a task opens its entry).
  *
  * Expected answer: `{available, message?, mermaid?, graph?: {nodes: [{id, label?, service?, method?,
  * path?, location?}], edges: [{from, to, label?}]}}`; `location` is a core location (`{file, span}`)
  * or `{file, line, col}` (0-based line, column in characters). Unknown fields are ignored.
  */
+
+import dagre from '@dagrejs/dagre';
 
 import type { CoreLocation } from './routes';
 
@@ -80,78 +83,127 @@ export function parsePreview(answer: unknown): Preview {
   return { available, message: str(a.message), mermaid: str(a.mermaid), nodes, edges };
 }
 
-/** Layers of a graph by longest path from the sources (a cycle's remaining nodes go last). */
-export function layers(p: Preview): string[][] {
-  const depth = new Map<string, number>();
-  const incoming = new Map(p.nodes.map((n) => [n.id, 0]));
-  for (const e of p.edges) incoming.set(e.to, (incoming.get(e.to) ?? 0) + 1);
-  let frontier = p.nodes.filter((n) => incoming.get(n.id) === 0).map((n) => n.id);
-  for (const id of frontier) depth.set(id, 0);
-  while (frontier.length) {
-    const next: string[] = [];
-    for (const id of frontier) {
-      for (const e of p.edges.filter((x) => x.from === id)) {
-        depth.set(e.to, Math.max(depth.get(e.to) ?? 0, (depth.get(id) ?? 0) + 1));
-        const left = (incoming.get(e.to) ?? 1) - 1;
-        incoming.set(e.to, left);
-        if (left === 0) next.push(e.to);
-      }
-    }
-    frontier = next;
-  }
-  const max = Math.max(-1, ...depth.values());
-  const out: string[][] = [];
-  for (const n of p.nodes) {
-    const d = depth.get(n.id) ?? max + 1;
-    (out[d] ??= []).push(n.id);
-  }
-  return out.filter((l) => l && l.length);
-}
-
 /** HTML-escapes text. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const W = 220;
-const H = 48;
-const GX = 40;
-const GY = 50;
+/** Task boxes: height, inner padding, and the text sizes (px) the page draws them with. */
+const BOX_H = 48;
+const BOX_PAD = 16;
+const LABEL_PX = 13;
+const ENTRY_PX = 11;
+const EDGE_LABEL_PX = 11;
 
-/** The graph as SVG: tasks as boxes (those with a location are links), edges as arrows. */
-export function renderSvg(p: Preview): string {
-  const ls = layers(p);
-  const pos = new Map<string, { x: number; y: number }>();
-  const widest = Math.max(1, ...ls.map((l) => l.length));
-  const width = widest * (W + GX) + GX;
-  ls.forEach((l, row) => {
-    const offset = (width - l.length * (W + GX) + GX) / 2;
-    l.forEach((id, i) => pos.set(id, { x: offset + i * (W + GX), y: GY / 2 + row * (H + GY) }));
+/**
+ * Width of `text` in a sans-serif font of `px` pixels, estimated without a DOM (the layout runs in
+ * the extension host): wide enough for the widest common fonts (an average glyph of 0.62 em).
+ */
+export function textWidth(text: string, px: number): number {
+  return Math.ceil(text.length * px * 0.62);
+}
+
+/** A point of the drawing. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** The graph laid out: boxes by task id (centre and size), edges as polylines, the drawing's size. */
+export interface Layout {
+  width: number;
+  height: number;
+  nodes: Map<string, { x: number; y: number; width: number; height: number }>;
+  edges: { from: string; to: string; label?: string; points: Point[]; labelAt?: Point }[];
+}
+
+/**
+ * Lays the graph out in layers with dagre (the layered-graph layout Mermaid uses): tasks top to
+ * bottom, edge crossings minimised, an edge spanning several layers routed through its own slot in
+ * each layer it passes. Edges are drawn as polylines that go straight down through a layer (in the
+ * slot dagre kept free for them) and cross the gaps between layers diagonally, so that no edge
+ * passes through a task's box.
+ */
+export function layout(p: Preview): Layout {
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', nodesep: 30, edgesep: 20, ranksep: 44, marginx: 8, marginy: 8 });
+  for (const n of p.nodes) {
+    const width = Math.max(120, textWidth(n.label, LABEL_PX), n.entry ? textWidth(n.entry, ENTRY_PX) : 0) + 2 * BOX_PAD;
+    g.setNode(n.id, { width, height: BOX_H });
+  }
+  p.edges.forEach((e, i) => {
+    const label = e.label ? { width: textWidth(e.label, EDGE_LABEL_PX) + 4, height: EDGE_LABEL_PX + 4, labelpos: 'r' as const, labeloffset: 6 } : {};
+    g.setEdge(e.from, e.to, { ...label }, `e${i}`);
   });
-  const height = ls.length * (H + GY);
+  dagre.layout(g);
+
+  const nodes: Layout['nodes'] = new Map();
+  for (const n of p.nodes) {
+    const { x = 0, y = 0, width, height } = g.node(n.id);
+    nodes.set(n.id, { x, y, width, height });
+  }
+  // The vertical extent of each layer (by its centre line): the boxes' height, 0 where none is.
+  const half = new Map<number, number>();
+  for (const b of nodes.values()) half.set(b.y, Math.max(half.get(b.y) ?? 0, b.height / 2));
+  const bandHalf = (y: number) => {
+    for (const [cy, h] of half) if (Math.abs(cy - y) < 0.5) return h;
+    return 0;
+  };
+  const edges: Layout['edges'] = p.edges.map((e, i) => {
+    const label = g.edge(e.from, e.to, `e${i}`);
+    const s = nodes.get(e.from)!;
+    const t = nodes.get(e.to)!;
+    const through = (label.points ?? []).slice(1, -1);
+    let points: Point[];
+    if (e.from === e.to) {
+      points = label.points ?? [];
+    } else {
+      const dir = t.y >= s.y ? 1 : -1;
+      points = [{ x: s.x, y: s.y + (dir * s.height) / 2 }];
+      for (const d of through) {
+        const h = bandHalf(d.y);
+        points.push({ x: d.x, y: d.y - dir * h });
+        if (h > 0) points.push({ x: d.x, y: d.y + dir * h });
+      }
+      points.push({ x: t.x, y: t.y - (dir * t.height) / 2 });
+    }
+    const labelAt = e.label && label.x !== undefined && label.y !== undefined ? { x: label.x, y: label.y } : undefined;
+    return { from: e.from, to: e.to, label: e.label, points, labelAt };
+  });
+  const graph = g.graph();
+  return { width: Math.ceil(graph.width ?? 0), height: Math.ceil(graph.height ?? 0), nodes, edges };
+}
+
+const num = (v: number) => String(Math.round(v * 10) / 10);
+
+/**
+ * The graph as SVG: tasks as boxes (those with a location are links), edges as arrows. The drawing
+ * keeps its natural size when the panel is wide enough and shrinks to the panel's width otherwise.
+ */
+export function renderSvg(p: Preview): string {
+  const l = layout(p);
   const parts: string[] = [];
-  for (const e of p.edges) {
-    const a = pos.get(e.from)!;
-    const b = pos.get(e.to)!;
-    const [x1, y1, x2, y2] = [a.x + W / 2, a.y + H, b.x + W / 2, b.y];
-    parts.push(`<line class="edge" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" marker-end="url(#arrow)"/>`);
-    if (e.label) {
-      parts.push(`<text class="edge-label" x="${(x1 + x2) / 2 + 4}" y="${(y1 + y2) / 2}">${escapeHtml(e.label)}</text>`);
+  for (const e of l.edges) {
+    const d = e.points.map((pt, i) => `${i ? 'L' : 'M'}${num(pt.x)},${num(pt.y)}`).join(' ');
+    parts.push(`<path class="edge" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}" d="${d}" marker-end="url(#arrow)"/>`);
+    if (e.label && e.labelAt) {
+      parts.push(`<text class="edge-label" x="${num(e.labelAt.x)}" y="${num(e.labelAt.y + 4)}" text-anchor="middle">${escapeHtml(e.label)}</text>`);
     }
   }
   for (const n of p.nodes) {
-    const { x, y } = pos.get(n.id)!;
+    const b = l.nodes.get(n.id)!;
+    const [x, y] = [b.x - b.width / 2, b.y - b.height / 2];
     const link = n.location ? ' link' : '';
     parts.push(
       `<g class="node${link}" data-id="${escapeHtml(n.id)}" tabindex="0"><title>${escapeHtml(n.entry ?? n.label)}</title>` +
-        `<rect x="${x}" y="${y}" width="${W}" height="${H}" rx="6"/>` +
-        `<text x="${x + W / 2}" y="${y + 20}" text-anchor="middle">${escapeHtml(n.label)}</text>` +
-        (n.entry ? `<text class="entry" x="${x + W / 2}" y="${y + 38}" text-anchor="middle">${escapeHtml(n.entry)}</text>` : '') +
+        `<rect x="${num(x)}" y="${num(y)}" width="${num(b.width)}" height="${num(b.height)}" rx="6"/>` +
+        `<text x="${num(b.x)}" y="${num(y + (n.entry ? 20 : 29))}" text-anchor="middle">${escapeHtml(n.label)}</text>` +
+        (n.entry ? `<text class="entry" x="${num(b.x)}" y="${num(y + 38)}" text-anchor="middle">${escapeHtml(n.entry)}</text>` : '') +
         `</g>`,
     );
   }
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}">` +
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto">` +
     `<path d="M0,0 L10,5 L0,10 z"/></marker></defs>${parts.join('')}</svg>`
   );
@@ -169,9 +221,10 @@ export function renderHtml(p: Preview, title: string, nonce: string, cspSource: 
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); }
 .node rect { fill: var(--vscode-editor-background); stroke: var(--vscode-foreground); }
 .node.link { cursor: pointer; } .node.link:hover rect, .node.link:focus rect { stroke: var(--vscode-focusBorder); stroke-width: 2; }
-.node text { fill: var(--vscode-foreground); font-size: 13px; } .node text.entry { font-size: 11px; opacity: .8; }
-.edge { stroke: var(--vscode-foreground); } marker path { fill: var(--vscode-foreground); }
-.edge-label { fill: var(--vscode-descriptionForeground); font-size: 11px; }
+.node text { fill: var(--vscode-foreground); font-size: ${LABEL_PX}px; } .node text.entry { font-size: ${ENTRY_PX}px; opacity: .8; }
+.edge { stroke: var(--vscode-foreground); fill: none; } marker path { fill: var(--vscode-foreground); }
+svg { display: block; max-width: 100%; height: auto; } pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.edge-label { fill: var(--vscode-descriptionForeground); font-size: ${EDGE_LABEL_PX}px; }
 </style></head><body><h3>${escapeHtml(title)}</h3>${body}
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod runtime_api;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,7 +48,12 @@ pub struct Server {
 impl Server {
     /// Starts `binary --port 0` with `env` (on top of a clean CoWorks environment) and waits for it.
     pub fn start(binary: &Path, env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(binary);
+        Server::start_command(Command::new(binary), env)
+    }
+
+    /// Starts `cmd` (a service binary, or a launcher ending in one) with `--port 0` and `env`, and
+    /// waits for it.
+    pub fn start_command(mut cmd: Command, env: &[(&str, &str)]) -> Server {
         cmd.args(["--port", "0"]).env_remove("TOKEN").env_remove("CWS_STAGE").env_remove("PORT");
         for (k, v) in env {
             cmd.env(k, v);
@@ -80,6 +87,46 @@ impl Server {
     /// The service's stderr lines so far.
     pub fn log_lines(&self) -> Vec<String> {
         self.log.try_iter().collect()
+    }
+
+    /// `host:port` of the service.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// Waits (bounded) for a log line containing `needle`; returns it. Lines read on the way are
+    /// appended to `seen`.
+    pub fn wait_log(&self, needle: &str, seen: &mut Vec<String>) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.log.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => {
+                    seen.push(line.clone());
+                    return line;
+                }
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("no log line with `{needle}` within 60 s; seen: {seen:?}");
+    }
+
+    /// Sends `signal` (`TERM`, `INT`) to the service.
+    pub fn signal(&self, signal: &str) {
+        let status =
+            Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -{signal}");
+    }
+
+    /// Waits (bounded: 60 s) for the service to exit; its exit status.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        for _ in 0..1200 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the service did not exit within 60 s");
     }
 }
 
@@ -127,6 +174,23 @@ pub fn send(url: &str, method: &str, headers: &[(&str, &str)], body: &[u8]) -> R
         headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
     let body = r.body_mut().read_to_vec().expect("body");
     Reply { status: r.status().as_u16(), content_type, headers, body }
+}
+
+/// Builds an example of the `coworks` crate (`runtime/coworks/examples/NAME.rs`); returns its path.
+pub fn build_example(name: &str) -> PathBuf {
+    let out = Command::new(env!("CARGO"))
+        .current_dir(repo_root())
+        .args(["build", "-q", "-p", "coworks", "--example", name, "--message-format=json-render-diagnostics"])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "cargo build --example {name} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("no binary for example {name}"))
 }
 
 /// A free port on 127.0.0.1 (bound then released).

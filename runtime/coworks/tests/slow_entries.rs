@@ -1,0 +1,35 @@
+//! One slow entry must not stall the others: synchronous entries run off the async workers, so
+//! requests keep being answered while every worker's worth of entries holds its thread.
+
+mod common;
+
+use common::{build_example, send, Server};
+
+#[test]
+fn blocked_synchronous_entries_do_not_stall_other_requests() {
+    let s = Server::start(&build_example("jobs"), &[("TOKEN", "tok")]);
+    // One more blocked entry than the runtime has async workers (one per core).
+    let blocked = std::thread::available_parallelism().map_or(2, |n| n.get()) + 1;
+    let holders: Vec<_> = (0..blocked)
+        .map(|_| {
+            let url = format!("{}/block", s.base);
+            // They end when released, or by themselves after 25 s (a stalled server's /health then
+            // answers only after them: see below).
+            std::thread::spawn(move || send(&url, "POST", &[("Authorization", "tok")], b"25000"))
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for _ in 0..blocked {
+        s.wait_log("blocking for at most", &mut seen);
+    }
+    let health = s.send("GET", "/health", &[], b"");
+    assert_eq!((health.status, health.text().as_str()), (200, "ok"));
+    let still_blocked = holders.iter().filter(|h| !h.is_finished()).count();
+    assert_eq!(still_blocked, blocked, "/health was answered only after the blocked entries ended");
+
+    assert_eq!(s.send("POST", "/release", &[("Authorization", "tok")], b"").status, 204);
+    for h in holders {
+        let r = h.join().expect("holder thread");
+        assert_eq!((r.status, r.text().as_str()), (200, "true"), "released, not timed out");
+    }
+}
