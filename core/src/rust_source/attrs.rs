@@ -101,13 +101,10 @@ fn unknown_arg(
         [] => String::new(),
     };
     let near = closest(key, names.iter().copied().filter(|n| fits(n)));
-    let what = match near {
-        Some(n) => format!("did you mean `{n}`? (expected {expected})"),
-        None => format!("expected {expected}"),
-    };
+    let hint = near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
     AttrError {
         range,
-        message: format!("unknown `#[{attr}]` argument `{key}`; {what}"),
+        message: format!("unknown `#[{attr}]` argument `{key}`; expected {expected}{hint}"),
         replacement: near.map(str::to_string),
     }
 }
