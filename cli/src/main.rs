@@ -58,6 +58,9 @@ enum Command {
         /// `human`: rustc's form, with the source and carets; `short`: one line each (`file:line:col: ...`).
         #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
         message_format: MessageFormat,
+        /// First apply the safe fixes (those marked `[cws check --fix]`) to the files, printing each.
+        #[arg(long)]
+        fix: bool,
     },
     /// Show the effective options of every command for a stage, and where each value comes from.
     Config {
@@ -147,6 +150,30 @@ struct Common {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// How many times `--fix` applies fixes at most (a fix that overlaps another, or that a fix reveals,
+/// waits for the next pass).
+const FIX_PASSES: usize = 5;
+
+/// Applies the safe fixes of the project's diagnostics to its files; returns what was applied.
+fn apply_fixes(common: &Common) -> Result<Vec<coworks_core::assist::AppliedFix>, String> {
+    let mut applied = Vec::new();
+    for _ in 0..FIX_PASSES {
+        let project = load(common)?;
+        let outcome = project.apply_safe_fixes(common.stage.as_deref());
+        for (file, text) in &outcome.texts {
+            let path = project.root().join(file);
+            std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        }
+        // A fix can reveal a problem that only its fixed text shows (an option under a misspelt
+        // command is read once the command is right): go on until nothing changes.
+        if outcome.applied.is_empty() {
+            break;
+        }
+        applied.extend(outcome.applied);
+    }
+    Ok(applied)
 }
 
 fn main() -> ExitCode {
@@ -294,13 +321,26 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { common, message_format } => {
+        Command::Check { common, message_format, fix } => {
+            let fixed = if fix { apply_fixes(&common)? } else { Vec::new() };
+            if !common.json {
+                for f in &fixed {
+                    let d = &f.diagnostic;
+                    let (line, col) = (d.span.start.line + 1, d.span.start.col + 1);
+                    let what = format!("fixed {}:{line}:{col}: [{}] {}", d.file.display(), d.code, f.title);
+                    outln!("{}", output::escape(&what));
+                }
+            }
             let project = load(&common)?;
             let diags = project.diagnostics(common.stage.as_deref());
             let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
             let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
             if common.json {
-                let out = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                let mut out =
+                    serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                if fix {
+                    out["fixed"] = serde_json::to_value(&fixed).map_err(|e| e.to_string())?;
+                }
                 outln!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             } else {
                 match message_format {

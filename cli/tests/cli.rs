@@ -90,6 +90,62 @@ fn check_prints_what_every_fixture_project_expects() {
 }
 
 #[test]
+fn check_fix_applies_the_safe_fixes_then_the_project_is_clean() {
+    let copy = support::TempProject::copy_of(&fixture("safe_fixes"));
+    let dir = copy.path().to_str().unwrap();
+    let before = cws(&["check", "-p", dir]);
+    assert_eq!(before.status.code(), Some(1));
+    let fixed = cws(&["check", "--fix", "-p", dir]);
+    let out = text(&fixed.stdout);
+    assert_eq!(fixed.status.code(), Some(0), "{out}{}", text(&fixed.stderr));
+    let lines: Vec<&str> = out.lines().collect();
+    // What was changed, one line each (a fix another reveals comes in a later pass), then the check.
+    assert!(lines.contains(&"fixed project.cws.yml:1:1: [CWS011] Add `version: 3`"), "{out}");
+    assert!(lines.contains(&"fixed src/main.rs:14:13: [CWS008] Replace `stags` with `stages`"), "{out}");
+    assert!(
+        lines.contains(&"fixed project.cws.yml:13:13: [CWS014] Set `memory` to 10240 (the largest allowed)"),
+        "{out}"
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("fixed ")).count(), 14, "{out}");
+    assert_eq!(lines.last(), Some(&"1 service(s), 2 entries: 0 error(s), 0 warning(s)"));
+    let config = std::fs::read_to_string(copy.path().join("project.cws.yml")).unwrap();
+    assert!(
+        config.starts_with("version: 3\n# Every problem")
+            && config.contains("commands:\n  run:\n    port: 8001\n"),
+        "{config}"
+    );
+    let source = std::fs::read_to_string(copy.path().join("src/main.rs")).unwrap();
+    assert!(source.contains("#[entry(stage = \"prod\")]\n    fn get_x(&self) -> u64"), "{source}");
+    // Clean now: a second run changes nothing.
+    let again = cws(&["check", "--fix", "-p", dir]);
+    assert_eq!(text(&again.stdout), "1 service(s), 2 entries: 0 error(s), 0 warning(s)\n");
+    assert_eq!(again.status.code(), Some(0));
+}
+
+#[test]
+fn check_json_has_the_fixes() {
+    let dir = fixture("config_unknown_key");
+    let o = cws(&["check", "-p", dir.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fix = &v["diagnostics"][0]["fixes"][0];
+    assert_eq!(fix["title"], "Replace `comands` with `commands`");
+    assert_eq!(fix["safe"], true);
+    let edit = &fix["edits"][0];
+    assert_eq!(edit["file"], "project.cws.yml");
+    let config = std::fs::read_to_string(dir.join("project.cws.yml")).unwrap();
+    let (start, end) =
+        (edit["range"]["start"].as_u64().unwrap() as usize, edit["range"]["end"].as_u64().unwrap() as usize);
+    assert_eq!(&config[start..end], "comands");
+    assert_eq!(edit["new_text"], "commands");
+    // `--fix --json` lists what it applied.
+    let copy = support::TempProject::copy_of(&dir);
+    let o = cws(&["check", "--fix", "-p", copy.path().to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["fixed"][0]["title"], "Replace `comands` with `commands`");
+    assert_eq!(v["errors"], 0);
+}
+
+#[test]
 fn check_json_has_the_counts_and_the_diagnostics() {
     let dir = fixture("rust_bodies");
     let o = cws(&["check", "-p", dir.to_str().unwrap(), "--json"]);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use coworks_core::config::json_schema::project_schema;
 use coworks_core::config::schema::{COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
-use coworks_core::diagnostics::markdown_table;
+use coworks_core::diagnostics::{markdown_sections, markdown_table, DiagnosticCode};
 
 fn repo_file(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
@@ -19,6 +19,19 @@ fn the_documented_table_is_the_codes_table() {
         repo_file("docs/diagnostics.md").contains(&markdown_table()),
         "docs/diagnostics.md is out of date: regenerate its table with `cws explain --markdown`"
     );
+}
+
+#[test]
+fn every_code_has_the_section_its_diagnostics_link_to() {
+    let doc = repo_file("docs/diagnostics.md");
+    assert!(
+        doc.trim_end().ends_with(markdown_sections().trim_end()),
+        "docs/diagnostics.md is out of date: its sections are `diagnostics::markdown_sections()`"
+    );
+    for c in DiagnosticCode::ALL {
+        assert!(c.docs_url().ends_with(&format!("/blob/main/docs/diagnostics.md#{}", c.anchor())), "{c}");
+        assert!(doc.contains(&format!("\n### {}\n", c.as_str())), "{c}");
+    }
 }
 
 #[test]

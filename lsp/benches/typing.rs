@@ -5,54 +5,16 @@
 //! `cargo bench -p coworks-lsp --bench typing` (env `TYPING_EDITS` changes the number of edits).
 //! Under `cargo test` (no `--bench` argument) it runs as a small smoke test: 20 files, 20 edits.
 
+#[path = "support/project.rs"]
+mod project;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+use project::{generate, percentile, FILES_PER_SERVICE};
 use serde_json::json;
 use support::{file_uri, Client};
-
-const FILES_PER_SERVICE: usize = 20;
-
-fn write(path: &Path, text: &str) {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write");
-}
-
-/// A project of `services` crates with `FILES_PER_SERVICE` Rust files each.
-fn generate(root: &Path, services: usize) {
-    write(&root.join("project.cws.yml"), "version: 3\nname: bench\nworkspaces:\n  dev: {}\n  prod: {}\n");
-    for s in 0..services {
-        let dir = root.join(format!("services/s{s}"));
-        write(&dir.join("Cargo.toml"), &format!("[package]\nname = \"s{s}\"\nversion = \"0.1.0\"\n"));
-        for f in 0..FILES_PER_SERVICE {
-            let mut text = format!("//! Part {f} of service {s}.\n\nuse coworks::prelude::*;\n\n");
-            for k in 0..5 {
-                text.push_str(&format!(
-                    "/// A helper.\npub fn helper_{k}(x: u64) -> u64 {{\n    let y = x * {k};\n    y + 1\n}}\n\n"
-                ));
-            }
-            text.push_str(&format!("/// Service {s}, part {f}.\n#[coworks::service]\nimpl S{s} {{\n"));
-            for k in 0..4 {
-                text.push_str(&format!(
-                    "    /// Entry {k}.\n    #[entry]\n    async fn get_p{f}_e{k}(&self, id: u64, #[query] page: Option<u32>) -> Json<u64> {{\n        Json(id + page.unwrap_or(0) as u64)\n    }}\n\n"
-                ));
-            }
-            text.push_str("}\n");
-            let name = if f == 0 { "main.rs".to_string() } else { format!("part{f}.rs") };
-            write(&dir.join("src").join(name), &text);
-        }
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn status_field(pid: u32, field: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

@@ -15,11 +15,14 @@ use std::time::Duration;
 use coworks_core::layout::CONFIG_FILE;
 use coworks_core::text::Source;
 use coworks_core::{Diagnostic, Project};
-use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
+use tower_lsp_server::ls_types::{self as lsp, MessageType, NumberOrString, Uri};
 use tower_lsp_server::Client;
 
 use crate::convert;
 use crate::state::{State, Work};
+
+/// The token of the progress shown while the project loads.
+pub const PROGRESS_TOKEN: &str = "coworks/load";
 
 /// How long the worker waits after being woken, so a burst of keystrokes makes one round.
 pub const DEBOUNCE: Duration = Duration::from_millis(2);
@@ -145,6 +148,23 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
     let Ok(Some(root)) = tokio::task::spawn_blocking(move || deciding.decide_root()).await else {
         return false;
     };
+    // The first scan of a large project takes a while: shown as `window/workDoneProgress`.
+    let progress = match state.work_done_progress.load(std::sync::atomic::Ordering::SeqCst) {
+        true => {
+            let token = NumberOrString::String(PROGRESS_TOKEN.to_string());
+            match client.create_work_done_progress(token.clone()).await {
+                Ok(()) => Some(
+                    client
+                        .progress(token, "Loading CoWorks project")
+                        .with_message(root.display().to_string())
+                        .begin()
+                        .await,
+                ),
+                Err(_) => None,
+            }
+        }
+        false => None,
+    };
     let loading = root.clone();
     let documents_only = state.documents_only();
     let loaded = tokio::task::spawn_blocking(move || {
@@ -172,7 +192,16 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
             Project::empty(root.clone())
         }
     };
+    let summary = format!(
+        "{} Rust files, {} services, {} workflows",
+        project.rust_files().count(),
+        project.service_names().len(),
+        project.workflows().count()
+    );
     state.set_project(project);
+    if let Some(p) = progress {
+        p.finish_with_message(summary).await;
+    }
     let message = if documents_only {
         format!(
             "coworks: no {CONFIG_FILE} at or above {}: only the open documents are analysed",
@@ -204,6 +233,7 @@ fn analyse(
     previous: HashMap<PathBuf, Vec<Diagnostic>>,
 ) -> Round {
     let mut round = Round::default();
+    let mut fresh = Vec::new();
     {
         let mut guard = state.project_mut();
         let Some(project) = guard.as_mut() else {
@@ -215,6 +245,9 @@ fn analyse(
             }
             let documents_only = state.documents_only();
             let open = if what == Work::Editor || documents_only { state.open_text(&rel) } else { None };
+            if let Some((_, _, version)) = &open {
+                fresh.push((rel.clone(), *version));
+            }
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 inject_fault(&rel);
                 match &open {
@@ -263,6 +296,10 @@ fn analyse(
             }
         }
     }
+    for (rel, version) in fresh {
+        state.note_analysed(&rel, version);
+    }
+    state.set_diagnostics(by_file.clone());
     round.core = by_file.into_iter().collect();
     round.previous = previous;
     round

@@ -33,6 +33,9 @@ pub const ROUTES: &str = "coworks.routes";
 pub const CHECK: &str = "coworks.check";
 /// Every command the server executes.
 pub const ALL: [&str; 5] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK];
+/// Shows the references a `used by N workflow tasks` lens carries: `[uri, position, locations]`.
+/// A client command (the client shows the locations); the server answers it with the locations.
+pub const SHOW_REFERENCES: &str = "coworks.showReferences";
 
 /// The command id of an action.
 pub fn command_id(action: &Action) -> Option<&'static str> {

@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
-use coworks_core::Project;
+use coworks_core::{Diagnostic, Project};
 use ropey::Rope;
 use tokio::sync::Notify;
 use tower_lsp_server::ls_types::Uri;
@@ -76,7 +78,28 @@ pub struct State {
     pub recheck: AtomicBool,
     /// Whether the client registers file watchers dynamically.
     pub watch_registration: AtomicBool,
+    /// Whether the client shows `window/workDoneProgress`.
+    pub work_done_progress: AtomicBool,
+    /// Whether the client takes snippets in completion items.
+    pub snippets: AtomicBool,
+    /// Whether inlay hints are shown (`initializationOptions.inlayHints`, or the setting
+    /// `coworks.inlayHints.enabled`); on unless turned off.
+    pub hints_off: AtomicBool,
+    /// The version of each open document the project analysed last, and the core's diagnostics
+    /// (active stage) by file after that round: what code actions and other requests read.
+    analysed: Mutex<Analysed>,
+    analysed_notify: Notify,
 }
+
+/// What the last analysis round left: versions analysed and diagnostics by file.
+#[derive(Debug, Default)]
+struct Analysed {
+    versions: HashMap<PathBuf, i32>,
+    diagnostics: Arc<BTreeMap<PathBuf, Vec<Diagnostic>>>,
+}
+
+/// How long a request waits for the analysis of the document version it is about.
+pub const FRESHNESS_WAIT: Duration = Duration::from_secs(5);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -120,6 +143,44 @@ impl State {
             // The worker loads the project when woken (also if `initialized` never came).
             self.wake.notify_one();
             notified.await;
+        }
+    }
+
+    /// Records that the project now holds `version` of the open document `rel`.
+    pub fn note_analysed(&self, rel: &Path, version: i32) {
+        lock(&self.analysed).versions.insert(rel.to_path_buf(), version);
+    }
+
+    /// Records the core's diagnostics of the round just done, and wakes the requests waiting for it.
+    pub fn set_diagnostics(&self, by_file: BTreeMap<PathBuf, Vec<Diagnostic>>) {
+        lock(&self.analysed).diagnostics = Arc::new(by_file);
+        self.analysed_notify.notify_waiters();
+    }
+
+    /// The core's diagnostics of the last round, by file.
+    pub fn diagnostics(&self) -> Arc<BTreeMap<PathBuf, Vec<Diagnostic>>> {
+        lock(&self.analysed).diagnostics.clone()
+    }
+
+    /// Waits (at most [`FRESHNESS_WAIT`]) until the project holds the open document `uri` at its
+    /// current version, so that positions in the editor's text are positions in the project's.
+    /// Returns whether it does (a document that is not open: at once, `true`).
+    pub async fn wait_fresh(&self, uri: &Uri) -> bool {
+        self.wait_loaded().await;
+        let deadline = tokio::time::Instant::now() + FRESHNESS_WAIT;
+        loop {
+            let notified = self.analysed_notify.notified();
+            let Some(rel) = self.rel_of(uri) else { return false };
+            // A document that is not open: the project holds the disk's text.
+            let Some(version) = self.docs().get(uri).map(|d| d.version) else { return true };
+            let done = lock(&self.analysed).versions.get(&rel).is_some_and(|v| *v >= version);
+            if done {
+                return true;
+            }
+            self.wake.notify_one();
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
         }
     }
 

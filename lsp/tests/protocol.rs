@@ -44,7 +44,14 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
         .collect();
     assert_eq!(
         commands,
-        ["coworks.run", "coworks.deploy", "coworks.invoke", "coworks.routes", "coworks.check"]
+        [
+            "coworks.run",
+            "coworks.deploy",
+            "coworks.invoke",
+            "coworks.routes",
+            "coworks.check",
+            "coworks.showReferences"
+        ]
     );
     assert_eq!(init["serverInfo"]["name"], "coworks-lsp");
     // The server asks to watch the project files (the client said it supports dynamic registration).

@@ -15,6 +15,7 @@ import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
 import * as pv from './logic/preview';
 import * as rt from './logic/routes';
+import { hintsChange, hintsOption, HINTS_SETTING } from './logic/hints';
 import { findServer, INSTALL_COMMAND, processEnv } from './logic/serverPath';
 import { initializationOptions, parseStages, SET_STAGE_REQUEST, STAGE_NOTIFICATION, type Stages, STAGES_REQUEST } from './logic/stage';
 
@@ -46,6 +47,9 @@ export class Controller implements vscode.Disposable {
     this.subscriptions.push(
       vscode.workspace.onDidChangeTextDocument((e) => this.schedulePreview(e.document)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedulePreview(d)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`coworks.${HINTS_SETTING}`)) void this.client?.sendNotification('workspace/didChangeConfiguration', hintsChange(this.hintsEnabled()));
+      }),
     );
   }
 
@@ -72,7 +76,7 @@ export class Controller implements vscode.Disposable {
     const options: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.log,
-      initializationOptions: () => initializationOptions(this.host.stages.requested),
+      initializationOptions: () => ({ ...initializationOptions(this.host.stages.requested), ...hintsOption(this.hintsEnabled()) }),
       middleware: {
         executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
       },
@@ -146,6 +150,7 @@ export class Controller implements vscode.Disposable {
   }
 
   private async onLensCommand(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
+    if (command === lens.SHOW_REFERENCES) return this.showReferences(args);
     if (!lens.isLensCommand(command)) return next(command, args);
     const i = lens.invocationOf(args?.[0]);
     if (typeof i === 'string') {
@@ -161,6 +166,20 @@ export class Controller implements vscode.Disposable {
     if (i.action.action === 'invoke') return this.invoke(i, (filled) => next(command, [{ action: filled }]));
     this.inTerminal(lens.terminalName(i), i, i.action.action === 'run');
     return undefined;
+  }
+
+  private hintsEnabled(): boolean {
+    return vscode.workspace.getConfiguration('coworks').get<boolean>(HINTS_SETTING) !== false;
+  }
+
+  /** `used by N workflow tasks`: the references view of the locations the lens carries. */
+  private async showReferences(args: unknown[]): Promise<void> {
+    const r = lens.referencesOf(args);
+    const client = this.client;
+    if (typeof r === 'string' || !client) return void this.log.appendLine(`showReferences: ${r}`);
+    const p2c = client.protocol2CodeConverter;
+    const locations = r.locations.map((l) => p2c.asLocation(l));
+    await vscode.commands.executeCommand('editor.action.showReferences', p2c.asUri(r.uri), p2c.asPosition(r.position), locations);
   }
 
   /** Runs an invocation's argument vector in a named terminal (no shell in between: nothing to quote). */

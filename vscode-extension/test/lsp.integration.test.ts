@@ -76,7 +76,13 @@ test('each lens carries the cws line the server resolved; executeCommand answers
   const titles = ls.map((l) => l.command!.title);
   assert.deepEqual(titles.slice(0, 3), ['▶ Run', 'Deploy (dev)', '8 routes']);
   assert.ok(titles.includes('Invoke GET /invoice/{id}'), titles.join(' | '));
-  for (const l of ls) {
+  // `used by N workflow tasks` lenses carry the locations to show (a client command).
+  const used = ls.filter((l) => l.command!.command === lens.SHOW_REFERENCES);
+  assert.equal(used.length, 3, titles.join(' | '));
+  const refs = lens.referencesOf(used[0].command!.arguments);
+  assert.equal(typeof refs, 'object', String(refs));
+  assert.ok((refs as lens.References).locations[0].uri.endsWith('workflows/invoicing.cws.yml'));
+  for (const l of ls.filter((x) => x.command!.command !== lens.SHOW_REFERENCES)) {
     const id = l.command!.command;
     assert.ok(lens.isLensCommand(id), id);
     const i = lens.invocationOf(l.command!.arguments?.[0]);

@@ -9,14 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::config::ProjectConfig;
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::layout::{package_path, CONFIG_FILE};
 use crate::model::{Auth, Entry};
 use crate::project::Project;
 use crate::settings::deploy::{self as settings, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, RUNTIME};
 use crate::settings::env::looks_secret;
 use crate::settings::CliOptions;
-use crate::text::Span;
+use crate::text::{ByteRange, Span};
 
 pub use crate::config::schema::API_GATEWAY_TIMEOUT;
 
@@ -32,13 +32,33 @@ fn deploy_configured(config: &ProjectConfig) -> bool {
         || config.workspaces.iter().flatten().any(|w| w.commands.contains_key("deploy"))
 }
 
+/// Where `option` of `deploy` is written for this stage and service, if it is.
+fn written_at(project: &Project, stage: &str, service: Option<&str>, option: &str) -> Option<Span> {
+    project.options("deploy", stage, service, &CliOptions::new()).get(option).and_then(|e| e.span)
+}
+
 /// Where `option` of `deploy` is written for this stage and service (the file's start otherwise).
 fn option_span(project: &Project, stage: &str, service: Option<&str>, option: &str) -> Span {
-    project
-        .options("deploy", stage, service, &CliOptions::new())
-        .get(option)
-        .and_then(|e| e.span)
-        .unwrap_or_default()
+    written_at(project, stage, service, option).unwrap_or_default()
+}
+
+/// A fix writing `value` where `option` of `deploy` is written for this stage and service.
+fn set_option(
+    project: &Project,
+    (stage, service): (&str, &str),
+    option: &str,
+    value: &str,
+    why: &str,
+    safe: bool,
+) -> Option<Fix> {
+    let span = written_at(project, stage, Some(service), option)?;
+    let edit = Edit::new(CONFIG_FILE, ByteRange::new(span.start.offset, span.end.offset), value);
+    Some(Fix { title: format!("Set `{option}` to {value}{why}"), safe, edits: vec![edit] })
+}
+
+/// The value of `allowed` (sorted) nearest to `value` (the smaller on a tie).
+fn nearest(allowed: &[i64], value: i64) -> Option<i64> {
+    allowed.iter().copied().min_by_key(|a| (a.abs_diff(value), *a))
 }
 
 /// Adds the deployment diagnostics of `project` (of `stage` only, when given) to `out`.
@@ -83,34 +103,56 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
         for (name, entries) in project.entries_by_service(Some(s)) {
             let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
             let f = if own { project.function_settings(s, name, &none) } else { stage_wide.clone() };
+            let at = (s.as_str(), name);
             if f.timeout > API_GATEWAY_TIMEOUT {
-                out.push(Diagnostic::new(
-                    DiagnosticCode::ApiTimeout,
-                    CONFIG_FILE,
-                    option_span(project, s, Some(name), "timeout"),
-                    format!(
-                        "`{name}` in stage `{s}` has a {} s timeout, but API Gateway answers 504 after \
+                let fix = set_option(project, at, "timeout", &API_GATEWAY_TIMEOUT.to_string(), "", false);
+                out.push(
+                    Diagnostic::new(
+                        DiagnosticCode::ApiTimeout,
+                        CONFIG_FILE,
+                        option_span(project, s, Some(name), "timeout"),
+                        format!(
+                            "`{name}` in stage `{s}` has a {} s timeout, but API Gateway answers 504 after \
                          {API_GATEWAY_TIMEOUT} s: only asynchronous calls can use the rest",
-                        f.timeout
-                    ),
-                ));
+                            f.timeout
+                        ),
+                    )
+                    .with_fixes(fix),
+                );
             }
             if let Some(days) = f.log_retention.filter(|d| !LOG_RETENTION_DAYS.contains(d)) {
                 let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect();
-                out.push(Diagnostic::new(
-                    DiagnosticCode::LogRetention,
-                    CONFIG_FILE,
-                    option_span(project, s, Some(name), "log_retention"),
-                    format!("CloudWatch does not keep logs {days} days; use one of {}", allowed.join(", ")),
-                ));
+                let fix = nearest(LOG_RETENTION_DAYS, days).and_then(|n| {
+                    set_option(
+                        project,
+                        at,
+                        "log_retention",
+                        &n.to_string(),
+                        " (the nearest CloudWatch keeps)",
+                        true,
+                    )
+                });
+                out.push(
+                    Diagnostic::new(
+                        DiagnosticCode::LogRetention,
+                        CONFIG_FILE,
+                        option_span(project, s, Some(name), "log_retention"),
+                        format!(
+                            "CloudWatch does not keep logs {days} days; use one of {}",
+                            allowed.join(", ")
+                        ),
+                    )
+                    .with_fixes(fix),
+                );
             }
             if f.snapstart && !settings::snapstart_supported(RUNTIME) {
+                let fix = set_option(project, at, "snapstart", "false", " (it is ignored)", true);
                 out.push(Diagnostic::new(
                     DiagnosticCode::SnapStartUnsupported,
                     CONFIG_FILE,
                     option_span(project, s, Some(name), "snapstart"),
                     format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
-                ));
+                ).with_fixes(fix));
             }
             for e in entries {
                 if e.is_async && f.bucket.is_none() {

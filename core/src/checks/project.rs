@@ -5,12 +5,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::config::edit::add_workspace;
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::layout::CONFIG_FILE;
 use crate::model::{Entry, HttpMethod, Location};
 use crate::project::Project;
-use crate::suggest::did_you_mean;
-use crate::text::Span;
+use crate::rust_source::attr_edit::{entry_path_edit, string_literal};
+use crate::suggest::{closest, did_you_mean};
+use crate::text::{ByteRange, Span};
+
+/// The byte range of a span.
+fn bytes(span: Span) -> ByteRange {
+    ByteRange::new(span.start.offset, span.end.offset)
+}
 
 pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
     // service name → route shape → entries answering it
@@ -22,6 +29,7 @@ pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut
             }
         }
     }
+    let taken: Vec<(&str, (HttpMethod, String))> = routes.keys().cloned().collect();
     for ((service, _), entries) in routes.iter().filter(|(_, es)| es.len() > 1) {
         for (i, e) in entries.iter().enumerate() {
             let others: Vec<&&Entry> = entries
@@ -47,7 +55,11 @@ pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut
                     format!("`{}` answers `{}` too", o.rust_name, o.route),
                 );
             }
-            out.push(d);
+            let free = |path: &str| {
+                let shape = (e.route.method, crate::model::erase_params(path));
+                !taken.iter().any(|(s, t)| s == service && *t == shape)
+            };
+            out.push(d.with_fixes(explicit_path_fix(project, e, free)));
         }
     }
 }
@@ -87,7 +99,7 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
             for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
                 for (s, span) in e.stages.iter().zip(spans) {
                     if !stages.contains(s) {
-                        out.push(Diagnostic::new(
+                        let d = Diagnostic::new(
                             DiagnosticCode::UnknownStage,
                             &model.file,
                             *span,
@@ -96,7 +108,8 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
                                 e.rust_name,
                                 stages.join(", ")
                             ),
-                        ));
+                        );
+                        out.push(d.with_fixes(unknown_stage_fixes(project, &model.file, *span, s, &stages)));
                     }
                 }
             }
@@ -115,18 +128,72 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
     for (name, span) in config.configured_services() {
         if !known.contains(name.as_str()) {
             let hint = did_you_mean(&name, known.iter().copied());
-            out.push(Diagnostic::new(
-                DiagnosticCode::UnknownService,
-                CONFIG_FILE,
-                span,
-                format!("service `{name}` is configured but no Rust source defines it{hint}"),
-            ));
+            let fix = closest(&name, known.iter().copied())
+                .map(|near| Fix::replace(CONFIG_FILE, bytes(span), &name, near, true));
+            out.push(
+                Diagnostic::new(
+                    DiagnosticCode::UnknownService,
+                    CONFIG_FILE,
+                    span,
+                    format!("service `{name}` is configured but no Rust source defines it{hint}"),
+                )
+                .with_fixes(fix),
+            );
         }
     }
     for s in project.stages_checked(stage) {
         out.extend(project.stage_env(&s).problems);
         out.extend(project.dags_dir(&s, None).err());
     }
+}
+
+/// The ways out of an entry limited to an unknown stage: the closest stage (when one is close), or
+/// the stage added to `project.cws.yml`.
+fn unknown_stage_fixes(
+    project: &Project,
+    file: &std::path::Path,
+    span: Span,
+    stage: &str,
+    stages: &[String],
+) -> Vec<Fix> {
+    let mut out = Vec::new();
+    if let Some(near) = closest(stage, stages.iter().map(String::as_str)) {
+        let title = format!("Replace `{stage}` with `{near}`");
+        out.push(Fix::safe(title, vec![Edit::new(file, bytes(span), string_literal(near))]));
+    }
+    let valid = !stage.is_empty() && stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if let (true, Some(config), Some(source)) =
+        (valid, project.config(), project.source(std::path::Path::new(CONFIG_FILE)))
+    {
+        let title = format!("Add the stage `{stage}` to {CONFIG_FILE}");
+        out.push(Fix::offered(title, vec![add_workspace(source.text(), config, stage)]));
+    }
+    out
+}
+
+/// The way out of a duplicate route the naming rule offers: an explicit `path = "..."` on `e`, one
+/// no entry of the service answers yet (the last word of the path numbered: `/invoice-2/{id}`).
+fn explicit_path_fix(project: &Project, e: &Entry, free: impl Fn(&str) -> bool) -> Option<Fix> {
+    let segments: Vec<&str> = e.route.path.split('/').collect();
+    let last_word = segments.iter().rposition(|s| !s.is_empty() && !s.starts_with('{'));
+    let path = (2..100).map(|n| {
+        let mut segs: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+        match last_word {
+            Some(i) => segs[i] = format!("{}-{n}", segments[i]),
+            None => segs.push(format!("{}-{n}", e.rust_name.trim_matches('_'))),
+        }
+        let p = segs.join("/");
+        if p.starts_with("//") {
+            p[1..].to_string()
+        } else {
+            p
+        }
+    });
+    let path = path.into_iter().find(|p| free(p))?;
+    let text = project.source(&e.item.file)?.text();
+    let edit = entry_path_edit(text, e, &path)?;
+    let title = format!("Give `{}` the explicit path `{path}`", e.rust_name);
+    Some(Fix::offered(title, vec![edit]))
 }
 
 fn stages_overlap(a: &[String], b: &[String]) -> bool {

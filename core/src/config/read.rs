@@ -10,9 +10,9 @@ use crate::config::project::{
 };
 use crate::config::schema::{self, CommandSpec, KeySpec, OptionSpec, OptionType};
 use crate::config::Value;
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
-use crate::suggest::did_you_mean;
-use crate::text::{Span, Spanned};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
+use crate::suggest::{closest, did_you_mean};
+use crate::text::{ByteRange, Span, Spanned};
 use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
 /// Reads `project.cws.yml`. `file` is the path relative to the project root, used in diagnostics.
@@ -37,6 +37,12 @@ pub fn read_project_config(text: &str, file: &Path) -> (ProjectConfig, Vec<Diagn
         && !r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigVersion)
     {
         r.push(DiagnosticCode::ConfigVersion, zero, "`version: 3` is missing".to_string());
+        let flow = parsed.root.as_ref().is_some_and(|root| {
+            text.get(root.span.start.offset..).is_some_and(|t| t.starts_with(['{', '[']))
+        });
+        if !flow {
+            r.fix(Fix::safe("Add `version: 3`", vec![Edit::insert(file, 0, "version: 3\n")]));
+        }
     }
     config.tree = parsed.root;
     (config, r.diags)
@@ -66,6 +72,21 @@ impl Reader<'_> {
         self.diags.push(Diagnostic::new(code, self.file, span, message));
     }
 
+    /// Adds a fix to the diagnostic pushed last.
+    fn fix(&mut self, fix: Fix) {
+        if let Some(d) = self.diags.last_mut() {
+            d.add_fixes([fix]);
+        }
+    }
+
+    /// Adds "replace `written` with the closest of `candidates`" to the diagnostic pushed last.
+    fn fix_closest<'c>(&mut self, written: &str, span: Span, candidates: impl IntoIterator<Item = &'c str>) {
+        if let Some(near) = closest(written, candidates) {
+            let range = ByteRange::new(span.start.offset, span.end.offset);
+            self.fix(Fix::replace(self.file, range, written, near, true));
+        }
+    }
+
     fn type_error(&mut self, node: &Node, expected: &str) {
         let span = node.span;
         self.push(
@@ -79,6 +100,7 @@ impl Reader<'_> {
         let hint = did_you_mean(&key.text, names(keys));
         let msg = format!("unknown key `{}` {place}{hint}", key.text);
         self.push(DiagnosticCode::ConfigUnknownKey, key.span, msg);
+        self.fix_closest(&key.text, key.span, names(keys));
     }
 
     /// Entries of a mapping node; `None` (no report) for null, a report for any other kind.
@@ -247,6 +269,7 @@ impl Reader<'_> {
                     key.span,
                     format!("unknown command `{}`{hint}", key.text),
                 );
+                self.fix_closest(&key.text, key.span, schema::COMMANDS.iter().map(|c| c.name));
                 continue;
             };
             let options = self.options(spec, value);
@@ -263,6 +286,7 @@ impl Reader<'_> {
                 let hint = did_you_mean(&key.text, spec.options.iter().map(|o| o.name));
                 let msg = format!("unknown option `{}` of command `{}`{hint}", key.text, spec.name);
                 self.push(DiagnosticCode::ConfigUnknownOption, key.span, msg);
+                self.fix_closest(&key.text, key.span, spec.options.iter().map(|o| o.name));
                 continue;
             };
             if let Some(v) = self.check(o, value) {
@@ -286,6 +310,13 @@ impl Reader<'_> {
                 Value::Int(i) => {
                     let msg = format!("`{}` is {i}, expected {}", o.name, o.ty.describe());
                     self.push(DiagnosticCode::ConfigValueType, node.span, msg);
+                    let nearest = if min.is_some_and(|m| i < m) { min } else { max };
+                    if let Some(n) = nearest {
+                        let range = ByteRange::new(node.span.start.offset, node.span.end.offset);
+                        let which = if Some(n) == min { "smallest" } else { "largest" };
+                        let title = format!("Set `{}` to {n} (the {which} allowed)", o.name);
+                        self.fix(Fix::safe(title, vec![Edit::new(self.file, range, n.to_string())]));
+                    }
                     None
                 }
                 _ => bad(self, node),
@@ -304,6 +335,7 @@ impl Reader<'_> {
                     let hint = did_you_mean(&s, words.iter().copied());
                     let msg = format!("`{}` is `{s}`, expected {}{hint}", o.name, o.ty.describe());
                     self.push(DiagnosticCode::ConfigValueType, node.span, msg);
+                    self.fix_closest(&s, node.span, words.iter().copied());
                     None
                 }
                 None => bad(self, node),
@@ -373,6 +405,7 @@ impl Reader<'_> {
                     let hint = did_you_mean(&k.text, keys.iter().map(|s| s.name));
                     let msg = format!("unknown key `{}` of option `{}`{hint}", k.text, o.name);
                     self.push(DiagnosticCode::ConfigUnknownOption, k.span, msg);
+                    self.fix_closest(&k.text, k.span, keys.iter().map(|s| s.name));
                 }
             }
         }

@@ -127,6 +127,11 @@ impl Project {
         self.env.get(rel).map(|(f, _)| f)
     }
 
+    /// The project-relative paths of the env files read.
+    pub fn env_file_paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.env.keys()
+    }
+
     /// Every env file read, with the diagnostics of reading it.
     pub(crate) fn env_files(&self) -> impl Iterator<Item = (&PathBuf, &(EnvFile, Vec<Diagnostic>))> {
         self.env.iter()

@@ -5,11 +5,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 use crate::config::{Spanned, Value};
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Fix};
 use crate::layout::WORKFLOW_SUFFIX;
 use crate::model::HttpMethod;
-use crate::suggest::did_you_mean;
-use crate::text::{Pos, Span};
+use crate::suggest::{closest, did_you_mean};
+use crate::text::{ByteRange, Pos, Span};
 use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
 use super::model::{Arg, DefaultArgs, Task, Workflow};
@@ -113,6 +113,10 @@ impl Reader<'_> {
     fn unknown_key(&mut self, key: &Key, known: &[&str], place: &str) {
         let hint = did_you_mean(&key.text, known.iter().copied());
         self.schema(key.span, format!("unknown key `{}` {place}{hint}", key.text));
+        if let (Some(near), Some(d)) = (closest(&key.text, known.iter().copied()), self.diags.last_mut()) {
+            let range = ByteRange::new(key.span.start.offset, key.span.end.offset);
+            d.add_fixes([Fix::replace(self.file, range, &key.text, near, true)]);
+        }
     }
 
     fn text(&mut self, node: &Node) -> Option<Spanned<String>> {
