@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::cache::{Pass, StagePass};
+use super::ServiceScope;
 use crate::config::ProjectConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::layout::{package_path, CONFIG_FILE};
@@ -39,19 +41,17 @@ fn option_span(project: &Project, stage: &str, service: Option<&str>, option: &s
         .unwrap_or_default()
 }
 
-/// Adds the deployment diagnostics of `project` (of `stage` only, when given) to `out`.
-pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    route_checks(project, stage, out);
+/// Adds the project-wide deployment diagnostics of the pass's stages to `out`; those of each
+/// service are [`service_checks`]'.
+pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
     package_checks(project, out);
     let Some(config) = project.config() else { return };
     if !deploy_configured(config) {
         return;
     }
-    let stages = project.stages_checked(stage);
     let none = CliOptions::new();
-    for s in &stages {
-        env_checks(project, config, s, out);
-        lambda_env_checks(project, s, out);
+    for StagePass { name: s, env, .. } in &pass.checked {
+        lambda_env_checks(env, s, out);
         let st = project.stage_settings(s, &none);
         if st.region.is_none() && st.profile.is_none() {
             out.push(Diagnostic::new(
@@ -74,10 +74,37 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 ));
             }
         }
-        let stage_wide = project.function_settings(s, "", &none);
-        for (name, entries) in project.entries_by_service(Some(s)) {
+    }
+}
+
+/// Adds the deployment diagnostics of one service (in the pass's stages) to `out`.
+pub(super) fn service_checks(
+    project: &Project,
+    pass: &Pass,
+    scope: &ServiceScope<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    route_checks(scope, pass.stage(), out);
+    let Some(config) = project.config() else { return };
+    if !deploy_configured(config) {
+        return;
+    }
+    let none = CliOptions::new();
+    let name = scope.name;
+    for StagePass { name: s, has_env, functions: stage_wide, .. } in &pass.checked {
+        if !has_env && config.workspace(s).is_some() {
+            env_checks(scope, s, out);
+        }
+        let entries = scope.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(Some(s))));
+        {
             let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
-            let f = if own { project.function_settings(s, name, &none) } else { stage_wide.clone() };
+            let own_settings;
+            let f = if own {
+                own_settings = project.function_settings(s, name, &none);
+                &own_settings
+            } else {
+                stage_wide
+            };
             if f.timeout > API_GATEWAY_TIMEOUT {
                 out.push(Diagnostic::new(
                     DiagnosticCode::ApiTimeout,
@@ -137,16 +164,10 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
     }
 }
 
-/// Stages named in `#[entry(stage = ..)]` that exist but have no env file at all.
-fn env_checks(project: &Project, config: &ProjectConfig, stage: &str, out: &mut Vec<Diagnostic>) {
-    let shared = [Path::new(".env"), Path::new(".env.secret")];
-    let has_env = !config.required_env_files(stage).is_empty()
-        || project.stage_env(stage).files.iter().any(|f| !shared.contains(&f.as_path()));
-    if has_env || config.workspace(stage).is_none() {
-        return;
-    }
-    for model in project.rust_files() {
-        for part in &model.services {
+/// Stages named in `#[entry(stage = ..)]` of one service that exist but have no env file at all.
+fn env_checks(scope: &ServiceScope<'_>, stage: &str, out: &mut Vec<Diagnostic>) {
+    for (model, part) in scope.parts() {
+        {
             for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
                 for (s, span) in e.stages.iter().zip(spans).filter(|(s, _)| *s == stage) {
                     out.push(Diagnostic::new(
@@ -202,8 +223,7 @@ pub const RESERVED_ENV: &[&str] = &[
 pub const MAX_ENV_BYTES: usize = 4096;
 
 /// Environment variables Lambda rejects, and environments over its size limit.
-fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) {
-    let env = project.stage_env(stage);
+fn lambda_env_checks(env: &crate::settings::StageEnv, stage: &str, out: &mut Vec<Diagnostic>) {
     let mut total = 0;
     for (key, v) in env.vars.iter().filter(|(_, v)| !v.secret) {
         let (value, file, span) = (&v.value, &v.file, &v.key_span);
@@ -242,8 +262,10 @@ fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) 
 
 /// Routes API Gateway rejects: characters outside its path-part alphabet, empty segments, and two
 /// different `{names}` at the same place in one service's resource tree.
-fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    for (service, entries) in project.entries_by_service(stage) {
+fn route_checks(scope: &ServiceScope<'_>, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+    let service = scope.name;
+    let entries = scope.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(stage)));
+    {
         // parent path → variable part → entries using it
         let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
         for e in entries {
@@ -304,10 +326,11 @@ fn package_checks(project: &Project, out: &mut Vec<Diagnostic>) {
     let Ok(listing) = std::fs::read_dir(&dir) else { return };
     let built: BTreeSet<String> =
         listing.flatten().filter_map(|e| e.file_name().to_str().map(String::from)).collect();
-    let mut seen = BTreeSet::new();
-    for model in project.rust_files() {
-        for part in model.services.iter().filter(|p| built.contains(&p.name) && seen.insert(p.name.as_str()))
-        {
+    for name in built.iter().filter(|n| project.has_service(n)) {
+        let files = project.service_files(name);
+        // The service's first `impl` block, in path order.
+        let first = files.iter().find_map(|m| m.services.iter().find(|p| p.name == *name));
+        if let Some(part) = first {
             let rel = package_path(&part.name);
             let Ok(meta) = std::fs::metadata(project.root().join(&rel)) else { continue };
             let unzipped = unzipped_size(&project.root().join(&rel)).unwrap_or(0);

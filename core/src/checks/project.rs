@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::cache::Pass;
+use super::ServiceScope;
 use crate::diagnostics::{Diagnostic, DiagnosticCode};
 use crate::layout::CONFIG_FILE;
 use crate::model::{Entry, HttpMethod, Location};
@@ -11,14 +13,17 @@ use crate::project::Project;
 use crate::suggest::did_you_mean;
 use crate::text::Span;
 
-pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+pub(super) fn duplicate_routes(
+    _project: &Project,
+    scope: &ServiceScope<'_>,
+    stage: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     // service name → route shape → entries answering it
     let mut routes: BTreeMap<(&str, (HttpMethod, String)), Vec<&Entry>> = BTreeMap::new();
-    for model in project.rust_files() {
-        for part in &model.services {
-            for e in part.entries.iter().filter(|e| e.in_stage(stage)) {
-                routes.entry((part.name.as_str(), e.route.shape())).or_default().push(e);
-            }
+    for (_, part) in scope.parts() {
+        for e in part.entries.iter().filter(|e| e.in_stage(stage)) {
+            routes.entry((part.name.as_str(), e.route.shape())).or_default().push(e);
         }
     }
     for ((service, _), entries) in routes.iter().filter(|(_, es)| es.len() > 1) {
@@ -51,10 +56,10 @@ pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut
     }
 }
 
-pub(super) fn service_name_clashes(project: &Project, out: &mut Vec<Diagnostic>) {
+pub(super) fn service_name_clashes(scope: &ServiceScope<'_>, out: &mut Vec<Diagnostic>) {
     let mut first: BTreeMap<&str, (&str, &Path, &Location)> = BTreeMap::new();
-    for model in project.rust_files() {
-        for part in &model.services {
+    for (model, part) in scope.parts() {
+        {
             match first.get(part.name.as_str()) {
                 None => {
                     first.insert(&part.name, (&part.type_name, &model.crate_dir, &part.location));
@@ -79,10 +84,11 @@ pub(super) fn service_name_clashes(project: &Project, out: &mut Vec<Diagnostic>)
     }
 }
 
-pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    let stages = project.stages();
-    for model in project.rust_files() {
-        for part in &model.services {
+/// Stages named in `#[entry(stage = ..)]` that are not workspaces of the project.
+pub(super) fn unknown_stages(scope: &ServiceScope<'_>, pass: &Pass, out: &mut Vec<Diagnostic>) {
+    let stages = &pass.stages;
+    for (model, part) in scope.parts() {
+        {
             for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
                 for (s, span) in e.stages.iter().zip(spans) {
                     if !stages.contains(s) {
@@ -101,6 +107,11 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
             }
         }
     }
+}
+
+/// The project file's checks: no project file, services configured but not defined, the env
+/// files of the stages checked.
+pub(super) fn stage_checks(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
     let Some(config) = project.config() else {
         out.push(Diagnostic::new(
             DiagnosticCode::NoConfig,
@@ -110,10 +121,9 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
         ));
         return;
     };
-    let known = project.service_names();
     for (name, span) in config.configured_services() {
-        if !known.contains(name.as_str()) {
-            let hint = did_you_mean(&name, known.iter().copied());
+        if !project.has_service(&name) {
+            let hint = did_you_mean(&name, project.service_names().iter().copied());
             out.push(Diagnostic::new(
                 DiagnosticCode::UnknownService,
                 CONFIG_FILE,
@@ -122,8 +132,8 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
             ));
         }
     }
-    for s in project.stages_checked(stage) {
-        out.extend(project.stage_env(&s).problems);
+    for s in &pass.checked {
+        out.extend(s.env.problems.iter().cloned());
     }
 }
 
