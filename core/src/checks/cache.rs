@@ -71,7 +71,12 @@ impl<T> PartialEq for Same<T> {
 }
 
 /// The inputs of one service's checks: the models of its files, in path order.
-pub(crate) type ServiceKey = Vec<Same<FileModel>>;
+pub(crate) type ServiceKey = Vec<Arc<FileModel>>;
+
+/// Whether two lists hold the same shared values (by identity).
+pub(crate) fn same<T>(a: &[Arc<T>], b: &[Arc<T>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
+}
 
 /// The inputs of one workflow's checks.
 #[derive(Debug, PartialEq)]
@@ -79,7 +84,7 @@ pub(crate) struct WorkflowKey {
     /// The workflow.
     pub file: Same<WorkflowFile>,
     /// For each service its tasks name (sorted, once each), the models of its files.
-    pub services: Vec<ServiceKey>,
+    pub services: Vec<Vec<Same<FileModel>>>,
     /// The revision of the set of service names, when a task names a service that does not exist
     /// (its message suggests the closest name).
     pub names_rev: Option<u64>,
@@ -98,29 +103,27 @@ impl<I, K> Default for Table<I, K> {
     }
 }
 
-impl<I: Hash + Eq + Clone, K: PartialEq> Table<I, K> {
-    /// Adds to `out` the answer for `id`: the kept one when its key equals `key`, else `compute`'s
-    /// (then kept).
-    pub fn answer(
-        &mut self,
-        id: &I,
-        key: K,
-        compute: impl FnOnce() -> Vec<Diagnostic>,
-        out: &mut Vec<Diagnostic>,
-    ) {
+impl<I: Hash + Eq + Clone, K> Table<I, K> {
+    /// Adds to `out` the kept answer for `id` when `same` says its key is what the inputs are
+    /// now; says whether it did. (Else the caller computes the answer and [`Table::keep`]s it.)
+    pub fn reuse(&mut self, id: &I, same: impl FnOnce(&K) -> bool, out: &mut Vec<Diagnostic>) -> bool {
         self.used.insert(id.clone());
-        if let Some((kept, answer)) = self.kept.get(id) {
-            if *kept == key {
+        match self.kept.get(id) {
+            Some((kept, answer)) if same(kept) => {
                 out.extend_from_slice(answer);
-                return;
+                true
             }
+            _ => false,
         }
-        let answer = compute();
+    }
+
+    /// Adds `answer` to `out` and keeps it for `id`, computed from `key`.
+    pub fn keep(&mut self, id: &I, key: K, answer: Vec<Diagnostic>, out: &mut Vec<Diagnostic>) {
         out.extend_from_slice(&answer);
         self.kept.insert(id.clone(), (key, answer));
     }
 
-    /// Forgets the answers no [`Table::answer`] asked for since the last sweep (services and
+    /// Forgets the answers no [`Table::reuse`] asked for since the last sweep (services and
     /// workflows that are gone).
     fn sweep(&mut self) {
         let used = std::mem::take(&mut self.used);

@@ -33,7 +33,7 @@ pub(crate) struct ServiceScope<'a> {
     /// The service's name.
     pub name: &'a str,
     /// The models of the files holding its parts, in path order.
-    pub files: &'a [&'a Arc<FileModel>],
+    pub files: &'a [Arc<FileModel>],
 }
 
 impl<'a> ServiceScope<'a> {
@@ -42,7 +42,7 @@ impl<'a> ServiceScope<'a> {
         let name = self.name;
         self.files
             .iter()
-            .flat_map(move |m| m.services.iter().filter(move |p| p.name == name).map(move |p| (&***m, p)))
+            .flat_map(move |m| m.services.iter().filter(move |p| p.name == name).map(move |p| (&**m, p)))
     }
 }
 
@@ -95,20 +95,18 @@ impl Project {
         }
         project::stage_checks(self, pass, &mut out);
         deploy::check(self, pass, &mut out);
-        for name in self.service_index().keys() {
-            let files = self.service_files(name);
-            let key = files.iter().map(|m| Same(Arc::clone(m))).collect();
-            let scope = ServiceScope { name, files: &files };
-            memo.services.answer(name, key, || self.service_checks(pass, &scope), &mut out);
+        for (name, files) in self.service_index() {
+            if !memo.services.reuse(name, |kept| cache::same(kept, files), &mut out) {
+                let answer = self.service_checks(pass, &ServiceScope { name, files });
+                memo.services.keep(name, files.clone(), answer, &mut out);
+            }
         }
         for file in self.workflow_files() {
             let key = self.workflow_key(file);
-            memo.workflows.answer(
-                &file.workflow.file,
-                key,
-                || workflow::check_file(self, pass, file),
-                &mut out,
-            );
+            let id = &file.workflow.file;
+            if !memo.workflows.reuse(id, |kept| *kept == key, &mut out) {
+                memo.workflows.keep(id, key, workflow::check_file(self, pass, file), &mut out);
+            }
         }
         diagnostics::sort(&mut out);
         out.dedup();
@@ -134,7 +132,7 @@ impl Project {
             file: Same(Arc::clone(file)),
             services: named
                 .iter()
-                .map(|n| self.service_files(n).into_iter().map(|m| Same(Arc::clone(m))).collect())
+                .map(|n| self.service_files(n).iter().map(|m| Same(Arc::clone(m))).collect())
                 .collect(),
             names_rev: missing.then_some(self.revisions().0),
         }

@@ -42,8 +42,9 @@ pub struct Project {
     /// Each Rust file's model. A model is never changed in place: an edit puts a new `Arc` (see
     /// [`Project::put_rust`]), so the checks' cache tells a model it saw by identity.
     rust: BTreeMap<PathBuf, Arc<FileModel>>,
-    /// Service name → the Rust files holding a part of it (kept by [`Project::put_rust`]).
-    by_service: BTreeMap<String, BTreeSet<PathBuf>>,
+    /// Service name → the models of the Rust files holding a part of it, in path order (kept by
+    /// [`Project::put_rust`]).
+    by_service: BTreeMap<String, Vec<Arc<FileModel>>>,
     /// Bumped when the set of service names changes.
     names_rev: u64,
     /// Bumped by every change that is neither a Rust file's nor a workflow's (project file, env
@@ -167,13 +168,12 @@ impl Project {
 
     /// The models of the files holding a part of service `name`, in path order (shared: the
     /// checks' cache keeps them to tell whether a service changed).
-    pub(crate) fn service_files(&self, name: &str) -> Vec<&Arc<FileModel>> {
-        let files = self.by_service.get(name).into_iter().flatten();
-        files.filter_map(|rel| self.rust.get(rel)).collect()
+    pub(crate) fn service_files(&self, name: &str) -> &[Arc<FileModel>] {
+        self.by_service.get(name).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// The service names, with the files holding their parts.
-    pub(crate) fn service_index(&self) -> &BTreeMap<String, BTreeSet<PathBuf>> {
+    /// The service names, with the models of the files holding their parts.
+    pub(crate) fn service_index(&self) -> &BTreeMap<String, Vec<Arc<FileModel>>> {
         &self.by_service
     }
 
@@ -197,32 +197,37 @@ impl Project {
     /// The one way models change.
     fn put_rust(&mut self, rel: &Path, model: Option<FileModel>) -> bool {
         let names = |m: &FileModel| m.services.iter().map(|s| s.name.clone()).collect::<BTreeSet<_>>();
-        let old = match model {
-            Some(m) => {
-                let new_names = names(&m);
-                for name in new_names {
-                    let files = self.by_service.entry(name).or_default();
-                    if files.is_empty() {
-                        self.names_rev += 1;
-                    }
-                    files.insert(rel.to_path_buf());
-                }
-                self.rust.insert(rel.to_path_buf(), Arc::new(m))
-            }
+        let new = model.map(Arc::new);
+        let old = match &new {
+            Some(m) => self.rust.insert(rel.to_path_buf(), Arc::clone(m)),
             None => self.rust.remove(rel),
         };
-        let Some(old) = old else { return false };
-        let kept = self.rust.get(rel).map(|m| names(m)).unwrap_or_default();
-        for name in names(&old).difference(&kept) {
+        let new_names = new.as_deref().map(names).unwrap_or_default();
+        let at = |files: &[Arc<FileModel>]| files.binary_search_by(|m| m.file.as_path().cmp(rel));
+        for name in old.as_deref().map(names).unwrap_or_default().difference(&new_names) {
             if let Some(files) = self.by_service.get_mut(name) {
-                files.remove(rel);
+                if let Ok(i) = at(files) {
+                    files.remove(i);
+                }
                 if files.is_empty() {
                     self.by_service.remove(name);
                     self.names_rev += 1;
                 }
             }
         }
-        true
+        if let Some(model) = &new {
+            for name in new_names {
+                let files = self.by_service.entry(name).or_default();
+                if files.is_empty() {
+                    self.names_rev += 1;
+                }
+                match at(files) {
+                    Ok(i) => files[i] = Arc::clone(model),
+                    Err(i) => files.insert(i, Arc::clone(model)),
+                }
+            }
+        }
+        old.is_some()
     }
 
     /// The directories holding a `Cargo.toml`.
@@ -361,13 +366,15 @@ impl Project {
     }
 
     fn recompute_crates(&mut self) {
-        let dirs: Vec<(PathBuf, PathBuf)> =
-            self.rust.keys().map(|rel| (rel.clone(), self.crate_dir_of(rel))).collect();
-        for (rel, krate) in dirs {
-            if let Some(m) = self.rust.get_mut(&rel).filter(|m| m.crate_dir != krate) {
-                // A new model (not a change in place): the checks' cache sees it changed.
-                Arc::make_mut(m).crate_dir = krate;
-            }
+        let moved: Vec<FileModel> = self
+            .rust
+            .iter()
+            .map(|(rel, m)| (m, self.crate_dir_of(rel)))
+            .filter(|(m, krate)| m.crate_dir != *krate)
+            .map(|(m, krate)| FileModel { crate_dir: krate, ..FileModel::clone(m) })
+            .collect();
+        for model in moved {
+            self.put_rust(&model.file.clone(), Some(model));
         }
     }
 
