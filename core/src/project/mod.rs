@@ -15,7 +15,7 @@ use crate::config::{self, EnvFile, ProjectConfig};
 use crate::diagnostics::Diagnostic;
 use crate::layout::{file_kind, FileKind};
 use crate::model::{Entry, Service};
-use crate::rust_source::analyze::{analyze_parallel, analyze_rust};
+use crate::rust_source::analyze::analyze_rust;
 use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::scan;
 use crate::text::Source;
@@ -93,21 +93,38 @@ impl Project {
         let root = root.into();
         std::fs::read_dir(&root)?;
         let mut project = Project::empty(root);
-        let found = scan::scan(&project.root);
+        // The walk (one thread, mostly system calls) hands each Rust file to the analysis threads
+        // as soon as it is read: reading and parsing overlap.
+        let (files, rx) = std::sync::mpsc::channel::<(PathBuf, String)>();
+        let rx = std::sync::Mutex::new(rx);
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+        let (found, analysed) = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            // The lock is held only while waiting for the next file.
+                            let next = rx.lock().ok().and_then(|r| r.recv().ok());
+                            let Some((rel, text)) = next else { break out };
+                            out.push((analyze_rust(&rel, Path::new(""), &text), Source::new(&text)));
+                        }
+                    })
+                })
+                .collect();
+            let found = scan::scan(&project.root, &mut |rel, text| {
+                let _ = files.send((rel, text));
+            });
+            drop(files);
+            let analysed: Vec<_> = workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+            (found, analysed)
+        });
         project.notes = found.notes;
         project.crate_roots = found.crate_roots;
-        let rust: Vec<(PathBuf, PathBuf, String)> = found
-            .rust_files
-            .into_iter()
-            .map(|(rel, text)| {
-                let krate = project.crate_dir_of(&rel);
-                (rel, krate, text)
-            })
-            .collect();
-        for (rel, _, text) in &rust {
-            project.sources.insert(rel.clone(), Source::new(text));
-        }
-        for model in analyze_parallel(rust) {
+        for (mut model, source) in analysed {
+            // Crates are known once the walk is over.
+            model.crate_dir = project.crate_dir_of(&model.file);
+            project.sources.insert(model.file.clone(), source);
             project.put_rust(&model.file.clone(), Some(model));
         }
         for (rel, text) in found.project_files {

@@ -22,7 +22,7 @@ pub mod local;
 
 pub use deploy::{Backend, FunctionSettings, StageSettings, Vpc};
 pub use env::{EnvValue, StageEnv};
-pub use local::{BuildSettings, InvokeSettings, RunSettings, WorkflowSettings};
+pub use local::{BuildSettings, InvokeSettings, RunSettings, WorkflowSettings, LAMBDA_RELEASE_PROFILE};
 
 /// Options given on the command line, by option name (the highest layer).
 pub type CliOptions = BTreeMap<String, Value>;
