@@ -36,7 +36,9 @@ struct Profile {
 /// Builds `args` with `profile` into this benchmark's own target directory; returns a copy of the
 /// executable named after the profile.
 fn build(release: bool, profile: &Profile, args: &[&str], name: &str) -> PathBuf {
-    let target = root().join("target/package-bench");
+    // Release builds of other profiles get a target directory of their own; the smoke run's debug
+    // build shares the workspace's.
+    let target = root().join(if release { "target/package-bench" } else { "target" });
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(root())
         .args(["build", "-q", "--message-format=json-render-diagnostics", "--target-dir"])
