@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use coworks_core::config::{Effective, Origin};
 use coworks_core::Project;
 
+use crate::output::{escape, outln};
+
 /// Effective options of every command of the schema, for `stage` and optionally one service.
 pub fn effective(
     project: &Project,
@@ -26,7 +28,7 @@ pub fn print(options: &BTreeMap<&'static str, BTreeMap<String, Effective>>) {
                 Origin::Default => "default",
             };
             let line = e.span.map(|s| format!(", project.cws.yml:{}", s.start.line + 1)).unwrap_or_default();
-            println!("{command}.{name} = {}  ({origin}{line})", e.value);
+            outln!("{command}.{name} = {}  ({origin}{line})", escape(&e.value.to_string()));
         }
     }
 }

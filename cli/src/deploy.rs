@@ -1,15 +1,17 @@
 //! `cws deploy`, `cws deployed`, `cws destroy`: the Terraform files the core generates, applied in
-//! the Terraform workspace named after the stage.
+//! the Terraform workspace named after the stage. Each deploy remembers where the stage went
+//! (`terraform/.cws/<stage>.json`: region, profile, endpoints), so destroy and deployed reach it
+//! without the flags; a production stage is deployed or destroyed only once confirmed on a
+//! terminal after its plan, or with `--yes`.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use clap::Args;
 use coworks_core::artifacts::{self, terraform, StageDeployment, TERRAFORM_DIR};
-use coworks_core::config::Value;
-use coworks_core::settings::CliOptions;
+use coworks_core::layout::deploy_record_path;
+use coworks_core::settings::{CliOptions, DeployFlags, DeployRecord, ResolvedTarget, TargetUse};
 use coworks_core::{Project, Severity};
 
 use crate::output::{errln, out, outln, Step};
@@ -33,21 +35,12 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    fn cli(&self) -> CliOptions {
-        let mut cli = CliOptions::new();
-        if let Some(r) = &self.region {
-            cli.insert("region".into(), Value::Str(r.clone()));
+    fn flags(&self) -> DeployFlags {
+        DeployFlags {
+            region: self.region.clone(),
+            profile: self.aws_profile.clone(),
+            endpoint: self.endpoint.clone(),
         }
-        if let Some(p) = &self.aws_profile {
-            cli.insert("profile".into(), Value::Str(p.clone()));
-        }
-        if let Some(e) = &self.endpoint {
-            cli.insert(
-                "endpoints".into(),
-                Value::Map(BTreeMap::from([("all".into(), Value::Str(e.clone()))])),
-            );
-        }
-        cli
     }
 }
 
@@ -65,6 +58,10 @@ pub struct DeployArgs {
     /// Use the packages already built by `cws build` instead of building them.
     #[arg(long)]
     pub no_build: bool,
+    /// Deploy a production stage without asking (CI); without it, a production stage is deployed
+    /// only once confirmed on a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -75,6 +72,9 @@ pub struct DestroyArgs {
     /// The stage to remove; the other stages stay.
     #[arg(short, long)]
     pub stage: String,
+    /// Destroy a production stage without asking (CI).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -104,14 +104,31 @@ fn terraform() -> Result<PathBuf, Failure> {
     })
 }
 
-/// Runs terraform in `dir`, its output shown; fails with a message naming the step.
-fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<(), Failure> {
+/// Runs terraform in `dir`, its output shown (and returned); fails with a message naming the step.
+fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<String, Failure> {
     let mut cmd = Command::new(terraform()?);
-    cmd.args(args).current_dir(dir).env("TF_IN_AUTOMATION", "1").stdin(Stdio::null()).stderr(Stdio::piped());
+    cmd.args(args)
+        .current_dir(dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().map_err(|e| failed(format!("cannot run terraform: {e}")))?;
+    let out = child.stdout.take().map(|out| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let mut stdout = std::io::stdout();
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = writeln!(stdout, "{line}");
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        })
+    });
     let mut errors = String::new();
     if let Some(err) = child.stderr.take() {
         let mut stderr = std::io::stderr();
@@ -122,8 +139,9 @@ fn run_terraform(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<()
         }
     }
     let status = child.wait().map_err(|e| failed(format!("terraform: {e}")))?;
+    let output = out.and_then(|t| t.join().ok()).unwrap_or_default();
     if status.success() {
-        return Ok(());
+        return Ok(output);
     }
     let hint = if errors.contains("credential") || errors.contains("NoCredentialProviders") {
         "; no usable AWS credentials: set AWS_PROFILE (or `profile` under `commands.deploy`) or \
@@ -140,8 +158,113 @@ fn load_stage(project_dir: Option<&Path>, stage: &str) -> Result<Project, String
     crate::load_project(project_dir, Some(stage))
 }
 
-fn prepare(project: &Project, stage: &str, aws: &AwsArgs) -> Result<(StageDeployment, PathBuf), Failure> {
-    let (deployment, _) = artifacts::stage_deployment(project, stage, &aws.cli());
+/// What `cws deploy` remembered of `stage`, if anything.
+fn read_record(project: &Project, stage: &str) -> Result<Option<DeployRecord>, String> {
+    let path = project.root().join(deploy_record_path(stage));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            format!("{} is not a deployment record ({e}): delete it to start over", path.display())
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Remembers where `stage` is deployed (no secret: a region, a profile's name, endpoint URLs).
+fn write_record(project: &Project, stage: &str, record: &DeployRecord) -> Result<(), Failure> {
+    let path = project.root().join(deploy_record_path(stage));
+    let text = serde_json::to_string_pretty(record).map_err(|e| failed(e.to_string()))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| failed(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(&path, text + "\n").map_err(|e| failed(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Where `stage` goes (deploy) or is (destroy, deployed), from the flags and the record.
+fn resolve(
+    project: &Project,
+    stage: &str,
+    aws: &AwsArgs,
+    purpose: TargetUse,
+) -> Result<ResolvedTarget, String> {
+    let record = read_record(project, stage)?;
+    let resolved = project.resolve_target(stage, &aws.flags(), record.as_ref(), purpose)?;
+    if let Some(note) = &resolved.note {
+        errln!("{note}");
+    }
+    Ok(resolved)
+}
+
+/// Refuses, before anything is built or changed, to deploy or destroy a production stage without
+/// `--yes` when no terminal can confirm it.
+fn check_confirmable(project: &Project, stage: &str, yes: bool, action: &str) -> Result<(), String> {
+    if project.is_production(stage) && !yes && !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "stage `{stage}` is a production stage (`production: true`): {action} it from a terminal, which shows \
+             the plan and asks to confirm, or pass --yes (CI)"
+        ));
+    }
+    Ok(())
+}
+
+/// Applies (or destroys) the stage: at once for a stage that is not production or with `--yes`;
+/// otherwise plans into a file, shows the summary, asks on the terminal and applies that plan only
+/// when the stage's name is typed. `before` runs right before anything changes. `Ok(false)` when
+/// not confirmed.
+#[allow(clippy::too_many_arguments)]
+fn apply_confirmed(
+    dir: &Path,
+    project: &Project,
+    stage: &str,
+    yes: bool,
+    destroy: bool,
+    targets: &[String],
+    env: &[(&str, String)],
+    before: &dyn Fn() -> Result<(), Failure>,
+) -> Result<bool, Failure> {
+    let mut direct: Vec<String> = if destroy { vec!["destroy".into()] } else { vec!["apply".into()] };
+    direct.extend(["-input=false", "-auto-approve", "-no-color"].map(String::from));
+    direct.extend(targets.iter().cloned());
+    if !project.is_production(stage) || yes {
+        let args: Vec<&str> = direct.iter().map(String::as_str).collect();
+        before()?;
+        run_terraform(dir, &args, env)?;
+        return Ok(true);
+    }
+    let plan_file = format!(".cws-plan-{stage}");
+    let mut plan: Vec<String> =
+        vec!["plan".into(), "-input=false".into(), "-no-color".into(), format!("-out={plan_file}")];
+    if destroy {
+        plan.push("-destroy".into());
+    }
+    plan.extend(targets.iter().cloned());
+    let args: Vec<&str> = plan.iter().map(String::as_str).collect();
+    let output = run_terraform(dir, &args, env)?;
+    let summary = output
+        .lines()
+        .find(|l| l.starts_with("Plan:") || l.starts_with("No changes."))
+        .unwrap_or("(no summary in terraform's plan)");
+    let verb = if destroy { "Destroy" } else { "Deploy" };
+    crate::output::write_err(format_args!(
+        "{verb} production stage `{stage}`? {summary}\nType the stage's name to confirm: "
+    ));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    let confirmed = answer.trim() == stage;
+    if confirmed {
+        before()?;
+        run_terraform(dir, &["apply", "-input=false", "-no-color", &plan_file], env)?;
+    } else {
+        errln!("not confirmed: nothing changed");
+    }
+    let _ = std::fs::remove_file(dir.join(&plan_file));
+    Ok(confirmed)
+}
+
+fn prepare(project: &Project, stage: &str, cli: &CliOptions) -> Result<(StageDeployment, PathBuf), Failure> {
+    let (deployment, _) = artifacts::stage_deployment(project, stage, cli);
     let dir = project.root().join(TERRAFORM_DIR);
     artifacts::write_terraform(&dir, &deployment)
         .map_err(|e| failed(format!("cannot write {}: {e}", dir.display())))?;
@@ -153,7 +276,8 @@ fn prepare(project: &Project, stage: &str, aws: &AwsArgs) -> Result<(StageDeploy
 
 /// `cws deploy`.
 pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
-    let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let mut project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    crate::read_outside_env_files(&mut project);
     let all = Step::start("Deploying", format!("stage {}", args.stage));
     let errors: Vec<_> = project
         .diagnostics(Some(&args.stage))
@@ -170,6 +294,10 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::FAILURE);
     }
     terraform()?;
+    let target = resolve(&project, &args.stage, &args.aws, TargetUse::Deploy)?;
+    if !args.plan {
+        check_confirmable(&project, &args.stage, args.yes, "deploy")?;
+    }
     let services = project.services(Some(&args.stage));
     if let Some(name) = &args.service {
         if !services.iter().any(|s| &s.name == name) {
@@ -201,26 +329,34 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
             crate::build::print_report(&project, &s.name, &report);
         }
     }
-    let (deployment, dir) = prepare(&project, &args.stage, &args.aws)?;
+    let (deployment, dir) = prepare(&project, &args.stage, &target.cli)?;
     run_terraform(&dir, &["workspace", "select", "-or-create", "-no-color", &args.stage], &[])?;
     let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];
-    let mut cmd: Vec<String> = if args.plan {
-        vec!["plan".into(), "-input=false".into(), "-no-color".into()]
-    } else {
-        vec!["apply".into(), "-input=false".into(), "-auto-approve".into(), "-no-color".into()]
+    let targets: Vec<String> = match &args.service {
+        Some(name) => terraform::service_addresses(&deployment, name)
+            .into_iter()
+            .map(|a| format!("-target={a}"))
+            .collect(),
+        None => Vec::new(),
     };
-    if let Some(name) = &args.service {
-        cmd.extend(
-            terraform::service_addresses(&deployment, name).into_iter().map(|a| format!("-target={a}")),
-        );
+    if args.plan {
+        let mut cmd = vec!["plan", "-input=false", "-no-color"];
+        cmd.extend(targets.iter().map(String::as_str));
+        let step = Step::start("Planning", format!("stage {}", args.stage));
+        run_terraform(&dir, &cmd, &secrets)?;
+        step.done();
+        all.done();
+        return Ok(ExitCode::SUCCESS);
     }
-    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-    let step = Step::start(if args.plan { "Planning" } else { "Applying" }, format!("stage {}", args.stage));
-    run_terraform(&dir, &cmd, &secrets)?;
+    // Remembered before applying: a partly failed apply leaves resources there too.
+    let record = DeployRecord { flags: target.flags.clone(), target: target.target.clone() };
+    let remember = || write_record(&project, &args.stage, &record);
+    let step = Step::start("Applying", format!("stage {}", args.stage));
+    if !apply_confirmed(&dir, &project, &args.stage, args.yes, false, &targets, &secrets, &remember)? {
+        return Ok(ExitCode::FAILURE);
+    }
     step.done();
-    if !args.plan {
-        print_stage(&dir, &args.stage)?;
-    }
+    print_stage(&dir, &args.stage)?;
     all.done();
     Ok(ExitCode::SUCCESS)
 }
@@ -228,8 +364,10 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
 /// `cws destroy`.
 pub fn destroy(args: DestroyArgs) -> Result<ExitCode, Failure> {
     let project = load_stage(args.aws.project.as_deref(), &args.stage)?;
+    let target = resolve(&project, &args.stage, &args.aws, TargetUse::Existing)?;
+    check_confirmable(&project, &args.stage, args.yes, "destroy")?;
     let all = Step::start("Destroying", format!("stage {}", args.stage));
-    let (_, dir) = prepare(&project, &args.stage, &args.aws)?;
+    let (_, dir) = prepare(&project, &args.stage, &target.cli)?;
     if !workspaces(&dir)?.contains(&args.stage) {
         return Err(format!(
             "stage `{}` is not deployed (no Terraform workspace `{}`)",
@@ -240,12 +378,19 @@ pub fn destroy(args: DestroyArgs) -> Result<ExitCode, Failure> {
     run_terraform(&dir, &["workspace", "select", "-no-color", &args.stage], &[])?;
     let secrets = [("TF_VAR_secrets", project.secret_values(&args.stage))];
     let step = Step::start("Removing", format!("the resources of stage {}", args.stage));
-    run_terraform(&dir, &["destroy", "-input=false", "-auto-approve", "-no-color"], &secrets)?;
+    if !apply_confirmed(&dir, &project, &args.stage, args.yes, true, &[], &secrets, &|| Ok(()))? {
+        return Ok(ExitCode::FAILURE);
+    }
     step.done();
     run_terraform(&dir, &["workspace", "select", "-no-color", "default"], &[])?;
     run_terraform(&dir, &["workspace", "delete", "-no-color", &args.stage], &[])?;
+    let record = project.root().join(deploy_record_path(&args.stage));
+    if record.exists() {
+        std::fs::remove_file(&record)
+            .map_err(|e| failed(format!("cannot remove {}: {e}", record.display())))?;
+    }
     all.done();
-    outln!("stage `{}` destroyed", args.stage);
+    outln!("stage `{}` destroyed ({})", args.stage, target.target);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -299,6 +444,28 @@ fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
     Ok(true)
 }
 
+/// The deployed base URL of `service` in `stage` (what `cws deployed` prints), for `cws invoke
+/// --deployed`.
+pub fn deployed_url(project: &Project, stage: &str, service: &str) -> Result<String, Failure> {
+    let dir = project.root().join(TERRAFORM_DIR);
+    let not_deployed = || {
+        Failure::from(format!(
+            "stage `{stage}` is not deployed from this directory: run `cws deploy -s {stage}` (`cws deployed` lists what is)"
+        ))
+    };
+    if !dir.join(".terraform").is_dir() || !workspaces(&dir)?.iter().any(|w| w == stage) {
+        return Err(not_deployed());
+    }
+    let services = stage_outputs(&dir, stage)?.ok_or_else(not_deployed)?;
+    let url = services.into_iter().find(|s| s.name == service && s.url != "-").map(|s| s.url);
+    url.ok_or_else(|| {
+        format!(
+            "`{service}` has no deployed API in stage `{stage}` (`cws deployed -s {stage}` lists the URLs)"
+        )
+        .into()
+    })
+}
+
 /// `cws deployed`.
 pub fn deployed(args: DeployedArgs) -> Result<ExitCode, Failure> {
     let project = crate::load_project(args.project.as_deref(), args.stage.as_deref())?;
@@ -314,7 +481,11 @@ pub fn deployed(args: DeployedArgs) -> Result<ExitCode, Failure> {
     let existing = workspaces(&dir)?;
     for stage in stages {
         if existing.contains(&stage) {
-            print_stage(&dir, &stage)?;
+            if print_stage(&dir, &stage)? {
+                if let Some(record) = read_record(&project, &stage)? {
+                    outln!("  deployed to {}", record.target);
+                }
+            }
         } else {
             outln!("{stage}: not deployed");
         }

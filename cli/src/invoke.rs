@@ -1,8 +1,11 @@
-//! `cws invoke <service> <METHOD> <path> [--query k=v]... [--json '{..}'] [-s stage] [--local|--url URL]`:
+//! `cws invoke <service> <METHOD> <path> [--query k=v]... [--json '{..}'] [-s stage] [--local|--url URL|--deployed]`:
 //! sends one request and prints the status, the headers and the body. With `--url` (or the stage's
-//! `invoke.url` option, unless `--local`) it calls that base URL; otherwise the service on 127.0.0.1 at
-//! the stage's `run.port` (or `--port`), starting it (and stopping it afterwards) when nothing listens
-//! there. The stage's `TOKEN` goes in the `Authorization` header; `invoke.timeout` bounds the wait.
+//! `invoke.url` option, unless `--local`) it calls that base URL; with `--deployed` the stage's
+//! deployed API (its URL from the Terraform state); otherwise 127.0.0.1 at the stage's `run.port`
+//! (or `--port`): the local stage gateway of `cws run -s STAGE` when it runs there (the service's
+//! routes under `/<service>`), else the service, started (and stopped afterwards) when nothing
+//! listens there. The stage's `TOKEN` goes in the `Authorization` header; `invoke.timeout` bounds
+//! the wait.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -44,6 +47,9 @@ pub struct InvokeArgs {
     /// Call the service at this base URL instead (a deployed API).
     #[arg(long)]
     pub url: Option<String>,
+    /// Call the stage's deployed API (its URL as `cws deployed` prints it) with the stage's token.
+    #[arg(long, conflicts_with_all = ["url", "local", "port"])]
+    pub deployed: bool,
     /// The local service's port (default: the stage's `run.port`).
     #[arg(long, conflicts_with = "url")]
     pub port: Option<u16>,
@@ -65,6 +71,18 @@ fn listening(host: &str, port: u16) -> bool {
         .is_ok_and(|a| TcpStream::connect_timeout(&a, Duration::from_millis(300)).is_ok())
 }
 
+/// The stage of the local stage gateway at `base`, if that is one (it names its stage in a header
+/// of its index).
+fn gateway_stage(base: &str) -> Option<String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(2)))
+        .build()
+        .into();
+    let r = agent.get(&format!("{base}/")).call().ok()?;
+    r.headers().get(crate::gateway::proxy::GATEWAY_HEADER)?.to_str().ok().map(str::to_string)
+}
+
 /// `cws invoke`.
 pub fn invoke(args: InvokeArgs) -> Result<ExitCode, Failure> {
     let method: HttpMethod = args.method.parse()?;
@@ -81,7 +99,13 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, Failure> {
     let mut started = None;
     // `--url`, else (unless `--local` or `--port`) the stage's `invoke.url` option, else the local service.
     let configured = if args.local || args.port.is_some() { None } else { t.invoke_url.clone() };
-    let base = match args.url.clone().or(configured) {
+    let deployed = if args.deployed {
+        let project = crate::open_project(args.project.as_deref())?;
+        Some(crate::deploy::deployed_url(&project, &t.stage, &t.service)?)
+    } else {
+        None
+    };
+    let base = match deployed.or(args.url.clone()).or(configured) {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
             if !listening(&t.host, t.port) {
@@ -96,7 +120,19 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, Failure> {
                 }
                 started = Some(child);
             }
-            format!("http://{}:{}", t.host, t.port)
+            let local = format!("http://{}:{}", t.host, t.port);
+            match gateway_stage(&local) {
+                // The local stage gateway (`cws run -s STAGE`): the service's routes under its name.
+                Some(stage) if stage == t.stage => format!("{local}/{}", t.service),
+                Some(stage) => {
+                    return Err(format!(
+                        "{local} serves stage `{stage}` (a `cws run -s {stage}` gateway), not `{}`: pass --port or -s {stage}",
+                        t.stage
+                    )
+                    .into())
+                }
+                None => local,
+            }
         }
     };
     let token = t.env.get("TOKEN").map(String::as_str);

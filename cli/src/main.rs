@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
+mod aws_profile;
 mod build;
 mod config;
 mod deploy;
+mod gateway;
 mod invoke;
 mod new;
 mod output;
@@ -56,6 +58,9 @@ enum Command {
         /// `human`: rustc's form, with the source and carets; `short`: one line each (`file:line:col: ...`).
         #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
         message_format: MessageFormat,
+        /// First apply the safe fixes (those marked `[cws check --fix]`) to the files, printing each.
+        #[arg(long)]
+        fix: bool,
     },
     /// Show the effective options of every command for a stage, and where each value comes from.
     Config {
@@ -75,7 +80,8 @@ enum Command {
         #[arg(long, conflicts_with = "code")]
         markdown: bool,
     },
-    /// Build a service and serve it on 127.0.0.1 with the stage's env files; Ctrl-C stops it.
+    /// Build a service and serve it on 127.0.0.1 with the stage's env files; without a service, serve
+    /// every service of the stage behind one port as API Gateway will. Ctrl-C stops it.
     Run(run::RunArgs),
     /// Send one request to a service (local, started if needed, or `--url`) and print the answer.
     Invoke(invoke::InvokeArgs),
@@ -146,6 +152,30 @@ struct Common {
     json: bool,
 }
 
+/// How many times `--fix` applies fixes at most (a fix that overlaps another, or that a fix reveals,
+/// waits for the next pass).
+const FIX_PASSES: usize = 5;
+
+/// Applies the safe fixes of the project's diagnostics to its files; returns what was applied.
+fn apply_fixes(common: &Common) -> Result<Vec<coworks_core::assist::AppliedFix>, String> {
+    let mut applied = Vec::new();
+    for _ in 0..FIX_PASSES {
+        let project = load(common)?;
+        let outcome = project.apply_safe_fixes(common.stage.as_deref());
+        for (file, text) in &outcome.texts {
+            let path = project.root().join(file);
+            std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        }
+        // A fix can reveal a problem that only its fixed text shows (an option under a misspelt
+        // command is read once the command is right): go on until nothing changes.
+        if outcome.applied.is_empty() {
+            break;
+        }
+        applied.extend(outcome.applied);
+    }
+    Ok(applied)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::set_color(cli.color);
@@ -205,6 +235,17 @@ fn load_with_stage(dir: Option<&Path>, stage: Option<&str>) -> Result<(Project, 
 }
 
 /// Writes diagnostics to stderr as `cws check` shows them.
+/// Reads the stage's `env_files` marked `outside: true` (only `cws run` and `cws deploy` do: they run
+/// the project's code by design) and says which files outside the project were read.
+pub fn read_outside_env_files(project: &mut Project) {
+    for path in project.read_outside_env_files() {
+        errln!(
+            "note: reading env file `{}` from outside the project (`outside: true` in project.cws.yml)",
+            output::escape(&path.display().to_string())
+        );
+    }
+}
+
 pub fn print_diagnostics(project: &Project, diags: &[coworks_core::Diagnostic]) {
     if !diags.is_empty() {
         let text =
@@ -280,13 +321,26 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { common, message_format } => {
+        Command::Check { common, message_format, fix } => {
+            let fixed = if fix { apply_fixes(&common)? } else { Vec::new() };
+            if !common.json {
+                for f in &fixed {
+                    let d = &f.diagnostic;
+                    let (line, col) = (d.span.start.line + 1, d.span.start.col + 1);
+                    let what = format!("fixed {}:{line}:{col}: [{}] {}", d.file.display(), d.code, f.title);
+                    outln!("{}", output::escape(&what));
+                }
+            }
             let project = load(&common)?;
             let diags = project.diagnostics(common.stage.as_deref());
             let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
             let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
             if common.json {
-                let out = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                let mut out =
+                    serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diags });
+                if fix {
+                    out["fixed"] = serde_json::to_value(&fixed).map_err(|e| e.to_string())?;
+                }
                 outln!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             } else {
                 match message_format {

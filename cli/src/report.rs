@@ -114,8 +114,15 @@ pub fn render_diagnostics(
                 None => Group::with_title(note),
             });
         }
+        // The ways out the core made (`fix:`), as in the short form.
+        let fixes: Vec<String> = d
+            .fixes
+            .iter()
+            .map(|f| format!("{}{}", escape(&f.title), if f.safe { " [cws check --fix]" } else { "" }))
+            .collect();
         let mut report = vec![group];
         report.extend(notes);
+        report.extend(fixes.iter().map(|f| Group::with_title(Level::HELP.secondary_title(f.as_str()))));
         out.push_str(&renderer.render(&report));
         out.push_str("\n\n");
     }

@@ -1,6 +1,8 @@
 //! `cws run <service> [-s stage] [--port N]`: builds the service's crate with cargo and serves it on
 //! 127.0.0.1 with the stage's env files loaded (`CWS_STAGE` set, so stage-only entries follow the
-//! stage). Ctrl-C stops the service cleanly. Also the launcher `cws invoke` uses to auto-start one.
+//! stage), its CORS settings and the AWS credentials of the stage's profile. Ctrl-C stops the
+//! service cleanly. Also the launcher `cws invoke` uses to auto-start one. Without a service:
+//! the local stage gateway ([`crate::gateway`]).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -22,8 +24,9 @@ use crate::{failed, Failure};
 /// Arguments of `cws run`.
 #[derive(Args)]
 pub struct RunArgs {
-    /// The service to run (a name listed by `cws routes`).
-    pub service: String,
+    /// The service to run (a name listed by `cws routes`); without one, every service of the stage
+    /// behind one port, as API Gateway will serve them (the local stage gateway).
+    pub service: Option<String>,
     /// The stage whose env files and options apply (default: the first stage).
     #[arg(short, long)]
     pub stage: Option<String>,
@@ -33,6 +36,9 @@ pub struct RunArgs {
     /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
     #[arg(short, long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// With the stage gateway: rebuild and restart a service when its crate changes.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// A service of a loaded project, ready to start in one stage.
@@ -62,7 +68,8 @@ pub fn target(
     stage: Option<&str>,
     port: Option<u16>,
 ) -> Result<Target, String> {
-    let (project, stage) = crate::load_with_stage(root, stage)?;
+    let (mut project, stage) = crate::load_with_stage(root, stage)?;
+    crate::read_outside_env_files(&mut project);
     let Some(crate_dir) = project.service(service, Some(&stage)).and_then(|_| project.service_crate(service))
     else {
         let names: Vec<&str> = project.service_names().into_iter().collect();
@@ -76,7 +83,8 @@ pub fn target(
         diagnostics.iter().filter(|d| d.severity != Severity::Info && stage_env.files.contains(&d.file));
     let shown: Vec<_> = of_env_files.chain(&stage_env.problems).cloned().collect();
     crate::print_diagnostics(&project, &shown);
-    let env = project.local_env(&stage);
+    let mut env = project.local_env(&stage, service);
+    env.extend(local_aws_env(&project, &stage));
     let mut cli = CliOptions::new();
     if let Some(p) = port {
         cli.insert("port".to_string(), Value::Int(i64::from(p)));
@@ -93,6 +101,38 @@ pub fn target(
         invoke_url: invoke.url,
         invoke_timeout: invoke.timeout,
     })
+}
+
+/// The AWS environment of a local run of `stage`: the keys of the stage's `profile` (else of
+/// `AWS_PROFILE`), its region and its endpoints — each only where `cws`'s own environment does not
+/// set it — so asynchronous calls and secrets reach AWS (or the stage's emulator) as deployed. A
+/// profile that cannot be read is reported; the service still starts.
+pub fn local_aws_env(project: &coworks_core::Project, stage: &str) -> BTreeMap<String, String> {
+    let aws = project.local_aws(stage);
+    let unset = |k: &str| std::env::var_os(k).is_none_or(|v| v.is_empty());
+    let mut env = BTreeMap::new();
+    let profile = aws.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let mut region = aws.region.clone();
+    if let Some(profile) = profile {
+        match crate::aws_profile::resolve(&profile) {
+            Ok(creds) => {
+                env.extend(creds.env().into_iter().map(|(k, v)| (k.to_string(), v)));
+                region = region.or(creds.region.clone());
+            }
+            Err(e) => crate::output::errln!(
+                "warning: {e}; asynchronous calls and secrets of stage `{stage}` may fail"
+            ),
+        }
+    }
+    if let Some(r) = region.filter(|_| unset("AWS_REGION")) {
+        env.insert("AWS_REGION".into(), r);
+    }
+    for (k, url) in aws.endpoints {
+        if unset(&k) && unset("AWS_ENDPOINT_URL") {
+            env.insert(k, url);
+        }
+    }
+    env
 }
 
 /// Builds the crate with cargo (its messages go to stderr) and returns the service's binary.
@@ -195,7 +235,18 @@ pub fn stop(child: &mut Child) {
 
 /// `cws run`.
 pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
-    let t = target(args.project.as_deref(), &args.service, args.stage.as_deref(), args.port)?;
+    let Some(service) = &args.service else {
+        return crate::gateway::run(crate::gateway::GatewayArgs {
+            project: args.project.clone(),
+            stage: args.stage.clone(),
+            port: args.port,
+            watch: args.watch,
+        });
+    };
+    if args.watch {
+        return Err("--watch works with the stage gateway: `cws run -s STAGE --watch` (no service)".into());
+    }
+    let t = target(args.project.as_deref(), service, args.stage.as_deref(), args.port)?;
     let step = Step::start("Building", format!("{} ({})", t.service, t.manifest.display()));
     let binary = build(&t.manifest)?;
     step.done();

@@ -4,10 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use coworks_core::artifacts::airflow;
+use coworks_core::artifacts::{self, airflow};
 use coworks_core::layout::is_workflow_path;
-use coworks_core::settings::CliOptions;
-use coworks_core::Severity;
 
 use crate::output::{errln, out, outln};
 use crate::{failed, Failure};
@@ -62,26 +60,25 @@ fn build(dir: Option<&Path>, stage: Option<String>, out: Option<PathBuf>) -> Res
         )
         .into());
     }
-    let errors: Vec<_> = project
-        .diagnostics(Some(&stage))
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error && is_workflow_path(&d.file))
-        .collect();
-    if !errors.is_empty() {
-        crate::print_diagnostics(&project, &errors);
-        errln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
-        return Ok(ExitCode::FAILURE);
-    }
-    let out =
-        out.unwrap_or_else(|| dir.join(project.workflow_settings(&stage, &CliOptions::new()).airflow_dags));
-    for file in airflow::dags(&project, &stage) {
-        let path = out.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
+    let files = match airflow::dags(&project, &stage) {
+        Ok(files) => files,
+        Err(errors) => {
+            crate::print_diagnostics(&project, &errors);
+            errln!("error: the workflows have {} error(s) in stage `{stage}`; no DAG written", errors.len());
+            return Ok(ExitCode::FAILURE);
         }
-        std::fs::write(&path, &file.text)
-            .map_err(|e| failed(format!("cannot write `{}`: {e}", path.display())))?;
+    };
+    let out = match project.dags_dir(&stage, out.as_deref()) {
+        Ok(dir) => dir,
+        Err(d) => {
+            crate::print_diagnostics(&project, &[d]);
+            errln!("error: no DAG written");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let written = artifacts::write_files(&out, &files)
+        .map_err(|e| failed(format!("cannot write the DAGs into `{}`: {e}", out.display())))?;
+    for (path, file) in written.iter().zip(&files) {
         if file.path.extension().is_some_and(|e| e == "py")
             && file.path.parent().is_none_or(|p| p.as_os_str().is_empty())
         {

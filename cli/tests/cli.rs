@@ -3,7 +3,7 @@
 mod support;
 
 use coworks_core::{Project, Severity};
-use support::{cws, example, expected, fixture, text};
+use support::{cws, example, expected, fixture, text, TempProject};
 
 #[test]
 fn routes_lists_every_service_and_entry_of_the_example() {
@@ -49,8 +49,8 @@ fn routes_json_follows_the_stage() {
             .sum::<usize>()
     };
     assert_eq!(prod["stage"], "prod");
-    // get_debug_state (dev) and get_outbox (dev, test) are not in prod.
-    assert_eq!(count(&all) - count(&prod), 2);
+    // get_slow and get_debug_state (dev) and get_outbox (dev, test) are not in prod.
+    assert_eq!(count(&all) - count(&prod), 3);
     let billing = &all["services"][0];
     assert_eq!(billing["name"], "billing");
     let get_invoice = &billing["entries"][0];
@@ -65,7 +65,7 @@ fn check_passes_on_the_example() {
     let ex = example();
     let o = cws(&["check", "-p", ex.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
-    assert!(text(&o.stdout).contains("3 service(s), 17 entries: 0 error(s)"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("3 service(s), 18 entries: 0 error(s)"), "{}", text(&o.stdout));
 }
 
 #[test]
@@ -87,6 +87,62 @@ fn check_prints_what_every_fixture_project_expects() {
             assert_eq!(o.status.code(), Some(if errors { 1 } else { 0 }), "cws {}", args.join(" "));
         }
     }
+}
+
+#[test]
+fn check_fix_applies_the_safe_fixes_then_the_project_is_clean() {
+    let copy = support::TempProject::copy_of(&fixture("safe_fixes"));
+    let dir = copy.path().to_str().unwrap();
+    let before = cws(&["check", "-p", dir]);
+    assert_eq!(before.status.code(), Some(1));
+    let fixed = cws(&["check", "--fix", "-p", dir]);
+    let out = text(&fixed.stdout);
+    assert_eq!(fixed.status.code(), Some(0), "{out}{}", text(&fixed.stderr));
+    let lines: Vec<&str> = out.lines().collect();
+    // What was changed, one line each (a fix another reveals comes in a later pass), then the check.
+    assert!(lines.contains(&"fixed project.cws.yml:1:1: [CWS011] Add `version: 3`"), "{out}");
+    assert!(lines.contains(&"fixed src/main.rs:14:13: [CWS008] Replace `stags` with `stages`"), "{out}");
+    assert!(
+        lines.contains(&"fixed project.cws.yml:13:13: [CWS014] Set `memory` to 10240 (the largest allowed)"),
+        "{out}"
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("fixed ")).count(), 14, "{out}");
+    assert_eq!(lines.last(), Some(&"1 service(s), 2 entries: 0 error(s), 0 warning(s)"));
+    let config = std::fs::read_to_string(copy.path().join("project.cws.yml")).unwrap();
+    assert!(
+        config.starts_with("version: 3\n# Every problem")
+            && config.contains("commands:\n  run:\n    port: 8001\n"),
+        "{config}"
+    );
+    let source = std::fs::read_to_string(copy.path().join("src/main.rs")).unwrap();
+    assert!(source.contains("#[entry(stage = \"prod\")]\n    fn get_x(&self) -> u64"), "{source}");
+    // Clean now: a second run changes nothing.
+    let again = cws(&["check", "--fix", "-p", dir]);
+    assert_eq!(text(&again.stdout), "1 service(s), 2 entries: 0 error(s), 0 warning(s)\n");
+    assert_eq!(again.status.code(), Some(0));
+}
+
+#[test]
+fn check_json_has_the_fixes() {
+    let dir = fixture("config_unknown_key");
+    let o = cws(&["check", "-p", dir.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fix = &v["diagnostics"][0]["fixes"][0];
+    assert_eq!(fix["title"], "Replace `comands` with `commands`");
+    assert_eq!(fix["safe"], true);
+    let edit = &fix["edits"][0];
+    assert_eq!(edit["file"], "project.cws.yml");
+    let config = std::fs::read_to_string(dir.join("project.cws.yml")).unwrap();
+    let (start, end) =
+        (edit["range"]["start"].as_u64().unwrap() as usize, edit["range"]["end"].as_u64().unwrap() as usize);
+    assert_eq!(&config[start..end], "comands");
+    assert_eq!(edit["new_text"], "commands");
+    // `--fix --json` lists what it applied.
+    let copy = support::TempProject::copy_of(&dir);
+    let o = cws(&["check", "--fix", "-p", copy.path().to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["fixed"][0]["title"], "Replace `comands` with `commands`");
+    assert_eq!(v["errors"], 0);
 }
 
 #[test]
@@ -304,4 +360,106 @@ fn new_service_keeps_the_project_file_as_written() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("cws new --service inner"), "{}", text(&o.stderr));
     assert!(!copy.path().join("services/inner").exists());
+}
+
+/// `cws routes | head -1`: the listing stops quietly when its reader goes away (exit 0, nothing on
+/// stderr, no panic), in text and JSON.
+#[test]
+fn routes_into_a_closed_pipe_end_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for json in [false, true] {
+        let ex = example();
+        let mut args = vec!["routes", "-p", ex.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        let mut child =
+            support::cws_command().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // Read one line, as `head -1` does, then go away.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        let _ = stdout.read(&mut first).unwrap();
+        drop(stdout);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stderr), "", "no panic, no message");
+    }
+}
+
+/// Every line `cws` prints goes through the output helper (`outln!`, `out!`, `errln!` in
+/// `cli/src/output.rs`), which ends quietly on a closed pipe: no `println!` that would panic.
+#[test]
+fn all_printing_goes_through_the_output_helper() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "output.rs") || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for bad in ["println!", "print!(", "eprintln!", "eprint!("] {
+            assert!(!text.contains(bad), "{} uses {bad}: write through crate::output", path.display());
+        }
+    }
+}
+
+/// A Rust file whose name is not UTF-8 (possible on Unix): its services are listed, the name shown
+/// with U+FFFD, and no JSON answer fails.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_listed_lossily() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = TempProject::new()
+        .file("project.cws.yml", "version: 3\n")
+        .file("Cargo.toml", "[package]\nname = \"odd\"\n");
+    let name = std::ffi::OsStr::from_bytes(b"src/\xff\xfe.rs");
+    std::fs::create_dir_all(project.path().join("src")).unwrap();
+    std::fs::write(
+        project.path().join(name),
+        "pub struct S;\n#[coworks::service(name = \"odd\")]\nimpl S {\n    #[entry]\n    fn get(&self, #[body] b: String) -> String { b }\n}\n",
+    )
+    .unwrap();
+    let p = project.path().to_str().unwrap();
+    for (args, code) in [
+        (&["routes", "--json", "-p", p][..], 0),
+        (&["routes", "-p", p], 0),
+        (&["check", "--json", "-p", p], 1),
+        (&["check", "-p", p], 1),
+    ] {
+        let o = cws(args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("src/\u{fffd}\u{fffd}.rs"), "{args:?}: {}", text(&o.stdout));
+    }
+    let o = cws(&["routes", "--json", "-p", p]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["services"][0]["name"], "odd");
+}
+
+/// The project's text cannot drive the terminal: control characters and bidirectional overrides in
+/// file names and in messages (which quote the source) are printed as escapes, by `cws check` in
+/// both formats and by `cws routes`.
+#[cfg(unix)]
+#[test]
+fn terminal_escapes_in_the_project_are_printed_inert() {
+    let hostile = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}";
+    let source = format!(
+        "pub struct S;\n#[coworks::service(name = \"s\")]\nimpl S {{\n    #[entry(stage = \"{}\")]\n    fn get(&self, #[body] b: String) -> String {{ b }}\n}}\n",
+        "x\\u{1b}[31m"
+    );
+    let project = TempProject::new()
+        .file("project.cws.yml", "version: 3\n")
+        .file("Cargo.toml", "[package]\nname = \"s\"\n")
+        .file(&format!("src/{hostile}.rs"), source);
+    let p = project.path().to_str().unwrap();
+    for args in
+        [&["check", "-p", p][..], &["check", "--message-format", "short", "-p", p], &["routes", "-p", p]]
+    {
+        let o = cws(args);
+        let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        assert!(out.contains(".rs"), "{args:?}: {out}");
+        for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!out.contains(c), "{args:?} printed {c:?}: {out:?}");
+        }
+    }
 }

@@ -172,12 +172,19 @@ fn aws_state(moto: &Moto, region: &str) -> Value {
 import json, sys, boto3
 kw = dict(endpoint_url=sys.argv[1], region_name=sys.argv[2], aws_access_key_id="test", aws_secret_access_key="test")
 lam, apigw, ssm = boto3.client("lambda", **kw), boto3.client("apigateway", **kw), boto3.client("ssm", **kw)
+iam = boto3.client("iam", **kw)
 out = {"functions": {}, "apis": {}, "parameters": {}}
 for f in lam.list_functions()["Functions"]:
     c = lam.get_function(FunctionName=f["FunctionName"])["Configuration"]
+    role = c["Role"].rsplit("/", 1)[-1]
+    policies = {p: iam.get_role_policy(RoleName=role, PolicyName=p)["PolicyDocument"] for p in iam.list_role_policies(RoleName=role)["PolicyNames"]}
+    try:
+        retries = lam.get_function_event_invoke_config(FunctionName=f["FunctionName"]).get("MaximumRetryAttempts")
+    except lam.exceptions.ResourceNotFoundException:
+        retries = None
     out["functions"][f["FunctionName"]] = {"runtime": c["Runtime"], "memory": c["MemorySize"], "handler": c["Handler"],
         "tracing": c.get("TracingConfig", {}).get("Mode"), "arn": c["FunctionArn"],
-        "env": c.get("Environment", {}).get("Variables", {})}
+        "env": c.get("Environment", {}).get("Variables", {}), "policies": policies, "async_retries": retries}
 for api in apigw.get_rest_apis()["items"]:
     res = apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]
     methods = {}
@@ -189,8 +196,11 @@ for api in apigw.get_rest_apis()["items"]:
     out["apis"][api["name"]] = {
         "id": api["id"],
         "methods": methods,
-        "authorizers": [{"id": a["id"], "type": a["type"], "identitySource": a.get("identitySource"), "uri": a.get("authorizerUri")}
+        "authorizers": [{"id": a["id"], "type": a["type"], "identitySource": a.get("identitySource"), "uri": a.get("authorizerUri"),
+            "ttl": a.get("authorizerResultTtlInSeconds")}
             for a in apigw.get_authorizers(restApiId=api["id"])["items"]],
+        "gateway_responses": {g["responseType"]: g.get("responseParameters", {})
+            for g in apigw.get_gateway_responses(restApiId=api["id"])["items"] if not g.get("defaultResponse")},
         "stages": [s["stageName"] for s in apigw.get_stages(restApiId=api["id"])["item"]],
     }
 for p in ssm.describe_parameters()["Parameters"]:
@@ -209,11 +219,15 @@ fn names(map: &Value) -> Vec<&str> {
 
 /// Checks one deployed stage of the e-shop against `cws routes --json -s STAGE`: each service's
 /// function, its REST API with exactly the stage's routes, the TOKEN authorizer on the token entries
-/// and none on the `no_auth` ones, the stage. Returns each service's API id.
+/// and none on the `no_auth` ones (cached for 300 s), a CORS preflight to the function on every path
+/// and the origin `cors_origin` on API Gateway's own answers, the stage; what asynchronous calls
+/// need (the function may invoke itself and nothing else, without retries). Returns each
+/// service's API id.
 fn check_stage(
     state: &Value,
     routes: &BTreeMap<String, BTreeMap<String, bool>>,
     stage: &str,
+    cors_origin: &str,
 ) -> BTreeMap<String, String> {
     assert_eq!(routes.keys().collect::<Vec<_>>(), ESHOP_SERVICES.iter().collect::<Vec<_>>());
     let mut ids = BTreeMap::new();
@@ -227,8 +241,38 @@ fn check_stage(
         assert_eq!(function["env"]["SHOP_NAME"], "CoWorks e-shop", "{name}: {function}");
         let api = &state["apis"][&name];
         assert!(api.is_object(), "no API {name} in {state}");
-        let deployed: BTreeMap<&str, &Value> =
+        let mut deployed: BTreeMap<&str, &Value> =
             api["methods"].as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v)).collect();
+        // CORS: a preflight on every path (to the function, no authorizer), besides the entries.
+        let paths: std::collections::BTreeSet<&str> =
+            entries.keys().filter_map(|r| r.split_once(' ').map(|(_, p)| p)).collect();
+        for path in paths {
+            let preflight = deployed.remove(format!("OPTIONS {path}").as_str());
+            let preflight = preflight.unwrap_or_else(|| panic!("{name}: no preflight on {path}"));
+            assert_eq!(preflight["auth"], "NONE", "{name} OPTIONS {path}");
+            assert!(
+                preflight["uri"].as_str().unwrap().contains(function["arn"].as_str().unwrap()),
+                "{preflight}"
+            );
+        }
+        let origin = &api["gateway_responses"];
+        for t in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            assert_eq!(
+                origin[t]["gatewayresponse.header.Access-Control-Allow-Origin"], cors_origin,
+                "{name} {t}: {api}"
+            );
+        }
+        assert_eq!(function["env"]["CWS_CORS_ORIGINS"], cors_origin.trim_matches('\''), "{name}");
+        // Asynchronous calls: the function queues them with Lambda's Invoke on itself, nothing else.
+        let arn = function["arn"].as_str().unwrap();
+        let invoke_self = &function["policies"][format!("{name}-invoke-self")];
+        assert_eq!(
+            invoke_self["Statement"],
+            serde_json::json!([{"Sid": "AsyncCalls", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                "Resource": [arn, format!("{arn}:*")]}]),
+            "{name}: {function}"
+        );
+        assert_eq!(function["async_retries"], 0, "{name}: {function}");
         assert_eq!(
             deployed.keys().copied().collect::<Vec<_>>(),
             entries.keys().map(String::as_str).collect::<Vec<_>>(),
@@ -239,6 +283,7 @@ fn check_stage(
         let authorizer = &authorizers[0];
         assert_eq!(authorizer["type"], "TOKEN", "{name}");
         assert_eq!(authorizer["identitySource"], "method.request.header.Authorization", "{name}");
+        assert_eq!(authorizer["ttl"], 300, "{name}: {authorizer}");
         let function_arn = function["arn"].as_str().unwrap();
         assert!(authorizer["uri"].as_str().unwrap().contains(function_arn), "{name}: {authorizer}");
         for (route, token) in entries {
@@ -294,7 +339,7 @@ fn the_eshop_deploys_to_moto_per_stage() {
     let dev_functions: Vec<String> = ESHOP_SERVICES.iter().map(|s| format!("eshop-{s}-dev")).collect();
     assert_eq!(names(&state["functions"]), dev_functions);
     assert_eq!(names(&state["apis"]), dev_functions);
-    let dev_ids = check_stage(&state, &dev_routes, "dev");
+    let dev_ids = check_stage(&state, &dev_routes, "dev", "'*'");
     assert_eq!(state["functions"]["eshop-billing-dev"]["memory"], 512);
     assert_eq!(state["functions"]["eshop-catalog-dev"]["memory"], 256);
     assert_eq!(state["functions"]["eshop-billing-dev"]["env"]["TOKEN"], "dev-token");
@@ -338,15 +383,20 @@ fn the_eshop_deploys_to_moto_per_stage() {
         assert_eq!(urls.get(service.as_str()), Some(&url.as_str()), "{listed}");
     }
 
-    // A second stage, in its own workspace, from the same packages.
+    // A second stage, in its own workspace, from the same packages. prod is a production stage:
+    // without a terminal to confirm on, nothing happens without --yes.
     let o = cws(project, &rc, &["deploy", "-s", "prod", "--no-build", &endpoint]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("production stage") && text(&o).contains("--yes"), "{}", text(&o));
+    assert!(!names(&aws_state(&moto, "eu-west-1")["functions"]).iter().any(|f| f.ends_with("-prod")));
+    let o = cws(project, &rc, &["deploy", "-s", "prod", "--no-build", "--yes", &endpoint]);
     assert!(o.status.success(), "cws deploy -s prod:\n{}", text(&o));
     let prod_routes = core_routes(project, "prod");
     assert!(dev_routes["billing"].contains_key("GET /debug/state"));
     assert!(!prod_routes["billing"].contains_key("GET /debug/state"), "{prod_routes:?}");
     let state = aws_state(&moto, "eu-west-1");
-    check_stage(&state, &dev_routes, "dev");
-    check_stage(&state, &prod_routes, "prod");
+    check_stage(&state, &dev_routes, "dev", "'*'");
+    check_stage(&state, &prod_routes, "prod", "'https://shop.eshop.invalid'");
     assert_eq!(state["functions"]["eshop-catalog-prod"]["tracing"], "Active");
     assert_eq!(state["functions"]["eshop-catalog-dev"]["tracing"], "PassThrough");
     assert!(
@@ -356,6 +406,7 @@ fn the_eshop_deploys_to_moto_per_stage() {
     let o = cws(project, &rc, &["deployed"]);
     let out = text(&o);
     assert!(out.contains("dev:") && out.contains("prod:") && out.contains("test: not deployed"), "{out}");
+    assert!(out.contains(&format!("deployed to region eu-west-1, endpoint {}", moto.url)), "{out}");
     // Nothing left to change: the plan of a deployed stage is empty, for all or one service.
     // (moto 5 drops a REST API's binaryMediaTypes, so billing's `application/pdf` is planned again:
     // that one attribute is the only change allowed.)
@@ -377,7 +428,7 @@ fn the_eshop_deploys_to_moto_per_stage() {
     let prod_functions: Vec<String> = ESHOP_SERVICES.iter().map(|s| format!("eshop-{s}-prod")).collect();
     assert_eq!(names(&state["functions"]), prod_functions);
     assert_eq!(names(&state["apis"]), prod_functions);
-    check_stage(&state, &prod_routes, "prod");
+    check_stage(&state, &prod_routes, "prod", "'https://shop.eshop.invalid'");
     assert!(names(&state["parameters"]).is_empty(), "{state}");
     let o = cws(project, &rc, &["deployed"]);
     let out = text(&o);
@@ -399,6 +450,75 @@ fn the_eshop_deploys_to_moto_per_stage() {
         .output()
         .unwrap();
     assert!(!o.status.success() && text(&o).contains("generated for stage `dev`"), "{}", text(&o));
+
+    // prod was deployed with --endpoint: destroy reaches it without the flag, and refuses another one.
+    let o = cws(project, &rc, &["destroy", "-s", "prod", "--yes", "--endpoint", "http://127.0.0.1:9"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("deployed to region eu-west-1, endpoint {}", moto.url)),
+        "{}",
+        text(&o)
+    );
+    let o = cws(project, &rc, &["destroy", "-s", "prod"]);
+    assert_eq!(o.status.code(), Some(2), "no terminal, no --yes: {}", text(&o));
+    // On a terminal, the plan's summary and a question; any answer but the stage's name changes nothing.
+    let (code, out) = on_terminal(project, &rc, &["destroy", "-s", "prod"], "no");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Destroy production stage `prod`? Plan: 0 to add, 0 to change,")
+            && out.contains("to destroy."),
+        "{out}"
+    );
+    assert!(out.contains("not confirmed: nothing changed"), "{out}");
+    assert!(names(&aws_state(&moto, "eu-west-1")["functions"]).iter().any(|f| f.ends_with("-prod")));
+    let o = cws(project, &rc, &["destroy", "-s", "prod", "--yes"]);
+    assert!(o.status.success(), "cws destroy -s prod:\n{}", text(&o));
+    assert!(text(&o).contains(&format!("endpoint {}", moto.url)), "{}", text(&o));
+    let state = aws_state(&moto, "eu-west-1");
+    assert!(names(&state["functions"]).is_empty() && names(&state["apis"]).is_empty(), "{state}");
+}
+
+/// `cws ARGS -p PROJECT` on a pseudo-terminal (Python's `pty`), answering `answer` to its question;
+/// its exit code and everything it wrote.
+fn on_terminal(project: &Path, rc: &Path, args: &[&str], answer: &str) -> (i32, String) {
+    let script = r#"
+import os, pty, select, sys
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out, sent = b"", False
+while True:
+    ready, _, _ = select.select([fd], [], [], 300)
+    if not ready:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"Type the stage's name" in out:
+        os.write(fd, answer)
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let o = Command::new("python3")
+        .args(["-c", script, answer, env!("CARGO_BIN_EXE_cws")])
+        .args(args)
+        .arg("-p")
+        .arg(project)
+        .env("TF_CLI_CONFIG_FILE", rc)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    (o.status.code().unwrap_or(-1), text(&o))
 }
 
 #[test]

@@ -152,17 +152,20 @@ impl Action {
         }
     }
 
-    /// Checks the action against the project: the stage and the service exist, the service's name
-    /// is a valid name, an invoked path matches an entry of the service in the stage.
+    /// Checks the action against the project: the stage and the service exist, their names are
+    /// valid names, an invoked path matches an entry of the service in the stage.
     pub fn check(&self, project: &Project) -> Result<(), ActionError> {
         if let Some(stage) = self.stage() {
             project.resolve_stage(Some(stage)).map_err(|e| ActionError(e.to_string()))?;
+            if let Some(problem) = crate::naming::stage_name_problem(stage) {
+                return Err(ActionError(problem));
+            }
         }
         if let Some(service) = self.service() {
             if !is_service_name(service) {
                 return Err(ActionError(format!("`{service}` is not a valid service name")));
             }
-            if !project.service_names().contains(service) {
+            if !project.has_service(service) {
                 return Err(ActionError(format!("unknown service `{service}`")));
             }
         }
@@ -283,7 +286,7 @@ pub fn debug_launch(project: &Project, service: &str, stage: &str) -> Result<Deb
         manifest: project.root().join(service_manifest(project, service)?),
         args: run.service_args(),
         secrets: env.secret_names(),
-        env: project.local_env(stage),
+        env: project.local_env(stage, service),
         cwd: project.root().to_path_buf(),
     })
 }
@@ -358,6 +361,30 @@ mod tests {
             assert!(line.starts_with('\''), "{hostile:?} → {line}");
         }
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn hostile_names_of_the_project_give_no_command_line() {
+        let mut p = Project::empty("/nonexistent-project-root");
+        p.set_file_text(
+            std::path::Path::new("project.cws.yml"),
+            "version: 3\nworkspaces:\n  '--endpoint=http://evil': {}\n  '{a..c}': {}\n  dev: {}\n",
+        );
+        p.set_file_text(
+            std::path::Path::new("src/main.rs"),
+            "pub struct A;\n#[coworks::service(name = \"--endpoint=http://evil\")]\nimpl A {\n    #[entry] fn get(&self) {}\n}\npub struct B;\n#[coworks::service(name = \"{a..c}\")]\nimpl B {\n    #[entry] fn get(&self) {}\n}\npub struct Ok;\n#[coworks::service(name = \"ok\")]\nimpl Ok {\n    #[entry] fn get(&self) {}\n}\n",
+        );
+        for hostile in ["--endpoint=http://evil", "{a..c}"] {
+            for action in [
+                Action::Run { service: hostile.into(), stage: "dev".into() },
+                Action::Run { service: "ok".into(), stage: hostile.into() },
+                Action::Check { stage: Some(hostile.into()), short: false },
+            ] {
+                assert!(action.checked_argv(&p).is_err(), "{action:?}");
+            }
+        }
+        let fine = Action::Run { service: "ok".into(), stage: "dev".into() };
+        assert_eq!(fine.checked_argv(&p).unwrap(), ["cws", "run", "-s", "dev", "--", "ok"]);
     }
 
     #[test]

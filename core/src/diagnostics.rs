@@ -7,7 +7,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::Span;
+use crate::text::{ByteRange, Span};
+
+/// Where the documentation of the diagnostic codes is published: the repository named by the
+/// workspace's Cargo metadata (`repository`). Every link to a code's section is made from it.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -225,6 +229,27 @@ codes! {
     BadServiceName = "CWS050", Error,
         "A service name is not lowercase ASCII letters, digits, `_` and `-` starting with a letter (at most 40 characters): it names Lambda functions, Airflow connections and command lines.",
         "Rename the type or set `#[coworks::service(name = \"...\")]` with a valid name.";
+    OutputOutside = "CWS051", Error,
+        "An output directory of `project.cws.yml` (`commands.workflow.airflow_dags`) is outside the project (absolute, `..`, or a link out of it): nothing is written there.",
+        "Use a directory inside the project, or name the directory on the command line (`cws workflow build -o DIR`).";
+    PlainSecret = "CWS052", Warning,
+        "A variable named like a secret (`TOKEN`, `*_KEY`, `*_SECRET`, `*PASSWORD*`, `*TOKEN*`) comes from a plain env file in a `production: true` stage: `cws deploy` writes it in clear into the Terraform files, the state and the Lambda configuration.",
+        "Move it to `.env.<stage>.secret` (or another `*.secret` env file): secrets become SSM SecureString parameters and are never written to a file.";
+}
+
+/// Where the codes are documented, in the repository.
+pub const DOCS_PATH: &str = "docs/diagnostics.md";
+
+impl DiagnosticCode {
+    /// The anchor of the code's section in `docs/diagnostics.md` (`cws001`).
+    pub fn anchor(self) -> String {
+        self.as_str().to_ascii_lowercase()
+    }
+
+    /// The address of the code's section of `docs/diagnostics.md` in the repository ([`REPOSITORY`]).
+    pub fn docs_url(self) -> String {
+        format!("{REPOSITORY}/blob/main/{DOCS_PATH}#{}", self.anchor())
+    }
 }
 
 impl fmt::Display for DiagnosticCode {
@@ -246,15 +271,123 @@ impl<'de> Deserialize<'de> for DiagnosticCode {
     }
 }
 
+/// One change to a file's text: the bytes `range` replaced by `new_text` (an insertion when the
+/// range is empty).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Edit {
+    /// File, relative to the project root.
+    pub file: PathBuf,
+    /// The bytes replaced, in the text the project holds.
+    pub range: ByteRange,
+    /// What replaces them.
+    pub new_text: String,
+}
+
+impl Edit {
+    /// Replaces `range` of `file` with `new_text`.
+    pub fn new(file: impl Into<PathBuf>, range: ByteRange, new_text: impl Into<String>) -> Self {
+        Edit { file: file.into(), range, new_text: new_text.into() }
+    }
+
+    /// Inserts `new_text` at byte `at` of `file`.
+    pub fn insert(file: impl Into<PathBuf>, at: usize, new_text: impl Into<String>) -> Self {
+        Edit::new(file, ByteRange::new(at, at), new_text)
+    }
+}
+
+/// A way out of a diagnostic, made by the core where the diagnostic is made: the editor offers it as
+/// a quick fix, and `cws check --fix` applies it when it is `safe`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fix {
+    /// What it does, for people: "Replace `comands` with `commands`".
+    pub title: String,
+    /// Whether it can be applied without asking: it only changes the text the diagnostic is about,
+    /// to the one value that makes it valid (a misspelt key, a value out of range ...). Fixes that
+    /// guess an intent (renaming a method, adding a stage) are not safe.
+    pub safe: bool,
+    /// The changes, applied together.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix that is applied without asking (see [`Fix::safe`]).
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix { title: title.into(), safe: true, edits }
+    }
+
+    /// A fix offered to the user only.
+    pub fn offered(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix { title: title.into(), safe: false, edits }
+    }
+
+    /// "Replace `old` with `new`" at `range` of `file`.
+    pub fn replace(file: impl Into<PathBuf>, range: ByteRange, old: &str, new: &str, safe: bool) -> Self {
+        let title = format!("Replace `{old}` with `{new}`");
+        Fix { title, safe, edits: vec![Edit::new(file, range, new)] }
+    }
+}
+
 /// Another place a diagnostic points at (e.g. the other entry of a duplicate route).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Related {
     /// File, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// Where in the file.
     pub span: Span,
     /// What is there.
     pub message: String,
+}
+
+/// The fixes of a diagnostic: a list, kept one pointer wide (none allocates nothing), so that
+/// diagnostics stay small where they travel in `Result`s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[allow(clippy::box_collection)] // One pointer wide on purpose (a `Vec` is three).
+pub struct Fixes(Option<Box<Vec<Fix>>>);
+
+impl Fixes {
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The fixes, as a vector.
+    pub fn into_vec(self) -> Vec<Fix> {
+        self.0.map(|b| *b).unwrap_or_default()
+    }
+}
+
+impl From<Vec<Fix>> for Fixes {
+    fn from(v: Vec<Fix>) -> Self {
+        Fixes((!v.is_empty()).then(|| Box::new(v)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Fixes {
+    type Item = &'a Fix;
+    type IntoIter = std::slice::Iter<'a, Fix>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::ops::Deref for Fixes {
+    type Target = [Fix];
+    fn deref(&self) -> &[Fix] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Serialize for Fixes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        <[Fix]>::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fixes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Fix>::deserialize(d).map(Fixes::from)
+    }
 }
 
 /// A problem found in a project, with where it is and how serious it is.
@@ -265,6 +398,7 @@ pub struct Diagnostic {
     /// Severity (the code's, unless said otherwise).
     pub severity: Severity,
     /// File, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// Where in the file.
     pub span: Span,
@@ -273,6 +407,9 @@ pub struct Diagnostic {
     /// Other places involved.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
+    /// Ways out, made by the core (quick fixes in the editor; `cws check --fix` applies the safe ones).
+    #[serde(default, skip_serializing_if = "Fixes::is_empty")]
+    pub fixes: Fixes,
 }
 
 impl Diagnostic {
@@ -290,7 +427,26 @@ impl Diagnostic {
             span,
             message: message.into(),
             related: Vec::new(),
+            fixes: Fixes::default(),
         }
+    }
+
+    /// Adds a way out.
+    pub fn with_fix(self, fix: Fix) -> Self {
+        self.with_fixes([fix])
+    }
+
+    /// Adds the ways out given (none when `None`).
+    pub fn with_fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Self {
+        self.add_fixes(fixes);
+        self
+    }
+
+    /// Adds the ways out given.
+    pub fn add_fixes(&mut self, fixes: impl IntoIterator<Item = Fix>) {
+        let mut all = std::mem::take(&mut self.fixes).into_vec();
+        all.extend(fixes);
+        self.fixes = Fixes::from(all);
     }
 
     /// Adds a related place.
@@ -299,7 +455,9 @@ impl Diagnostic {
         self
     }
 
-    /// `file:line:col: severity[CODE]: message`, lines and columns 1-based, like rustc's short format.
+    /// `file:line:col: severity[CODE]: message`, lines and columns 1-based, like rustc's short format;
+    /// then one indented line per related place (`note:`) and per fix (`fix:`, marked when
+    /// `cws check --fix` applies it).
     pub fn human(&self) -> String {
         let mut s = format!(
             "{}:{}:{}: {}[{}]: {}",
@@ -319,6 +477,10 @@ impl Diagnostic {
                 r.message
             ));
         }
+        for f in self.fixes.iter() {
+            let applied = if f.safe { " [cws check --fix]" } else { "" };
+            s.push_str(&format!("\n    fix: {}{applied}", f.title));
+        }
         s
     }
 }
@@ -328,6 +490,22 @@ pub fn markdown_table() -> String {
     let mut out = String::from("| code | severity | meaning | how to fix |\n|---|---|---|---|\n");
     for c in DiagnosticCode::ALL {
         out.push_str(&format!("| {} | {} | {} | {} |\n", c.as_str(), c.severity(), c.meaning(), c.fix()));
+    }
+    out
+}
+
+/// One section per code (the targets of [`DiagnosticCode::docs_url`]): the end of
+/// `docs/diagnostics.md`.
+pub fn markdown_sections() -> String {
+    let mut out = String::new();
+    for c in DiagnosticCode::ALL {
+        out.push_str(&format!(
+            "### {}\n\n**{}**. {}\n\nHow to fix: {}\n\n",
+            c.as_str(),
+            c.severity(),
+            c.meaning(),
+            c.fix()
+        ));
     }
     out
 }

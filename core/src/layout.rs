@@ -34,6 +34,12 @@ pub const WORKFLOW_SUFFIX: &str = ".cws.yml";
 /// The directory, under the project root, that holds the generated Terraform files and state.
 pub const TERRAFORM_DIR: &str = "terraform";
 
+/// Where `cws deploy` remembers a stage's target (region, profile, endpoints; never a secret),
+/// relative to the project root: next to the stage's Terraform state.
+pub fn deploy_record_path(stage: &str) -> PathBuf {
+    Path::new(TERRAFORM_DIR).join(".cws").join(format!("{stage}.json"))
+}
+
 /// What kind of project file a path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {

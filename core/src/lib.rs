@@ -5,12 +5,13 @@
 //!
 //! | layer | modules (private ones in italics) |
 //! |---|---|
-//! | model | [`text`], [`model`], [`diagnostics`], *suggest* |
+//! | model | [`text`], [`model`], [`diagnostics`] (with their fixes), [`suggest`], [`contract`] (names the runtime shares) |
 //! | naming | [`naming`], [`rust_source::attrs`] (the attribute grammar the macro shares) |
 //! | sources | [`rust_source`], *yaml*, [`config`], [`workflow`], [`layout`], *scan* |
 //! | project | *project*: the file store ([`Project`]) and its queries |
 //! | settings | [`settings`]: stages, options with their origin, a stage's environment |
-//! | checks | *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]) |
+//! | checks | *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]), each with its fixes |
+//! | assist | [`assist`]: completion, fixes applied, refactorings, references, rename, inlay hints |
 //! | artifacts | [`artifacts`] (Terraform, Lambda packages, Airflow DAGs), [`commands`] (`cws` lines), [`tree`] (the project as an editor's side view shows it) |
 //!
 //! Without the `analysis` feature the crate is the model, the naming rule and the attribute
@@ -19,10 +20,13 @@
 #[cfg(feature = "analysis")]
 pub mod artifacts;
 #[cfg(feature = "analysis")]
+pub mod assist;
+#[cfg(feature = "analysis")]
 mod checks;
 #[cfg(feature = "analysis")]
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod diagnostics;
 #[cfg(feature = "analysis")]
 pub mod layout;
@@ -35,8 +39,7 @@ pub mod rust_source;
 mod scan;
 #[cfg(feature = "analysis")]
 pub mod settings;
-#[cfg(feature = "analysis")]
-mod suggest;
+pub mod suggest;
 pub mod text;
 #[cfg(feature = "analysis")]
 pub mod tree;

@@ -171,6 +171,7 @@ pub enum Auth {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// File, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// Where in the file.
     pub span: Span,
@@ -221,6 +222,7 @@ pub struct Service {
     /// The Rust type (`Billing`).
     pub type_name: String,
     /// The crate directory holding it, relative to the project root (`services/billing`).
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub crate_dir: PathBuf,
     /// The doc comment of its `impl` block.
     #[serde(default, skip_serializing_if = "String::is_empty")]

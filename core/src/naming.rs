@@ -147,6 +147,42 @@ fn is_ident(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// A Rust name for an entry answering `method` and the route template `path` (the naming rule run
+/// backwards): the name, its path parameters in order, and whether it needs an explicit `path`
+/// (a `{param}` before a literal segment, or a segment the rule cannot spell). `None` when a path
+/// segment cannot be written at all.
+pub fn name_for_route(method: HttpMethod, path: &str) -> Option<(String, Vec<String>, bool)> {
+    validate_template(path).ok()?;
+    let mut words = Vec::new();
+    let mut params = Vec::new();
+    let mut explicit = false;
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(p) => params.push(p.to_string()),
+            None => {
+                explicit |= !params.is_empty();
+                let word: String = seg
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                    .collect();
+                explicit |= word != seg || word.contains('_');
+                words.push(word);
+            }
+        }
+    }
+    let mut name = method.prefix().to_string();
+    for w in &words {
+        name.push('_');
+        name.push_str(w.trim_matches('_'));
+    }
+    let name = name.split('_').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("_");
+    if !explicit {
+        let refs: Vec<&str> = params.iter().map(String::as_str).collect();
+        explicit = derive_route(&name, &refs, None).ok().map(|r| r.path) != Some(path.to_string());
+    }
+    Some((name, params, explicit))
+}
+
 /// If the name has no verb prefix but its first word looks like a misspelt verb (`gte_items`,
 /// `pots_mail`, `delte_user`), the verb probably meant.
 pub fn misspelt_verb(rust_name: &str) -> Option<HttpMethod> {
@@ -229,6 +265,23 @@ pub fn is_service_name(name: &str) -> bool {
     name.len() <= MAX_SERVICE_NAME
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Longest stage name: it names Terraform workspaces, API Gateway stages, Airflow DAG ids and tags.
+pub const MAX_STAGE_NAME: usize = 64;
+
+/// Why `name` cannot name a stage, if it cannot: a stage name is ASCII letters, digits, `_` and
+/// `-`, starting with a letter, at most [`MAX_STAGE_NAME`] characters (so it is never read as an
+/// option, shell syntax or a path where commands and generated files carry it).
+pub fn stage_name_problem(name: &str) -> Option<String> {
+    let valid = name.len() <= MAX_STAGE_NAME
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (!valid).then(|| {
+        format!(
+            "stage name `{name}`: use letters, digits, `-` and `_`, starting with a letter (at most {MAX_STAGE_NAME})"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -314,7 +367,24 @@ mod tests {
     }
 
     #[test]
-    fn shapes_ignore_param_names() {}
+    fn names_for_routes_give_the_route_back() {
+        for (method, path, name, explicit) in [
+            (Get, "/invoice/{id}", "get_invoice", false),
+            (Post, "/invoice", "post_invoice", false),
+            (Get, "/", "get", false),
+            (Get, "/invoice/pdf/{id}", "get_invoice_pdf", false),
+            (Get, "/users/{id}/orders", "get_users_orders", true),
+            (Delete, "/a-b/{x}", "delete_a_b", true),
+            (Get, "/a_b", "get_a_b", true),
+        ] {
+            let (n, params, e) = name_for_route(method, path).unwrap();
+            assert_eq!((n.as_str(), e), (name, explicit), "{path}");
+            let refs: Vec<&str> = params.iter().map(String::as_str).collect();
+            let back = derive_route(&n, &refs, e.then_some(path)).unwrap();
+            assert_eq!(back, Route { method, path: path.into() });
+        }
+        assert!(name_for_route(Get, "no-slash").is_none());
+    }
 
     #[test]
     fn misspelt_verbs_are_hinted_but_real_words_are_not() {
@@ -337,6 +407,12 @@ mod tests {
         assert_eq!(service_name("HTTPGateway"), "http_gateway");
         assert_eq!(service_name("Shop2Go"), "shop2_go");
         assert!(is_service_name("billing") && is_service_name("shop2_go") && is_service_name("a-b"));
+        for stage in ["dev", "prod", "staging-eu", "QA_2"] {
+            assert_eq!(stage_name_problem(stage), None, "{stage}");
+        }
+        for bad in ["", "-s", "--endpoint=x", "2024", "dev\nx", "dév", "a b", "a/b", &"a".repeat(65)] {
+            assert!(stage_name_problem(bad).is_some(), "{bad:?}");
+        }
         assert_eq!(type_name_for_service("billing"), "Billing");
         assert_eq!(type_name_for_service("mail-out_2"), "MailOut2");
         assert_eq!(service_name(&type_name_for_service("mailer_service")), "mailer_service");

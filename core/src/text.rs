@@ -151,6 +151,13 @@ impl Source {
     }
 }
 
+/// Serialises a path as text, lossily: a file name that is not UTF-8 (possible on Unix) shows its
+/// undecodable bytes as U+FFFD instead of failing the whole answer (`cws routes --json`,
+/// `coworks/routes`). For `#[serde(serialize_with = "crate::text::lossy_path")]`.
+pub fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

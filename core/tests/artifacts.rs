@@ -41,9 +41,11 @@ fn generated() -> Vec<(PathBuf, String)> {
                 out.push((Path::new("terraform").join(name).join(stage).join(file), text));
             }
             if name == "eshop" {
-                let dags = airflow::dags(&project, stage).into_iter().filter(|f| {
-                    f.path.extension().is_some_and(|e| e == "py") && f.path.parent() == Some(Path::new(""))
-                });
+                let dags =
+                    airflow::dags(&project, stage).expect("the example's DAGs").into_iter().filter(|f| {
+                        f.path.extension().is_some_and(|e| e == "py")
+                            && f.path.parent() == Some(Path::new(""))
+                    });
                 for f in dags {
                     out.push((Path::new("dags").join(name).join(stage).join(f.path), f.text));
                 }

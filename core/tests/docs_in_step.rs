@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use coworks_core::config::json_schema::project_schema;
-use coworks_core::config::schema::{OptionType, COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
-use coworks_core::diagnostics::markdown_table;
+use coworks_core::config::schema::{COMMANDS, SERVICE_KEYS, TOP_KEYS, WORKSPACE_KEYS};
+use coworks_core::diagnostics::{markdown_sections, markdown_table, DiagnosticCode};
 
 fn repo_file(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
@@ -22,6 +22,19 @@ fn the_documented_table_is_the_codes_table() {
 }
 
 #[test]
+fn every_code_has_the_section_its_diagnostics_link_to() {
+    let doc = repo_file("docs/diagnostics.md");
+    assert!(
+        doc.trim_end().ends_with(markdown_sections().trim_end()),
+        "docs/diagnostics.md is out of date: its sections are `diagnostics::markdown_sections()`"
+    );
+    for c in DiagnosticCode::ALL {
+        assert!(c.docs_url().ends_with(&format!("/blob/main/docs/diagnostics.md#{}", c.anchor())), "{c}");
+        assert!(doc.contains(&format!("\n### {}\n", c.as_str())), "{c}");
+    }
+}
+
+#[test]
 fn docs_name_every_key_command_and_option() {
     let doc = repo_file("docs/config.md");
     for k in TOP_KEYS.iter().chain(SERVICE_KEYS).chain(WORKSPACE_KEYS) {
@@ -31,9 +44,16 @@ fn docs_name_every_key_command_and_option() {
         assert!(doc.contains(&format!("### `{}`", c.name)), "command {} not in docs/config.md", c.name);
         for o in c.options {
             assert!(doc.contains(&format!("| `{}` |", o.name)), "option {}.{} not in docs", c.name, o.name);
-            if let OptionType::Record(keys) = o.ty {
-                for k in keys {
-                    assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
+            for k in o.ty.keys() {
+                assert!(doc.contains(&format!("`{}`", k.name)), "{}.{} not in docs", o.name, k.name);
+                if let Some(d) = k.default {
+                    assert!(
+                        doc.contains(&format!("`{d}`")),
+                        "default of {}.{}.{} not in docs",
+                        c.name,
+                        o.name,
+                        k.name
+                    );
                 }
             }
             if let Some(d) = o.default {

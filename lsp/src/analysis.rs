@@ -13,13 +13,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use coworks_core::layout::CONFIG_FILE;
 use coworks_core::text::Source;
 use coworks_core::{Diagnostic, Project};
-use tower_lsp_server::ls_types::{self as lsp, MessageType, Uri};
+use tower_lsp_server::ls_types::{self as lsp, MessageType, NumberOrString, Uri};
 use tower_lsp_server::Client;
 
 use crate::convert;
 use crate::state::{State, Work};
+
+/// The token of the progress shown while the project loads.
+pub const PROGRESS_TOKEN: &str = "coworks/load";
 
 /// How long the worker waits after being woken, so a burst of keystrokes makes one round.
 pub const DEBOUNCE: Duration = Duration::from_millis(2);
@@ -147,8 +151,34 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
     let Ok(Some(root)) = tokio::task::spawn_blocking(move || deciding.decide_root()).await else {
         return false;
     };
+    // The first scan of a large project takes a while: shown as `window/workDoneProgress`.
+    let progress = match state.work_done_progress.load(std::sync::atomic::Ordering::SeqCst) {
+        true => {
+            let token = NumberOrString::String(PROGRESS_TOKEN.to_string());
+            match client.create_work_done_progress(token.clone()).await {
+                Ok(()) => Some(
+                    client
+                        .progress(token, "Loading CoWorks project")
+                        .with_message(root.display().to_string())
+                        .begin()
+                        .await,
+                ),
+                Err(_) => None,
+            }
+        }
+        false => None,
+    };
     let loading = root.clone();
-    let loaded = tokio::task::spawn_blocking(move || Project::load(&loading)).await;
+    let documents_only = state.documents_only();
+    let loaded = tokio::task::spawn_blocking(move || {
+        if documents_only {
+            // No project here: nothing is scanned, the open documents are all there is.
+            Ok(Project::empty(loading))
+        } else {
+            Project::load(&loading)
+        }
+    })
+    .await;
     let project = match loaded {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
@@ -165,8 +195,25 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
             Project::empty(root.clone())
         }
     };
+    let summary = format!(
+        "{} Rust files, {} services, {} workflows",
+        project.rust_files().count(),
+        project.service_names().len(),
+        project.workflows().count()
+    );
     state.set_project(project);
-    client.log_message(MessageType::INFO, format!("coworks: project loaded from {}", root.display())).await;
+    if let Some(p) = progress {
+        p.finish_with_message(summary).await;
+    }
+    let message = if documents_only {
+        format!(
+            "coworks: no {CONFIG_FILE} at or above {}: only the open documents are analysed",
+            root.display()
+        )
+    } else {
+        format!("coworks: project loaded from {}", root.display())
+    };
+    client.log_message(MessageType::INFO, message).await;
     // Everything open so far is analysed with the editor's text, and the project-wide diagnostics
     // are published once (an empty path stands for "the project").
     let open: Vec<Uri> = state.docs().keys().cloned().collect();
@@ -189,6 +236,7 @@ fn analyse(
     previous: HashMap<PathBuf, Vec<Diagnostic>>,
 ) -> Round {
     let mut round = Round::default();
+    let mut fresh = Vec::new();
     {
         let mut guard = state.project_mut();
         let Some(project) = guard.as_mut() else {
@@ -198,11 +246,17 @@ fn analyse(
             if rel.as_os_str().is_empty() {
                 continue;
             }
-            let open = if what == Work::Editor { state.open_text(&rel) } else { None };
+            let documents_only = state.documents_only();
+            let open = if what == Work::Editor || documents_only { state.open_text(&rel) } else { None };
+            if let Some((_, _, version)) = &open {
+                fresh.push((rel.clone(), *version));
+            }
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 inject_fault(&rel);
                 match &open {
                     Some((_, rope, _)) => project.set_file_bytes(&rel, rope.to_string().as_bytes()),
+                    // Without a project, a file that is not open is not analysed (a closed one is forgotten).
+                    None if documents_only => project.remove_file(&rel),
                     None => project.reload_from_disk(&rel),
                 }
             }));
@@ -245,6 +299,10 @@ fn analyse(
             }
         }
     }
+    for (rel, version) in fresh {
+        state.note_analysed(&rel, version);
+    }
+    state.set_diagnostics(by_file.clone());
     round.core = by_file.into_iter().collect();
     round.previous = previous;
     round

@@ -44,6 +44,9 @@ pub const DEPLOYED: &str = "coworks.deployed";
 pub const DEBUG: &str = "coworks.debug";
 /// Every command the server executes.
 pub const ALL: [&str; 8] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, BUILD, DEPLOYED, DEBUG];
+/// Shows the references a `used by N workflow tasks` lens carries: `[uri, position, locations]`.
+/// A client command (the client shows the locations); the server answers it with the locations.
+pub const SHOW_REFERENCES: &str = "coworks.showReferences";
 
 /// The command id of an action.
 pub fn command_id(action: &Action) -> &'static str {

@@ -5,7 +5,8 @@ use std::path::Path;
 use coworks_core::text::{Source, Span};
 use coworks_core::{Diagnostic, Severity};
 use tower_lsp_server::ls_types::{
-    self as lsp, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Uri,
+    self as lsp, CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
+    Range, Uri,
 };
 
 use crate::position::range_in;
@@ -58,6 +59,7 @@ pub fn diagnostic(
         range: range(source, d.span),
         severity: Some(severity(d.severity)),
         code: Some(NumberOrString::String(d.code.as_str().to_string())),
+        code_description: d.code.docs_url().parse().ok().map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_string()),
         message: d.message.clone(),
         related_information: if related_information.is_empty() { None } else { Some(related_information) },

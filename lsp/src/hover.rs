@@ -1,6 +1,7 @@
 //! Hover: on an entry, its method, route, parameters (source and type), auth, stages and docs; on a
 //! `project.cws.yml` key, what it means and its effective value per stage.
 
+use coworks_core::assist::task_info::TaskInfo;
 use coworks_core::config::{describe_key, Origin};
 use coworks_core::settings::CliOptions;
 use coworks_core::text::Span;
@@ -30,6 +31,32 @@ pub fn entry_markdown(service: &str, e: &Entry) -> String {
     }
     if let Some(ct) = &e.binary_content_type {
         md.push_str(&format!("- binary response: `{ct}`\n"));
+    }
+    if !e.docs.is_empty() {
+        md.push_str(&format!("\n---\n\n{}\n", e.docs));
+    }
+    md
+}
+
+/// Markdown describing a workflow task: the entry it calls (signature, route, docs), the values
+/// it gives with the types the entry takes, and what its templates read.
+pub fn task_markdown(info: &TaskInfo) -> String {
+    let e = &info.entry;
+    let mut md = format!(
+        "**`{}`** — task `{}` calls `{}` of service `{}`\n\n```rust\n{}\n```\n",
+        e.route, info.task, e.rust_name, info.service, info.signature
+    );
+    if !info.params.is_empty() {
+        md.push_str("\n| the task gives | the entry takes |\n|---|---|\n");
+        for p in &info.params {
+            md.push_str(&format!("| `{}` | {} |\n", p.what, p.ty));
+        }
+    }
+    if !info.templates.is_empty() {
+        md.push_str("\n| template | reads |\n|---|---|\n");
+        for t in &info.templates {
+            md.push_str(&format!("| `{}` | {} |\n", t.what.replace('|', "\\|"), t.ty));
+        }
     }
     if !e.docs.is_empty() {
         md.push_str(&format!("\n---\n\n{}\n", e.docs));

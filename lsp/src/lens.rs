@@ -1,25 +1,78 @@
 //! Code lenses: above each microservice `impl` — `▶ Run`, `Debug` (clients that said
-//! `initializationOptions.debugLens`), `Deploy (<stage>)`, `N routes`; above
-//! each entry — `Invoke <METHOD> <path>`. Each carries its resolved command line (see [`commands`]);
-//! the counts, routes and command lines come from the core.
+//! `initializationOptions.debugLens`), `Deploy (<stage>)`, `N routes`; above each entry —
+//! `Invoke <METHOD> <path>`, and `used by N workflow tasks` when tasks call it. Each carries its
+//! resolved command line (see [`commands`]), or for the references the locations to show; the
+//! counts, routes, command lines and callers come from the core.
 
 use std::path::Path;
 
 use coworks_core::commands::Action;
 use coworks_core::text::Source;
 use coworks_core::Project;
-use tower_lsp_server::ls_types::{CodeLens, Range};
+use tower_lsp_server::ls_types::{CodeLens, Command, Range, Uri};
 
 use crate::commands::{self, Invocation};
+use crate::navigation;
 use crate::position::position_in;
+use crate::state::State;
 
-/// The lenses of one Rust file, for `stage`; `debug`: with the `Debug` lens (for clients that start
-/// debug sessions).
-pub fn lenses(project: &Project, rel: &Path, stage: &str, debug: bool) -> Vec<CodeLens> {
+/// The lenses of one Rust file, for `stage` (with the `Debug` lens for clients that start debug
+/// sessions).
+pub fn lenses(project: &Project, rel: &Path, stage: &str, state: &State) -> Vec<CodeLens> {
+    let debug = state.debug_lens.load(std::sync::atomic::Ordering::SeqCst);
+    let mut out = run_lenses(project, rel, stage, debug);
+    out.extend(reference_lenses(project, rel, state));
+    out
+}
+
+/// `used by N workflow tasks` above each entry some task calls: its command
+/// (`coworks.showReferences`, run by the client) carries the document, the position and the tasks.
+fn reference_lenses(project: &Project, rel: &Path, state: &State) -> Vec<CodeLens> {
+    let (Some(model), Some(source), Some(uri)) =
+        (project.file_model(rel), project.source(rel), state.uri_of_rel(rel))
+    else {
+        return Vec::new();
+    };
+    let mut callers = project.entry_callers();
+    let mut out = Vec::new();
+    for e in model.services.iter().flat_map(|p| p.entries.iter()) {
+        let Some(tasks) = callers.remove(&e.location) else { continue };
+        let n = tasks.len();
+        let title = format!("used by {n} workflow task{}", if n == 1 { "" } else { "s" });
+        let range = lens_range(source, e.item.span.start.offset, e.location.span.end.offset);
+        out.push(CodeLens {
+            range,
+            command: Some(show_references(
+                title,
+                &uri,
+                source,
+                e.location.span.start.offset,
+                &navigation::locations(state, project, &tasks),
+            )),
+            data: None,
+        });
+    }
+    out
+}
+
+/// The client-side command showing `locations` as the references of the position at `offset`.
+fn show_references(
+    title: String,
+    uri: &Uri,
+    source: &Source,
+    offset: usize,
+    locations: &[tower_lsp_server::ls_types::Location],
+) -> Command {
+    let position = position_in(source, offset);
+    let args = [serde_json::json!(uri), serde_json::json!(position), serde_json::json!(locations)];
+    Command { title, command: commands::SHOW_REFERENCES.to_string(), arguments: Some(args.to_vec()) }
+}
+
+/// The lenses running `cws` commands; `debug`: with the `Debug` lens.
+fn run_lenses(project: &Project, rel: &Path, stage: &str, debug: bool) -> Vec<CodeLens> {
     let (Some(model), Some(source)) = (project.file_model(rel), project.source(rel)) else {
         return Vec::new();
     };
-    let services = project.services(Some(stage));
     let mut out = Vec::new();
     let mut push = |range: Range, title: String, action: Action| {
         // An action the project refuses (e.g. an invalid service name) gets no lens.
@@ -29,7 +82,7 @@ pub fn lenses(project: &Project, rel: &Path, stage: &str, debug: bool) -> Vec<Co
     };
     for part in &model.services {
         let range = lens_range(source, part.item.span.start.offset, part.location.span.end.offset);
-        let count = services.iter().find(|s| s.name == part.name).map_or(0, |s| s.entries.len());
+        let count = project.service(&part.name, Some(stage)).map_or(0, |s| s.entries.len());
         let (service, stage_name) = (part.name.clone(), stage.to_string());
         push(range, "▶ Run".into(), Action::Run { service: service.clone(), stage: stage_name.clone() });
         if debug {

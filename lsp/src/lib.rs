@@ -5,12 +5,16 @@
 
 #![warn(missing_docs)]
 
+pub mod actions;
 pub mod analysis;
 pub mod commands;
+pub mod completion;
 pub mod convert;
 pub mod document;
+pub mod hints;
 pub mod hover;
 pub mod lens;
+pub mod navigation;
 pub mod position;
 pub mod server;
 pub mod state;

@@ -21,6 +21,28 @@ pub fn position_in(source: &Source, offset: usize) -> Position {
     Position { line: pos.line, character: saturate(col) }
 }
 
+/// The byte offset of LSP position `pos` in a text the core holds, clamped as [`offset_of`] does: a
+/// column past its line's end is the line's end, a line past the text's end is the end.
+pub fn offset_in(source: &Source, pos: Position) -> usize {
+    let text = source.text();
+    if pos.line as usize >= source.lines().line_count() {
+        return text.len();
+    }
+    let start = source.lines().line_start(pos.line);
+    let end = source.lines().line_start(pos.line + 1).min(text.len());
+    let line = text.get(start..end).unwrap_or("");
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let mut units = 0usize;
+    for (i, c) in line.char_indices() {
+        if units >= pos.character as usize || units + c.len_utf16() > pos.character as usize {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    start + line.len()
+}
+
 /// The LSP range of a core span in a text the core holds.
 pub fn range_in(source: &Source, span: Span) -> Range {
     let end = span.end.offset.max(span.start.offset);
@@ -160,6 +182,20 @@ mod tests {
             let source = Source::new(text);
             for i in 0..=text.len() + 2 {
                 assert_eq!(position_in(&source, i), position_of(&rope, i), "{text:?} at {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_core_text_gives_the_ropes_offsets() {
+        for text in ["ça 😀 請\n\tz🇫🇷é\n", "a\rb\r\nc\n\n😀", "", "\r\r\n\n", "no newline"] {
+            let rope = Rope::from_str(text);
+            let source = Source::new(text);
+            for line in 0..6 {
+                for character in 0..12 {
+                    let p = pos(line, character);
+                    assert_eq!(offset_in(&source, p), offset_of_clamped(&rope, p), "{text:?} at {p:?}");
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use crate::commands;
 use crate::document::Document;
 use crate::state::{StageInfo, State, Work};
-use crate::{analysis, hover, lens, position, symbols};
+use crate::{actions, analysis, completion, hints, hover, lens, navigation, position, symbols};
 
 /// Glob patterns of the files whose changes on disk the server wants to hear about.
 pub const WATCHED: [&str; 5] = ["**/*.rs", "**/project.cws.yml", "**/.env*", "**/Cargo.toml", "**/*.cws.yml"];
@@ -110,10 +110,30 @@ impl Backend {
         f: impl FnOnce(&Project, &Path, &Rope, &State) -> T + Send + 'static,
     ) -> Result<T> {
         let rope = self.state.docs().get(uri).map(|d| d.rope.clone()).ok_or_else(|| not_open(uri))?;
-        let rel = self.state.rel_of(uri);
+        let uri = uri.clone();
         self.with_project(move |project, state| {
-            let rel = rel.unwrap_or_default();
+            // The root is known once the project is loaded.
+            let rel = state.rel_of(&uri).unwrap_or_default();
             f(project, &rel, &rope, state)
+        })
+        .await
+    }
+
+    /// Runs `f` on the project's text of `uri` once it holds the open document's current text
+    /// (waited for at most [`crate::state::FRESHNESS_WAIT`]); `f` gets the byte offset of `pos` in
+    /// that text. A file the project does not hold answers `None`; it need not be open.
+    async fn with_fresh<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        pos: Position,
+        f: impl FnOnce(&Project, &Path, usize, &State) -> Option<T> + Send + 'static,
+    ) -> Result<Option<T>> {
+        self.state.wait_fresh(uri).await;
+        let uri = uri.clone();
+        self.with_project(move |project, state| {
+            let rel = state.rel_of(&uri)?;
+            let offset = position::offset_in(project.source(&rel)?, pos);
+            f(project, &rel, offset, state)
         })
         .await
     }
@@ -278,7 +298,21 @@ impl LanguageServer for Backend {
         self.state.set_stage_option(stage);
         let debug_lens = params.initialization_options.as_ref().and_then(|o| o.get("debugLens"));
         self.state.debug_lens.store(debug_lens == Some(&Value::Bool(true)), Ordering::SeqCst);
+        let hints =
+            params.initialization_options.as_ref().and_then(|o| o.get("inlayHints")).and_then(Value::as_bool);
+        self.state.hints_off.store(hints == Some(false), Ordering::SeqCst);
         self.state.watch_registration.store(client_supports_watch_registration(&params), Ordering::SeqCst);
+        let caps = &params.capabilities;
+        let progress = caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
+        self.state.work_done_progress.store(progress, Ordering::SeqCst);
+        let snippets = caps
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        self.state.snippets.store(snippets, Ordering::SeqCst);
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "coworks-lsp".to_string(),
@@ -294,11 +328,39 @@ impl LanguageServer for Backend {
                 })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(
+                        ["\"", ".", "/", ":", "[", "(", ",", "{", " "]
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect(),
+                    ),
+                    resolve_provider: Some(true),
+                    ..CompletionOptions::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR_REWRITE]),
+                    ..CodeActionOptions::default()
+                })),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: commands::ALL.iter().map(|c| c.to_string()).collect(),
+                    commands: commands::ALL
+                        .iter()
+                        .chain([&commands::SHOW_REFERENCES])
+                        .map(|c| c.to_string())
+                        .collect(),
                     ..ExecuteCommandOptions::default()
                 }),
                 experimental: Some(json!({
@@ -344,12 +406,23 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let Some(settings) = params.settings.get("coworks") else { return };
+        // `{"coworks": {"inlayHints": {"enabled": false}}}` (or `"inlayHints": false`).
+        let hints =
+            settings.get("inlayHints").map(|h| h.get("enabled").unwrap_or(h)).and_then(Value::as_bool);
+        if let Some(on) = hints {
+            self.state.hints_off.store(!on, Ordering::SeqCst);
+            if let Err(e) = self.client.inlay_hint_refresh().await {
+                self.client
+                    .log_message(MessageType::LOG, format!("coworks: no inlay hint refresh: {e}"))
+                    .await;
+            }
+        }
         // `{"coworks": {"stage": "prod"}}`: diagnostics and lenses follow the new stage.
-        let Some(stage) = params.settings.get("coworks").and_then(|c| c.get("stage")) else {
-            return;
-        };
-        self.state.set_stage_option(stage.as_str().map(str::to_string));
-        self.stage_switched().await;
+        if let Some(stage) = settings.get("stage") {
+            self.state.set_stage_option(stage.as_str().map(str::to_string));
+            self.stage_switched().await;
+        }
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
@@ -405,6 +478,16 @@ impl LanguageServer for Backend {
                     range: Some(crate::convert::range(source, span)),
                 });
             }
+            if coworks_core::layout::is_workflow_path(rel) {
+                let info = project.task_info(rel, offset)?;
+                return Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: hover::task_markdown(&info),
+                    }),
+                    range: Some(crate::convert::range(source, info.span)),
+                });
+            }
             let (service, entry) = project.entry_at(rel, offset)?;
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {
@@ -421,7 +504,7 @@ impl LanguageServer for Backend {
         let at = params.text_document_position_params;
         self.with_document(&at.text_document.uri, move |project, rel, rope, state| {
             let offset = position::offset_of(rope, at.position)?;
-            let target = project.workflow_definition(rel, offset)?;
+            let target = project.definition(rel, offset)?;
             let location = Backend::lsp_location(state, project, &target)?;
             Some(GotoDefinitionResponse::Scalar(location))
         })
@@ -431,7 +514,7 @@ impl LanguageServer for Backend {
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         self.with_document(&params.text_document.uri, |project, rel, _, state| {
             let stage = state.stage(project);
-            Some(lens::lenses(project, rel, &stage, state.debug_lens.load(Ordering::SeqCst)))
+            Some(lens::lenses(project, rel, &stage, state))
         })
         .await
     }
@@ -451,8 +534,94 @@ impl LanguageServer for Backend {
         .await
     }
 
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        let snippets = self.state.snippets.load(Ordering::SeqCst);
+        self.with_document(&at.text_document.uri, move |project, rel, rope, _| {
+            let offset = position::offset_of(rope, at.position)?;
+            let text = rope.to_string();
+            let found = coworks_core::assist::completion::complete(project, rel, &text, offset);
+            Some(CompletionResponse::Array(completion::items(rope, found, snippets)))
+        })
+        .await
+    }
+
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        self.with_project(move |project, _| completion::resolve(project, item)).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let (range, only) = (params.range, params.context.only);
+        self.with_fresh(&uri, range.start, move |project, rel, from, state| {
+            let to = position::offset_in(project.source(rel)?, range.end);
+            Some(actions::code_actions(state, project, rel, (from, to.max(from)), only.as_deref()))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let at = params.text_document_position;
+        let declaration = params.context.include_declaration;
+        self.with_fresh(&at.text_document.uri, at.position, move |project, rel, offset, state| {
+            let found = project.references(rel, offset, declaration);
+            (!found.is_empty()).then(|| navigation::locations(state, project, &found))
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.with_fresh(&params.text_document.uri, params.position, |project, rel, offset, _| {
+            navigation::prepare_rename(project, rel, offset)
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = params.text_document_position;
+        let new_name = params.new_name;
+        let outcome = self
+            .with_fresh(&at.text_document.uri, at.position, move |project, rel, offset, state| {
+                Some(project.rename(rel, offset, &new_name).and_then(|edits| {
+                    actions::workspace_edit(state, project, &edits)
+                        .ok_or_else(|| "a file to change is being edited: try again".to_string())
+                }))
+            })
+            .await?;
+        match outcome {
+            Some(Ok(edit)) => Ok(Some(edit)),
+            Some(Err(why)) => Err(Error::invalid_params(why)),
+            None => Ok(None),
+        }
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        self.with_document(&params.text_document.uri, |project, rel, _, state| {
+            Some(navigation::document_links(state, project, rel))
+        })
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        if self.state.hints_off.load(Ordering::SeqCst) {
+            return Ok(Some(Vec::new()));
+        }
+        let range = params.range;
+        self.with_fresh(&params.text_document.uri, range.start, move |project, rel, _, _| {
+            Some(hints::inlay_hints(project, rel, range))
+        })
+        .await
+    }
+
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         let id = params.command;
+        if id == commands::SHOW_REFERENCES {
+            // A client command: the lens carries what to show; answered with those locations.
+            return Ok(params.arguments.get(2).cloned());
+        }
         if !commands::ALL.contains(&id.as_str()) {
             return Err(Error::invalid_params(format!(
                 "unknown command `{id}` (known: {})",

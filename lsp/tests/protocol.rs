@@ -52,7 +52,8 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
             "coworks.check",
             "coworks.build",
             "coworks.deployed",
-            "coworks.debug"
+            "coworks.debug",
+            "coworks.showReferences"
         ]
     );
     let custom = &caps["experimental"]["coworks"];
@@ -226,7 +227,7 @@ fn code_lenses_carry_commands_that_map_to_cws_lines() {
     assert_eq!(titles[0], "▶ Run");
     assert_eq!(titles[1], "Debug");
     assert_eq!(titles[2], format!("Deploy ({stage})"));
-    assert_eq!(titles[3], "7 routes");
+    assert_eq!(titles[3], "8 routes");
     assert!(titles.contains(&"Invoke GET /invoice/{id}"), "{titles:?}");
     // The lenses sit above the item, its doc comment included.
     assert_eq!(lenses[0]["range"]["start"]["line"], pos_of(&text, "/// Invoices of the e-shop: create").0);
@@ -302,6 +303,49 @@ fn code_lenses_carry_commands_that_map_to_cws_lines() {
     assert_eq!(check["result"]["argv"], json!(["cws", "check"]));
     let unknown = c.request("workspace/executeCommand", json!({"command": "coworks.fly", "arguments": []}));
     assert_eq!(unknown["error"]["code"], -32602);
+    c.shutdown();
+}
+
+/// A cloned repository's service names are never part of a command line: names that a shell would
+/// expand (`{a..c}`, `$(...)`) or `cws` would read as an option (`--endpoint=...`) get `CWS050` and
+/// no lens, while valid services of the same file keep theirs.
+#[test]
+fn hostile_service_names_never_reach_a_command_line() {
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let hostile = ["--endpoint=http://evil.invalid", "{a..c}", "$(touch pwned)", "a;b", "-x"];
+    let mut text = String::new();
+    for (i, name) in hostile.iter().enumerate() {
+        text.push_str(&format!(
+            "pub struct S{i};\n#[coworks::service(name = {name:?})]\nimpl S{i} {{\n    #[entry]\n    fn get_thing(&self) -> String {{ String::new() }}\n}}\n"
+        ));
+    }
+    text.push_str("pub struct Fine;\n#[coworks::service(name = \"fine\")]\nimpl Fine {\n    #[entry]\n    fn get_thing(&self) -> String { String::new() }\n}\n");
+    std::fs::create_dir_all(root.join("services/evil/src")).unwrap();
+    std::fs::write(root.join("services/evil/Cargo.toml"), "[package]\nname = \"evil\"\n").unwrap();
+    let path = root.join("services/evil/src/main.rs");
+    std::fs::write(&path, &text).unwrap();
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    let diags = c.diagnostics_until(&uri, |d| {
+        codes(d).iter().filter(|c| *c == DiagnosticCode::BadServiceName.as_str()).count() == hostile.len()
+    });
+    assert_eq!(diags.len(), hostile.len(), "{diags:?}");
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    let lines: Vec<String> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["command"]["arguments"][0]["argv"].as_array())
+        .map(|argv| argv.iter().map(|a| a.as_str().unwrap().to_string()).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(lines.iter().any(|l| l.ends_with("-- fine")), "the valid service keeps its lenses: {lines:?}");
+    for line in &lines {
+        for name in hostile {
+            assert!(!line.contains(name), "{name:?} reached {line:?}");
+        }
+    }
+    let routes = c.call("coworks/routes", json!({}));
+    assert!(routes["services"].as_array().unwrap().iter().any(|s| s["name"] == "fine"));
     c.shutdown();
 }
 
@@ -434,7 +478,7 @@ fn document_and_workspace_symbols() {
     assert_eq!(symbols[0]["detail"], "Billing");
     let children: Vec<&str> =
         symbols[0]["children"].as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
-    assert_eq!(children.len(), 7);
+    assert_eq!(children.len(), 8);
     assert_eq!(children[0], "GET /invoice/{id}");
     let (l, col) = pos_of(&text, "get_invoice(");
     assert_eq!(symbols[0]["children"][0]["selectionRange"], range(l, col, l, col + 11));

@@ -158,3 +158,78 @@ fn a_panic_while_analysing_one_file_is_logged_and_the_server_goes_on() {
     still_serving(&mut c);
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// A workspace folder (or `rootUri`) of `/` with no `project.cws.yml` at or above it: nothing is
+/// walked, only the open documents are analysed — no service from unrelated files.
+#[test]
+fn a_root_of_slash_analyses_only_the_open_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path().canonicalize().unwrap();
+    assert!(coworks_core::layout::find_root(&here).is_none(), "no project above the temporary directory");
+    let service = |name: &str| {
+        format!("pub struct S;\n#[coworks::service(name = \"{name}\")]\nimpl S {{\n    #[entry]\n    fn get_thing(&self, #[body] b: String) -> String {{ b }}\n}}\n")
+    };
+    std::fs::write(here.join("other.rs"), service("unrelated")).unwrap();
+    let mut c = Client::spawn(BIN);
+    c.initialize(std::path::Path::new("/"), json!({}));
+    let log = c
+        .wait_for(|m| {
+            m["method"] == "window/logMessage"
+                && m["params"]["message"].as_str().is_some_and(|s| s.contains("coworks:"))
+        })
+        .expect("a log line");
+    let opened = here.join("solo.rs");
+    let uri = file_uri(&opened);
+    c.open(&uri, &service("solo"));
+    // Analysed: a GET entry with a body is CWS004.
+    c.diagnostics_until(&uri, |d| d.iter().any(|x| x["code"] == DiagnosticCode::BodyOnGetOrDelete.as_str()));
+    let routes = c.call("coworks/routes", json!({}));
+    let names: Vec<&str> =
+        routes["services"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["solo"], "{routes}");
+    let message = log["params"]["message"].as_str().unwrap().to_string();
+    let message = if message.contains("only the open documents") {
+        message
+    } else {
+        let more = c
+            .wait_for(|m| {
+                m["method"] == "window/logMessage"
+                    && m["params"]["message"].as_str().is_some_and(|s| s.contains("only the open documents"))
+            })
+            .expect("the server says what it analyses");
+        more["params"]["message"].as_str().unwrap().to_string()
+    };
+    assert!(message.contains("no project.cws.yml"), "{message}");
+    // Closing the document forgets it; a file changed on disk that is not open is not read.
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&here.join("other.rs")), "type": 2}]}),
+    );
+    c.diagnostics_until(&uri, |d| d.is_empty());
+    let routes = c.call("coworks/routes", json!({}));
+    assert_eq!(routes["services"], json!([]), "{routes}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// A Rust file whose name is not UTF-8: `coworks/routes` answers (the name shown with U+FFFD)
+/// instead of failing with -32603.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_does_not_fail_the_routes() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_dir, root) = eshop_copy();
+    let name = std::ffi::OsStr::from_bytes(b"odd_\xff.rs");
+    std::fs::write(
+        root.join("services/billing/src").join(name),
+        "pub struct Odd;\n#[coworks::service(name = \"odd\")]\nimpl Odd {\n    #[entry]\n    fn get_odd(&self) -> String { String::new() }\n}\n",
+    )
+    .unwrap();
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let routes = c.call("coworks/routes", json!({}));
+    let odd = routes["services"].as_array().unwrap().iter().find(|s| s["name"] == "odd").expect("listed");
+    assert_eq!(odd["entries"][0]["location"]["file"], "services/billing/src/odd_\u{fffd}.rs");
+    still_serving(&mut c);
+    assert_eq!(c.shutdown(), Some(0));
+}

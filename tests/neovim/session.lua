@@ -1,7 +1,9 @@
 -- A user's session in headless Neovim, driven by Neovim's own LSP client against coworks-lsp.
 -- Opens a service file of the example project, collects the code lenses Neovim received, makes an
--- edit that duplicates a route, collects the diagnostics, undoes it, sees them clear, and stops the
--- server. Writes what Neovim received to $CWS_OUT as JSON; the Rust test asserts on it.
+-- edit that duplicates a route, collects the diagnostics, undoes it, sees them clear, accepts a
+-- completion (a stage in `#[entry(stage = "...")]`), misspells that stage and applies the quick fix
+-- the server offers, and stops the server. Writes what Neovim received to $CWS_OUT as JSON; the
+-- Rust test asserts on it.
 --
 -- Environment: COWORKS_LSP (server binary), CWS_ROOT (project root), CWS_FILE (file to open),
 -- CWS_OUT (result file), CWS_API = "start" (vim.lsp.start, Neovim 0.8+) or "start_client"
@@ -122,6 +124,69 @@ local function session()
   end)
   result.diagnostics_fixed = diagnostics(buf)
   step("fixed")
+
+  local client = vim.lsp.get_client_by_id(client_id)
+  local encoding = client.offset_encoding or "utf-16"
+  -- Completion: the cursor inside `stage = "dev"`; the item `test` accepted (its text edit applied).
+  local stage_line
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if line:find('stage = "dev"', 1, true) then
+      stage_line = i - 1
+    end
+  end
+  assert(stage_line, 'no `stage = "dev"` line')
+  local text = vim.api.nvim_buf_get_lines(buf, stage_line, stage_line + 1, false)[1]
+  local col = text:find('stage = "', 1, true) + #'stage = "' - 1
+  local params = { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = stage_line, character = col } }
+  local responses = vim.lsp.buf_request_sync(buf, "textDocument/completion", params, 20000) or {}
+  local chosen
+  result.completion = {}
+  for _, r in pairs(responses) do
+    local items = r.result and (r.result.items or r.result) or {}
+    for _, item in ipairs(items) do
+      table.insert(result.completion, item.label)
+      if item.label == "test" then
+        chosen = item
+      end
+    end
+  end
+  assert(chosen, "no completion item `test`")
+  vim.lsp.util.apply_text_edits({ chosen.textEdit }, buf, encoding)
+  result.completed_line = vim.api.nvim_buf_get_lines(buf, stage_line, stage_line + 1, false)[1]
+  step("completed")
+
+  -- A misspelt stage: the server's quick fix, applied by Neovim.
+  vim.api.nvim_buf_set_lines(buf, stage_line, stage_line + 1, false, { (result.completed_line:gsub('"test"', '"tset"')) })
+  wait_for("the unknown-stage diagnostic", 20000, function()
+    return has_code(buf, "CWS007")
+  end)
+  local title = "Replace `tset` with `test`"
+  if vim.fn.has("nvim-0.8") == 1 then
+    vim.api.nvim_win_set_cursor(0, { stage_line + 1, col + 1 })
+    vim.lsp.buf.code_action({
+      apply = true,
+      filter = function(action)
+        return action.title == title
+      end,
+    })
+  else
+    local range = { start = { line = stage_line, character = col }, ["end"] = { line = stage_line, character = col } }
+    local asked = { textDocument = { uri = vim.uri_from_bufnr(buf) }, range = range, context = { diagnostics = {} } }
+    local answers = vim.lsp.buf_request_sync(buf, "textDocument/codeAction", asked, 20000) or {}
+    for _, r in pairs(answers) do
+      for _, action in ipairs(r.result or {}) do
+        if action.title == title then
+          vim.lsp.util.apply_workspace_edit(action.edit, encoding)
+        end
+      end
+    end
+  end
+  wait_for("the quick fix", 20000, function()
+    local line = vim.api.nvim_buf_get_lines(buf, stage_line, stage_line + 1, false)[1]
+    return line:find('"test"', 1, true) ~= nil and not has_code(buf, "CWS007")
+  end)
+  result.quickfixed_line = vim.api.nvim_buf_get_lines(buf, stage_line, stage_line + 1, false)[1]
+  step("quickfixed")
 
   vim.lsp.stop_client(client_id)
   wait_for("the server to stop", 10000, function()

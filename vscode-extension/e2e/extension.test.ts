@@ -63,7 +63,7 @@ test('lenses appear above the service and each entry', step('lenses', async () =
   await wb.gotoLine(lineOf(billing, 'impl Billing'));
   await wb.lens('▶ Run').waitFor({ timeout: 30_000 });
   const titles = await wb.lensTitles();
-  for (const t of ['▶ Run', 'Deploy (dev)', '7 routes', 'Invoke GET /invoice/{id}']) assert.ok(titles.includes(t), `lens ${t} among ${JSON.stringify(titles)}`);
+  for (const t of ['▶ Run', 'Deploy (dev)', '8 routes', 'Invoke GET /invoice/{id}']) assert.ok(titles.includes(t), `lens ${t} among ${JSON.stringify(titles)}`);
   assert.match(await wb.stageItem().innerText(), /\bdev\b/, 'the status bar shows the stage');
 }));
 

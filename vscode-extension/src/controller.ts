@@ -16,6 +16,7 @@ import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
 import * as pv from './logic/preview';
 import * as rt from './logic/routes';
+import { hintsChange, hintsOption, HINTS_SETTING } from './logic/hints';
 import { findServer, INSTALL_COMMAND, processEnv } from './logic/serverPath';
 import { initializationOptions, parseStages, SET_STAGE_REQUEST, STAGE_NOTIFICATION, type Stages, STAGES_REQUEST } from './logic/stage';
 import * as tr from './logic/tree';
@@ -64,6 +65,9 @@ export class Controller implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((d) => this.schedulePreview(d)),
       // A deploy that ended may have changed the deployed URLs.
       vscode.window.onDidCloseTerminal((t) => t.name.startsWith('CoWorks: deploy') && this.view.refreshDeployed()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`coworks.${HINTS_SETTING}`)) void this.client?.sendNotification('workspace/didChangeConfiguration', hintsChange(this.hintsEnabled()));
+      }),
     );
   }
 
@@ -95,7 +99,7 @@ export class Controller implements vscode.Disposable {
     const options: LanguageClientOptions = {
       documentSelector: [...DOCUMENT_SELECTOR],
       outputChannel: this.log,
-      initializationOptions: () => initializationOptions(this.host.stages.requested),
+      initializationOptions: () => ({ ...initializationOptions(this.host.stages.requested), ...hintsOption(this.hintsEnabled()) }),
       middleware: {
         executeCommand: (command, args, next) => this.onLensCommand(command, args, next),
       },
@@ -184,6 +188,7 @@ export class Controller implements vscode.Disposable {
   }
 
   private async onLensCommand(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
+    if (command === lens.SHOW_REFERENCES) return this.showReferences(args);
     if (!lens.isLensCommand(command)) return next(command, args);
     const i = lens.invocationOf(args?.[0]);
     if (typeof i === 'string') {
@@ -210,6 +215,20 @@ export class Controller implements vscode.Disposable {
     }
     if (a.action === 'invoke') return this.invoke(i, resolve);
     await this.inTerminal(lens.terminalName(i), i, a.action === 'run');
+  }
+
+  private hintsEnabled(): boolean {
+    return vscode.workspace.getConfiguration('coworks').get<boolean>(HINTS_SETTING) !== false;
+  }
+
+  /** `used by N workflow tasks`: the references view of the locations the lens carries. */
+  private async showReferences(args: unknown[]): Promise<void> {
+    const r = lens.referencesOf(args);
+    const client = this.client;
+    if (typeof r === 'string' || !client) return void this.log.appendLine(`showReferences: ${r}`);
+    const p2c = client.protocol2CodeConverter;
+    const locations = r.locations.map((l) => p2c.asLocation(l));
+    await vscode.commands.executeCommand('editor.action.showReferences', p2c.asUri(r.uri), p2c.asPosition(r.position), locations);
   }
 
   /** Runs an invocation's argument vector in a named terminal (no shell in between: nothing to quote). */

@@ -83,7 +83,7 @@ test('the manifest: activation events, engines and @types/vscode agree, everythi
   assert.ok(t[0] < e[0] || (t[0] === e[0] && t[1] <= e[1]), `@types/vscode ${types} is newer than engines.vscode ${engine}`);
   assert.equal(pkg.dependencies, undefined, 'run-time code is bundled: no dependencies in the package');
   const settings = Object.keys(pkg.contributes.configuration.properties).sort();
-  assert.deepEqual(settings, ['coworks.cli.path', 'coworks.server.path', 'coworks.stage', 'coworks.trace.server']);
+  assert.deepEqual(settings, ['coworks.cli.path', 'coworks.inlayHints.enabled', 'coworks.server.path', 'coworks.stage', 'coworks.trace.server']);
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   for (const s of settings) assert.ok(readme.includes(`\`${s}\``), `README documents ${s}`);
   for (const c of pkg.contributes.commands) assert.ok(readme.includes(`*${c.title}*`), `README documents ${c.title}`);

@@ -78,9 +78,15 @@ test('opening a Rust file brings its diagnostics (eshop is clean)', async () => 
 test('each lens carries the cws line the server resolved; executeCommand answers the same; invokes are filled in and re-checked', async () => {
   const ls = await lenses(billing);
   const titles = ls.map((l) => l.command!.title);
-  assert.deepEqual(titles.slice(0, 4), ['▶ Run', 'Debug', 'Deploy (dev)', '7 routes'], 'the extension asks for the Debug lens');
+  assert.deepEqual(titles.slice(0, 4), ['▶ Run', 'Debug', 'Deploy (dev)', '8 routes'], 'the extension asks for the Debug lens');
   assert.ok(titles.includes('Invoke GET /invoice/{id}'), titles.join(' | '));
-  for (const l of ls) {
+  // `used by N workflow tasks` lenses carry the locations to show (a client command).
+  const used = ls.filter((l) => l.command!.command === lens.SHOW_REFERENCES);
+  assert.equal(used.length, 3, titles.join(' | '));
+  const refs = lens.referencesOf(used[0].command!.arguments);
+  assert.equal(typeof refs, 'object', String(refs));
+  assert.ok((refs as lens.References).locations[0].uri.endsWith('workflows/invoicing.cws.yml'));
+  for (const l of ls.filter((x) => x.command!.command !== lens.SHOW_REFERENCES)) {
     const id = l.command!.command;
     assert.ok(lens.isLensCommand(id), id);
     const i = lens.invocationOf(l.command!.arguments?.[0]);
@@ -293,7 +299,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
   };
   const editor = (p: { diagnostics: { code?: string | number; range: { start: { line: number } } }[] }) =>
     p.diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
-  assert.deepEqual(cli(), ['CWS015@34']);
+  assert.deepEqual(cli(), ['CWS015@36']);
   assert.deepEqual(cli('-s', 'dev'), [], '(dev alone does not need .env.prod)');
   let t = await startServer(copy, st.initializationOptions('dev'));
   try {
@@ -306,7 +312,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
     const next = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
     assert.deepEqual(editor(await next), cli('-s', 'prod'), 'stage prod: the diagnostics of `cws check -s prod`');
-    assert.deepEqual(cli('-s', 'prod'), ['CWS015@34']);
+    assert.deepEqual(cli('-s', 'prod'), ['CWS015@36']);
     const billingCopy = path.join(copy, 'services', 'billing', 'src', 'main.rs');
     await t.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri: uriOf(billingCopy), languageId: 'rust', version: 1, text: fs.readFileSync(billingCopy, 'utf8') },

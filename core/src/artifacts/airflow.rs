@@ -12,6 +12,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::GeneratedFile;
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Severity};
+use crate::layout::{is_workflow_path, CONFIG_FILE};
+use crate::naming;
 use crate::project::Project;
 use crate::settings::CliOptions;
 use crate::workflow::model::{EdgeKind, Task, Workflow};
@@ -23,12 +26,15 @@ pub const PACKAGE_FILES: &[(&str, &str)] = &[
     ("coworks_airflow/templates.py", include_str!("../../airflow/coworks_airflow/templates.py")),
 ];
 
+/// The start date of a DAG whose workflow gives none (or no valid one).
+const DEFAULT_START_DATE: (u16, u8, u8) = (2025, 1, 1);
+
 /// Tells Airflow's DAG processor not to parse the package as DAG files.
 pub const AIRFLOWIGNORE: &str = "coworks_airflow/\n";
 
-/// The DAG id of a workflow in a stage.
+/// The DAG id of a workflow in a stage (letters, digits and `_` only, whatever the names hold).
 pub fn dag_id(wf: &Workflow, stage: &str) -> String {
-    format!("{}_{}", wf.id.value, python_safe_stage(stage))
+    format!("{}_{}", python_name(&wf.id.value), python_name(stage))
 }
 
 /// The file name of a workflow's DAG in a stage.
@@ -46,19 +52,25 @@ pub fn aws_connection_id(stage: &str) -> String {
     format!("cws_aws_{stage}")
 }
 
-/// The Airflow Variable holding the results bucket of a stage.
+/// The Airflow Variable holding the results bucket of a stage (a name templates can read as
+/// `var.value.<name>`: letters, digits and `_`).
 pub fn bucket_variable(stage: &str) -> String {
-    format!("cws_results_bucket_{stage}")
+    format!("cws_results_bucket_{}", python_name(stage))
 }
 
-fn python_safe_stage(stage: &str) -> String {
-    stage.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+/// `s` with every character other than ASCII letters, digits and `_` replaced by `_`.
+fn python_name(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
 }
 
-/// A Python string literal.
+/// A Python string literal of `s`: **the one way text reaches a generated DAG.**
+///
+/// A JSON string is a Python string literal with the same value: `"` and `\` are escaped, every
+/// control character (U+0000–U+001F) is escaped (`\n`, `\r`, `\u001b`...), and every escape JSON
+/// writes means the same in Python. So the literal holds no line break: it cannot end a line, a
+/// comment or the string, whatever `s` holds (quotes, `"""`, `{{`, `__import__`, non-ASCII). The
+/// same literal is a valid Jinja string literal, which templates built here rely on.
 fn py_str(s: &str) -> String {
-    // A JSON string is a valid Python literal, except that Python reads `\/` the same and JSON never
-    // escapes more than Python understands.
     serde_json::Value::String(s.to_string()).to_string()
 }
 
@@ -137,12 +149,17 @@ const PY_RESERVED: &[&str] = &[
     "type",
 ];
 
-/// The Python variable holding a generated task.
+/// The Python variable holding a generated task: an ASCII identifier that shadows no keyword and
+/// no name of the DAG file, whatever the task id holds (ids are checked as names, `CWS039`, and
+/// workflows with errors get no DAG; this keeps the Python valid regardless).
 fn var(task_id: &str) -> String {
-    if PY_RESERVED.contains(&task_id) {
-        format!("{task_id}_task")
+    let name = python_name(task_id);
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        format!("task_{name}")
+    } else if PY_RESERVED.contains(&name.as_str()) {
+        format!("{name}_task")
     } else {
-        task_id.to_string()
+        name
     }
 }
 
@@ -164,7 +181,27 @@ fn parts(t: &Task) -> Parts {
 
 /// The Airflow DAGs of every workflow of `project` for `stage`, with the `coworks_airflow` package
 /// they import and an `.airflowignore` for it; paths relative to the DAGs directory.
-pub fn dags(project: &Project, stage: &str) -> Vec<GeneratedFile> {
+///
+/// Refused, with the reasons, when a workflow has an error in that stage or the stage's name is not
+/// a valid name: a DAG is only written from workflows `cws check -s <stage>` accepts.
+pub fn dags(project: &Project, stage: &str) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+    let mut refused: Vec<Diagnostic> = project
+        .diagnostics(Some(stage))
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error && is_workflow_path(&d.file))
+        .collect();
+    if let Some(problem) = naming::stage_name_problem(stage) {
+        let span = project.config().and_then(|c| c.workspace(stage)).map(|w| w.name_span);
+        refused.push(Diagnostic::new(
+            DiagnosticCode::ConfigValueType,
+            CONFIG_FILE,
+            span.unwrap_or_default(),
+            problem,
+        ));
+    }
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let mut out: Vec<GeneratedFile> = project
         .workflows()
         .map(|wf| GeneratedFile {
@@ -178,11 +215,17 @@ pub fn dags(project: &Project, stage: &str) -> Vec<GeneratedFile> {
             .map(|(path, text)| GeneratedFile { path: PathBuf::from(path), text: text.to_string() }),
     );
     out.push(GeneratedFile { path: PathBuf::from(".airflowignore"), text: AIRFLOWIGNORE.into() });
-    out
+    Ok(out)
 }
 
 /// The DAG of `wf` for `stage`, as Python source. `project` gives the async results prefix of each
 /// service (the deployment's, from [`crate::settings`]).
+///
+/// Every text of the workflow, its file name, the stage, the service names and the options reaches
+/// the Python source only as a literal written by [`py_str`] — also in comments, which carry no
+/// text of the project on their first two lines (where Python reads an encoding declaration).
+/// Numbers are written from integers. Any input gives a file that parses and defines the DAG only
+/// (`core/tests/fuzz_dags.rs` checks it with Python's `ast`).
 pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     let dag_id = dag_id(wf, stage);
     let prefix = |service: Option<&str>| {
@@ -195,29 +238,36 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     services.dedup();
 
     let mut s = String::new();
-    let _ =
-        writeln!(s, "# Generated by `cws workflow build` from {} for stage `{stage}`.", wf.file.display());
-    let _ = writeln!(s, "# Do not edit: change the workflow and run `cws workflow build -s {stage}` again.");
-    s.push_str("#\n# Airflow connections this DAG uses:\n");
+    s.push_str("# Generated by `cws workflow build`; do not edit: change the workflow and build again.\n#\n");
+    let file = wf.file.to_string_lossy().replace('\\', "/");
+    let _ = writeln!(s, "# Workflow {}, stage {}.", py_str(&file), py_str(stage));
+    s.push_str("# Airflow connections this DAG uses:\n");
     for svc in &services {
         let _ = writeln!(
             s,
-            "#   {}: HTTP; host = the URL of service `{svc}` in `{stage}`, password = its TOKEN",
-            connection_id(svc, stage)
+            "#   {}: HTTP; host = the URL of service {} in this stage, password = its TOKEN",
+            py_str(&connection_id(svc, stage)),
+            py_str(svc),
         );
     }
     if any_async {
-        let _ =
-            writeln!(s, "#   {}: AWS; reads the results of async calls from S3", aws_connection_id(stage));
-        let _ =
-            writeln!(s, "# Airflow Variable: {} = the results bucket of async calls", bucket_variable(stage));
+        let _ = writeln!(
+            s,
+            "#   {}: AWS; reads the results of async calls from S3",
+            py_str(&aws_connection_id(stage))
+        );
+        let _ = writeln!(
+            s,
+            "# Airflow Variable {}: the results bucket of async calls",
+            py_str(&bucket_variable(stage))
+        );
     }
     let doc = if wf.description.is_empty() {
         format!("Workflow `{}`.", wf.id.value)
     } else {
         wf.description.clone()
     };
-    let _ = writeln!(s, "\"\"\"{}\"\"\"\n", doc.replace('\\', "\\\\").replace("\"\"\"", "\\\"\\\"\\\""));
+    let _ = writeln!(s, "{}\n", py_str(&doc));
     s.push_str("import datetime\n\n");
     if any_async {
         s.push_str("from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor\n");
@@ -241,22 +291,12 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     };
     let schedule = schedule.map(|x| py_str(&x)).unwrap_or_else(|| "None".into());
     let _ = writeln!(s, "    schedule={schedule},");
-    let date = wf
+    let (y, m, d) = wf
         .start_date
         .as_ref()
-        .map(|d| d.value.clone())
-        .filter(|d| crate::workflow::parse::is_date(d))
-        .unwrap_or_else(|| "2025-01-01".into());
-    let (y, m, d) =
-        (&date[0..4.min(date.len())], date.get(5..7).unwrap_or("01"), date.get(8..10).unwrap_or("01"));
-    let trim = |x: &str| x.trim_start_matches('0').to_string();
-    let _ = writeln!(
-        s,
-        "    start_date=datetime.datetime({}, {}, {}, tzinfo=datetime.timezone.utc),",
-        trim(y),
-        trim(m),
-        trim(d)
-    );
+        .and_then(|d| crate::workflow::parse::date(&d.value))
+        .unwrap_or(DEFAULT_START_DATE);
+    let _ = writeln!(s, "    start_date=datetime.datetime({y}, {m}, {d}, tzinfo=datetime.timezone.utc),");
     s.push_str("    catchup=False,\n");
     let mut tags = vec!["coworks".to_string(), stage.to_string()];
     tags.extend(wf.tags.iter().cloned());
@@ -294,9 +334,6 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     for t in &wf.tasks {
         let p = parts(t);
         s.push('\n');
-        if !t.description.is_empty() {
-            let _ = writeln!(s, "    # {}", t.description.replace('\n', " "));
-        }
         let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
         let path = t.path.as_ref().map(|x| x.value.as_str()).unwrap_or("/");
         let full_path = fill_params(path, t);
@@ -314,6 +351,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
         }
         if let Some(j) = &t.json {
             call.push(format!("json={}", py_value(&j.value, 8)));
+        }
+        if !t.description.is_empty() {
+            call.push(format!("doc_md={}", py_str(&t.description)));
         }
         let handles_failure = !t.on_failure.is_empty();
         if handles_failure && !t.is_async {
@@ -340,7 +380,7 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
                 format!("bucket_name={}", py_str(&format!("{{{{ var.value.{} }}}}", bucket_variable(stage)))),
                 format!(
                     "bucket_key={}",
-                    py_str(&format!("{{{{ ti.xcom_pull(task_ids='{}')['key'] }}}}", p.first))
+                    py_str(&format!("{{{{ ti.xcom_pull(task_ids={})['key'] }}}}", py_str(&p.first)))
                 ),
                 format!("aws_conn_id={}", py_str(&aws_connection_id(stage))),
                 "poke_interval=2".into(),
@@ -493,7 +533,7 @@ mod tests {
         let py = dag("tasks:\n  a: { service: s, path: /a, on_success: [c] }\n  b: { service: s, path: /b }\n  c: { service: s, path: /c, after: [b] }\n");
         assert!(py.contains("trigger_rule=\"none_failed_min_one_success\""), "{py}");
         assert!(py.contains("    a__branch >> c\n") && py.contains("    b >> c\n"), "{py}");
-        assert!(py.contains("# Generated by `cws workflow build` from workflows/w.cws.yml for stage `dev`."));
+        assert!(py.contains("# Workflow \"workflows/w.cws.yml\", stage \"dev\".\n"), "{py}");
         assert!(!py.contains("S3KeySensor"), "no async call, no sensor import");
     }
 

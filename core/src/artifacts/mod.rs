@@ -1,5 +1,7 @@
 //! Deployment artifacts, produced from the same analysis the editor shows: data in, files out.
 //!
+//! - [`api`]: the deployed API of a stage as API Gateway serves it, which [`terraform`] writes and
+//!   the local stage gateway serves;
 //! - [`terraform`]: the Terraform configuration of a stage (`*.tf.json`);
 //! - [`package`]: the reproducible Lambda zip of a service, with its glibc check ([`elf`]);
 //! - [`airflow`]: the Airflow 3 DAGs of the workflows.
@@ -14,6 +16,7 @@ use crate::project::Project;
 use crate::settings::CliOptions;
 
 pub mod airflow;
+pub mod api;
 pub mod elf;
 pub mod package;
 pub mod terraform;
@@ -81,18 +84,57 @@ pub fn stage_deployment(
 /// of services no longer deployed. Returns the written paths.
 pub fn write_terraform(dir: &Path, deployment: &StageDeployment) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let files = terraform::generate(deployment);
+    let files: Vec<GeneratedFile> = terraform::generate(deployment)
+        .into_iter()
+        .map(|(name, text)| GeneratedFile { path: PathBuf::from(name), text })
+        .collect();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        if name.ends_with(".tf.json") && !files.iter().any(|(f, _)| *f == name) {
+        if name.ends_with(".tf.json") && !files.iter().any(|f| f.path == Path::new(&name)) {
             std::fs::remove_file(&path)?;
         }
     }
+    write_files(dir, &files)
+}
+
+/// Writes generated files under `dir` (created), never through a link: a directory on the way that
+/// is a link is refused, and each file is written beside its place and renamed over it, so a link
+/// already there (say a cloned repository's `airflow/dags/x.py` → `~/.bashrc`) is replaced, not
+/// followed. Returns the written paths.
+pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, text)?;
+    for file in files {
+        let rel = crate::project::normal_relative(&file.path)
+            .filter(|r| r.file_name().is_some())
+            .ok_or_else(|| std::io::Error::other(format!("`{}` is not a file name", file.path.display())))?;
+        let mut parent = dir.to_path_buf();
+        for part in rel.parent().into_iter().flat_map(Path::components) {
+            parent.push(part);
+            match std::fs::symlink_metadata(&parent) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    return Err(std::io::Error::other(format!(
+                        "`{}` is not a directory (a link is not followed): remove it",
+                        parent.display()
+                    )))
+                }
+                Err(_) => std::fs::create_dir(&parent)?,
+            }
+        }
+        let path = dir.join(&rel);
+        let name = rel.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let temp = parent.join(format!(".{name}.cws-new"));
+        let _ = std::fs::remove_file(&temp);
+        {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+            f.write_all(file.text.as_bytes())?;
+        }
+        std::fs::rename(&temp, &path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })?;
         written.push(path);
     }
     Ok(written)

@@ -2,25 +2,24 @@
 //! bytes for the same input.
 //!
 //! Per service: a Lambda function (custom runtime `provided.al2023`), its IAM role and policy, its
-//! log group, SSM SecureString parameters for its secrets, and a REST API with one resource and
-//! method per entry route (the API is the documentation), a TOKEN authorizer on the same function
-//! (none on `no_auth` entries), CORS preflights when asked, a deployment and a stage named after the
-//! stage, the invoke permission and outputs. The stage is the Terraform workspace: every function
-//! carries a precondition that the selected workspace is the stage the files were generated for.
+//! log group, SSM SecureString parameters for its secrets, what asynchronous calls need (the
+//! function may invoke itself, without retries), and the REST API its [`ServiceApi`] describes
+//! (resources, methods, TOKEN authorizer, CORS, binary media types), a deployment and a stage named
+//! after the stage, the invoke permission and outputs. The stage is the Terraform workspace: every
+//! function carries a precondition that the selected workspace is the stage the files were
+//! generated for.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::artifacts::api::ServiceApi;
 use crate::model::Service;
 use crate::settings::deploy::{self as settings, Backend, FunctionSettings, StageSettings, RUNTIME};
 
 mod api;
-pub use api::{resource_tree, ApiResource};
-
-/// Headers a CORS preflight allows (the async contract's headers included).
-const CORS_HEADERS: &str =
-    "Content-Type,Authorization,X-Amz-Date,X-Api-Key,InvocationType,X-CWS-S3Bucket,X-CWS-S3Key";
+mod literal;
+pub use literal::{literal, literal_part, literal_value, quoted};
 
 /// Everything deployed for one stage.
 #[derive(Debug, Clone)]
@@ -80,6 +79,16 @@ pub fn secret_parameter(project: &str, stage: &str, service: &str, key: &str) ->
     format!("/{}/{stage}/{}/{key}", settings::resource_name(&[project]), settings::resource_name(&[service]))
 }
 
+/// A map of the project's texts as a JSON object, keys and values through [`literal`].
+fn literal_map(map: &BTreeMap<String, String>) -> Map<String, Value> {
+    map.iter().map(|(k, v)| (literal(k), Value::from(literal(v)))).collect()
+}
+
+/// A list of the project's texts, each through [`literal`].
+fn literal_list(list: &[String]) -> Vec<String> {
+    list.iter().map(|s| literal(s)).collect()
+}
+
 #[derive(Default)]
 struct Doc {
     resources: BTreeMap<&'static str, Map<String, Value>>,
@@ -112,8 +121,8 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     let f = &s.function;
     let id = ident(&s.service.name);
     let name = function_name(&d.project, &s.service.name, &d.stage);
-    let tags: Value =
-        f.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect::<Map<_, _>>().into();
+    let api = ServiceApi::of(d, s);
+    let tags: Value = literal_map(&f.tags).into();
 
     // Logs.
     let mut log_group = json!({ "name": format!("/aws/lambda/{name}"), "tags": tags });
@@ -130,9 +139,9 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "aws_ssm_parameter",
             &pid,
             json!({
-                "name": secret_parameter(&d.project, &d.stage, &s.service.name, key),
+                "name": literal(&secret_parameter(&d.project, &d.stage, &s.service.name, key)),
                 "type": "SecureString",
-                "value": format!("${{var.{SECRETS_VARIABLE}[\"{key}\"]}}"),
+                "value": format!("${{var.{SECRETS_VARIABLE}[{}]}}", quoted(key)),
                 "tags": tags,
             }),
         );
@@ -165,7 +174,7 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "Sid": "AsyncResults",
             "Effect": "Allow",
             "Action": ["s3:PutObject"],
-            "Resource": format!("arn:aws:s3:::{bucket}/{}*", f.results_prefix),
+            "Resource": format!("arn:aws:s3:::{}/{}*", literal_part(bucket), literal_part(&f.results_prefix)),
         }));
     }
     if !secret_refs.is_empty() {
@@ -198,17 +207,12 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     );
 
     // The function.
-    let mut env: Map<String, Value> =
-        s.env.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
-    env.insert("CWS_STAGE".into(), d.stage.clone().into());
-    env.insert("CWS_SERVICE".into(), s.service.name.clone().into());
-    if let Some(bucket) = &f.bucket {
-        env.insert("CWS_RESULTS_BUCKET".into(), bucket.clone().into());
-        env.insert("CWS_RESULTS_PREFIX".into(), f.results_prefix.clone().into());
-    }
+    let mut env = literal_map(&api.environment);
     if !secret_refs.is_empty() {
-        let list: Vec<String> =
-            secret_refs.iter().map(|(k, pid)| format!("{k}=${{aws_ssm_parameter.{pid}.name}}")).collect();
+        let list: Vec<String> = secret_refs
+            .iter()
+            .map(|(k, pid)| format!("{}=${{aws_ssm_parameter.{pid}.name}}", literal_part(k)))
+            .collect();
         env.insert(SECRETS_ENV.into(), list.join(",").into());
     }
     let mut function = json!({
@@ -216,20 +220,20 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         "role": format!("${{aws_iam_role.{id}.arn}}"),
         "runtime": RUNTIME,
         "handler": "bootstrap",
-        "architectures": [f.architecture],
+        "architectures": [literal(&f.architecture)],
         "memory_size": f.memory,
         "timeout": f.timeout,
-        "filename": s.package,
+        "filename": literal(&s.package),
         "environment": { "variables": env },
         "tracing_config": { "mode": if f.tracing { "Active" } else { "PassThrough" } },
         "tags": tags,
         "depends_on": [format!("aws_cloudwatch_log_group.{id}"), format!("aws_iam_role_policy.{id}")],
         "lifecycle": {
             "precondition": [{
-                "condition": format!("${{terraform.workspace == \"{}\"}}", d.stage),
+                "condition": format!("${{terraform.workspace == {}}}", quoted(&d.stage)),
                 "error_message": format!(
                     "These files were generated for stage `{}`: run `cws deploy -s <stage>` (it selects the workspace).",
-                    d.stage
+                    literal_part(&d.stage)
                 ),
             }],
         },
@@ -238,11 +242,13 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         function["source_code_hash"] = hash.clone().into();
     }
     if !f.layers.is_empty() {
-        function["layers"] = f.layers.clone().into();
+        function["layers"] = literal_list(&f.layers).into();
     }
     if let Some(vpc) = &f.vpc {
-        function["vpc_config"] =
-            json!({ "subnet_ids": vpc.subnet_ids, "security_group_ids": vpc.security_group_ids });
+        function["vpc_config"] = json!({
+            "subnet_ids": literal_list(&vpc.subnet_ids),
+            "security_group_ids": literal_list(&vpc.security_group_ids),
+        });
     }
     if f.snapstart && settings::snapstart_supported(RUNTIME) {
         function["snap_start"] = json!({ "apply_on": "PublishedVersions" });
@@ -250,15 +256,45 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     }
     doc.add("aws_lambda_function", &id, function);
 
+    // Asynchronous calls: the function queues them with Lambda's `Invoke` (`InvocationType=Event`)
+    // on itself — its own ARN only, in a policy of its own (the function's ARN exists only once the
+    // function does) — and Lambda does not retry them (one run per accepted call).
+    if api.asynchronous.self_invoke {
+        let arn = format!("${{aws_lambda_function.{id}.arn}}");
+        doc.add(
+            "aws_iam_role_policy",
+            &format!("{id}__invoke_self"),
+            json!({
+                "name": format!("{name}-invoke-self"),
+                "role": format!("${{aws_iam_role.{id}.id}}"),
+                "policy": policy(vec![json!({
+                    "Sid": "AsyncCalls",
+                    "Effect": "Allow",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": [arn.clone(), format!("{arn}:*")],
+                })]),
+            }),
+        );
+        doc.add(
+            "aws_lambda_function_event_invoke_config",
+            &id,
+            json!({
+                "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+                "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
+            }),
+        );
+    }
+
     // API Gateway refuses to deploy an API without methods: a service with no entry in this stage
     // gets its function only.
-    let has_api = !s.service.entries.is_empty();
+    let has_api = api.has_methods();
     if has_api {
-        api::rest_api(d, s, doc, &name, &tags);
+        let description = s.service.docs.lines().next().unwrap_or_default();
+        api::rest_api(&api, description, f.tracing, doc, &tags);
     }
 
     doc.outputs.insert(
-        s.service.name.clone(),
+        literal(&s.service.name),
         json!({
             "url": if has_api { Value::from(format!("${{aws_api_gateway_stage.{id}.invoke_url}}")) } else { Value::Null },
             "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
@@ -271,13 +307,13 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
 fn provider(s: &StageSettings) -> Value {
     let mut p = json!({});
     if let Some(r) = &s.region {
-        p["region"] = r.clone().into();
+        p["region"] = literal(r).into();
     }
     if let Some(profile) = &s.profile {
-        p["profile"] = profile.clone().into();
+        p["profile"] = literal(profile).into();
     }
     if !s.endpoints.is_empty() {
-        p["endpoints"] = json!([s.endpoints]);
+        p["endpoints"] = json!([literal_map(&s.endpoints)]);
         for flag in [
             "skip_credentials_validation",
             "skip_metadata_api_check",
@@ -298,10 +334,10 @@ fn terraform_block(s: &StageSettings) -> Value {
     match &s.backend {
         Some(Backend::Standard { kind, settings }) => {
             let mut b = Map::new();
-            b.insert(kind.clone(), settings.clone());
+            b.insert(kind.clone(), literal_value(settings));
             t["backend"] = Value::Object(b);
         }
-        Some(Backend::Cloud(settings)) => t["cloud"] = settings.clone(),
+        Some(Backend::Cloud(settings)) => t["cloud"] = literal_value(settings),
         None => {}
     }
     t
@@ -324,7 +360,7 @@ pub fn generate(d: &StageDeployment) -> Vec<(String, String)> {
         "terraform": terraform_block(&d.settings),
         "provider": provider(&d.settings),
         "output": {
-            "stage": { "value": d.stage },
+            "stage": { "value": literal(&d.stage) },
             "services": { "value": outputs },
         },
     });

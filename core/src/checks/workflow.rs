@@ -4,24 +4,28 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::cache::Pass;
 use crate::config::Spanned;
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::model::{Entry, HttpMethod, ParamSource, Service};
 use crate::project::Project;
 use crate::settings::CliOptions;
 use crate::suggest;
+use crate::text::{ByteRange, Span};
 
 use crate::workflow::model::{Task, Workflow};
 use crate::workflow::parse::sub_span;
 use crate::workflow::target::{segments, target_entry};
 use crate::workflow::template::{self, Source};
+use crate::workflow::WorkflowFile;
 
 /// What a workflow is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
-    /// The services with the entries of the stage checked (every entry when no stage is given).
+    /// The services the workflow's tasks name (at least), with the entries of the stage checked
+    /// (every entry when no stage is given).
     pub services: &'a [Service],
-    /// The services with every entry of every stage (to say "only in stage ...").
+    /// The same services with every entry of every stage (to say "only in stage ...").
     pub all_services: &'a [Service],
     /// The project (for the settings of each stage).
     pub project: &'a Project,
@@ -70,20 +74,31 @@ fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Op
         .map(|(_, e)| e)
 }
 
-/// The checks of every workflow against the services of `stage` (every stage when `None`), with the
-/// diagnostics of reading each file.
-pub(super) fn check_all(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    if project.workflows().next().is_none() {
-        return;
-    }
-    let services = project.services(stage);
-    let all = project.services(None);
-    let stages = project.stages_checked(stage);
+/// The checks of one workflow against the services of the pass's stage (every stage when `None`),
+/// with the diagnostics of reading the file. Reads only the services its tasks name (and, for a
+/// name no service has, the names of all).
+pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) -> Vec<Diagnostic> {
+    let named: BTreeSet<&str> =
+        file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
+    let services: Vec<Service> = named.iter().filter_map(|n| project.service(n, pass.stage())).collect();
+    let all: Vec<Service> = named.iter().filter_map(|n| project.service(n, None)).collect();
+    let stages: Vec<String> = pass.checked.iter().map(|s| s.name.clone()).collect();
     let cx = Context { services: &services, all_services: &all, project, stages: &stages };
-    for file in project.workflow_files() {
-        out.extend(file.diagnostics.iter().cloned());
-        out.extend(validate(&file.workflow, &cx));
-    }
+    let mut out = file.diagnostics.clone();
+    out.extend(validate(&file.workflow, &cx));
+    out
+}
+
+/// The diagnostics of the workflow file `rel` alone (every stage's entries), with the diagnostics of
+/// reading it: what the editor's actions on one workflow need, without the project-wide pass.
+pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<Diagnostic> {
+    let Some(file) = project.workflow_files().find(|f| f.workflow.file == rel) else { return Vec::new() };
+    let services = project.services(None);
+    let stages = project.stages_checked(None);
+    let cx = Context { services: &services, all_services: &services, project, stages: &stages };
+    let mut out = file.diagnostics.clone();
+    out.extend(validate(&file.workflow, &cx));
+    out
 }
 
 /// Every diagnostic of one workflow.
@@ -105,10 +120,30 @@ struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    fn push(&mut self, code: DiagnosticCode, span: crate::text::Span, message: String) -> &mut Diagnostic {
+    fn push(&mut self, code: DiagnosticCode, span: Span, message: String) -> &mut Diagnostic {
         self.out.push(Diagnostic::new(code, &self.wf.file, span, message));
         let last = self.out.len() - 1;
         &mut self.out[last]
+    }
+
+    /// The text of this workflow file at `span`, as the project holds it.
+    fn written(&self, span: Span) -> Option<&'a str> {
+        self.cx.project.source(&self.wf.file)?.text().get(span.start.offset..span.end.offset)
+    }
+
+    /// "Replace `written` with the closest of `candidates`" for a name written at `span`, when the
+    /// span holds exactly that name (plain or quoted).
+    fn closest_fix<'c>(
+        &self,
+        written: &str,
+        span: Span,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<Fix> {
+        let near = suggest::closest(written, candidates)?;
+        let text = self.written(span)?;
+        let inner = text.find(written).filter(|_| text.trim_matches(['"', '\'']) == written)?;
+        let range = ByteRange::new(span.start.offset + inner, span.start.offset + inner + written.len());
+        Some(Fix::replace(&self.wf.file, range, written, near, true))
     }
 
     fn call(&mut self, task: &Task) {
@@ -123,12 +158,13 @@ impl<'a> Validator<'a> {
         }
         let (Some(service_name), Some(path)) = (&task.service, &task.path) else { return };
         let Some(service) = self.cx.services.iter().find(|s| s.name == service_name.value) else {
-            let names = self.cx.services.iter().map(|s| s.name.as_str());
-            let hint = suggest::closest(&service_name.value, names)
+            let names = self.cx.project.service_names();
+            let hint = suggest::closest(&service_name.value, names.iter().copied())
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             let msg = format!("no service `{}` in the project{hint}", service_name.value);
-            self.push(DiagnosticCode::WorkflowUnknownService, service_name.span, msg);
+            let fix = self.closest_fix(&service_name.value, service_name.span, names.iter().copied());
+            self.push(DiagnosticCode::WorkflowUnknownService, service_name.span, msg).add_fixes(fix);
             return;
         };
         let Some((_, entry)) = target_entry(task, self.cx.services) else {
@@ -159,7 +195,11 @@ impl<'a> Validator<'a> {
         if let Some(e) = close {
             msg.push_str(&format!("; did you mean `{}`?", e.route));
         }
+        let mut fixes: Vec<Fix> =
+            close.and_then(|e| self.call_route_fix(task, path, e)).into_iter().collect();
+        fixes.extend(self.add_entry_fix(task, service, path));
         let d = self.push(DiagnosticCode::WorkflowUnknownEntry, path.span, msg);
+        d.add_fixes(fixes);
         if let Some(e) = close {
             d.related.push(crate::diagnostics::Related {
                 file: e.location.file.clone(),
@@ -167,6 +207,65 @@ impl<'a> Validator<'a> {
                 message: format!("`{}` answers `{}`", e.rust_name, e.route),
             });
         }
+    }
+
+    /// "Call `GET /invoice/{id}`": the task's path (and method) changed to the route of `e`, the
+    /// task's values kept where the route has a `{param}` at the same place.
+    fn call_route_fix(&self, task: &Task, path: &Spanned<String>, e: &Entry) -> Option<Fix> {
+        let call = segments(&path.value);
+        let route = segments(&e.route.path);
+        let new_path: Vec<&str> = route
+            .iter()
+            .enumerate()
+            .map(|(i, r)| match call.get(i) {
+                Some(c) if r.starts_with('{') && call.len() == route.len() => *c,
+                _ => *r,
+            })
+            .collect();
+        let new_path = format!("/{}", new_path.join("/"));
+        let mut edits = vec![Edit::new(&self.wf.file, bytes(path.span), yaml_text(&new_path))];
+        if e.route.method != task.method.value {
+            let written = self
+                .written(task.method.span)
+                .is_some_and(|t| t.trim_matches(['"', '\'']).parse::<HttpMethod>().is_ok());
+            if !written {
+                return None;
+            }
+            edits.push(Edit::new(&self.wf.file, bytes(task.method.span), e.route.method.as_str()));
+        }
+        let title = format!("Call `{}` ({})", e.route, e.rust_name);
+        Some(Fix::offered(title, edits))
+    }
+
+    /// "Add entry `get_invoice_lines` for `GET /invoice/{id}/lines`": a stub method in the service's
+    /// `impl` block whose name gives the route the task calls.
+    fn add_entry_fix(&self, task: &Task, service: &Service, path: &Spanned<String>) -> Option<Fix> {
+        let method = task.method.value;
+        let (template, types) = route_template(&path.value, &task.params);
+        let (name, params, explicit) = crate::naming::name_for_route(method, &template)?;
+        let project = self.cx.project;
+        let (file, part) = project
+            .rust_files()
+            .flat_map(|m| m.services.iter().map(move |p| (&m.file, p)))
+            .find(|(_, p)| p.name == service.name)?;
+        let text = project.source(file)?.text();
+        let close =
+            part.item.span.end.offset.checked_sub(1).filter(|&i| text.as_bytes().get(i) == Some(&b'}'))?;
+        let indent = part.entries.first().map_or(4, |e| e.item.span.start.col as usize);
+        let pad = " ".repeat(indent);
+        let mut args = vec!["&self".to_string()];
+        args.extend(params.iter().map(|p| format!("{p}: {}", types.get(p).copied().unwrap_or("String"))));
+        args.extend(task.query.iter().map(|q| format!("#[query] {}: Option<String>", q.name.value)));
+        let attr = if explicit { format!("#[entry(path = {:?})]", template) } else { "#[entry]".into() };
+        let body_note =
+            if task.json.is_some() { " It is sent a JSON body: add a `#[body]` parameter." } else { "" };
+        let stub = format!(
+            "\n{pad}/// `{method} {template}`, called by the workflow task `{}`.{body_note}\n{pad}{attr}\n{pad}fn {name}({}) -> Result<String, Error> {{\n{pad}    Err(Error::internal(\"not implemented yet\"))\n{pad}}}\n",
+            task.id,
+            args.join(", ")
+        );
+        let title = format!("Add entry `{name}` for `{method} {template}` to `{}`", service.name);
+        Some(Fix::offered(title, vec![Edit::insert(file, line_start(text, close), stub)]))
     }
 
     fn params(&mut self, task: &Task, entry: &Entry, path: &Spanned<String>) {
@@ -189,7 +288,8 @@ impl<'a> Validator<'a> {
                     "`{}` is not a `{{param}}` of the task's path `{}`{hint}",
                     a.name.value, path.value
                 );
-                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg);
+                let fix = self.closest_fix(&a.name.value, a.name.span, holes.iter().copied());
+                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg).add_fixes(fix);
             }
         }
         let query: Vec<&crate::model::Param> =
@@ -212,7 +312,8 @@ impl<'a> Validator<'a> {
                     "`{}` ({}) has no query parameter `{}` ({known}){hint}",
                     entry.route, entry.rust_name, a.name.value
                 );
-                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg);
+                let fix = self.closest_fix(&a.name.value, a.name.span, query.iter().map(|p| p.name.as_str()));
+                self.push(DiagnosticCode::WorkflowParams, a.name.span, msg).add_fixes(fix);
             }
         }
         for p in &query {
@@ -252,7 +353,8 @@ impl<'a> Validator<'a> {
                                 .map(|s| format!("; did you mean `{s}`?"))
                                 .unwrap_or_default();
                             let msg = format!("`{{{{ {} }}}}` reads task `{other}`, which this workflow does not define{hint}", t.expr);
-                            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg);
+                            let fix = self.template_task_fix(span, &other);
+                            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).add_fixes(fix);
                         } else if !ancestors.is_some_and(|a| a.contains(other.as_str())) {
                             let msg = format!(
                                 "`{{{{ {} }}}}` reads task `{other}`, which does not run before `{}`: add `after: [{other}]`",
@@ -264,6 +366,18 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+    }
+
+    /// "Replace `crate_invoice` with `create_invoice`" inside a `{{ tasks.<id>... }}` template written
+    /// at `span`.
+    fn template_task_fix(&self, span: Span, other: &str) -> Option<Fix> {
+        let near = suggest::closest(other, self.wf.tasks.iter().map(|t| t.id.as_str()))?;
+        let text = self.written(span)?;
+        let needle = format!("tasks.{other}");
+        let found: Vec<usize> = text.match_indices(&needle).map(|(i, _)| i + "tasks.".len()).collect();
+        let [at] = found.as_slice() else { return None };
+        let start = span.start.offset + at;
+        Some(Fix::replace(&self.wf.file, ByteRange::new(start, start + other.len()), other, near, true))
     }
 
     fn bucket(&mut self, task: &Task) {
@@ -315,7 +429,8 @@ impl<'a> Validator<'a> {
                         t.id,
                         target.value
                     );
-                    self.push(DiagnosticCode::WorkflowUnknownTask, target.span, msg);
+                    let fix = self.closest_fix(&target.value, target.span, ids.iter().copied());
+                    self.push(DiagnosticCode::WorkflowUnknownTask, target.span, msg).add_fixes(fix);
                 }
             }
         }
@@ -375,6 +490,70 @@ impl<'a> Validator<'a> {
         }
         ancestors
     }
+}
+
+/// The byte range of a span.
+fn bytes(span: Span) -> ByteRange {
+    ByteRange::new(span.start.offset, span.end.offset)
+}
+
+/// The start of the line holding byte `at`.
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// `s` as a YAML scalar: plain when it is safe so, double-quoted otherwise.
+fn yaml_text(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.starts_with([
+            '{', '[', '*', '&', '!', '|', '>', '\'', '"', '%', '@', '`', '#', '-', '?', ':', ' ',
+        ])
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with([' ', ':']);
+    if plain {
+        s.to_string()
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// The route template of a task's path, and the Rust types its `{params}` get: `{name}` segments
+/// stay, `{{ conf.sku }}` becomes `{sku}`, a number becomes `{id}` (`u64`).
+fn route_template<'t>(
+    path: &str,
+    params: &[crate::workflow::model::Arg],
+) -> (String, BTreeMap<String, &'t str>) {
+    let mut types = BTreeMap::new();
+    let mut segs = Vec::new();
+    for seg in segments(path) {
+        let name = if let Some(p) = placeholder(seg) {
+            let numeric = params.iter().any(|a| a.name.value == p && a.value.is_u64());
+            Some((p.to_string(), if numeric { "u64" } else { "String" }))
+        } else if seg.contains("{{") {
+            let expr = seg.split("{{").nth(1).unwrap_or("").split("}}").next().unwrap_or("");
+            let word = expr.trim().rsplit('.').next().unwrap_or("").to_string();
+            Some((if word.is_empty() { "value".into() } else { word }, "String"))
+        } else if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            Some(("id".to_string(), "u64"))
+        } else {
+            None
+        };
+        match name {
+            Some((mut n, ty)) => {
+                let base = n.clone();
+                let mut k = 2;
+                while types.contains_key(&n) {
+                    n = format!("{base}{k}");
+                    k += 1;
+                }
+                segs.push(format!("{{{n}}}"));
+                types.insert(n, ty);
+            }
+            None => segs.push(seg.to_string()),
+        }
+    }
+    (format!("/{}", segs.join("/")), types)
 }
 
 /// A cycle through `start` within `members`, as `start → ... → start`.

@@ -12,6 +12,11 @@ fn doc_of(keys: &[KeySpec], name: &str) -> String {
     keys.iter().find(|k| k.name == name).map(|k| k.doc.replace('`', "")).unwrap_or_default()
 }
 
+fn record_schema(keys: &[OptionSpec]) -> Json {
+    let props: Map<String, Json> = keys.iter().map(|k| (k.name.to_string(), option_schema(k))).collect();
+    json!({ "type": "object", "additionalProperties": false, "properties": props })
+}
+
 fn option_schema(o: &OptionSpec) -> Json {
     let mut s = match o.ty {
         OptionType::Int { min, max } => {
@@ -33,11 +38,8 @@ fn option_schema(o: &OptionSpec) -> Json {
             json!({ "type": "object", "additionalProperties": { "type": ["string", "number"] } })
         }
         OptionType::AnyMap => json!({ "type": "object" }),
-        OptionType::Record(keys) => {
-            let props: Map<String, Json> =
-                keys.iter().map(|k| (k.name.to_string(), option_schema(k))).collect();
-            json!({ "type": "object", "additionalProperties": false, "properties": props })
-        }
+        OptionType::Record(keys) => record_schema(keys),
+        OptionType::Toggle(keys) => json!({ "anyOf": [{ "type": "boolean" }, record_schema(keys)] }),
     };
     let mut doc = o.doc.replace('`', "");
     if let Some(d) = o.default {
@@ -104,7 +106,23 @@ pub fn project_schema() -> Json {
                     "properties": {
                         "env_files": {
                             "type": "array",
-                            "items": { "type": "string" },
+                            "items": {
+                                "oneOf": [
+                                    { "type": "string" },
+                                    {
+                                        "type": "object",
+                                        "additionalProperties": false,
+                                        "required": ["path"],
+                                        "properties": {
+                                            "path": { "type": "string", "description": "The env file." },
+                                            "outside": {
+                                                "type": "boolean",
+                                                "description": "The file may be outside the project (absolute, `~/`, `..`); only `cws run` and `cws deploy` read it.",
+                                            },
+                                        },
+                                    },
+                                ],
+                            },
                             "description": doc_of(WORKSPACE_KEYS, "env_files"),
                         },
                         "production": { "type": "boolean", "description": doc_of(WORKSPACE_KEYS, "production") },

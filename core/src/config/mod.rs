@@ -38,7 +38,7 @@ pub use crate::yaml::Value;
 #[cfg(feature = "analysis")]
 pub use env::{read_env, EnvFile, EnvVar};
 #[cfg(feature = "analysis")]
-pub use project::{ProjectConfig, ServiceConfig, Setting, WorkspaceConfig};
+pub use project::{EnvFileEntry, ProjectConfig, ServiceConfig, Setting, WorkspaceConfig};
 #[cfg(feature = "analysis")]
 pub use read::read_project_config;
 #[cfg(feature = "analysis")]

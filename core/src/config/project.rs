@@ -38,6 +38,18 @@ pub struct ServiceConfig {
     pub commands: CommandOptions,
 }
 
+/// One entry of a stage's `env_files`: `.env.extra`, or `{path: ~/secrets/shop.env.secret, outside: true}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvFileEntry {
+    /// The file, as written (relative to the project root; with `outside: true` also absolute or
+    /// starting with `~/`).
+    pub path: Spanned<String>,
+    /// `outside: true`: the file may be outside the project. Only `cws run` and `cws deploy`, which
+    /// run the project's code by design, read such a file; the editor, `cws check` and the generators
+    /// never do.
+    pub outside: bool,
+}
+
 /// The settings of one stage (`workspaces.<name>`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkspaceConfig {
@@ -48,7 +60,7 @@ pub struct WorkspaceConfig {
     /// Whether the stage is production.
     pub production: bool,
     /// Env files the stage requires, each where it is listed.
-    pub env_files: Vec<Spanned<String>>,
+    pub env_files: Vec<EnvFileEntry>,
     /// Command options for this stage.
     pub commands: CommandOptions,
 }
@@ -57,6 +69,7 @@ pub struct WorkspaceConfig {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectConfig {
     /// The file, relative to the project root (used in diagnostics).
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// `version` (3 when valid).
     pub version: Option<Spanned<i64>>,
@@ -117,9 +130,12 @@ impl ProjectConfig {
 
     /// The env files `stage` requires, with where each is listed.
     pub fn required_env_files(&self, stage: &str) -> Vec<(String, Span)> {
-        self.workspace(stage)
-            .map(|w| w.env_files.iter().map(|f| (f.value.clone(), f.span)).collect())
-            .unwrap_or_default()
+        self.env_file_entries(stage).iter().map(|f| (f.path.value.clone(), f.path.span)).collect()
+    }
+
+    /// The entries of `stage`'s `env_files`.
+    pub fn env_file_entries(&self, stage: &str) -> &[EnvFileEntry] {
+        self.workspace(stage).map(|w| w.env_files.as_slice()).unwrap_or_default()
     }
 
     /// Effective options of `command` for `stage` (and optionally a service), with precedence

@@ -5,12 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::project::{CommandOptions, ProjectConfig, ServiceConfig, Setting, WorkspaceConfig};
+use crate::config::project::{
+    CommandOptions, EnvFileEntry, ProjectConfig, ServiceConfig, Setting, WorkspaceConfig,
+};
 use crate::config::schema::{self, CommandSpec, KeySpec, OptionSpec, OptionType};
 use crate::config::Value;
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
-use crate::suggest::did_you_mean;
-use crate::text::{Span, Spanned};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
+use crate::suggest::{closest, did_you_mean};
+use crate::text::{ByteRange, Span, Spanned};
 use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
 /// Reads `project.cws.yml`. `file` is the path relative to the project root, used in diagnostics.
@@ -35,6 +37,12 @@ pub fn read_project_config(text: &str, file: &Path) -> (ProjectConfig, Vec<Diagn
         && !r.diags.iter().any(|d| d.code == DiagnosticCode::ConfigVersion)
     {
         r.push(DiagnosticCode::ConfigVersion, zero, "`version: 3` is missing".to_string());
+        let flow = parsed.root.as_ref().is_some_and(|root| {
+            text.get(root.span.start.offset..).is_some_and(|t| t.starts_with(['{', '[']))
+        });
+        if !flow {
+            r.fix(Fix::safe("Add `version: 3`", vec![Edit::insert(file, 0, "version: 3\n")]));
+        }
     }
     config.tree = parsed.root;
     (config, r.diags)
@@ -64,6 +72,21 @@ impl Reader<'_> {
         self.diags.push(Diagnostic::new(code, self.file, span, message));
     }
 
+    /// Adds a fix to the diagnostic pushed last.
+    fn fix(&mut self, fix: Fix) {
+        if let Some(d) = self.diags.last_mut() {
+            d.add_fixes([fix]);
+        }
+    }
+
+    /// Adds "replace `written` with the closest of `candidates`" to the diagnostic pushed last.
+    fn fix_closest<'c>(&mut self, written: &str, span: Span, candidates: impl IntoIterator<Item = &'c str>) {
+        if let Some(near) = closest(written, candidates) {
+            let range = ByteRange::new(span.start.offset, span.end.offset);
+            self.fix(Fix::replace(self.file, range, written, near, true));
+        }
+    }
+
     fn type_error(&mut self, node: &Node, expected: &str) {
         let span = node.span;
         self.push(
@@ -77,6 +100,7 @@ impl Reader<'_> {
         let hint = did_you_mean(&key.text, names(keys));
         let msg = format!("unknown key `{}` {place}{hint}", key.text);
         self.push(DiagnosticCode::ConfigUnknownKey, key.span, msg);
+        self.fix_closest(&key.text, key.span, names(keys));
     }
 
     /// Entries of a mapping node; `None` (no report) for null, a report for any other kind.
@@ -178,10 +202,7 @@ impl Reader<'_> {
             env_files: Vec::new(),
             commands: CommandOptions::new(),
         };
-        let valid_name = !name.text.is_empty()
-            && name.text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid_name {
-            let msg = format!("stage name `{}`: use letters, digits, `-` and `_`", name.text);
+        if let Some(msg) = crate::naming::stage_name_problem(&name.text) {
             self.push(DiagnosticCode::ConfigValueType, name.span, msg);
         }
         for (key, value) in self.mapping(node, "a mapping of stage settings").unwrap_or_default() {
@@ -192,11 +213,7 @@ impl Reader<'_> {
                 },
                 "env_files" => match &value.value {
                     NodeValue::Sequence(items) => {
-                        for item in items {
-                            if let Some(f) = self.text(item) {
-                                ws.env_files.push(f);
-                            }
-                        }
+                        ws.env_files.extend(items.iter().filter_map(|item| self.env_file_entry(item)));
                     }
                     NodeValue::Null => {}
                     _ => self.type_error(value, "a list of file names, e.g. `[.env.dev]`"),
@@ -206,6 +223,40 @@ impl Reader<'_> {
             }
         }
         ws
+    }
+
+    /// One item of `env_files`: a file name, or `{path: NAME, outside: true}`.
+    fn env_file_entry(&mut self, item: &Node) -> Option<EnvFileEntry> {
+        let Some(entries) = item.entries() else {
+            return self.text(item).map(|path| EnvFileEntry { path, outside: false });
+        };
+        let (mut path, mut outside) = (None, false);
+        for (key, value) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match key.text.as_str() {
+                "path" => path = self.text(value),
+                "outside" => match value.to_value() {
+                    Value::Bool(b) => outside = b,
+                    _ => self.type_error(value, "`true` or `false`"),
+                },
+                _ => {
+                    let hint = did_you_mean(&key.text, ["path", "outside"]);
+                    let msg = format!(
+                        "unknown key `{}` in an `env_files` item (`path`, `outside`){hint}",
+                        key.text
+                    );
+                    self.push(DiagnosticCode::ConfigUnknownKey, key.span, msg);
+                }
+            }
+        }
+        if path.is_none() && !entries.iter().any(|e| e.0.text == "path") {
+            self.push(
+                DiagnosticCode::ConfigValueType,
+                item.span,
+                "an `env_files` item needs `path` (e.g. `{path: ~/secrets/shop.env.secret, outside: true}`)"
+                    .into(),
+            );
+        }
+        path.map(|path| EnvFileEntry { path, outside })
     }
 
     fn commands(&mut self, node: &Node) -> CommandOptions {
@@ -218,6 +269,7 @@ impl Reader<'_> {
                     key.span,
                     format!("unknown command `{}`{hint}", key.text),
                 );
+                self.fix_closest(&key.text, key.span, schema::COMMANDS.iter().map(|c| c.name));
                 continue;
             };
             let options = self.options(spec, value);
@@ -234,6 +286,7 @@ impl Reader<'_> {
                 let hint = did_you_mean(&key.text, spec.options.iter().map(|o| o.name));
                 let msg = format!("unknown option `{}` of command `{}`{hint}", key.text, spec.name);
                 self.push(DiagnosticCode::ConfigUnknownOption, key.span, msg);
+                self.fix_closest(&key.text, key.span, spec.options.iter().map(|o| o.name));
                 continue;
             };
             if let Some(v) = self.check(o, value) {
@@ -257,6 +310,13 @@ impl Reader<'_> {
                 Value::Int(i) => {
                     let msg = format!("`{}` is {i}, expected {}", o.name, o.ty.describe());
                     self.push(DiagnosticCode::ConfigValueType, node.span, msg);
+                    let nearest = if min.is_some_and(|m| i < m) { min } else { max };
+                    if let Some(n) = nearest {
+                        let range = ByteRange::new(node.span.start.offset, node.span.end.offset);
+                        let which = if Some(n) == min { "smallest" } else { "largest" };
+                        let title = format!("Set `{}` to {n} (the {which} allowed)", o.name);
+                        self.fix(Fix::safe(title, vec![Edit::new(self.file, range, n.to_string())]));
+                    }
                     None
                 }
                 _ => bad(self, node),
@@ -275,6 +335,7 @@ impl Reader<'_> {
                     let hint = did_you_mean(&s, words.iter().copied());
                     let msg = format!("`{}` is `{s}`, expected {}{hint}", o.name, o.ty.describe());
                     self.push(DiagnosticCode::ConfigValueType, node.span, msg);
+                    self.fix_closest(&s, node.span, words.iter().copied());
                     None
                 }
                 None => bad(self, node),
@@ -319,27 +380,36 @@ impl Reader<'_> {
                 _ => bad(self, node),
             },
             OptionType::Record(keys) => match node.entries() {
-                Some(entries) => {
-                    let mut map = BTreeMap::new();
-                    for (k, v) in entries {
-                        match keys.iter().find(|s| s.name == k.text) {
-                            Some(sub) => {
-                                if let Some(val) = self.check(sub, v) {
-                                    map.insert(k.text.clone(), val);
-                                }
-                            }
-                            None => {
-                                let hint = did_you_mean(&k.text, keys.iter().map(|s| s.name));
-                                let msg = format!("unknown key `{}` of option `{}`{hint}", k.text, o.name);
-                                self.push(DiagnosticCode::ConfigUnknownOption, k.span, msg);
-                            }
-                        }
-                    }
-                    Some(Value::Map(map))
-                }
+                Some(entries) => Some(self.record(o, keys, &entries)),
                 None => bad(self, node),
             },
+            OptionType::Toggle(keys) => match (value, node.entries()) {
+                (Value::Bool(b), _) => Some(Value::Bool(b)),
+                (_, Some(entries)) => Some(self.record(o, keys, &entries)),
+                (_, None) => bad(self, node),
+            },
         }
+    }
+
+    /// The keys of a mapping-valued option `o` (its valid ones; the others are reported).
+    fn record(&mut self, o: &OptionSpec, keys: &[OptionSpec], entries: &[&(Key, Node)]) -> Value {
+        let mut map = BTreeMap::new();
+        for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match keys.iter().find(|s| s.name == k.text) {
+                Some(sub) => {
+                    if let Some(val) = self.check(sub, v) {
+                        map.insert(k.text.clone(), val);
+                    }
+                }
+                None => {
+                    let hint = did_you_mean(&k.text, keys.iter().map(|s| s.name));
+                    let msg = format!("unknown key `{}` of option `{}`{hint}", k.text, o.name);
+                    self.push(DiagnosticCode::ConfigUnknownOption, k.span, msg);
+                    self.fix_closest(&k.text, k.span, keys.iter().map(|s| s.name));
+                }
+            }
+        }
+        Value::Map(map)
     }
 
     /// The text of a scalar that is text or a number (as written); `None` for anything else.

@@ -32,6 +32,9 @@ pub enum OptionType {
     AnyMap,
     /// A mapping with the listed keys.
     Record(&'static [OptionSpec]),
+    /// `true` (on, every listed key at its default), `false` (off), or a mapping with the listed
+    /// keys (on; a key not written takes its default).
+    Toggle(&'static [OptionSpec]),
 }
 
 impl OptionType {
@@ -55,6 +58,18 @@ impl OptionType {
                 let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.name)).collect();
                 format!("a mapping with keys {}", keys.join(", "))
             }
+            OptionType::Toggle(keys) => {
+                let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.name)).collect();
+                format!("`true`, `false` or a mapping with keys {}", keys.join(", "))
+            }
+        }
+    }
+
+    /// The keys of a mapping-valued type (`Record`, `Toggle`); empty for the others.
+    pub fn keys(&self) -> &'static [OptionSpec] {
+        match self {
+            OptionType::Record(keys) | OptionType::Toggle(keys) => keys,
+            _ => &[],
         }
     }
 }
@@ -78,6 +93,16 @@ impl OptionSpec {
     pub fn default_value(&self) -> Option<Value> {
         self.default.map(|d| match self.ty {
             OptionType::Str | OptionType::OneOf(_) => Value::Str(d.to_string()),
+            // A flow list of plain texts: `[a, b]`.
+            OptionType::StrList => Value::List(
+                d.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split(',')
+                    .map(|item| item.trim().trim_matches('\'').trim_matches('"'))
+                    .filter(|item| !item.is_empty())
+                    .map(|item| Value::Str(item.to_string()))
+                    .collect(),
+            ),
             _ => resolve_scalar(d, ScalarStyle::Plain),
         })
     }
@@ -164,6 +189,12 @@ pub const COMMANDS: &[CommandSpec] = &[
                 Some("release"),
                 "Cargo profile built with.",
             ),
+            opt(
+                "optimize",
+                OptionType::OneOf(&["lambda", "cargo"]),
+                Some("lambda"),
+                "How the release build is tuned: `lambda` overrides the crate's `[profile.release]` for a small, fast-starting package (symbols stripped, fat LTO, one codegen unit); `cargo` keeps the crate's own profile.",
+            ),
         ],
     },
     CommandSpec {
@@ -229,7 +260,32 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             opt("tags", OptionType::StrMap, None, "Tags added to every deployed resource."),
             opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary."),
-            opt("cors", OptionType::Bool, Some("false"), "Answers CORS preflight requests on every route."),
+            opt(
+                "authorizer_ttl",
+                int(0, 3600),
+                Some("300"),
+                "Seconds API Gateway keeps the token authorizer's answer for a token (0: asks every time); the answer covers every route of the service's API.",
+            ),
+            opt(
+                "cors",
+                OptionType::Toggle(&[
+                    opt(
+                        "origins",
+                        OptionType::StrList,
+                        Some("['*']"),
+                        "Origins browsers may call the API from (`*`: any origin).",
+                    ),
+                    opt(
+                        "headers",
+                        OptionType::StrList,
+                        Some("[Content-Type, Authorization, X-Amz-Date, X-Api-Key, InvocationType, X-CWS-S3Bucket, X-CWS-S3Key]"),
+                        "Request headers browsers may send.",
+                    ),
+                    opt("max_age", int(0, 86400), Some("600"), "Seconds browsers may keep a preflight's answer."),
+                ]),
+                Some("false"),
+                "CORS for browsers: `true` (any origin) or a mapping (`origins`, `headers`, `max_age`); every answer, errors included, then carries the CORS headers.",
+            ),
             opt(
                 "public",
                 OptionType::StrList,
@@ -306,8 +362,8 @@ pub const SERVICE_KEYS: &[KeySpec] = &[
 pub const WORKSPACE_KEYS: &[KeySpec] = &[
     KeySpec {
         name: "env_files",
-        ty: "list of texts",
-        doc: "Env files this stage requires (an error if one is missing).",
+        ty: "list of texts or `{path, outside}`",
+        doc: "Env files this stage requires (an error if one is missing), inside the project; `{path: ~/x.env, outside: true}` names one outside it, read only by `cws run` and `cws deploy`.",
     },
     KeySpec { name: "production", ty: "boolean", doc: "Marks the stage as production (default `false`)." },
     KeySpec { name: "commands", ty: "mapping", doc: "Command options for this stage (override `commands`)." },
@@ -348,7 +404,7 @@ fn describe_command_path(path: &[&str]) -> Option<String> {
         let o = options.iter().find(|o| o.name == *name)?;
         chain.push(o);
         options = match o.ty {
-            OptionType::Record(keys) => keys,
+            OptionType::Record(keys) | OptionType::Toggle(keys) => keys,
             // Inside free-form maps (tags, endpoints ...) describe the option itself.
             OptionType::StrMap | OptionType::AnyMap => return Some(describe_option(spec, &chain)),
             _ => &[],
@@ -406,10 +462,33 @@ mod tests {
                     OptionType::Bool => matches!(v, Value::Bool(_)),
                     OptionType::OneOf(words) => matches!(&v, Value::Str(s) if words.contains(&s.as_str())),
                     OptionType::Str => matches!(v, Value::Str(_)),
+                    OptionType::Toggle(_) => v == Value::Bool(false),
                     _ => false,
                 };
                 assert!(ok, "default of {}.{}", c.name, o.name);
+                for k in o.ty.keys() {
+                    let Some(v) = k.default_value() else { continue };
+                    let ok = match k.ty {
+                        OptionType::Int { min, max } => {
+                            matches!(v, Value::Int(i) if min.is_none_or(|m| i >= m) && max.is_none_or(|m| i <= m))
+                        }
+                        OptionType::StrList => matches!(&v, Value::List(items) if !items.is_empty()),
+                        _ => false,
+                    };
+                    assert!(ok, "default of {}.{}.{}: {v:?}", c.name, o.name, k.name);
+                }
             }
         }
+    }
+
+    #[test]
+    fn list_defaults_are_flow_lists_of_texts() {
+        let cors = command("deploy").and_then(|c| c.option("cors")).map(|o| o.ty.keys()).unwrap_or(&[]);
+        let origins = cors.iter().find(|k| k.name == "origins").and_then(|k| k.default_value());
+        assert_eq!(origins, Some(Value::List(vec![Value::Str("*".into())])));
+        let headers = cors.iter().find(|k| k.name == "headers").and_then(|k| k.default_value());
+        assert!(
+            matches!(&headers, Some(Value::List(h)) if h.len() == 7 && h[0] == Value::Str("Content-Type".into()))
+        );
     }
 }

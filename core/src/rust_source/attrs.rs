@@ -9,9 +9,105 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::suggest::closest;
 use crate::text::ByteRange;
 
 use super::decl::AttrError;
+
+/// One argument of `#[entry(...)]` or `#[service(...)]`: the grammar's table, read by the parser's
+/// messages and by the editor's completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgSpec {
+    /// The argument's name.
+    pub name: &'static str,
+    /// How it is written, for messages: `path = "/segment/{param}"`.
+    pub form: &'static str,
+    /// How an editor inserts it (LSP snippet syntax: `$1` where the value goes).
+    pub snippet: &'static str,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+/// The arguments of `#[entry(...)]`.
+pub const ENTRY_ARGS: &[ArgSpec] = &[
+    ArgSpec {
+        name: "path",
+        form: "`path = \"/segment/{param}\"`",
+        snippet: "path = \"/$1\"",
+        doc: "An explicit path instead of the one the method's name gives; its `{names}` are the method's path parameters.",
+    },
+    ArgSpec {
+        name: "stage",
+        form: "`stage = \"dev\"`",
+        snippet: "stage = \"$1\"",
+        doc: "Serve the entry only in this stage (repeatable).",
+    },
+    ArgSpec {
+        name: "stages",
+        form: "`stages = [\"dev\", \"test\"]`",
+        snippet: "stages = [\"$1\"]",
+        doc: "Serve the entry only in these stages.",
+    },
+    ArgSpec { name: "no_auth", form: "`no_auth` (no value)", snippet: "no_auth", doc: "Anyone may call the entry: no token is checked." },
+    ArgSpec {
+        name: "binary_headers",
+        form: "`binary_headers` or `binary_headers = \"content/type\"`",
+        snippet: "binary_headers = \"$1\"",
+        doc: "The entry answers binary content of this type (`application/octet-stream` without a value).",
+    },
+];
+
+/// The arguments of `#[service(...)]`.
+pub const SERVICE_ARGS: &[ArgSpec] = &[ArgSpec {
+    name: "name",
+    form: "`name = \"service-name\"`",
+    snippet: "name = \"$1\"",
+    doc: "The service's name (default: the type's name in snake case).",
+}];
+
+/// Content types offered for `binary_headers = "..."`.
+pub const COMMON_BINARY_TYPES: &[&str] = &[
+    "application/octet-stream",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/svg+xml",
+    "audio/mpeg",
+    "video/mp4",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+fn form(specs: &[ArgSpec], name: &str) -> &'static str {
+    specs.iter().find(|a| a.name == name).map_or("", |a| a.form)
+}
+
+/// An unknown argument `key`; the closest name among those taking `fits` values is suggested.
+fn unknown_arg(
+    specs: &[ArgSpec],
+    attr: &str,
+    key: &str,
+    range: ByteRange,
+    fits: impl Fn(&str) -> bool,
+) -> AttrError {
+    let names: Vec<&str> = specs.iter().map(|a| a.name).collect();
+    let expected = match names.as_slice() {
+        [one] => form(specs, one).to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    let near = closest(key, names.iter().copied().filter(|n| fits(n)));
+    let hint = near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+    AttrError {
+        range,
+        message: format!("unknown `#[{attr}]` argument `{key}`; expected {expected}{hint}"),
+        replacement: near.map(str::to_string),
+    }
+}
 
 /// A string value and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,7 +259,7 @@ fn parse_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> Vec<Arg> 
                 continue;
             }
             _ => {
-                errors.push(AttrError { range: *range, message: "expected an argument name".into() });
+                errors.push(AttrError::new(*range, "expected an argument name"));
                 i = skip_to_comma(&toks, i);
                 continue;
             }
@@ -209,7 +305,7 @@ fn parse_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> Vec<Arg> 
         };
         if let Some((t, r)) = toks.get(i) {
             if *t != Tok::Punct(',') {
-                errors.push(AttrError { range: *r, message: format!("expected `,` after `{key}`") });
+                errors.push(AttrError::new(*r, format!("expected `,` after `{key}`")));
                 i = skip_to_comma(&toks, i);
             }
         }
@@ -245,21 +341,17 @@ pub fn parse_entry_args(text: &str, base: usize, errors: &mut Vec<AttrError>) ->
                     ArgValue::Bad(r) => r,
                     _ => arg.key_range,
                 };
-                let expected = match k {
-                    "path" => "`path = \"/segment/{param}\"`",
-                    "stage" => "`stage = \"dev\"`",
-                    "stages" => "`stages = [\"dev\", \"test\"]`",
-                    "no_auth" => "`no_auth` (no value)",
-                    _ => "`binary_headers` or `binary_headers = \"content/type\"`",
-                };
-                errors.push(AttrError { range, message: format!("`{k}` takes {expected}") });
+                errors.push(AttrError::new(range, format!("`{k}` takes {}", form(ENTRY_ARGS, k))));
             }
-            (k, _) => errors.push(AttrError {
-                range: arg.key_range,
-                message: format!(
-                    "unknown `#[entry]` argument `{k}`; expected path, stage, stages, no_auth or binary_headers"
-                ),
-            }),
+            (k, v) => {
+                let fits = |name: &str| match &v {
+                    ArgValue::Flag => matches!(name, "no_auth" | "binary_headers"),
+                    ArgValue::Str(_) => matches!(name, "path" | "stage" | "stages" | "binary_headers"),
+                    ArgValue::List(_) => name == "stages",
+                    ArgValue::Bad(_) => true,
+                };
+                errors.push(unknown_arg(ENTRY_ARGS, "entry", k, arg.key_range, fits))
+            }
         }
     }
     out
@@ -271,14 +363,11 @@ pub fn parse_service_args(text: &str, base: usize, errors: &mut Vec<AttrError>) 
     for arg in parse_args(text, base, errors) {
         match (arg.key.as_str(), arg.value) {
             ("name", ArgValue::Str(v)) => out.name = Some(v),
-            ("name", v) => errors.push(AttrError {
-                range: if let ArgValue::Bad(r) = v { r } else { arg.key_range },
-                message: "`name` takes `name = \"service-name\"`".into(),
-            }),
-            (k, _) => errors.push(AttrError {
-                range: arg.key_range,
-                message: format!("unknown `#[service]` argument `{k}`; expected `name = \"...\"`"),
-            }),
+            ("name", v) => errors.push(AttrError::new(
+                if let ArgValue::Bad(r) = v { r } else { arg.key_range },
+                format!("`name` takes {}", form(SERVICE_ARGS, "name")),
+            )),
+            (k, _) => errors.push(unknown_arg(SERVICE_ARGS, "service", k, arg.key_range, |_| true)),
         }
     }
     out
@@ -331,6 +420,9 @@ mod tests {
         assert!(errors[0].message.contains("unknown `#[entry]` argument `methd`"));
         let (_, errors) = entry("(path = 42, no_auth = \"yes\", stages = [1])");
         assert_eq!(errors.len(), 3, "{errors:?}");
+        let (_, errors) = entry("(stags = [\"dev\"], no_aut, pth = \"/x\")");
+        let near: Vec<Option<&str>> = errors.iter().map(|e| e.replacement.as_deref()).collect();
+        assert_eq!(near, [Some("stages"), Some("no_auth"), Some("path")]);
         let (_, errors) = entry("(path = \"/x\" stage = \"dev\")");
         assert!(errors[0].message.contains("expected `,`"));
         let (_, errors) = entry("(\"x\", path = \"unterminated)");

@@ -14,6 +14,16 @@ pub struct AttrError {
     pub range: ByteRange,
     /// What is wrong.
     pub message: String,
+    /// The text that probably belongs at `range` (a misspelt argument's closest name), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+}
+
+impl AttrError {
+    /// A problem at `range`.
+    pub fn new(range: ByteRange, message: impl Into<String>) -> Self {
+        AttrError { range, message: message.into(), replacement: None }
+    }
 }
 
 /// How a parameter is marked.

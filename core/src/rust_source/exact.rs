@@ -75,10 +75,10 @@ fn args_text<'t>(text: &'t str, attr: &Attribute, errors: &mut Vec<AttrError>) -
         }
         Meta::Path(_) => ("", range(attr.span()).end),
         Meta::NameValue(nv) => {
-            errors.push(AttrError {
-                range: range(nv.eq_token.span),
-                message: "write the arguments in parentheses: `#[entry(...)]`".into(),
-            });
+            errors.push(AttrError::new(
+                range(nv.eq_token.span),
+                "write the arguments in parentheses: `#[entry(...)]`",
+            ));
             ("", range(attr.span()).end)
         }
     }

@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::model::{Auth, Entry, HttpMethod, Location, Param, ParamSource, Route};
 use crate::naming::{self, RouteError};
 use crate::text::{ByteRange, LineIndex, Span};
 
+use super::attr_edit::param_name_range;
 use super::decl::{EntryDecl, FileDecls, ParamKind, ServiceDecl};
 
 /// Which parser read a file.
@@ -86,24 +87,26 @@ pub fn build(file: &Path, crate_dir: &Path, text: &str, decls: &FileDecls, mode:
     let loc = |r: ByteRange| Location { file: file.to_path_buf(), span: span(r) };
     let mut diagnostics = Vec::new();
     for e in &decls.attr_errors {
-        diagnostics.push(Diagnostic::new(
-            DiagnosticCode::BadAttribute,
-            file,
-            span(e.range),
-            e.message.clone(),
-        ));
+        let d = Diagnostic::new(DiagnosticCode::BadAttribute, file, span(e.range), e.message.clone());
+        let old = text.get(e.range.start..e.range.end).unwrap_or("");
+        let fix = e.replacement.as_ref().map(|new| Fix::replace(file, e.range, old, new, true));
+        diagnostics.push(d.with_fixes(fix));
     }
-    let services = decls.services.iter().map(|s| service(s, file, &span, &loc, &mut diagnostics)).collect();
+    let cx = Cx { file, text, span: &span, loc: &loc };
+    let services = decls.services.iter().map(|s| service(s, &cx, &mut diagnostics)).collect();
     FileModel { file: file.to_path_buf(), crate_dir: crate_dir.to_path_buf(), mode, services, diagnostics }
 }
 
-fn service(
-    s: &ServiceDecl,
-    file: &Path,
-    span: &dyn Fn(ByteRange) -> Span,
-    loc: &dyn Fn(ByteRange) -> Location,
-    diags: &mut Vec<Diagnostic>,
-) -> ServicePart {
+/// What resolving one file's declarations needs: the file, its text, and how to make positions.
+struct Cx<'a> {
+    file: &'a Path,
+    text: &'a str,
+    span: &'a dyn Fn(ByteRange) -> Span,
+    loc: &'a dyn Fn(ByteRange) -> Location,
+}
+
+fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> ServicePart {
+    let (file, span, loc) = (cx.file, cx.span, cx.loc);
     let name =
         s.args.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| naming::service_name(&s.type_name));
     if !naming::is_service_name(&name) {
@@ -125,7 +128,7 @@ fn service(
     let mut entries = Vec::new();
     let mut stage_spans = Vec::new();
     for e in &s.entries {
-        entries.push(entry(e, file, span, loc, diags));
+        entries.push(entry(e, cx, diags));
         stage_spans.push(e.args.stages.iter().map(|st| span(st.range)).collect());
     }
     ServicePart {
@@ -139,19 +142,18 @@ fn service(
     }
 }
 
-fn entry(
-    e: &EntryDecl,
-    file: &Path,
-    span: &dyn Fn(ByteRange) -> Span,
-    loc: &dyn Fn(ByteRange) -> Location,
-    diags: &mut Vec<Diagnostic>,
-) -> Entry {
-    let mut push = |code, r: ByteRange, msg: String| diags.push(Diagnostic::new(code, file, span(r), msg));
+fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
+    let (file, span, loc) = (cx.file, cx.span, cx.loc);
+    let mut push = |code, r: ByteRange, msg: String, fixes: Vec<Fix>| {
+        diags.push(Diagnostic::new(code, file, span(r), msg).with_fixes(fixes))
+    };
     if !e.has_self {
+        let fix = self_fix(e, cx).into_iter().collect();
         push(
             DiagnosticCode::EntryWithoutSelf,
             e.name_range,
             format!("entry `{}` has no `self` receiver; add `&self`", e.name),
+            fix,
         );
     }
     let path_params: Vec<&str> =
@@ -161,11 +163,13 @@ fn entry(
         Ok(r) => r,
         Err(err) => {
             let at = explicit.map(|p| p.range).unwrap_or(e.name_range);
-            let code = match err {
-                RouteError::BadTemplate { .. } => DiagnosticCode::BadVerbPath,
-                RouteError::ParamsMismatch { .. } => DiagnosticCode::PathParamsMismatch,
+            let (code, fixes) = match &err {
+                RouteError::BadTemplate { .. } => (DiagnosticCode::BadVerbPath, Vec::new()),
+                RouteError::ParamsMismatch { missing, extra } => {
+                    (DiagnosticCode::PathParamsMismatch, mismatch_fixes(e, cx, missing, extra))
+                }
             };
-            push(code, at, err.to_string());
+            push(code, at, err.to_string(), fixes);
             let method = naming::split_name(&e.name).method;
             Route { method, path: explicit.map(|p| p.value.clone()).unwrap_or_else(|| "/".into()) }
         }
@@ -174,10 +178,15 @@ fn entry(
         let rest = naming::split_name(&e.name).segments[1..].join("_");
         let suggestion =
             if rest.is_empty() { verb.prefix().to_string() } else { format!("{}_{rest}", verb.prefix()) };
+        let fix = Fix::offered(
+            format!("Rename `{}` to `{suggestion}`", e.name),
+            vec![Edit::new(file, e.name_range, suggestion.clone())],
+        );
         push(
             DiagnosticCode::MisspeltVerb,
             e.name_range,
             format!("`{}` is served as POST {}; did you mean `{suggestion}` ({verb})?", e.name, route.path),
+            vec![fix],
         );
     }
     let mut first_body: Option<ByteRange> = None;
@@ -197,11 +206,13 @@ fn entry(
                     "path parameter `{}` has type `{}`, which one URL segment cannot hold; mark it `#[query]` or `#[body]`",
                     p.name, p.ty
                 ),
+                Vec::new(),
             ),
             ParamSource::Query if bad_query_type(&p.ty) => push(
                 DiagnosticCode::QueryParamType,
                 p.ty_range,
                 format!("query parameter `{}` has type `{}`; use a scalar, Option<T> or Vec<T>", p.name, p.ty),
+                Vec::new(),
             ),
             ParamSource::Body => {
                 if !route.method.carries_body() {
@@ -212,7 +223,8 @@ fn entry(
                             "`#[body]` on a {} entry: API Gateway drops the body of {} requests",
                             route.method, route.method
                         ),
-                    );
+                Vec::new(),
+            );
                 }
                 match first_body {
                     Some(first) => later.push(
@@ -244,6 +256,47 @@ fn entry(
         location: loc(e.name_range),
         item: loc(e.range),
     }
+}
+
+/// "Add `&self`": inserted first in the method's parameter list.
+fn self_fix(e: &EntryDecl, cx: &Cx<'_>) -> Option<Fix> {
+    let after = cx.text.get(e.name_range.end..e.range.end)?;
+    let open = e.name_range.end + after.find('(')?;
+    let empty = cx.text.get(open + 1..)?.trim_start().starts_with(')');
+    let insert = if empty { "&self" } else { "&self, " };
+    Some(Fix::safe("Add `&self`", vec![Edit::insert(cx.file, open + 1, insert)]))
+}
+
+/// The ways out of a path whose `{names}` differ from the method's path parameters: when one name
+/// differs, rename it in the path, or rename the parameter; a parameter the path misses is added
+/// at its end.
+fn mismatch_fixes(e: &EntryDecl, cx: &Cx<'_>, missing: &[String], extra: &[String]) -> Vec<Fix> {
+    let Some(path) = &e.args.path else { return Vec::new() };
+    let literal = cx.text.get(path.range.start..path.range.end).unwrap_or("");
+    let in_literal = |needle: &str| {
+        let found: Vec<usize> = literal.match_indices(needle).map(|(i, _)| path.range.start + i).collect();
+        match found.as_slice() {
+            [one] => Some(ByteRange::new(*one, *one + needle.len())),
+            _ => None,
+        }
+    };
+    let mut out = Vec::new();
+    if let ([want], [written]) = (missing, extra) {
+        if let Some(r) = in_literal(&format!("{{{written}}}")) {
+            let title = format!("Rename `{{{written}}}` to `{{{want}}}` in the path");
+            out.push(Fix::offered(title, vec![Edit::new(cx.file, r, format!("{{{want}}}"))]));
+        }
+        let param = e.params.iter().find(|p| p.kind == ParamKind::Plain && &p.name == want);
+        if let Some(r) = param.and_then(|p| param_name_range(cx.text, p.range, p.ty_range.start, want)) {
+            let title = format!("Rename parameter `{want}` to `{written}`");
+            out.push(Fix::offered(title, vec![Edit::new(cx.file, r, written.clone())]));
+        }
+    } else if extra.is_empty() && literal.ends_with('"') && !literal.contains('\\') {
+        let tail: String = missing.iter().map(|m| format!("/{{{m}}}")).collect();
+        let title = format!("Add `{tail}` to the path");
+        out.push(Fix::offered(title, vec![Edit::insert(cx.file, path.range.end - 1, tail)]));
+    }
+    out
 }
 
 /// Whether an HTTP method name is one of the naming rule's (re-exported for faces that build requests).

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "analysis")]
 pub mod analyze;
+pub mod attr_edit;
 pub mod attrs;
 pub mod decl;
 #[cfg(feature = "analysis")]

@@ -524,10 +524,10 @@ impl<'a> Reader<'a> {
         if attr.child_by_field_name("value").is_some() {
             let mut c = attr.walk();
             let eq = attr.children(&mut c).find(|n| n.kind() == "=");
-            errors.push(AttrError {
-                range: eq.map_or(range(attr), range),
-                message: "write the arguments in parentheses: `#[entry(...)]`".into(),
-            });
+            errors.push(AttrError::new(
+                eq.map_or(range(attr), range),
+                "write the arguments in parentheses: `#[entry(...)]`",
+            ));
         }
         ("", item.end_byte())
     }

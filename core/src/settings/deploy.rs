@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::CliOptions;
-use crate::config::Value;
+use crate::config::{schema, Value};
 use crate::project::Project;
 
 /// Lambda's runtime for Rust (custom runtime on Amazon Linux 2023).
@@ -83,10 +83,65 @@ pub struct FunctionSettings {
     pub tags: BTreeMap<String, String>,
     /// Extra binary media types of the API.
     pub binary_media_types: Vec<String>,
-    /// CORS preflight on every route.
-    pub cors: bool,
+    /// Seconds API Gateway keeps the token authorizer's answer for a token (0: no cache).
+    pub authorizer_ttl: i64,
+    /// CORS, when on.
+    pub cors: Option<Cors>,
     /// Routes (`GET /health`) meant to be public in a production stage.
     pub public: Vec<String>,
+}
+
+/// CORS of a service's API (`cors` on), every key resolved (written, else its default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cors {
+    /// Origins browsers may call from; `*` among them: any origin.
+    pub origins: Vec<String>,
+    /// Request headers browsers may send.
+    pub headers: Vec<String>,
+    /// Seconds browsers may keep a preflight's answer.
+    pub max_age: i64,
+}
+
+impl Cors {
+    /// Whether any origin may call.
+    pub fn any_origin(&self) -> bool {
+        self.origins.iter().any(|o| o == "*")
+    }
+
+    /// The environment telling the runtime the CORS settings (the names of [`crate::contract`]).
+    pub fn env(&self) -> BTreeMap<&'static str, String> {
+        use crate::contract::{CORS_HEADERS_ENV, CORS_MAX_AGE_ENV, CORS_ORIGINS_ENV};
+        BTreeMap::from([
+            (CORS_ORIGINS_ENV, self.origins.join(",")),
+            (CORS_HEADERS_ENV, self.headers.join(",")),
+            (CORS_MAX_AGE_ENV, self.max_age.to_string()),
+        ])
+    }
+}
+
+/// The CORS settings of a `cors` value: `None` when off (`false`, unset).
+pub fn cors(v: &Value) -> Option<Cors> {
+    let written = match v {
+        Value::Bool(true) => BTreeMap::new(),
+        Value::Map(m) => m.clone(),
+        _ => return None,
+    };
+    let keys = schema::command("deploy").and_then(|c| c.option("cors")).map(|o| o.ty.keys()).unwrap_or(&[]);
+    let get = |name: &str| {
+        written
+            .get(name)
+            .cloned()
+            .or_else(|| keys.iter().find(|k| k.name == name).and_then(|k| k.default_value()))
+            .unwrap_or(Value::Null)
+    };
+    Some(Cors {
+        origins: super::texts(&get("origins")),
+        headers: super::texts(&get("headers")),
+        max_age: match get("max_age") {
+            Value::Int(i) => i,
+            _ => 0,
+        },
+    })
 }
 
 /// Whether Lambda offers SnapStart for `runtime` (not for custom runtimes such as Rust's).
@@ -174,7 +229,8 @@ impl Project {
             results_prefix: o.text_or_empty("results_prefix").unwrap_or_default(),
             tags: o.text_map("tags"),
             binary_media_types: o.texts("binary_media_types"),
-            cors: o.flag("cors"),
+            authorizer_ttl: o.int("authorizer_ttl").unwrap_or_default(),
+            cors: cors(&o.value("cors")),
             public: o.texts("public"),
         }
     }
@@ -207,6 +263,26 @@ mod tests {
         assert_eq!(project.function_settings("prod", "billing", &none).memory, 512);
         let cli = BTreeMap::from([("memory".to_string(), Value::Int(2048))]);
         assert_eq!(project.function_settings("prod", "billing", &cli).memory, 2048);
+    }
+
+    #[test]
+    fn cors_true_a_mapping_and_stage_overrides() {
+        let yaml = "version: 3\ncommands:\n  deploy:\n    cors: true\nworkspaces:\n  dev: {}\n  prod:\n    commands: {deploy: {cors: {origins: [https://shop.example], max_age: 60}}}\n  test:\n    commands: {deploy: {cors: false, authorizer_ttl: 0}}\n";
+        let project = crate::settings::tests::project_with_config(yaml);
+        let none = BTreeMap::new();
+        let dev = project.function_settings("dev", "billing", &none);
+        let cors = dev.cors.expect("cors: true is on");
+        assert!(
+            cors.any_origin() && cors.max_age == 600 && cors.headers.contains(&"Authorization".to_string())
+        );
+        assert_eq!(dev.authorizer_ttl, 300);
+        let prod = project.function_settings("prod", "billing", &none).cors.expect("a mapping is on");
+        assert_eq!((prod.origins, prod.max_age), (vec!["https://shop.example".to_string()], 60));
+        assert_eq!(prod.headers, cors.headers, "keys not written take their defaults");
+        let test = project.function_settings("test", "billing", &none);
+        assert_eq!((test.cors, test.authorizer_ttl), (None, 0));
+        let off = crate::settings::tests::project_with_config("version: 3\n");
+        assert_eq!(off.function_settings("dev", "billing", &none).cors, None);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Typed settings of the local commands: `run`, `invoke`, `build`, `workflow`.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::CliOptions;
-use crate::project::Project;
+use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::layout::CONFIG_FILE;
+use crate::project::{inside::inside_project, Project};
 
 /// Where `cws run` serves a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +25,22 @@ impl RunSettings {
     }
 }
 
+/// The AWS environment of a service run locally (`cws run`, the local stage gateway): what it needs
+/// to reach AWS (or the stage's emulator) the way the deployed function does.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocalAws {
+    /// The stage's credentials profile (`deploy.profile`), whose keys the face resolves.
+    pub profile: Option<String>,
+    /// The stage's region (`deploy.region`), as `AWS_REGION`.
+    pub region: Option<String>,
+    /// `AWS_ENDPOINT_URL_<SERVICE>` → URL, from the stage's `endpoints`, for the services the
+    /// runtime calls (S3, SSM, Lambda).
+    pub endpoints: BTreeMap<String, String>,
+}
+
+/// The AWS services the runtime calls itself.
+pub const RUNTIME_AWS_SERVICES: &[&str] = &["s3", "ssm", "lambda"];
+
 /// How `cws invoke` calls a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvokeSettings {
@@ -30,6 +49,13 @@ pub struct InvokeSettings {
     /// Seconds to wait for the answer.
     pub timeout: u64,
 }
+
+/// The release profile `cws build` gives cargo under `optimize: lambda` (the default), as
+/// `CARGO_PROFILE_RELEASE_<KEY>` settings: no symbols, whole-program link-time optimisation in one
+/// codegen unit. Measured by `runtime/coworks/benches/package.rs` (see docs/deploy.md): a smaller
+/// package that starts faster. Panics still unwind: the runtime turns an entry's panic into a 500.
+pub const LAMBDA_RELEASE_PROFILE: &[(&str, &str)] =
+    &[("STRIP", "symbols"), ("LTO", "fat"), ("CODEGEN_UNITS", "1"), ("OPT_LEVEL", "3")];
 
 /// How `cws build` builds a service's Lambda package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +70,9 @@ pub struct BuildSettings {
     pub cargo_lambda: bool,
     /// Release build (`profile: release`), else the dev profile.
     pub release: bool,
+    /// Environment variables overriding the crate's release profile (`optimize: lambda`:
+    /// [`LAMBDA_RELEASE_PROFILE`]; `optimize: cargo`: none).
+    pub profile_env: Vec<(String, String)>,
     /// The service's crate directory, relative to the project root.
     pub crate_dir: PathBuf,
 }
@@ -81,6 +110,26 @@ impl Project {
         }
     }
 
+    /// The AWS environment of the stage's services run locally, and the service's CORS environment
+    /// (as the deployed function gets it).
+    pub fn local_aws(&self, stage: &str) -> LocalAws {
+        let s = self.stage_settings(stage, &CliOptions::new());
+        let endpoints = s
+            .endpoints
+            .iter()
+            .filter(|(svc, _)| RUNTIME_AWS_SERVICES.contains(&svc.as_str()))
+            .map(|(svc, url)| (format!("AWS_ENDPOINT_URL_{}", svc.to_ascii_uppercase()), url.clone()))
+            .collect();
+        LocalAws { profile: s.profile, region: s.region, endpoints }
+    }
+
+    /// The environment a service gets from its `deploy` settings in `stage`, as the generated
+    /// Terraform gives the function (CORS).
+    pub fn function_env(&self, stage: &str, service: &str) -> BTreeMap<String, String> {
+        let f = self.function_settings(stage, service, &CliOptions::new());
+        f.cors.map(|c| c.env().into_iter().map(|(k, v)| (k.to_string(), v)).collect()).unwrap_or_default()
+    }
+
     /// The `invoke` settings of `service` in `stage`.
     pub fn invoke_settings(&self, stage: &str, service: Option<&str>, cli: &CliOptions) -> InvokeSettings {
         let o = self.options("invoke", stage, service, cli);
@@ -103,9 +152,40 @@ impl Project {
         BuildSettings {
             cargo_lambda: target.as_deref().is_some_and(names_glibc),
             release: o.text("profile").as_deref() != Some("dev"),
+            profile_env: match o.text("optimize").as_deref() {
+                Some("lambda") => LAMBDA_RELEASE_PROFILE
+                    .iter()
+                    .map(|(k, v)| (format!("CARGO_PROFILE_RELEASE_{k}"), v.to_string()))
+                    .collect(),
+                _ => Vec::new(),
+            },
             crate_dir: self.service_crate(service).unwrap_or_default(),
             architecture,
             target,
+        }
+    }
+
+    /// Where `cws workflow build` writes the DAGs of `stage`: `given` (the command line's `-o`: the
+    /// user's own choice) as it is, else `commands.workflow.airflow_dags` under the project root when
+    /// it stays inside the project. A directory outside (absolute, `..`, a link out) is refused with
+    /// `CWS051`: a cloned repository cannot make `cws workflow build` write elsewhere.
+    pub fn dags_dir(&self, stage: &str, given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+        if let Some(dir) = given {
+            return Ok(dir.to_path_buf());
+        }
+        let option = self.options("workflow", stage, None, &CliOptions::new());
+        let listed = option.text("airflow_dags").unwrap_or_default();
+        match inside_project(self.root(), &listed) {
+            Some(rel) => Ok(self.root().join(rel)),
+            None => Err(Diagnostic::new(
+                DiagnosticCode::OutputOutside,
+                CONFIG_FILE,
+                option.get("airflow_dags").and_then(|e| e.span).unwrap_or_default(),
+                format!(
+                    "`airflow_dags` `{listed}` is outside the project: `cws workflow build` writes no DAG \
+                     there (give the directory with `-o DIR` if it is meant)"
+                ),
+            )),
         }
     }
 

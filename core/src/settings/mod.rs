@@ -8,7 +8,8 @@
 //!   the default of the [schema tables](crate::config::schema), the only place defaults are written;
 //! - typed views of those options: [`RunSettings`], [`InvokeSettings`], [`BuildSettings`],
 //!   [`WorkflowSettings`] (in [`local`]) and the deployment's ([`deploy`]);
-//! - [`Project::stage_env`]: the environment of a stage, from the env files the project holds.
+//! - [`Project::stage_env`]: the environment of a stage, from the env files the project holds;
+//! - [`Project::resolve_target`] ([`target`]): where a deployed stage is, remembered per stage.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,10 +20,14 @@ use crate::project::Project;
 pub mod deploy;
 pub mod env;
 pub mod local;
+pub mod target;
 
-pub use deploy::{Backend, FunctionSettings, StageSettings, Vpc};
+pub use deploy::{Backend, Cors, FunctionSettings, StageSettings, Vpc};
 pub use env::{EnvValue, StageEnv};
-pub use local::{BuildSettings, InvokeSettings, RunSettings, WorkflowSettings};
+pub use local::{
+    BuildSettings, InvokeSettings, LocalAws, RunSettings, WorkflowSettings, LAMBDA_RELEASE_PROFILE,
+};
+pub use target::{DeployFlags, DeployRecord, DeployTarget, ResolvedTarget, TargetUse};
 
 /// Options given on the command line, by option name (the highest layer).
 pub type CliOptions = BTreeMap<String, Value>;

@@ -108,3 +108,54 @@ fn stage_env_from_the_project_texts() {
     assert!(prod.problems.is_empty());
     assert_eq!(p.secret_values("dev"), r#"{"TOKEN":"s3cr3t"}"#);
 }
+
+/// `{path: ..., outside: true}`: an env file outside the project, read only when a face that runs
+/// the project's code asks (`cws run`, `cws deploy`); the analysis never reads it and says nothing.
+#[test]
+fn outside_env_files_are_read_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("shop.env.secret"), "API_KEY=kept-out-of-git\n").unwrap();
+    std::fs::write(outside.path().join("plain.env"), "REGION_NAME=eu\n").unwrap();
+    let (secret, plain, missing) = (
+        outside.path().join("shop.env.secret"),
+        outside.path().join("plain.env"),
+        outside.path().join("missing.env"),
+    );
+    let yml = format!(
+        "version: 3\nworkspaces:\n  dev:\n    env_files:\n      - {{path: {}, outside: true}}\n      - {{path: {}, outside: true}}\n      - {{path: {}, outside: true}}\n      - {{path: {}}}\n",
+        secret.display(),
+        plain.display(),
+        missing.display(),
+        plain.display(),
+    );
+    std::fs::write(dir.path().join("project.cws.yml"), &yml).unwrap();
+    let mut p = Project::load(dir.path()).unwrap();
+    assert!(p.config_diagnostics().is_empty(), "{:?}", p.config_diagnostics());
+    let env = p.stage_env("dev");
+    assert!(env.vars.is_empty(), "nothing read by the analysis: {:?}", env.vars);
+    let codes: Vec<_> = env.problems.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [DiagnosticCode::EnvFileOutside], "only the entry without `outside`");
+    assert!(env.problems[0].message.contains("outside: true"), "{}", env.problems[0].message);
+    // `cws run` / `cws deploy` ask.
+    let read = p.read_outside_env_files();
+    assert_eq!(read, [plain.clone(), secret.clone()]);
+    let env = p.stage_env("dev");
+    assert_eq!(env.vars["API_KEY"].value, "kept-out-of-git");
+    assert!(env.vars["API_KEY"].secret, "a `.secret` file outside is secret too");
+    assert_eq!(env.vars["API_KEY"].file, secret);
+    assert_eq!(env.vars["REGION_NAME"].value, "eu");
+    let codes: Vec<_> = env.problems.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [DiagnosticCode::MissingEnvFile, DiagnosticCode::EnvFileOutside]);
+    // Malformed items are reported.
+    let bad = project_config_diagnostics(
+        "version: 3\nworkspaces:\n  dev:\n    env_files: [{outside: true}, {path: a.env, outsde: true}]\n",
+    );
+    assert_eq!(bad, [DiagnosticCode::ConfigValueType, DiagnosticCode::ConfigUnknownKey]);
+}
+
+fn project_config_diagnostics(yaml: &str) -> Vec<DiagnosticCode> {
+    let mut p = Project::empty("/nonexistent-project-root");
+    p.set_file_text(Path::new("project.cws.yml"), yaml);
+    p.config_diagnostics().iter().map(|d| d.code).collect()
+}

@@ -12,6 +12,7 @@ use crate::text::{Span, Spanned};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Workflow {
     /// The file, relative to the project root.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// The workflow id (`id:`, or the file name without `.cws.yml`); the DAG id is `<id>_<stage>`.
     pub id: Spanned<String>,

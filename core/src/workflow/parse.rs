@@ -5,11 +5,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 use crate::config::{Spanned, Value};
-use crate::diagnostics::{Diagnostic, DiagnosticCode};
+use crate::diagnostics::{Diagnostic, DiagnosticCode, Fix};
 use crate::layout::WORKFLOW_SUFFIX;
 use crate::model::HttpMethod;
-use crate::suggest::did_you_mean;
-use crate::text::{Pos, Span};
+use crate::suggest::{closest, did_you_mean};
+use crate::text::{ByteRange, Pos, Span};
 use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
 use super::model::{Arg, DefaultArgs, Task, Workflow};
@@ -17,6 +17,8 @@ use super::model::{Arg, DefaultArgs, Task, Workflow};
 /// Keys of the top level of a workflow file.
 pub const TOP_KEYS: &[&str] =
     &["id", "description", "schedule", "start_date", "tags", "default_args", "tasks"];
+/// The longest DAG tag Airflow accepts, in characters.
+pub const MAX_TAG_CHARS: usize = 100;
 /// Keys of `default_args` (also allowed on a task).
 pub const ARG_KEYS: &[&str] = &["retries", "retry_delay", "timeout"];
 /// Keys of a task.
@@ -111,6 +113,10 @@ impl Reader<'_> {
     fn unknown_key(&mut self, key: &Key, known: &[&str], place: &str) {
         let hint = did_you_mean(&key.text, known.iter().copied());
         self.schema(key.span, format!("unknown key `{}` {place}{hint}", key.text));
+        if let (Some(near), Some(d)) = (closest(&key.text, known.iter().copied()), self.diags.last_mut()) {
+            let range = ByteRange::new(key.span.start.offset, key.span.end.offset);
+            d.add_fixes([Fix::replace(self.file, range, &key.text, near, true)]);
+        }
     }
 
     fn text(&mut self, node: &Node) -> Option<Spanned<String>> {
@@ -163,12 +169,24 @@ impl Reader<'_> {
                         if !is_date(&d.value) {
                             self.schema(
                                 d.span,
-                                format!("start_date `{}` is not a date `YYYY-MM-DD`", d.value),
+                                format!(
+                                    "start_date `{}` is not a date `YYYY-MM-DD` (a real day, year 1 to 9999)",
+                                    d.value
+                                ),
                             );
                         }
                     }
                 }
-                "tags" => wf.tags = self.names(value).into_iter().map(|s| s.value).collect(),
+                "tags" => {
+                    let tags = self.names(value);
+                    for tag in tags.iter().filter(|t| t.value.chars().count() > MAX_TAG_CHARS) {
+                        let msg = format!(
+                            "a tag has at most {MAX_TAG_CHARS} characters (Airflow refuses longer ones)"
+                        );
+                        self.schema(tag.span, msg);
+                    }
+                    wf.tags = tags.into_iter().map(|s| s.value).collect();
+                }
                 "default_args" => {
                     if let Some(args) = value.entries() {
                         for (k, v) in args.iter().map(|e| (&e.0, &e.1)) {
@@ -321,13 +339,31 @@ impl Reader<'_> {
     }
 }
 
-/// Whether `s` is a date `YYYY-MM-DD` (digits only; the calendar is Airflow's to check).
+/// Whether `s` is a date `YYYY-MM-DD` of the calendar (see [`date`]).
 pub fn is_date(s: &str) -> bool {
+    date(s).is_some()
+}
+
+/// The year, month and day of a date `YYYY-MM-DD`: four, two and two digits, a year from 1 to 9999
+/// (Python's `datetime`), a month from 1 to 12 and a day that month has (leap years counted).
+pub fn date(s: &str) -> Option<(u16, u8, u8)> {
     let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    let digits = |r: std::ops::Range<usize>| -> Option<u16> {
+        b.get(r.clone())?.iter().all(u8::is_ascii_digit).then(|| s[r].parse().ok())?
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (year >= 1 && (1..=days).contains(&day)).then_some((year, month as u8, day as u8))
 }
 
 /// The JSON value of a YAML node (scalars typed by the YAML 1.2 core schema).

@@ -66,6 +66,7 @@ pub struct WorkflowGraph {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkflowPreview {
     /// The workflow file.
+    #[serde(serialize_with = "crate::text::lossy_path")]
     pub file: PathBuf,
     /// The workflow id.
     pub id: String,

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod expected;
+pub mod fuzz;
 
 use std::path::{Path, PathBuf};
 

@@ -189,7 +189,24 @@ impl Client {
 
     /// `initialize` + `initialized` for a project root; returns the initialize result.
     pub fn initialize(&mut self, root: &Path, options: Value) -> Value {
+        self.initialize_with(root, options, json!({}))
+    }
+
+    /// `initialize` + `initialized` with more client capabilities (merged over the usual ones).
+    pub fn initialize_with(&mut self, root: &Path, options: Value, capabilities: Value) -> Value {
         let uri = file_uri(root);
+        let mut caps = json!({
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
+            "textDocument": {
+                "publishDiagnostics": {"relatedInformation": true, "versionSupport": true},
+                "completion": {"completionItem": {"snippetSupport": true}}
+            }
+        });
+        if let (Some(base), Some(more)) = (caps.as_object_mut(), capabilities.as_object()) {
+            for (k, v) in more {
+                base.insert(k.clone(), v.clone());
+            }
+        }
         let result = self.call(
             "initialize",
             json!({
@@ -197,10 +214,7 @@ impl Client {
                 "rootUri": uri,
                 "workspaceFolders": [{"uri": uri, "name": "project"}],
                 "initializationOptions": options,
-                "capabilities": {
-                    "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
-                    "textDocument": {"publishDiagnostics": {"relatedInformation": true, "versionSupport": true}}
-                }
+                "capabilities": caps
             }),
         );
         self.notify("initialized", json!({}));
@@ -314,6 +328,32 @@ impl Client {
         self.diagnostics_until(&uri, |_| true);
         (uri, text)
     }
+}
+
+/// `text` with LSP `TextEdit`s (`{range, newText}`, UTF-16 positions) applied, as an editor does.
+pub fn apply_text_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| -> usize {
+        let (line, col) = (p["line"].as_u64().unwrap() as usize, p["character"].as_u64().unwrap() as usize);
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units >= col || c == '\n' {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut ranged: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    ranged.sort_by_key(|(s, _, _)| std::cmp::Reverse(*s));
+    let mut out = text.to_string();
+    for (s, e, t) in ranged {
+        out.replace_range(s..e, t);
+    }
+    out
 }
 
 /// The (line, UTF-16 column) of the first occurrence of `needle` in `text`.

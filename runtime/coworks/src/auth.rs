@@ -43,6 +43,18 @@ fn header<'a>(event: &'a Value, name: &str) -> Option<&'a str> {
     event.get("headers")?.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?.1.as_str()
 }
 
+/// The resource an authorizer's policy names: every method and path of the stage of `method_arn`
+/// (`arn:aws:execute-api:<region>:<account>:<api>/<stage>/*`). API Gateway caches the policy per
+/// token and applies it to every call of that token within the authorizer's TTL: a policy naming the
+/// exact method ARN of the first call would deny the token on every other route. The decision
+/// depends on the token only, so one policy for the whole stage is the right answer.
+pub fn stage_wildcard(method_arn: &str) -> String {
+    match method_arn.split_once('/') {
+        Some((api, rest)) => format!("{api}/{}/*", rest.split('/').next().unwrap_or("*")),
+        None => method_arn.to_string(),
+    }
+}
+
 /// Answers an authorizer event with `authorize`: an IAM policy for TOKEN and REST REQUEST events,
 /// a simple response (`{"isAuthorized": ..}`) for HTTP API REQUEST events of payload version 2.0.
 pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) -> Value {
@@ -60,7 +72,7 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
     if event.get("version").and_then(Value::as_str) == Some("2.0") {
         return json!({ "isAuthorized": allowed });
     }
-    let resource = event.get("methodArn").or_else(|| event.get("routeArn")).cloned().unwrap_or(Value::Null);
+    let arn = event.get("methodArn").or_else(|| event.get("routeArn")).and_then(Value::as_str).unwrap_or("");
     json!({
         "principalId": "coworks-token",
         "policyDocument": {
@@ -68,7 +80,7 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
             "Statement": [{
                 "Action": "execute-api:Invoke",
                 "Effect": if allowed { "Allow" } else { "Deny" },
-                "Resource": resource,
+                "Resource": stage_wildcard(arn),
             }]
         }
     })
@@ -77,6 +89,23 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policies_cover_the_whole_stage() {
+        let arn = "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/GET/invoice/1";
+        assert_eq!(stage_wildcard(arn), "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/*");
+        assert_eq!(
+            stage_wildcard("arn:aws:execute-api:r:a:abc/$default/GET/"),
+            "arn:aws:execute-api:r:a:abc/$default/*"
+        );
+        let event = json!({"type": "TOKEN", "authorizationToken": "Bearer t", "methodArn": arn});
+        let answer = answer_authorizer_event(&event, |t| t == "t");
+        assert_eq!(
+            answer["policyDocument"]["Statement"][0]["Resource"],
+            "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/*"
+        );
+        assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    }
 
     #[test]
     fn tokens() {

@@ -1,7 +1,8 @@
 //! The Lambda face: one function answers API Gateway REST (payload 1.0), HTTP API (2.0), function
 //! URL and ALB events through the same [`Router`], and API Gateway TOKEN / REQUEST authorizer events
 //! with the service's token authorizer. Events are read by `lambda_http`; answers are built in the
-//! shape each origin expects.
+//! shape each origin expects. An asynchronous call is queued with Lambda's `Invoke` API on this
+//! function ([`crate::lambda_invoke`]); the queued invocation runs it.
 //!
 //! Large events are held a bounded number of times: the runtime's buffer is read in place
 //! ([`Event`]): an event larger than `CWS_MAX_EVENT` is answered `413` without a copy, and otherwise
@@ -23,6 +24,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::auth;
+use crate::lambda_invoke::{self, SelfFunction};
 use crate::limits::Limits;
 use crate::response::Response;
 use crate::router::{AsyncMode, Request, Router};
@@ -39,7 +41,8 @@ pub fn run<S: Service>(service: S) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let router = Router::from_env(service, AsyncMode::Inline);
+    let mode = SelfFunction::from_env().map_or(AsyncMode::Inline, AsyncMode::Invoke);
+    let router = Router::from_env(service, mode);
     rt.block_on(async move {
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
             let router = router.clone();
@@ -196,6 +199,18 @@ pub async fn handle_raw<S: Service>(
         Err(e) => return unsupported::<S>(Origin::RestV1, &e.to_string(), request_id),
     };
     drop(event);
+    if let Some(queued) = lambda_invoke::queued_request(&head) {
+        return match queued {
+            Ok(mut request) => {
+                request.deadline = deadline;
+                json!({ "statusCode": router.handle_queued(request).await.status().as_u16() })
+            }
+            Err(e) => {
+                eprintln!("{}: unreadable queued call ({e}); request {request_id}", S::NAME);
+                json!({ "statusCode": 400 })
+            }
+        };
+    }
     if auth::is_authorizer_event(&head) {
         return auth::answer_authorizer_event(&head, |t| router.service().authorize(t));
     }

@@ -22,7 +22,9 @@
 //! The macro computes routes with the core's naming rule and implements [`Service`]; [`Router`]
 //! matches requests, checks tokens ([`auth`]), extracts parameters ([`extract`]) and builds responses
 //! ([`response`]); [`local`] serves it over HTTP on 127.0.0.1 and [`lambda`] under the Lambda runtime;
-//! [`async_call`] implements the asynchronous-call contract (results written to S3 with [`s3`]).
+//! [`async_call`] implements the asynchronous-call contract (results written to S3 with [`s3`];
+//! queued once deployed with [`lambda_invoke`]); [`cors`] adds the CORS headers; [`aws`] is the
+//! process's one AWS client.
 //! See `runtime/README.md`.
 
 use std::future::Future;
@@ -30,8 +32,11 @@ use std::pin::Pin;
 
 pub mod async_call;
 pub mod auth;
+pub mod aws;
+pub mod cors;
 pub mod extract;
 pub mod lambda;
+pub mod lambda_invoke;
 pub mod limits;
 pub mod local;
 pub mod response;
@@ -142,7 +147,12 @@ pub fn serve<S: Service>(service: S) {
         println!("{table}");
         return;
     }
-    secrets::load_into_env();
+    if let Err(e) = secrets::load_into_env() {
+        // Under Lambda the failed start fails the function's initialisation: Lambda retries it
+        // with a new instance instead of keeping one without its secrets.
+        eprintln!("{}: {e}", S::NAME);
+        std::process::exit(1);
+    }
     let result = if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         lambda::run(service)
     } else {

@@ -2,7 +2,8 @@
 //! checks the token, rejects unknown query keys, runs the entry (or hands it to the asynchronous-call
 //! contract) and hides internal errors behind `500 {"error", "request_id"}`. Synchronous entries
 //! run on tokio's blocking threads, so a slow one never holds up the async workers (and the
-//! requests they serve).
+//! requests they serve). With CORS on ([`crate::cors`]) every answer carries the CORS headers and
+//! preflights are answered.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -15,7 +16,9 @@ use http::{HeaderMap, Method, StatusCode};
 use serde_json::json;
 
 use crate::async_call::{self, AsyncTarget, InFlight};
+use crate::cors::Cors;
 use crate::extract::{self, Input};
+use crate::lambda_invoke::{self, SelfFunction};
 use crate::response::{self, Response};
 use crate::{auth, ParamSource, Service};
 
@@ -46,14 +49,18 @@ pub struct Request {
 pub const RECORD_MARGIN: Duration = Duration::from_secs(2);
 
 /// How the asynchronous-call contract runs the entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AsyncMode {
     /// Answer 202 at once, then run the entry on a task (local server); [`Router::drain`] waits
     /// for these tasks when the service stops.
     Spawn,
-    /// Run the entry and write the record, then answer 202 (Lambda: the invocation is already
-    /// asynchronous, and the function must not return before the work is done).
+    /// Run the entry and write the record, then answer 202 (an invocation that is already
+    /// asynchronous, and must not return before the work is done).
     Inline,
+    /// Queue the call with Lambda's `Invoke` API on this function (`InvocationType=Event`) and
+    /// answer 202 once Lambda accepted it; the queued invocation runs the entry
+    /// ([`Router::handle_queued`]). What a deployed function does ([`crate::lambda_invoke`]).
+    Invoke(SelfFunction),
 }
 
 #[derive(Debug)]
@@ -73,6 +80,7 @@ struct Inner<S> {
     service: S,
     routes: Vec<CompiledRoute>,
     async_mode: AsyncMode,
+    cors: Option<Cors>,
     in_flight: InFlight,
 }
 
@@ -106,6 +114,11 @@ impl<S: Service> Router<S> {
     /// The router of `service` in `stage` (stage-only entries of other stages, or all of them when
     /// `stage` is `None`, are not served).
     pub fn new(service: S, stage: Option<&str>, async_mode: AsyncMode) -> Self {
+        Router::with_cors(service, stage, async_mode, None)
+    }
+
+    /// [`Router::new`] answering with `cors` (`None`: CORS off).
+    pub fn with_cors(service: S, stage: Option<&str>, async_mode: AsyncMode, cors: Option<Cors>) -> Self {
         let routes = S::ENTRIES
             .iter()
             .enumerate()
@@ -124,13 +137,16 @@ impl<S: Service> Router<S> {
                 Some(CompiledRoute { entry: i, method, segments })
             })
             .collect();
-        Router { inner: Arc::new(Inner { service, routes, async_mode, in_flight: InFlight::default() }) }
+        Router {
+            inner: Arc::new(Inner { service, routes, async_mode, cors, in_flight: InFlight::default() }),
+        }
     }
 
-    /// The router of `service` in the stage named by `CWS_STAGE`.
+    /// The router of `service` in the stage named by `CWS_STAGE`, with the CORS settings of the
+    /// environment ([`Cors::from_env`]).
     pub fn from_env(service: S, async_mode: AsyncMode) -> Self {
         let stage = std::env::var(STAGE_ENV).ok().filter(|s| !s.is_empty());
-        Router::new(service, stage.as_deref(), async_mode)
+        Router::with_cors(service, stage.as_deref(), async_mode, Cors::from_env())
     }
 
     /// The service.
@@ -186,8 +202,31 @@ impl<S: Service> Router<S> {
         }
     }
 
-    /// Answers one request.
+    /// Answers one request (with the CORS headers when CORS is on).
     pub async fn handle(&self, req: Request) -> Response {
+        self.answer(req, &self.inner.async_mode).await
+    }
+
+    /// Runs a call queued by [`AsyncMode::Invoke`] (the asynchronous invocation): the entry runs
+    /// and its record is written before this returns.
+    pub async fn handle_queued(&self, req: Request) -> Response {
+        self.answer(req, &AsyncMode::Inline).await
+    }
+
+    async fn answer(&self, req: Request, mode: &AsyncMode) -> Response {
+        let Some(cors) = &self.inner.cors else { return self.dispatch(req, mode).await };
+        if req.method == Method::OPTIONS {
+            if let Match::MethodNotAllowed(methods) = self.route(&req.method, &req.path) {
+                return cors.preflight(&req.headers, &methods);
+            }
+        }
+        let headers = req.headers.clone();
+        let mut r = self.dispatch(req, mode).await;
+        cors.decorate(&headers, &mut r);
+        r
+    }
+
+    async fn dispatch(&self, req: Request, mode: &AsyncMode) -> Response {
         let (entry, path) = match self.route(&req.method, &req.path) {
             Match::Entry(e, p) => (e, p),
             Match::NotFound => return response::not_found(),
@@ -224,14 +263,20 @@ impl<S: Service> Router<S> {
                 }),
             );
         }
+        let target = async_call::target(&req.headers);
+        if let Some(t) = &target {
+            if let Err(e) = async_call::check_allowed(t) {
+                return response::json(StatusCode::BAD_REQUEST, &json!({ "error": e }));
+            }
+            if let AsyncMode::Invoke(function) = mode {
+                return queue(function, &req, t).await;
+            }
+        }
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let input = Input { path, query, content_type, body: req.body };
-        match async_call::target(&req.headers) {
+        match target {
             None => self.run(entry, input, &req.request_id).await,
-            Some(target) => match async_call::check_allowed(&target) {
-                Ok(()) => self.run_async(entry, input, req.request_id, target, req.deadline).await,
-                Err(e) => response::json(StatusCode::BAD_REQUEST, &json!({ "error": e })),
-            },
+            Some(target) => self.run_async(entry, input, req.request_id, target, mode, req.deadline).await,
         }
     }
 
@@ -283,14 +328,12 @@ impl<S: Service> Router<S> {
         input: Input,
         request_id: String,
         target: AsyncTarget,
+        mode: &AsyncMode,
         deadline: Option<Instant>,
     ) -> Response {
-        let accepted = response::json(
-            StatusCode::ACCEPTED,
-            &json!({ "request_id": request_id, "bucket": target.bucket, "key": target.key }),
-        );
-        match self.inner.async_mode {
-            AsyncMode::Inline => {
+        let accepted = accepted(&request_id, &target);
+        match mode {
+            AsyncMode::Inline | AsyncMode::Invoke(_) => {
                 let run = self.run(entry, input, &request_id);
                 let r = match deadline {
                     None => run.await,
@@ -329,6 +372,33 @@ impl<S: Service> Router<S> {
             }
         }
         accepted
+    }
+}
+
+/// `202 {"request_id", "bucket", "key"}`: the call is accepted, its record will be at that key.
+fn accepted(request_id: &str, target: &AsyncTarget) -> Response {
+    response::json(
+        StatusCode::ACCEPTED,
+        &json!({ "request_id": request_id, "bucket": target.bucket, "key": target.key }),
+    )
+}
+
+/// Queues `req` with Lambda's `Invoke` API on `function`: `202` once Lambda accepted it, `413`
+/// when it is too large to queue, `503` (nothing recorded: the call was not accepted) when Lambda
+/// refused or did not answer.
+async fn queue(function: &SelfFunction, req: &Request, target: &AsyncTarget) -> Response {
+    match lambda_invoke::queue(function, &lambda_invoke::payload(req)).await {
+        Ok(()) => accepted(&req.request_id, target),
+        Err(e @ lambda_invoke::QueueError::TooLarge(_)) => {
+            response::json(StatusCode::PAYLOAD_TOO_LARGE, &json!({ "error": e.to_string() }))
+        }
+        Err(e) => {
+            eprintln!("async call {} not queued: {e}", req.request_id);
+            response::json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({ "error": "the asynchronous call could not be queued; retry later", "request_id": req.request_id }),
+            )
+        }
     }
 }
 

@@ -1,36 +1,14 @@
-//! A minimal S3 client (`PutObject`, `GetObject`, `ListObjectsV2`): SigV4-signed (see [`crate::sigv4`]), endpoint, region and
-//! credentials from the standard AWS environment variables.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! A minimal S3 client (`PutObject`, `GetObject`, `ListObjectsV2`) on the process's AWS client
+//! ([`crate::aws`]: one connection pool, SigV4, timeouts, retries); endpoint, region and credentials
+//! from the standard AWS environment variables.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
-use crate::sigv4::{self, Credentials, SignRequest};
+use crate::aws::{self, AwsError, Call};
+use crate::sigv4::{self, Credentials};
 
-/// Why an object could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum S3Error {
-    /// No credentials in the environment.
-    #[error("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
-    NoCredentials,
-    /// The endpoint is not a URL.
-    #[error("bad S3 endpoint `{0}`")]
-    BadEndpoint(String),
-    /// The request failed.
-    #[error("S3 request failed: {0}")]
-    Http(String),
-    /// S3 answered an error.
-    #[error("S3 answered {status}: {body}")]
-    Status {
-        /// The status.
-        status: u16,
-        /// The start of the answer.
-        body: String,
-    },
-}
+/// Why an S3 call failed.
+pub type S3Error = AwsError;
 
 /// Where objects go: endpoint, region and credentials.
 #[derive(Debug, Clone)]
@@ -47,12 +25,9 @@ pub struct S3Config {
 impl S3Config {
     /// The configuration of the standard AWS environment variables.
     pub fn from_env() -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         S3Config {
-            endpoint: var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL")),
-            region: var("AWS_REGION")
-                .or_else(|| var("AWS_DEFAULT_REGION"))
-                .unwrap_or_else(|| "us-east-1".into()),
+            endpoint: aws::custom_endpoint("s3"),
+            region: aws::region(),
             credentials: Credentials::from_env(),
         }
     }
@@ -110,64 +85,24 @@ impl S3Config {
         body: Bytes,
         content_type: Option<&str>,
     ) -> Result<Bytes, S3Error> {
-        let creds = self.credentials.as_ref().ok_or(S3Error::NoCredentials)?;
-        let (mut url, host, path) = self.locate(bucket, key)?;
+        let (mut url, _, path) = self.locate(bucket, key)?;
         if !query.is_empty() {
             url = format!("{url}?{query}");
         }
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let amz_date = sigv4::amz_date(now);
-        let payload_hash = sigv4::sha256_hex(&body);
-        let mut headers: Vec<(&str, &str)> =
-            vec![("host", &host), ("x-amz-content-sha256", &payload_hash), ("x-amz-date", &amz_date)];
-        if let Some(ct) = content_type {
-            headers.push(("content-type", ct));
-        }
-        if let Some(t) = &creds.session_token {
-            headers.push(("x-amz-security-token", t));
-        }
-        let auth = sigv4::authorization(
-            &SignRequest {
-                method,
-                path: &path,
-                query,
-                headers: &headers,
-                payload_hash: &payload_hash,
-                amz_date: &amz_date,
-                region: &self.region,
-                service: "s3",
-            },
-            creds,
-        );
-        let mut builder = http::Request::builder().method(method).uri(&url).header("authorization", auth);
-        for (k, v) in &headers {
-            if *k != "host" {
-                builder = builder.header(*k, *v);
-            }
-        }
-        let request = builder.body(Full::new(body)).map_err(|e| S3Error::Http(e.to_string()))?;
-        let resp = http_client().request(request).await.map_err(|e| S3Error::Http(e.to_string()))?;
-        let status = resp.status();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .map_err(|e| S3Error::Http(e.to_string()))?;
-        if status.is_success() {
-            return Ok(body);
-        }
-        let body = String::from_utf8_lossy(&body).chars().take(300).collect();
-        Err(S3Error::Status { status: status.as_u16(), body })
+        let headers: Vec<(&str, &str)> = content_type.map(|ct| ("content-type", ct)).into_iter().collect();
+        let call = Call {
+            service: "s3",
+            region: &self.region,
+            method,
+            url: &url,
+            path: &path,
+            query,
+            headers: &headers,
+            body,
+            content_sha256: true,
+        };
+        aws::send_with(&call, self.credentials.as_ref(), &aws::RETRY).await.map(|a| a.body)
     }
-}
-
-/// An HTTP client for AWS endpoints: `https://` (rustls, webpki roots) and plain `http://` (emulators).
-pub(crate) fn http_client(
-) -> Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>> {
-    let https =
-        hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
-    Client::builder(TokioExecutor::new()).build(https)
 }
 
 #[cfg(test)]

@@ -212,6 +212,7 @@ fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
 
 /// As Lambda, an asynchronous call whose entry outlives the invocation's time is recorded as not
 /// finished before the deadline (a function past its timeout is stopped by Lambda, recording nothing).
+/// The invocation is the one a deployed function queues for itself (`{"cws_async": ...}`).
 #[test]
 fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
     let moto = start_moto();
@@ -219,15 +220,14 @@ fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
     let env = aws_env(&moto);
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("TOKEN", "tok"));
-    let event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": "/sleep", "rawQueryString": "",
-        "headers": { "authorization": "Bearer tok", "content-type": "application/json", "invocationtype": "Event",
-                     "x-cws-s3bucket": "lambda-deadline", "x-cws-s3key": "calls/slow.json" },
-        "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "api", "http": { "method": "POST", "path": "/sleep", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
-            "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
-        "body": "600000", "isBase64Encoded": false
-    });
+    // Deployed, the call arrives as the invocation the function queued for itself with Lambda's
+    // Invoke (`crate::lambda_invoke`): that invocation runs the entry, within its own deadline.
+    let event = json!({ "cws_async": {
+        "method": "POST", "path": "/sleep", "query": null,
+        "headers": { "authorization": ["Bearer tok"], "content-type": ["application/json"], "invocationtype": ["Event"],
+                     "x-cws-s3bucket": ["lambda-deadline"], "x-cws-s3key": ["calls/slow.json"] },
+        "body": "NjAwMDAw", "request_id": "req-0"
+    }});
     let invocation = Invocation { event: event.to_string().into_bytes(), timeout: Duration::from_secs(4) };
     let f = Function::start(&build_example("jobs"), &vars, vec![invocation]);
     let posted = f.next_posted();
@@ -319,12 +319,29 @@ fn deployed_secrets_are_read_from_ssm_at_start() {
         ("AWS_SECRET_ACCESS_KEY", "testing"),
         ("AWS_REGION", "us-east-1"),
         ("CWS_STAGE", "prod"),
-        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN,MISSING=/eshop/prod/billing/NOPE"),
+        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN"),
     ];
-    let s = Server::start(&build_bin("eshop-billing"), &vars);
+    let billing = build_bin("eshop-billing");
+    let s = Server::start(&billing, &vars);
     assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer prod-secret")], b"").status, 200);
     assert_eq!(s.send("GET", "/invoices", &[("Authorization", "Bearer nope")], b"").status, 403);
     std::thread::sleep(Duration::from_millis(100));
     let log = s.log_lines().join("\n");
     assert!(!log.contains("prod-secret"), "{log}");
+    // A secret that cannot be read (after the client's retries) fails the start, naming it: under
+    // Lambda the initialisation fails and the next call gets a new instance, instead of an instance
+    // refusing every protected call for its whole life.
+    let mut missing = vars;
+    missing[5] =
+        ("CWS_SECRET_PARAMETERS", "TOKEN=/eshop/prod/billing/TOKEN,MISSING=/eshop/prod/billing/NOPE");
+    let mut cmd = Command::new(&billing);
+    cmd.args(["--port", "0"]).env_remove("TOKEN").env_remove("PORT");
+    for (k, v) in missing {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("secret MISSING (SSM parameter /eshop/prod/billing/NOPE) not read"), "{stderr}");
+    assert!(!stderr.contains("listening on") && !stderr.contains("prod-secret"), "{stderr}");
 }

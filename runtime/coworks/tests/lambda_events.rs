@@ -7,6 +7,7 @@ use base64::Engine;
 use coworks::lambda::handle_event;
 use coworks::prelude::*;
 use coworks::router::{AsyncMode, Router};
+use coworks_core::artifacts::api::{evaluate_policy, PolicyDecision};
 use serde_json::{json, Value};
 
 #[derive(Serialize, Deserialize)]
@@ -377,8 +378,22 @@ fn token_and_request_authorizers() {
     let effect = |a: &Value| a["policyDocument"]["Statement"][0]["Effect"].as_str().map(str::to_string);
     let a = call(token_event("Bearer tok"));
     assert_eq!(effect(&a).as_deref(), Some("Allow"));
-    assert_eq!(a["policyDocument"]["Statement"][0]["Resource"], arn);
     assert_eq!(a["policyDocument"]["Statement"][0]["Action"], "execute-api:Invoke");
+    // API Gateway caches the answer per token and applies it to the token's next calls: the policy
+    // covers every route of the stage (evaluated as IAM does, by the core's rule), not just this one.
+    let policy = &a["policyDocument"];
+    for (other, decision) in [
+        (arn, PolicyDecision::Allow),
+        ("arn:aws:execute-api:us-east-1:123456789012:example/prod/GET/invoices", PolicyDecision::Allow),
+        ("arn:aws:execute-api:us-east-1:123456789012:example/prod/DELETE/item/7", PolicyDecision::Allow),
+        ("arn:aws:execute-api:us-east-1:123456789012:example/dev/GET/item/7", PolicyDecision::ImplicitDeny),
+        ("arn:aws:execute-api:us-east-1:123456789012:other/prod/GET/item/7", PolicyDecision::ImplicitDeny),
+    ] {
+        assert_eq!(evaluate_policy(policy, other), decision, "{other}");
+    }
+    let denied = call(token_event("wrong"));
+    let other_route = "arn:aws:execute-api:us-east-1:123456789012:example/prod/GET/invoices";
+    assert_eq!(evaluate_policy(&denied["policyDocument"], other_route), PolicyDecision::ExplicitDeny);
     assert_eq!(effect(&call(token_event("tok"))).as_deref(), Some("Allow"));
     assert_eq!(effect(&call(token_event("wrong"))).as_deref(), Some("Deny"));
     assert_eq!(effect(&call(token_event(""))).as_deref(), Some("Deny"));

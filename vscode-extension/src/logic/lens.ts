@@ -90,6 +90,40 @@ export function invocationOf(value: unknown): Invocation | string {
   return out;
 }
 
+/** The client command of the `used by N workflow tasks` lens: show the locations it carries. */
+export const SHOW_REFERENCES = 'coworks.showReferences';
+
+/** An LSP position and location, as the server sends them. */
+export interface LspPosition {
+  line: number;
+  character: number;
+}
+export interface LspLocation {
+  uri: string;
+  range: { start: LspPosition; end: LspPosition };
+}
+
+/** What a `coworks.showReferences` lens carries: `[uri, position, locations]`. */
+export interface References {
+  uri: string;
+  position: LspPosition;
+  locations: LspLocation[];
+}
+
+function isPosition(p: unknown): p is LspPosition {
+  return !!p && typeof (p as LspPosition).line === 'number' && typeof (p as LspPosition).character === 'number';
+}
+
+/** Reads the arguments of a `coworks.showReferences` lens; an error message when they are unusable. */
+export function referencesOf(args: unknown): References | string {
+  if (!Array.isArray(args) || args.length < 3) return 'expected [uri, position, locations]';
+  const [uri, position, locations] = args as unknown[];
+  if (typeof uri !== 'string' || !isPosition(position) || !Array.isArray(locations)) return 'expected [uri, position, locations]';
+  const ok = locations.every((l) => l && typeof l.uri === 'string' && isPosition(l.range?.start) && isPosition(l.range?.end));
+  if (!ok) return 'a location has no uri or range';
+  return { uri, position, locations: locations as LspLocation[] };
+}
+
 /** Replaces `cws` (argv[0]) by the configured CLI executable; other programs (cargo) stay. */
 export function withCli(argv: readonly string[], cli: string): string[] {
   return argv[0] === 'cws' ? [cli || 'cws', ...argv.slice(1)] : [...argv];

@@ -49,8 +49,10 @@ fn one_method_per_entry_route_of_the_stage() {
         let files = eshop(stage);
         for service in p.services(Some(stage)) {
             let file = &files[&format!("{}.tf.json", service.name)];
+            // The eshop has CORS on: one preflight (`__CORS`) per path, besides the entries.
             let mut methods: Vec<String> = resources(file, "aws_api_gateway_method")
                 .iter()
+                .filter(|(name, _)| !name.ends_with("__CORS"))
                 .map(|(_, m)| {
                     let resource = m["resource_id"].as_str().unwrap().to_string();
                     format!("{} {resource}", m["http_method"].as_str().unwrap())
@@ -60,7 +62,9 @@ fn one_method_per_entry_route_of_the_stage() {
             assert_eq!(methods.len(), service.entries.len(), "{stage} {}: {methods:?}", service.name);
             let integrations = resources(file, "aws_api_gateway_integration");
             assert!(integrations.iter().all(|(_, i)| i["type"] == "AWS_PROXY"));
-            assert_eq!(integrations.len(), service.entries.len());
+            let paths: std::collections::BTreeSet<&str> =
+                service.entries.iter().map(|e| e.route.path.as_str()).collect();
+            assert_eq!(integrations.len(), service.entries.len() + paths.len());
         }
     }
     // `get_debug_state` only in dev.
@@ -103,7 +107,7 @@ fn token_authorizer_except_on_no_auth_entries() {
     assert_eq!(auth["identity_source"], "method.request.header.Authorization");
     assert_eq!(auth["authorizer_uri"], "${aws_lambda_function.billing.invoke_arn}");
     for (name, m) in resources(billing, "aws_api_gateway_method") {
-        if name.contains("health") {
+        if name.contains("health") || name.ends_with("__CORS") {
             assert_eq!(m["authorization"], "NONE", "{name}");
             assert!(m.get("authorizer_id").is_none());
         } else {
@@ -153,8 +157,19 @@ fn function_settings_follow_the_stage() {
 fn iam_policies_are_narrow() {
     for stage in ["dev", "prod"] {
         for (name, file) in eshop(stage) {
-            for (_, p) in resources(&file, "aws_iam_role_policy") {
+            let id = name.trim_end_matches(".tf.json");
+            for (policy_name, p) in resources(&file, "aws_iam_role_policy") {
                 let doc: Value = serde_json::from_str(p["policy"].as_str().unwrap()).unwrap();
+                if policy_name.ends_with("__invoke_self") {
+                    // Asynchronous calls: the function may invoke itself, and nothing else.
+                    let arn = format!("${{aws_lambda_function.{id}.arn}}");
+                    assert_eq!(
+                        doc["Statement"],
+                        serde_json::json!([{"Sid": "AsyncCalls", "Effect": "Allow",
+                            "Action": ["lambda:InvokeFunction"], "Resource": [arn, format!("{arn}:*")]}])
+                    );
+                    continue;
+                }
                 let statements = doc["Statement"].as_array().unwrap();
                 for s in statements {
                     let actions: Vec<&str> =
@@ -200,7 +215,7 @@ fn secrets_go_to_ssm_never_into_files() {
 }
 
 #[test]
-fn cors_preflights_when_asked() {
+fn cors_preflights_reach_the_function_and_gateway_answers_carry_the_origin() {
     let files = generated("tests/fixtures/deploy_project", "dev", &BTreeMap::new());
     let hello = &files["hello.tf.json"];
     let cors: Vec<_> = resources(hello, "aws_api_gateway_integration")
@@ -209,16 +224,55 @@ fn cors_preflights_when_asked() {
         .collect();
     // one per path with methods: /hello, /item/{id}, /item, /health, /debug
     assert_eq!(cors.len(), 5, "{cors:?}");
-    let (_, item) = resources(hello, "aws_api_gateway_integration_response")
+    assert!(cors.iter().all(|(_, i)| i["type"] == "AWS_PROXY"), "the runtime answers preflights: {cors:?}");
+    let preflights: Vec<_> = resources(hello, "aws_api_gateway_method")
         .into_iter()
-        .find(|(n, _)| n.as_str() == "hello_item__CORS")
-        .unwrap();
-    assert_eq!(
-        item["response_parameters"]["method.response.header.Access-Control-Allow-Methods"],
-        "'POST,OPTIONS'"
-    );
-    let eshop_dev = eshop("dev");
-    assert!(resources(&eshop_dev["billing.tf.json"], "aws_api_gateway_integration_response").is_empty());
+        .filter(|(n, _)| n.ends_with("__CORS"))
+        .collect();
+    assert!(preflights.iter().all(|(_, m)| m["authorization"] == "NONE" && m["http_method"] == "OPTIONS"));
+    // API Gateway's own 4xx/5xx (authorizer denials included) carry the origin too.
+    let gateway = resources(hello, "aws_api_gateway_gateway_response");
+    let types: Vec<&str> = gateway.iter().map(|(_, g)| g["response_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["DEFAULT_4XX", "DEFAULT_5XX"]);
+    for (_, g) in &gateway {
+        assert_eq!(g["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"], "'*'");
+    }
+    // The function knows its CORS settings.
+    let env = &hello["resource"]["aws_lambda_function"]["hello"]["environment"]["variables"];
+    assert_eq!(env[crate::contract::CORS_ORIGINS_ENV], "*");
+    assert_eq!(env[crate::contract::CORS_MAX_AGE_ENV], "600");
+    assert!(env[crate::contract::CORS_HEADERS_ENV].as_str().unwrap().contains("X-CWS-S3Key"));
+    // One origin (the eshop's prod): named in API Gateway's answers and to the function.
+    let prod = eshop("prod");
+    let billing = &prod["billing.tf.json"];
+    for (_, g) in resources(billing, "aws_api_gateway_gateway_response") {
+        let origin = &g["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"];
+        assert_eq!(origin, "'https://shop.eshop.invalid'");
+    }
+    let env = &billing["resource"]["aws_lambda_function"]["billing"]["environment"]["variables"];
+    assert_eq!(env[crate::contract::CORS_ORIGINS_ENV], "https://shop.eshop.invalid");
+    // Without `cors`: none of it.
+    let mut cli = BTreeMap::new();
+    cli.insert("cors".to_string(), ConfigValue::Bool(false));
+    let off = generated("../examples/eshop", "dev", &cli);
+    let billing = &off["billing.tf.json"];
+    assert!(resources(billing, "aws_api_gateway_gateway_response").is_empty());
+    assert!(!resources(billing, "aws_api_gateway_method").iter().any(|(n, _)| n.ends_with("__CORS")));
+    let env = &billing["resource"]["aws_lambda_function"]["billing"]["environment"]["variables"];
+    assert!(env.get(crate::contract::CORS_ORIGINS_ENV).is_none());
+}
+
+#[test]
+fn the_authorizer_cache_and_the_async_mechanism() {
+    let files = eshop("dev");
+    let billing = &files["billing.tf.json"]["resource"];
+    assert_eq!(billing["aws_api_gateway_authorizer"]["billing"]["authorizer_result_ttl_in_seconds"], 300);
+    assert_eq!(billing["aws_lambda_function_event_invoke_config"]["billing"]["maximum_retry_attempts"], 0);
+    let mut cli = BTreeMap::new();
+    cli.insert("authorizer_ttl".to_string(), ConfigValue::Int(0));
+    let files = generated("../examples/eshop", "dev", &cli);
+    let billing = &files["billing.tf.json"]["resource"];
+    assert_eq!(billing["aws_api_gateway_authorizer"]["billing"]["authorizer_result_ttl_in_seconds"], 0);
 }
 
 #[test]
@@ -290,4 +344,46 @@ fn a_service_without_entries_in_the_stage_gets_no_api() {
         billing.get("aws_api_gateway_rest_api").is_none() && billing.get("aws_api_gateway_stage").is_none()
     );
     assert_eq!(files["main.tf.json"]["output"]["services"]["value"]["billing"]["url"], Value::Null);
+}
+
+/// Env values (and every other text of the project) reach Terraform as the text they are: a
+/// `${...}` or `%{...}` in them is escaped, so Terraform does not evaluate it when deploying.
+#[test]
+fn template_syntax_in_the_projects_text_stays_text() {
+    let mut p = crate::settings::tests::project_with_config(
+        "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: 'b${x}'\n    results_prefix: '%{p}/'\n    tags: {'team${a}': '%{ if true }x%{ endif }'}\n    binary_media_types: ['image/${t}']\nworkspaces:\n  dev: {}\n",
+    );
+    p.set_file_text(
+        std::path::Path::new(".env.dev"),
+        "GREETING=Hello ${file(\"/etc/hostname\")}\nPCT=%{x}\n",
+    );
+    p.set_file_text(std::path::Path::new(".env.dev.secret"), "KEY=v\n");
+    p.set_file_text(
+        std::path::Path::new("src/main.rs"),
+        "pub struct Hello;\n/// Says ${var.secrets} hello.\n#[coworks::service(name = \"hello\")]\nimpl Hello {\n    #[entry]\n    fn get(&self) -> String { String::new() }\n}\n",
+    );
+    let (d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    let files: BTreeMap<String, Value> = terraform::generate(&d)
+        .into_iter()
+        .map(|(name, text)| (name, serde_json::from_str(&text).unwrap()))
+        .collect();
+    let hello = &files["hello.tf.json"];
+    let f = &hello["resource"]["aws_lambda_function"]["hello"];
+    let env = &f["environment"]["variables"];
+    assert_eq!(env["GREETING"], "Hello $${file(\"/etc/hostname\")}");
+    assert_eq!(env["PCT"], "%%{x}");
+    assert_eq!(env["CWS_RESULTS_BUCKET"], "b$${x}");
+    assert_eq!(env["CWS_RESULTS_PREFIX"], "%%{p}/");
+    assert_eq!(f["tags"]["team$${a}"], "%%{ if true }x%%{ endif }");
+    let api = &hello["resource"]["aws_api_gateway_rest_api"]["hello"];
+    assert_eq!(api["description"], "Says $${var.secrets} hello.");
+    assert_eq!(api["binary_media_types"][0], "image/$${t}");
+    let policy = hello["resource"]["aws_iam_role_policy"]["hello"]["policy"].as_str().unwrap();
+    assert!(policy.contains("arn:aws:s3:::b$${x}/%%{p}/*"), "{policy}");
+    // The generator's own expressions are left as they are.
+    assert_eq!(f["role"], "${aws_iam_role.hello.arn}");
+    assert_eq!(f["lifecycle"]["precondition"][0]["condition"], "${terraform.workspace == \"dev\"}");
+    assert_eq!(env["CWS_SECRET_PARAMETERS"], "KEY=${aws_ssm_parameter.hello__KEY.name}");
+    let ssm = &hello["resource"]["aws_ssm_parameter"]["hello__KEY"];
+    assert_eq!(ssm["value"], "${var.secrets[\"KEY\"]}");
 }

@@ -84,6 +84,16 @@ impl Billing {
         "ok"
     }
 
+    /// Takes `seconds` (at most 60) to answer, like a long report: for trying asynchronous calls
+    /// (`InvocationType: Event`), which are answered at once, where API Gateway would cut a
+    /// synchronous call at 29 s. Developers only.
+    #[entry(stage = "dev")]
+    fn get_slow(&self, #[query] seconds: Option<u64>) -> String {
+        let seconds = seconds.unwrap_or(1).min(60);
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+        format!("waited {seconds} s")
+    }
+
     /// Internal state, for developers only.
     #[entry(stage = "dev")]
     fn get_debug_state(&self) -> String {
