@@ -38,6 +38,9 @@ pub fn run(args: OpenapiArgs) -> Result<ExitCode, Failure> {
                 out!("{}", openapi::to_text(&doc));
                 return Ok(ExitCode::SUCCESS);
             };
+            if !coworks_core::naming::is_service_name(service) {
+                return Err(openapi::OpenApiError::BadName(service.clone()).to_string().into());
+            }
             let file = artifacts::GeneratedFile {
                 path: openapi::file_name(service).into(),
                 text: openapi::to_text(&doc),
@@ -53,7 +56,7 @@ pub fn run(args: OpenapiArgs) -> Result<ExitCode, Failure> {
     let written = artifacts::write_files(&dir, &files)
         .map_err(|e| failed(format!("cannot write the documents into `{}`: {e}", dir.display())))?;
     for path in written {
-        outln!("wrote {}", path.display());
+        outln!("wrote {}", crate::output::escape(&path.display().to_string()));
     }
     Ok(ExitCode::SUCCESS)
 }

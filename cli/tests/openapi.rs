@@ -182,3 +182,27 @@ fn unknown_services_and_stages_are_usage_errors() {
         assert!(o.stdout.is_empty(), "nothing printed: {args:?}");
     }
 }
+
+#[test]
+fn a_service_name_that_cannot_name_a_file_writes_nothing() {
+    let source = "#[coworks::service(name = \"../up\")]\nimpl S {\n    #[entry]\n    fn get_x(&self) -> String { String::new() }\n}\n";
+    let project = support::TempProject::new().file("project.cws.yml", "version: 3\n").service("s", source);
+    let p = project.path().to_str().unwrap();
+    let out = project.path().join("out");
+    let o = cws(&["openapi", "-p", p, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("service name \"../up\" cannot name a file (CWS050"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists() && !project.path().join("up.openapi.json").exists(), "nothing written");
+    // Printed, the document is JSON data: the name is only a JSON string in it.
+    let o = cws(&["openapi", "../up", "-p", p]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(doc["info"]["title"], "../up");
+    let o = cws(&["openapi", "../up", "-p", p, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists(), "nothing written");
+}

@@ -46,6 +46,8 @@ pub enum OpenApiError {
         /// The project's services.
         services: Vec<String>,
     },
+    /// A service's name cannot name a file (`CWS050`): no document is written for the stage.
+    BadName(String),
 }
 
 impl fmt::Display for OpenApiError {
@@ -59,6 +61,10 @@ impl fmt::Display for OpenApiError {
                     None => write!(f, "; the project's services are: {}", services.join(", ")),
                 }
             }
+            OpenApiError::BadName(name) => write!(
+                f,
+                "service name {name:?} cannot name a file (CWS050, see `cws check`): rename the service; no document written"
+            ),
         }
     }
 }
@@ -79,8 +85,11 @@ pub fn document(project: &Project, service: &str, stage: Option<&str>) -> Result
 /// `<service>.openapi.json`, and the stage.
 pub fn files(project: &Project, stage: Option<&str>) -> Result<(String, Vec<GeneratedFile>), OpenApiError> {
     let stage = project.resolve_stage(stage).map_err(OpenApiError::Stage)?;
-    let files = project
-        .services(Some(&stage))
+    let services = project.services(Some(&stage));
+    if let Some(bad) = services.iter().find(|s| !crate::naming::is_service_name(&s.name)) {
+        return Err(OpenApiError::BadName(bad.name.clone()));
+    }
+    let files = services
         .iter()
         .map(|s| GeneratedFile {
             path: PathBuf::from(file_name(&s.name)),
