@@ -54,6 +54,27 @@ fn deeply_nested_code_does_not_overflow_the_stack() {
 }
 
 #[test]
+/// Deeply nested generics send the file to the tolerant reader (syn would overflow the stack), and
+/// the OpenAPI generator gives the types it cannot read open schemas.
+fn deeply_nested_types_give_open_schemas_not_a_stack_overflow() {
+    use coworks_core::artifacts::openapi;
+    let depth = 100_000;
+    let deep_type = format!("{}u8{}", "Vec<".repeat(depth), ">".repeat(depth));
+    let service = format!(
+        "pub struct Deep {{ pub x: {deep_type} }}\npub struct S;\n#[coworks::service]\nimpl S {{\n    #[entry]\n    fn post_a(&self, #[body] d: Deep) -> Json<{deep_type}> {{ todo!() }}\n}}\n"
+    );
+    let mut p = Project::empty("/nowhere");
+    p.set_file_text(Path::new("src/deep.rs"), &service);
+
+    let doc = openapi::document(&p, "s", None).expect("a document");
+    let op = &doc["paths"]["/a"]["post"];
+    assert!(op["requestBody"]["content"]["application/json"]["schema"]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("did not find")));
+    assert!(op["responses"].get("default").is_some(), "{op}");
+}
+
+#[test]
 fn gitignore_target_and_hidden_dirs_are_not_read() {
     let project = TempProject::new().file(".gitignore", "generated/\n").file("src/main.rs", SERVICE);
     let other = SERVICE.replace("struct S", "struct T").replace("impl S", "impl T");

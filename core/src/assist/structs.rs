@@ -263,13 +263,21 @@ fn keyword_offsets<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = usi
     })
 }
 
+/// Whether `syn` (recursive descent) may read `text`: not nested too deeply for the stack (the
+/// analysis's own rule).
+pub fn trusted_with_syn(text: &str) -> bool {
+    crate::rust_source::analyze::max_nesting(text) <= crate::rust_source::analyze::MAX_NESTING_FOR_SYN
+}
+
 /// The definition of `name` in `text`, if the text has one.
 fn definition(text: &str, name: &str) -> Option<syn::DeriveInput> {
-    let at = keyword_offsets(text, name).next()?;
-    if let Ok(file) = syn::parse_file(text) {
-        return find_item(&file.items, name);
+    keyword_offsets(text, name).next()?;
+    if trusted_with_syn(text) {
+        if let Ok(file) = syn::parse_file(text) {
+            return find_item(&file.items, name);
+        }
     }
-    keyword_offsets(text, name).chain(std::iter::once(at)).find_map(|at| item_at(text, at))
+    keyword_offsets(text, name).find_map(|at| item_at(text, at))
 }
 
 fn find_item(items: &[syn::Item], name: &str) -> Option<syn::DeriveInput> {
@@ -304,7 +312,8 @@ fn item_at(text: &str, at: usize) -> Option<syn::DeriveInput> {
     } else {
         open + text[open..].find(';')?
     };
-    syn::parse_str::<syn::DeriveInput>(text.get(at..end + 1)?).ok()
+    let source = text.get(at..end + 1)?;
+    trusted_with_syn(source).then(|| syn::parse_str::<syn::DeriveInput>(source).ok()).flatten()
 }
 
 fn docs_of(attrs: &[syn::Attribute]) -> String {
