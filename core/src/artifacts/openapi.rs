@@ -295,6 +295,11 @@ fn success_of(ty: &syn::Type, e: &Entry, schemas: &mut Schemas) -> (bool, (&'sta
     }
     let media = |default: &str| e.binary_content_type.clone().unwrap_or_else(|| default.to_string());
     let content = |media: String, schema: Value| json!({ media: { "schema": schema } });
+    let binary = || {
+        let media = media("application/octet-stream");
+        let schema = json!({ "type": "string", "contentMediaType": media });
+        (false, ("200", json!({ "description": "OK.", "content": content(media, schema) })))
+    };
     match last_ident(ty).as_deref() {
         Some("StatusCode") => {
             (false, ("2XX", json!({ "description": "The status the entry chooses; no content." })))
@@ -308,14 +313,8 @@ fn success_of(ty: &syn::Type, e: &Entry, schemas: &mut Schemas) -> (bool, (&'sta
             let ok = json!({ "description": "OK.", "content": content(media("text/plain"), json!({ "type": "string" })) });
             (false, ("200", ok))
         }
-        Some("Bytes") | Some("Vec")
-            if last_ident(ty).as_deref() == Some("Bytes")
-                || generic_arg(ty, "Vec").and_then(last_ident).as_deref() == Some("u8") =>
-        {
-            let media = media("application/octet-stream");
-            let schema = json!({ "type": "string", "contentMediaType": media });
-            (false, ("200", json!({ "description": "OK.", "content": content(media, schema) })))
-        }
+        Some("Bytes") => binary(),
+        Some("Vec") if generic_arg(ty, "Vec").and_then(last_ident).as_deref() == Some("u8") => binary(),
         _ => (false, ("default", json!({ "description": "The answer the entry builds." }))),
     }
 }
