@@ -103,3 +103,27 @@ fn special_files_are_not_opened() {
 fn a_missing_root_is_an_error_not_a_panic() {
     assert!(Project::load("/no/such/project/dir").is_err());
 }
+
+#[test]
+fn every_fixture_project_gives_openapi_documents() {
+    // The fixture projects hold broken, hostile and half-typed code: each service still gets a
+    // document in each stage, with exactly its routes of that stage.
+    use coworks_core::artifacts::openapi;
+    let mut documents = 0;
+    for dir in support::fixture_projects() {
+        let project = Project::load(&dir).expect("project loads");
+        for stage in project.stages() {
+            for service in project.services(Some(&stage)) {
+                let doc = openapi::document(&project, &service.name, Some(&stage)).expect("a document");
+                let operations: usize = doc["paths"]
+                    .as_object()
+                    .map_or(0, |p| p.values().map(|item| item.as_object().map_or(0, |o| o.len())).sum());
+                let routes: std::collections::BTreeSet<_> =
+                    service.entries.iter().map(|e| &e.route).collect();
+                assert_eq!(operations, routes.len(), "{}: {} in {stage}", dir.display(), service.name);
+                documents += 1;
+            }
+        }
+    }
+    assert!(documents > 50, "{documents} documents");
+}
