@@ -14,6 +14,7 @@ mod deploy;
 mod gateway;
 mod invoke;
 mod new;
+mod openapi;
 mod output;
 mod report;
 mod run;
@@ -93,6 +94,8 @@ enum Command {
     Deployed(deploy::DeployedArgs),
     /// Remove one deployed stage; the other stages stay.
     Destroy(deploy::DestroyArgs),
+    /// Print a service's OpenAPI 3.1 document for a stage, or write every service's into a directory.
+    Openapi(openapi::OpenapiArgs),
     /// Workflows: generate their Airflow DAGs, preview them as graphs.
     #[command(subcommand)]
     Workflow(workflow::WorkflowCommand),
@@ -275,6 +278,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflow(command) => workflow::run(command),
+        Command::Openapi(args) => openapi::run(args),
         Command::Explain { code: None, markdown: true } => {
             out!("{}", diagnostics::markdown_table());
             Ok(ExitCode::SUCCESS)

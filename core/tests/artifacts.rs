@@ -1,5 +1,6 @@
 //! Snapshots of the generated artifacts: the Terraform files of every stage of the example project
-//! and of the deployment fixture, and the Airflow DAGs of the example's workflows per stage.
+//! and of the deployment fixture, the Airflow DAGs of the example's workflows per stage, and the
+//! OpenAPI documents of the example's and the OpenAPI fixture's services per stage.
 //!
 //! The files live under `tests/snapshots/<kind>/<project>/<stage>/<file>.snap`. After a meant
 //! change of a generator, review the differences with `cargo insta review` (from `cargo install
@@ -12,7 +13,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use coworks_core::artifacts::{self, airflow, terraform};
+use coworks_core::artifacts::{self, airflow, openapi, terraform};
 use coworks_core::Project;
 
 /// The example and its stages; the deployment fixture and its stages.
@@ -52,6 +53,18 @@ fn generated() -> Vec<(PathBuf, String)> {
             }
         }
     }
+    for (name, dir, stages) in [
+        ("eshop", support::example(), &["dev", "test", "prod"][..]),
+        ("openapi_project", support::openapi_project(), &["dev", "prod"][..]),
+    ] {
+        let project = Project::load(&dir).expect("project loads");
+        for stage in stages {
+            let (_, files) = openapi::files(&project, Some(stage)).expect("the stage's documents");
+            for f in files {
+                out.push((Path::new("openapi").join(name).join(stage).join(f.path), f.text));
+            }
+        }
+    }
     out
 }
 
@@ -68,7 +81,7 @@ fn snapshot_files(root: &Path, dir: &Path, found: &mut BTreeSet<PathBuf>) {
 }
 
 #[test]
-fn generated_terraform_and_dags_match_their_snapshots() {
+fn generated_terraform_dags_and_openapi_match_their_snapshots() {
     let generated = generated();
     for (path, text) in &generated {
         let dir = Path::new("snapshots").join(path.parent().expect("a stage directory"));

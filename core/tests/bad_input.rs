@@ -54,6 +54,27 @@ fn deeply_nested_code_does_not_overflow_the_stack() {
 }
 
 #[test]
+/// Deeply nested generics send the file to the tolerant reader (syn would overflow the stack), and
+/// the OpenAPI generator gives the types it cannot read open schemas.
+fn deeply_nested_types_give_open_schemas_not_a_stack_overflow() {
+    use coworks_core::artifacts::openapi;
+    let depth = 100_000;
+    let deep_type = format!("{}u8{}", "Vec<".repeat(depth), ">".repeat(depth));
+    let service = format!(
+        "pub struct Deep {{ pub x: {deep_type} }}\npub struct S;\n#[coworks::service]\nimpl S {{\n    #[entry]\n    fn post_a(&self, #[body] d: Deep) -> Json<{deep_type}> {{ todo!() }}\n}}\n"
+    );
+    let mut p = Project::empty("/nowhere");
+    p.set_file_text(Path::new("src/deep.rs"), &service);
+
+    let doc = openapi::document(&p, "s", None).expect("a document");
+    let op = &doc["paths"]["/a"]["post"];
+    assert!(op["requestBody"]["content"]["application/json"]["schema"]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("did not find")));
+    assert!(op["responses"].get("default").is_some(), "{op}");
+}
+
+#[test]
 fn gitignore_target_and_hidden_dirs_are_not_read() {
     let project = TempProject::new().file(".gitignore", "generated/\n").file("src/main.rs", SERVICE);
     let other = SERVICE.replace("struct S", "struct T").replace("impl S", "impl T");
@@ -81,4 +102,28 @@ fn special_files_are_not_opened() {
 #[test]
 fn a_missing_root_is_an_error_not_a_panic() {
     assert!(Project::load("/no/such/project/dir").is_err());
+}
+
+#[test]
+fn every_fixture_project_gives_openapi_documents() {
+    // The fixture projects hold broken, hostile and half-typed code: each service still gets a
+    // document in each stage, with exactly its routes of that stage.
+    use coworks_core::artifacts::openapi;
+    let mut documents = 0;
+    for dir in support::fixture_projects() {
+        let project = Project::load(&dir).expect("project loads");
+        for stage in project.stages() {
+            for service in project.services(Some(&stage)) {
+                let doc = openapi::document(&project, &service.name, Some(&stage)).expect("a document");
+                let operations: usize = doc["paths"]
+                    .as_object()
+                    .map_or(0, |p| p.values().map(|item| item.as_object().map_or(0, |o| o.len())).sum());
+                let routes: std::collections::BTreeSet<_> =
+                    service.entries.iter().map(|e| &e.route).collect();
+                assert_eq!(operations, routes.len(), "{}: {} in {stage}", dir.display(), service.name);
+                documents += 1;
+            }
+        }
+    }
+    assert!(documents > 50, "{documents} documents");
 }

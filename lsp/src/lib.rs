@@ -33,6 +33,7 @@ pub async fn serve_stdio(limits: transport::FrameLimits) -> bool {
         .custom_method("coworks/setStage", server::Backend::set_stage)
         .custom_method("coworks/workflowPreview", server::Backend::workflow_preview)
         .custom_method("coworks/projectTree", server::Backend::project_tree)
+        .custom_method("coworks/openapi", server::Backend::openapi)
         .finish();
     let state = service.inner().shutdown_flag();
     transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket, limits).await;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use coworks_core::artifacts::openapi;
 use coworks_core::Project;
 use ropey::Rope;
 use serde::Deserialize;
@@ -32,6 +33,20 @@ pub struct Backend {
 #[serde(deny_unknown_fields)]
 pub struct RoutesParams {
     /// Only the entries of this stage; absent or `null` for every stage (as `cws routes --json`).
+    #[serde(default)]
+    pub stage: Option<String>,
+}
+
+/// Parameters of `coworks/openapi`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenApiParams {
+    /// The project root, as `coworks/stages` reports it: when given, it must be this server's.
+    #[serde(default)]
+    pub root: Option<String>,
+    /// The service.
+    pub service: String,
+    /// The stage; absent or `null` for the active stage.
     #[serde(default)]
     pub stage: Option<String>,
 }
@@ -188,6 +203,28 @@ impl Backend {
             }
             let services = project.services(stage.as_deref());
             Ok(json!({ "stage": stage, "services": services }))
+        })
+        .await?
+    }
+
+    /// `coworks/openapi`: the OpenAPI 3.1 document of a service in a stage (the active one unless
+    /// asked), as `cws openapi SERVICE -s STAGE` prints it.
+    pub async fn openapi(&self, params: OpenApiParams) -> Result<Value> {
+        self.with_project(move |project, state| {
+            if let Some(root) = &params.root {
+                let same = |a: &std::path::Path, b: &std::path::Path| {
+                    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+                };
+                if !same(std::path::Path::new(root), project.root()) {
+                    return Err(Error::invalid_params(format!(
+                        "`{root}` is not this server's project (`{}`)",
+                        project.root().display()
+                    )));
+                }
+            }
+            let stage = params.stage.unwrap_or_else(|| state.stage(project));
+            openapi::document(project, &params.service, Some(&stage))
+                .map_err(|e| Error::invalid_params(e.to_string()))
         })
         .await?
     }
@@ -365,7 +402,7 @@ impl LanguageServer for Backend {
                 }),
                 experimental: Some(json!({
                     "coworks": {
-                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/setStage", "coworks/workflowPreview", "coworks/projectTree"],
+                        "customRequests": ["coworks/routes", "coworks/stages", "coworks/setStage", "coworks/workflowPreview", "coworks/projectTree", "coworks/openapi"],
                         "stageChange": "coworks/setStage",
                         "stageNotification": <StageChanged as notification::Notification>::METHOD,
                         "projectNotification": <ProjectChanged as notification::Notification>::METHOD,

@@ -371,6 +371,7 @@ fn the_server_owns_the_stage_and_tells_the_client() {
     assert_eq!(coworks["stageChange"], "coworks/setStage");
     assert_eq!(coworks["stageNotification"], "coworks/stageChanged");
     assert!(coworks["customRequests"].as_array().unwrap().contains(&json!("coworks/stages")));
+    assert!(coworks["customRequests"].as_array().unwrap().contains(&json!("coworks/openapi")));
     let all = json!([
         {"name": "dev", "production": false},
         {"name": "test", "production": false},
@@ -531,6 +532,43 @@ fn custom_requests_answer_routes_and_workflow_previews() {
     let not_wf = file_uri(&root.join("project.cws.yml"));
     let none = c.call("coworks/workflowPreview", json!({"textDocument": {"uri": not_wf}}));
     assert_eq!(none["available"], false);
+    c.shutdown();
+}
+
+#[test]
+fn openapi_answers_the_cores_document_for_the_active_or_asked_stage() {
+    use coworks_core::artifacts::openapi;
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let project = Project::load(&root).unwrap();
+    let doc = |service: &str, stage: &str| openapi::document(&project, service, Some(stage)).unwrap();
+    // The active stage (the project's first) unless one is asked for.
+    assert_eq!(c.call("coworks/openapi", json!({"service": "billing"})), doc("billing", "dev"));
+    let prod = c.call("coworks/openapi", json!({"service": "billing", "stage": "prod"}));
+    assert_eq!(prod, doc("billing", "prod"));
+    assert!(prod["paths"].get("/debug/state").is_none(), "a dev-only entry is not in prod's document");
+    assert_eq!(prod["paths"]["/invoice/{id}"]["get"]["security"], json!([{"token": []}]));
+    assert_eq!(prod["paths"]["/health"]["get"]["security"], json!([]));
+    let info = c.call("coworks/stages", json!({}));
+    let with_root =
+        c.call("coworks/openapi", json!({"root": info["root"], "service": "mailer", "stage": "test"}));
+    assert_eq!(with_root, doc("mailer", "test"));
+    c.call("coworks/setStage", json!({"stage": "test"}));
+    assert_eq!(
+        c.call("coworks/openapi", json!({"service": "catalog"})),
+        doc("catalog", "test"),
+        "the new active stage"
+    );
+    // Bad input: invalid params, with the core's message.
+    for (params, message) in [
+        (json!({"service": "biling"}), "unknown service `biling`; did you mean `billing`?"),
+        (json!({"service": "billing", "stage": "staging"}), "unknown stage `staging`"),
+        (json!({"root": "/nowhere", "service": "billing"}), "is not this server's project"),
+        (json!({"stage": "dev"}), "service"),
+    ] {
+        let bad = c.request("coworks/openapi", params.clone());
+        assert_eq!(bad["error"]["code"], -32602, "{params}: {bad}");
+        assert!(bad["error"]["message"].as_str().unwrap().contains(message), "{params}: {bad}");
+    }
     c.shutdown();
 }
 

@@ -13,7 +13,9 @@ pub mod aws;
 use std::process::{Child, Command, Output};
 use std::time::Duration;
 
-pub use core_support::{deploy_project, example, expected, fixture, fixture_projects, fuzz, TempProject};
+pub use core_support::{
+    deploy_project, example, expected, fixture, fixture_projects, fuzz, openapi_project, TempProject,
+};
 
 /// The `cws` binary, without the variables a developer's shell may set for it.
 pub fn cws_command() -> Command {

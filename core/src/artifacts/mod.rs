@@ -4,7 +4,8 @@
 //!   the local stage gateway serves;
 //! - [`terraform`]: the Terraform configuration of a stage (`*.tf.json`);
 //! - [`package`]: the reproducible Lambda zip of a service, with its glibc check ([`elf`]);
-//! - [`airflow`]: the Airflow 3 DAGs of the workflows.
+//! - [`airflow`]: the Airflow 3 DAGs of the workflows;
+//! - [`openapi`]: the OpenAPI 3.1 document of each service in a stage.
 //!
 //! Generators read options only through [`crate::settings`].
 
@@ -18,6 +19,7 @@ use crate::settings::CliOptions;
 pub mod airflow;
 pub mod api;
 pub mod elf;
+pub mod openapi;
 pub mod package;
 pub mod terraform;
 

@@ -17,7 +17,7 @@ pub mod hints;
 pub mod navigate;
 pub mod refactor;
 pub mod rename;
-mod structs;
+pub(crate) mod structs;
 pub mod task_info;
 mod yaml_cursor;
 

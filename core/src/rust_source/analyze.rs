@@ -11,12 +11,13 @@ use super::file_model::{self, FileModel, ParseMode};
 use super::{exact, tolerant, FileDecls};
 
 /// Nesting depth past which `syn` (recursive descent) is not trusted with a file.
-const MAX_NESTING_FOR_SYN: usize = 256;
+pub(crate) const MAX_NESTING_FOR_SYN: usize = 256;
 
-/// The deepest bracket nesting of a text (strings and comments not excluded: an over-estimate only
-/// sends a file to the tolerant parser, which gives the same answer).
-fn max_nesting(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
+/// The deepest bracket nesting of a text, generic brackets included (strings and comments not
+/// excluded, `<` of a comparison counted: an over-estimate only sends a file to the tolerant parser,
+/// which gives the same answer).
+pub(crate) fn max_nesting(text: &str) -> usize {
+    let (mut depth, mut max, mut angles, mut max_angles, mut prev) = (0usize, 0usize, 0usize, 0usize, b' ');
     for b in text.bytes() {
         match b {
             b'(' | b'[' | b'{' => {
@@ -24,10 +25,16 @@ fn max_nesting(text: &str) -> usize {
                 max = max.max(depth);
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'<' => {
+                angles += 1;
+                max_angles = max_angles.max(angles);
+            }
+            b'>' if prev != b'-' && prev != b'=' => angles = angles.saturating_sub(1),
             _ => {}
         }
+        prev = b;
     }
-    max
+    max.max(max_angles)
 }
 
 /// Reads one Rust file: `syn` when it parses, the tolerant parser otherwise. A failure inside the

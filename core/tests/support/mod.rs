@@ -27,6 +27,11 @@ pub fn deploy_project() -> PathBuf {
     core_dir().join("tests/fixtures/deploy_project")
 }
 
+/// The OpenAPI generator's fixture, `core/tests/fixtures/openapi_project` (serde shapes of every kind).
+pub fn openapi_project() -> PathBuf {
+    core_dir().join("tests/fixtures/openapi_project")
+}
+
 /// The directory of the fixture project `name` (`core/tests/fixtures/projects/<name>`).
 pub fn fixture(name: &str) -> PathBuf {
     let dir = core_dir().join("tests/fixtures/projects").join(name);
