@@ -17,8 +17,24 @@ pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 
 /// The AWS services the generated configuration talks to; an `endpoints` key `all` sets each.
-pub const ENDPOINT_SERVICES: &[&str] =
-    &["apigateway", "ec2", "iam", "lambda", "logs", "s3", "ssm", "sts", "xray"];
+/// Also those a project's own Terraform files often use (queues, topics, tables, events, keys).
+pub const ENDPOINT_SERVICES: &[&str] = &[
+    "apigateway",
+    "dynamodb",
+    "ec2",
+    "events",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+    "xray",
+];
 
 /// Settings of the whole stage: where and how Terraform deploys.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,6 +61,63 @@ pub enum Backend {
     },
     /// Terraform Cloud / HCP Terraform (`cloud { ... }`).
     Cloud(serde_json::Value),
+}
+
+impl Backend {
+    /// Whether the state stays on this machine (the `local` backend).
+    pub fn is_local(&self) -> bool {
+        matches!(self, Backend::Standard { kind, .. } if kind == "local")
+    }
+
+    /// Whether an `s3` backend locks the state (`use_lockfile: true` or a `dynamodb_table`);
+    /// `None` for other backends.
+    pub fn s3_locked(&self) -> Option<bool> {
+        match self {
+            Backend::Standard { kind, settings } if kind == "s3" => Some(
+                settings["use_lockfile"] == serde_json::Value::Bool(true)
+                    || settings["dynamodb_table"].as_str().is_some_and(|t| !t.is_empty()),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Whether the backend locks with S3 itself (`use_lockfile`, Terraform 1.10 and newer).
+    pub fn uses_lockfile(&self) -> bool {
+        matches!(self, Backend::Standard { kind, settings } if kind == "s3" && settings["use_lockfile"] == true)
+    }
+}
+
+/// An `s3` backend's arguments as deployed: `region` defaults to the stage's, and a stage whose
+/// `endpoints` name `s3` keeps its state there too (path-style, no AWS account checks), so a
+/// stage on an emulator never reaches AWS for its state. Written arguments always win.
+fn s3_backend(
+    mut settings: serde_json::Value,
+    region: Option<&str>,
+    endpoints: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    let Some(args) = settings.as_object_mut() else { return settings };
+    if let Some(region) = region {
+        args.entry("region").or_insert_with(|| region.into());
+    }
+    if endpoints.contains_key("s3") && !args.contains_key("endpoints") {
+        let wanted = ["s3", "dynamodb", "iam", "sts"];
+        let urls: serde_json::Map<String, serde_json::Value> = endpoints
+            .iter()
+            .filter(|(k, _)| wanted.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
+        args.insert("endpoints".into(), urls.into());
+        for flag in [
+            "use_path_style",
+            "skip_credentials_validation",
+            "skip_region_validation",
+            "skip_requesting_account_id",
+            "skip_metadata_api_check",
+        ] {
+            args.entry(flag).or_insert(true.into());
+        }
+    }
+    settings
 }
 
 /// A VPC the functions run in.
@@ -89,6 +162,84 @@ pub struct FunctionSettings {
     pub cors: Option<Cors>,
     /// Routes (`GET /health`) meant to be public in a production stage.
     pub public: Vec<String>,
+    /// Extra statements of the role's policy (`iam`).
+    pub iam: Vec<IamStatement>,
+}
+
+/// One statement of the `iam` option, every key resolved (written, else its default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamStatement {
+    /// `Allow` or `Deny`.
+    pub effect: String,
+    /// IAM actions (`sqs:SendMessage`).
+    pub actions: Vec<String>,
+    /// Resource ARNs (or `*`).
+    pub resources: Vec<String>,
+}
+
+impl IamStatement {
+    /// What IAM would refuse or what grants too much in this statement, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.actions.is_empty() {
+            return Some("an `iam` statement needs `actions` (e.g. `[sqs:SendMessage]`)".into());
+        }
+        if self.resources.is_empty() {
+            return Some("an `iam` statement needs `resources` (ARNs, or `*`)".into());
+        }
+        let action_ok = |a: &str| {
+            a.split_once(':').is_some_and(|(service, name)| {
+                !service.is_empty()
+                    && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+            })
+        };
+        if let Some(a) = self.actions.iter().find(|a| *a == "*" && self.effect == "Allow") {
+            return Some(format!(
+                "the action `{a}` would allow every action of every service: name the actions (`service:Action`)"
+            ));
+        }
+        if let Some(a) = self.actions.iter().find(|a| *a != "*" && !action_ok(a)) {
+            return Some(format!(
+                "`{a}` is not an IAM action: write `service:Action` (e.g. `sqs:SendMessage`)"
+            ));
+        }
+        if let Some(r) = self.resources.iter().find(|r| *r != "*" && !r.starts_with("arn:")) {
+            return Some(format!(
+                "`{r}` is not a resource IAM knows: write an ARN (`arn:aws:sqs:*:*:orders`) or `*`"
+            ));
+        }
+        None
+    }
+}
+
+/// The value of key `name` of a mapping-valued option's item: written, else the schema's default.
+fn record_key(option: &str, written: &BTreeMap<String, Value>, name: &str) -> Value {
+    let keys = schema::command("deploy").and_then(|c| c.option(option)).map(|o| o.ty.keys()).unwrap_or(&[]);
+    written
+        .get(name)
+        .cloned()
+        .or_else(|| keys.iter().find(|k| k.name == name).and_then(|k| k.default_value()))
+        .unwrap_or(Value::Null)
+}
+
+/// The statements of an `iam` value (items that are not mappings are left out: the reader reports them).
+pub fn iam_statements(v: &Value) -> Vec<IamStatement> {
+    let Value::List(items) = v else { return Vec::new() };
+    items.iter().filter_map(iam_statement).collect()
+}
+
+/// One item of an `iam` value as a statement; `None` when it is not a mapping.
+pub fn iam_statement(item: &Value) -> Option<IamStatement> {
+    let Value::Map(m) = item else { return None };
+    Some(IamStatement {
+        effect: match record_key("iam", m, "effect") {
+            Value::Str(s) => s,
+            _ => String::new(),
+        },
+        actions: super::texts(&record_key("iam", m, "actions")),
+        resources: super::texts(&record_key("iam", m, "resources")),
+    })
 }
 
 /// CORS of a service's API (`cors` on), every key resolved (written, else its default).
@@ -126,14 +277,7 @@ pub fn cors(v: &Value) -> Option<Cors> {
         Value::Map(m) => m.clone(),
         _ => return None,
     };
-    let keys = schema::command("deploy").and_then(|c| c.option("cors")).map(|o| o.ty.keys()).unwrap_or(&[]);
-    let get = |name: &str| {
-        written
-            .get(name)
-            .cloned()
-            .or_else(|| keys.iter().find(|k| k.name == name).and_then(|k| k.default_value()))
-            .unwrap_or(Value::Null)
-    };
+    let get = |name: &str| record_key("cors", &written, name);
     Some(Cors {
         origins: super::texts(&get("origins")),
         headers: super::texts(&get("headers")),
@@ -176,6 +320,14 @@ pub fn backend(v: &Value) -> Result<Backend, String> {
                 Value::Map(_) => to_json(settings),
                 _ => return Err(format!("`backend.{kind}` must be a mapping of the backend's settings")),
             };
+            if kind == "s3" {
+                if let Some(missing) = ["bucket", "key"].into_iter().find(|k| !settings[k].is_string()) {
+                    return Err(format!(
+                        "the `s3` backend needs `{missing}` (the state is `<workspace_key_prefix>/<stage>/<key>` in `bucket`), \
+                         e.g. `backend: {{s3: {{bucket: my-state, key: shop.tfstate, use_lockfile: true}}}}`"
+                    ));
+                }
+            }
             Ok(if kind == "cloud" {
                 Backend::Cloud(settings)
             } else {
@@ -198,12 +350,15 @@ impl Project {
                 endpoints.entry(s.to_string()).or_insert_with(|| all.clone());
             }
         }
-        StageSettings {
-            region: o.text("region"),
-            profile: o.text("profile"),
-            endpoints,
-            backend: o.get("backend").and_then(|b| backend(&b.value).ok()),
-        }
+        let region = o.text("region");
+        let backend = o.get("backend").and_then(|b| backend(&b.value).ok()).map(|b| match b {
+            Backend::Standard { kind, settings } if kind == "s3" => {
+                let settings = s3_backend(settings, region.as_deref(), &endpoints);
+                Backend::Standard { kind, settings }
+            }
+            other => other,
+        });
+        StageSettings { region, profile: o.text("profile"), endpoints, backend }
     }
 
     /// The settings of `service`'s function in `stage` (`""`: the stage-wide values).
@@ -232,6 +387,7 @@ impl Project {
             authorizer_ttl: o.int("authorizer_ttl").unwrap_or_default(),
             cors: cors(&o.value("cors")),
             public: o.texts("public"),
+            iam: iam_statements(&o.value("iam")),
         }
     }
 }

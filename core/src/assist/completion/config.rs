@@ -72,7 +72,11 @@ fn option_keys(c: &YamlCursor, options: &[OptionSpec], written: &[String]) -> Ve
         .map(|o| {
             let block = matches!(
                 o.ty,
-                OptionType::Record(_) | OptionType::StrMap | OptionType::AnyMap | OptionType::StrList
+                OptionType::Record(_)
+                    | OptionType::StrMap
+                    | OptionType::AnyMap
+                    | OptionType::StrList
+                    | OptionType::RecordList(_)
             );
             let default = o.default.map(|d| format!("; default `{d}`")).unwrap_or_default();
             key_item(
