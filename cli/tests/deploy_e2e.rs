@@ -746,6 +746,7 @@ import json, sys, boto3
 kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
 sqs, iam = boto3.client("sqs", **kw), boto3.client("iam", **kw)
 out = {"queues": [u.rsplit("/", 1)[-1] for u in sqs.list_queues().get("QueueUrls", [])], "roles": {}}
+out["state_objects"] = [o["Key"] for o in boto3.client("s3", **kw).list_objects_v2(Bucket="team-state").get("Contents", [])]
 for r in iam.list_roles()["Roles"]:
     name = r["RoleName"]
     out["roles"][name] = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"] for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
@@ -766,8 +767,18 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
     let dev = "  dev:\n    env_files: [.env.dev]\n";
     assert!(config.contains(dev), "{config}");
-    let on_moto = format!("{dev}    commands:\n      deploy:\n        endpoints: {{all: '{}'}}\n", moto.url);
+    // dev on moto, its state in moto's S3 (team state: the S3 backend, locked with S3's lock file).
+    let on_moto = format!(
+        "{dev}    commands:\n      deploy:\n        endpoints: {{all: '{}'}}\n        \
+         backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n",
+        moto.url
+    );
     copy.write("project.cws.yml", config.replace(dev, &on_moto));
+    let o = Command::new("python3")
+        .args(["-c", "import boto3, sys; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test').create_bucket(Bucket='team-state')", &moto.url])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
     // moto keeps a function's code without running it: a stand-in package is enough here.
     for service in ["hello", "greeter"] {
         let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
@@ -798,6 +809,8 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
 
     let state = own_terraform_state(&moto);
     assert_eq!(state["queues"], serde_json::json!(["fixture-orders-dev"]), "{state}");
+    assert_eq!(state["state_objects"], serde_json::json!(["stages/dev/fixture.tfstate"]), "{state}");
+    assert!(!project.join("terraform/terraform.tfstate.d").exists(), "no local state");
     // The `iam` statement of project.cws.yml in hello's policy; the project's own policy on greeter's role.
     let hello = &state["roles"]["fixture-hello-dev"]["fixture-hello-dev-policy"]["Statement"];
     let extra: Vec<&Value> = hello.as_array().unwrap().iter().filter(|s| s["Sid"] == "Config1").collect();
@@ -823,8 +836,13 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         .current_dir(project.join("terraform"))
         .env("TF_CLI_CONFIG_FILE", &rc)
         .env("TF_WORKSPACE", "dev")
+        // The state is in moto's S3.
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .unwrap();
+    assert!(o.status.success(), "terraform output: {}", text(&o));
     let outputs: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert!(
         outputs["orders_queue"]["value"].as_str().unwrap_or("").ends_with("/fixture-orders-dev"),
