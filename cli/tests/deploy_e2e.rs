@@ -721,6 +721,10 @@ resource "aws_sqs_queue" "orders" {
   name = "${local.cws_project}-orders-${local.cws_stage}"
 }
 
+resource "aws_sqs_queue" "failed" {
+  name = "${local.cws_project}-failed-${local.cws_stage}"
+}
+
 resource "aws_iam_role_policy" "greeter_reads_orders" {
   name = "greeter-reads-orders"
   role = local.cws_services["greeter"].role_name
@@ -745,7 +749,11 @@ fn own_terraform_state(moto: &Moto) -> Value {
 import json, sys, boto3
 kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
 sqs, iam = boto3.client("sqs", **kw), boto3.client("iam", **kw)
-out = {"queues": [u.rsplit("/", 1)[-1] for u in sqs.list_queues().get("QueueUrls", [])], "roles": {}}
+out = {"queues": sorted(u.rsplit("/", 1)[-1] for u in sqs.list_queues().get("QueueUrls", [])), "roles": {}}
+lam = boto3.client("lambda", **kw)
+out["functions"] = {f["FunctionName"]: {"reserved": lam.get_function_concurrency(FunctionName=f["FunctionName"]).get("ReservedConcurrentExecutions"),
+    "on_failure": lam.get_function_event_invoke_config(FunctionName=f["FunctionName"]).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")}
+    for f in lam.list_functions()["Functions"]}
 out["state_objects"] = [o["Key"] for o in boto3.client("s3", **kw).list_objects_v2(Bucket="team-state").get("Contents", [])]
 for r in iam.list_roles()["Roles"]:
     name = r["RoleName"]
@@ -770,7 +778,8 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     // dev on moto, its state in moto's S3 (team state: the S3 backend, locked with S3's lock file).
     let on_moto = format!(
         "{dev}    commands:\n      deploy:\n        endpoints: {{all: '{}'}}\n        \
-         backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n",
+         backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
+         reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n",
         moto.url
     );
     copy.write("project.cws.yml", config.replace(dev, &on_moto));
@@ -808,7 +817,15 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     assert!(!project.join("terraform/gone.tf.json").exists(), "a stale generated file is removed");
 
     let state = own_terraform_state(&moto);
-    assert_eq!(state["queues"], serde_json::json!(["fixture-orders-dev"]), "{state}");
+    assert_eq!(state["queues"], serde_json::json!(["fixture-failed-dev", "fixture-orders-dev"]), "{state}");
+    // Reserved concurrency, and failed asynchronous calls sent to the project's own queue.
+    for f in ["fixture-hello-dev", "fixture-greeter-dev"] {
+        assert_eq!(state["functions"][f]["reserved"], 3, "{state}");
+        assert_eq!(
+            state["functions"][f]["on_failure"], "arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev",
+            "{state}"
+        );
+    }
     assert_eq!(state["state_objects"], serde_json::json!(["stages/dev/fixture.tfstate"]), "{state}");
     assert!(!project.join("terraform/terraform.tfstate.d").exists(), "no local state");
     // The `iam` statement of project.cws.yml in hello's policy; the project's own policy on greeter's role.
@@ -858,6 +875,7 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     assert!(o.status.success() && text(&o).contains("No changes."), "{}", text(&o));
     let o = cws(project, &rc, &["destroy", "-s", "dev"]);
     assert!(o.status.success(), "cws destroy -s dev:\n{}", text(&o));
-    assert_eq!(own_terraform_state(&moto)["queues"], serde_json::json!([]));
+    let state = own_terraform_state(&moto);
+    assert_eq!((&state["queues"], &state["functions"]), (&serde_json::json!([]), &serde_json::json!({})));
     assert_eq!(std::fs::read_to_string(project.join("terraform/orders.tf")).unwrap(), OWN_TERRAFORM);
 }

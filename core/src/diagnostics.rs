@@ -244,6 +244,9 @@ codes! {
     UnsharedState = "CWS055", Warning,
         "A `production: true` stage keeps its Terraform state on the local backend (on one machine, without locking), or an `s3` backend does not lock the state: two deploys at once, or from two machines, can lose resources.",
         "Set `backend: {s3: {bucket: ..., key: ..., use_lockfile: true}}` under `commands.deploy` (or the stage's); see docs/deploy.md#team-state.";
+    AsyncDestination = "CWS056", Error,
+        "`on_failure` (where failed asynchronous invocations go) is not the ARN of an SQS queue or an SNS topic.",
+        "Give the queue's or topic's ARN, e.g. `on_failure: arn:aws:sqs:eu-west-1:123456789012:shop-failed`.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -192,6 +192,17 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "Resource": texts(&st.resources),
         }));
     }
+    // Lambda sends a failed asynchronous invocation to its destination with the function's role.
+    if let Some((arn, action)) =
+        f.on_failure.as_ref().and_then(|a| settings::destination_action(a).map(|x| (a, x)))
+    {
+        statements.push(json!({
+            "Sid": "OnFailure",
+            "Effect": "Allow",
+            "Action": [action],
+            "Resource": literal_part(arn),
+        }));
+    }
     if f.vpc.is_some() {
         statements.push(json!({
             "Sid": "Vpc",
@@ -249,6 +260,9 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     if !f.layers.is_empty() {
         function["layers"] = literal_list(&f.layers).into();
     }
+    if let Some(n) = f.reserved_concurrency {
+        function["reserved_concurrent_executions"] = n.into();
+    }
     if let Some(vpc) = &f.vpc {
         function["vpc_config"] = json!({
             "subnet_ids": literal_list(&vpc.subnet_ids),
@@ -280,14 +294,16 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
                 })]),
             }),
         );
-        doc.add(
-            "aws_lambda_function_event_invoke_config",
-            &id,
-            json!({
-                "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
-                "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
-            }),
-        );
+        let mut invoke_config = json!({
+            "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+            "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
+        });
+        if let Some(arn) = &f.on_failure {
+            invoke_config["destination_config"] = json!({ "on_failure": { "destination": literal(arn) } });
+            // The role must allow sending there before Lambda accepts the destination.
+            invoke_config["depends_on"] = json!([format!("aws_iam_role_policy.{id}")]);
+        }
+        doc.add("aws_lambda_function_event_invoke_config", &id, invoke_config);
     }
 
     // API Gateway refuses to deploy an API without methods: a service with no entry in this stage

@@ -212,6 +212,17 @@ pub(super) fn service_checks(
                 format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
             ).with_fixes(fix));
         }
+        if let Some(arn) = f.on_failure.as_ref().filter(|a| settings::destination_action(a).is_none()) {
+            out.push(Diagnostic::new(
+                DiagnosticCode::AsyncDestination,
+                CONFIG_FILE,
+                option_span(project, s, Some(name), "on_failure"),
+                format!(
+                    "`on_failure` of `{name}` in stage `{s}` is `{arn}`, not the ARN of an SQS queue \
+                     (`arn:aws:sqs:<region>:<account>:<name>`) or an SNS topic (`arn:aws:sns:...`)"
+                ),
+            ));
+        }
         for e in entries {
             if e.is_async && f.bucket.is_none() {
                 out.push(Diagnostic::new(

@@ -299,6 +299,18 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "Routes (`GET /health`) meant to be `no_auth` in a production stage (no warning for them).",
             ),
             opt(
+                "reserved_concurrency",
+                OptionType::Int { min: Some(0), max: None },
+                None,
+                "Concurrent executions reserved for each function, and its ceiling (0 stops every call; default: the account's unreserved pool).",
+            ),
+            opt(
+                "on_failure",
+                OptionType::Str,
+                None,
+                "ARN of an SQS queue or SNS topic receiving the asynchronous invocations that fail (the event and the error), so none is lost.",
+            ),
+            opt(
                 "iam",
                 OptionType::RecordList(&[
                     opt(

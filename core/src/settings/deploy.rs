@@ -164,6 +164,26 @@ pub struct FunctionSettings {
     pub public: Vec<String>,
     /// Extra statements of the role's policy (`iam`).
     pub iam: Vec<IamStatement>,
+    /// Reserved concurrent executions (`None`: the account's unreserved pool).
+    pub reserved_concurrency: Option<i64>,
+    /// Where failed asynchronous invocations go (an SQS queue's or SNS topic's ARN).
+    pub on_failure: Option<String>,
+}
+
+/// The IAM action that sends to an on-failure destination (`sqs:SendMessage`, `sns:Publish`), from
+/// its ARN; `None` when it is neither an SQS queue's nor an SNS topic's ARN.
+pub fn destination_action(arn: &str) -> Option<&'static str> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_word, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
+    let rest: Vec<&str> = parts.collect();
+    if arn_word != "arn" || rest.len() != 3 || rest.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    match service {
+        "sqs" => Some("sqs:SendMessage"),
+        "sns" => Some("sns:Publish"),
+        _ => None,
+    }
 }
 
 /// One statement of the `iam` option, every key resolved (written, else its default).
@@ -388,6 +408,8 @@ impl Project {
             cors: cors(&o.value("cors")),
             public: o.texts("public"),
             iam: iam_statements(&o.value("iam")),
+            reserved_concurrency: o.int("reserved_concurrency"),
+            on_failure: o.text("on_failure"),
         }
     }
 }
@@ -448,6 +470,50 @@ mod tests {
         let two = Value::Map(BTreeMap::from([("s3".into(), Value::Null), ("local".into(), Value::Null)]));
         assert!(backend(&two).is_err());
         assert!(backend(&Value::Str("s3".into())).is_err());
+        let s3 = |settings: &str| {
+            let project = crate::settings::tests::project_with_config(&format!(
+                "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    backend: {{s3: {settings}}}\nworkspaces:\n  dev: {{}}\n"
+            ));
+            project.stage_settings("dev", &BTreeMap::new()).backend
+        };
+        assert_eq!(s3("{bucket: b}"), None, "no key: CWS036");
+        let locked = s3("{bucket: b, key: k, use_lockfile: true}").expect("an s3 backend");
+        assert_eq!(
+            (locked.s3_locked(), locked.uses_lockfile(), locked.is_local()),
+            (Some(true), true, false)
+        );
+        let Backend::Standard { settings, .. } = &locked else { panic!("{locked:?}") };
+        assert_eq!(settings["region"], "eu-west-1");
+        let table =
+            s3("{bucket: b, key: k, region: us-east-1, dynamodb_table: locks}").expect("an s3 backend");
+        assert_eq!((table.s3_locked(), table.uses_lockfile()), (Some(true), false));
+        let Backend::Standard { settings, .. } = &table else { panic!("{table:?}") };
+        assert_eq!(settings["region"], "us-east-1", "written arguments win");
+        assert_eq!(s3("{bucket: b, key: k}").and_then(|b| b.s3_locked()), Some(false));
+    }
+
+    #[test]
+    fn destinations_and_iam_statements() {
+        assert_eq!(destination_action("arn:aws:sqs:eu-west-1:123456789012:failed"), Some("sqs:SendMessage"));
+        assert_eq!(destination_action("arn:aws-cn:sns:cn-north-1:123456789012:t"), Some("sns:Publish"));
+        for bad in
+            ["failed", "arn:aws:sqs:eu-west-1::q", "arn:aws:lambda:eu-west-1:1:function:f", "arn:aws:sqs:x:1"]
+        {
+            assert_eq!(destination_action(bad), None, "{bad}");
+        }
+        let st = |effect: &str, actions: &[&str], resources: &[&str]| IamStatement {
+            effect: effect.into(),
+            actions: actions.iter().map(|s| s.to_string()).collect(),
+            resources: resources.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(st("Allow", &["sqs:Send*", "s3:Get?bject"], &["arn:aws:sqs:*:*:q", "*"]).problem(), None);
+        assert_eq!(st("Deny", &["*"], &["*"]).problem(), None);
+        assert!(st("Allow", &["*"], &["*"]).problem().is_some());
+        assert!(st("Allow", &["sqs:"], &["*"]).problem().is_some());
+        assert!(st("Allow", &["sqs:Send Message"], &["*"]).problem().is_some());
+        assert!(st("Allow", &[], &["*"]).problem().is_some());
+        assert!(st("Allow", &["sqs:SendMessage"], &[]).problem().is_some());
+        assert!(st("Allow", &["sqs:SendMessage"], &["queue"]).problem().is_some());
     }
 
     #[test]
