@@ -447,7 +447,7 @@ fn describe_command_path(path: &[&str]) -> Option<String> {
         let o = options.iter().find(|o| o.name == *name)?;
         chain.push(o);
         options = match o.ty {
-            OptionType::Record(keys) | OptionType::Toggle(keys) => keys,
+            OptionType::Record(keys) | OptionType::Toggle(keys) | OptionType::RecordList(keys) => keys,
             // Inside free-form maps (tags, endpoints ...) describe the option itself.
             OptionType::StrMap | OptionType::AnyMap => return Some(describe_option(spec, &chain)),
             _ => &[],
