@@ -730,3 +730,169 @@ fn cargo_lambda_builds_for_an_older_glibc() {
         .unwrap_or_else(|| panic!("{line}"));
     assert!(minor <= 26, "{line}");
 }
+
+/// The project's own Terraform beside the generated files (`terraform/orders.tf`): a queue, a
+/// policy on a generated role and outputs, all by the documented names (`local.cws_*`).
+const OWN_TERRAFORM: &str = r#"# The project's own Terraform: kept by cws deploy and applied with the generated files.
+resource "aws_sqs_queue" "orders" {
+  name = "${local.cws_project}-orders-${local.cws_stage}"
+}
+
+resource "aws_sqs_queue" "failed" {
+  name = "${local.cws_project}-failed-${local.cws_stage}"
+}
+
+resource "aws_iam_role_policy" "greeter_reads_orders" {
+  name = "greeter-reads-orders"
+  role = local.cws_services["greeter"].role_name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage"], Resource = aws_sqs_queue.orders.arn }]
+  })
+}
+
+output "orders_queue" {
+  value = aws_sqs_queue.orders.url
+}
+
+output "orders_producer" {
+  value = local.cws_services["hello"].function_arn
+}
+"#;
+
+/// What boto3 sees of the fixture's dev stage in moto: the queues, and each role's inline policies.
+fn own_terraform_state(moto: &Moto) -> Value {
+    let script = r#"
+import json, sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+sqs, iam = boto3.client("sqs", **kw), boto3.client("iam", **kw)
+out = {"queues": sorted(u.rsplit("/", 1)[-1] for u in sqs.list_queues().get("QueueUrls", [])), "roles": {}}
+lam = boto3.client("lambda", **kw)
+out["functions"] = {f["FunctionName"]: {"reserved": lam.get_function_concurrency(FunctionName=f["FunctionName"]).get("ReservedConcurrentExecutions"),
+    "on_failure": lam.get_function_event_invoke_config(FunctionName=f["FunctionName"]).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")}
+    for f in lam.list_functions()["Functions"]}
+out["state_objects"] = [o["Key"] for o in boto3.client("s3", **kw).list_objects_v2(Bucket="team-state").get("Contents", [])]
+for r in iam.list_roles()["Roles"]:
+    name = r["RoleName"]
+    out["roles"][name] = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"] for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+print(json.dumps(out))
+"#;
+    let o = Command::new("python3").args(["-c", script, &moto.url]).output().unwrap();
+    assert!(o.status.success(), "boto3: {}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let rc = cli_config(tmp.path());
+    let copy = TempProject::copy_of(&support::deploy_project());
+    let project = copy.path();
+    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
+    let dev = "  dev:\n    env_files: [.env.dev]\n";
+    assert!(config.contains(dev), "{config}");
+    // dev on moto, its state in moto's S3 (team state: the S3 backend, locked with S3's lock file).
+    let on_moto = format!(
+        "{dev}    commands:\n      deploy:\n        endpoints: {{all: '{}'}}\n        \
+         backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
+         reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n",
+        moto.url
+    );
+    copy.write("project.cws.yml", config.replace(dev, &on_moto));
+    let o = Command::new("python3")
+        .args(["-c", "import boto3, sys; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test').create_bucket(Bucket='team-state')", &moto.url])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // moto keeps a function's code without running it: a stand-in package is enough here.
+    for service in ["hello", "greeter"] {
+        let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
+        copy.write(&format!("target/lambda/{service}/bootstrap.zip"), zip);
+    }
+
+    // A file of the project under a generated name: refused (CWS054), nothing changed.
+    let mine = "{\"resource\": {}}\n";
+    copy.write("terraform/hello.tf.json", mine);
+    let o = cws(project, &rc, &["deploy", "-s", "dev", "--no-build"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("CWS054") && text(&o).contains("terraform/hello.tf.json"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(project.join("terraform/hello.tf.json")).unwrap(), mine);
+    std::fs::remove_file(project.join("terraform/hello.tf.json")).unwrap();
+
+    // The project's own file, and a generated file of a service no longer deployed.
+    copy.write("terraform/orders.tf", OWN_TERRAFORM);
+    let stale = format!(
+        "{{\"{}\": \"{}\", \"resource\": {{}}}}\n",
+        coworks_core::layout::TERRAFORM_MARKER_KEY,
+        coworks_core::layout::TERRAFORM_MARKER
+    );
+    copy.write("terraform/gone.tf.json", &stale);
+    let o = cws(project, &rc, &["deploy", "-s", "dev", "--no-build"]);
+    assert!(o.status.success(), "cws deploy -s dev:\n{}", text(&o));
+    assert_eq!(std::fs::read_to_string(project.join("terraform/orders.tf")).unwrap(), OWN_TERRAFORM);
+    assert!(!project.join("terraform/gone.tf.json").exists(), "a stale generated file is removed");
+
+    let state = own_terraform_state(&moto);
+    assert_eq!(state["queues"], serde_json::json!(["fixture-failed-dev", "fixture-orders-dev"]), "{state}");
+    // Reserved concurrency, and failed asynchronous calls sent to the project's own queue.
+    for f in ["fixture-hello-dev", "fixture-greeter-dev"] {
+        assert_eq!(state["functions"][f]["reserved"], 3, "{state}");
+        assert_eq!(
+            state["functions"][f]["on_failure"], "arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev",
+            "{state}"
+        );
+    }
+    assert_eq!(state["state_objects"], serde_json::json!(["stages/dev/fixture.tfstate"]), "{state}");
+    assert!(!project.join("terraform/terraform.tfstate.d").exists(), "no local state");
+    // The `iam` statement of project.cws.yml in hello's policy; the project's own policy on greeter's role.
+    let hello = &state["roles"]["fixture-hello-dev"]["fixture-hello-dev-policy"]["Statement"];
+    let extra: Vec<&Value> = hello.as_array().unwrap().iter().filter(|s| s["Sid"] == "Config1").collect();
+    assert_eq!(
+        extra,
+        [
+            &serde_json::json!({"Sid": "Config1", "Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"], "Resource": ["arn:aws:sqs:*:*:fixture-orders-*"]})
+        ],
+        "{state}"
+    );
+    let greeter = &state["roles"]["fixture-greeter-dev"];
+    assert!(greeter["fixture-greeter-dev-policy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["Sid"] != "Config1"));
+    let own = &greeter["greeter-reads-orders"]["Statement"][0];
+    assert_eq!(own["Resource"], "arn:aws:sqs:us-east-1:123456789012:fixture-orders-dev", "{state}");
+
+    // The project's outputs, from the generated names.
+    let o = Command::new(terraform())
+        .args(["output", "-json", "-no-color"])
+        .current_dir(project.join("terraform"))
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("TF_WORKSPACE", "dev")
+        // The state is in moto's S3.
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "terraform output: {}", text(&o));
+    let outputs: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert!(
+        outputs["orders_queue"]["value"].as_str().unwrap_or("").ends_with("/fixture-orders-dev"),
+        "{outputs}"
+    );
+    assert_eq!(
+        outputs["orders_producer"]["value"], outputs["services"]["value"]["hello"]["function_arn"],
+        "{outputs}"
+    );
+
+    // Deployed again: nothing to change, the file still there; destroyed: the queue goes with the stage.
+    let o = cws(project, &rc, &["deploy", "-s", "dev", "--no-build", "--plan"]);
+    assert!(o.status.success() && text(&o).contains("No changes."), "{}", text(&o));
+    let o = cws(project, &rc, &["destroy", "-s", "dev"]);
+    assert!(o.status.success(), "cws destroy -s dev:\n{}", text(&o));
+    let state = own_terraform_state(&moto);
+    assert_eq!((&state["queues"], &state["functions"]), (&serde_json::json!([]), &serde_json::json!({})));
+    assert_eq!(std::fs::read_to_string(project.join("terraform/orders.tf")).unwrap(), OWN_TERRAFORM);
+}

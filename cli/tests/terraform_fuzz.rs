@@ -1,7 +1,8 @@
 //! The project's text reaches Terraform as the text it is. A project holds hostile values — template
 //! syntax (`${file("/etc/hostname")}`, `%{ if }`, `$${`), quotes, backslashes, control characters,
 //! non-ASCII — in every field the generator writes from the project: env values (plain and secret
-//! names), tags, the results bucket and prefix, binary media types, the service's docs. Its
+//! names), tags, the results bucket and prefix, binary media types, the `iam` statements' actions
+//! and resources, the service's docs. Its
 //! generated configuration must pass `terraform validate`, and `terraform test` (the AWS provider
 //! mocked: nothing is called) must plan exactly those texts into the function's environment, tags,
 //! API and IAM policy. All values go into one configuration per stage: a few Terraform runs in all.
@@ -112,6 +113,7 @@ struct Expected {
     description: String,
     binary: Vec<String>,
     results: String,
+    iam: (String, String),
 }
 
 /// A project whose every text field holds hostile values, and what each stage must plan.
@@ -122,16 +124,19 @@ fn hostile_project() -> (TempProject, BTreeMap<&'static str, Expected>) {
     let (bucket, prefix, docs) = (take(), take(), doc_line(&take()));
     let tags: BTreeMap<String, String> = (0..6).map(|_| (take(), take())).collect();
     let binary: Vec<String> = (0..3).map(|_| take()).collect();
+    let iam = (take(), take());
     let yaml_map = |m: &BTreeMap<String, String>| {
         m.iter().map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_str(v))).collect::<Vec<_>>().join(", ")
     };
     let yaml_list = |l: &[String]| l.iter().map(|v| yaml_str(v)).collect::<Vec<_>>().join(", ");
     let config = format!(
-        "version: 3\nname: fuzz\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: {}\n    results_prefix: {}\n    tags: {{{}}}\n    binary_media_types: [{}]\nworkspaces:\n  dev: {{}}\n  prod: {{}}\n",
+        "version: 3\nname: fuzz\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: {}\n    results_prefix: {}\n    tags: {{{}}}\n    binary_media_types: [{}]\n    iam: [{{actions: [{}], resources: [{}]}}]\nworkspaces:\n  dev: {{}}\n  prod: {{}}\n",
         yaml_str(&bucket),
         yaml_str(&prefix),
         yaml_map(&tags),
         yaml_list(&binary),
+        yaml_str(&iam.0),
+        yaml_str(&iam.1),
     );
     let source = format!(
         "pub struct Svc;\n\n/// {docs}\n#[coworks::service(name = \"svc\")]\nimpl Svc {{\n    #[entry]\n    fn get_item(&self, id: u32) -> String {{ id.to_string() }}\n}}\n"
@@ -152,7 +157,14 @@ fn hostile_project() -> (TempProject, BTreeMap<&'static str, Expected>) {
         let results = format!("arn:aws:s3:::{bucket}/{prefix}*");
         expected.insert(
             stage,
-            Expected { env, tags: tags.clone(), description: docs.clone(), binary: binary.clone(), results },
+            Expected {
+                env,
+                tags: tags.clone(),
+                description: docs.clone(),
+                binary: binary.clone(),
+                results,
+                iam: iam.clone(),
+            },
         );
     }
     (project, expected)
@@ -247,5 +259,8 @@ fn hostile_text_validates_and_is_planned_as_written() {
         let results =
             doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "AsyncResults").unwrap();
         assert_eq!(results["Resource"], artifacts::terraform::literal_part(&want.results));
+        let extra = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "Config1").unwrap();
+        assert_eq!(extra["Action"], json!([artifacts::terraform::literal_part(&want.iam.0)]));
+        assert_eq!(extra["Resource"], json!([artifacts::terraform::literal_part(&want.iam.1)]));
     }
 }

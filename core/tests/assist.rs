@@ -167,6 +167,19 @@ fn completion_cases() {
             accept: None,
         },
         Case { file: CONFIG, text: "version: 3\nworkspaces:\n  qa:\n    production: |\n", labels: &["true", "false"], accept: None },
+        // A list of mappings (`iam`): a new item's keys, then the values of a key.
+        Case {
+            file: CONFIG,
+            text: "version: 3\ncommands:\n  deploy:\n    iam:\n      - act|\n",
+            labels: &["effect", "actions", "resources"],
+            accept: Some(("actions", "version: 3\ncommands:\n  deploy:\n    iam:\n      - actions:\n        \n")),
+        },
+        Case {
+            file: CONFIG,
+            text: "version: 3\ncommands:\n  deploy:\n    iam:\n      - effect: |\n",
+            labels: &["Allow", "Deny"],
+            accept: None,
+        },
         // Workflows: keys, services, routes (method-aware), params, query, body fields, tasks.
         Case {
             file: FLOW,

@@ -82,20 +82,42 @@ pub fn stage_deployment(
     (deployment, env.problems)
 }
 
-/// Writes the Terraform files of a deployment into `dir` (created), removing stale `*.tf.json` files
-/// of services no longer deployed. Returns the written paths.
+/// Writes the Terraform files of a deployment into `dir` (created), removing the generated
+/// `*.tf.json` files of services no longer deployed. The project's own files there (`*.tf`, and
+/// `*.tf.json` without the generated marker) are never removed nor overwritten: a file of the
+/// project under a generated name is refused, nothing written. Returns the written paths.
 pub fn write_terraform(dir: &Path, deployment: &StageDeployment) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let files: Vec<GeneratedFile> = terraform::generate(deployment)
         .into_iter()
         .map(|(name, text)| GeneratedFile { path: PathBuf::from(name), text })
         .collect();
+    let mut stale = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        if name.ends_with(".tf.json") && !files.iter().any(|f| f.path == Path::new(&name)) {
-            std::fs::remove_file(&path)?;
+        if !name.ends_with(".tf.json") {
+            continue;
         }
+        let generated = crate::scan::read_regular(&path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .is_some_and(|t| crate::layout::is_generated_terraform(&t));
+        let ours = files.iter().any(|f| f.path == Path::new(&name));
+        if ours && !generated {
+            return Err(std::io::Error::other(format!(
+                "`{}` is not a file cws deploy generated, but it has the name of one ({}): rename your file \
+                 (if an older cws wrote it, delete it)",
+                path.display(),
+                crate::diagnostics::DiagnosticCode::TerraformFileClash
+            )));
+        }
+        if generated && !ours {
+            stale.push(path);
+        }
+    }
+    for path in stale {
+        std::fs::remove_file(&path)?;
     }
     write_files(dir, &files)
 }

@@ -61,12 +61,7 @@ pub const SECRETS_ENV: &str = "CWS_SECRET_PARAMETERS";
 
 /// A Terraform identifier for a name: letters, digits and `_`.
 pub fn ident(name: &str) -> String {
-    let mut s: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-    if !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        s.insert(0, '_');
-    }
-    s
+    crate::layout::terraform_ident(name)
 }
 
 /// The Lambda function's name of a service in a stage.
@@ -93,6 +88,7 @@ fn literal_list(list: &[String]) -> Vec<String> {
 struct Doc {
     resources: BTreeMap<&'static str, Map<String, Value>>,
     outputs: Map<String, Value>,
+    locals: Map<String, Value>,
     addresses: Vec<String>,
 }
 
@@ -187,6 +183,26 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "Resource": arns,
         }));
     }
+    for (i, st) in f.iam.iter().enumerate() {
+        let texts = |list: &[String]| list.iter().map(|t| literal_part(t)).collect::<Vec<_>>();
+        statements.push(json!({
+            "Sid": format!("Config{}", i + 1),
+            "Effect": literal_part(&st.effect),
+            "Action": texts(&st.actions),
+            "Resource": texts(&st.resources),
+        }));
+    }
+    // Lambda sends a failed asynchronous invocation to its destination with the function's role.
+    if let Some((arn, action)) =
+        f.on_failure.as_ref().and_then(|a| settings::destination_action(a).map(|x| (a, x)))
+    {
+        statements.push(json!({
+            "Sid": "OnFailure",
+            "Effect": "Allow",
+            "Action": [action],
+            "Resource": literal_part(arn),
+        }));
+    }
     if f.vpc.is_some() {
         statements.push(json!({
             "Sid": "Vpc",
@@ -244,6 +260,9 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     if !f.layers.is_empty() {
         function["layers"] = literal_list(&f.layers).into();
     }
+    if let Some(n) = f.reserved_concurrency {
+        function["reserved_concurrent_executions"] = n.into();
+    }
     if let Some(vpc) = &f.vpc {
         function["vpc_config"] = json!({
             "subnet_ids": literal_list(&vpc.subnet_ids),
@@ -275,14 +294,16 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
                 })]),
             }),
         );
-        doc.add(
-            "aws_lambda_function_event_invoke_config",
-            &id,
-            json!({
-                "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
-                "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
-            }),
-        );
+        let mut invoke_config = json!({
+            "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+            "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
+        });
+        if let Some(arn) = &f.on_failure {
+            invoke_config["destination_config"] = json!({ "on_failure": { "destination": literal(arn) } });
+            // The role must allow sending there before Lambda accepts the destination.
+            invoke_config["depends_on"] = json!([format!("aws_iam_role_policy.{id}")]);
+        }
+        doc.add("aws_lambda_function_event_invoke_config", &id, invoke_config);
     }
 
     // API Gateway refuses to deploy an API without methods: a service with no entry in this stage
@@ -293,12 +314,30 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         api::rest_api(&api, description, f.tracing, doc, &tags);
     }
 
+    let url = if has_api {
+        Value::from(format!("${{aws_api_gateway_stage.{id}.invoke_url}}"))
+    } else {
+        Value::Null
+    };
+    let function_name = format!("${{aws_lambda_function.{id}.function_name}}");
+    let function_arn = format!("${{aws_lambda_function.{id}.arn}}");
     doc.outputs.insert(
         literal(&s.service.name),
+        json!({ "url": url, "function_name": function_name, "function_arn": function_arn }),
+    );
+    // What the project's own Terraform files may refer to (`local.cws_services["<service>"].<key>`,
+    // docs/deploy.md): stable names, whatever the generated resources are called.
+    doc.locals.insert(
+        literal(&s.service.name),
         json!({
-            "url": if has_api { Value::from(format!("${{aws_api_gateway_stage.{id}.invoke_url}}")) } else { Value::Null },
-            "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
-            "function_arn": format!("${{aws_lambda_function.{id}.arn}}"),
+            "function_name": function_name,
+            "function_arn": function_arn,
+            "invoke_arn": format!("${{aws_lambda_function.{id}.invoke_arn}}"),
+            "role_name": format!("${{aws_iam_role.{id}.name}}"),
+            "role_arn": format!("${{aws_iam_role.{id}.arn}}"),
+            "log_group": format!("${{aws_cloudwatch_log_group.{id}.name}}"),
+            "api_id": if has_api { Value::from(format!("${{aws_api_gateway_rest_api.{id}.id}}")) } else { Value::Null },
+            "url": url,
         }),
     );
     doc.addresses.clone()
@@ -327,8 +366,10 @@ fn provider(s: &StageSettings) -> Value {
 }
 
 fn terraform_block(s: &StageSettings) -> Value {
+    // S3's own state locking (`use_lockfile`) came with Terraform 1.10.
+    let uses_lockfile = s.backend.as_ref().is_some_and(Backend::uses_lockfile);
     let mut t = json!({
-        "required_version": ">= 1.5.0",
+        "required_version": if uses_lockfile { ">= 1.10.0" } else { ">= 1.5.0" },
         "required_providers": { "aws": { "source": "hashicorp/aws", "version": ">= 5.0" } },
     });
     match &s.backend {
@@ -344,21 +385,35 @@ fn terraform_block(s: &StageSettings) -> Value {
 }
 
 /// The generated files of a stage: (file name, JSON text), sorted by name. `main.tf.json` holds the
-/// provider, backend, variables and outputs; `<service>.tf.json` the resources of one service.
+/// provider, backend, variables, locals and outputs; `<service>.tf.json` the resources of one
+/// service. Each starts with the [`layout::TERRAFORM_MARKER`](crate::layout::TERRAFORM_MARKER)
+/// comment: the project's own files in the directory are never the generator's.
 pub fn generate(d: &StageDeployment) -> Vec<(String, String)> {
+    use crate::layout::{
+        terraform_service_file, TERRAFORM_MAIN_FILE, TERRAFORM_MARKER, TERRAFORM_MARKER_KEY,
+    };
     let mut files = Vec::new();
     let mut outputs = Map::new();
+    let mut services = Map::new();
     for s in &d.services {
         let mut doc = Doc::default();
         service_resources(d, s, &mut doc);
         outputs.extend(doc.outputs);
+        services.extend(doc.locals);
         let resource: Map<String, Value> =
             doc.resources.into_iter().map(|(k, v)| (k.to_string(), Value::Object(v))).collect();
-        files.push((format!("{}.tf.json", ident(&s.service.name)), pretty(&json!({ "resource": resource }))));
+        let text = pretty(&json!({ TERRAFORM_MARKER_KEY: TERRAFORM_MARKER, "resource": resource }));
+        files.push((terraform_service_file(&s.service.name), text));
     }
     let mut main = json!({
+        TERRAFORM_MARKER_KEY: TERRAFORM_MARKER,
         "terraform": terraform_block(&d.settings),
         "provider": provider(&d.settings),
+        "locals": {
+            "cws_project": literal(&settings::resource_name(&[&d.project])),
+            "cws_stage": literal(&d.stage),
+            "cws_services": services,
+        },
         "output": {
             "stage": { "value": literal(&d.stage) },
             "services": { "value": outputs },
@@ -373,7 +428,7 @@ pub fn generate(d: &StageDeployment) -> Vec<(String, String)> {
             }
         });
     }
-    files.push(("main.tf.json".to_string(), pretty(&main)));
+    files.push((TERRAFORM_MAIN_FILE.to_string(), pretty(&main)));
     files.sort();
     files
 }

@@ -10,9 +10,12 @@ use std::path::Path;
 
 use super::cache::{Pass, StagePass};
 use super::ServiceScope;
-use crate::config::ProjectConfig;
+use crate::config::{ProjectConfig, Value};
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
-use crate::layout::{package_path, CONFIG_FILE};
+use crate::layout::{
+    generated_terraform_files, is_generated_terraform, package_path, terraform_service_file, CONFIG_FILE,
+    TERRAFORM_DIR, TERRAFORM_MAIN_FILE,
+};
 use crate::model::{Auth, Entry};
 use crate::project::Project;
 use crate::settings::deploy::{self as settings, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, RUNTIME};
@@ -71,6 +74,8 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
     for StagePass { name: s, env, .. } in pass.checked.iter().filter(|p| project.is_production(&p.name)) {
         plain_secret_checks(env, s, out);
     }
+    iam_checks(config, out);
+    terraform_file_checks(project, out);
     if !deploy_configured(config) {
         return;
     }
@@ -89,7 +94,8 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        if let Some(b) = project.options("deploy", s, None, &none).get("backend") {
+        let written = project.options("deploy", s, None, &none).get("backend").cloned();
+        if let Some(b) = &written {
             if let Err(why) = settings::backend(&b.value) {
                 out.push(Diagnostic::new(
                     DiagnosticCode::BadBackend,
@@ -98,6 +104,35 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
                     why,
                 ));
             }
+        }
+        let backend_span = written.as_ref().and_then(|b| b.span);
+        let local = st.backend.as_ref().is_none_or(settings::Backend::is_local);
+        if project.is_production(s)
+            && local
+            && written.as_ref().is_none_or(|b| settings::backend(&b.value).is_ok())
+        {
+            let span = backend_span.or_else(|| config.workspace(s).map(|w| w.name_span)).unwrap_or_default();
+            out.push(Diagnostic::new(
+                DiagnosticCode::UnsharedState,
+                CONFIG_FILE,
+                span,
+                format!(
+                    "production stage `{s}` keeps its Terraform state on this machine (the local backend): \
+                     nobody else can deploy or destroy it, and losing `terraform/` loses track of its resources; \
+                     set `backend: {{s3: {{bucket: ..., key: ..., use_lockfile: true}}}}` under `commands.deploy`"
+                ),
+            ));
+        }
+        if st.backend.as_ref().and_then(settings::Backend::s3_locked) == Some(false) {
+            out.push(Diagnostic::new(
+                DiagnosticCode::UnsharedState,
+                CONFIG_FILE,
+                backend_span.unwrap_or_default(),
+                format!(
+                    "the `s3` backend of stage `{s}` does not lock the state: two deploys at once can overwrite \
+                     each other's state; add `use_lockfile: true` (Terraform 1.10+) or a `dynamodb_table`"
+                ),
+            ));
         }
     }
 }
@@ -177,6 +212,17 @@ pub(super) fn service_checks(
                 format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
             ).with_fixes(fix));
         }
+        if let Some(arn) = f.on_failure.as_ref().filter(|a| settings::destination_action(a).is_none()) {
+            out.push(Diagnostic::new(
+                DiagnosticCode::AsyncDestination,
+                CONFIG_FILE,
+                option_span(project, s, Some(name), "on_failure"),
+                format!(
+                    "`on_failure` of `{name}` in stage `{s}` is `{arn}`, not the ARN of an SQS queue \
+                     (`arn:aws:sqs:<region>:<account>:<name>`) or an SNS topic (`arn:aws:sns:...`)"
+                ),
+            ));
+        }
         for e in entries {
             if e.is_async && f.bucket.is_none() {
                 out.push(Diagnostic::new(
@@ -203,6 +249,59 @@ pub(super) fn service_checks(
                 ));
             }
         }
+    }
+}
+
+/// Malformed statements of `iam`, wherever the option is written (all stages, every service).
+fn iam_checks(config: &ProjectConfig, out: &mut Vec<Diagnostic>) {
+    let layers = std::iter::once(&config.commands)
+        .chain(config.services.iter().map(|s| &s.commands))
+        .chain(config.workspaces.iter().flatten().map(|w| &w.commands));
+    for setting in layers.filter_map(|c| c.get("deploy").and_then(|d| d.get("iam"))) {
+        let Value::List(items) = &setting.value else { continue };
+        for (i, item) in items.iter().enumerate() {
+            if let Some(problem) = settings::iam_statement(item).and_then(|st| st.problem()) {
+                let message = format!("`iam` statement {}: {problem}", i + 1);
+                out.push(Diagnostic::new(DiagnosticCode::IamStatement, CONFIG_FILE, setting.span, message));
+            }
+        }
+    }
+}
+
+/// Files of the project in `terraform/` under a name `cws deploy` writes, which it did not write:
+/// the deploy would refuse to overwrite them.
+fn terraform_file_checks(project: &Project, out: &mut Vec<Diagnostic>) {
+    let dir = project.root().join(TERRAFORM_DIR);
+    let Ok(listing) = std::fs::read_dir(&dir) else { return };
+    let present: BTreeSet<String> =
+        listing.flatten().filter_map(|e| e.file_name().to_str().map(String::from)).collect();
+    let services = project.services(None);
+    for name in generated_terraform_files(services.iter().map(|s| s.name.as_str())) {
+        if !present.contains(&name) {
+            continue;
+        }
+        let text = crate::scan::read_regular(&dir.join(&name)).ok().and_then(|b| String::from_utf8(b).ok());
+        if text.as_deref().is_some_and(is_generated_terraform) {
+            continue;
+        }
+        let file = Path::new(TERRAFORM_DIR).join(&name);
+        let what = if name == TERRAFORM_MAIN_FILE {
+            "the stage's provider, backend and outputs".to_string()
+        } else {
+            let service = services.iter().find(|s| terraform_service_file(&s.name) == name);
+            format!("the resources of service `{}`", service.map(|s| s.name.as_str()).unwrap_or("?"))
+        };
+        out.push(Diagnostic::new(
+            DiagnosticCode::TerraformFileClash,
+            &file,
+            Span::default(),
+            format!(
+                "`{}` is not a file cws deploy generated, but `cws deploy` writes {what} under this name: \
+                 rename your file (any other `*.tf` or `*.tf.json` name is kept and applied with the generated ones); \
+                 if an older cws wrote it, delete it",
+                file.display()
+            ),
+        ));
     }
 }
 

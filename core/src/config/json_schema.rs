@@ -40,6 +40,7 @@ fn option_schema(o: &OptionSpec) -> Json {
         OptionType::AnyMap => json!({ "type": "object" }),
         OptionType::Record(keys) => record_schema(keys),
         OptionType::Toggle(keys) => json!({ "anyOf": [{ "type": "boolean" }, record_schema(keys)] }),
+        OptionType::RecordList(keys) => json!({ "type": "array", "items": record_schema(keys) }),
     };
     let mut doc = o.doc.replace('`', "");
     if let Some(d) = o.default {

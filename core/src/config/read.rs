@@ -388,6 +388,32 @@ impl Reader<'_> {
                 (_, Some(entries)) => Some(self.record(o, keys, &entries)),
                 (_, None) => bad(self, node),
             },
+            OptionType::RecordList(keys) => match &node.value {
+                NodeValue::Sequence(items) => {
+                    let mut list = Vec::new();
+                    for item in items {
+                        match item.entries() {
+                            Some(entries) => list.push(self.record(o, keys, &entries)),
+                            None => {
+                                let msg = format!(
+                                    "items of `{}` must be mappings with keys {}, found {}",
+                                    o.name,
+                                    keys.iter()
+                                        .map(|k| format!("`{}`", k.name))
+                                        .collect::<Vec<_>>()
+                                        .join(", "),
+                                    item.kind()
+                                );
+                                self.push(DiagnosticCode::ConfigValueType, item.span, msg);
+                                // Kept in place, so later items keep their numbers.
+                                list.push(Value::Null);
+                            }
+                        }
+                    }
+                    Some(Value::List(list))
+                }
+                _ => bad(self, node),
+            },
         }
     }
 

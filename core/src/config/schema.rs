@@ -35,6 +35,8 @@ pub enum OptionType {
     /// `true` (on, every listed key at its default), `false` (off), or a mapping with the listed
     /// keys (on; a key not written takes its default).
     Toggle(&'static [OptionSpec]),
+    /// A list of mappings, each with the listed keys (a key not written takes its default).
+    RecordList(&'static [OptionSpec]),
 }
 
 impl OptionType {
@@ -62,13 +64,17 @@ impl OptionType {
                 let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.name)).collect();
                 format!("`true`, `false` or a mapping with keys {}", keys.join(", "))
             }
+            OptionType::RecordList(keys) => {
+                let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", k.name)).collect();
+                format!("a list of mappings with keys {}", keys.join(", "))
+            }
         }
     }
 
     /// The keys of a mapping-valued type (`Record`, `Toggle`); empty for the others.
     pub fn keys(&self) -> &'static [OptionSpec] {
         match self {
-            OptionType::Record(keys) | OptionType::Toggle(keys) => keys,
+            OptionType::Record(keys) | OptionType::Toggle(keys) | OptionType::RecordList(keys) => keys,
             _ => &[],
         }
     }
@@ -292,6 +298,43 @@ pub const COMMANDS: &[CommandSpec] = &[
                 None,
                 "Routes (`GET /health`) meant to be `no_auth` in a production stage (no warning for them).",
             ),
+            opt(
+                "reserved_concurrency",
+                OptionType::Int { min: Some(0), max: None },
+                None,
+                "Concurrent executions reserved for each function, and its ceiling (0 stops every call; default: the account's unreserved pool).",
+            ),
+            opt(
+                "on_failure",
+                OptionType::Str,
+                None,
+                "ARN of an SQS queue or SNS topic receiving the asynchronous invocations that fail (the event and the error), so none is lost.",
+            ),
+            opt(
+                "iam",
+                OptionType::RecordList(&[
+                    opt(
+                        "effect",
+                        OptionType::OneOf(&["Allow", "Deny"]),
+                        Some("Allow"),
+                        "Whether the statement allows or denies its actions.",
+                    ),
+                    opt(
+                        "actions",
+                        OptionType::StrList,
+                        None,
+                        "IAM actions (`service:Action`, wildcards allowed, e.g. `sqs:SendMessage`).",
+                    ),
+                    opt(
+                        "resources",
+                        OptionType::StrList,
+                        None,
+                        "ARNs the actions apply to (wildcards allowed; `*` for every resource).",
+                    ),
+                ]),
+                None,
+                "Extra IAM statements added to the policy of each function's role (usually under `services.<name>.commands.deploy`).",
+            ),
         ],
     },
     CommandSpec {
@@ -404,7 +447,7 @@ fn describe_command_path(path: &[&str]) -> Option<String> {
         let o = options.iter().find(|o| o.name == *name)?;
         chain.push(o);
         options = match o.ty {
-            OptionType::Record(keys) | OptionType::Toggle(keys) => keys,
+            OptionType::Record(keys) | OptionType::Toggle(keys) | OptionType::RecordList(keys) => keys,
             // Inside free-form maps (tags, endpoints ...) describe the option itself.
             OptionType::StrMap | OptionType::AnyMap => return Some(describe_option(spec, &chain)),
             _ => &[],
@@ -473,6 +516,9 @@ mod tests {
                             matches!(v, Value::Int(i) if min.is_none_or(|m| i >= m) && max.is_none_or(|m| i <= m))
                         }
                         OptionType::StrList => matches!(&v, Value::List(items) if !items.is_empty()),
+                        OptionType::OneOf(words) => {
+                            matches!(&v, Value::Str(s) if words.contains(&s.as_str()))
+                        }
                         _ => false,
                     };
                     assert!(ok, "default of {}.{}.{}: {v:?}", c.name, o.name, k.name);

@@ -17,8 +17,24 @@ pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 
 /// The AWS services the generated configuration talks to; an `endpoints` key `all` sets each.
-pub const ENDPOINT_SERVICES: &[&str] =
-    &["apigateway", "ec2", "iam", "lambda", "logs", "s3", "ssm", "sts", "xray"];
+/// Also those a project's own Terraform files often use (queues, topics, tables, events, keys).
+pub const ENDPOINT_SERVICES: &[&str] = &[
+    "apigateway",
+    "dynamodb",
+    "ec2",
+    "events",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+    "xray",
+];
 
 /// Settings of the whole stage: where and how Terraform deploys.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -45,6 +61,63 @@ pub enum Backend {
     },
     /// Terraform Cloud / HCP Terraform (`cloud { ... }`).
     Cloud(serde_json::Value),
+}
+
+impl Backend {
+    /// Whether the state stays on this machine (the `local` backend).
+    pub fn is_local(&self) -> bool {
+        matches!(self, Backend::Standard { kind, .. } if kind == "local")
+    }
+
+    /// Whether an `s3` backend locks the state (`use_lockfile: true` or a `dynamodb_table`);
+    /// `None` for other backends.
+    pub fn s3_locked(&self) -> Option<bool> {
+        match self {
+            Backend::Standard { kind, settings } if kind == "s3" => Some(
+                settings["use_lockfile"] == serde_json::Value::Bool(true)
+                    || settings["dynamodb_table"].as_str().is_some_and(|t| !t.is_empty()),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Whether the backend locks with S3 itself (`use_lockfile`, Terraform 1.10 and newer).
+    pub fn uses_lockfile(&self) -> bool {
+        matches!(self, Backend::Standard { kind, settings } if kind == "s3" && settings["use_lockfile"] == true)
+    }
+}
+
+/// An `s3` backend's arguments as deployed: `region` defaults to the stage's, and a stage whose
+/// `endpoints` name `s3` keeps its state there too (path-style, no AWS account checks), so a
+/// stage on an emulator never reaches AWS for its state. Written arguments always win.
+fn s3_backend(
+    mut settings: serde_json::Value,
+    region: Option<&str>,
+    endpoints: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    let Some(args) = settings.as_object_mut() else { return settings };
+    if let Some(region) = region {
+        args.entry("region").or_insert_with(|| region.into());
+    }
+    if endpoints.contains_key("s3") && !args.contains_key("endpoints") {
+        let wanted = ["s3", "dynamodb", "iam", "sts"];
+        let urls: serde_json::Map<String, serde_json::Value> = endpoints
+            .iter()
+            .filter(|(k, _)| wanted.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
+        args.insert("endpoints".into(), urls.into());
+        for flag in [
+            "use_path_style",
+            "skip_credentials_validation",
+            "skip_region_validation",
+            "skip_requesting_account_id",
+            "skip_metadata_api_check",
+        ] {
+            args.entry(flag).or_insert(true.into());
+        }
+    }
+    settings
 }
 
 /// A VPC the functions run in.
@@ -89,6 +162,104 @@ pub struct FunctionSettings {
     pub cors: Option<Cors>,
     /// Routes (`GET /health`) meant to be public in a production stage.
     pub public: Vec<String>,
+    /// Extra statements of the role's policy (`iam`).
+    pub iam: Vec<IamStatement>,
+    /// Reserved concurrent executions (`None`: the account's unreserved pool).
+    pub reserved_concurrency: Option<i64>,
+    /// Where failed asynchronous invocations go (an SQS queue's or SNS topic's ARN).
+    pub on_failure: Option<String>,
+}
+
+/// The IAM action that sends to an on-failure destination (`sqs:SendMessage`, `sns:Publish`), from
+/// its ARN; `None` when it is neither an SQS queue's nor an SNS topic's ARN.
+pub fn destination_action(arn: &str) -> Option<&'static str> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_word, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
+    let rest: Vec<&str> = parts.collect();
+    if arn_word != "arn" || rest.len() != 3 || rest.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    match service {
+        "sqs" => Some("sqs:SendMessage"),
+        "sns" => Some("sns:Publish"),
+        _ => None,
+    }
+}
+
+/// One statement of the `iam` option, every key resolved (written, else its default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamStatement {
+    /// `Allow` or `Deny`.
+    pub effect: String,
+    /// IAM actions (`sqs:SendMessage`).
+    pub actions: Vec<String>,
+    /// Resource ARNs (or `*`).
+    pub resources: Vec<String>,
+}
+
+impl IamStatement {
+    /// What IAM would refuse or what grants too much in this statement, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.actions.is_empty() {
+            return Some("an `iam` statement needs `actions` (e.g. `[sqs:SendMessage]`)".into());
+        }
+        if self.resources.is_empty() {
+            return Some("an `iam` statement needs `resources` (ARNs, or `*`)".into());
+        }
+        let action_ok = |a: &str| {
+            a.split_once(':').is_some_and(|(service, name)| {
+                !service.is_empty()
+                    && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+            })
+        };
+        if let Some(a) = self.actions.iter().find(|a| *a == "*" && self.effect == "Allow") {
+            return Some(format!(
+                "the action `{a}` would allow every action of every service: name the actions (`service:Action`)"
+            ));
+        }
+        if let Some(a) = self.actions.iter().find(|a| *a != "*" && !action_ok(a)) {
+            return Some(format!(
+                "`{a}` is not an IAM action: write `service:Action` (e.g. `sqs:SendMessage`)"
+            ));
+        }
+        if let Some(r) = self.resources.iter().find(|r| *r != "*" && !r.starts_with("arn:")) {
+            return Some(format!(
+                "`{r}` is not a resource IAM knows: write an ARN (`arn:aws:sqs:*:*:orders`) or `*`"
+            ));
+        }
+        None
+    }
+}
+
+/// The value of key `name` of a mapping-valued option's item: written, else the schema's default.
+fn record_key(option: &str, written: &BTreeMap<String, Value>, name: &str) -> Value {
+    let keys = schema::command("deploy").and_then(|c| c.option(option)).map(|o| o.ty.keys()).unwrap_or(&[]);
+    written
+        .get(name)
+        .cloned()
+        .or_else(|| keys.iter().find(|k| k.name == name).and_then(|k| k.default_value()))
+        .unwrap_or(Value::Null)
+}
+
+/// The statements of an `iam` value (items that are not mappings are left out: the reader reports them).
+pub fn iam_statements(v: &Value) -> Vec<IamStatement> {
+    let Value::List(items) = v else { return Vec::new() };
+    items.iter().filter_map(iam_statement).collect()
+}
+
+/// One item of an `iam` value as a statement; `None` when it is not a mapping.
+pub fn iam_statement(item: &Value) -> Option<IamStatement> {
+    let Value::Map(m) = item else { return None };
+    Some(IamStatement {
+        effect: match record_key("iam", m, "effect") {
+            Value::Str(s) => s,
+            _ => String::new(),
+        },
+        actions: super::texts(&record_key("iam", m, "actions")),
+        resources: super::texts(&record_key("iam", m, "resources")),
+    })
 }
 
 /// CORS of a service's API (`cors` on), every key resolved (written, else its default).
@@ -126,14 +297,7 @@ pub fn cors(v: &Value) -> Option<Cors> {
         Value::Map(m) => m.clone(),
         _ => return None,
     };
-    let keys = schema::command("deploy").and_then(|c| c.option("cors")).map(|o| o.ty.keys()).unwrap_or(&[]);
-    let get = |name: &str| {
-        written
-            .get(name)
-            .cloned()
-            .or_else(|| keys.iter().find(|k| k.name == name).and_then(|k| k.default_value()))
-            .unwrap_or(Value::Null)
-    };
+    let get = |name: &str| record_key("cors", &written, name);
     Some(Cors {
         origins: super::texts(&get("origins")),
         headers: super::texts(&get("headers")),
@@ -176,6 +340,14 @@ pub fn backend(v: &Value) -> Result<Backend, String> {
                 Value::Map(_) => to_json(settings),
                 _ => return Err(format!("`backend.{kind}` must be a mapping of the backend's settings")),
             };
+            if kind == "s3" {
+                if let Some(missing) = ["bucket", "key"].into_iter().find(|k| !settings[k].is_string()) {
+                    return Err(format!(
+                        "the `s3` backend needs `{missing}` (the state is `<workspace_key_prefix>/<stage>/<key>` in `bucket`), \
+                         e.g. `backend: {{s3: {{bucket: my-state, key: shop.tfstate, use_lockfile: true}}}}`"
+                    ));
+                }
+            }
             Ok(if kind == "cloud" {
                 Backend::Cloud(settings)
             } else {
@@ -198,12 +370,15 @@ impl Project {
                 endpoints.entry(s.to_string()).or_insert_with(|| all.clone());
             }
         }
-        StageSettings {
-            region: o.text("region"),
-            profile: o.text("profile"),
-            endpoints,
-            backend: o.get("backend").and_then(|b| backend(&b.value).ok()),
-        }
+        let region = o.text("region");
+        let backend = o.get("backend").and_then(|b| backend(&b.value).ok()).map(|b| match b {
+            Backend::Standard { kind, settings } if kind == "s3" => {
+                let settings = s3_backend(settings, region.as_deref(), &endpoints);
+                Backend::Standard { kind, settings }
+            }
+            other => other,
+        });
+        StageSettings { region, profile: o.text("profile"), endpoints, backend }
     }
 
     /// The settings of `service`'s function in `stage` (`""`: the stage-wide values).
@@ -232,6 +407,9 @@ impl Project {
             authorizer_ttl: o.int("authorizer_ttl").unwrap_or_default(),
             cors: cors(&o.value("cors")),
             public: o.texts("public"),
+            iam: iam_statements(&o.value("iam")),
+            reserved_concurrency: o.int("reserved_concurrency"),
+            on_failure: o.text("on_failure"),
         }
     }
 }
@@ -292,6 +470,50 @@ mod tests {
         let two = Value::Map(BTreeMap::from([("s3".into(), Value::Null), ("local".into(), Value::Null)]));
         assert!(backend(&two).is_err());
         assert!(backend(&Value::Str("s3".into())).is_err());
+        let s3 = |settings: &str| {
+            let project = crate::settings::tests::project_with_config(&format!(
+                "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    backend: {{s3: {settings}}}\nworkspaces:\n  dev: {{}}\n"
+            ));
+            project.stage_settings("dev", &BTreeMap::new()).backend
+        };
+        assert_eq!(s3("{bucket: b}"), None, "no key: CWS036");
+        let locked = s3("{bucket: b, key: k, use_lockfile: true}").expect("an s3 backend");
+        assert_eq!(
+            (locked.s3_locked(), locked.uses_lockfile(), locked.is_local()),
+            (Some(true), true, false)
+        );
+        let Backend::Standard { settings, .. } = &locked else { panic!("{locked:?}") };
+        assert_eq!(settings["region"], "eu-west-1");
+        let table =
+            s3("{bucket: b, key: k, region: us-east-1, dynamodb_table: locks}").expect("an s3 backend");
+        assert_eq!((table.s3_locked(), table.uses_lockfile()), (Some(true), false));
+        let Backend::Standard { settings, .. } = &table else { panic!("{table:?}") };
+        assert_eq!(settings["region"], "us-east-1", "written arguments win");
+        assert_eq!(s3("{bucket: b, key: k}").and_then(|b| b.s3_locked()), Some(false));
+    }
+
+    #[test]
+    fn destinations_and_iam_statements() {
+        assert_eq!(destination_action("arn:aws:sqs:eu-west-1:123456789012:failed"), Some("sqs:SendMessage"));
+        assert_eq!(destination_action("arn:aws-cn:sns:cn-north-1:123456789012:t"), Some("sns:Publish"));
+        for bad in
+            ["failed", "arn:aws:sqs:eu-west-1::q", "arn:aws:lambda:eu-west-1:1:function:f", "arn:aws:sqs:x:1"]
+        {
+            assert_eq!(destination_action(bad), None, "{bad}");
+        }
+        let st = |effect: &str, actions: &[&str], resources: &[&str]| IamStatement {
+            effect: effect.into(),
+            actions: actions.iter().map(|s| s.to_string()).collect(),
+            resources: resources.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(st("Allow", &["sqs:Send*", "s3:Get?bject"], &["arn:aws:sqs:*:*:q", "*"]).problem(), None);
+        assert_eq!(st("Deny", &["*"], &["*"]).problem(), None);
+        assert!(st("Allow", &["*"], &["*"]).problem().is_some());
+        assert!(st("Allow", &["sqs:"], &["*"]).problem().is_some());
+        assert!(st("Allow", &["sqs:Send Message"], &["*"]).problem().is_some());
+        assert!(st("Allow", &[], &["*"]).problem().is_some());
+        assert!(st("Allow", &["sqs:SendMessage"], &[]).problem().is_some());
+        assert!(st("Allow", &["sqs:SendMessage"], &["queue"]).problem().is_some());
     }
 
     #[test]

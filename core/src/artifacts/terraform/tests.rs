@@ -297,13 +297,41 @@ fn provider_endpoints_and_backends() {
     let plain = &eshop("dev")["main.tf.json"]["provider"]["aws"][0];
     assert!(plain.get("endpoints").is_none() && plain.get("skip_credentials_validation").is_none());
 
-    let s3 = ConfigValue::Map(BTreeMap::from([(
-        "s3".to_string(),
-        ConfigValue::Map(BTreeMap::from([("bucket".to_string(), ConfigValue::Str("state".into()))])),
-    )]));
-    let main = &generated("../examples/eshop", "dev", &BTreeMap::from([("backend".to_string(), s3)]))
-        ["main.tf.json"];
-    assert_eq!(main["terraform"]["backend"]["s3"]["bucket"], "state");
+    let s3 = |lock: &str| {
+        ConfigValue::Map(BTreeMap::from([(
+            "s3".to_string(),
+            ConfigValue::Map(BTreeMap::from([
+                ("bucket".to_string(), ConfigValue::Str("state".into())),
+                ("key".to_string(), ConfigValue::Str("eshop.tfstate".into())),
+                (lock.to_string(), ConfigValue::Bool(true)),
+            ])),
+        )]))
+    };
+    let main = &generated(
+        "../examples/eshop",
+        "dev",
+        &BTreeMap::from([("backend".to_string(), s3("use_lockfile"))]),
+    )["main.tf.json"];
+    let backend = &main["terraform"]["backend"]["s3"];
+    assert_eq!(backend["bucket"], "state");
+    assert_eq!(backend["region"], "eu-west-1", "the stage's region unless written");
+    assert_eq!(backend["use_lockfile"], true);
+    assert_eq!(main["terraform"]["required_version"], ">= 1.10.0", "use_lockfile came with 1.10");
+    assert!(backend.get("endpoints").is_none() && backend.get("use_path_style").is_none(), "{backend}");
+    // A stage on an emulator keeps its state there too.
+    let mut emulated = cli.clone();
+    emulated.insert("backend".to_string(), s3("encrypt"));
+    let main = &generated("../examples/eshop", "dev", &emulated)["main.tf.json"];
+    let backend = &main["terraform"]["backend"]["s3"];
+    assert_eq!(
+        backend["endpoints"],
+        serde_json::json!({"s3": "http://127.0.0.1:5000", "dynamodb": "http://127.0.0.1:5000", "iam": "http://127.0.0.1:5000", "sts": "http://127.0.0.1:5000"})
+    );
+    assert_eq!(
+        (&backend["use_path_style"], &backend["skip_requesting_account_id"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    assert_eq!(main["terraform"]["required_version"], ">= 1.5.0");
     let cloud = ConfigValue::Map(BTreeMap::from([(
         "cloud".to_string(),
         ConfigValue::Map(BTreeMap::from([("organization".to_string(), ConfigValue::Str("acme".into()))])),
@@ -386,4 +414,62 @@ fn template_syntax_in_the_projects_text_stays_text() {
     assert_eq!(env["CWS_SECRET_PARAMETERS"], "KEY=${aws_ssm_parameter.hello__KEY.name}");
     let ssm = &hello["resource"]["aws_ssm_parameter"]["hello__KEY"];
     assert_eq!(ssm["value"], "${var.secrets[\"KEY\"]}");
+}
+
+#[test]
+fn generated_files_carry_the_marker_and_the_locals_name_every_service() {
+    let files = eshop("dev");
+    for (name, file) in &files {
+        let text = serde_json::to_string(file).unwrap();
+        assert!(crate::layout::is_generated_terraform(&text), "{name}");
+    }
+    let locals = &files["main.tf.json"]["locals"];
+    assert_eq!(locals["cws_project"], "eshop");
+    assert_eq!(locals["cws_stage"], "dev");
+    let billing = &locals["cws_services"]["billing"];
+    assert_eq!(billing["role_name"], "${aws_iam_role.billing.name}");
+    assert_eq!(billing["function_arn"], "${aws_lambda_function.billing.arn}");
+    assert_eq!(billing["api_id"], "${aws_api_gateway_rest_api.billing.id}");
+    assert_eq!(
+        locals["cws_services"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["billing", "catalog", "mailer"]
+    );
+    assert_eq!(crate::layout::terraform_service_file("main"), "_main.tf.json");
+    assert_eq!(crate::layout::terraform_service_file("order-api"), "order_api.tf.json");
+}
+
+#[test]
+fn iam_statements_join_the_role_policy_as_text() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("project.cws.yml"),
+        "version: 3\nservices:\n  hello:\n    commands:\n      deploy:\n        iam:\n          - actions: [sqs:SendMessage]\n            resources: ['arn:aws:sqs:*:*:orders-${x}']\n          - effect: Deny\n            actions: ['s3:*']\n            resources: ['*']\nworkspaces:\n  dev: {}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.path().join("src")).unwrap();
+    std::fs::write(
+        root.path().join("src/main.rs"),
+        "#[coworks::service]\nimpl Hello {\n    #[entry]\n    fn get(&self) -> String { String::new() }\n}\n",
+    )
+    .unwrap();
+    let p = Project::load(root.path()).unwrap();
+    let (d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    let files: BTreeMap<String, Value> =
+        terraform::generate(&d).into_iter().map(|(n, t)| (n, serde_json::from_str(&t).unwrap())).collect();
+    let policy =
+        files["hello.tf.json"]["resource"]["aws_iam_role_policy"]["hello"]["policy"].as_str().unwrap();
+    let policy: Value = serde_json::from_str(policy).unwrap();
+    let extra: Vec<&Value> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Sid"].as_str().unwrap().starts_with("Config"))
+        .collect();
+    assert_eq!(
+        extra,
+        [
+            &serde_json::json!({"Sid": "Config1", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["arn:aws:sqs:*:*:orders-$${x}"]}),
+            &serde_json::json!({"Sid": "Config2", "Effect": "Deny", "Action": ["s3:*"], "Resource": ["*"]}),
+        ]
+    );
 }

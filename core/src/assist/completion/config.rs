@@ -72,7 +72,11 @@ fn option_keys(c: &YamlCursor, options: &[OptionSpec], written: &[String]) -> Ve
         .map(|o| {
             let block = matches!(
                 o.ty,
-                OptionType::Record(_) | OptionType::StrMap | OptionType::AnyMap | OptionType::StrList
+                OptionType::Record(_)
+                    | OptionType::StrMap
+                    | OptionType::AnyMap
+                    | OptionType::StrList
+                    | OptionType::RecordList(_)
             );
             let default = o.default.map(|d| format!("; default `{d}`")).unwrap_or_default();
             key_item(
@@ -110,7 +114,7 @@ fn option_at<'s>(command: &'s CommandSpec, rest: &[String]) -> Option<&'s Option
     let (first, sub) = rest.split_first()?;
     let mut o = command.option(first)?;
     for name in sub {
-        let OptionType::Record(keys) = o.ty else { return None };
+        let (OptionType::Record(keys) | OptionType::RecordList(keys)) = o.ty else { return None };
         o = keys.iter().find(|k| k.name == name)?;
     }
     Some(o)
@@ -126,7 +130,16 @@ fn commands(c: &YamlCursor, rest: &[String], written: &[String]) -> Vec<Completi
         ([cmd, path @ ..], Slot::Key) => {
             let spec = schema::command(cmd);
             match spec.and_then(|s| option_at(s, path)).map(|o| o.ty) {
-                Some(OptionType::Record(keys)) => option_keys(c, keys, written),
+                Some(OptionType::Record(keys) | OptionType::RecordList(keys)) => {
+                    option_keys(c, keys, written)
+                }
+                _ => Vec::new(),
+            }
+        }
+        // A new item of a list of mappings (`iam: [- |]`): its keys.
+        ([cmd, path @ ..], Slot::Item) => {
+            match schema::command(cmd).and_then(|s| option_at(s, path)).map(|o| o.ty) {
+                Some(OptionType::RecordList(keys)) => option_keys(c, keys, &[]),
                 _ => Vec::new(),
             }
         }
