@@ -9,6 +9,7 @@
 //! | `routes` | `cws routes [-s <stage>] --json`                                    |
 //! | `check`  | `cws check [-s <stage>]`                                            |
 //! | `build`  | `cws build -s <stage> -- <service>`                                 |
+//! | `workflow` | `cws workflow run -s <stage> -- <file>` (the file relative to the project root) |
 //!
 //! Options come first and positional values after `--`, so no value (a service named `--endpoint=x`)
 //! can become an option. [`shell_line`] quotes an argument vector for a POSIX shell.
@@ -73,6 +74,13 @@ pub enum Action {
         /// The stage.
         stage: String,
     },
+    /// Run a workflow locally (`cws workflow run`).
+    Workflow {
+        /// The workflow file, relative to the project root (`workflows/<name>.cws.yml`).
+        file: String,
+        /// The stage.
+        stage: String,
+    },
 }
 
 /// Why an action cannot run on the project.
@@ -97,6 +105,7 @@ impl Action {
             Action::Routes { .. } => "routes",
             Action::Check { .. } => "check",
             Action::Build { .. } => "build",
+            Action::Workflow { .. } => "workflow",
         }
     }
 
@@ -107,7 +116,7 @@ impl Action {
             | Action::Deploy { service, .. }
             | Action::Invoke { service, .. }
             | Action::Build { service, .. } => Some(service),
-            Action::Routes { .. } | Action::Check { .. } => None,
+            Action::Routes { .. } | Action::Check { .. } | Action::Workflow { .. } => None,
         }
     }
 
@@ -117,7 +126,8 @@ impl Action {
             Action::Run { stage, .. }
             | Action::Deploy { stage, .. }
             | Action::Invoke { stage, .. }
-            | Action::Build { stage, .. } => Some(stage),
+            | Action::Build { stage, .. }
+            | Action::Workflow { stage, .. } => Some(stage),
             Action::Routes { stage } | Action::Check { stage } => stage.as_deref(),
         }
     }
@@ -139,6 +149,12 @@ impl Action {
                 return Err(ActionError(format!("unknown service `{service}`")));
             }
         }
+        if let Action::Workflow { file, .. } = self {
+            let rel = std::path::Path::new(file);
+            if !crate::layout::is_workflow_path(rel) || project.workflow(rel).is_none() {
+                return Err(ActionError(format!("`{file}` is not a workflow of the project")));
+            }
+        }
         if let Action::Invoke { service, method, path, stage, .. } = self {
             let answered =
                 project.service(service, Some(stage)).into_iter().flat_map(|s| s.entries).any(|e| {
@@ -157,6 +173,9 @@ impl Action {
     /// The argument vector, `cws` first: options, then `--` and the positional values.
     pub fn argv(&self) -> Vec<String> {
         let mut v = vec!["cws".to_string(), self.verb().to_string()];
+        if let Action::Workflow { .. } = self {
+            v.push("run".to_string());
+        }
         if let Some(stage) = self.stage() {
             v.extend(["-s".to_string(), stage.to_string()]);
         }
@@ -174,6 +193,7 @@ impl Action {
                 }
                 positional.extend([service.clone(), method.as_str().to_string(), path.clone()]);
             }
+            Action::Workflow { file, .. } => positional.push(file.clone()),
             Action::Routes { .. } => v.push("--json".to_string()),
             Action::Check { .. } => {}
         }
@@ -236,6 +256,8 @@ mod tests {
             argv(&invoke),
             "cws invoke -s dev --query page=2 --json '{\"a\": 1}' -- billing GET '/invoice/{id}'"
         );
+        let wf = Action::Workflow { file: "workflows/invoicing.cws.yml".into(), stage: "dev".into() };
+        assert_eq!(argv(&wf), "cws workflow run -s dev -- workflows/invoicing.cws.yml");
         assert_eq!(argv(&Action::Routes { stage: None }), "cws routes --json");
         assert_eq!(argv(&Action::Routes { stage: Some("dev".into()) }), "cws routes -s dev --json");
         assert_eq!(argv(&Action::Check { stage: Some("dev".into()) }), "cws check -s dev");

@@ -9,6 +9,7 @@
 //! | `coworks.invoke` | `{"action": "invoke", "service", "method", "path", "stage", "query"?, "json"?}` | `cws invoke -s <stage> [--query k=v]... [--json J] -- <service> <METHOD> <path>` |
 //! | `coworks.routes` | `{"action": "routes", "stage"}` (`null`: every stage)     | `cws routes [-s <stage>] --json` |
 //! | `coworks.check`  | `{"action": "check", "stage"}` (`null`: every stage)      | `cws check [-s <stage>]` |
+//! | `coworks.runWorkflow` | `{"action": "workflow", "file", "stage"}`            | `cws workflow run -s <stage> -- <file>` |
 //!
 //! `workspace/executeCommand` takes `{"action": {...}}` (the lens argument itself, or an action a
 //! client changed — an invoke with its path filled in, a query and a body) and answers the
@@ -31,8 +32,10 @@ pub const INVOKE: &str = "coworks.invoke";
 pub const ROUTES: &str = "coworks.routes";
 /// Check the project.
 pub const CHECK: &str = "coworks.check";
+/// `▶ Run workflow`: a workflow run locally.
+pub const RUN_WORKFLOW: &str = "coworks.runWorkflow";
 /// Every command the server executes.
-pub const ALL: [&str; 5] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK];
+pub const ALL: [&str; 6] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, RUN_WORKFLOW];
 /// Shows the references a `used by N workflow tasks` lens carries: `[uri, position, locations]`.
 /// A client command (the client shows the locations); the server answers it with the locations.
 pub const SHOW_REFERENCES: &str = "coworks.showReferences";
@@ -45,6 +48,7 @@ pub fn command_id(action: &Action) -> Option<&'static str> {
         Action::Invoke { .. } => Some(INVOKE),
         Action::Routes { .. } => Some(ROUTES),
         Action::Check { .. } => Some(CHECK),
+        Action::Workflow { .. } => Some(RUN_WORKFLOW),
         Action::Build { .. } => None,
     }
 }

@@ -395,7 +395,7 @@ impl<'w> Schedule<'w> {
     }
 
     /// What comes next; `None` when every task that can be decided is.
-    pub fn next(&mut self) -> Option<Next<'w>> {
+    pub fn next_step(&mut self) -> Option<Next<'w>> {
         if self.running.is_some() {
             return None;
         }
@@ -439,7 +439,7 @@ impl<'w> Schedule<'w> {
         None
     }
 
-    /// Records the end of the task [`Schedule::next`] gave to run: its state and, when it
+    /// Records the end of the task [`Schedule::next_step`] gave to run: its state and, when it
     /// succeeded, the status its branches read.
     pub fn finish(&mut self, task: &str, state: TaskState, status: Option<u16>) {
         self.running = None;
@@ -567,7 +567,7 @@ mod tests {
         let run = |status: u16| {
             let mut s = Schedule::new(&w);
             let mut order = Vec::new();
-            while let Some(n) = s.next() {
+            while let Some(n) = s.next_step() {
                 match n {
                     Next::Run(t) => {
                         order.push(format!("{}:run", t.id));
@@ -581,10 +581,11 @@ mod tests {
         assert_eq!(run(200), "a:run b:run c:skipped d:run e:run");
         assert_eq!(run(422), "a:run b:skipped c:run d:skipped e:run");
         let mut s = Schedule::new(&w);
-        assert!(matches!(s.next(), Some(Next::Run(t)) if t.id == "a"));
+        assert!(matches!(s.next_step(), Some(Next::Run(t)) if t.id == "a"));
         s.finish("a", TaskState::Failed, None);
-        let rest: Vec<_> =
-            std::iter::from_fn(|| s.next()).map(|n| format!("{n:?}").contains("UpstreamFailed")).collect();
+        let rest: Vec<_> = std::iter::from_fn(|| s.next_step())
+            .map(|n| format!("{n:?}").contains("UpstreamFailed"))
+            .collect();
         assert_eq!(rest, [true, true, true, true]);
         assert_eq!(s.run_state(), TaskState::Failed);
     }

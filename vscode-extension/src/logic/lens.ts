@@ -15,13 +15,16 @@ export const DEPLOY = 'coworks.deploy';
 export const INVOKE = 'coworks.invoke';
 export const ROUTES = 'coworks.routes';
 export const CHECK = 'coworks.check';
-export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK] as const;
+export const RUN_WORKFLOW = 'coworks.runWorkflow';
+export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, RUN_WORKFLOW] as const;
 export type LensCommandId = (typeof LENS_COMMANDS)[number];
 
 /** An action on the project, as the core describes it. */
 export interface Action {
-  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build';
+  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build' | 'workflow';
   service?: string;
+  /** For `workflow`: the workflow file, relative to the project root. */
+  file?: string;
   method?: string;
   path?: string;
   stage?: string | null;
@@ -123,6 +126,8 @@ export function terminalName(i: Invocation): string {
       return `CoWorks: run ${a.service}`;
     case 'deploy':
       return `CoWorks: deploy ${a.service} (${a.stage})`;
+    case 'workflow':
+      return `CoWorks: workflow ${a.file} (${a.stage})`;
     default:
       return `CoWorks: ${a.action}`;
   }
