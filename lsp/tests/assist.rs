@@ -340,7 +340,7 @@ fn inlay_hints_and_the_setting_turning_them_off() {
     let (main, text) = c.open_file(&root, "services/billing/src/main.rs");
     let all = json!({"textDocument": {"uri": main}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 200, "character": 0}}});
     let hints = c.call("textDocument/inlayHint", all.clone());
-    assert_eq!(hints.as_array().unwrap().len(), 7, "{hints}");
+    assert_eq!(hints.as_array().unwrap().len(), 8, "{hints}");
     let first = &hints[0];
     assert_eq!(first["label"], "GET /invoice/{id}");
     assert_eq!(first["paddingLeft"], true);
@@ -362,7 +362,7 @@ fn inlay_hints_and_the_setting_turning_them_off() {
         "workspace/didChangeConfiguration",
         json!({"settings": {"coworks": {"inlayHints": {"enabled": true}}}}),
     );
-    assert_eq!(c.call("textDocument/inlayHint", all).as_array().unwrap().len(), 7);
+    assert_eq!(c.call("textDocument/inlayHint", all).as_array().unwrap().len(), 8);
     c.shutdown();
 
     // Off from the start by the initialization option.

@@ -199,6 +199,6 @@ fn neovim_0_11_config_runs_lenses_with_the_chosen_stage() {
         assert!(titles.contains(&"Deploy (test)"), "{version}: the stage of vim.g.coworks_stage: {titles:?}");
         assert!(titles.contains(&"used by 1 workflow task"), "{version}: {titles:?}");
         assert_eq!(result["terminal"], "run -s test -- billing", "{version}: the lens's argv, run");
-        assert_eq!(result["hints"], 7, "{version}: a route after each entry");
+        assert_eq!(result["hints"], 8, "{version}: a route after each entry");
     }
 }
