@@ -99,6 +99,22 @@ struct TaskRun {
     error: Option<String>,
 }
 
+impl TaskRun {
+    /// A task that has not called anything (yet).
+    fn new(id: &str, state: TaskState) -> Self {
+        TaskRun {
+            id: id.to_string(),
+            state,
+            call: None,
+            status: None,
+            duration_ms: 0,
+            attempts: 0,
+            result: None,
+            error: None,
+        }
+    }
+}
+
 /// The project and the workflow's project-relative path of `file` (`project`: `-p`, else the
 /// directory above the file's `workflows/`).
 pub fn project_of(file: &Path, project: Option<&Path>) -> Result<(Project, PathBuf), Failure> {
@@ -250,16 +266,7 @@ impl<'p> Runner<'p> {
             match next {
                 Next::Decided(t, state) => {
                     errln!("{s}{:>12}{s:#} {} ({})", "Not run", t.id, state.as_str().replace('_', " "));
-                    runs.push(TaskRun {
-                        id: t.id.clone(),
-                        state,
-                        call: None,
-                        status: None,
-                        duration_ms: 0,
-                        attempts: 0,
-                        result: None,
-                        error: None,
-                    });
+                    runs.push(TaskRun::new(&t.id, state));
                 }
                 Next::Run(t) => {
                     let r = self.task(t, &results);
@@ -317,16 +324,7 @@ impl<'p> Runner<'p> {
         let args = self.wf.args_of(t);
         let started = Instant::now();
         let mut attempts = 0;
-        let mut run = TaskRun {
-            id: t.id.clone(),
-            state: TaskState::Failed,
-            call: None,
-            status: None,
-            duration_ms: 0,
-            attempts: 0,
-            result: None,
-            error: None,
-        };
+        let mut run = TaskRun::new(&t.id, TaskState::Failed);
         loop {
             attempts += 1;
             let ctx = Context { conf: &self.conf, results };

@@ -60,8 +60,10 @@ fn start_stage() -> Stage {
     for (k, v) in aws_env(&moto) {
         cmd.env(k, v);
     }
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("cws run");
-    let stderr = child.stderr.take().expect("piped");
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("cws run");
+    // Stopped on drop from here on, whatever happens.
+    let mut stage = Stage { child, port: String::new(), base: String::new(), moto };
+    let stderr = stage.child.stderr.take().expect("piped");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -71,15 +73,14 @@ fn start_stage() -> Stage {
     let mut seen = Vec::new();
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(600)) {
         if let Some(p) = line.find("listening on ") {
-            let base = line[p + 13..].trim().to_string();
-            let port = base.rsplit(':').next().expect("port").to_string();
+            stage.base = line[p + 13..].trim().to_string();
+            stage.port = stage.base.rsplit(':').next().expect("port").to_string();
             // Keep draining the gateway's log.
             std::thread::spawn(move || rx.iter().for_each(drop));
-            return Stage { child, port, base, moto };
+            return stage;
         }
         seen.push(line);
     }
-    let _ = child.kill();
     panic!("the stage gateway did not start:\n{}", seen.join("\n"));
 }
 
