@@ -81,7 +81,9 @@ pub fn build_service(
     cli: &CliOptions,
 ) -> Result<PackageReport, Failure> {
     let settings = project.build_settings(stage, &service.name, cli);
-    let (architecture, release) = (settings.architecture.clone(), settings.release);
+    let architecture = settings.architecture.clone();
+    // The release profile's overrides (`optimize`), given to cargo as `CARGO_PROFILE_RELEASE_*`.
+    let release = settings.release.then_some(settings.profile_env.as_slice());
     let manifest = project.root().join(&settings.crate_dir).join("Cargo.toml");
     if !manifest.is_file() {
         return Err(format!(
@@ -105,18 +107,19 @@ pub fn build_service(
     package::package(&binary, &zip, Some(&architecture)).map_err(|e| failed(e.to_string()))
 }
 
-/// `cargo build`; returns the executable cargo reports.
+/// `cargo build` (`release`: with `--release` and these profile variables); returns the executable
+/// cargo reports.
 fn cargo_build(
     manifest: &Path,
     target: Option<&str>,
-    release: bool,
+    release: Option<&[(String, String)]>,
     target_dir: &Path,
 ) -> Result<PathBuf, Failure> {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.arg("build").arg("--manifest-path").arg(manifest).arg("--target-dir").arg(target_dir);
     cmd.arg("--message-format=json-render-diagnostics");
-    if release {
-        cmd.arg("--release");
+    if let Some(profile) = release {
+        cmd.arg("--release").envs(profile.iter().map(|(k, v)| (k, v)));
     }
     if let Some(t) = target {
         cmd.args(["--target", t]);
@@ -149,7 +152,12 @@ fn cargo_build(
 }
 
 /// `cargo lambda build` (zig links against an older glibc); returns the executable.
-fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path) -> Result<PathBuf, Failure> {
+fn cargo_lambda(
+    manifest: &Path,
+    target: &str,
+    release: Option<&[(String, String)]>,
+    target_dir: &Path,
+) -> Result<PathBuf, Failure> {
     let meta = Command::new("cargo")
         .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
         .arg(manifest)
@@ -168,8 +176,8 @@ fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path)
     let mut cmd = Command::new("cargo");
     cmd.args(["lambda", "build", "--target", target, "--manifest-path"]).arg(manifest);
     cmd.env("CARGO_TARGET_DIR", target_dir);
-    if release {
-        cmd.arg("--release");
+    if let Some(profile) = release {
+        cmd.arg("--release").envs(profile.iter().map(|(k, v)| (k, v)));
     }
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
@@ -183,7 +191,7 @@ fn cargo_lambda(manifest: &Path, target: &str, release: bool, target_dir: &Path)
     // stays where cargo put it. Take the newer of the two.
     let candidates = [
         target_dir.join("lambda").join(&bin).join("bootstrap"),
-        target_dir.join(triple).join(if release { "release" } else { "debug" }).join(&bin),
+        target_dir.join(triple).join(if release.is_some() { "release" } else { "debug" }).join(&bin),
     ];
     candidates
         .into_iter()

@@ -145,7 +145,7 @@ impl Action {
             if !is_service_name(service) {
                 return Err(ActionError(format!("`{service}` is not a valid service name")));
             }
-            if !project.service_names().contains(service) {
+            if !project.has_service(service) {
                 return Err(ActionError(format!("unknown service `{service}`")));
             }
         }

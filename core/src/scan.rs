@@ -14,11 +14,9 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Directories never descended into.
 const SKIPPED_DIRS: &[&str] = &["target", "node_modules", ".git"];
 
-/// What a scan found.
+/// What a scan found (the Rust files go to the scan's caller as they are read).
 #[derive(Debug, Default)]
 pub struct Found {
-    /// Rust files (project-relative path, text).
-    pub rust_files: Vec<(PathBuf, String)>,
     /// `project.cws.yml`, `.env*` files at the root and workflow files.
     pub project_files: Vec<(PathBuf, String)>,
     /// Directories holding a `Cargo.toml`.
@@ -125,8 +123,9 @@ fn special_ignore_file(dir: &Path) -> Option<PathBuf> {
 
 /// Scans `root`, respecting `.gitignore` (also outside git repositories) and skipping build output.
 /// A directory whose ignore file is special (a FIFO, ...) is left out with a note; when it is the
-/// root or one of its parents, no ignore file is read at all.
-pub fn scan(root: &Path) -> Found {
+/// root or one of its parents, no ignore file is read at all. Each Rust file read is handed to
+/// `rust` (its project-relative path and text) at once, so it can be analysed while the walk goes on.
+pub fn scan(root: &Path, rust: &mut dyn FnMut(PathBuf, String)) -> Found {
     let mut found = Found::default();
     let special_above = root.ancestors().find_map(special_ignore_file);
     let read_ignore_files = special_above.is_none();
@@ -183,7 +182,7 @@ pub fn scan(root: &Path) -> Found {
             FileKind::CargoManifest => {
                 found.crate_roots.insert(rel.parent().map(Path::to_path_buf).unwrap_or_default());
             }
-            FileKind::Rust | FileKind::Config | FileKind::Workflow => read_into(root, &rel, &mut found),
+            FileKind::Rust | FileKind::Config | FileKind::Workflow => read_into(root, &rel, &mut found, rust),
             FileKind::Env | FileKind::Other => {}
         }
     }
@@ -202,13 +201,13 @@ pub fn scan(root: &Path) -> Found {
             .collect();
         names.sort();
         for rel in names {
-            read_into(root, &rel, &mut found);
+            read_into(root, &rel, &mut found, rust);
         }
     }
     found
 }
 
-fn read_into(root: &Path, rel: &Path, found: &mut Found) {
+fn read_into(root: &Path, rel: &Path, found: &mut Found, rust: &mut dyn FnMut(PathBuf, String)) {
     let bytes = match read_limited(&root.join(rel)) {
         Ok(Some(b)) => b,
         Ok(None) => return,
@@ -218,14 +217,8 @@ fn read_into(root: &Path, rel: &Path, found: &mut Found) {
         }
     };
     match decode(rel, &bytes) {
-        Ok(text) => {
-            let target = if file_kind(rel) == FileKind::Rust {
-                &mut found.rust_files
-            } else {
-                &mut found.project_files
-            };
-            target.push((rel.to_path_buf(), text.to_string()));
-        }
+        Ok(text) if file_kind(rel) == FileKind::Rust => rust(rel.to_path_buf(), text.to_string()),
+        Ok(text) => found.project_files.push((rel.to_path_buf(), text.to_string())),
         Err(d) => found.notes.push(d),
     }
 }

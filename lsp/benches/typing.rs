@@ -1,9 +1,13 @@
 //! Typing benchmark: replays a typing session (hundreds of one-character edits) in one service file
-//! of a generated 1,000-file project, over real JSON-RPC, and prints the didChange → publishDiagnostics
-//! latency (median, p99, max) and the server's memory. Figures only: nothing is asserted.
+//! of generated projects of 1,000 and 10,000 Rust service files (20 per service crate, a workflow
+//! per 10 files), over real JSON-RPC, and prints for each size: initialize → first diagnostics,
+//! didChange → publishDiagnostics latency (median, p99, max), the latency of hover and codeLens
+//! requests (and of completion, when the server offers it), the server's memory; then how each
+//! figure grows from the smaller project to the larger. Figures only: nothing is asserted.
 //!
-//! `cargo bench -p coworks-lsp --bench typing` (env `TYPING_EDITS` changes the number of edits).
-//! Under `cargo test` (no `--bench` argument) it runs as a small smoke test: 20 files, 20 edits.
+//! `cargo bench -p coworks-lsp --bench typing` (env `TYPING_EDITS` changes the number of edits,
+//! `TYPING_SIZES=1000,10000` the project sizes in files). Under `cargo test` (no `--bench` argument)
+//! it runs as a small smoke test: 20 and 40 files, 20 edits.
 
 #[path = "support/project.rs"]
 mod project;
@@ -13,7 +17,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use project::{generate, percentile, FILES_PER_SERVICE};
-use serde_json::json;
+use serde_json::{json, Value};
 use support::{file_uri, Client};
 
 fn status_field(pid: u32, field: &str) -> String {
@@ -23,11 +27,42 @@ fn status_field(pid: u32, field: &str) -> String {
         .unwrap_or_else(|| "n/a".to_string())
 }
 
-fn main() {
-    let full = std::env::args().any(|a| a == "--bench");
-    let (services, default_edits) = if full { (50, 400) } else { (1, 20) };
-    let edits: usize =
-        std::env::var("TYPING_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_edits);
+/// Latencies of `n` requests of `method` with `params`.
+fn timed(c: &mut Client, n: usize, method: &str, params: &Value) -> Vec<Duration> {
+    let mut out: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            c.call(method, params.clone());
+            t.elapsed()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The figures of one session.
+struct Figures {
+    files: usize,
+    first: Duration,
+    typing: Vec<Duration>,
+    hover: Vec<Duration>,
+    lens: Vec<Duration>,
+    /// Completion latencies, when the server offers completion.
+    completion: Option<Vec<Duration>>,
+    rss_kib: u64,
+    peak_kib: u64,
+}
+
+fn kib(field: &str) -> u64 {
+    field.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// One typing session in a fresh project of `services` crates, with a fresh server.
+fn session(services: usize, edits: usize, requests: usize) -> Figures {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().canonicalize().expect("canonical").join("bench");
     generate(&root, services);
@@ -35,13 +70,13 @@ fn main() {
 
     let mut c = Client::spawn(env!("CARGO_BIN_EXE_coworks-lsp"));
     let started = Instant::now();
-    c.initialize(&root, json!({}));
+    let init = c.initialize(&root, json!({}));
     let path = root.join("services/s0/src/main.rs");
     let text = std::fs::read_to_string(&path).expect("read");
     let uri = file_uri(&path);
     c.open(&uri, &text);
     c.diagnostics_at_version(&uri, 1);
-    let load = started.elapsed();
+    let first = started.elapsed();
 
     // Type new entries before the `}` closing the impl, one character per didChange. Half-typed
     // entries are syntax errors: the tolerant path is exercised on the way.
@@ -55,15 +90,13 @@ fn main() {
         typed.push_str(&snippet.replace('N', &n.to_string()));
         n += 1;
     }
-    let edits = typed.chars().count();
-    let lenses_before = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
-    let mut latencies = Vec::with_capacity(edits);
+    let mut typing = Vec::with_capacity(typed.len());
     for (i, ch) in typed.chars().enumerate() {
         let version = 2 + i as i64;
         let sent = Instant::now();
         c.edit(&uri, version, (line, col), (line, col), &ch.to_string());
         c.diagnostics_at_version(&uri, version);
-        latencies.push(sent.elapsed());
+        typing.push(sent.elapsed());
         c.backlog.clear();
         if ch == '\n' {
             line += 1;
@@ -72,27 +105,106 @@ fn main() {
             col += ch.len_utf16() as u32;
         }
     }
-    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    typing.sort();
+    // Requests at the entry `get_p0_e0` (hover) and where the next entry would be typed.
+    let entry_line = text.lines().position(|l| l.contains("fn get_p0_e0")).expect("entry") as u32;
+    let doc = json!({"uri": uri});
+    let hover = timed(
+        &mut c,
+        requests,
+        "textDocument/hover",
+        &json!({"textDocument": doc, "position": {"line": entry_line, "character": 16}}),
+    );
+    let lens = timed(&mut c, requests, "textDocument/codeLens", &json!({"textDocument": doc}));
+    // Completion hook: measured when the server offers it (issue 13 adds it).
+    let completion = init["capabilities"].get("completionProvider").filter(|v| !v.is_null()).map(|_| {
+        let at = json!({"textDocument": doc, "position": {"line": line, "character": col}});
+        timed(&mut c, requests, "textDocument/completion", &at)
+    });
     let pid = c.pid();
-    let (rss, peak) = (status_field(pid, "VmRSS:"), status_field(pid, "VmHWM:"));
+    let (rss_kib, peak_kib) = (kib(&status_field(pid, "VmRSS:")), kib(&status_field(pid, "VmHWM:")));
     c.shutdown();
+    Figures { files, first, typing, hover, lens, completion, rss_kib, peak_kib }
+}
 
-    latencies.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("typing benchmark: {files} Rust files, {edits} one-character edits in services/s0/src/main.rs");
-    println!("  initialize + load + first diagnostics: {:.1} ms", ms(load));
+fn report(f: &Figures) {
+    let p = |v: &[Duration], q: f64| ms(percentile(v, q));
     println!(
-        "  didChange -> publishDiagnostics: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(percentile(&latencies, 0.5)),
-        ms(percentile(&latencies, 0.9)),
-        ms(percentile(&latencies, 0.99)),
-        ms(percentile(&latencies, 1.0)),
+        "{} Rust service files, {} workflows, {} one-character edits:",
+        f.files,
+        f.files.div_ceil(10),
+        f.typing.len()
     );
-    println!("  server memory: VmRSS {rss}, peak VmHWM {peak}");
-    let count = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len);
+    println!("  initialize + load + first diagnostics   {:>8.1} ms   target < 1000 ms", ms(f.first));
     println!(
-        "  code lenses: {} before typing, {} after ({n} entries typed)",
-        count(&lenses_before),
-        count(&lenses)
+        "  didChange -> publishDiagnostics         p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms   target p99 < 15 ms",
+        p(&f.typing, 0.5),
+        p(&f.typing, 0.9),
+        p(&f.typing, 0.99),
+        p(&f.typing, 1.0)
     );
+    println!(
+        "  hover                                   p50 {:.2} ms, p99 {:.2} ms",
+        p(&f.hover, 0.5),
+        p(&f.hover, 0.99)
+    );
+    println!(
+        "  codeLens                                p50 {:.2} ms, p99 {:.2} ms",
+        p(&f.lens, 0.5),
+        p(&f.lens, 0.99)
+    );
+    match &f.completion {
+        Some(c) => println!("  completion                              p50 {:.2} ms, p99 {:.2} ms   target p99 < 50 ms", p(c, 0.5), p(c, 0.99)),
+        None => println!("  completion                              not offered by this server (hover and codeLens stand in)"),
+    }
+    println!(
+        "  server memory: VmRSS {:.1} MiB, peak VmHWM {:.1} MiB   target < 150 MiB",
+        f.rss_kib as f64 / 1024.0,
+        f.peak_kib as f64 / 1024.0
+    );
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let (default_sizes, default_edits, requests) =
+        if full { (vec![1_000, 10_000], 400, 200) } else { (vec![20, 40], 20, 10) };
+    let edits: usize =
+        std::env::var("TYPING_EDITS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_edits);
+    let sizes: Vec<usize> = std::env::var("TYPING_SIZES")
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or(default_sizes);
+    let runs: Vec<Figures> = sizes
+        .iter()
+        .map(|files| {
+            let f = session(files.div_ceil(FILES_PER_SERVICE), edits, requests);
+            report(&f);
+            f
+        })
+        .collect();
+    let (Some(a), Some(b)) = (runs.first(), runs.last()) else { return };
+    if a.files == b.files {
+        return;
+    }
+    println!(
+        "growth from {} to {} files ({:.0}× the files):",
+        a.files,
+        b.files,
+        b.files as f64 / a.files as f64
+    );
+    let p99 = |v: &[Duration]| ms(percentile(v, 0.99));
+    let mut rows = vec![
+        ("first diagnostics", ms(a.first), ms(b.first)),
+        ("typing p50", ms(percentile(&a.typing, 0.5)), ms(percentile(&b.typing, 0.5))),
+        ("typing p99", p99(&a.typing), p99(&b.typing)),
+        ("hover p99", p99(&a.hover), p99(&b.hover)),
+        ("codeLens p99", p99(&a.lens), p99(&b.lens)),
+        ("VmRSS MiB", a.rss_kib as f64 / 1024.0, b.rss_kib as f64 / 1024.0),
+        ("peak VmHWM MiB", a.peak_kib as f64 / 1024.0, b.peak_kib as f64 / 1024.0),
+    ];
+    if let (Some(x), Some(y)) = (&a.completion, &b.completion) {
+        rows.push(("completion p99", p99(x), p99(y)));
+    }
+    for (what, x, y) in rows {
+        println!("  {what:<20} {x:>10.2} → {y:>10.2}   ×{:.1}", y / x.max(1e-9));
+    }
 }

@@ -85,7 +85,6 @@ fn run_lenses(project: &Project, rel: &Path, stage: &str) -> Vec<CodeLens> {
     let (Some(model), Some(source)) = (project.file_model(rel), project.source(rel)) else {
         return Vec::new();
     };
-    let services = project.services(Some(stage));
     let mut out = Vec::new();
     let mut push = |range: Range, title: String, action: Action| {
         // An action the project refuses (e.g. an invalid service name) gets no lens.
@@ -95,7 +94,7 @@ fn run_lenses(project: &Project, rel: &Path, stage: &str) -> Vec<CodeLens> {
     };
     for part in &model.services {
         let range = lens_range(source, part.item.span.start.offset, part.location.span.end.offset);
-        let count = services.iter().find(|s| s.name == part.name).map_or(0, |s| s.entries.len());
+        let count = project.service(&part.name, Some(stage)).map_or(0, |s| s.entries.len());
         let (service, stage_name) = (part.name.clone(), stage.to_string());
         push(range, "▶ Run".into(), Action::Run { service: service.clone(), stage: stage_name.clone() });
         push(range, format!("Deploy ({stage})"), Action::Deploy { service, stage: stage_name.clone() });

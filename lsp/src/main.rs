@@ -3,6 +3,11 @@
 //! Options: `--max-message-bytes N` (largest message, default 64 MiB) and `--max-header-bytes N`
 //! (largest header block, default 8 KiB); `--stdio` and other arguments editors pass are ignored.
 
+/// mimalloc keeps less memory than glibc's per-thread arenas once a large project is loaded on
+/// several threads (see `benches/typing.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let limits = match coworks_lsp::transport::FrameLimits::from_args(&args) {

@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::cache::{Pass, StagePass};
+use super::ServiceScope;
 use crate::config::ProjectConfig;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::layout::{package_path, CONFIG_FILE};
@@ -61,22 +63,20 @@ fn nearest(allowed: &[i64], value: i64) -> Option<i64> {
     allowed.iter().copied().min_by_key(|a| (a.abs_diff(value), *a))
 }
 
-/// Adds the deployment diagnostics of `project` (of `stage` only, when given) to `out`.
-pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    route_checks(project, stage, out);
+/// Adds the project-wide deployment diagnostics of the pass's stages to `out`; those of each
+/// service are [`service_checks`]'.
+pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
     package_checks(project, out);
     let Some(config) = project.config() else { return };
-    for s in project.stages_checked(stage).iter().filter(|s| project.is_production(s)) {
-        plain_secret_checks(project, s, out);
+    for StagePass { name: s, env, .. } in pass.checked.iter().filter(|p| project.is_production(&p.name)) {
+        plain_secret_checks(env, s, out);
     }
     if !deploy_configured(config) {
         return;
     }
-    let stages = project.stages_checked(stage);
     let none = CliOptions::new();
-    for s in &stages {
-        env_checks(project, config, s, out);
-        lambda_env_checks(project, s, out);
+    for StagePass { name: s, env, .. } in &pass.checked {
+        lambda_env_checks(env, s, out);
         let st = project.stage_settings(s, &none);
         if st.region.is_none() && st.profile.is_none() {
             out.push(Diagnostic::new(
@@ -99,114 +99,128 @@ pub fn check(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) 
                 ));
             }
         }
-        let stage_wide = project.function_settings(s, "", &none);
-        for (name, entries) in project.entries_by_service(Some(s)) {
-            let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
-            let f = if own { project.function_settings(s, name, &none) } else { stage_wide.clone() };
-            let at = (s.as_str(), name);
-            if f.timeout > API_GATEWAY_TIMEOUT {
-                let fix = set_option(project, at, "timeout", &API_GATEWAY_TIMEOUT.to_string(), "", false);
-                out.push(
-                    Diagnostic::new(
-                        DiagnosticCode::ApiTimeout,
-                        CONFIG_FILE,
-                        option_span(project, s, Some(name), "timeout"),
-                        format!(
-                            "`{name}` in stage `{s}` has a {} s timeout, but API Gateway answers 504 after \
-                         {API_GATEWAY_TIMEOUT} s: only asynchronous calls can use the rest",
-                            f.timeout
-                        ),
-                    )
-                    .with_fixes(fix),
-                );
-            }
-            if let Some(days) = f.log_retention.filter(|d| !LOG_RETENTION_DAYS.contains(d)) {
-                let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect();
-                let fix = nearest(LOG_RETENTION_DAYS, days).and_then(|n| {
-                    set_option(
-                        project,
-                        at,
-                        "log_retention",
-                        &n.to_string(),
-                        " (the nearest CloudWatch keeps)",
-                        true,
-                    )
-                });
-                out.push(
-                    Diagnostic::new(
-                        DiagnosticCode::LogRetention,
-                        CONFIG_FILE,
-                        option_span(project, s, Some(name), "log_retention"),
-                        format!(
-                            "CloudWatch does not keep logs {days} days; use one of {}",
-                            allowed.join(", ")
-                        ),
-                    )
-                    .with_fixes(fix),
-                );
-            }
-            if f.snapstart && !settings::snapstart_supported(RUNTIME) {
-                let fix = set_option(project, at, "snapstart", "false", " (it is ignored)", true);
-                out.push(Diagnostic::new(
-                    DiagnosticCode::SnapStartUnsupported,
+    }
+}
+
+/// Adds the deployment diagnostics of one service (in the pass's stages) to `out`.
+pub(super) fn service_checks(
+    project: &Project,
+    pass: &Pass,
+    scope: &ServiceScope<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    route_checks(scope, pass.stage(), out);
+    let Some(config) = project.config() else { return };
+    if !deploy_configured(config) {
+        return;
+    }
+    let none = CliOptions::new();
+    let name = scope.name;
+    for StagePass { name: s, has_env, functions: stage_wide, .. } in &pass.checked {
+        if !has_env && config.workspace(s).is_some() {
+            env_checks(scope, s, out);
+        }
+        let entries = scope.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(Some(s))));
+        let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
+        let own_settings;
+        let f = if own {
+            own_settings = project.function_settings(s, name, &none);
+            &own_settings
+        } else {
+            stage_wide
+        };
+        let at = (s.as_str(), name);
+        if f.timeout > API_GATEWAY_TIMEOUT {
+            let fix = set_option(project, at, "timeout", &API_GATEWAY_TIMEOUT.to_string(), "", false);
+            out.push(
+                Diagnostic::new(
+                    DiagnosticCode::ApiTimeout,
                     CONFIG_FILE,
-                    option_span(project, s, Some(name), "snapstart"),
-                    format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
-                ).with_fixes(fix));
+                    option_span(project, s, Some(name), "timeout"),
+                    format!(
+                        "`{name}` in stage `{s}` has a {} s timeout, but API Gateway answers 504 after \
+                     {API_GATEWAY_TIMEOUT} s: only asynchronous calls can use the rest",
+                        f.timeout
+                    ),
+                )
+                .with_fixes(fix),
+            );
+        }
+        if let Some(days) = f.log_retention.filter(|d| !LOG_RETENTION_DAYS.contains(d)) {
+            let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect();
+            let fix = nearest(LOG_RETENTION_DAYS, days).and_then(|n| {
+                set_option(
+                    project,
+                    at,
+                    "log_retention",
+                    &n.to_string(),
+                    " (the nearest CloudWatch keeps)",
+                    true,
+                )
+            });
+            out.push(
+                Diagnostic::new(
+                    DiagnosticCode::LogRetention,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "log_retention"),
+                    format!("CloudWatch does not keep logs {days} days; use one of {}", allowed.join(", ")),
+                )
+                .with_fixes(fix),
+            );
+        }
+        if f.snapstart && !settings::snapstart_supported(RUNTIME) {
+            let fix = set_option(project, at, "snapstart", "false", " (it is ignored)", true);
+            out.push(Diagnostic::new(
+                DiagnosticCode::SnapStartUnsupported,
+                CONFIG_FILE,
+                option_span(project, s, Some(name), "snapstart"),
+                format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
+            ).with_fixes(fix));
+        }
+        for e in entries {
+            if e.is_async && f.bucket.is_none() {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::AsyncWithoutBucket,
+                    &e.location.file,
+                    e.location.span,
+                    format!(
+                        "`{}` can be called asynchronously, but stage `{s}` has no results `bucket` for `{name}`: \
+                         set `bucket` under `commands.deploy`",
+                        e.rust_name
+                    ),
+                ));
             }
-            for e in entries {
-                if e.is_async && f.bucket.is_none() {
-                    out.push(Diagnostic::new(
-                        DiagnosticCode::AsyncWithoutBucket,
-                        &e.location.file,
-                        e.location.span,
-                        format!(
-                            "`{}` can be called asynchronously, but stage `{s}` has no results `bucket` for `{name}`: \
-                             set `bucket` under `commands.deploy`",
-                            e.rust_name
-                        ),
-                    ));
-                }
-                let route = e.route.to_string();
-                if e.auth == Auth::None && project.is_production(s) && !f.public.contains(&route) {
-                    out.push(Diagnostic::new(
-                        DiagnosticCode::NoAuthInProduction,
-                        &e.location.file,
-                        e.location.span,
-                        format!(
-                            "`{route}` of `{name}` needs no token in production stage `{s}`; if it is meant to be \
-                             public, list it under `public` of `commands.deploy`"
-                        ),
-                    ));
-                }
+            let route = e.route.to_string();
+            if e.auth == Auth::None && project.is_production(s) && !f.public.contains(&route) {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::NoAuthInProduction,
+                    &e.location.file,
+                    e.location.span,
+                    format!(
+                        "`{route}` of `{name}` needs no token in production stage `{s}`; if it is meant to be \
+                         public, list it under `public` of `commands.deploy`"
+                    ),
+                ));
             }
         }
     }
 }
 
-/// Stages named in `#[entry(stage = ..)]` that exist but have no env file at all.
-fn env_checks(project: &Project, config: &ProjectConfig, stage: &str, out: &mut Vec<Diagnostic>) {
-    let shared = [Path::new(".env"), Path::new(".env.secret")];
-    let has_env = !config.required_env_files(stage).is_empty()
-        || project.stage_env(stage).files.iter().any(|f| !shared.contains(&f.as_path()));
-    if has_env || config.workspace(stage).is_none() {
-        return;
-    }
-    for model in project.rust_files() {
-        for part in &model.services {
-            for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
-                for (s, span) in e.stages.iter().zip(spans).filter(|(s, _)| *s == stage) {
-                    out.push(Diagnostic::new(
-                        DiagnosticCode::StageWithoutEnv,
-                        &model.file,
-                        *span,
-                        format!(
-                            "stage `{s}` has no env file (`.env.{s}` or `env_files`): `{}` would be deployed \
-                             without the stage's settings such as its `TOKEN`",
-                            e.rust_name
-                        ),
-                    ));
-                }
+/// Stages named in `#[entry(stage = ..)]` of one service that exist but have no env file at all.
+fn env_checks(scope: &ServiceScope<'_>, stage: &str, out: &mut Vec<Diagnostic>) {
+    for (model, part) in scope.parts() {
+        for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
+            for (s, span) in e.stages.iter().zip(spans).filter(|(s, _)| *s == stage) {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::StageWithoutEnv,
+                    &model.file,
+                    *span,
+                    format!(
+                        "stage `{s}` has no env file (`.env.{s}` or `env_files`): `{}` would be deployed \
+                         without the stage's settings such as its `TOKEN`",
+                        e.rust_name
+                    ),
+                ));
             }
         }
     }
@@ -249,8 +263,7 @@ pub const RESERVED_ENV: &[&str] = &[
 pub const MAX_ENV_BYTES: usize = 4096;
 
 /// Environment variables Lambda rejects, and environments over its size limit.
-fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) {
-    let env = project.stage_env(stage);
+fn lambda_env_checks(env: &crate::settings::StageEnv, stage: &str, out: &mut Vec<Diagnostic>) {
     let mut total = 0;
     for (key, v) in env.vars.iter().filter(|(_, v)| !v.secret) {
         let (value, file, span) = (&v.value, &v.file, &v.key_span);
@@ -288,8 +301,8 @@ fn lambda_env_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) 
 }
 
 /// Variables named like secrets that a production stage would deploy in clear.
-fn plain_secret_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>) {
-    for (key, v) in project.stage_env(stage).vars.iter().filter(|(k, v)| !v.secret && looks_secret(k)) {
+fn plain_secret_checks(env: &crate::settings::StageEnv, stage: &str, out: &mut Vec<Diagnostic>) {
+    for (key, v) in env.vars.iter().filter(|(k, v)| !v.secret && looks_secret(k)) {
         out.push(Diagnostic::new(
             DiagnosticCode::PlainSecret,
             &v.file,
@@ -304,56 +317,56 @@ fn plain_secret_checks(project: &Project, stage: &str, out: &mut Vec<Diagnostic>
 
 /// Routes API Gateway rejects: characters outside its path-part alphabet, empty segments, and two
 /// different `{names}` at the same place in one service's resource tree.
-fn route_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    for (service, entries) in project.entries_by_service(stage) {
-        // parent path → variable part → entries using it
-        let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
-        for e in entries {
-            if e.route.path == "/" {
-                continue;
+fn route_checks(scope: &ServiceScope<'_>, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+    let service = scope.name;
+    let entries = scope.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(stage)));
+    // parent path → variable part → entries using it
+    let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
+    for e in entries {
+        if e.route.path == "/" {
+            continue;
+        }
+        let parts: Vec<&str> = e.route.path.split('/').skip(1).collect();
+        if let Some(bad) = parts.iter().find(|p| !valid_part(p)) {
+            out.push(Diagnostic::new(
+                DiagnosticCode::ApiGatewayRoute,
+                &e.location.file,
+                e.location.span,
+                format!(
+                    "API Gateway rejects the path part `{bad}` of `{}`: use letters, digits, `.`, `_`, `-`, `:` \
+                     or a `{{name}}`, and no empty segment",
+                    e.route
+                ),
+            ));
+            continue;
+        }
+        if !e.route.path.contains('{') {
+            continue;
+        }
+        let mut parent = String::new();
+        for p in parts {
+            if p.starts_with('{') {
+                variables.entry(parent.clone()).or_default().entry(p).or_default().push(e);
             }
-            let parts: Vec<&str> = e.route.path.split('/').skip(1).collect();
-            if let Some(bad) = parts.iter().find(|p| !valid_part(p)) {
+            parent.push('/');
+            parent.push_str(p);
+        }
+    }
+    for (parent, names) in variables.iter().filter(|(_, n)| n.len() > 1) {
+        let all: Vec<&str> = names.keys().copied().collect();
+        let mut reported = BTreeSet::new();
+        for e in names.values().flatten() {
+            if reported.insert((&e.location.file, e.location.span)) {
                 out.push(Diagnostic::new(
                     DiagnosticCode::ApiGatewayRoute,
                     &e.location.file,
                     e.location.span,
                     format!(
-                        "API Gateway rejects the path part `{bad}` of `{}`: use letters, digits, `.`, `_`, `-`, `:` \
-                         or a `{{name}}`, and no empty segment",
-                        e.route
+                        "API Gateway allows one variable part under `{parent}/` of service `{service}`, but its routes \
+                         use {}: name the parameter alike in every route",
+                        all.join(" and ")
                     ),
                 ));
-                continue;
-            }
-            if !e.route.path.contains('{') {
-                continue;
-            }
-            let mut parent = String::new();
-            for p in parts {
-                if p.starts_with('{') {
-                    variables.entry(parent.clone()).or_default().entry(p).or_default().push(e);
-                }
-                parent.push('/');
-                parent.push_str(p);
-            }
-        }
-        for (parent, names) in variables.iter().filter(|(_, n)| n.len() > 1) {
-            let all: Vec<&str> = names.keys().copied().collect();
-            let mut reported = BTreeSet::new();
-            for e in names.values().flatten() {
-                if reported.insert((&e.location.file, e.location.span)) {
-                    out.push(Diagnostic::new(
-                        DiagnosticCode::ApiGatewayRoute,
-                        &e.location.file,
-                        e.location.span,
-                        format!(
-                            "API Gateway allows one variable part under `{parent}/` of service `{service}`, but its routes \
-                             use {}: name the parameter alike in every route",
-                            all.join(" and ")
-                        ),
-                    ));
-                }
             }
         }
     }
@@ -366,10 +379,11 @@ fn package_checks(project: &Project, out: &mut Vec<Diagnostic>) {
     let Ok(listing) = std::fs::read_dir(&dir) else { return };
     let built: BTreeSet<String> =
         listing.flatten().filter_map(|e| e.file_name().to_str().map(String::from)).collect();
-    let mut seen = BTreeSet::new();
-    for model in project.rust_files() {
-        for part in model.services.iter().filter(|p| built.contains(&p.name) && seen.insert(p.name.as_str()))
-        {
+    for name in built.iter().filter(|n| project.has_service(n)) {
+        let files = project.service_files(name);
+        // The service's first `impl` block, in path order.
+        let first = files.iter().find_map(|m| m.services.iter().find(|p| p.name == *name));
+        if let Some(part) = first {
             let rel = package_path(&part.name);
             let Ok(meta) = std::fs::metadata(project.root().join(&rel)) else { continue };
             let unzipped = unzipped_size(&project.root().join(&rel)).unwrap_or(0);

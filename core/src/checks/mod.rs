@@ -7,18 +7,84 @@
 //!   options, packages, secrets);
 //! - [`workflow`]: each workflow against the real services and routes.
 //!
-//! The editor and `cws check` show the same list: [`Project::diagnostics`].
+//! The cross-file checks run per service (on the files holding its parts) and per workflow (on the
+//! services its tasks name); [`cache`] keeps their answers with what they were computed from, so an
+//! edit re-checks only the services and workflows it feeds. The editor and `cws check` show the
+//! same list: [`Project::diagnostics`].
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::project::Project;
+use crate::rust_source::file_model::{FileModel, ServicePart};
+use crate::settings::CliOptions;
+use crate::workflow::WorkflowFile;
 
+use cache::{Memo, Pass, Same, StagePass, WorkflowKey};
+
+pub(crate) mod cache;
 pub mod deploy;
 mod project;
 pub mod workflow;
 
+/// One service as the per-service checks see it: its name and the files holding its parts.
+pub(crate) struct ServiceScope<'a> {
+    /// The service's name.
+    pub name: &'a str,
+    /// The models of the files holding its parts, in path order.
+    pub files: &'a [Arc<FileModel>],
+}
+
+impl<'a> ServiceScope<'a> {
+    /// The service's `impl` blocks with their files, in path order.
+    pub fn parts(&self) -> impl Iterator<Item = (&'a FileModel, &'a ServicePart)> + '_ {
+        let name = self.name;
+        self.files
+            .iter()
+            .flat_map(move |m| m.services.iter().filter(move |p| p.name == name).map(move |p| (&**m, p)))
+    }
+}
+
 impl Project {
     /// Every diagnostic of the project, sorted; with a stage, only what concerns that stage.
+    /// The cross-file checks of services and workflows that did not change since the last call
+    /// are not run again (see [`cache`]).
     pub fn diagnostics(&self, stage: Option<&str>) -> Vec<Diagnostic> {
+        let pass = self.pass(stage);
+        self.check_cache().with(&pass, |memo| self.diagnostics_with(&pass, memo))
+    }
+
+    /// What [`Project::diagnostics`] answers, computed from scratch (its memory neither read nor
+    /// filled).
+    pub fn diagnostics_from_scratch(&self, stage: Option<&str>) -> Vec<Diagnostic> {
+        self.diagnostics_with(&self.pass(stage), &mut Memo::default())
+    }
+
+    /// What the checks of a pass for `stage` share.
+    fn pass(&self, stage: Option<&str>) -> Pass {
+        let none = CliOptions::new();
+        let checked = self
+            .stages_checked(stage)
+            .into_iter()
+            .map(|s| {
+                let env = self.stage_env(&s);
+                let shared = [std::path::Path::new(".env"), std::path::Path::new(".env.secret")];
+                let has_env = self.config().is_some_and(|c| !c.required_env_files(&s).is_empty())
+                    || env.files.iter().any(|f| !shared.contains(&f.as_path()));
+                let functions = self.function_settings(&s, "", &none);
+                StagePass { name: s, env, has_env, functions }
+            })
+            .collect();
+        Pass {
+            stage: stage.map(String::from),
+            settings_rev: self.revisions().1,
+            stages: self.stages(),
+            checked,
+        }
+    }
+
+    fn diagnostics_with(&self, pass: &Pass, memo: &mut Memo) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = self.notes().to_vec();
         for model in self.rust_files() {
             out.extend(model.diagnostics.iter().cloned());
@@ -27,13 +93,48 @@ impl Project {
         for (_, (_, diags)) in self.env_files() {
             out.extend(diags.iter().cloned());
         }
-        project::duplicate_routes(self, stage, &mut out);
-        project::service_name_clashes(self, &mut out);
-        project::stage_checks(self, stage, &mut out);
-        deploy::check(self, stage, &mut out);
-        workflow::check_all(self, stage, &mut out);
+        project::stage_checks(self, pass, &mut out);
+        deploy::check(self, pass, &mut out);
+        for (name, files) in self.service_index() {
+            if !memo.services.reuse(name, |kept| cache::same(kept, files), &mut out) {
+                let answer = self.service_checks(pass, &ServiceScope { name, files });
+                memo.services.keep(name, files.clone(), answer, &mut out);
+            }
+        }
+        for file in self.workflow_files() {
+            let key = self.workflow_key(file);
+            let id = &file.workflow.file;
+            if !memo.workflows.reuse(id, |kept| *kept == key, &mut out) {
+                memo.workflows.keep(id, key, workflow::check_file(self, pass, file), &mut out);
+            }
+        }
         diagnostics::sort(&mut out);
         out.dedup();
         out
+    }
+
+    /// The checks of one service.
+    fn service_checks(&self, pass: &Pass, scope: &ServiceScope<'_>) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        project::duplicate_routes(self, scope, pass.stage(), &mut out);
+        project::service_name_clashes(scope, &mut out);
+        project::unknown_stages(self, scope, pass, &mut out);
+        deploy::service_checks(self, pass, scope, &mut out);
+        out
+    }
+
+    /// What one workflow's checks read besides the pass.
+    fn workflow_key(&self, file: &Arc<WorkflowFile>) -> WorkflowKey {
+        let named: BTreeSet<&str> =
+            file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
+        let missing = named.iter().any(|n| !self.has_service(n));
+        WorkflowKey {
+            file: Same(Arc::clone(file)),
+            services: named
+                .iter()
+                .map(|n| self.service_files(n).iter().map(|m| Same(Arc::clone(m))).collect())
+                .collect(),
+            names_rev: missing.then_some(self.revisions().0),
+        }
     }
 }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::cache::Pass;
+use super::ServiceScope;
 use crate::config::edit::add_workspace;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::layout::CONFIG_FILE;
@@ -19,14 +21,17 @@ fn bytes(span: Span) -> ByteRange {
     ByteRange::new(span.start.offset, span.end.offset)
 }
 
-pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+pub(super) fn duplicate_routes(
+    project: &Project,
+    scope: &ServiceScope<'_>,
+    stage: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     // service name → route shape → entries answering it
     let mut routes: BTreeMap<(&str, (HttpMethod, String)), Vec<&Entry>> = BTreeMap::new();
-    for model in project.rust_files() {
-        for part in &model.services {
-            for e in part.entries.iter().filter(|e| e.in_stage(stage)) {
-                routes.entry((part.name.as_str(), e.route.shape())).or_default().push(e);
-            }
+    for (_, part) in scope.parts() {
+        for e in part.entries.iter().filter(|e| e.in_stage(stage)) {
+            routes.entry((part.name.as_str(), e.route.shape())).or_default().push(e);
         }
     }
     let taken: Vec<(&str, (HttpMethod, String))> = routes.keys().cloned().collect();
@@ -64,57 +69,64 @@ pub(super) fn duplicate_routes(project: &Project, stage: Option<&str>, out: &mut
     }
 }
 
-pub(super) fn service_name_clashes(project: &Project, out: &mut Vec<Diagnostic>) {
+pub(super) fn service_name_clashes(scope: &ServiceScope<'_>, out: &mut Vec<Diagnostic>) {
     let mut first: BTreeMap<&str, (&str, &Path, &Location)> = BTreeMap::new();
-    for model in project.rust_files() {
-        for part in &model.services {
-            match first.get(part.name.as_str()) {
-                None => {
-                    first.insert(&part.name, (&part.type_name, &model.crate_dir, &part.location));
-                }
-                Some((ty, krate, loc)) if *ty != part.type_name || *krate != model.crate_dir => {
-                    out.push(
-                        Diagnostic::new(
-                            DiagnosticCode::ServiceNameClash,
-                            &part.location.file,
-                            part.location.span,
-                            format!(
-                                "service name `{}` is taken by type `{ty}`; give one of them `#[service(name = \"...\")]`",
-                                part.name
-                            ),
-                        )
-                        .with_related(&loc.file, loc.span, format!("`{ty}` is service `{}`", part.name)),
+    for (model, part) in scope.parts() {
+        match first.get(part.name.as_str()) {
+            None => {
+                first.insert(&part.name, (&part.type_name, &model.crate_dir, &part.location));
+            }
+            Some((ty, krate, loc)) if *ty != part.type_name || *krate != model.crate_dir => {
+                out.push(
+                    Diagnostic::new(
+                        DiagnosticCode::ServiceNameClash,
+                        &part.location.file,
+                        part.location.span,
+                        format!(
+                            "service name `{}` is taken by type `{ty}`; give one of them `#[service(name = \"...\")]`",
+                            part.name
+                        ),
+                    )
+                    .with_related(&loc.file, loc.span, format!("`{ty}` is service `{}`", part.name)),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Stages named in `#[entry(stage = ..)]` that are not workspaces of the project.
+pub(super) fn unknown_stages(
+    project: &Project,
+    scope: &ServiceScope<'_>,
+    pass: &Pass,
+    out: &mut Vec<Diagnostic>,
+) {
+    let stages = &pass.stages;
+    for (model, part) in scope.parts() {
+        for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
+            for (s, span) in e.stages.iter().zip(spans) {
+                if !stages.contains(s) {
+                    let d = Diagnostic::new(
+                        DiagnosticCode::UnknownStage,
+                        &model.file,
+                        *span,
+                        format!(
+                            "stage `{s}` of `{}` is not a workspace of {CONFIG_FILE} (stages: {})",
+                            e.rust_name,
+                            stages.join(", ")
+                        ),
                     );
+                    out.push(d.with_fixes(unknown_stage_fixes(project, &model.file, *span, s, stages)));
                 }
-                Some(_) => {}
             }
         }
     }
 }
 
-pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    let stages = project.stages();
-    for model in project.rust_files() {
-        for part in &model.services {
-            for (e, spans) in part.entries.iter().zip(&part.stage_spans) {
-                for (s, span) in e.stages.iter().zip(spans) {
-                    if !stages.contains(s) {
-                        let d = Diagnostic::new(
-                            DiagnosticCode::UnknownStage,
-                            &model.file,
-                            *span,
-                            format!(
-                                "stage `{s}` of `{}` is not a workspace of {CONFIG_FILE} (stages: {})",
-                                e.rust_name,
-                                stages.join(", ")
-                            ),
-                        );
-                        out.push(d.with_fixes(unknown_stage_fixes(project, &model.file, *span, s, &stages)));
-                    }
-                }
-            }
-        }
-    }
+/// The project file's checks: no project file, services configured but not defined, the env
+/// files of the stages checked.
+pub(super) fn stage_checks(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
     let Some(config) = project.config() else {
         out.push(Diagnostic::new(
             DiagnosticCode::NoConfig,
@@ -124,11 +136,11 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
         ));
         return;
     };
-    let known = project.service_names();
     for (name, span) in config.configured_services() {
-        if !known.contains(name.as_str()) {
-            let hint = did_you_mean(&name, known.iter().copied());
-            let fix = closest(&name, known.iter().copied())
+        if !project.has_service(&name) {
+            let names = project.service_names();
+            let hint = did_you_mean(&name, names.iter().copied());
+            let fix = closest(&name, names.iter().copied())
                 .map(|near| Fix::replace(CONFIG_FILE, bytes(span), &name, near, true));
             out.push(
                 Diagnostic::new(
@@ -141,9 +153,9 @@ pub(super) fn stage_checks(project: &Project, stage: Option<&str>, out: &mut Vec
             );
         }
     }
-    for s in project.stages_checked(stage) {
-        out.extend(project.stage_env(&s).problems);
-        out.extend(project.dags_dir(&s, None).err());
+    for s in &pass.checked {
+        out.extend(s.env.problems.iter().cloned());
+        out.extend(project.dags_dir(&s.name, None).err());
     }
 }
 

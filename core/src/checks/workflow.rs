@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::cache::Pass;
 use crate::config::Spanned;
 use crate::diagnostics::{Diagnostic, DiagnosticCode, Edit, Fix};
 use crate::model::{Entry, HttpMethod, ParamSource, Service};
@@ -16,13 +17,15 @@ use crate::workflow::model::{Task, Workflow};
 use crate::workflow::parse::sub_span;
 use crate::workflow::target::{segments, target_entry};
 use crate::workflow::template::{self, Source};
+use crate::workflow::WorkflowFile;
 
 /// What a workflow is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
-    /// The services with the entries of the stage checked (every entry when no stage is given).
+    /// The services the workflow's tasks name (at least), with the entries of the stage checked
+    /// (every entry when no stage is given).
     pub services: &'a [Service],
-    /// The services with every entry of every stage (to say "only in stage ...").
+    /// The same services with every entry of every stage (to say "only in stage ...").
     pub all_services: &'a [Service],
     /// The project (for the settings of each stage).
     pub project: &'a Project,
@@ -71,20 +74,19 @@ fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Op
         .map(|(_, e)| e)
 }
 
-/// The checks of every workflow against the services of `stage` (every stage when `None`), with the
-/// diagnostics of reading each file.
-pub(super) fn check_all(project: &Project, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
-    if project.workflows().next().is_none() {
-        return;
-    }
-    let services = project.services(stage);
-    let all = project.services(None);
-    let stages = project.stages_checked(stage);
+/// The checks of one workflow against the services of the pass's stage (every stage when `None`),
+/// with the diagnostics of reading the file. Reads only the services its tasks name (and, for a
+/// name no service has, the names of all).
+pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) -> Vec<Diagnostic> {
+    let named: BTreeSet<&str> =
+        file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
+    let services: Vec<Service> = named.iter().filter_map(|n| project.service(n, pass.stage())).collect();
+    let all: Vec<Service> = named.iter().filter_map(|n| project.service(n, None)).collect();
+    let stages: Vec<String> = pass.checked.iter().map(|s| s.name.clone()).collect();
     let cx = Context { services: &services, all_services: &all, project, stages: &stages };
-    for file in project.workflow_files() {
-        out.extend(file.diagnostics.iter().cloned());
-        out.extend(validate(&file.workflow, &cx));
-    }
+    let mut out = file.diagnostics.clone();
+    out.extend(validate(&file.workflow, &cx));
+    out
 }
 
 /// The diagnostics of the workflow file `rel` alone (every stage's entries), with the diagnostics of
@@ -156,13 +158,12 @@ impl<'a> Validator<'a> {
         }
         let (Some(service_name), Some(path)) = (&task.service, &task.path) else { return };
         let Some(service) = self.cx.services.iter().find(|s| s.name == service_name.value) else {
-            let names = self.cx.services.iter().map(|s| s.name.as_str());
-            let hint = suggest::closest(&service_name.value, names)
+            let names = self.cx.project.service_names();
+            let hint = suggest::closest(&service_name.value, names.iter().copied())
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             let msg = format!("no service `{}` in the project{hint}", service_name.value);
-            let names = self.cx.services.iter().map(|s| s.name.as_str());
-            let fix = self.closest_fix(&service_name.value, service_name.span, names);
+            let fix = self.closest_fix(&service_name.value, service_name.span, names.iter().copied());
             self.push(DiagnosticCode::WorkflowUnknownService, service_name.span, msg).add_fixes(fix);
             return;
         };

@@ -189,6 +189,12 @@ pub const COMMANDS: &[CommandSpec] = &[
                 Some("release"),
                 "Cargo profile built with.",
             ),
+            opt(
+                "optimize",
+                OptionType::OneOf(&["lambda", "cargo"]),
+                Some("lambda"),
+                "How the release build is tuned: `lambda` overrides the crate's `[profile.release]` for a small, fast-starting package (symbols stripped, fat LTO, one codegen unit); `cargo` keeps the crate's own profile.",
+            ),
         ],
     },
     CommandSpec {

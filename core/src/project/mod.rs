@@ -8,13 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use crate::checks::cache::CheckCache;
 use crate::config::{self, EnvFile, ProjectConfig};
 use crate::diagnostics::Diagnostic;
 use crate::layout::{file_kind, FileKind};
 use crate::model::{Entry, Service};
-use crate::rust_source::analyze::{analyze_parallel, analyze_rust};
-use crate::rust_source::file_model::FileModel;
+use crate::rust_source::analyze::analyze_rust;
+use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::scan;
 use crate::text::Source;
 use crate::workflow::WorkflowFile;
@@ -38,17 +40,30 @@ pub struct Project {
     root: PathBuf,
     /// The text of every file read (Rust, project file, env files, workflows), by relative path.
     sources: BTreeMap<PathBuf, Source>,
-    rust: BTreeMap<PathBuf, FileModel>,
+    /// Each Rust file's model. A model is never changed in place: an edit puts a new `Arc` (see
+    /// [`Project::put_rust`]), so the checks' cache tells a model it saw by identity.
+    rust: BTreeMap<PathBuf, Arc<FileModel>>,
+    /// Service name → the models of the Rust files holding a part of it, in path order (kept by
+    /// [`Project::put_rust`]).
+    by_service: BTreeMap<String, Vec<Arc<FileModel>>>,
+    /// Bumped when the set of service names changes.
+    names_rev: u64,
+    /// Bumped by every change that is neither a Rust file's nor a workflow's (project file, env
+    /// files, manifests, notes): what the checks read besides models and workflows.
+    settings_rev: u64,
     config: Option<ConfigState>,
     env: BTreeMap<PathBuf, (EnvFile, Vec<Diagnostic>)>,
     /// Env files listed by `env_files` that are not `.env*` files at the root.
     listed_env: BTreeSet<PathBuf>,
     crate_roots: BTreeSet<PathBuf>,
     notes: Vec<Diagnostic>,
-    workflows: BTreeMap<PathBuf, WorkflowFile>,
+    /// Each workflow as read; replaced, never changed in place, like the Rust models.
+    workflows: BTreeMap<PathBuf, Arc<WorkflowFile>>,
     /// The `env_files` entries marked `outside: true`, by the name listed, once a face that runs the
     /// project's code asked for them ([`Project::read_outside_env_files`]); `None` until then.
     outside_env: Option<BTreeMap<String, env_files::OutsideEnv>>,
+    /// The results of the cross-file checks, with what each was computed from.
+    check_cache: CheckCache,
 }
 
 /// The empty configuration, for projects without `project.cws.yml`.
@@ -62,6 +77,9 @@ impl Project {
             root: root.into(),
             sources: BTreeMap::new(),
             rust: BTreeMap::new(),
+            by_service: BTreeMap::new(),
+            names_rev: 0,
+            settings_rev: 0,
             config: None,
             env: BTreeMap::new(),
             listed_env: BTreeSet::new(),
@@ -69,6 +87,7 @@ impl Project {
             notes: Vec::new(),
             workflows: BTreeMap::new(),
             outside_env: None,
+            check_cache: CheckCache::default(),
         }
     }
 
@@ -79,22 +98,39 @@ impl Project {
         let root = root.into();
         std::fs::read_dir(&root)?;
         let mut project = Project::empty(root);
-        let found = scan::scan(&project.root);
+        // The walk (one thread, mostly system calls) hands each Rust file to the analysis threads
+        // as soon as it is read: reading and parsing overlap.
+        let (files, rx) = std::sync::mpsc::channel::<(PathBuf, String)>();
+        let rx = std::sync::Mutex::new(rx);
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+        let (found, analysed) = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            // The lock is held only while waiting for the next file.
+                            let next = rx.lock().ok().and_then(|r| r.recv().ok());
+                            let Some((rel, text)) = next else { break out };
+                            out.push((analyze_rust(&rel, Path::new(""), &text), Source::new(&text)));
+                        }
+                    })
+                })
+                .collect();
+            let found = scan::scan(&project.root, &mut |rel, text| {
+                let _ = files.send((rel, text));
+            });
+            drop(files);
+            let analysed: Vec<_> = workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+            (found, analysed)
+        });
         project.notes = found.notes;
         project.crate_roots = found.crate_roots;
-        let rust: Vec<(PathBuf, PathBuf, String)> = found
-            .rust_files
-            .into_iter()
-            .map(|(rel, text)| {
-                let krate = project.crate_dir_of(&rel);
-                (rel, krate, text)
-            })
-            .collect();
-        for (rel, _, text) in &rust {
-            project.sources.insert(rel.clone(), Source::new(text));
-        }
-        for model in analyze_parallel(rust) {
-            project.rust.insert(model.file.clone(), model);
+        for (mut model, source) in analysed {
+            // Crates are known once the walk is over.
+            model.crate_dir = project.crate_dir_of(&model.file);
+            project.sources.insert(model.file.clone(), source);
+            project.put_rust(&model.file.clone(), Some(model));
         }
         for (rel, text) in found.project_files {
             project.set_file_text(&rel, &text);
@@ -149,12 +185,76 @@ impl Project {
 
     /// The analysed Rust files.
     pub fn rust_files(&self) -> impl Iterator<Item = &FileModel> {
-        self.rust.values()
+        self.rust.values().map(|m| &**m)
     }
 
     /// One Rust file's model.
     pub fn file_model(&self, rel: &Path) -> Option<&FileModel> {
-        self.rust.get(rel)
+        self.rust.get(rel).map(|m| &**m)
+    }
+
+    /// The models of the files holding a part of service `name`, in path order (shared: the
+    /// checks' cache keeps them to tell whether a service changed).
+    pub(crate) fn service_files(&self, name: &str) -> &[Arc<FileModel>] {
+        self.by_service.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The service names, with the models of the files holding their parts.
+    pub(crate) fn service_index(&self) -> &BTreeMap<String, Vec<Arc<FileModel>>> {
+        &self.by_service
+    }
+
+    /// Whether some Rust source defines service `name`.
+    pub fn has_service(&self, name: &str) -> bool {
+        self.by_service.contains_key(name)
+    }
+
+    /// Revisions of what the cross-file checks read besides models and workflows: the set of
+    /// service names, and everything else that is not a Rust file or a workflow.
+    pub(crate) fn revisions(&self) -> (u64, u64) {
+        (self.names_rev, self.settings_rev)
+    }
+
+    /// The checks' cache.
+    pub(crate) fn check_cache(&self) -> &CheckCache {
+        &self.check_cache
+    }
+
+    /// Sets (or with `None` removes) the model of Rust file `rel`, keeping the service index.
+    /// The one way models change.
+    fn put_rust(&mut self, rel: &Path, model: Option<FileModel>) -> bool {
+        let names = |m: &FileModel| m.services.iter().map(|s| s.name.clone()).collect::<BTreeSet<_>>();
+        let new = model.map(Arc::new);
+        let old = match &new {
+            Some(m) => self.rust.insert(rel.to_path_buf(), Arc::clone(m)),
+            None => self.rust.remove(rel),
+        };
+        let new_names = new.as_deref().map(names).unwrap_or_default();
+        let at = |files: &[Arc<FileModel>]| files.binary_search_by(|m| m.file.as_path().cmp(rel));
+        for name in old.as_deref().map(names).unwrap_or_default().difference(&new_names) {
+            if let Some(files) = self.by_service.get_mut(name) {
+                if let Ok(i) = at(files) {
+                    files.remove(i);
+                }
+                if files.is_empty() {
+                    self.by_service.remove(name);
+                    self.names_rev += 1;
+                }
+            }
+        }
+        if let Some(model) = &new {
+            for name in new_names {
+                let files = self.by_service.entry(name).or_default();
+                if files.is_empty() {
+                    self.names_rev += 1;
+                }
+                match at(files) {
+                    Ok(i) => files[i] = Arc::clone(model),
+                    Err(i) => files.insert(i, Arc::clone(model)),
+                }
+            }
+        }
+        old.is_some()
     }
 
     /// The directories holding a `Cargo.toml`.
@@ -182,13 +282,14 @@ impl Project {
     pub fn set_file_text(&mut self, rel: &Path, text: &str) -> bool {
         self.notes.retain(|n| n.file != rel);
         let kind = self.kind_of(rel);
+        self.changing(kind);
         if kind != FileKind::Other && kind != FileKind::CargoManifest {
             self.sources.insert(rel.to_path_buf(), Source::new(text));
         }
         match kind {
             FileKind::Rust => {
                 let krate = self.crate_dir_of(rel);
-                self.rust.insert(rel.to_path_buf(), analyze_rust(rel, &krate, text));
+                self.put_rust(rel, Some(analyze_rust(rel, &krate, text)));
                 true
             }
             FileKind::Config => {
@@ -210,7 +311,7 @@ impl Project {
                 true
             }
             FileKind::Workflow => {
-                self.workflows.insert(rel.to_path_buf(), WorkflowFile::read(rel, text));
+                self.workflows.insert(rel.to_path_buf(), Arc::new(WorkflowFile::read(rel, text)));
                 true
             }
             FileKind::Other => false,
@@ -223,6 +324,7 @@ impl Project {
             Ok(text) => self.set_file_text(rel, text),
             Err(note) => {
                 self.remove_file(rel);
+                self.settings_rev += 1;
                 self.notes.retain(|n| n.file != rel);
                 self.notes.push(note);
                 self.kind_of(rel) != FileKind::Other
@@ -239,6 +341,7 @@ impl Project {
             Ok(None) => self.remove_file(rel),
             Err(note) => {
                 self.remove_file(rel);
+                self.settings_rev += 1;
                 self.notes.push(Diagnostic { file: rel.to_path_buf(), ..note });
                 true
             }
@@ -248,8 +351,10 @@ impl Project {
     /// Forgets a file (deleted). Returns whether it mattered.
     pub fn remove_file(&mut self, rel: &Path) -> bool {
         self.sources.remove(rel);
-        match self.kind_of(rel) {
-            FileKind::Rust => self.rust.remove(rel).is_some(),
+        let kind = self.kind_of(rel);
+        self.changing(kind);
+        match kind {
+            FileKind::Rust => self.put_rust(rel, None),
             FileKind::Config => {
                 let removed = self.config.take().is_some();
                 self.refresh_listed_env();
@@ -268,6 +373,14 @@ impl Project {
         }
     }
 
+    /// Notes a change to a file of `kind`: anything but a Rust file or a workflow may change what
+    /// every cross-file check reads.
+    fn changing(&mut self, kind: FileKind) {
+        if !matches!(kind, FileKind::Rust | FileKind::Workflow) {
+            self.settings_rev += 1;
+        }
+    }
+
     fn crate_dir_of(&self, rel: &Path) -> PathBuf {
         let mut dir = rel.parent();
         while let Some(d) = dir {
@@ -280,46 +393,43 @@ impl Project {
     }
 
     fn recompute_crates(&mut self) {
-        let dirs: Vec<(PathBuf, PathBuf)> =
-            self.rust.keys().map(|rel| (rel.clone(), self.crate_dir_of(rel))).collect();
-        for (rel, krate) in dirs {
-            if let Some(m) = self.rust.get_mut(&rel) {
-                m.crate_dir = krate;
-            }
+        let moved: Vec<FileModel> = self
+            .rust
+            .iter()
+            .map(|(rel, m)| (m, self.crate_dir_of(rel)))
+            .filter(|(m, krate)| m.crate_dir != *krate)
+            .map(|(m, krate)| FileModel { crate_dir: krate, ..FileModel::clone(m) })
+            .collect();
+        for model in moved {
+            self.put_rust(&model.file.clone(), Some(model));
         }
     }
 
     /// The services with their entries (only the entries of `stage`, when given), by name.
     pub fn services(&self, stage: Option<&str>) -> Vec<Service> {
-        let mut by_name: BTreeMap<&str, Service> = BTreeMap::new();
+        let mut by_name: BTreeMap<&str, Option<Service>> = BTreeMap::new();
         for model in self.rust.values() {
             for part in &model.services {
-                let service = by_name.entry(&part.name).or_insert_with(|| Service {
-                    name: part.name.clone(),
-                    type_name: part.type_name.clone(),
-                    crate_dir: model.crate_dir.clone(),
-                    docs: part.docs.clone(),
-                    locations: Vec::new(),
-                    entries: Vec::new(),
-                });
-                if service.docs.is_empty() {
-                    service.docs = part.docs.clone();
-                }
-                service.locations.push(part.location.clone());
-                service.entries.extend(part.entries.iter().filter(|e| e.in_stage(stage)).cloned());
+                add_part(by_name.entry(&part.name).or_default(), model, part, stage);
             }
         }
-        by_name.into_values().collect()
+        by_name.into_values().flatten().collect()
     }
 
     /// The service called `name` with its entries of `stage` (all when `None`).
     pub fn service(&self, name: &str, stage: Option<&str>) -> Option<Service> {
-        self.services(stage).into_iter().find(|s| s.name == name)
+        let mut service = None;
+        for model in self.service_files(name) {
+            for part in model.services.iter().filter(|p| p.name == name) {
+                add_part(&mut service, model, part, stage);
+            }
+        }
+        service
     }
 
     /// The names of the services, sorted.
     pub fn service_names(&self) -> BTreeSet<&str> {
-        self.rust.values().flat_map(|m| m.services.iter().map(|s| s.name.as_str())).collect()
+        self.by_service.keys().map(String::as_str).collect()
     }
 
     /// Every service's entries of `stage` (all when `None`), borrowed: cheaper than
@@ -339,7 +449,7 @@ impl Project {
 
     /// The service and entry whose method (name, signature or attributes) spans `offset` in `rel`.
     pub fn entry_at(&self, rel: &Path, offset: usize) -> Option<(&str, &Entry)> {
-        let model = self.rust.get(rel)?;
+        let model = self.file_model(rel)?;
         model.services.iter().find_map(|s| {
             s.entries
                 .iter()
@@ -347,6 +457,24 @@ impl Project {
                 .map(|e| (s.name.as_str(), e))
         })
     }
+}
+
+/// Adds one `impl` block to its service (made from the block when it is the first), with the
+/// entries of `stage` (all when `None`).
+fn add_part(service: &mut Option<Service>, model: &FileModel, part: &ServicePart, stage: Option<&str>) {
+    let service = service.get_or_insert_with(|| Service {
+        name: part.name.clone(),
+        type_name: part.type_name.clone(),
+        crate_dir: model.crate_dir.clone(),
+        docs: part.docs.clone(),
+        locations: Vec::new(),
+        entries: Vec::new(),
+    });
+    if service.docs.is_empty() {
+        service.docs = part.docs.clone();
+    }
+    service.locations.push(part.location.clone());
+    service.entries.extend(part.entries.iter().filter(|e| e.in_stage(stage)).cloned());
 }
 
 /// `rel` with `.` removed; `None` when it climbs (`..`), is absolute, or is empty.

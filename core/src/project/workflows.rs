@@ -13,8 +13,9 @@ impl Project {
         self.workflows.values().map(|w| &w.workflow)
     }
 
-    /// The workflow files as read, with the diagnostics of reading them.
-    pub(crate) fn workflow_files(&self) -> impl Iterator<Item = &WorkflowFile> {
+    /// The workflow files as read, with the diagnostics of reading them (shared: the checks' cache
+    /// keeps them to tell whether one changed).
+    pub(crate) fn workflow_files(&self) -> impl Iterator<Item = &std::sync::Arc<WorkflowFile>> {
         self.workflows.values()
     }
 

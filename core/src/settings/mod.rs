@@ -24,7 +24,9 @@ pub mod target;
 
 pub use deploy::{Backend, Cors, FunctionSettings, StageSettings, Vpc};
 pub use env::{EnvValue, StageEnv};
-pub use local::{BuildSettings, InvokeSettings, LocalAws, RunSettings, WorkflowSettings};
+pub use local::{
+    BuildSettings, InvokeSettings, LocalAws, RunSettings, WorkflowSettings, LAMBDA_RELEASE_PROFILE,
+};
 pub use target::{DeployFlags, DeployRecord, DeployTarget, ResolvedTarget, TargetUse};
 
 /// Options given on the command line, by option name (the highest layer).

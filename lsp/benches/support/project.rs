@@ -16,7 +16,8 @@ pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-/// A project of `services` crates with `FILES_PER_SERVICE` Rust files each.
+/// A project of `services` crates with `FILES_PER_SERVICE` Rust files each, and a workflow per 10
+/// files calling entries of three services.
 pub fn generate(root: &Path, services: usize) {
     write(&root.join("project.cws.yml"), "version: 3\nname: bench\nworkspaces:\n  dev: {}\n  prod: {}\n");
     for s in 0..services {
@@ -39,6 +40,18 @@ pub fn generate(root: &Path, services: usize) {
             let name = if f == 0 { "main.rs".to_string() } else { format!("part{f}.rs") };
             write(&dir.join("src").join(name), &text);
         }
+    }
+    let files = services * FILES_PER_SERVICE;
+    for w in 0..files.div_ceil(10) {
+        let mut text = format!("id: w{w}\ntasks:\n");
+        for t in 0..3 {
+            let (s, f) = ((w * 3 + t) % services, (w + t) % FILES_PER_SERVICE);
+            let after = if t > 0 { format!("    after: [t{}]\n", t - 1) } else { String::new() };
+            text.push_str(&format!(
+                "  t{t}:\n    service: s{s}\n    method: GET\n    path: /p{f}/e{t}/{{id}}\n    params:\n      id: \"{{{{ conf.id }}}}\"\n    query:\n      page: \"1\"\n{after}"
+            ));
+        }
+        write(&root.join(format!("workflows/w{w}.cws.yml")), &text);
     }
 }
 

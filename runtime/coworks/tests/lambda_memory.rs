@@ -8,8 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::build_example;
-use common::runtime_api::{Function, Invocation};
-use serde_json::{json, Value};
+use common::runtime_api::{http_api_event, Function, Invocation};
+use serde_json::Value;
 
 const MB: usize = 1_000_000;
 
@@ -18,15 +18,7 @@ fn count_event(size: usize) -> (Vec<u8>, usize) {
     let item = "x".repeat(998);
     let items = size / 1001;
     let body = serde_json::to_string(&vec![item; items]).expect("JSON");
-    let event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": "/count", "rawQueryString": "",
-        "headers": { "authorization": "Bearer tok", "content-type": "application/json" },
-        "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "api", "http": { "method": "POST", "path": "/count", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
-            "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
-        "body": body, "isBase64Encoded": false
-    });
-    (serde_json::to_vec(&event).expect("event"), items)
+    (http_api_event("POST", "/count", "tok", &body), items)
 }
 
 /// Runs one event in a fresh function process: its answer and the process's peak memory.

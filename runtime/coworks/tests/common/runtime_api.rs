@@ -20,6 +20,19 @@ pub struct Invocation {
     pub timeout: Duration,
 }
 
+/// An HTTP API (payload 2.0) event: `method` `path` with the bearer `token` and a JSON `body`.
+pub fn http_api_event(method: &str, path: &str, token: &str, body: &str) -> Vec<u8> {
+    let event = serde_json::json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+        "headers": { "authorization": format!("Bearer {token}"), "content-type": "application/json" },
+        "requestContext": { "accountId": "123456789012", "apiId": "api", "domainName": "api.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "api", "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
+            "requestId": "id", "routeKey": "$default", "stage": "$default", "time": "12/Mar/2020:19:03:58 +0000", "timeEpoch": 1583348638390u64 },
+        "body": body, "isBase64Encoded": false
+    });
+    serde_json::to_vec(&event).expect("event")
+}
+
 /// What the function posted for one invocation.
 #[derive(Debug)]
 pub struct Posted {

@@ -1,0 +1,178 @@
+//! The incremental diagnostics are the from-scratch ones: after random sequences of edits (Rust
+//! files, workflows, the project file, env files and manifests written, changed and removed), the
+//! edited project's `diagnostics` — which re-checks only the services and workflows an edit feeds —
+//! equal those of the same project computed from scratch and those of the project loaded anew from
+//! disk, for every stage asked, after every edit.
+
+mod support;
+
+use std::path::Path;
+
+use coworks_core::Project;
+use proptest::prelude::*;
+use support::TempProject;
+
+/// A service of type `ty` named `name` with `entries` (each a method, attributes included).
+fn service(ty: &str, name: &str, entries: &[&str]) -> String {
+    let mut text = format!("use coworks::prelude::*;\n\npub struct {ty};\n\n#[coworks::service(name = \"{name}\")]\nimpl {ty} {{\n");
+    for e in entries {
+        text.push_str(&format!("    {e}\n"));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// The Rust texts an edit chooses from.
+fn rust_texts() -> Vec<String> {
+    vec![
+        service(
+            "Alpha",
+            "alpha",
+            &[
+                "#[entry] fn get_item(&self, id: u64) -> u64 { id }",
+                "#[entry(no_auth)] fn get_health(&self) -> &'static str { \"ok\" }",
+                "#[entry(stage = \"dev\")] fn get_debug(&self) -> u64 { 1 }",
+            ],
+        ),
+        // Answers alpha's `GET /item/{id}` again (a duplicate when both files hold it).
+        service("Alpha", "alpha", &["#[entry] fn get_item_(&self, id: u64) -> u64 { id }"]),
+        // An async entry, a body, an unknown stage.
+        service(
+            "Beta",
+            "beta",
+            &[
+                "#[entry] async fn post_thing(&self, #[body] thing: String) -> String { thing }",
+                "#[entry(stage = \"qa\")] fn get_qa(&self) -> u64 { 2 }",
+            ],
+        ),
+        // Name `alpha` taken by another type: a clash.
+        service("Other", "alpha", &["#[entry] fn get_other(&self) -> u64 { 3 }"]),
+        // Half-typed: the tolerant parser reads it.
+        "use coworks::prelude::*;\npub struct Alpha;\n#[coworks::service(name = \"alpha\")]\nimpl Alpha {\n    #[entry]\n    fn get_item(&self, id: u6\n}\n".into(),
+        "pub fn helper() -> u64 { 4 }\n".into(),
+        // Routes API Gateway refuses: a bad path part, two names for one variable part.
+        service(
+            "Alpha",
+            "alpha",
+            &[
+                "#[entry(path = \"/a b\")] fn get_bad(&self) -> u64 { 5 }",
+                "#[entry(path = \"/item/{x}\")] fn get_x(&self, x: u64) -> u64 { x }",
+                "#[entry] fn get_item(&self, id: u64) -> u64 { id }",
+            ],
+        ),
+        // Public in production.
+        service(
+            "Gamma",
+            "gamma",
+            &["#[entry(no_auth, stage = \"prod\")] fn get_open(&self) -> u64 { 6 }", "#[entry] fn get(&self) -> u64 { 7 }"],
+        ),
+    ]
+}
+
+const WORKFLOWS: &[&str] = &[
+    "id: w\ntasks:\n  one:\n    service: alpha\n    method: GET\n    path: /item/{id}\n    params:\n      id: \"1\"\n  two:\n    service: beta\n    method: POST\n    path: /thing\n    json: {a: 1}\n    async: true\n    after: [one]\n",
+    "id: w\ntasks:\n  one:\n    service: alph\n    method: GET\n    path: /item/{id}\n    params:\n      id: \"1\"\n",
+    "id: w\ntasks:\n  one:\n    service: alpha\n    method: GET\n    path: /itm/{id}\n    params:\n      id: \"1\"\n",
+    "id: w\ntasks: [unclosed\n",
+    "id: w\ntasks:\n  one:\n    service: gamm\n    method: GET\n    path: /\n",
+    "id: w\ntasks:\n  one:\n    service: alpha\n    method: GET\n    path: /debug\n  two:\n    service: gamma\n    method: GET\n    path: /open\n    after: [one]\n",
+];
+
+const CONFIGS: &[&str] = &[
+    "version: 3\nservices:\n  alpha:\n    path: services/a\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: results\nworkspaces:\n  dev: {}\n  prod:\n    production: true\n",
+    "version: 3\nservices:\n  alphaa: {}\nworkspaces:\n  dev: {}\n  prod: {}\n",
+    "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    timeout: 40\n    log_retention: 2\nservices:\n  beta:\n    commands:\n      deploy:\n        bucket: beta-results\nworkspaces:\n  dev: {}\n  qa: {}\n  prod:\n    production: true\n    commands:\n      deploy:\n        public: [\"GET /open\"]\n",
+    "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\nworkspaces:\n  dev:\n    env_files: [conf/extra.env]\n  prod: {}\n",
+    // As the third, without beta's own bucket; as the first, with no production stage: what
+    // changes is read per service only.
+    "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    timeout: 40\n    log_retention: 2\nworkspaces:\n  dev: {}\n  qa: {}\n  prod:\n    production: true\n    commands:\n      deploy:\n        public: [\"GET /open\"]\n",
+    "version: 3\nservices:\n  alpha:\n    path: services/a\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: results\nworkspaces:\n  dev: {}\n  prod: {}\n",
+];
+
+const ENVS: &[&str] = &["TOKEN=x\n", "AWS_REGION=bad\n1BAD=2\n", "broken line\n"];
+
+/// The files an edit touches, each with the texts it can hold.
+fn files() -> Vec<(&'static str, Vec<String>)> {
+    let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        ("services/a/src/main.rs", rust_texts()),
+        ("services/a/src/more.rs", rust_texts()),
+        ("services/b/src/main.rs", rust_texts()),
+        ("loose/src/lib.rs", rust_texts()),
+        ("services/b/Cargo.toml", vec!["[package]\nname = \"b\"\n".into()]),
+        ("workflows/w1.cws.yml", owned(WORKFLOWS)),
+        ("workflows/w2.cws.yml", owned(WORKFLOWS)),
+        ("project.cws.yml", owned(CONFIGS)),
+        (".env.dev", owned(ENVS)),
+        (".env.prod", owned(ENVS)),
+        ("conf/extra.env", owned(ENVS)),
+    ]
+}
+
+/// One edit: file `.0` gets text `.1` (modulo its choices), or is removed when `.1` is `None`.
+type Edit = (usize, Option<usize>);
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    let n = files().len();
+    proptest::collection::vec((0..n, proptest::option::weighted(0.8, 0..16usize)), 1..14)
+}
+
+const STAGES: &[Option<&str>] = &[Some("dev"), None, Some("prod")];
+
+fn same_as_from_scratch(edited: &Project, disk: &TempProject, after: &str) {
+    let fresh = disk.load();
+    for stage in STAGES {
+        let incremental = edited.diagnostics(*stage);
+        assert_eq!(incremental, edited.diagnostics_from_scratch(*stage), "stage {stage:?} after {after}");
+        assert_eq!(incremental, fresh.diagnostics(*stage), "stage {stage:?} after {after} (loaded anew)");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn edits_give_the_diagnostics_of_a_fresh_load(edits in edits()) {
+        let files = files();
+        let disk = TempProject::new()
+            .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
+            .file("project.cws.yml", CONFIGS[0])
+            .file(".env.dev", ENVS[0])
+            .file("services/a/src/main.rs", &rust_texts()[0])
+            .file("workflows/w1.cws.yml", WORKFLOWS[0]);
+        let mut edited = disk.load();
+        same_as_from_scratch(&edited, &disk, "loading");
+        for (i, (f, choice)) in edits.iter().enumerate() {
+            let (rel, texts) = &files[*f];
+            match choice {
+                Some(c) => {
+                    let text = &texts[c % texts.len()];
+                    disk.write(rel, text);
+                    edited.set_file_text(Path::new(rel), text);
+                }
+                None => {
+                    let _ = std::fs::remove_file(disk.path().join(rel));
+                    edited.remove_file(Path::new(rel));
+                }
+            }
+            same_as_from_scratch(&edited, &disk, &format!("edit {i} of {edits:?}"));
+        }
+    }
+}
+
+/// A copy of a project starts with an empty memory and answers alike.
+#[test]
+fn a_copy_answers_alike() {
+    let disk = TempProject::new()
+        .file("project.cws.yml", CONFIGS[2])
+        .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
+        .file("services/a/src/main.rs", &rust_texts()[2])
+        .file("workflows/w1.cws.yml", WORKFLOWS[0]);
+    let mut p = disk.load();
+    let before = p.diagnostics(None);
+    assert!(!before.is_empty());
+    let copy = p.clone();
+    p.set_file_text(Path::new("services/a/src/main.rs"), &rust_texts()[0]);
+    assert_ne!(p.diagnostics(None), before, "the edit changes the answer");
+    assert_eq!(copy.diagnostics(None), before, "the copy keeps the text it was copied with");
+}

@@ -1,0 +1,176 @@
+//! The Lambda package of the billing example: its size and its cold start under a Lambda Runtime
+//! API emulator, built with cargo's plain release profile ("before") and with the profile `cws build`
+//! uses by default ("after", the core's `optimize: lambda`), against the same service written by
+//! hand (`examples/handwritten_billing.rs`, a lambda_http handler) built the same two ways.
+//!
+//! Prints the bootstrap's size, the reproducible `bootstrap.zip`'s size, and spawn → first answered
+//! invocation (an HTTP API `POST /invoice`), measured interleaved over rounds (median and range),
+//! with ratios to the hand-written service built alike. Figures only: nothing is asserted.
+//!
+//! `cargo bench -p coworks --bench package`. Env `PACKAGE_PROFILES` adds profiles to compare, as
+//! `name:KEY=VALUE,KEY=VALUE;name2:...` with `CARGO_PROFILE_RELEASE_*` names without the prefix
+//! (`small:OPT_LEVEL=s,LTO=fat`); `PACKAGE_ROUNDS` sets the rounds (default 15). Under
+//! `cargo test --all-targets` it is a smoke run: debug builds, two rounds.
+
+#[path = "../tests/common/runtime_api.rs"]
+mod runtime_api;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use coworks_core::artifacts::package::zip_bootstrap;
+use coworks_core::settings::LAMBDA_RELEASE_PROFILE;
+use runtime_api::{http_api_event, Function, Invocation};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A build configuration: a name and the `CARGO_PROFILE_RELEASE_*` settings it overrides.
+struct Profile {
+    name: String,
+    settings: Vec<(String, String)>,
+}
+
+/// Builds `args` with `profile` into this benchmark's own target directory; returns a copy of the
+/// executable named after the profile.
+fn build(release: bool, profile: &Profile, args: &[&str], name: &str) -> PathBuf {
+    // Release builds of other profiles get a target directory of their own; the smoke run's debug
+    // build shares the workspace's.
+    let target = root().join(if release { "target/package-bench" } else { "target" });
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root())
+        .args(["build", "-q", "--message-format=json-render-diagnostics", "--target-dir"])
+        .arg(&target)
+        .args(if release { &["--release"][..] } else { &[][..] })
+        .args(args)
+        .stderr(Stdio::inherit());
+    for (k, v) in &profile.settings {
+        cmd.env(format!("CARGO_PROFILE_RELEASE_{k}"), v);
+    }
+    let out = cmd.output().expect("cargo");
+    assert!(out.status.success(), "build {name} ({})", profile.name);
+    let built = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .expect("binary");
+    let copy = target.join(format!("{name}.{}", profile.name));
+    std::fs::copy(&built, &copy).expect("copy the binary");
+    copy
+}
+
+/// Spawn → the first invocation answered (a 2xx), under the Runtime API emulator.
+fn cold_start(bin: &Path) -> Duration {
+    let env = [("TOKEN", "bench-token"), ("CWS_STAGE", "dev")];
+    let event =
+        http_api_event("POST", "/invoice", "bench-token", r#"{"customer":"ann","amount_cents":1250}"#);
+    let started = Instant::now();
+    let f = Function::start(bin, &env, vec![Invocation { event, timeout: Duration::from_secs(30) }]);
+    let posted = f.next_posted();
+    let took = started.elapsed();
+    let answer: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON answer");
+    let status = answer["statusCode"].as_u64().unwrap_or(0);
+    assert!(posted.kind == "response" && (200..300).contains(&status), "{}: {answer}", bin.display());
+    took
+}
+
+/// The profiles to compare: the plain release profile, `cws build`'s, and those of `PACKAGE_PROFILES`.
+fn profiles() -> Vec<Profile> {
+    let owned = |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut out = vec![
+        Profile { name: "release".into(), settings: Vec::new() },
+        Profile { name: "cws-build".into(), settings: owned(LAMBDA_RELEASE_PROFILE) },
+    ];
+    for spec in std::env::var("PACKAGE_PROFILES").unwrap_or_default().split(';').filter(|s| !s.is_empty()) {
+        let (name, settings) = spec.split_once(':').unwrap_or((spec, ""));
+        let settings = settings
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        out.push(Profile { name: name.to_string(), settings });
+    }
+    out
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1 << 20) as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let rounds: usize = std::env::var("PACKAGE_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(15);
+    let (profiles, rounds) =
+        if full { (profiles(), rounds) } else { (profiles().into_iter().take(1).collect(), 2) };
+    // (profile, billing, hand-written) executables.
+    let mut built = Vec::new();
+    for p in &profiles {
+        let billing = build(full, p, &["-p", "eshop-billing"], "eshop-billing");
+        let hand =
+            build(full, p, &["-p", "coworks", "--example", "handwritten_billing"], "handwritten_billing");
+        built.push((p, billing, hand));
+    }
+    // Interleaved: each round starts every executable once, in turn.
+    let mut starts: Vec<[Vec<f64>; 2]> = built.iter().map(|_| [Vec::new(), Vec::new()]).collect();
+    for _ in 0..rounds {
+        for (i, (_, billing, hand)) in built.iter().enumerate() {
+            starts[i][0].push(ms(cold_start(billing)));
+            starts[i][1].push(ms(cold_start(hand)));
+        }
+    }
+    println!(
+        "billing example under a Lambda Runtime API emulator ({} build, {rounds} rounds interleaved; median [min–max]):",
+        if full { "release" } else { "debug smoke" }
+    );
+    println!(
+        "{:<12} {:>16} {:>14} {:>24} {:>24} {:>10}",
+        "profile", "bootstrap MiB", "zip MiB", "cold start ms", "hand-written ms", "× hand"
+    );
+    let mut rows = Vec::new();
+    for ((p, billing, hand), [b, h]) in built.iter().zip(&mut starts) {
+        let bytes = std::fs::read(billing).expect("read the binary");
+        let zipped = zip_bootstrap(&bytes).len() as u64;
+        let hand_bytes = std::fs::metadata(hand).map(|m| m.len()).unwrap_or(0);
+        let ratios: Vec<f64> = b.iter().zip(h.iter()).map(|(x, y)| x / y).collect();
+        let range = |v: &[f64]| {
+            let (lo, hi) = v.iter().fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+            format!("[{lo:.2}–{hi:.2}]")
+        };
+        let (bm, hm, ratio) = (median(b), median(h), median(&mut ratios.clone()));
+        println!(
+            "{:<12} {:>16} {:>14.2} {:>24} {:>24} {:>10.2}",
+            p.name,
+            format!("{:.2} ({:.2})", mib(bytes.len() as u64), mib(hand_bytes)),
+            mib(zipped),
+            format!("{bm:.2} {}", range(b)),
+            format!("{hm:.2} {}", range(h)),
+            ratio
+        );
+        rows.push((p.name.clone(), bytes.len() as u64, zipped, bm, ratio));
+    }
+    println!("(bootstrap: the billing executable, the hand-written one in parentheses; × hand: median of the per-round ratios)");
+    if let (Some(before), Some(after)) = (rows.first(), rows.get(1)) {
+        println!(
+            "{} → {}: bootstrap ×{:.2}, zip ×{:.2}, cold start ×{:.2} (vs hand-written built alike: {:.2} → {:.2})",
+            before.0,
+            after.0,
+            after.1 as f64 / before.1 as f64,
+            after.2 as f64 / before.2 as f64,
+            after.3 / before.3,
+            before.4,
+            after.4
+        );
+    }
+}
