@@ -59,9 +59,10 @@ pub struct InvokeArgs {
 }
 
 /// Everything but the unreserved characters of RFC 3986 (`A-Za-z0-9-_.~`) is percent-encoded.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+pub(crate) const QUERY_VALUE: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
@@ -81,6 +82,29 @@ fn gateway_stage(base: &str) -> Option<String> {
         .into();
     let r = agent.get(&format!("{base}/")).call().ok()?;
     r.headers().get(crate::gateway::proxy::GATEWAY_HEADER)?.to_str().ok().map(str::to_string)
+}
+
+/// The base URL of `t`'s service on its local port: under `/<service>` when the local stage
+/// gateway of the same stage listens there, the port itself when a service does; an error naming
+/// what to start when nothing listens, or when the gateway there serves another stage.
+pub fn local_base(t: &run::Target) -> Result<String, Failure> {
+    let local = format!("http://{}:{}", t.host, t.port);
+    if !listening(&t.host, t.port) {
+        return Err(failed(format!(
+            "nothing listens on {}:{} (stage `{}`'s `run.port`): start the stage with `cws run -s {}` (every service behind one port), or pass --port",
+            t.host, t.port, t.stage, t.stage
+        )));
+    }
+    match gateway_stage(&local) {
+        // The local stage gateway (`cws run -s STAGE`): the service's routes under its name.
+        Some(stage) if stage == t.stage => Ok(format!("{local}/{}", t.service)),
+        Some(stage) => Err(format!(
+            "{local} serves stage `{stage}` (a `cws run -s {stage}` gateway), not `{}`: pass --port or -s {stage}",
+            t.stage
+        )
+        .into()),
+        None => Ok(local),
+    }
 }
 
 /// `cws invoke`.
@@ -120,19 +144,7 @@ pub fn invoke(args: InvokeArgs) -> Result<ExitCode, Failure> {
                 }
                 started = Some(child);
             }
-            let local = format!("http://{}:{}", t.host, t.port);
-            match gateway_stage(&local) {
-                // The local stage gateway (`cws run -s STAGE`): the service's routes under its name.
-                Some(stage) if stage == t.stage => format!("{local}/{}", t.service),
-                Some(stage) => {
-                    return Err(format!(
-                        "{local} serves stage `{stage}` (a `cws run -s {stage}` gateway), not `{}`: pass --port or -s {stage}",
-                        t.stage
-                    )
-                    .into())
-                }
-                None => local,
-            }
+            local_base(&t)?
         }
     };
     let token = t.env.get("TOKEN").map(String::as_str);

@@ -19,6 +19,7 @@ mod output;
 mod report;
 mod run;
 mod workflow;
+mod workflow_run;
 
 use output::{errln, out, outln};
 

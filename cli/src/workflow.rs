@@ -1,11 +1,11 @@
-//! `cws workflow`: Airflow DAGs and previews of the project's workflows (`workflows/*.cws.yml`).
+//! `cws workflow`: Airflow DAGs, previews and local runs ([`crate::workflow_run`]) of the project's
+//! workflows (`workflows/*.cws.yml`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use coworks_core::artifacts::{self, airflow};
-use coworks_core::layout::is_workflow_path;
 
 use crate::output::{errln, out, outln};
 use crate::{failed, Failure};
@@ -27,6 +27,9 @@ pub enum WorkflowCommand {
     },
     /// Print a workflow as a Mermaid graph (or its JSON graph with `--json`).
     Preview(PreviewArgs),
+    /// Run a workflow without Airflow against the stage's local services (or `--deployed` APIs),
+    /// printing each task's call, values, status and duration.
+    Run(crate::workflow_run::RunArgs),
 }
 
 /// Arguments of `cws workflow preview`.
@@ -47,6 +50,7 @@ pub fn run(command: WorkflowCommand) -> Result<ExitCode, Failure> {
     match command {
         WorkflowCommand::Build { project, stage, out } => build(project.as_deref(), stage, out),
         WorkflowCommand::Preview(args) => preview(args),
+        WorkflowCommand::Run(args) => crate::workflow_run::run(args),
     }
 }
 
@@ -112,26 +116,7 @@ fn build(dir: Option<&Path>, stage: Option<String>, out: Option<PathBuf>) -> Res
 
 fn preview(args: PreviewArgs) -> Result<ExitCode, Failure> {
     let file = args.file;
-    let root = match args.project {
-        Some(p) => p,
-        None => {
-            let abs = std::path::absolute(&file).map_err(|e| format!("`{}`: {e}", file.display()))?;
-            abs.parent().and_then(|d| d.parent()).map(Path::to_path_buf).ok_or_else(|| {
-                format!("`{}` is not under a `workflows/` directory; pass `-p DIR`", file.display())
-            })?
-        }
-    };
-    let project = crate::open_project(Some(&root))?;
-    let rel = project
-        .relative(&std::path::absolute(&file).unwrap_or(file.clone()))
-        .filter(|r| is_workflow_path(r))
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a workflow of project `{}` (workflows/<name>.cws.yml)",
-                file.display(),
-                root.display()
-            )
-        })?;
+    let (project, rel) = crate::workflow_run::project_of(&file, args.project.as_deref())?;
     let preview = project
         .workflow_preview(&rel)
         .ok_or_else(|| format!("`{}` was not read (see `cws check`)", file.display()))?;

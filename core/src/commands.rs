@@ -11,6 +11,7 @@
 //! | `build`  | `cws build -s <stage> -- <service>`                                 |
 //! | `deployed` | `cws deployed [-s <stage>] --json`                                |
 //! | `debug`  | `cargo build --manifest-path <crate>/Cargo.toml --message-format=json-render-diagnostics` (then the service's executable under a debugger: [`debug_launch`]) |
+//! | `workflow` | `cws workflow run -s <stage> -- <file>` (the file relative to the project root) |
 //!
 //! Options come first and positional values after `--`, so no value (a service named `--endpoint=x`)
 //! can become an option. [`shell_line`] quotes an argument vector for a POSIX shell.
@@ -97,6 +98,13 @@ pub enum Action {
         /// The stage.
         stage: String,
     },
+    /// Run a workflow locally (`cws workflow run`).
+    Workflow {
+        /// The workflow file, relative to the project root (`workflows/<name>.cws.yml`).
+        file: String,
+        /// The stage.
+        stage: String,
+    },
 }
 
 /// Why an action cannot run on the project.
@@ -123,6 +131,7 @@ impl Action {
             Action::Build { .. } => "build",
             Action::Deployed { .. } => "deployed",
             Action::Debug { .. } => "debug",
+            Action::Workflow { .. } => "workflow",
         }
     }
 
@@ -134,7 +143,10 @@ impl Action {
             | Action::Invoke { service, .. }
             | Action::Build { service, .. }
             | Action::Debug { service, .. } => Some(service),
-            Action::Routes { .. } | Action::Check { .. } | Action::Deployed { .. } => None,
+            Action::Routes { .. }
+            | Action::Check { .. }
+            | Action::Deployed { .. }
+            | Action::Workflow { .. } => None,
         }
     }
 
@@ -145,7 +157,8 @@ impl Action {
             | Action::Deploy { stage, .. }
             | Action::Invoke { stage, .. }
             | Action::Build { stage, .. }
-            | Action::Debug { stage, .. } => Some(stage),
+            | Action::Debug { stage, .. }
+            | Action::Workflow { stage, .. } => Some(stage),
             Action::Routes { stage } | Action::Check { stage, .. } | Action::Deployed { stage } => {
                 stage.as_deref()
             }
@@ -167,6 +180,12 @@ impl Action {
             }
             if !project.has_service(service) {
                 return Err(ActionError(format!("unknown service `{service}`")));
+            }
+        }
+        if let Action::Workflow { file, .. } = self {
+            let rel = std::path::Path::new(file);
+            if !crate::layout::is_workflow_path(rel) || project.workflow(rel).is_none() {
+                return Err(ActionError(format!("`{file}` is not a workflow of the project")));
             }
         }
         if let Action::Invoke { service, method, path, stage, .. } = self {
@@ -192,6 +211,9 @@ impl Action {
             return None;
         }
         let mut v = vec!["cws".to_string(), self.verb().to_string()];
+        if let Action::Workflow { .. } = self {
+            v.push("run".to_string());
+        }
         if let Some(stage) = self.stage() {
             v.extend(["-s".to_string(), stage.to_string()]);
         }
@@ -209,6 +231,7 @@ impl Action {
                 }
                 positional.extend([service.clone(), method.as_str().to_string(), path.clone()]);
             }
+            Action::Workflow { file, .. } => positional.push(file.clone()),
             Action::Routes { .. } | Action::Deployed { .. } => v.push("--json".to_string()),
             Action::Check { short, .. } => {
                 if *short {
@@ -336,6 +359,8 @@ mod tests {
             argv(&invoke),
             "cws invoke -s dev --query page=2 --json '{\"a\": 1}' -- billing GET '/invoice/{id}'"
         );
+        let wf = Action::Workflow { file: "workflows/invoicing.cws.yml".into(), stage: "dev".into() };
+        assert_eq!(argv(&wf), "cws workflow run -s dev -- workflows/invoicing.cws.yml");
         assert_eq!(argv(&Action::Routes { stage: None }), "cws routes --json");
         assert_eq!(argv(&Action::Routes { stage: Some("dev".into()) }), "cws routes -s dev --json");
         assert_eq!(argv(&Action::Check { stage: Some("dev".into()), short: false }), "cws check -s dev");

@@ -12,6 +12,7 @@
 //! | `coworks.build`  | `{"action": "build", "service", "stage"}`                 | `cws build -s <stage> -- <service>` |
 //! | `coworks.deployed` | `{"action": "deployed", "stage"}` (`null`: every stage) | `cws deployed [-s <stage>] --json` |
 //! | `coworks.debug`  | `{"action": "debug", "service", "stage"}`                 | `cargo build --manifest-path <crate>/Cargo.toml --message-format=json-render-diagnostics`, then the executable under a debugger |
+//! | `coworks.runWorkflow` | `{"action": "workflow", "file", "stage"}`            | `cws workflow run -s <stage> -- <file>` |
 //!
 //! `workspace/executeCommand` takes `{"action": {...}}` (the lens argument itself, or an action a
 //! client changed — an invoke with its path filled in, a query and a body) and answers the
@@ -42,8 +43,10 @@ pub const BUILD: &str = "coworks.build";
 pub const DEPLOYED: &str = "coworks.deployed";
 /// Debug a service.
 pub const DEBUG: &str = "coworks.debug";
+/// `▶ Run workflow`: a workflow run locally.
+pub const RUN_WORKFLOW: &str = "coworks.runWorkflow";
 /// Every command the server executes.
-pub const ALL: [&str; 8] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, BUILD, DEPLOYED, DEBUG];
+pub const ALL: [&str; 9] = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, BUILD, DEPLOYED, DEBUG, RUN_WORKFLOW];
 /// Shows the references a `used by N workflow tasks` lens carries: `[uri, position, locations]`.
 /// A client command (the client shows the locations); the server answers it with the locations.
 pub const SHOW_REFERENCES: &str = "coworks.showReferences";
@@ -59,6 +62,7 @@ pub fn command_id(action: &Action) -> &'static str {
         Action::Build { .. } => BUILD,
         Action::Deployed { .. } => DEPLOYED,
         Action::Debug { .. } => DEBUG,
+        Action::Workflow { .. } => RUN_WORKFLOW,
     }
 }
 

@@ -1,12 +1,14 @@
 //! Code lenses: above each microservice `impl` — `▶ Run`, `Debug` (clients that said
 //! `initializationOptions.debugLens`), `Deploy (<stage>)`, `N routes`; above each entry —
-//! `Invoke <METHOD> <path>`, and `used by N workflow tasks` when tasks call it. Each carries its
-//! resolved command line (see [`commands`]), or for the references the locations to show; the
-//! counts, routes, command lines and callers come from the core.
+//! `Invoke <METHOD> <path>`, and `used by N workflow tasks` when tasks call it; at the top of a
+//! workflow file — `▶ Run workflow` (`cws workflow run` in the stage). Each carries its resolved
+//! command line (see [`commands`]), or for the references the locations to show; the counts,
+//! routes, command lines and callers come from the core.
 
 use std::path::Path;
 
 use coworks_core::commands::Action;
+use coworks_core::layout::is_workflow_path;
 use coworks_core::text::Source;
 use coworks_core::Project;
 use tower_lsp_server::ls_types::{CodeLens, Command, Range, Uri};
@@ -16,13 +18,26 @@ use crate::navigation;
 use crate::position::position_in;
 use crate::state::State;
 
-/// The lenses of one Rust file, for `stage` (with the `Debug` lens for clients that start debug
-/// sessions).
+/// The lenses of one Rust or workflow file, for `stage` (with the `Debug` lens for clients that
+/// start debug sessions).
 pub fn lenses(project: &Project, rel: &Path, stage: &str, state: &State) -> Vec<CodeLens> {
+    if is_workflow_path(rel) {
+        return workflow_lenses(project, rel, stage);
+    }
     let debug = state.debug_lens.load(std::sync::atomic::Ordering::SeqCst);
     let mut out = run_lenses(project, rel, stage, debug);
     out.extend(reference_lenses(project, rel, state));
     out
+}
+
+/// `▶ Run workflow` at the top of a workflow file (none when the core refuses the action).
+fn workflow_lenses(project: &Project, rel: &Path, stage: &str) -> Vec<CodeLens> {
+    let (Some(source), Some(file)) = (project.source(rel), rel.to_str()) else { return Vec::new() };
+    let action = Action::Workflow { file: file.replace('\\', "/"), stage: stage.to_string() };
+    match commands::invocation(project, action) {
+        Ok(invocation) => vec![lens(lens_range(source, 0, 0), "▶ Run workflow".into(), &invocation)],
+        Err(_) => Vec::new(),
+    }
 }
 
 /// `used by N workflow tasks` above each entry some task calls: its command

@@ -53,6 +53,7 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
             "coworks.build",
             "coworks.deployed",
             "coworks.debug",
+            "coworks.runWorkflow",
             "coworks.showReferences"
         ]
     );
@@ -301,6 +302,31 @@ fn code_lenses_carry_commands_that_map_to_cws_lines() {
     assert_eq!(mismatch["error"]["code"], -32602);
     let check = run(&mut c, &json!("coworks.check"), json!({"action": {"action": "check", "stage": null}}));
     assert_eq!(check["result"]["argv"], json!(["cws", "check"]));
+
+    // A workflow file: `▶ Run workflow` at its top runs it locally in the stage.
+    let (wf_uri, _) = c.open_file(&root, "workflows/invoicing.cws.yml");
+    let wf_lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": wf_uri}}));
+    let wf_lens = &wf_lenses.as_array().unwrap()[0];
+    assert_eq!(wf_lenses.as_array().unwrap().len(), 1, "{wf_lenses}");
+    assert_eq!(wf_lens["command"]["title"], "▶ Run workflow");
+    assert_eq!(wf_lens["command"]["command"], "coworks.runWorkflow");
+    assert_eq!(wf_lens["range"]["start"]["line"], 0);
+    let wf_arg = &wf_lens["command"]["arguments"][0];
+    assert_eq!(
+        wf_arg["argv"],
+        json!(["cws", "workflow", "run", "-s", stage, "--", "workflows/invoicing.cws.yml"])
+    );
+    assert_eq!(wf_arg["cwd"], root.display().to_string());
+    assert_eq!(run(&mut c, &json!("coworks.runWorkflow"), wf_arg.clone())["result"], *wf_arg);
+    let not_a_workflow = run(
+        &mut c,
+        &json!("coworks.runWorkflow"),
+        json!({"action": {"action": "workflow", "file": "workflows/nope.cws.yml", "stage": stage}}),
+    );
+    assert!(
+        not_a_workflow["error"]["message"].as_str().unwrap().contains("is not a workflow"),
+        "{not_a_workflow}"
+    );
     let unknown = c.request("workspace/executeCommand", json!({"command": "coworks.fly", "arguments": []}));
     assert_eq!(unknown["error"]["code"], -32602);
     c.shutdown();

@@ -47,6 +47,9 @@ test('one terminal per service for run; deploys by service and stage', () => {
   assert.equal(lens.terminalName(lens.invocationOf(deploy) as lens.Invocation), 'CoWorks: deploy billing (prod)');
   assert.equal(lens.terminalName({ ...run, action: { action: 'build', service: 'billing', stage: 'prod' } }), 'CoWorks: build billing (prod)');
   assert.equal(lens.terminalName({ ...run, action: { action: 'check', stage: null } }), 'CoWorks: check');
+  const workflow = { ...run, action: { action: 'workflow' as const, file: 'workflows/invoicing.cws.yml', stage: 'dev' } };
+  assert.equal(lens.terminalName(workflow), 'CoWorks: workflow workflows/invoicing.cws.yml (dev)');
+  assert.ok(lens.isLensCommand('coworks.runWorkflow'));
 });
 
 test('deploying to a production stage asks first; other stages and actions do not', () => {

@@ -1,7 +1,8 @@
 """Workflow templates: ``{{ conf.a.b }}`` reads the run's conf, ``{{ tasks.<id>.body.x }}`` an upstream
 task's result. A text that is exactly one template takes the value with its JSON type; a template
-inside other text is replaced by the value's text. Same grammar as the core's checks
-(``core/src/workflow/template.rs``)."""
+inside other text is replaced by the value's text (``null`` as nothing; numbers, booleans, lists and
+mappings as compact JSON with sorted keys). Same grammar and rendering as the core
+(``core/src/workflow/template.rs``, ``core/src/workflow/run.rs``), which ``cws workflow run`` uses."""
 
 import json
 import re
@@ -26,7 +27,7 @@ def resolve(value, context):
 
 def _resolve_text(text, context):
     whole = _TEMPLATE.fullmatch(text)
-    if whole:
+    if whole and "}}" not in whole.group(1):
         return lookup(whole.group(1), context)
 
     def text_of(match):
@@ -34,7 +35,7 @@ def _resolve_text(text, context):
         if found is None:
             return ""
         if isinstance(found, (dict, list, bool)):
-            return json.dumps(found)
+            return json.dumps(found, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         return str(found)
 
     return _TEMPLATE.sub(text_of, text)

@@ -7,7 +7,6 @@
 //! S3 is read through `cws_aws_<stage>`, and the results bucket is the Airflow Variable
 //! `cws_results_bucket_<stage>`: nothing region- or bucket-specific is written in the DAG.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -17,7 +16,8 @@ use crate::layout::{is_workflow_path, CONFIG_FILE};
 use crate::naming;
 use crate::project::Project;
 use crate::settings::CliOptions;
-use crate::workflow::model::{EdgeKind, Task, Workflow};
+use crate::workflow::model::{Task, Workflow};
+use crate::workflow::run::{self, TriggerRule};
 
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
 pub const PACKAGE_FILES: &[(&str, &str)] = &[
@@ -315,28 +315,13 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     let _ = writeln!(s, "    default_args={{{}}},", args.join(", "));
     s.push_str(") as dag:\n");
 
-    // Upstream generated tasks of each workflow task's first generated task.
-    let mut upstream: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let mut after_dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for e in wf.edges() {
-        let (Some(from), Some(to)) = (wf.task(&e.from), wf.task(&e.to)) else { continue };
-        let list = upstream.entry(to.id.as_str()).or_default();
-        let up = parts(from).last;
-        if !list.contains(&up) {
-            list.push(up);
-        }
-        if e.kind == EdgeKind::After && from.has_branches() {
-            after_dependents.entry(from.id.as_str()).or_default().push(to.id.as_str());
-        }
-    }
-
     let mut deps: Vec<(String, String)> = Vec::new();
     for t in &wf.tasks {
         let p = parts(t);
         s.push('\n');
         let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
         let path = t.path.as_ref().map(|x| x.value.as_str()).unwrap_or("/");
-        let full_path = fill_params(path, t);
+        let full_path = run::fill_params(path, t);
         let mut call = vec![
             format!("task_id={}", py_str(&p.first)),
             format!("service={}", py_str(service)),
@@ -368,7 +353,7 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             call.push(format!("results_prefix={}", py_str(&prefix(Some(service)))));
         }
         let task_args = task_args(t);
-        if upstream.get(t.id.as_str()).is_some_and(|u| u.len() > 1) {
+        if run::trigger_rule(wf, t) == TriggerRule::NoneFailedMinOneSuccess {
             call.push("trigger_rule=\"none_failed_min_one_success\"".into());
         }
         call.extend(task_args.iter().cloned());
@@ -407,31 +392,21 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             deps.push((var(&wait), var(&p.result)));
         }
         if t.has_branches() {
-            let ids = |list: Vec<&str>| -> String {
-                let mut v: Vec<String> = Vec::new();
-                for id in list {
-                    if let Some(target) = wf.task(id) {
-                        let first = py_str(&parts(target).first);
-                        if !v.contains(&first) {
-                            v.push(first);
-                        }
-                    }
-                }
+            let ids = |list: &[String]| -> String {
+                let v: Vec<String> = list
+                    .iter()
+                    .filter_map(|id| wf.task(id))
+                    .map(|target| py_str(&parts(target).first))
+                    .collect();
                 format!("[{}]", v.join(", "))
             };
-            let after = after_dependents.get(t.id.as_str()).cloned().unwrap_or_default();
-            let mut success = names(&t.on_success);
-            success.extend(after.iter().copied());
-            let mut no_content = names(&t.on_no_content);
-            if !no_content.is_empty() {
-                no_content.extend(after.iter().copied());
-            }
+            let b = run::branches(wf, t);
             let branch = vec![
                 format!("task_id={}", py_str(&p.last)),
                 format!("result_task_id={}", py_str(&p.result)),
-                format!("on_success={}", ids(success)),
-                format!("on_failure={}", ids(names(&t.on_failure))),
-                format!("on_no_content={}", ids(no_content)),
+                format!("on_success={}", ids(&b.on_success)),
+                format!("on_failure={}", ids(&b.on_failure)),
+                format!("on_no_content={}", ids(&b.on_no_content)),
             ];
             operator(&mut s, &var(&p.last), "CwsBranchOperator", &branch);
             deps.push((var(&p.result), var(&p.last)));
@@ -465,31 +440,6 @@ fn task_args(t: &Task) -> Vec<String> {
         out.push(format!("execution_timeout=datetime.timedelta(seconds={x})"));
     }
     out
-}
-
-/// The task's path with its `{name}` segments replaced by their `params` values (templates stay).
-fn fill_params(path: &str, t: &Task) -> String {
-    path.split('/')
-        .map(|seg| {
-            let hole = if seg.starts_with("{{") {
-                None
-            } else {
-                seg.strip_prefix('{').and_then(|x| x.strip_suffix('}'))
-            };
-            match hole.and_then(|h| t.params.iter().find(|a| a.name.value == h)) {
-                Some(a) => match &a.value {
-                    serde_json::Value::String(v) => v.clone(),
-                    other => other.to_string(),
-                },
-                None => seg.to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn names(list: &[crate::config::Spanned<String>]) -> Vec<&str> {
-    list.iter().map(|x| x.value.as_str()).collect()
 }
 
 fn operator(s: &mut String, var: &str, class: &str, args: &[String]) {

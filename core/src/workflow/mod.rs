@@ -4,7 +4,9 @@
 //! - [`parse`]: reading a workflow file with positions (the positioned YAML reader (`yaml`));
 //! - [`template`]: `{{ conf.key }}` / `{{ tasks.<id>.body... }}` values;
 //! - [`target`]: the entry a task calls;
-//! - [`preview`]: Mermaid text and a JSON graph for the editor.
+//! - [`preview`]: Mermaid text and a JSON graph for the editor;
+//! - [`run`]: what a run decides (requests, statuses, branches, which task runs next), shared by
+//!   `cws workflow run` and the DAG generator.
 //!
 //! Each file is read alone ([`WorkflowFile`]); the [`Project`](crate::Project) holds them. The
 //! checks against the services are in the `checks` layer ([`Project::diagnostics`](crate::Project::diagnostics)), the Airflow DAGs in [`crate::artifacts`].
@@ -16,6 +18,7 @@ use crate::diagnostics::Diagnostic;
 pub mod model;
 pub mod parse;
 pub mod preview;
+pub mod run;
 pub mod target;
 pub mod template;
 

@@ -18,13 +18,16 @@ export const CHECK = 'coworks.check';
 export const DEBUG = 'coworks.debug';
 export const BUILD = 'coworks.build';
 export const DEPLOYED = 'coworks.deployed';
-export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, DEBUG, BUILD, DEPLOYED] as const;
+export const RUN_WORKFLOW = 'coworks.runWorkflow';
+export const LENS_COMMANDS = [RUN, DEPLOY, INVOKE, ROUTES, CHECK, DEBUG, BUILD, DEPLOYED, RUN_WORKFLOW] as const;
 export type LensCommandId = (typeof LENS_COMMANDS)[number];
 
 /** An action on the project, as the core describes it. */
 export interface Action {
-  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build' | 'deployed' | 'debug';
+  action: 'run' | 'deploy' | 'invoke' | 'routes' | 'check' | 'build' | 'deployed' | 'debug' | 'workflow';
   service?: string;
+  /** For `workflow`: the workflow file, relative to the project root. */
+  file?: string;
   method?: string;
   path?: string;
   stage?: string | null;
@@ -44,6 +47,7 @@ export const COMMAND_OF: Record<Action['action'], LensCommandId> = {
   build: BUILD,
   deployed: DEPLOYED,
   debug: DEBUG,
+  workflow: RUN_WORKFLOW,
 };
 
 /** What an invoked entry takes. */
@@ -141,6 +145,8 @@ export function terminalName(i: Invocation): string {
     case 'deploy':
     case 'build':
       return `CoWorks: ${a.action} ${a.service} (${a.stage})`;
+    case 'workflow':
+      return `CoWorks: workflow ${a.file} (${a.stage})`;
     default:
       return `CoWorks: ${a.action}`;
   }

@@ -1,0 +1,521 @@
+//! `cws workflow run FILE [-s STAGE] [--conf JSON] [--deployed] [--port N] [--json]`: runs a
+//! workflow without Airflow, against the stage's local services (the local stage gateway of
+//! `cws run -s STAGE`, or a service, on the stage's `run.port`) or, with `--deployed`, its deployed
+//! APIs. Every decision is the core's ([`coworks_core::workflow::run`]: the requests, what a status
+//! means, the branches, which task runs next), the ones the generated DAG makes in Airflow; this
+//! module sends the requests, waits for the records of asynchronous calls in S3 and prints.
+//!
+//! Each task prints its call, the values passed, its status and duration; a summary ends the run,
+//! and the exit code is 1 when a task failed. The stage's token is sent, never printed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use coworks_core::artifacts::airflow::dag_id;
+use coworks_core::settings::CliOptions;
+use coworks_core::workflow::run::{self, CallResult, Context, Next, Schedule, TaskState, Verdict};
+use coworks_core::workflow::{Task, Workflow};
+use coworks_core::{Project, Severity};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::output::{errln, escape, outln, seconds, status_style};
+use crate::{failed, invoke, run as local, Failure};
+
+/// Arguments of `cws workflow run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The workflow file (e.g. workflows/invoicing.cws.yml).
+    pub file: PathBuf,
+    /// The stage whose services, token and options apply (default: the first stage).
+    #[arg(short, long)]
+    pub stage: Option<String>,
+    /// The run's configuration: a JSON object (`{{ conf.key }}` in templates).
+    #[arg(long, value_name = "JSON", default_value = "{}")]
+    pub conf: String,
+    /// Call the stage's deployed APIs (their URLs as `cws deployed` prints them).
+    #[arg(long, conflicts_with = "port")]
+    pub deployed: bool,
+    /// The port of the local stage gateway or service (default: the stage's `run.port`).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Print the run as JSON (each task's state, call, status, duration and result) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The project directory (default: the directory above the file's `workflows/`).
+    #[arg(short, long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+/// Characters a path keeps as they are (Python's `quote(path, safe="/:@-._~!$&'()*+,;=")`, as the
+/// DAGs' operator sends it).
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=');
+
+/// Where a service of the run is called.
+struct Endpoint {
+    base: String,
+    token: Option<String>,
+    timeout: u64,
+    bucket: Option<String>,
+    results_prefix: String,
+}
+
+/// One task of the run, as printed with `--json`.
+#[derive(Serialize)]
+struct TaskRun {
+    id: String,
+    state: TaskState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call: Option<run::Request>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    duration_ms: u128,
+    attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<CallResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl TaskRun {
+    /// A task that has not called anything (yet).
+    fn new(id: &str, state: TaskState) -> Self {
+        TaskRun {
+            id: id.to_string(),
+            state,
+            call: None,
+            status: None,
+            duration_ms: 0,
+            attempts: 0,
+            result: None,
+            error: None,
+        }
+    }
+}
+
+/// The project and the workflow's project-relative path of `file` (`project`: `-p`, else the
+/// directory above the file's `workflows/`).
+pub fn project_of(file: &Path, project: Option<&Path>) -> Result<(Project, PathBuf), Failure> {
+    let root = match project {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let abs = std::path::absolute(file).map_err(|e| format!("`{}`: {e}", file.display()))?;
+            abs.parent().and_then(|d| d.parent()).map(Path::to_path_buf).ok_or_else(|| {
+                format!("`{}` is not under a `workflows/` directory; pass `-p DIR`", file.display())
+            })?
+        }
+    };
+    let project = crate::open_project(Some(&root))?;
+    // A relative path names a file from here, else (the editor's lens) from the project root.
+    let abs =
+        if file.exists() { std::path::absolute(file).unwrap_or(file.to_path_buf()) } else { root.join(file) };
+    let rel = project
+        .relative(&abs)
+        .filter(|r| coworks_core::layout::is_workflow_path(r) && project.workflow(r).is_some())
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a workflow of project `{}` (workflows/<name>.cws.yml)",
+                file.display(),
+                root.display()
+            )
+        })?;
+    Ok((project, rel))
+}
+
+/// `cws workflow run`.
+pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+    let conf: Value = serde_json::from_str(&args.conf).map_err(|e| format!("--conf is not JSON: {e}"))?;
+    if !conf.is_object() {
+        return Err("--conf must be a JSON object, e.g. '{\"customer\": \"ada\"}'".into());
+    }
+    let (project, rel) = project_of(&args.file, args.project.as_deref())?;
+    let stage = project.resolve_stage(args.stage.as_deref()).map_err(|e| e.to_string())?;
+    let errors: Vec<_> = project
+        .diagnostics(Some(&stage))
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error && d.file == rel)
+        .collect();
+    if !errors.is_empty() {
+        crate::print_diagnostics(&project, &errors);
+        return Err(failed(format!(
+            "`{}` has {} error(s) in stage `{stage}` (`cws check -s {stage}`); not run",
+            rel.display(),
+            errors.len()
+        )));
+    }
+    let wf = project.workflow(&rel).ok_or_else(|| failed("the workflow was not read"))?;
+    let endpoints = endpoints(&project, &stage, wf, &args)?;
+    let runner = Runner::new(&project, &stage, wf, endpoints, conf)?;
+    runner.execute(args.json)
+}
+
+/// Where each service of `wf` is called in `stage`, with its token and limits.
+fn endpoints(
+    project: &Project,
+    stage: &str,
+    wf: &Workflow,
+    args: &RunArgs,
+) -> Result<BTreeMap<String, Endpoint>, Failure> {
+    let mut out = BTreeMap::new();
+    for t in &wf.tasks {
+        let Some(service) = t.service.as_ref().map(|s| s.value.clone()) else { continue };
+        if out.contains_key(&service) {
+            continue;
+        }
+        let target = local::target(Some(project.root()), &service, Some(stage), args.port)?;
+        let base = if args.deployed {
+            crate::deploy::deployed_url(project, stage, &service)?.trim_end_matches('/').to_string()
+        } else {
+            invoke::local_base(&target)?
+        };
+        let settings = project.function_settings(stage, &service, &CliOptions::new());
+        let token = target.env.get("TOKEN").filter(|t| !t.is_empty()).cloned();
+        out.insert(
+            service,
+            Endpoint {
+                base,
+                token,
+                timeout: target.invoke_timeout,
+                bucket: settings.bucket,
+                results_prefix: settings.results_prefix,
+            },
+        );
+    }
+    Ok(out)
+}
+
+struct Runner<'p> {
+    stage: String,
+    wf: &'p Workflow,
+    endpoints: BTreeMap<String, Endpoint>,
+    conf: Value,
+    run_id: String,
+    dag_id: String,
+    s3: coworks::s3::S3Config,
+    rt: tokio::runtime::Runtime,
+    agent: ureq::Agent,
+}
+
+impl<'p> Runner<'p> {
+    fn new(
+        project: &'p Project,
+        stage: &str,
+        wf: &'p Workflow,
+        endpoints: BTreeMap<String, Endpoint>,
+        conf: Value,
+    ) -> Result<Self, Failure> {
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| failed(format!("cannot start the async runtime: {e}")))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .allow_non_standard_methods(true)
+            .build()
+            .into();
+        Ok(Runner {
+            stage: stage.to_string(),
+            wf,
+            endpoints,
+            conf,
+            run_id: format!("local__{millis}"),
+            dag_id: dag_id(wf, stage),
+            s3: s3_config(project, stage),
+            rt,
+            agent,
+        })
+    }
+
+    fn execute(self, json: bool) -> Result<ExitCode, Failure> {
+        let started = Instant::now();
+        let mut schedule = Schedule::new(self.wf);
+        let mut results: BTreeMap<String, CallResult> = BTreeMap::new();
+        let mut runs: Vec<TaskRun> = Vec::new();
+        let s = status_style();
+        errln!(
+            "{s}{:>12}{s:#} workflow {} in stage {} (run {})",
+            "Running",
+            escape(&self.wf.id.value),
+            escape(&self.stage),
+            self.run_id
+        );
+        while let Some(next) = schedule.next_step() {
+            match next {
+                Next::Decided(t, state) => {
+                    errln!("{s}{:>12}{s:#} {} ({})", "Not run", t.id, state.as_str().replace('_', " "));
+                    runs.push(TaskRun::new(&t.id, state));
+                }
+                Next::Run(t) => {
+                    let r = self.task(t, &results);
+                    schedule.finish(&t.id, r.state, r.result.as_ref().map(|x| x.status));
+                    if let (TaskState::Success, Some(result)) = (r.state, &r.result) {
+                        results.insert(t.id.clone(), result.clone());
+                    }
+                    runs.push(r);
+                }
+            }
+        }
+        let state = schedule.run_state();
+        let elapsed = started.elapsed();
+        if json {
+            let record = serde_json::json!({
+                "workflow": self.wf.id.value,
+                "stage": self.stage,
+                "run_id": self.run_id,
+                "state": state,
+                "duration_ms": elapsed.as_millis(),
+                "tasks": runs,
+            });
+            outln!("{}", serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?);
+        } else {
+            let rows = runs
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.state.as_str().to_string(),
+                        r.status.map(|s| s.to_string()).unwrap_or_default(),
+                        if r.attempts == 0 { String::new() } else { format!("{} ms", r.duration_ms) },
+                    ]
+                })
+                .collect();
+            crate::output::out!(
+                "{}",
+                crate::output::table(
+                    &["task", "state", "status", "duration"],
+                    rows,
+                    crate::output::stdout_width()
+                )
+            );
+            outln!("run {}: {} in {}", self.run_id, state.as_str(), seconds(elapsed));
+        }
+        for t in schedule.undecided() {
+            errln!("warning: task `{t}` never became ready (a cycle: `cws check`)");
+        }
+        Ok(if state == TaskState::Success { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    }
+
+    /// Runs one task with its retries.
+    fn task(&self, t: &Task, results: &BTreeMap<String, CallResult>) -> TaskRun {
+        let s = status_style();
+        let args = self.wf.args_of(t);
+        let started = Instant::now();
+        let mut attempts = 0;
+        let mut run = TaskRun::new(&t.id, TaskState::Failed);
+        loop {
+            attempts += 1;
+            let ctx = Context { conf: &self.conf, results };
+            let outcome = match run::request(t, ctx) {
+                Ok(req) => {
+                    let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
+                    errln!(
+                        "{s}{:>12}{s:#} {} — {service} {} {}{}",
+                        "Calling",
+                        t.id,
+                        req.method,
+                        escape(&req.path),
+                        if t.is_async { " (async)" } else { "" }
+                    );
+                    for (k, v) in &req.query {
+                        errln!("             query {}={}", escape(k), escape(v));
+                    }
+                    if let Some(j) = &req.json {
+                        errln!("             json  {}", escape(&j.to_string()));
+                    }
+                    let outcome = self.call(t, service, &req, args.timeout);
+                    run.call = Some(req);
+                    outcome
+                }
+                Err(e) => (None, Verdict::Error(e)),
+            };
+            let (result, verdict) = outcome;
+            run.status = result.as_ref().map(|r| r.status);
+            run.result = result;
+            match verdict {
+                Verdict::Success => {
+                    run.state = TaskState::Success;
+                    run.error = None;
+                }
+                Verdict::Fail(e) => run.error = Some(e),
+                Verdict::Error(e) => {
+                    let left = args.retries.unwrap_or(0) + 1 > attempts;
+                    if left {
+                        // Airflow's default delay between retries: 300 s.
+                        let delay = args.retry_delay.unwrap_or(300);
+                        errln!("             {}; retrying in {delay} s", escape(&e));
+                        std::thread::sleep(Duration::from_secs(u64::from(delay)));
+                        continue;
+                    }
+                    run.error = Some(e);
+                }
+            }
+            break;
+        }
+        run.attempts = attempts;
+        run.duration_ms = started.elapsed().as_millis();
+        let status = run.status.map(|x| format!("{x} ")).unwrap_or_default();
+        match (&run.error, &run.result) {
+            (Some(e), _) => errln!("             {status}failed: {}", escape(e)),
+            (None, Some(r)) => {
+                errln!("             {status}in {} ms: {}", run.duration_ms, escape(&excerpt(&r.body)))
+            }
+            (None, None) => {}
+        }
+        run
+    }
+
+    /// Sends the call (and for an async call waits for its record): the result and its verdict.
+    fn call(
+        &self,
+        t: &Task,
+        service: &str,
+        req: &run::Request,
+        timeout: Option<u32>,
+    ) -> (Option<CallResult>, Verdict) {
+        let Some(ep) = self.endpoints.get(service) else {
+            return (None, Verdict::Fail(format!("no endpoint for service `{service}`")));
+        };
+        let timeout = Duration::from_secs(timeout.map(u64::from).unwrap_or(ep.timeout).max(1));
+        let call = format!("{service} {} {}", req.method, req.path);
+        let token_place = format!("stage `{}` (`TOKEN` of its env files)", self.stage);
+        let mut url = format!("{}{}", ep.base, utf8_percent_encode(&req.path, PATH));
+        for (i, (k, v)) in req.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&format!("{}={}", invoke::encode(k), invoke::encode(v)));
+        }
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(&url)
+            .header("Accept", "application/json");
+        if let Some(token) = &ep.token {
+            builder = builder.header("Authorization", format!("Bearer {token}"));
+        }
+        let key = format!("{}{}/{}/{}__call.json", ep.results_prefix, self.dag_id, self.run_id, t.id);
+        if t.is_async {
+            let Some(bucket) = &ep.bucket else {
+                return (None, Verdict::Fail(format!("{call}: no results bucket for the async call")));
+            };
+            builder = builder
+                .header("InvocationType", "Event")
+                .header("X-CWS-S3Bucket", bucket.as_str())
+                .header("X-CWS-S3Key", key.as_str());
+        }
+        let body = match &req.json {
+            Some(j) => {
+                builder = builder.header("Content-Type", "application/json");
+                j.to_string().into_bytes()
+            }
+            None => Vec::new(),
+        };
+        let request = match builder.body(body) {
+            Ok(r) => r,
+            Err(e) => return (None, Verdict::Fail(format!("{call}: bad request: {e}"))),
+        };
+        let config = self.agent.configure_request(request).timeout_global(Some(timeout)).build();
+        let mut response = match self.agent.run(config) {
+            Ok(r) => r,
+            Err(e) => return (None, Verdict::Error(format!("{call}: no answer from {}: {e}", ep.base))),
+        };
+        let headers: BTreeMap<String, String> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let text = match response.body_mut().read_to_string() {
+            Ok(text) => text,
+            Err(e) => return (None, Verdict::Error(format!("{call}: reading the answer: {e}"))),
+        };
+        let answer = CallResult::from_answer(response.status().as_u16(), headers, &text);
+        let verdict = run::judge(t, &call, &answer, t.is_async, &token_place);
+        if !t.is_async || verdict != Verdict::Success {
+            return (Some(answer), verdict);
+        }
+        let bucket = ep.bucket.as_deref().unwrap_or_default();
+        errln!("             202, waiting for s3://{bucket}/{key}");
+        match self.wait_record(bucket, &key, timeout) {
+            Ok(record) => {
+                let verdict = run::judge(t, &format!("{call} (async)"), &record, false, &token_place);
+                (Some(record), verdict)
+            }
+            Err(e) => (Some(answer), Verdict::Error(format!("{call}: {e}"))),
+        }
+    }
+
+    /// Polls S3 for an async call's record (as the DAG's `S3KeySensor` does), at most `timeout`.
+    fn wait_record(&self, bucket: &str, key: &str, timeout: Duration) -> Result<CallResult, String> {
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self.rt.block_on(self.s3.get_object(bucket, key)) {
+                Ok(bytes) => return CallResult::from_record(&String::from_utf8_lossy(&bytes)),
+                Err(coworks::aws::AwsError::Status { status: 404, .. }) => {}
+                Err(e) => return Err(format!("cannot read the result record s3://{bucket}/{key}: {e}")),
+            }
+            if Instant::now() + pause > deadline {
+                return Err(format!(
+                    "no result record s3://{bucket}/{key} within {} s (the task's timeout)",
+                    timeout.as_secs()
+                ));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
+}
+
+/// The S3 settings reading async results: `cws`'s AWS environment, else the stage's (profile,
+/// region, endpoints), as a local run of the services gets them.
+fn s3_config(project: &Project, stage: &str) -> coworks::s3::S3Config {
+    let stage_env = local::local_aws_env(project, stage);
+    let var = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| stage_env.get(k).filter(|v| !v.is_empty()).cloned())
+    };
+    let credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(access_key_id), Some(secret_access_key)) => Some(coworks::sigv4::Credentials {
+            access_key_id,
+            secret_access_key,
+            session_token: var("AWS_SESSION_TOKEN"),
+        }),
+        _ => None,
+    };
+    coworks::s3::S3Config {
+        endpoint: var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL")),
+        region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+        credentials,
+    }
+}
+
+/// The start of a body, for the log.
+fn excerpt(body: &Value) -> String {
+    let text = run::text_of(body);
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}

@@ -1,0 +1,366 @@
+//! `cws workflow run` for real: every example workflow of the e-shop run without Airflow against
+//! the e-shop's local stage gateway (`cws run -s dev`, the services as their Lambda executables,
+//! asynchronous results in moto's S3), with the task states and the values passed asserted; bad
+//! input refused with a clear message; and the same workflows and confs run by Airflow 3
+//! (`dag.test()`) against the same gateway, with the same task states and statuses required.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+mod airflow_env;
+mod support;
+
+use serde_json::{json, Value};
+use support::aws::Moto;
+use support::{cws_command, example, text, TempProject};
+
+const BUCKET: &str = "eshop-async-results";
+const TOKEN: &str = "dev-token";
+
+/// The e-shop's dev stage behind one port (`cws run -s dev`), with moto's S3; stopped on drop.
+struct Stage {
+    child: Child,
+    port: String,
+    base: String,
+    moto: Moto,
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn aws_env(moto: &Moto) -> [(&'static str, String); 3] {
+    [
+        ("AWS_ENDPOINT_URL", moto.url.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+    ]
+}
+
+fn start_stage() -> Stage {
+    let moto = Moto::start();
+    let made = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing').create_bucket(Bucket=sys.argv[2], CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})",
+            &moto.url,
+            BUCKET,
+        ])
+        .output()
+        .expect("python3");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let mut cmd = cws_command();
+    cmd.args(["run", "-s", "dev", "--port", "0", "-p"]).arg(example());
+    for (k, v) in aws_env(&moto) {
+        cmd.env(k, v);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("cws run");
+    // Stopped on drop from here on, whatever happens.
+    let mut stage = Stage { child, port: String::new(), base: String::new(), moto };
+    let stderr = stage.child.stderr.take().expect("piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(600)) {
+        if let Some(p) = line.find("listening on ") {
+            stage.base = line[p + 13..].trim().to_string();
+            stage.port = stage.base.rsplit(':').next().expect("port").to_string();
+            // Keep draining the gateway's log.
+            std::thread::spawn(move || rx.iter().for_each(drop));
+            return stage;
+        }
+        seen.push(line);
+    }
+    panic!("the stage gateway did not start:\n{}", seen.join("\n"));
+}
+
+/// `cws workflow run` of `file` in `project` against the stage; its output.
+fn run_in(stage: &Stage, project: &Path, file: &str, conf: &Value, extra: &[&str]) -> Output {
+    let mut cmd = cws_command();
+    cmd.current_dir(project)
+        .args(["workflow", "run", file, "-s", "dev", "--port", &stage.port, "--conf", &conf.to_string()])
+        .args(extra);
+    for (k, v) in aws_env(&stage.moto) {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("cws workflow run")
+}
+
+/// A local run as JSON, with each task by id.
+struct LocalRun {
+    out: Value,
+    ok: bool,
+    log: String,
+}
+
+impl LocalRun {
+    fn task(&self, id: &str) -> &Value {
+        self.out["tasks"].as_array().and_then(|t| t.iter().find(|t| t["id"] == id)).unwrap_or(&Value::Null)
+    }
+    fn state(&self, id: &str) -> &str {
+        self.task(id)["state"].as_str().unwrap_or("none")
+    }
+}
+
+fn local_run(stage: &Stage, project: &Path, workflow: &str, conf: &Value) -> LocalRun {
+    let o = run_in(stage, project, &format!("workflows/{workflow}.cws.yml"), conf, &["--json"]);
+    let log = text(&o.stderr);
+    let out = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{log}", text(&o.stdout)));
+    LocalRun { out, ok: o.status.success(), log }
+}
+
+/// The runs both tests make: workflow, conf, whether the token is the stage's.
+fn cases() -> Vec<(&'static str, Value, bool)> {
+    vec![
+        ("invoicing", json!({ "customer": "ada", "email": "ada@example.com", "amount_cents": 4200 }), true),
+        ("invoicing", json!({ "customer": "bob", "email": "bob@example.com", "amount_cents": "lots" }), true),
+        ("invoicing", json!({ "customer": "eve", "email": "eve@example.com", "amount_cents": 1 }), false),
+        ("catalog_update", json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 }), true),
+    ]
+}
+
+/// The e-shop with another token in stage dev's env file (the gateway keeps the real one).
+fn wrong_token_copy() -> TempProject {
+    let copy = TempProject::copy_of(&example());
+    copy.write(".env.dev", "TOKEN=wrong-token\n");
+    copy
+}
+
+#[test]
+fn example_workflows_run_locally_against_the_stage_gateway() {
+    let stage = start_stage();
+    let eshop = example();
+
+    // Success: create → fetch (reads the created id) → mail (reads the fetched invoice); the async
+    // listing's record read back from S3; the failure branch skipped.
+    let conf = json!({ "customer": "ada", "email": "ada@example.com", "amount_cents": 4200 });
+    let run = local_run(&stage, &eshop, "invoicing", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(run.out["state"], "success");
+    for (task, state) in [
+        ("create_invoice", "success"),
+        ("fetch_invoice", "success"),
+        ("mail_invoice", "success"),
+        ("customer_invoices", "success"),
+        ("alert_sales", "skipped"),
+    ] {
+        assert_eq!(run.state(task), state, "{task}: {:#}", run.out);
+    }
+    let created = run.task("create_invoice");
+    assert_eq!(
+        created["call"],
+        json!({"method": "POST", "path": "/invoice", "query": [], "json": {"customer": "ada", "amount_cents": 4200}})
+    );
+    assert_eq!(created["status"], 201);
+    let id = created["result"]["body"]["id"].as_u64().expect("an id");
+    assert_eq!(run.task("fetch_invoice")["call"]["path"], format!("/invoice/{id}"));
+    assert_eq!(run.task("fetch_invoice")["result"]["body"], created["result"]["body"]);
+    assert_eq!(
+        run.task("mail_invoice")["call"]["json"],
+        json!({"to": "ada@example.com", "values": {"invoice": format!("n° {id}"), "amount": "4200 cents"}})
+    );
+    let listed = run.task("customer_invoices");
+    assert_eq!(listed["call"]["query"], json!([["customer", "ada"]]));
+    assert_eq!(listed["status"], 200, "the record's status");
+    assert!(listed["result"]["body"].as_array().unwrap().iter().any(|i| i["id"] == id), "{listed:#}");
+    assert!(run.log.contains("Calling create_invoice — billing POST /invoice"), "{}", run.log);
+    assert!(run.log.contains("json  {\"amount_cents\":4200,\"customer\":\"ada\"}"), "{}", run.log);
+    assert!(run.log.contains(&format!("s3://{BUCKET}/cws-results/invoicing_dev/local__")), "{}", run.log);
+    assert!(!run.log.contains(TOKEN) && !run.out.to_string().contains(TOKEN), "the token is never printed");
+
+    // Failure: billing refuses a non-numeric amount (422) → the on_failure branch mails sales.
+    let conf = json!({ "customer": "bob", "email": "bob@example.com", "amount_cents": "lots" });
+    let run = local_run(&stage, &eshop, "invoicing", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(run.task("create_invoice")["status"], 422);
+    assert_eq!(run.state("create_invoice"), "success", "the task routes its failure");
+    for task in ["fetch_invoice", "mail_invoice", "customer_invoices"] {
+        assert_eq!(run.state(task), "skipped", "{task}: {:#}", run.out);
+    }
+    assert_eq!(run.state("alert_sales"), "success");
+    let mail = &run.task("alert_sales")["call"]["json"];
+    assert_eq!(mail["subject"], "Invoice refused for bob");
+    assert!(mail["body"].as_str().unwrap().starts_with("billing answered 422: {\""), "{mail:#}");
+
+    // A wrong token: 403, the task fails with a message naming where the token comes from, no
+    // branch runs, the run fails (exit 1), and no token is printed.
+    let copy = wrong_token_copy();
+    let conf = json!({ "customer": "eve", "email": "eve@example.com", "amount_cents": 1 });
+    let run = local_run(&stage, copy.path(), "invoicing", &conf);
+    assert!(!run.ok);
+    assert_eq!(run.out["state"], "failed");
+    assert_eq!(
+        (run.state("create_invoice"), run.task("create_invoice")["status"].as_u64()),
+        ("failed", Some(403))
+    );
+    assert_eq!(run.state("alert_sales"), "upstream_failed");
+    assert!(
+        run.task("create_invoice")["error"]
+            .as_str()
+            .unwrap()
+            .contains("billing POST /invoice answered 403: the token of stage `dev` (`TOKEN` of its env files) was refused"),
+        "{:#}",
+        run.out
+    );
+    assert!(!run.log.contains("wrong-token") && !run.out.to_string().contains("wrong-token"));
+
+    // 204: the catalog stores a product → on_no_content reads it back.
+    let conf = json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 });
+    let run = local_run(&stage, &eshop, "catalog_update", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(run.task("store_product")["status"], 204);
+    assert_eq!(run.task("store_product")["call"]["path"], "/product/tea-1");
+    assert_eq!(run.task("store_product")["call"]["json"]["price_cents"], 350);
+    assert_eq!(run.state("read_product"), "success");
+    assert_eq!(run.task("read_product")["result"]["body"]["name"], "Green tea");
+
+    // The human output: each call, then a summary table and the run's state.
+    let o = run_in(&stage, &eshop, "workflows/catalog_update.cws.yml", &conf, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.starts_with("TASK           STATE    STATUS  DURATION\nstore_product  success  204"),
+        "{out}"
+    );
+    assert!(out.contains("\nrun local__") && out.contains(": success in "), "{out}");
+
+    // Bad input: clear messages, usage errors exit 2, a stage that does not run exits 1 at once.
+    let bad = |file: &str, conf: &str, port: &str| {
+        let o = cws_command()
+            .current_dir(&eshop)
+            .args(["workflow", "run", file, "-s", "dev", "--port", port, "--conf", conf])
+            .output()
+            .expect("cws");
+        (o.status.code(), text(&o.stderr))
+    };
+    let (code, err) = bad("workflows/nope.cws.yml", "{}", &stage.port);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`workflows/nope.cws.yml` is not a workflow of project"), "{err}");
+    let (code, err) = bad("workflows/invoicing.cws.yml", "{bad", &stage.port);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--conf is not JSON: key must be a string at line 1 column 2"), "{err}");
+    let (code, err) = bad("workflows/invoicing.cws.yml", "[1]", &stage.port);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--conf must be a JSON object"), "{err}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (code, err) = bad("workflows/invoicing.cws.yml", "{}", &closed.to_string());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!("nothing listens on 127.0.0.1:{closed}")) && err.contains("`cws run -s dev`"),
+        "{err}"
+    );
+    // A conf missing a key the templates read: the task fails with the template's message.
+    let run = local_run(&stage, &eshop, "catalog_update", &json!({ "sku": "x" }));
+    assert!(!run.ok);
+    assert_eq!(run.state("store_product"), "failed");
+    assert_eq!(run.state("read_product"), "upstream_failed");
+    assert!(
+        run.task("store_product")["error"]
+            .as_str()
+            .unwrap()
+            .contains("{{ conf.name }}: the run's conf has no `name`"),
+        "{:#}",
+        run.out
+    );
+    // A workflow with errors is not run.
+    let broken = TempProject::copy_of(&eshop);
+    broken.write("workflows/broken.cws.yml", "tasks:\n  a: { service: billing, path: /nowhere }\n");
+    let o = run_in(&stage, broken.path(), "workflows/broken.cws.yml", &json!({}), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("error(s) in stage `dev`"), "{}", text(&o.stderr));
+}
+
+/// Airflow's state of a workflow task: failed when one of its generated tasks failed (the call of
+/// an async task), else the state of the task holding its result.
+fn airflow_state(result: &Value, task: &str) -> String {
+    let parts = [format!("{task}__call"), format!("{task}__wait"), task.to_string()];
+    if parts.iter().any(|p| result["tasks"][p] == "failed") {
+        return "failed".into();
+    }
+    result["tasks"][task].as_str().unwrap_or("none").to_string()
+}
+
+#[test]
+fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
+    let start = Instant::now();
+    let env = airflow_env::airflow();
+    eprintln!("Airflow ready in {:.1} s", start.elapsed().as_secs_f64());
+    let stage = start_stage();
+    let eshop = example();
+    let dags = tempfile::tempdir().unwrap();
+    let o = cws_command()
+        .args(["workflow", "build", "-s", "dev", "-o"])
+        .arg(dags.path())
+        .arg("-p")
+        .arg(&eshop)
+        .output()
+        .expect("cws");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/airflow/run_dag.py");
+    let aws = json!({
+        "conn_type": "aws", "login": "testing", "password": "testing",
+        "extra": { "region_name": "eu-west-1", "endpoint_url": stage.moto.url },
+    })
+    .to_string();
+    let wrong = wrong_token_copy();
+    for (workflow, conf, right_token) in cases() {
+        let token = if right_token { TOKEN } else { "wrong-token" };
+        let conn = |service: &str| {
+            json!({ "conn_type": "http", "host": format!("{}/{service}", stage.base), "password": token })
+                .to_string()
+        };
+        let vars = [
+            ("AIRFLOW_CONN_CWS_BILLING_DEV", conn("billing")),
+            ("AIRFLOW_CONN_CWS_CATALOG_DEV", conn("catalog")),
+            ("AIRFLOW_CONN_CWS_MAILER_DEV", conn("mailer")),
+            ("AIRFLOW_CONN_CWS_AWS_DEV", aws.clone()),
+            ("AIRFLOW_VAR_CWS_RESULTS_BUCKET_DEV", BUCKET.to_string()),
+            ("AIRFLOW__CORE__DAGS_FOLDER", dags.path().display().to_string()),
+        ];
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let dag_id = format!("{workflow}_dev");
+        let o = airflow_env::python(
+            env,
+            &[script.to_str().unwrap(), dags.path().to_str().unwrap(), &dag_id, &conf.to_string()],
+            &vars,
+        );
+        let airflow = airflow_env::stdout_json(&o);
+        let project = if right_token { eshop.clone() } else { wrong.path().to_path_buf() };
+        let local = local_run(&stage, &project, workflow, &conf);
+        let ids: Vec<String> = local.out["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(ids.len() >= 2, "{:#}", local.out);
+        for id in &ids {
+            assert_eq!(
+                local.state(id),
+                airflow_state(&airflow, id),
+                "{workflow} {conf}: task {id}\nlocal: {:#}\nairflow: {airflow:#}",
+                local.out
+            );
+            if local.state(id) == "success" {
+                assert_eq!(
+                    local.task(id)["status"],
+                    airflow["results"][id]["status"],
+                    "{workflow} {conf}: status of {id}\nairflow: {airflow:#}"
+                );
+            }
+        }
+        assert_eq!(local.out["state"], airflow["state"], "{workflow} {conf}");
+        eprintln!("{workflow} {conf}: the same {} task states", ids.len());
+    }
+}

@@ -1,0 +1,602 @@
+//! What a run of a workflow decides, written once: the request a task sends (templates rendered,
+//! `{name}` segments filled), what its answer means (success, a failure retried or not, the
+//! `on_failure` branch), which branch a status chooses, which tasks run next and which are skipped
+//! (Airflow's trigger rules on the DAG the generator writes).
+//!
+//! The local runner (`cws workflow run`) executes these decisions itself; the DAG generator
+//! ([`crate::artifacts::airflow`]) writes the same branch lists, trigger rules and paths into the
+//! DAG, and the DAGs' runtime (`coworks_airflow`) mirrors the template rendering and the status
+//! rules in Python (`templates.py`, `operators.py`). `cli/tests/workflow_run.rs` runs the example
+//! workflows both ways and requires the same task states.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::model::{EdgeKind, Task, Workflow};
+use super::template::{self, Source};
+use crate::model::HttpMethod;
+
+/// What a call answered: `tasks.<id>` of later templates (the XCom of the DAG's task).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallResult {
+    /// The HTTP status.
+    pub status: u16,
+    /// The answer's headers.
+    pub headers: BTreeMap<String, String>,
+    /// The body: JSON when the answer is JSON, else its text.
+    pub body: Value,
+}
+
+impl CallResult {
+    /// The result of an answer: its body parsed when its `Content-Type` names JSON and it parses.
+    pub fn from_answer(status: u16, headers: BTreeMap<String, String>, text: &str) -> CallResult {
+        let json = headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v.to_ascii_lowercase().contains("json"));
+        let body = match (json && !text.is_empty()).then(|| serde_json::from_str(text)) {
+            Some(Ok(v)) => v,
+            _ => Value::String(text.to_string()),
+        };
+        CallResult { status, headers, body }
+    }
+
+    /// The result an asynchronous call recorded (`{status, headers, body}`, the runtime's record).
+    pub fn from_record(text: &str) -> Result<CallResult, String> {
+        let record: Value =
+            serde_json::from_str(text).map_err(|e| format!("the result record is not JSON: {e}"))?;
+        let status = record.get("status").and_then(Value::as_u64).unwrap_or(0);
+        let headers: BTreeMap<String, String> = record
+            .get("headers")
+            .and_then(Value::as_object)
+            .map(|h| h.iter().map(|(k, v)| (k.clone(), text_of(v))).collect())
+            .unwrap_or_default();
+        let status = u16::try_from(status).unwrap_or(0);
+        Ok(match record.get("body") {
+            Some(Value::String(s)) => CallResult::from_answer(status, headers, s),
+            other => CallResult { status, headers, body: other.cloned().unwrap_or(Value::Null) },
+        })
+    }
+}
+
+/// What templates read: the run's conf and the results of the tasks that ran.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The run's configuration (a JSON object).
+    pub conf: &'a Value,
+    /// The results by task id.
+    pub results: &'a BTreeMap<String, CallResult>,
+}
+
+/// The text a value takes inside other text: strings as they are, `null` as nothing, numbers,
+/// booleans, lists and mappings as compact JSON (keys sorted).
+pub fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `value` with every template replaced (see [`template`]): a text that is exactly one template
+/// takes the value with its JSON type.
+pub fn render(value: &Value, ctx: Context<'_>) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => render_text(s, ctx)?,
+        Value::Array(items) => Value::Array(items.iter().map(|i| render(i, ctx)).collect::<Result<_, _>>()?),
+        Value::Object(map) => Value::Object(
+            map.iter().map(|(k, v)| Ok((k.clone(), render(v, ctx)?))).collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn render_text(text: &str, ctx: Context<'_>) -> Result<Value, String> {
+    let found = template::templates(text);
+    if template::is_whole(text) {
+        return lookup(&found[0], ctx);
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    for t in &found {
+        out.push_str(&text[at..t.range.start]);
+        out.push_str(&text_of(&lookup(t, ctx)?));
+        at = t.range.end;
+    }
+    out.push_str(&text[at..]);
+    Ok(Value::String(out))
+}
+
+fn lookup(t: &template::Template, ctx: Context<'_>) -> Result<Value, String> {
+    let expr = &t.expr;
+    let (mut found, path, place) = match &t.source {
+        Err(e) => return Err(format!("{{{{ {expr} }}}}: {e}")),
+        Ok(Source::Conf(path)) => (ctx.conf, path.as_slice(), "the run's conf".to_string()),
+        Ok(Source::Task { task, path }) => {
+            let result = ctx
+                .results
+                .get(task)
+                .ok_or_else(|| format!("{{{{ {expr} }}}}: task `{task}` has no result in this run"))?;
+            let (field, rest) = path.split_first().ok_or_else(|| format!("{{{{ {expr} }}}}: no field"))?;
+            let head = match field.as_str() {
+                "status" => Value::from(result.status),
+                "headers" => serde_json::to_value(&result.headers).unwrap_or(Value::Null),
+                _ => result.body.clone(),
+            };
+            return walk(&head, rest, expr, &format!("the result of task `{task}`"));
+        }
+    };
+    if path.is_empty() {
+        return Ok(found.clone());
+    }
+    found = found.get(path[0].as_str()).ok_or_else(|| missing(expr, &place, &path[0], ctx.conf))?;
+    walk(found, &path[1..], expr, &place)
+}
+
+fn walk(start: &Value, path: &[String], expr: &str, place: &str) -> Result<Value, String> {
+    let mut found = start;
+    for name in path {
+        let next = match found {
+            Value::Object(m) => m.get(name),
+            Value::Array(items) if name.bytes().all(|b| b.is_ascii_digit()) => {
+                name.parse::<usize>().ok().and_then(|i| items.get(i))
+            }
+            _ => None,
+        };
+        found = next.ok_or_else(|| missing(expr, place, name, found))?;
+    }
+    Ok(found.clone())
+}
+
+fn missing(expr: &str, place: &str, name: &str, found: &Value) -> String {
+    let mut shown = found.to_string();
+    if shown.len() > 200 {
+        let cut = (0..=200).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
+        shown.truncate(cut);
+        shown.push('…');
+    }
+    format!("{{{{ {expr} }}}}: {place} has no `{name}` (it is {shown})")
+}
+
+/// The task's path with its `{name}` segments replaced by their `params` values (templates stay).
+pub fn fill_params(path: &str, t: &Task) -> String {
+    path.split('/')
+        .map(|seg| {
+            let hole = if seg.starts_with("{{") {
+                None
+            } else {
+                seg.strip_prefix('{').and_then(|x| x.strip_suffix('}'))
+            };
+            match hole.and_then(|h| t.params.iter().find(|a| a.name.value == h)) {
+                Some(a) => text_of(&a.value),
+                None => seg.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The request a task sends in a run: what `cws workflow run` prints as the values passed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Request {
+    /// The method.
+    pub method: HttpMethod,
+    /// The path, rendered (not yet percent-encoded).
+    pub path: String,
+    /// The query pairs, in order (a list repeats its key; `null` values are left out).
+    pub query: Vec<(String, String)>,
+    /// The JSON body, rendered.
+    pub json: Option<Value>,
+}
+
+/// The request of `task` in the run `ctx`, or why a template cannot be rendered.
+pub fn request(task: &Task, ctx: Context<'_>) -> Result<Request, String> {
+    let path = task.path.as_ref().map(|p| p.value.as_str()).unwrap_or("/");
+    let path = text_of(&render(&Value::String(fill_params(path, task)), ctx)?);
+    let mut query = Vec::new();
+    for arg in &task.query {
+        match render(&arg.value, ctx)? {
+            Value::Null => {}
+            Value::Array(items) => query.extend(items.iter().map(|i| (arg.name.value.clone(), text_of(i)))),
+            v => query.push((arg.name.value.clone(), text_of(&v))),
+        }
+    }
+    let json = task.json.as_ref().map(|j| render(&j.value, ctx)).transpose()?;
+    Ok(Request { method: task.method.value, path, query, json })
+}
+
+/// What an answer means for the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The call succeeded (for an async call: it was accepted, its record is awaited).
+    Success,
+    /// The task fails without retries (a token problem, a service breaking the async contract).
+    Fail(String),
+    /// The task fails and is retried when it has retries left.
+    Error(String),
+}
+
+/// How much of an error body a failure message quotes.
+const EXCERPT: usize = 500;
+
+fn excerpt(body: &Value) -> String {
+    let text = text_of(body);
+    match text.char_indices().nth(EXCERPT) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+/// What `result` means for `task`: 401/403 always fail (the stage's token, `token_place`, is
+/// missing or refused); 2xx succeed; another status is the `on_failure` branch's input when the
+/// task has one (and is not the acceptance of an async call), else an error. An async call
+/// (`accepting`) must be answered 202. `call` names the call in messages.
+pub fn judge(task: &Task, call: &str, result: &CallResult, accepting: bool, token_place: &str) -> Verdict {
+    let status = result.status;
+    if status == 401 || status == 403 {
+        let what = if status == 401 { "is missing" } else { "was refused" };
+        return Verdict::Fail(format!(
+            "{call} answered {status}: the token of {token_place} {what}; set it to the service's TOKEN for this stage"
+        ));
+    }
+    if accepting && status == 202 {
+        return Verdict::Success;
+    }
+    if accepting && (200..300).contains(&status) {
+        return Verdict::Fail(format!(
+            "{call} answered {status} to an async call (expected 202): is it a CoWorks service?"
+        ));
+    }
+    if (200..300).contains(&status) || (!accepting && !task.on_failure.is_empty()) {
+        return Verdict::Success;
+    }
+    Verdict::Error(format!("{call} answered {status}: {}", excerpt(&result.body)))
+}
+
+/// The tasks each branch of a task runs: its `on_*` lists, plus the tasks `after` it (they follow
+/// the success branch, and the no-content branch when there is one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Branches {
+    /// Run on 2xx.
+    pub on_success: Vec<String>,
+    /// Run on an error status.
+    pub on_failure: Vec<String>,
+    /// Run on 204 (when not empty; else 204 is a success).
+    pub on_no_content: Vec<String>,
+}
+
+/// The branches of `task` in `wf` (only tasks that exist, each once).
+pub fn branches(wf: &Workflow, task: &Task) -> Branches {
+    let after: Vec<&str> = wf
+        .edges()
+        .into_iter()
+        .filter(|e| e.kind == EdgeKind::After && e.from == task.id)
+        .filter_map(|e| wf.task(&e.to).map(|t| t.id.as_str()))
+        .collect();
+    let list = |given: &[crate::text::Spanned<String>], extra: &[&str]| {
+        let mut out: Vec<String> = Vec::new();
+        for id in given.iter().map(|g| g.value.as_str()).chain(extra.iter().copied()) {
+            if wf.task(id).is_some() && !out.iter().any(|o| o == id) {
+                out.push(id.to_string());
+            }
+        }
+        out
+    };
+    let no_content_extra: &[&str] = if task.on_no_content.is_empty() { &[] } else { &after };
+    Branches {
+        on_success: list(&task.on_success, &after),
+        on_failure: list(&task.on_failure, &[]),
+        on_no_content: list(&task.on_no_content, no_content_extra),
+    }
+}
+
+/// The tasks a status chooses: `on_no_content` for 204 when given, `on_success` for 2xx,
+/// `on_failure` otherwise.
+pub fn choose(b: &Branches, status: u16) -> &[String] {
+    if status == 204 && !b.on_no_content.is_empty() {
+        &b.on_no_content
+    } else if (200..300).contains(&status) {
+        &b.on_success
+    } else {
+        &b.on_failure
+    }
+}
+
+/// When a task runs, from the states of the tasks before it (Airflow's trigger rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerRule {
+    /// Every upstream succeeded (one upstream, or none).
+    AllSuccess,
+    /// None failed and at least one succeeded (joins: several upstreams, e.g. after branches).
+    NoneFailedMinOneSuccess,
+}
+
+/// The tasks `task` waits for (each once, in edge order).
+pub fn upstreams<'w>(wf: &'w Workflow, task: &Task) -> Vec<&'w str> {
+    let mut out: Vec<&str> = Vec::new();
+    for e in wf.edges() {
+        if e.to != task.id {
+            continue;
+        }
+        if let Some(from) = wf.task(&e.from) {
+            if !out.contains(&from.id.as_str()) {
+                out.push(from.id.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// The trigger rule of `task`.
+pub fn trigger_rule(wf: &Workflow, task: &Task) -> TriggerRule {
+    if upstreams(wf, task).len() > 1 {
+        TriggerRule::NoneFailedMinOneSuccess
+    } else {
+        TriggerRule::AllSuccess
+    }
+}
+
+/// A task's state at the end of a run (Airflow's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// The task ran and succeeded.
+    Success,
+    /// The task ran and failed.
+    Failed,
+    /// Not run: a branch chose other tasks, or every task before it was skipped.
+    Skipped,
+    /// Not run: a task before it failed.
+    UpstreamFailed,
+}
+
+impl TaskState {
+    /// Airflow's name of the state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Success => "success",
+            TaskState::Failed => "failed",
+            TaskState::Skipped => "skipped",
+            TaskState::UpstreamFailed => "upstream_failed",
+        }
+    }
+}
+
+/// What the run does next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Next<'w> {
+    /// Run this task, then report its state with [`Schedule::finish`].
+    Run(&'w Task),
+    /// This task does not run: it is decided so.
+    Decided(&'w Task, TaskState),
+}
+
+/// The order of a run: which task runs next and which are skipped, as Airflow schedules the
+/// generated DAG (tasks run one at a time, ready ones in file order).
+#[derive(Debug, Clone)]
+pub struct Schedule<'w> {
+    wf: &'w Workflow,
+    states: BTreeMap<String, TaskState>,
+    /// The tasks each branching task chose, with every task after them.
+    chosen: BTreeMap<String, BTreeSet<String>>,
+    running: Option<String>,
+}
+
+impl<'w> Schedule<'w> {
+    /// A run of `wf` about to start.
+    pub fn new(wf: &'w Workflow) -> Self {
+        Schedule { wf, states: BTreeMap::new(), chosen: BTreeMap::new(), running: None }
+    }
+
+    /// The state of a task, once decided.
+    pub fn state(&self, task: &str) -> Option<TaskState> {
+        self.states.get(task).copied()
+    }
+
+    /// What comes next; `None` when every task that can be decided is.
+    pub fn next_step(&mut self) -> Option<Next<'w>> {
+        if self.running.is_some() {
+            return None;
+        }
+        for t in &self.wf.tasks {
+            if self.states.contains_key(&t.id) {
+                continue;
+            }
+            let Some(views) =
+                upstreams(self.wf, t).into_iter().map(|u| self.view(u, &t.id)).collect::<Option<Vec<View>>>()
+            else {
+                continue;
+            };
+            let decided = if views.contains(&View::SkippedByBranch) {
+                Some(TaskState::Skipped)
+            } else if views
+                .iter()
+                .any(|v| matches!(v, View::State(TaskState::Failed | TaskState::UpstreamFailed)))
+            {
+                Some(TaskState::UpstreamFailed)
+            } else {
+                let skipped = views.iter().filter(|v| **v == View::State(TaskState::Skipped)).count();
+                match trigger_rule(self.wf, t) {
+                    TriggerRule::AllSuccess if skipped > 0 => Some(TaskState::Skipped),
+                    TriggerRule::NoneFailedMinOneSuccess if skipped == views.len() => {
+                        Some(TaskState::Skipped)
+                    }
+                    _ => None,
+                }
+            };
+            return Some(match decided {
+                Some(state) => {
+                    self.states.insert(t.id.clone(), state);
+                    Next::Decided(t, state)
+                }
+                None => {
+                    self.running = Some(t.id.clone());
+                    Next::Run(t)
+                }
+            });
+        }
+        None
+    }
+
+    /// Records the end of the task [`Schedule::next_step`] gave to run: its state and, when it
+    /// succeeded, the status its branches read.
+    pub fn finish(&mut self, task: &str, state: TaskState, status: Option<u16>) {
+        self.running = None;
+        self.states.insert(task.to_string(), state);
+        let Some(t) = self.wf.task(task) else { return };
+        if let (TaskState::Success, Some(status), true) = (state, status, t.has_branches()) {
+            let picked = choose(&branches(self.wf, t), status).to_vec();
+            self.chosen.insert(task.to_string(), self.downstream_of(&picked));
+        }
+    }
+
+    /// The state of the run: failed when a task failed or could not run because one did.
+    pub fn run_state(&self) -> TaskState {
+        if self.states.values().any(|s| matches!(s, TaskState::Failed | TaskState::UpstreamFailed)) {
+            TaskState::Failed
+        } else {
+            TaskState::Success
+        }
+    }
+
+    /// The tasks not decided (only behind a cycle, which `cws check` reports).
+    pub fn undecided(&self) -> Vec<&'w str> {
+        self.wf.tasks.iter().filter(|t| !self.states.contains_key(&t.id)).map(|t| t.id.as_str()).collect()
+    }
+
+    /// `ids` and every task after them.
+    fn downstream_of(&self, ids: &[String]) -> BTreeSet<String> {
+        let edges = self.wf.edges();
+        let mut out: BTreeSet<String> = ids.iter().cloned().collect();
+        let mut todo: Vec<String> = ids.to_vec();
+        while let Some(id) = todo.pop() {
+            for e in edges.iter().filter(|e| e.from == id) {
+                if out.insert(e.to.clone()) {
+                    todo.push(e.to.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// What task `to` sees of its upstream `from` (`None`: not decided yet). A branching task is
+    /// seen through its branch: a task it did not choose (nor one after a chosen task) is skipped.
+    fn view(&self, from: &str, to: &str) -> Option<View> {
+        let state = *self.states.get(from)?;
+        let branching = self.wf.task(from).is_some_and(Task::has_branches);
+        Some(match (branching, state, self.chosen.get(from)) {
+            (true, TaskState::Success, Some(chosen)) if !chosen.contains(to) => View::SkippedByBranch,
+            (_, state, _) => View::State(state),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    State(TaskState),
+    SkippedByBranch,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::Path;
+
+    fn wf(text: &str) -> Workflow {
+        let (wf, d) = crate::workflow::read_workflow(text, Path::new("workflows/w.cws.yml"));
+        assert!(d.is_empty(), "{d:#?}");
+        wf
+    }
+
+    fn result(status: u16, body: Value) -> CallResult {
+        CallResult { status, headers: BTreeMap::new(), body }
+    }
+
+    #[test]
+    fn templates_render_with_types_or_as_text() {
+        let conf = json!({ "customer": "ada", "amount": 4200, "items": [{"sku": "x"}] });
+        let mut results = BTreeMap::new();
+        results.insert("create".to_string(), result(201, json!({ "id": 7, "b": true })));
+        let ctx = Context { conf: &conf, results: &results };
+        let r = |v: Value| render(&v, ctx);
+        assert_eq!(r(json!("{{ conf.amount }}")), Ok(json!(4200)));
+        assert_eq!(r(json!("{{ conf.items.0.sku }}")), Ok(json!("x")));
+        assert_eq!(r(json!("n° {{ tasks.create.body.id }} of {{conf.customer}}")), Ok(json!("n° 7 of ada")));
+        assert_eq!(
+            r(json!("{{ tasks.create.status }}: {{ tasks.create.body }}")),
+            Ok(json!("201: {\"b\":true,\"id\":7}"))
+        );
+        assert_eq!(r(json!({ "a": ["{{ tasks.create.body.b }}"] })), Ok(json!({ "a": [true] })));
+        let e = r(json!("{{ conf.nope }}")).unwrap_err();
+        assert!(e.contains("the run's conf has no `nope`"), "{e}");
+        let e = r(json!("{{ tasks.other.body }}")).unwrap_err();
+        assert!(e.contains("task `other` has no result"), "{e}");
+    }
+
+    #[test]
+    fn a_request_fills_params_and_repeats_list_queries() {
+        let w = wf("tasks:\n  a: { service: s, path: '/invoice/{id}', params: { id: '{{ conf.id }}' }, query: { tag: ['{{ conf.t }}', b], none: '{{ conf.n }}' } }\n");
+        let conf = json!({ "id": 42, "t": "x y", "n": null });
+        let results = BTreeMap::new();
+        let req = request(&w.tasks[0], Context { conf: &conf, results: &results }).unwrap();
+        assert_eq!(req.path, "/invoice/42");
+        assert_eq!(req.query, [("tag".to_string(), "x y".to_string()), ("tag".into(), "b".into())]);
+    }
+
+    #[test]
+    fn statuses_judged_as_the_operators_do() {
+        let w = wf("tasks:\n  a: { service: s, path: /a, on_failure: [b] }\n  b: { service: s, path: /b }\n");
+        let (a, b) = (&w.tasks[0], &w.tasks[1]);
+        let j = |t: &Task, status: u16, accepting: bool| {
+            judge(t, "s GET /a", &result(status, json!("no")), accepting, "x")
+        };
+        assert_eq!(j(a, 422, false), Verdict::Success, "the on_failure branch reads it");
+        assert!(matches!(j(b, 422, false), Verdict::Error(m) if m == "s GET /a answered 422: no"));
+        assert!(matches!(j(a, 403, false), Verdict::Fail(m) if m.contains("was refused")));
+        assert_eq!(j(b, 202, true), Verdict::Success);
+        assert!(matches!(j(b, 200, true), Verdict::Fail(_)));
+        assert!(matches!(j(a, 500, true), Verdict::Error(_)), "an async call's refusal is no branch");
+    }
+
+    #[test]
+    fn branches_skip_what_they_do_not_choose_and_joins_wait_for_one() {
+        let text = "tasks:\n  a: { service: s, path: /a, on_success: [b], on_failure: [c] }\n  b: { service: s, path: /b }\n  c: { service: s, path: /c }\n  d: { service: s, path: /d, after: [a] }\n  e: { service: s, path: /e, after: [b, c] }\n";
+        let w = wf(text);
+        let run = |status: u16| {
+            let mut s = Schedule::new(&w);
+            let mut order = Vec::new();
+            while let Some(n) = s.next_step() {
+                match n {
+                    Next::Run(t) => {
+                        order.push(format!("{}:run", t.id));
+                        s.finish(&t.id, TaskState::Success, Some(status));
+                    }
+                    Next::Decided(t, st) => order.push(format!("{}:{}", t.id, st.as_str())),
+                }
+            }
+            order.join(" ")
+        };
+        assert_eq!(run(200), "a:run b:run c:skipped d:run e:run");
+        assert_eq!(run(422), "a:run b:skipped c:run d:skipped e:run");
+        let mut s = Schedule::new(&w);
+        assert!(matches!(s.next_step(), Some(Next::Run(t)) if t.id == "a"));
+        s.finish("a", TaskState::Failed, None);
+        let rest: Vec<_> = std::iter::from_fn(|| s.next_step())
+            .map(|n| format!("{n:?}").contains("UpstreamFailed"))
+            .collect();
+        assert_eq!(rest, [true, true, true, true]);
+        assert_eq!(s.run_state(), TaskState::Failed);
+    }
+
+    #[test]
+    fn async_records_read_like_answers() {
+        let r = CallResult::from_record(
+            r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": "[1]"}"#,
+        )
+        .unwrap();
+        assert_eq!((r.status, r.body), (200, json!([1])));
+        assert!(CallResult::from_record("nope").is_err());
+    }
+}
