@@ -299,7 +299,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
   };
   const editor = (p: { diagnostics: { code?: string | number; range: { start: { line: number } } }[] }) =>
     p.diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
-  assert.deepEqual(cli(), ['CWS015@36']);
+  assert.deepEqual(cli(), ['CWS055@34', 'CWS015@36'], 'prod keeps its state locally (a warning) and misses .env.prod');
   assert.deepEqual(cli('-s', 'dev'), [], '(dev alone does not need .env.prod)');
   let t = await startServer(copy, st.initializationOptions('dev'));
   try {
@@ -312,7 +312,7 @@ test('a server started with a stage: lenses and diagnostics of that stage, as `c
     const next = t.nextDiagnostics(uriOf(config));
     await openConfig(t);
     assert.deepEqual(editor(await next), cli('-s', 'prod'), 'stage prod: the diagnostics of `cws check -s prod`');
-    assert.deepEqual(cli('-s', 'prod'), ['CWS015@36']);
+    assert.deepEqual(cli('-s', 'prod'), ['CWS055@34', 'CWS015@36']);
     const billingCopy = path.join(copy, 'services', 'billing', 'src', 'main.rs');
     await t.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri: uriOf(billingCopy), languageId: 'rust', version: 1, text: fs.readFileSync(billingCopy, 'utf8') },
