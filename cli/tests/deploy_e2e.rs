@@ -775,6 +775,12 @@ out["state_objects"] = [o["Key"] for o in boto3.client("s3", **kw).list_objects_
 for r in iam.list_roles()["Roles"]:
     name = r["RoleName"]
     out["roles"][name] = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"] for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+apigw = boto3.client("apigateway", **kw)
+out["stages"] = {a["name"]: {s["stageName"]: {"access_log": s.get("accessLogSettings"), "methods": s.get("methodSettings")}
+    for s in apigw.get_stages(restApiId=a["id"])["item"]} for a in apigw.get_rest_apis()["items"]}
+out["account_role"] = apigw.get_account().get("cloudwatchRoleArn")
+logs = boto3.client("logs", **kw)
+out["log_groups"] = {g["logGroupName"]: g.get("retentionInDays") for g in logs.describe_log_groups()["logGroups"]}
 print(json.dumps(out))
 "#;
     let o = Command::new("python3").args(["-c", script, &moto.url]).output().unwrap();
@@ -796,7 +802,8 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     let on_moto = format!(
         "{dev}    commands:\n      deploy:\n        endpoints: {{all: '{}'}}\n        \
          backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
-         reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n",
+         reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n        \
+         api_gateway_account: true\n",
         moto.url
     );
     copy.write("project.cws.yml", config.replace(dev, &on_moto));
@@ -844,6 +851,41 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         );
     }
     assert_eq!(state["state_objects"], serde_json::json!(["stages/dev/fixture.tfstate"]), "{state}");
+    // Access logs (JSON, to a log group of their own) and throttling, as API Gateway keeps them.
+    for service in ["hello", "greeter"] {
+        let api = format!("fixture-{service}-dev");
+        let stage = &state["stages"][&api]["dev"];
+        let group = format!("/aws/apigateway/{api}");
+        assert!(
+            stage["access_log"]["destinationArn"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with(&format!(":log-group:{group}")),
+            "{state}"
+        );
+        let format: Value =
+            serde_json::from_str(stage["access_log"]["format"].as_str().unwrap_or("")).unwrap_or_default();
+        for (field, variable) in coworks_core::artifacts::api::ACCESS_LOG_FIELDS {
+            assert_eq!(format[field], *variable, "{state}");
+        }
+        assert_eq!(state["log_groups"][&group], 7, "the stage's log_retention: {state}");
+        let all = &stage["methods"]["*/*"];
+        assert_eq!(
+            (&all["throttlingRateLimit"], &all["throttlingBurstLimit"]),
+            (&serde_json::json!(50.0), &serde_json::json!(100)),
+            "{state}"
+        );
+    }
+    let item = &state["stages"]["fixture-hello-dev"]["dev"]["methods"]["hello/GET"];
+    assert_eq!(
+        (&item["throttlingRateLimit"], &item["throttlingBurstLimit"]),
+        (&serde_json::json!(2.5), &serde_json::json!(5)),
+        "{state}"
+    );
+    assert!(
+        state["account_role"].as_str().unwrap_or("").ends_with(":role/fixture-apigateway-cloudwatch-dev"),
+        "{state}"
+    );
     assert!(!project.join("terraform/terraform.tfstate.d").exists(), "no local state");
     // The `iam` statement of project.cws.yml in hello's policy; the project's own policy on greeter's role.
     let hello = &state["roles"]["fixture-hello-dev"]["fixture-hello-dev-policy"]["Statement"];

@@ -247,6 +247,9 @@ codes! {
     AsyncDestination = "CWS056", Error,
         "`on_failure` (where failed asynchronous invocations go) is not the ARN of an SQS queue or an SNS topic.",
         "Give the queue's or topic's ARN, e.g. `on_failure: arn:aws:sqs:eu-west-1:123456789012:shop-failed`.";
+    BadThrottle = "CWS057", Error,
+        "A `throttle` or `route_throttle` limit is not valid: the `rate` must be a positive number of requests per second and the `burst` a positive integer (one of them at least), and a `route_throttle` item must name a route of the service's entries in the stage other than `/`.",
+        "Write e.g. `throttle: {rate: 50, burst: 100}` or `route_throttle: [{route: GET /invoices, rate: 5, burst: 10}]` (the routes `cws routes -s STAGE` prints); limit the root route with `throttle`.";
 }
 
 /// Where the codes are documented, in the repository.

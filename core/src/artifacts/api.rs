@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::terraform::{function_name, ident, ServiceDeployment, StageDeployment};
 use crate::model::{Auth, HttpMethod, Service};
 use crate::project::Project;
-use crate::settings::deploy::Cors;
+use crate::settings::deploy::{Cors, FunctionSettings, Limits};
 use crate::settings::CliOptions;
 
 /// The header API Gateway reads the token from (the TOKEN authorizer's identity source).
@@ -56,7 +56,7 @@ pub enum MethodKind {
 }
 
 /// One method of the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiMethod {
     /// The HTTP method.
     pub method: HttpMethod,
@@ -68,6 +68,8 @@ pub struct ApiMethod {
     pub kind: MethodKind,
     /// For entries: the content type of a binary answer (`binary_headers`).
     pub binary_content_type: Option<String>,
+    /// The entry's own rate and burst limits (`route_throttle`), overriding the stage's.
+    pub throttle: Option<Limits>,
 }
 
 /// The TOKEN authorizer: the service's function, asked with the `Authorization` header.
@@ -119,8 +121,47 @@ pub struct AsyncMechanism {
     pub maximum_retry_attempts: i64,
 }
 
-/// The deployed API of one service in one stage.
+/// The fields of an access log line (JSON) and the `$context` variables API Gateway fills them
+/// with: request id, source IP, method, route (the resource path) and path, status, latencies
+/// (integration and response, in ms), the authorizer's error, user agent.
+pub const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
+    ("requestId", "$context.requestId"),
+    ("requestTime", "$context.requestTime"),
+    ("sourceIp", "$context.identity.sourceIp"),
+    ("httpMethod", "$context.httpMethod"),
+    ("resourcePath", "$context.resourcePath"),
+    ("path", "$context.path"),
+    ("status", "$context.status"),
+    ("responseLength", "$context.responseLength"),
+    ("responseLatency", "$context.responseLatency"),
+    ("integrationLatency", "$context.integrationLatency"),
+    ("integrationStatus", "$context.integrationStatus"),
+    ("authorizerError", "$context.authorizer.error"),
+    ("userAgent", "$context.identity.userAgent"),
+];
+
+/// The access log of a stage: one JSON line per request in a log group of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLog {
+    /// The log group's name: `/aws/apigateway/<function>`.
+    pub log_group: String,
+    /// The line's format ([`ACCESS_LOG_FIELDS`] as a JSON object).
+    pub format: String,
+}
+
+impl AccessLog {
+    fn of(function: &str) -> AccessLog {
+        let fields: serde_json::Map<String, Value> =
+            ACCESS_LOG_FIELDS.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+        AccessLog {
+            log_group: format!("/aws/apigateway/{function}"),
+            format: Value::Object(fields).to_string(),
+        }
+    }
+}
+
+/// The deployed API of one service in one stage.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceApi {
     /// The service.
     pub service: String,
@@ -148,10 +189,14 @@ pub struct ServiceApi {
     pub environment: BTreeMap<String, String>,
     /// The function's timeout, in seconds.
     pub timeout_seconds: i64,
+    /// The stage's access log (`access_logs`).
+    pub access_log: Option<AccessLog>,
+    /// The rate and burst limits of every method of the stage (`throttle`; `None`: the account's).
+    pub throttle: Option<Limits>,
 }
 
 /// The deployed API of a stage: every service with entries in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageApi {
     /// The stage.
     pub stage: String,
@@ -236,6 +281,25 @@ fn cors_gateway_headers(cors: &Cors) -> BTreeMap<String, HeaderSource> {
     headers
 }
 
+/// The limits `route_throttle` gives the entry of `route` (`GET /invoices`), when valid (the
+/// checks report invalid ones); the last item naming the route wins.
+fn route_limits(f: &FunctionSettings, route: &str) -> Option<Limits> {
+    f.route_throttle
+        .iter()
+        .rev()
+        .find(|t| t.route.as_deref().map(normalize_route).as_deref() == Some(route))
+        .and_then(|t| t.limits().ok())
+}
+
+/// A route as written in the configuration (`get  /invoices`) as `cws routes` prints it
+/// (`GET /invoices`).
+pub fn normalize_route(written: &str) -> String {
+    let mut parts = written.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_ascii_uppercase();
+    let path = parts.collect::<Vec<_>>().join(" ");
+    format!("{method} {path}")
+}
+
 impl ServiceApi {
     /// The API of service `s` in deployment `d`.
     pub fn of(d: &StageDeployment, s: &ServiceDeployment) -> ServiceApi {
@@ -250,6 +314,7 @@ impl ServiceApi {
                 auth: e.auth,
                 kind: MethodKind::Entry,
                 binary_content_type: e.binary_content_type.clone(),
+                throttle: route_limits(f, &e.route.to_string()),
             })
             .collect();
         if f.cors.is_some() {
@@ -265,6 +330,7 @@ impl ServiceApi {
                     auth: Auth::None,
                     kind: MethodKind::Preflight,
                     binary_content_type: None,
+                    throttle: None,
                 });
             }
         }
@@ -294,6 +360,10 @@ impl ServiceApi {
             asynchronous: AsyncMechanism { self_invoke: true, maximum_retry_attempts: 0 },
             environment: function_environment(d, s),
             timeout_seconds: f.timeout,
+            access_log: f
+                .access_logs
+                .then(|| AccessLog::of(&function_name(&d.project, &s.service.name, &d.stage))),
+            throttle: f.throttle.as_ref().and_then(|t| t.limits().ok()),
         }
     }
 

@@ -59,6 +59,57 @@ pub const SECRETS_VARIABLE: &str = "secrets";
 /// `KEY=/project/stage/service/KEY,OTHER=...`, read on first use.
 pub const SECRETS_ENV: &str = "CWS_SECRET_PARAMETERS";
 
+/// The resource type of the region's account-wide API Gateway settings (its CloudWatch role), which
+/// a stage sets with `api_gateway_account` (in `main.tf.json`).
+pub const API_GATEWAY_ACCOUNT: &str = "aws_api_gateway_account";
+
+/// The name of that resource and of its role's resources (with a `-`, which no service's identifier has).
+pub const API_GATEWAY_ACCOUNT_NAME: &str = "cws-api-gateway";
+
+/// What API Gateway does in CloudWatch Logs with the account's role: the actions of AWS's managed
+/// `AmazonAPIGatewayPushToCloudWatchLogs`, written out (as the Terraform AWS provider's example of
+/// `aws_api_gateway_account` does) so that no managed policy must exist. On every log group: the
+/// role serves every API of the account and region (access logs and execution logs).
+pub const API_GATEWAY_LOGS_ACTIONS: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+];
+
+/// The account's API Gateway CloudWatch role (`api_gateway_account`): a role API Gateway assumes,
+/// its policy, and the account setting naming it.
+fn api_gateway_account(d: &StageDeployment) -> Value {
+    let n = API_GATEWAY_ACCOUNT_NAME;
+    let assume = policy(vec![json!({
+        "Effect": "Allow",
+        "Principal": { "Service": "apigateway.amazonaws.com" },
+        "Action": "sts:AssumeRole",
+    })]);
+    let name = settings::resource_name(&[&d.project, "apigateway-cloudwatch", &d.stage]);
+    let logs = policy(vec![json!({
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": API_GATEWAY_LOGS_ACTIONS,
+        "Resource": "*",
+    })]);
+    json!({
+        "aws_iam_role": { n: { "name": literal(&name), "assume_role_policy": assume } },
+        "aws_iam_role_policy": { n: {
+            "name": literal(&format!("{name}-logs")),
+            "role": format!("${{aws_iam_role.{n}.id}}"),
+            "policy": logs,
+        }},
+        API_GATEWAY_ACCOUNT: { n: {
+            "cloudwatch_role_arn": format!("${{aws_iam_role.{n}.arn}}"),
+            "depends_on": [format!("aws_iam_role_policy.{n}")],
+        }},
+    })
+}
+
 /// A Terraform identifier for a name: letters, digits and `_`.
 pub fn ident(name: &str) -> String {
     crate::layout::terraform_ident(name)
@@ -311,7 +362,9 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     let has_api = api.has_methods();
     if has_api {
         let description = s.service.docs.lines().next().unwrap_or_default();
-        api::rest_api(&api, description, f.tracing, doc, &tags);
+        let logs =
+            api::StageLogs { log_retention: f.log_retention, account_role: d.settings.api_gateway_account };
+        api::rest_api(&api, description, f.tracing, &logs, doc, &tags);
     }
 
     let url = if has_api {
@@ -419,6 +472,9 @@ pub fn generate(d: &StageDeployment) -> Vec<(String, String)> {
             "services": { "value": outputs },
         },
     });
+    if d.settings.api_gateway_account {
+        main["resource"] = api_gateway_account(d);
+    }
     if d.services.iter().any(|s| !s.secrets.is_empty()) {
         main["variable"] = json!({
             SECRETS_VARIABLE: {

@@ -223,6 +223,33 @@ pub(super) fn service_checks(
                 ),
             ));
         }
+        let routes: Vec<String> = scope
+            .parts()
+            .flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(Some(s))))
+            .map(|e| e.route.to_string())
+            .collect();
+        let throttles = f.throttle.iter().map(|t| ("throttle", t));
+        for (option, t) in throttles.chain(f.route_throttle.iter().map(|t| ("route_throttle", t))) {
+            let route = t.route.as_deref().map(crate::artifacts::api::normalize_route);
+            let problem = match (t.limits(), &route) {
+                (Err(e), _) => Some(e),
+                (Ok(_), Some(r)) if r.ends_with(" /") => {
+                    Some(format!("`{r}` is the root route, whose method settings API Gateway keys differently: limit it with `throttle`"))
+                }
+                (Ok(_), Some(r)) if !routes.contains(r) => {
+                    Some(format!("`{r}` is not a route of `{name}` in stage `{s}` (see `cws routes -s {s}`)"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::BadThrottle,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), option),
+                    format!("`{option}` of `{name}` in stage `{s}`: {problem}"),
+                ));
+            }
+        }
         for e in entries {
             if e.is_async && f.bucket.is_none() {
                 out.push(Diagnostic::new(

@@ -311,6 +311,37 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "ARN of an SQS queue or SNS topic receiving the asynchronous invocations that fail (the event and the error), so none is lost.",
             ),
             opt(
+                "access_logs",
+                OptionType::Bool,
+                Some("false"),
+                "Writes one JSON line per request of each REST API stage (request id, source IP, method, route, status, latencies, authorizer error, user agent) to the log group `/aws/apigateway/<function>` (kept `log_retention` days). API Gateway needs the account's CloudWatch role for it: see `api_gateway_account`.",
+            ),
+            opt(
+                "api_gateway_account",
+                OptionType::Bool,
+                Some("false"),
+                "Also sets the region's account-wide API Gateway CloudWatch role (`aws_api_gateway_account`), which access logs need; off when the account's role is managed elsewhere.",
+            ),
+            opt(
+                "throttle",
+                OptionType::Record(&[
+                    opt("rate", OptionType::Str, None, "Steady requests per second allowed (a positive number)."),
+                    opt("burst", OptionType::Str, None, "Requests allowed at once above the rate (a positive integer)."),
+                ]),
+                None,
+                "Rate and burst limits of every method of each REST API stage (default: the account's limits).",
+            ),
+            opt(
+                "route_throttle",
+                OptionType::RecordList(&[
+                    opt("route", OptionType::Str, None, "The entry's route, as `cws routes` prints it (`GET /invoices`)."),
+                    opt("rate", OptionType::Str, None, "Steady requests per second allowed (a positive number)."),
+                    opt("burst", OptionType::Str, None, "Requests allowed at once above the rate (a positive integer)."),
+                ]),
+                None,
+                "Rate and burst limits of single entries, overriding `throttle` (usually under `services.<name>.commands.deploy`).",
+            ),
+            opt(
                 "iam",
                 OptionType::RecordList(&[
                     opt(

@@ -47,6 +47,9 @@ pub struct StageSettings {
     pub endpoints: BTreeMap<String, String>,
     /// The Terraform backend, if not the default local one.
     pub backend: Option<Backend>,
+    /// Whether the stage also sets the region's account-wide API Gateway CloudWatch role
+    /// (`api_gateway_account`).
+    pub api_gateway_account: bool,
 }
 
 /// Where Terraform keeps its state.
@@ -168,6 +171,71 @@ pub struct FunctionSettings {
     pub reserved_concurrency: Option<i64>,
     /// Where failed asynchronous invocations go (an SQS queue's or SNS topic's ARN).
     pub on_failure: Option<String>,
+    /// JSON access logs of the API's stage (`access_logs`).
+    pub access_logs: bool,
+    /// Limits of every method of the API's stage (`throttle`), as written.
+    pub throttle: Option<Throttle>,
+    /// Limits of single entries (`route_throttle`), as written.
+    pub route_throttle: Vec<Throttle>,
+}
+
+/// Rate and burst limits (`throttle`, an item of `route_throttle`) as written; [`Throttle::limits`]
+/// reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Throttle {
+    /// The entry's route (`GET /invoices`) for an item of `route_throttle`; `None` for the stage's.
+    pub route: Option<String>,
+    /// Steady requests per second, as written.
+    pub rate: Option<String>,
+    /// Burst, as written.
+    pub burst: Option<String>,
+}
+
+/// Rate and burst limits API Gateway applies to a method.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Limits {
+    /// Steady requests per second (`None`: the account's).
+    pub rate: Option<f64>,
+    /// Requests at once above the rate (`None`: the account's).
+    pub burst: Option<i64>,
+}
+
+impl Throttle {
+    /// The limits, or what is wrong with them: the rate must be a positive number, the burst a
+    /// positive integer, and one of them written.
+    pub fn limits(&self) -> Result<Limits, String> {
+        let rate = match self.rate.as_deref().map(str::trim) {
+            None => None,
+            Some(r) => match r.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => Some(v),
+                _ => {
+                    return Err(format!("`rate` is `{r}`, expected a positive number of requests per second"))
+                }
+            },
+        };
+        let burst = match self.burst.as_deref().map(str::trim) {
+            None => None,
+            Some(b) => match b.parse::<i64>() {
+                Ok(v) if v > 0 => Some(v),
+                _ => return Err(format!("`burst` is `{b}`, expected a positive integer")),
+            },
+        };
+        if rate.is_none() && burst.is_none() {
+            return Err("neither `rate` nor `burst` is written".into());
+        }
+        Ok(Limits { rate, burst })
+    }
+}
+
+fn throttle(option: &str, v: &Value) -> Option<Throttle> {
+    let Value::Map(m) = v else { return None };
+    let text = |k: &str| match record_key(option, m, k) {
+        Value::Str(s) => Some(s),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        _ => None,
+    };
+    Some(Throttle { route: text("route"), rate: text("rate"), burst: text("burst") })
 }
 
 /// The IAM action that sends to an on-failure destination (`sqs:SendMessage`, `sns:Publish`), from
@@ -378,7 +446,13 @@ impl Project {
             }
             other => other,
         });
-        StageSettings { region, profile: o.text("profile"), endpoints, backend }
+        StageSettings {
+            region,
+            profile: o.text("profile"),
+            endpoints,
+            backend,
+            api_gateway_account: o.flag("api_gateway_account"),
+        }
     }
 
     /// The settings of `service`'s function in `stage` (`""`: the stage-wide values).
@@ -410,6 +484,12 @@ impl Project {
             iam: iam_statements(&o.value("iam")),
             reserved_concurrency: o.int("reserved_concurrency"),
             on_failure: o.text("on_failure"),
+            access_logs: o.flag("access_logs"),
+            throttle: throttle("throttle", &o.value("throttle")),
+            route_throttle: match o.value("route_throttle") {
+                Value::List(items) => items.iter().filter_map(|i| throttle("route_throttle", i)).collect(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -441,6 +521,32 @@ mod tests {
         assert_eq!(project.function_settings("prod", "billing", &none).memory, 512);
         let cli = BTreeMap::from([("memory".to_string(), Value::Int(2048))]);
         assert_eq!(project.function_settings("prod", "billing", &cli).memory, 2048);
+    }
+
+    #[test]
+    fn access_logs_and_throttles_as_written() {
+        let yaml = "version: 3\ncommands:\n  deploy:\n    access_logs: true\n    throttle: {rate: 0.5, burst: 10}\nservices:\n  billing:\n    commands: {deploy: {route_throttle: [{route: GET /a, rate: 5}, {route: GET /b, burst: x}]}}\nworkspaces:\n  dev: {}\n  prod:\n    commands: {deploy: {api_gateway_account: true, access_logs: false}}\n";
+        let project = crate::settings::tests::project_with_config(yaml);
+        let none = BTreeMap::new();
+        let dev = project.function_settings("dev", "billing", &none);
+        assert!(dev.access_logs && !project.stage_settings("dev", &none).api_gateway_account);
+        assert!(!project.function_settings("prod", "billing", &none).access_logs);
+        assert!(project.stage_settings("prod", &none).api_gateway_account);
+        let stage = dev.throttle.expect("throttle written");
+        assert_eq!(stage.limits(), Ok(Limits { rate: Some(0.5), burst: Some(10) }));
+        let routes: Vec<_> = dev.route_throttle.iter().map(|t| (t.route.clone(), t.limits())).collect();
+        assert_eq!(routes[0], (Some("GET /a".into()), Ok(Limits { rate: Some(5.0), burst: None })));
+        assert_eq!(routes[1].1, Err("`burst` is `x`, expected a positive integer".to_string()));
+        let t = |rate: &str, burst: &str| {
+            Throttle { route: None, rate: Some(rate.into()), burst: Some(burst.into()) }.limits()
+        };
+        assert!(
+            t("0", "1").is_err() && t("-1", "1").is_err() && t("NaN", "1").is_err() && t("inf", "1").is_err()
+        );
+        assert!(t("1", "0").is_err() && t("1", "2.5").is_err() && t("1", "-3").is_err());
+        assert_eq!(t("0.25", "1"), Ok(Limits { rate: Some(0.25), burst: Some(1) }));
+        assert!(Throttle::default().limits().is_err(), "neither written");
+        assert!(project.function_settings("dev", "other", &none).route_throttle.is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{ident, literal, literal_list, Doc};
+use super::{ident, literal, literal_list, Doc, API_GATEWAY_ACCOUNT, API_GATEWAY_ACCOUNT_NAME};
 use crate::artifacts::api::{ApiResource, MethodKind, ServiceApi, TOKEN_HEADER};
 use crate::model::Auth;
 
@@ -16,9 +16,27 @@ fn resource_ref(tree: &[ApiResource], api: &str, path: &str) -> String {
     }
 }
 
+/// The stage's JSON access log goes to a log group of its own, kept `log_retention` days; with
+/// `account_role`, the stage waits for the account's API Gateway CloudWatch role
+/// ([`super::API_GATEWAY_ACCOUNT`]).
+pub(super) struct StageLogs {
+    /// Days the access log is kept (`None`: forever).
+    pub log_retention: Option<i64>,
+    /// Whether the stage's files set the account's CloudWatch role.
+    pub account_role: bool,
+}
+
 /// Adds the REST API of `api` to `doc`: `description` is the service's, `tracing` the stage's X-Ray
 /// setting, `tags` every resource's.
-pub(super) fn rest_api(api: &ServiceApi, description: &str, tracing: bool, doc: &mut Doc, tags: &Value) {
+pub(super) fn rest_api(
+    api: &ServiceApi,
+    description: &str,
+    tracing: bool,
+    logs: &StageLogs,
+    doc: &mut Doc,
+    tags: &Value,
+) {
+    let StageLogs { log_retention, account_role } = *logs;
     let id = ident(&api.service);
     let invoke_arn = format!("${{aws_lambda_function.{id}.invoke_arn}}");
     doc.add(
@@ -136,17 +154,55 @@ pub(super) fn rest_api(api: &ServiceApi, description: &str, tracing: bool, doc: 
             "depends_on": deployed,
         }),
     );
-    doc.add(
-        "aws_api_gateway_stage",
-        &id,
-        json!({
-            "rest_api_id": rest_api,
-            "deployment_id": format!("${{aws_api_gateway_deployment.{id}.id}}"),
-            "stage_name": literal(&api.stage),
-            "xray_tracing_enabled": tracing,
-            "tags": tags,
-        }),
-    );
+    let mut stage = json!({
+        "rest_api_id": rest_api,
+        "deployment_id": format!("${{aws_api_gateway_deployment.{id}.id}}"),
+        "stage_name": literal(&api.stage),
+        "xray_tracing_enabled": tracing,
+        "tags": tags,
+    });
+    if let Some(log) = &api.access_log {
+        let group = format!("{id}__access");
+        let mut log_group = json!({ "name": literal(&log.log_group), "tags": tags });
+        if let Some(days) = log_retention {
+            log_group["retention_in_days"] = days.into();
+        }
+        doc.add("aws_cloudwatch_log_group", &group, log_group);
+        stage["access_log_settings"] = json!({
+            "destination_arn": format!("${{aws_cloudwatch_log_group.{group}.arn}}"),
+            "format": literal(&log.format),
+        });
+        if account_role {
+            // API Gateway writes to CloudWatch with the account's role, which must be set first.
+            stage["depends_on"] = json!([format!("{API_GATEWAY_ACCOUNT}.{API_GATEWAY_ACCOUNT_NAME}")]);
+        }
+    }
+    doc.add("aws_api_gateway_stage", &id, stage);
+    let stage_name = format!("${{aws_api_gateway_stage.{id}.stage_name}}");
+    let stage_wide = api.throttle.map(|l| ("all".to_string(), "*/*".to_string(), l));
+    let per_method = api.methods.iter().filter_map(|m| {
+        let limits = m.throttle?;
+        let rid = tree.iter().find(|r| r.path == m.path).map(|r| r.ident.clone())?;
+        Some((
+            format!("{rid}__{}", m.method.as_str()),
+            format!("{}/{}", m.path.trim_start_matches('/'), m.method),
+            limits,
+        ))
+    });
+    for (name, method_path, limits) in stage_wide.into_iter().chain(per_method) {
+        let mut settings = json!({});
+        if let Some(rate) = limits.rate {
+            settings["throttling_rate_limit"] = rate.into();
+        }
+        if let Some(burst) = limits.burst {
+            settings["throttling_burst_limit"] = burst.into();
+        }
+        doc.add(
+            "aws_api_gateway_method_settings",
+            &format!("{id}__{name}"),
+            json!({ "rest_api_id": rest_api, "stage_name": stage_name, "method_path": literal(&method_path), "settings": settings }),
+        );
+    }
     doc.add(
         "aws_lambda_permission",
         &id,

@@ -473,3 +473,76 @@ fn iam_statements_join_the_role_policy_as_text() {
         ]
     );
 }
+
+#[test]
+fn access_logs_and_throttles() {
+    let fixture = "tests/fixtures/deploy_project";
+    // The fixture: access logs and `*/*` limits everywhere, hello's own route limited; the account
+    // role in prod only.
+    let dev = generated(fixture, "dev", &BTreeMap::new());
+    let hello = &dev["hello.tf.json"];
+    let stage = &hello["resource"]["aws_api_gateway_stage"]["hello"];
+    assert_eq!(
+        stage["access_log_settings"]["destination_arn"],
+        "${aws_cloudwatch_log_group.hello__access.arn}"
+    );
+    let format: Value =
+        serde_json::from_str(stage["access_log_settings"]["format"].as_str().unwrap()).unwrap();
+    assert_eq!(format["authorizerError"], "$context.authorizer.error");
+    assert_eq!(format.as_object().unwrap().len(), crate::artifacts::api::ACCESS_LOG_FIELDS.len());
+    assert_eq!(stage.get("depends_on"), None, "dev does not set the account's role");
+    let group = &hello["resource"]["aws_cloudwatch_log_group"]["hello__access"];
+    assert_eq!(
+        (&group["name"], &group["retention_in_days"]),
+        (&Value::from("/aws/apigateway/fixture-hello-dev"), &Value::from(7))
+    );
+    let settings: Vec<_> = resources(hello, "aws_api_gateway_method_settings")
+        .into_iter()
+        .map(|(_, v)| (v["method_path"].as_str().unwrap(), v["settings"].clone()))
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            ("*/*", serde_json::json!({"throttling_rate_limit": 50.0, "throttling_burst_limit": 100})),
+            ("hello/GET", serde_json::json!({"throttling_rate_limit": 2.5, "throttling_burst_limit": 5})),
+        ]
+    );
+    assert!(dev["main.tf.json"].get("resource").is_none());
+    let prod = generated(fixture, "prod", &BTreeMap::new());
+    assert!(prod["main.tf.json"]["resource"][terraform::API_GATEWAY_ACCOUNT]
+        [terraform::API_GATEWAY_ACCOUNT_NAME]
+        .is_object());
+
+    // Off, and a nested route's own limit (the method path without its leading `/`); a route of
+    // no entry gets nothing (the checks report it: CWS057).
+    let item = ConfigValue::Map(BTreeMap::from([
+        ("route".to_string(), ConfigValue::Str("get /item/{id}".into())),
+        ("rate".to_string(), ConfigValue::Str("3".into())),
+    ]));
+    let unknown = ConfigValue::Map(BTreeMap::from([
+        ("route".to_string(), ConfigValue::Str("GET /nowhere".into())),
+        ("burst".to_string(), ConfigValue::Str("3".into())),
+    ]));
+    let cli = BTreeMap::from([
+        ("access_logs".to_string(), ConfigValue::Bool(false)),
+        ("route_throttle".to_string(), ConfigValue::List(vec![item, unknown])),
+    ]);
+    let off = generated(fixture, "dev", &cli);
+    let hello = &off["hello.tf.json"];
+    assert_eq!(hello["resource"]["aws_api_gateway_stage"]["hello"].get("access_log_settings"), None);
+    assert!(resources(hello, "aws_cloudwatch_log_group").iter().all(|(k, _)| !k.ends_with("__access")));
+    let paths: Vec<_> = resources(hello, "aws_api_gateway_method_settings")
+        .into_iter()
+        .map(|(_, v)| (v["method_path"].clone(), v["settings"].clone()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            (
+                Value::from("*/*"),
+                serde_json::json!({"throttling_rate_limit": 50.0, "throttling_burst_limit": 100})
+            ),
+            (Value::from("item/{id}/GET"), serde_json::json!({"throttling_rate_limit": 3.0})),
+        ]
+    );
+}
