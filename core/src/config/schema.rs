@@ -149,6 +149,12 @@ const fn positive() -> OptionType {
     OptionType::Int { min: Some(1), max: None }
 }
 
+/// The limits of `throttle` and of each `route_throttle` item.
+const THROTTLE_RATE: OptionSpec =
+    opt("rate", OptionType::Str, None, "Steady requests per second allowed (a positive number).");
+const THROTTLE_BURST: OptionSpec =
+    opt("burst", OptionType::Str, None, "Requests allowed at once above the rate (a positive integer).");
+
 const ARCHITECTURES: &[&str] = &["x86_64", "arm64"];
 
 /// API Gateway ends synchronous integrations after this many seconds: the default `timeout` of a
@@ -325,8 +331,8 @@ pub const COMMANDS: &[CommandSpec] = &[
             opt(
                 "throttle",
                 OptionType::Record(&[
-                    opt("rate", OptionType::Str, None, "Steady requests per second allowed (a positive number)."),
-                    opt("burst", OptionType::Str, None, "Requests allowed at once above the rate (a positive integer)."),
+                    THROTTLE_RATE,
+                    THROTTLE_BURST,
                 ]),
                 None,
                 "Rate and burst limits of every method of each REST API stage (default: the account's limits).",
@@ -335,8 +341,8 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "route_throttle",
                 OptionType::RecordList(&[
                     opt("route", OptionType::Str, None, "The entry's route, as `cws routes` prints it (`GET /invoices`)."),
-                    opt("rate", OptionType::Str, None, "Steady requests per second allowed (a positive number)."),
-                    opt("burst", OptionType::Str, None, "Requests allowed at once above the rate (a positive integer)."),
+                    THROTTLE_RATE,
+                    THROTTLE_BURST,
                 ]),
                 None,
                 "Rate and burst limits of single entries, overriding `throttle` (usually under `services.<name>.commands.deploy`).",
