@@ -102,7 +102,7 @@ codes! {
         "Add the stage under `workspaces:` or fix the stage name in `#[entry(stage = ...)]`.";
     BadAttribute = "CWS008", Error,
         "An argument of `#[service(...)]` or `#[entry(...)]` is unknown or has a wrong value.",
-        "Use the documented arguments: `name = \"..\"` for services; `path`, `stage`, `stages`, `no_auth`, `binary_headers` for entries.";
+        "Use the documented arguments: `name = \"..\"` for services; `path`, `stage`, `stages`, `no_auth`, `binary_headers`, `throttle` for entries.";
     BadVerbPath = "CWS009", Error,
         "An explicit `path` is not a valid route: it must start with `/` and use `{name}` segments.",
         "Write the path as `/segment/{param}/...`.";
@@ -248,8 +248,8 @@ codes! {
         "`on_failure` (where failed asynchronous invocations go) is not the ARN of an SQS queue or an SNS topic.",
         "Give the queue's or topic's ARN, e.g. `on_failure: arn:aws:sqs:eu-west-1:123456789012:shop-failed`.";
     BadThrottle = "CWS057", Error,
-        "A `throttle` or `route_throttle` limit is not valid: the `rate` must be a positive number of requests per second and the `burst` a positive integer (one of them at least), and a `route_throttle` item must name a route of the service's entries in the stage other than `/`.",
-        "Write e.g. `throttle: {rate: 50, burst: 100}` or `route_throttle: [{route: GET /invoices, rate: 5, burst: 10}]` (the routes `cws routes -s STAGE` prints); limit the root route with `throttle`.";
+        "A `throttle` or `route_throttle` limit of `project.cws.yml`, or an entry's `#[entry(throttle = \"RATE/BURST\")]`, is not valid: the rate must be a positive number of requests per second and the burst a positive integer (one of them at least), and a `route_throttle` item must name a route of the service's entries in the stage other than `/`.",
+        "Write e.g. `throttle: {rate: 50, burst: 100}`, `route_throttle: [{route: GET /invoices, rate: 5, burst: 10}]` (the routes `cws routes -s STAGE` prints) or `#[entry(throttle = \"5/10\")]`; limit the root route with `throttle`.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -193,6 +193,9 @@ pub struct Entry {
     /// Content type of a binary response (`binary_headers`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binary_content_type: Option<String>,
+    /// API Gateway's limits of the entry (`throttle = "RATE/BURST"`), as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<String>,
     /// Whether the method is `async`.
     pub is_async: bool,
     /// Its doc comment.
@@ -244,5 +247,61 @@ mod tests {
         let r = Route { method: HttpMethod::Get, path: "/invoice/{id}".into() };
         assert_eq!(r.path_params(), vec!["id"]);
         assert_eq!(r.shape(), (HttpMethod::Get, "/invoice/{}".to_string()));
+    }
+}
+
+/// Rate and burst limits (`throttle`, an item of `route_throttle`) as written; [`Throttle::limits`]
+/// reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Throttle {
+    /// The entry's route (`GET /invoices`) for an item of `route_throttle`; `None` for the stage's.
+    pub route: Option<String>,
+    /// Steady requests per second, as written.
+    pub rate: Option<String>,
+    /// Burst, as written.
+    pub burst: Option<String>,
+}
+
+/// Rate and burst limits API Gateway applies to a method.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Limits {
+    /// Steady requests per second (`None`: the account's).
+    pub rate: Option<f64>,
+    /// Requests at once above the rate (`None`: the account's).
+    pub burst: Option<i64>,
+}
+
+impl Throttle {
+    /// The limits of `#[entry(throttle = "RATE/BURST")]`: `"10/20"`, `"2.5"` (rate only), `"/20"`
+    /// (burst only).
+    pub fn attribute(text: &str) -> Throttle {
+        let (rate, burst) = text.split_once('/').unwrap_or((text, ""));
+        let written = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        Throttle { route: None, rate: written(rate), burst: written(burst) }
+    }
+
+    /// The limits, or what is wrong with them: the rate must be a positive number, the burst a
+    /// positive integer, and one of them written.
+    pub fn limits(&self) -> Result<Limits, String> {
+        let rate = match self.rate.as_deref().map(str::trim) {
+            None => None,
+            Some(r) => match r.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => Some(v),
+                _ => {
+                    return Err(format!("`rate` is `{r}`, expected a positive number of requests per second"))
+                }
+            },
+        };
+        let burst = match self.burst.as_deref().map(str::trim) {
+            None => None,
+            Some(b) => match b.parse::<i64>() {
+                Ok(v) if v > 0 => Some(v),
+                _ => return Err(format!("`burst` is `{b}`, expected a positive integer")),
+            },
+        };
+        if rate.is_none() && burst.is_none() {
+            return Err("neither `rate` nor `burst` is written".into());
+        }
+        Ok(Limits { rate, burst })
     }
 }

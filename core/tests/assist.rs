@@ -87,7 +87,7 @@ fn completion_cases() {
         Case {
             file: RUST,
             text: "#[coworks::service]\nimpl Billing {\n    #[entry(stage = \"dev\", |)]\n    fn get_x(&self) {}\n}\n",
-            labels: &["path", "stage", "stages", "no_auth", "binary_headers"],
+            labels: &["path", "stage", "stages", "no_auth", "binary_headers", "throttle"],
             accept: Some((
                 "path",
                 "#[coworks::service]\nimpl Billing {\n    #[entry(stage = \"dev\", path = \"/$1\")]\n    fn get_x(&self) {}\n}\n",

@@ -108,6 +108,8 @@ const ENTRY_ARGS: &[&str] = &[
     "no_auth",
     "binary_headers",
     "binary_headers = \"application/pdf\"",
+    "throttle = \"2.5/10\"",
+    "throttle = \"0\"",
     "path = r#\"/raw/{x}\"#",
     "stage = \"é😀\"",
     "methd = \"GET\"",

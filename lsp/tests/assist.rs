@@ -83,7 +83,7 @@ fn completion_in_rust_attributes_of_an_unsaved_file() {
     c.edit(&uri, 2, cursor, cursor, "dev\", ");
     let cursor = (cursor.0, cursor.1 + 6);
     let items = c.call("textDocument/completion", at(&uri, cursor));
-    assert_eq!(labels(&items), ["path", "stage", "stages", "no_auth", "binary_headers"]);
+    assert_eq!(labels(&items), ["path", "stage", "stages", "no_auth", "binary_headers", "throttle"]);
     let path = item(&items, "path");
     assert_eq!(path["insertTextFormat"], 2, "a snippet");
     assert_eq!(path["textEdit"]["newText"], "path = \"/$1\"");

@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::terraform::{function_name, ident, ServiceDeployment, StageDeployment};
 use crate::model::{Auth, HttpMethod, Service};
 use crate::project::Project;
-use crate::settings::deploy::{Cors, FunctionSettings, Limits};
+use crate::settings::deploy::{Cors, FunctionSettings, Limits, Throttle};
 use crate::settings::CliOptions;
 
 /// The header API Gateway reads the token from (the TOKEN authorizer's identity source).
@@ -282,7 +282,8 @@ fn cors_gateway_headers(cors: &Cors) -> BTreeMap<String, HeaderSource> {
 }
 
 /// The limits `route_throttle` gives the entry of `route` (`GET /invoices`), when valid (the
-/// checks report invalid ones); the last item naming the route wins.
+/// checks report invalid ones); the last item naming the route wins. They override the entry's
+/// own `throttle` attribute.
 fn route_limits(f: &FunctionSettings, route: &str) -> Option<Limits> {
     f.route_throttle
         .iter()
@@ -314,7 +315,8 @@ impl ServiceApi {
                 auth: e.auth,
                 kind: MethodKind::Entry,
                 binary_content_type: e.binary_content_type.clone(),
-                throttle: route_limits(f, &e.route.to_string()),
+                throttle: route_limits(f, &e.route.to_string())
+                    .or_else(|| e.throttle.as_deref().and_then(|t| Throttle::attribute(t).limits().ok())),
             })
             .collect();
         if f.cors.is_some() {

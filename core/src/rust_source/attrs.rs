@@ -55,6 +55,12 @@ pub const ENTRY_ARGS: &[ArgSpec] = &[
         snippet: "binary_headers = \"$1\"",
         doc: "The entry answers binary content of this type (`application/octet-stream` without a value).",
     },
+    ArgSpec {
+        name: "throttle",
+        form: "`throttle = \"RATE/BURST\"` (`\"10/20\"`, `\"2.5\"`, `\"/20\"`)",
+        snippet: "throttle = \"$1\"",
+        doc: "API Gateway's rate (requests per second) and burst limits of the deployed entry; a stage's `route_throttle` overrides them.",
+    },
 ];
 
 /// The arguments of `#[service(...)]`.
@@ -129,6 +135,9 @@ pub struct EntryArgs {
     pub no_auth: bool,
     /// `binary_headers` (octet-stream) or `binary_headers = "content/type"`.
     pub binary_content_type: Option<String>,
+    /// `throttle = "RATE/BURST"`, as written.
+    #[serde(default)]
+    pub throttle: Option<Located>,
 }
 
 /// Arguments of `#[service]`.
@@ -336,7 +345,8 @@ pub fn parse_entry_args(text: &str, base: usize, errors: &mut Vec<AttrError>) ->
                 out.binary_content_type = Some("application/octet-stream".into())
             }
             ("binary_headers", ArgValue::Str(v)) => out.binary_content_type = Some(v.value),
-            (k @ ("path" | "stage" | "stages" | "no_auth" | "binary_headers"), v) => {
+            ("throttle", ArgValue::Str(v)) => out.throttle = Some(v),
+            (k @ ("path" | "stage" | "stages" | "no_auth" | "binary_headers" | "throttle"), v) => {
                 let range = match v {
                     ArgValue::Bad(r) => r,
                     _ => arg.key_range,
@@ -346,7 +356,9 @@ pub fn parse_entry_args(text: &str, base: usize, errors: &mut Vec<AttrError>) ->
             (k, v) => {
                 let fits = |name: &str| match &v {
                     ArgValue::Flag => matches!(name, "no_auth" | "binary_headers"),
-                    ArgValue::Str(_) => matches!(name, "path" | "stage" | "stages" | "binary_headers"),
+                    ArgValue::Str(_) => {
+                        matches!(name, "path" | "stage" | "stages" | "binary_headers" | "throttle")
+                    }
                     ArgValue::List(_) => name == "stages",
                     ArgValue::Bad(_) => true,
                 };
@@ -402,6 +414,22 @@ mod tests {
         assert_eq!(entry("()"), (EntryArgs::default(), vec![]));
         let (args, _) = entry("(binary_headers)");
         assert_eq!(args.binary_content_type.as_deref(), Some("application/octet-stream"));
+    }
+    #[test]
+    fn throttle_takes_a_string() {
+        let mut errors = Vec::new();
+        let args = parse_entry_args(r#"(throttle = "2.5/10")"#, 0, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.throttle.map(|t| t.value).as_deref(), Some("2.5/10"));
+        let t = crate::model::Throttle::attribute("2.5/10");
+        assert_eq!((t.rate.as_deref(), t.burst.as_deref()), (Some("2.5"), Some("10")));
+        let t = crate::model::Throttle::attribute("/10");
+        assert_eq!((t.rate, t.burst.as_deref()), (None, Some("10")));
+        let _ = parse_entry_args("(throttle = 5)", 0, &mut errors);
+        assert!(errors[0].message.contains("`throttle` takes"), "{errors:?}");
+        errors.clear();
+        let _ = parse_entry_args(r#"(throttel = "5")"#, 0, &mut errors);
+        assert_eq!(errors[0].replacement.as_deref(), Some("throttle"));
     }
 
     #[test]

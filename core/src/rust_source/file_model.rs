@@ -243,6 +243,19 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
         }
         params.push(Param { name: p.name.clone(), ty: p.ty.clone(), source });
     }
+    if let Some(t) = &e.args.throttle {
+        let problem = match crate::model::Throttle::attribute(&t.value).limits() {
+            Err(problem) => Some(problem),
+            Ok(_) if route.path == "/" => Some(
+                "the root route's method settings API Gateway keys differently: limit it with `throttle` in `project.cws.yml`".into(),
+            ),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            let msg = format!("`throttle` of entry `{}`: {problem}", e.name);
+            push(DiagnosticCode::BadThrottle, t.range, msg, Vec::new());
+        }
+    }
     diags.extend(later);
     Entry {
         rust_name: e.name.clone(),
@@ -251,6 +264,7 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
         auth: if e.args.no_auth { Auth::None } else { Auth::Token },
         stages: e.args.stages.iter().map(|s| s.value.clone()).collect(),
         binary_content_type: e.args.binary_content_type.clone(),
+        throttle: e.args.throttle.as_ref().map(|t| t.value.clone()),
         is_async: e.is_async,
         docs: e.docs.clone(),
         location: loc(e.name_range),

@@ -179,53 +179,7 @@ pub struct FunctionSettings {
     pub route_throttle: Vec<Throttle>,
 }
 
-/// Rate and burst limits (`throttle`, an item of `route_throttle`) as written; [`Throttle::limits`]
-/// reads them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Throttle {
-    /// The entry's route (`GET /invoices`) for an item of `route_throttle`; `None` for the stage's.
-    pub route: Option<String>,
-    /// Steady requests per second, as written.
-    pub rate: Option<String>,
-    /// Burst, as written.
-    pub burst: Option<String>,
-}
-
-/// Rate and burst limits API Gateway applies to a method.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Limits {
-    /// Steady requests per second (`None`: the account's).
-    pub rate: Option<f64>,
-    /// Requests at once above the rate (`None`: the account's).
-    pub burst: Option<i64>,
-}
-
-impl Throttle {
-    /// The limits, or what is wrong with them: the rate must be a positive number, the burst a
-    /// positive integer, and one of them written.
-    pub fn limits(&self) -> Result<Limits, String> {
-        let rate = match self.rate.as_deref().map(str::trim) {
-            None => None,
-            Some(r) => match r.parse::<f64>() {
-                Ok(v) if v.is_finite() && v > 0.0 => Some(v),
-                _ => {
-                    return Err(format!("`rate` is `{r}`, expected a positive number of requests per second"))
-                }
-            },
-        };
-        let burst = match self.burst.as_deref().map(str::trim) {
-            None => None,
-            Some(b) => match b.parse::<i64>() {
-                Ok(v) if v > 0 => Some(v),
-                _ => return Err(format!("`burst` is `{b}`, expected a positive integer")),
-            },
-        };
-        if rate.is_none() && burst.is_none() {
-            return Err("neither `rate` nor `burst` is written".into());
-        }
-        Ok(Limits { rate, burst })
-    }
-}
+pub use crate::model::{Limits, Throttle};
 
 fn throttle(option: &str, v: &Value) -> Option<Throttle> {
     let Value::Map(m) = v else { return None };

@@ -386,6 +386,19 @@ mod tests {
     }
 
     #[test]
+    fn throttle_is_for_the_deployment_and_checked_here_too() {
+        // API Gateway applies the limits: the runtime has nothing to do with them.
+        let e = errors_of(
+            "",
+            r#"impl S { #[entry(throttle = "2.5/10")] fn get_user(&self) -> String { todo!() } }"#,
+        );
+        assert!(e.is_empty(), "{e:?}");
+        let e =
+            errors_of("", r#"impl S { #[entry(throttle = "0")] fn get_user(&self) -> String { todo!() } }"#);
+        assert!(e.len() == 1 && e[0].contains("CWS057") && e[0].contains("`rate` is `0`"), "{e:?}");
+    }
+
+    #[test]
     fn invalid_entries_are_errors_with_the_cores_messages() {
         let e = errors_of("", r#"impl S { #[entry(path = "/users/{uid}")] fn get_user(&self, id: u64) {} }"#);
         assert_eq!(e.len(), 1, "{e:?}");

@@ -546,3 +546,26 @@ fn access_logs_and_throttles() {
         ]
     );
 }
+
+#[test]
+fn entry_attribute_limits_under_the_stages_route_throttle() {
+    let fine = generated("tests/fixtures/projects/deploy_throttle", "fine", &BTreeMap::new());
+    let settings: Vec<_> = resources(&fine["shop.tf.json"], "aws_api_gateway_method_settings")
+        .into_iter()
+        .map(|(_, v)| (v["method_path"].as_str().unwrap(), v["settings"].clone()))
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            ("*/*", serde_json::json!({"throttling_rate_limit": 0.5, "throttling_burst_limit": 10})),
+            // `#[entry(throttle = "2/4")]`.
+            (
+                "order/{id}/GET",
+                serde_json::json!({"throttling_rate_limit": 2.0, "throttling_burst_limit": 4})
+            ),
+            // `#[entry(throttle = "1")]`, overridden by the stage's `route_throttle` (`get /orders`).
+            ("orders/GET", serde_json::json!({"throttling_rate_limit": 5.0})),
+        ],
+        "an invalid attribute (post_order) and the root route get none"
+    );
+}
