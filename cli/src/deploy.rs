@@ -159,7 +159,7 @@ fn load_stage(project_dir: Option<&Path>, stage: &str) -> Result<Project, String
 }
 
 /// What `cws deploy` remembered of `stage`, if anything.
-fn read_record(project: &Project, stage: &str) -> Result<Option<DeployRecord>, String> {
+pub(crate) fn read_record(project: &Project, stage: &str) -> Result<Option<DeployRecord>, String> {
     let path = project.root().join(deploy_record_path(stage));
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
@@ -181,8 +181,8 @@ fn write_record(project: &Project, stage: &str, record: &DeployRecord) -> Result
     std::fs::write(&path, text + "\n").map_err(|e| failed(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Where `stage` goes (deploy) or is (destroy, deployed), from the flags and the record.
-fn resolve(
+/// Where `stage` goes (deploy) or is (destroy, deployed, logs), from the flags and the record.
+pub(crate) fn resolve(
     project: &Project,
     stage: &str,
     aws: &AwsArgs,
@@ -194,6 +194,19 @@ fn resolve(
         errln!("{note}");
     }
     Ok(resolved)
+}
+
+/// Refuses a service that is not one of the stage's `services`, naming those there are.
+pub(crate) fn check_service(
+    services: &[coworks_core::Service],
+    name: &str,
+    stage: &str,
+) -> Result<(), String> {
+    if services.iter().any(|s| s.name == name) {
+        return Ok(());
+    }
+    let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    Err(format!("no service `{name}` in stage `{stage}`; its services are: {}", names.join(", ")))
 }
 
 /// Refuses, before anything is built or changed, to deploy or destroy a production stage without
@@ -300,15 +313,7 @@ pub fn deploy(args: DeployArgs) -> Result<ExitCode, Failure> {
     }
     let services = project.services(Some(&args.stage));
     if let Some(name) = &args.service {
-        if !services.iter().any(|s| &s.name == name) {
-            let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
-            return Err(format!(
-                "no service `{name}` in stage `{}`; its services are: {}",
-                args.stage,
-                names.join(", ")
-            )
-            .into());
-        }
+        check_service(&services, name, &args.stage)?;
     }
     for s in services.iter().filter(|s| args.service.as_ref().is_none_or(|n| *n == s.name)) {
         let zip = project.root().join(artifacts::package::package_path(&s.name));

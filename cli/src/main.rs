@@ -13,6 +13,7 @@ mod config;
 mod deploy;
 mod gateway;
 mod invoke;
+mod logs;
 mod new;
 mod openapi;
 mod output;
@@ -95,6 +96,8 @@ enum Command {
     Deployed(deploy::DeployedArgs),
     /// Remove one deployed stage; the other stages stay.
     Destroy(deploy::DestroyArgs),
+    /// Print the CloudWatch logs of a deployed service's function; `--follow` keeps reading.
+    Logs(logs::LogsArgs),
     /// Print a service's OpenAPI 3.1 document for a stage, or write every service's into a directory.
     Openapi(openapi::OpenapiArgs),
     /// Workflows: generate their Airflow DAGs, preview them as graphs.
@@ -273,6 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Deploy(args) => deploy::deploy(args),
         Command::Deployed(args) => deploy::deployed(args),
         Command::Destroy(args) => deploy::destroy(args),
+        Command::Logs(args) => logs::logs(args),
         Command::Schema => {
             let schema = coworks_core::config::json_schema::project_schema();
             outln!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);

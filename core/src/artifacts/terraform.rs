@@ -120,6 +120,12 @@ pub fn function_name(project: &str, service: &str, stage: &str) -> String {
     settings::resource_name(&[project, service, stage])
 }
 
+/// The CloudWatch Logs group of a service's function in a stage (`/aws/lambda/<function>`, where
+/// Lambda writes): created by the generated Terraform, read by `cws logs`.
+pub fn log_group_name(project: &str, service: &str, stage: &str) -> String {
+    format!("/aws/lambda/{}", function_name(project, service, stage))
+}
+
 /// The SSM parameter name of a service's secret: `/<project>/<stage>/<service>/<KEY>`.
 pub fn secret_parameter(project: &str, stage: &str, service: &str, key: &str) -> String {
     format!("/{}/{stage}/{}/{key}", settings::resource_name(&[project]), settings::resource_name(&[service]))
@@ -172,7 +178,8 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     let tags: Value = literal_map(&f.tags).into();
 
     // Logs.
-    let mut log_group = json!({ "name": format!("/aws/lambda/{name}"), "tags": tags });
+    let mut log_group =
+        json!({ "name": log_group_name(&d.project, &s.service.name, &d.stage), "tags": tags });
     if let Some(days) = f.log_retention {
         log_group["retention_in_days"] = days.into();
     }
