@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::terraform::{function_name, ident, ServiceDeployment, StageDeployment};
+use super::terraform::{access_log_group_name, function_name, ident, ServiceDeployment, StageDeployment};
 use crate::model::{Auth, HttpMethod, Service};
 use crate::project::Project;
 use crate::settings::deploy::{Cors, FunctionSettings, Limits, Throttle};
@@ -150,11 +150,11 @@ pub struct AccessLog {
 }
 
 impl AccessLog {
-    fn of(function: &str) -> AccessLog {
+    fn of(d: &StageDeployment, s: &ServiceDeployment) -> AccessLog {
         let fields: serde_json::Map<String, Value> =
             ACCESS_LOG_FIELDS.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
         AccessLog {
-            log_group: format!("/aws/apigateway/{function}"),
+            log_group: access_log_group_name(&d.project, &s.service.name, &d.stage),
             format: Value::Object(fields).to_string(),
         }
     }
@@ -362,9 +362,7 @@ impl ServiceApi {
             asynchronous: AsyncMechanism { self_invoke: true, maximum_retry_attempts: 0 },
             environment: function_environment(d, s),
             timeout_seconds: f.timeout,
-            access_log: f
-                .access_logs
-                .then(|| AccessLog::of(&function_name(&d.project, &s.service.name, &d.stage))),
+            access_log: f.access_logs.then(|| AccessLog::of(d, s)),
             throttle: f.throttle.as_ref().and_then(|t| t.limits().ok()),
         }
     }

@@ -126,6 +126,12 @@ pub fn log_group_name(project: &str, service: &str, stage: &str) -> String {
     format!("/aws/lambda/{}", function_name(project, service, stage))
 }
 
+/// The CloudWatch Logs group of a service's REST API stage access log (`access_logs`):
+/// `/aws/apigateway/<function>`.
+pub fn access_log_group_name(project: &str, service: &str, stage: &str) -> String {
+    format!("/aws/apigateway/{}", function_name(project, service, stage))
+}
+
 /// The SSM parameter name of a service's secret: `/<project>/<stage>/<service>/<KEY>`.
 pub fn secret_parameter(project: &str, stage: &str, service: &str, key: &str) -> String {
     format!("/{}/{stage}/{}/{key}", settings::resource_name(&[project]), settings::resource_name(&[service]))
