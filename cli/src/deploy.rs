@@ -88,7 +88,7 @@ pub struct DeployedArgs {
     /// Only this stage.
     #[arg(short, long)]
     pub stage: Option<String>,
-    /// Print JSON: `{"stages": [{"stage", "deployed", "services": [{"name", "url", "function", "arn"}]}]}`.
+    /// Print JSON: `{"stages": [{"stage", "deployed", "services": [{"name", "url", "custom_url", "function", "arn"}]}]}`.
     #[arg(long)]
     pub json: bool,
 }
@@ -431,6 +431,7 @@ fn stage_outputs(dir: &Path, stage: &str) -> Result<Option<Vec<crate::report::De
         .map(|(name, s)| crate::report::DeployedService {
             name: name.clone(),
             url: text(&s["url"]),
+            custom_url: text(&s["custom_url"]),
             function: text(&s["function_name"]),
             arn: text(&s["function_arn"]),
         })
@@ -509,7 +510,10 @@ fn deployed_json(dir: &Path, stages: Vec<String>) -> Result<ExitCode, Failure> {
         let services: Vec<serde_json::Value> = services
             .unwrap_or_default()
             .into_iter()
-            .map(|s| serde_json::json!({"name": s.name, "url": s.url, "function": s.function, "arn": s.arn}))
+            .map(|s| {
+                let custom_url = Some(s.custom_url).filter(|u| u != "-");
+                serde_json::json!({"name": s.name, "url": s.url, "custom_url": custom_url, "function": s.function, "arn": s.arn})
+            })
             .collect();
         out.push(serde_json::json!({"stage": stage, "deployed": deployed, "services": services}));
     }

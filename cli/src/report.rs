@@ -52,8 +52,10 @@ pub fn routes_table(services: &[Service], width: Option<u16>) -> String {
 pub struct DeployedService {
     /// The service.
     pub name: String,
-    /// Its base URL.
+    /// Its base URL (API Gateway's `execute-api` URL of the stage).
     pub url: String,
+    /// Its URL under the stage's custom `domain` (`-` without one).
+    pub custom_url: String,
     /// The Lambda function's name.
     pub function: String,
     /// The Lambda function's ARN.
@@ -62,8 +64,8 @@ pub struct DeployedService {
 
 /// The deployed services of a stage as a table.
 pub fn deployed_table(services: Vec<DeployedService>, width: Option<u16>) -> String {
-    let rows = services.into_iter().map(|s| vec![s.name, s.url, s.function, s.arn]).collect();
-    output::table(&["service", "url", "function", "arn"], rows, width)
+    let rows = services.into_iter().map(|s| vec![s.name, s.url, s.custom_url, s.function, s.arn]).collect();
+    output::table(&["service", "url", "custom url", "function", "arn"], rows, width)
 }
 
 /// Renders diagnostics as rustc does: the message with its code, then the source lines with carets,

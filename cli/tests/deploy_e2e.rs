@@ -355,15 +355,15 @@ fn the_eshop_deploys_to_moto_per_stage() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     for (service, id) in &dev_ids {
-        // One table row a service: its name, URL, function and ARN.
+        // One table row a service: its name, URL, custom URL (none here), function and ARN.
         let url = format!("https://{id}.execute-api.eu-west-1.amazonaws.com/dev");
         let row: Vec<&str> = out
             .lines()
             .map(|l| l.split_whitespace().collect::<Vec<_>>())
             .find(|cells| cells.first() == Some(&service.as_str()))
             .unwrap_or_else(|| panic!("no row for {service}:\n{out}"));
-        assert_eq!(&row[1..3], [url.as_str(), &format!("eshop-{service}-dev")], "{out}");
-        assert!(row[3].starts_with("arn:aws:lambda:eu-west-1:"), "{out}");
+        assert_eq!(&row[1..4], [url.as_str(), "-", &format!("eshop-{service}-dev")], "{out}");
+        assert!(row[4].starts_with("arn:aws:lambda:eu-west-1:"), "{out}");
     }
     // The same as JSON (what editors read): every stage asked for, its services' URLs.
     let o = cws(project, &rc, &["deployed", "-s", "dev", "--json"]);
@@ -779,6 +779,13 @@ apigw = boto3.client("apigateway", **kw)
 out["stages"] = {a["name"]: {s["stageName"]: {"access_log": s.get("accessLogSettings"), "methods": s.get("methodSettings")}
     for s in apigw.get_stages(restApiId=a["id"])["item"]} for a in apigw.get_rest_apis()["items"]}
 out["account_role"] = apigw.get_account().get("cloudwatchRoleArn")
+out["domains"] = {d["domainName"]: {"regional_certificate": d.get("regionalCertificateArn"), "certificate": d.get("certificateArn"),
+    "types": d.get("endpointConfiguration", {}).get("types"), "security_policy": d.get("securityPolicy"),
+    "mappings": {m.get("basePath"): m.get("stage") for m in apigw.get_base_path_mappings(domainName=d["domainName"]).get("items", [])}}
+    for d in apigw.get_domain_names().get("items", [])}
+out["api_names"] = {a["id"]: a["name"] for a in apigw.get_rest_apis()["items"]}
+out["mapped_apis"] = {d["domainName"]: {m.get("basePath"): m.get("restApiId") for m in apigw.get_base_path_mappings(domainName=d["domainName"]).get("items", [])}
+    for d in apigw.get_domain_names().get("items", [])}
 logs = boto3.client("logs", **kw)
 out["log_groups"] = {g["logGroupName"]: g.get("retentionInDays") for g in logs.describe_log_groups()["logGroups"]}
 print(json.dumps(out))
@@ -796,11 +803,11 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     let copy = TempProject::copy_of(&support::deploy_project());
     let project = copy.path();
     let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
-    let dev = "  dev:\n    env_files: [.env.dev]\n";
+    let dev = "  dev:\n    env_files: [.env.dev]\n    commands:\n      deploy:\n";
     assert!(config.contains(dev), "{config}");
     // dev on moto, its state in moto's S3 (team state: the S3 backend, locked with S3's lock file).
     let on_moto = format!(
-        "{dev}    commands:\n      deploy:\n        endpoints: {{all: '{}'}}\n        \
+        "{dev}        endpoints: {{all: '{}'}}\n        \
          backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
          reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n        \
          api_gateway_account: true\n",
@@ -885,6 +892,55 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     assert!(
         state["account_role"].as_str().unwrap_or("").ends_with(":role/fixture-apigateway-cloudwatch-dev"),
         "{state}"
+    );
+    // The custom domain of dev (regional, TLS 1.2) with one base path mapping a service: greeter
+    // under the `greet` its service block gives, hello under its name (the domain is shared).
+    let domain = &state["domains"]["api.fixture.example"];
+    assert_eq!(
+        (&domain["types"], &domain["security_policy"], &domain["certificate"]),
+        (&serde_json::json!(["REGIONAL"]), &serde_json::json!("TLS_1_2"), &Value::Null),
+        "{state}"
+    );
+    assert!(
+        domain["regional_certificate"].as_str().unwrap_or("").starts_with("arn:aws:acm:us-east-1:"),
+        "{state}"
+    );
+    assert_eq!(domain["mappings"], serde_json::json!({"greet": "dev", "hello": "dev"}), "{state}");
+    let mapped: BTreeMap<&str, &str> = state["mapped_apis"]["api.fixture.example"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(path, id)| (path.as_str(), state["api_names"][id.as_str().unwrap()].as_str().unwrap()))
+        .collect();
+    assert_eq!(mapped, BTreeMap::from([("greet", "fixture-greeter-dev"), ("hello", "fixture-hello-dev")]));
+    // `cws deployed` prints each service's custom URL beside its execute-api URL, as JSON too.
+    let o = cws(project, &rc, &["deployed", "-s", "dev"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for (service, path) in [("hello", "hello"), ("greeter", "greet")] {
+        let row: Vec<&str> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|cells| cells.first() == Some(&service))
+            .unwrap_or_else(|| panic!("no row for {service}:\n{out}"));
+        assert!(row[1].contains(".execute-api.us-east-1.amazonaws.com/dev"), "{out}");
+        assert_eq!(row[2], format!("https://api.fixture.example/{path}"), "{out}");
+    }
+    let o = cws(project, &rc, &["deployed", "-s", "dev", "--json"]);
+    let listed: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    let custom: BTreeMap<&str, &Value> = listed["stages"][0]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), &s["custom_url"]))
+        .collect();
+    assert_eq!(
+        custom,
+        BTreeMap::from([
+            ("greeter", &serde_json::json!("https://api.fixture.example/greet")),
+            ("hello", &serde_json::json!("https://api.fixture.example/hello")),
+        ]),
+        "{listed}"
     );
     assert!(!project.join("terraform/terraform.tfstate.d").exists(), "no local state");
     // The `iam` statement of project.cws.yml in hello's policy; the project's own policy on greeter's role.

@@ -250,6 +250,15 @@ codes! {
     BadThrottle = "CWS057", Error,
         "A `throttle` or `route_throttle` limit of `project.cws.yml`, or an entry's `#[entry(throttle = \"RATE/BURST\")]`, is not valid: the rate must be a positive number of requests per second and the burst a positive integer (one of them at least), and a `route_throttle` item must name a route of the service's entries in the stage other than `/`.",
         "Write e.g. `throttle: {rate: 50, burst: 100}`, `route_throttle: [{route: GET /invoices, rate: 5, burst: 10}]` (the routes `cws routes -s STAGE` prints) or `#[entry(throttle = \"5/10\")]`; limit the root route with `throttle`.";
+    DomainCertificateRegion = "CWS058", Error,
+        "The certificate of a custom `domain` is in the wrong region for its endpoint: an `edge` domain needs a certificate of `us-east-1` (CloudFront's), a `regional` one a certificate of the stage's own region (read from the certificate's ARN); API Gateway refuses any other.",
+        "Request or import the certificate in the right region with ACM and give its ARN, or change `endpoint` (`regional` or `edge`).";
+    DomainBasePathClash = "CWS059", Error,
+        "Two services of a stage are mapped to the same base path of one custom domain (API Gateway keeps one API per path), or services sharing a domain give it different certificates or endpoint types.",
+        "Give each service its own `base_path` under `services.<name>.commands.deploy.domain` (unset, a service sharing the domain is served under its name), and one certificate and endpoint per domain.";
+    BadDomain = "CWS060", Error,
+        "A custom `domain` is malformed: the name is not a host name (`api.example.com`), the certificate is not an ACM certificate's ARN (`arn:aws:acm:<region>:<account>:certificate/<id>`), or the base path is not one path segment.",
+        "Write e.g. `domain: {name: api.example.com, certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/…', base_path: billing}`.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -110,6 +110,77 @@ fn api_gateway_account(d: &StageDeployment) -> Value {
     })
 }
 
+/// The base path mappings of a stage's services that have a REST API and a `domain`
+/// ([`settings::domain_mappings`]).
+pub fn stage_domain_mappings(d: &StageDeployment) -> Vec<settings::DomainMapping> {
+    let with_api = d.services.iter().filter(|s| ServiceApi::of(d, s).has_methods());
+    settings::domain_mappings(
+        with_api.filter_map(|s| s.function.domain.as_ref().map(|dom| (s.service.name.as_str(), dom))),
+    )
+}
+
+/// The Terraform name of a custom domain's `aws_api_gateway_domain_name`: `domain_` and the name
+/// with `.` as `_` (no label of a domain name has a `_`, so two names never share one), `*` as
+/// `wildcard`, and anything else Terraform does not take in a name as `_`.
+fn domain_ident(name: &str) -> String {
+    let mut id = String::from("domain_");
+    for c in name.chars() {
+        match c {
+            '*' => id.push_str("wildcard"),
+            c if c.is_ascii_alphanumeric() || c == '-' => id.push(c),
+            _ => id.push('_'),
+        }
+    }
+    id
+}
+
+/// The custom domains of a stage (one `aws_api_gateway_domain_name` each, TLS 1.2, the
+/// certificate as its endpoint type takes it) and the `domains` output: what a DNS record of each
+/// name points at (`target`, an alias in `zone_id`).
+fn domain_names(d: &StageDeployment) -> (Map<String, Value>, Map<String, Value>) {
+    let mut resources = Map::new();
+    let mut outputs = Map::new();
+    for m in stage_domain_mappings(d) {
+        let id = domain_ident(&m.domain.name);
+        if resources.contains_key(&id) {
+            continue;
+        }
+        let tags = d
+            .services
+            .iter()
+            .find(|s| s.service.name == m.service)
+            .map(|s| Value::from(literal_map(&s.function.tags)))
+            .unwrap_or_else(|| json!({}));
+        let endpoint = m.domain.endpoint;
+        let certificate = match endpoint {
+            settings::DomainEndpoint::Regional => "regional_certificate_arn",
+            settings::DomainEndpoint::Edge => "certificate_arn",
+        };
+        let (target, zone) = match endpoint {
+            settings::DomainEndpoint::Regional => ("regional_domain_name", "regional_zone_id"),
+            settings::DomainEndpoint::Edge => ("cloudfront_domain_name", "cloudfront_zone_id"),
+        };
+        resources.insert(
+            id.clone(),
+            json!({
+                "domain_name": literal(&m.domain.name),
+                certificate: literal(&m.domain.certificate_arn),
+                "endpoint_configuration": { "types": [endpoint.api_gateway_type()] },
+                "security_policy": "TLS_1_2",
+                "tags": tags,
+            }),
+        );
+        outputs.insert(
+            literal(&m.domain.name),
+            json!({
+                "target": format!("${{aws_api_gateway_domain_name.{id}.{target}}}"),
+                "zone_id": format!("${{aws_api_gateway_domain_name.{id}.{zone}}}"),
+            }),
+        );
+    }
+    (resources, outputs)
+}
+
 /// A Terraform identifier for a name: letters, digits and `_`.
 pub fn ident(name: &str) -> String {
     crate::layout::terraform_ident(name)
@@ -385,11 +456,28 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     } else {
         Value::Null
     };
+    // The custom domain's base path mapping (the domain name itself is stage-wide, in `main.tf.json`).
+    let mapping = stage_domain_mappings(d).into_iter().find(|m| m.service == s.service.name);
+    let custom_url = match &mapping {
+        Some(m) => {
+            let mut body = json!({
+                "api_id": format!("${{aws_api_gateway_rest_api.{id}.id}}"),
+                "stage_name": format!("${{aws_api_gateway_stage.{id}.stage_name}}"),
+                "domain_name": format!("${{aws_api_gateway_domain_name.{}.domain_name}}", domain_ident(&m.domain.name)),
+            });
+            if let Some(path) = &m.base_path {
+                body["base_path"] = literal(path).into();
+            }
+            doc.add("aws_api_gateway_base_path_mapping", &id, body);
+            Value::from(literal(&m.url()))
+        }
+        None => Value::Null,
+    };
     let function_name = format!("${{aws_lambda_function.{id}.function_name}}");
     let function_arn = format!("${{aws_lambda_function.{id}.arn}}");
     doc.outputs.insert(
         literal(&s.service.name),
-        json!({ "url": url, "function_name": function_name, "function_arn": function_arn }),
+        json!({ "url": url, "custom_url": custom_url, "function_name": function_name, "function_arn": function_arn }),
     );
     // What the project's own Terraform files may refer to (`local.cws_services["<service>"].<key>`,
     // docs/deploy.md): stable names, whatever the generated resources are called.
@@ -404,6 +492,7 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "log_group": format!("${{aws_cloudwatch_log_group.{id}.name}}"),
             "api_id": if has_api { Value::from(format!("${{aws_api_gateway_rest_api.{id}.id}}")) } else { Value::Null },
             "url": url,
+            "custom_url": custom_url,
         }),
     );
     doc.addresses.clone()
@@ -487,6 +576,11 @@ pub fn generate(d: &StageDeployment) -> Vec<(String, String)> {
     });
     if d.settings.api_gateway_account {
         main["resource"] = api_gateway_account(d);
+    }
+    let (domains, domain_outputs) = domain_names(d);
+    if !domains.is_empty() {
+        main["resource"]["aws_api_gateway_domain_name"] = Value::Object(domains);
+        main["output"]["domains"] = json!({ "value": domain_outputs });
     }
     if d.services.iter().any(|s| !s.secrets.is_empty()) {
         main["variable"] = json!({

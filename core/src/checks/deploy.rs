@@ -123,6 +123,7 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
+        domain_checks(project, s, st.region.as_deref(), out);
         if st.backend.as_ref().and_then(settings::Backend::s3_locked) == Some(false) {
             out.push(Diagnostic::new(
                 DiagnosticCode::UnsharedState,
@@ -277,6 +278,110 @@ pub(super) fn service_checks(
             }
         }
     }
+}
+
+/// Where key `key` of `service`'s `domain` in stage `s` is written: the service's own `domain` when
+/// it writes the key, else the stage's `domain`.
+fn domain_key_span(project: &Project, s: &str, service: &str, key: &str) -> Span {
+    let own = project.options("deploy", s, Some(service), &CliOptions::new()).get("domain").cloned();
+    let own = own.filter(|e| {
+        e.origin == crate::config::Origin::Service && matches!(&e.value, Value::Map(m) if m.contains_key(key))
+    });
+    own.and_then(|e| e.span).unwrap_or_else(|| option_span(project, s, None, "domain"))
+}
+
+/// The custom domains of stage `s` (`region`: the stage's): malformed names, certificates and base
+/// paths (`CWS060`), certificates of the wrong region (`CWS058`), two services on one base path of a
+/// domain or disagreeing on its certificate (`CWS059`). A domain written once for the stage is
+/// reported once.
+fn domain_checks(project: &Project, s: &str, region: Option<&str>, out: &mut Vec<Diagnostic>) {
+    let none = CliOptions::new();
+    let names: Vec<String> = project.service_index().keys().cloned().collect();
+    let domains: Vec<(String, settings::Domain)> = names
+        .into_iter()
+        .filter_map(|n| project.function_settings(s, &n, &none).domain.map(|d| (n, d)))
+        .collect();
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let mut push = |code, span, message: String| {
+        let d = Diagnostic::new(code, CONFIG_FILE, span, message);
+        if !found.iter().any(|f| f.code == d.code && f.span == d.span && f.message == d.message) {
+            found.push(d);
+        }
+    };
+    for (name, d) in &domains {
+        let span = |key| domain_key_span(project, s, name, key);
+        if let Some(problem) = settings::domain_name_problem(&d.name) {
+            push(DiagnosticCode::BadDomain, span("name"), format!("`domain` in stage `{s}`: {problem}"));
+        }
+        if let Some(problem) = d.base_path.as_deref().and_then(settings::base_path_problem) {
+            let message = format!("`domain` of `{name}` in stage `{s}`: {problem}");
+            push(DiagnosticCode::BadDomain, span("base_path"), message);
+        }
+        let span = span("certificate_arn");
+        let wanted = d.endpoint.certificate_region(region);
+        match settings::certificate_region(&d.certificate_arn) {
+            None => push(
+                DiagnosticCode::BadDomain,
+                span,
+                format!(
+                    "`domain` in stage `{s}`: `certificate_arn` is `{}`, not an ACM certificate's ARN \
+                     (`arn:aws:acm:<region>:<account>:certificate/<id>`)",
+                    d.certificate_arn
+                ),
+            ),
+            Some(r) if wanted.is_some_and(|w| w != r) => {
+                let (kind, wanted) = match d.endpoint {
+                    settings::DomainEndpoint::Edge => {
+                        ("an `edge` domain", "`us-east-1` (CloudFront's)".to_string())
+                    }
+                    settings::DomainEndpoint::Regional => (
+                        "a `regional` domain",
+                        format!("the stage's region `{}`", wanted.unwrap_or_default()),
+                    ),
+                };
+                push(
+                    DiagnosticCode::DomainCertificateRegion,
+                    span,
+                    format!(
+                        "the certificate of `{}` in stage `{s}` is in `{r}`, but {kind} needs one in {wanted}",
+                        d.name
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    let mappings = settings::domain_mappings(domains.iter().map(|(n, d)| (n.as_str(), d)));
+    for (i, m) in mappings.iter().enumerate() {
+        let span = domain_key_span(project, s, &m.service, "base_path");
+        for earlier in mappings[..i].iter().filter(|e| e.domain.name == m.domain.name) {
+            let path = m.base_path.as_deref().map_or("the root".to_string(), |p| format!("`/{p}`"));
+            if earlier.base_path == m.base_path {
+                push(
+                    DiagnosticCode::DomainBasePathClash,
+                    span,
+                    format!(
+                        "`{}` and `{}` are both mapped to {path} of `{}` in stage `{s}`: give one of them \
+                         another `base_path`",
+                        earlier.service, m.service, m.domain.name
+                    ),
+                );
+            } else if (&earlier.domain.certificate_arn, earlier.domain.endpoint)
+                != (&m.domain.certificate_arn, m.domain.endpoint)
+            {
+                push(
+                    DiagnosticCode::DomainBasePathClash,
+                    span,
+                    format!(
+                        "`{}` and `{}` share `{}` in stage `{s}` with different certificates or endpoints: \
+                         a domain has one",
+                        earlier.service, m.service, m.domain.name
+                    ),
+                );
+            }
+        }
+    }
+    out.extend(found);
 }
 
 /// Malformed statements of `iam`, wherever the option is written (all stages, every service).

@@ -348,6 +348,32 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "Rate and burst limits of single entries, overriding `throttle` (usually under `services.<name>.commands.deploy`).",
             ),
             opt(
+                "domain",
+                OptionType::Record(&[
+                    opt("name", OptionType::Str, None, "The custom domain name (`api.example.com`)."),
+                    opt(
+                        "certificate_arn",
+                        OptionType::Str,
+                        None,
+                        "ARN of the ACM certificate covering the name: in the stage's region for a `regional` endpoint, in `us-east-1` for an `edge` one.",
+                    ),
+                    opt(
+                        "base_path",
+                        OptionType::Str,
+                        None,
+                        "The one path segment the service's API is served under (`billing`: `https://api.example.com/billing`); unset: the domain's root when the service has the domain alone, the service's name when several services share it.",
+                    ),
+                    opt(
+                        "endpoint",
+                        OptionType::OneOf(&["regional", "edge"]),
+                        Some("regional"),
+                        "`regional` (served from the stage's region) or `edge` (through API Gateway's CloudFront distribution).",
+                    ),
+                ]),
+                None,
+                "Custom domain of each service's REST API stage (`aws_api_gateway_domain_name` and one base path mapping per service); keys written under a service's `domain` override the stage's one by one (`services.billing.commands.deploy.domain: {base_path: pay}`).",
+            ),
+            opt(
                 "iam",
                 OptionType::RecordList(&[
                     opt(

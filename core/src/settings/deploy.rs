@@ -177,6 +177,168 @@ pub struct FunctionSettings {
     pub throttle: Option<Throttle>,
     /// Limits of single entries (`route_throttle`), as written.
     pub route_throttle: Vec<Throttle>,
+    /// The custom domain of the API's stage (`domain`), when a name is written.
+    pub domain: Option<Domain>,
+}
+
+/// How a custom domain is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainEndpoint {
+    /// From the stage's region (a certificate of that region).
+    Regional,
+    /// Through API Gateway's CloudFront distribution (a certificate of `us-east-1`).
+    Edge,
+}
+
+impl DomainEndpoint {
+    /// API Gateway's name of the endpoint type (`REGIONAL`, `EDGE`).
+    pub fn api_gateway_type(self) -> &'static str {
+        match self {
+            DomainEndpoint::Regional => "REGIONAL",
+            DomainEndpoint::Edge => "EDGE",
+        }
+    }
+
+    /// The region the certificate of this endpoint must be in, given the stage's region.
+    pub fn certificate_region<'a>(self, stage_region: Option<&'a str>) -> Option<&'a str> {
+        match self {
+            DomainEndpoint::Regional => stage_region,
+            DomainEndpoint::Edge => Some(EDGE_CERTIFICATE_REGION),
+        }
+    }
+}
+
+/// The region of the certificates of edge-optimized custom domains (CloudFront's).
+pub const EDGE_CERTIFICATE_REGION: &str = "us-east-1";
+
+/// The custom domain of a service's API in a stage (`domain`), every key resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// The domain name (`api.example.com`).
+    pub name: String,
+    /// The ACM certificate's ARN.
+    pub certificate_arn: String,
+    /// The base path as written (`None`: derived, see [`domain_mappings`]).
+    pub base_path: Option<String>,
+    /// Regional or edge-optimized.
+    pub endpoint: DomainEndpoint,
+}
+
+/// One service's API mapped under a custom domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainMapping {
+    /// The service.
+    pub service: String,
+    /// Its domain.
+    pub domain: Domain,
+    /// The path segment it is served under (`None`: the domain's root).
+    pub base_path: Option<String>,
+}
+
+impl DomainMapping {
+    /// The custom base URL of the service (`https://api.example.com/billing`).
+    pub fn url(&self) -> String {
+        match &self.base_path {
+            Some(p) => format!("https://{}/{p}", self.domain.name),
+            None => format!("https://{}", self.domain.name),
+        }
+    }
+}
+
+/// The base path mappings of a stage's services (`(service, its domain)`, in order): a service
+/// takes its written `base_path`; unset, the domain's root when it has the domain alone, its own
+/// name when several services share the domain.
+pub fn domain_mappings<'a>(services: impl IntoIterator<Item = (&'a str, &'a Domain)>) -> Vec<DomainMapping> {
+    let services: Vec<(&str, &Domain)> = services.into_iter().collect();
+    services
+        .iter()
+        .map(|(service, domain)| {
+            let shared = services.iter().filter(|(_, d)| d.name == domain.name).count() > 1;
+            let base_path = domain.base_path.clone().or_else(|| shared.then(|| service.to_string()));
+            DomainMapping { service: service.to_string(), domain: (*domain).clone(), base_path }
+        })
+        .collect()
+}
+
+/// The region of an ACM certificate's ARN (`arn:<partition>:acm:<region>:<account>:certificate/<id>`);
+/// `None` when the text is not such an ARN.
+pub fn certificate_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let (word, partition, service, region, account, resource) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let id = resource.strip_prefix("certificate/")?;
+    let ok = word == "arn"
+        && partition.starts_with("aws")
+        && service == "acm"
+        && !region.is_empty()
+        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    ok.then_some(region)
+}
+
+/// What is wrong with a custom domain name, if anything: API Gateway takes a fully qualified
+/// host name (labels of letters, digits and `-`, a dot between them, at most 253 characters; a
+/// leading `*.` for a wildcard).
+pub fn domain_name_problem(name: &str) -> Option<String> {
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    let tld_ok = labels.last().is_some_and(|t| t.chars().any(|c| c.is_ascii_alphabetic()));
+    if name.len() > 253 || labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) || !tld_ok {
+        return Some(format!(
+            "`{name}` is not a domain name API Gateway accepts: write a host name such as `api.example.com` \
+             (letters, digits and `-` between dots, no scheme, port or path)"
+        ));
+    }
+    None
+}
+
+/// What is wrong with a base path, if anything: one path segment of letters, digits, `-`, `_` and `.`.
+pub fn base_path_problem(path: &str) -> Option<String> {
+    let ok = !path.is_empty()
+        && path.len() <= 128
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    (!ok).then(|| {
+        format!(
+            "the base path `{path}` is not one path segment of letters, digits, `-`, `_` and `.` \
+             (write `billing` for `https://api.example.com/billing`)"
+        )
+    })
+}
+
+/// The `domain` of a service: the stage's mapping, with the keys written under the service's own
+/// `domain` (`service`) over it; `None` without a `name`.
+fn domain(stage: &Value, service: Option<&Value>) -> Option<Domain> {
+    let mut written = match stage {
+        Value::Map(m) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    if let Some(Value::Map(own)) = service {
+        written.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let text = |k: &str| match record_key("domain", &written, k) {
+        Value::Str(s) if !s.is_empty() => Some(s),
+        Value::Int(i) => Some(i.to_string()),
+        _ => None,
+    };
+    Some(Domain {
+        name: text("name")?,
+        certificate_arn: text("certificate_arn").unwrap_or_default(),
+        base_path: text("base_path"),
+        endpoint: match text("endpoint").as_deref() {
+            Some("edge") => DomainEndpoint::Edge,
+            _ => DomainEndpoint::Regional,
+        },
+    })
 }
 
 pub use crate::model::{Limits, Throttle};
@@ -444,6 +606,11 @@ impl Project {
                 Value::List(items) => items.iter().filter_map(|i| throttle("route_throttle", i)).collect(),
                 _ => Vec::new(),
             },
+            domain: {
+                let own = o.get("domain").filter(|e| e.origin == crate::config::Origin::Service);
+                let stage_wide = self.options("deploy", stage, None, cli).value("domain");
+                domain(&stage_wide, own.map(|e| &e.value))
+            },
         }
     }
 }
@@ -574,6 +741,77 @@ mod tests {
         assert!(st("Allow", &[], &["*"]).problem().is_some());
         assert!(st("Allow", &["sqs:SendMessage"], &[]).problem().is_some());
         assert!(st("Allow", &["sqs:SendMessage"], &["queue"]).problem().is_some());
+    }
+
+    #[test]
+    fn domains_merge_the_services_keys_and_derive_base_paths() {
+        let yaml = "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\nservices:\n  billing:\n    commands: {deploy: {domain: {base_path: pay}}}\nworkspaces:\n  dev:\n    commands: {deploy: {domain: {name: api.shop.example, certificate_arn: c}}}\n  edge:\n    commands: {deploy: {domain: {name: shop.example, certificate_arn: c, endpoint: edge}}}\n  none: {}\n";
+        let project = crate::settings::tests::project_with_config(yaml);
+        let none = BTreeMap::new();
+        let billing = project.function_settings("dev", "billing", &none).domain.expect("a domain");
+        assert_eq!(
+            (billing.name.as_str(), billing.certificate_arn.as_str(), billing.base_path.as_deref()),
+            ("api.shop.example", "c", Some("pay"))
+        );
+        assert_eq!(billing.endpoint, DomainEndpoint::Regional, "the schema's default");
+        let catalog = project.function_settings("dev", "catalog", &none).domain.expect("a domain");
+        assert_eq!(catalog.base_path, None);
+        assert_eq!(
+            project.function_settings("edge", "catalog", &none).domain.map(|d| d.endpoint),
+            Some(DomainEndpoint::Edge)
+        );
+        assert_eq!(
+            project.function_settings("none", "billing", &none).domain,
+            None,
+            "a base path alone is no domain"
+        );
+        let urls = |list: &[(&str, &Domain)]| -> Vec<String> {
+            domain_mappings(list.iter().copied()).iter().map(DomainMapping::url).collect()
+        };
+        assert_eq!(
+            urls(&[("billing", &billing), ("catalog", &catalog)]),
+            ["https://api.shop.example/pay", "https://api.shop.example/catalog"]
+        );
+        assert_eq!(urls(&[("catalog", &catalog)]), ["https://api.shop.example"], "alone: the root");
+    }
+
+    #[test]
+    fn certificates_names_and_base_paths() {
+        assert_eq!(
+            certificate_region("arn:aws:acm:eu-west-1:123456789012:certificate/1f2e-3d4c"),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            certificate_region("arn:aws-cn:acm:cn-north-1:123456789012:certificate/x1"),
+            Some("cn-north-1")
+        );
+        for bad in [
+            "my-certificate",
+            "arn:aws:iam::123456789012:server-certificate/x",
+            "arn:aws:acm:eu-west-1:1234:certificate/x",
+            "arn:aws:acm:eu-west-1:123456789012:certificate/",
+            "arn:aws:acm::123456789012:certificate/x",
+        ] {
+            assert_eq!(certificate_region(bad), None, "{bad}");
+        }
+        for good in ["api.example.com", "*.example.com", "a-b.c1.example"] {
+            assert_eq!(domain_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "https://api.example.com",
+            "api.example.com/v1",
+            "localhost",
+            "-a.example",
+            "a..example",
+            "a_b.example",
+            "api.example.123",
+        ] {
+            assert!(domain_name_problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(base_path_problem("billing-v1.2"), None);
+        assert!(base_path_problem("v1/billing").is_some() && base_path_problem("").is_some());
+        assert_eq!(DomainEndpoint::Edge.certificate_region(Some("eu-west-1")), Some(EDGE_CERTIFICATE_REGION));
+        assert_eq!(DomainEndpoint::Regional.certificate_region(Some("eu-west-1")), Some("eu-west-1"));
     }
 
     #[test]

@@ -569,3 +569,66 @@ fn entry_attribute_limits_under_the_stages_route_throttle() {
         "an invalid attribute (post_order) and the root route get none"
     );
 }
+
+#[test]
+fn custom_domains_map_each_service_under_a_base_path_or_the_root() {
+    use crate::settings::deploy::{Domain, DomainEndpoint};
+    let domain = |name: &str| {
+        let keys = [("name", name), ("certificate_arn", "arn:aws:acm:eu-west-1:123456789012:certificate/c1")];
+        let keys = keys.iter().map(|(k, v)| (k.to_string(), ConfigValue::Str(v.to_string()))).collect();
+        BTreeMap::from([("domain".to_string(), ConfigValue::Map(keys))])
+    };
+    // Shared by the three services: each under its own name, one domain name resource.
+    let files = generated("../examples/eshop", "dev", &domain("api.shop.example"));
+    let main = &files["main.tf.json"];
+    let names = resources(main, "aws_api_gateway_domain_name");
+    assert_eq!(names.len(), 1, "{main:#}");
+    let (id, dn) = names[0];
+    assert_eq!(id, "domain_api_shop_example");
+    assert_eq!(dn["domain_name"], "api.shop.example");
+    assert_eq!(dn["regional_certificate_arn"], "arn:aws:acm:eu-west-1:123456789012:certificate/c1");
+    assert!(dn.get("certificate_arn").is_none(), "a regional domain takes the regional certificate");
+    assert_eq!(dn["endpoint_configuration"]["types"], serde_json::json!(["REGIONAL"]));
+    assert_eq!(
+        main["output"]["domains"]["value"]["api.shop.example"]["target"],
+        "${aws_api_gateway_domain_name.domain_api_shop_example.regional_domain_name}"
+    );
+    for service in ["billing", "catalog", "mailer"] {
+        let mapping = &resources(&files[&format!("{service}.tf.json")], "aws_api_gateway_base_path_mapping");
+        assert_eq!(mapping.len(), 1);
+        assert_eq!(mapping[0].1["base_path"], service);
+        assert_eq!(mapping[0].1["api_id"], format!("${{aws_api_gateway_rest_api.{service}.id}}"));
+        let url = format!("https://api.shop.example/{service}");
+        assert_eq!(main["output"]["services"]["value"][service]["custom_url"], url.as_str());
+        assert_eq!(main["locals"]["cws_services"][service]["custom_url"], url.as_str());
+    }
+    // A service alone on its (edge) domain is served at its root; the others have no custom URL.
+    // The domain's text stays text in Terraform.
+    let p = Project::load(dir("../examples/eshop")).unwrap();
+    let (mut d, _) = stage_deployment(&p, "dev", &BTreeMap::new());
+    for s in &mut d.services {
+        s.function.domain = (s.service.name == "billing").then(|| Domain {
+            name: "pay.${var.x}.example".into(),
+            certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/c2".into(),
+            base_path: None,
+            endpoint: DomainEndpoint::Edge,
+        });
+    }
+    let files: BTreeMap<String, Value> = terraform::generate(&d)
+        .into_iter()
+        .map(|(name, text)| (name, serde_json::from_str(&text).unwrap()))
+        .collect();
+    let main = &files["main.tf.json"];
+    let (_, dn) = resources(main, "aws_api_gateway_domain_name")[0];
+    assert_eq!(dn["domain_name"], "pay.$${var.x}.example");
+    assert_eq!(dn["certificate_arn"], "arn:aws:acm:us-east-1:123456789012:certificate/c2");
+    assert_eq!(dn["endpoint_configuration"]["types"], serde_json::json!(["EDGE"]));
+    let (_, mapping) = resources(&files["billing.tf.json"], "aws_api_gateway_base_path_mapping")[0];
+    assert!(mapping.get("base_path").is_none(), "the root: {mapping}");
+    let services = &main["output"]["services"]["value"];
+    assert_eq!(services["billing"]["custom_url"], "https://pay.$${var.x}.example");
+    assert_eq!(services["catalog"]["custom_url"], Value::Null);
+    assert!(resources(&files["catalog.tf.json"], "aws_api_gateway_base_path_mapping").is_empty());
+    assert!(terraform::service_addresses(&d, "billing")
+        .contains(&"aws_api_gateway_base_path_mapping.billing".to_string()));
+}
