@@ -200,7 +200,7 @@ impl DomainEndpoint {
     }
 
     /// The region the certificate of this endpoint must be in, given the stage's region.
-    pub fn certificate_region<'a>(self, stage_region: Option<&'a str>) -> Option<&'a str> {
+    pub fn certificate_region(self, stage_region: Option<&str>) -> Option<&str> {
         match self {
             DomainEndpoint::Regional => stage_region,
             DomainEndpoint::Edge => Some(EDGE_CERTIFICATE_REGION),

@@ -507,7 +507,7 @@ fn access_logs_and_throttles() {
             ("hello/GET", serde_json::json!({"throttling_rate_limit": 2.5, "throttling_burst_limit": 5})),
         ]
     );
-    assert!(dev["main.tf.json"].get("resource").is_none());
+    assert!(dev["main.tf.json"]["resource"].get(terraform::API_GATEWAY_ACCOUNT).is_none());
     let prod = generated(fixture, "prod", &BTreeMap::new());
     assert!(prod["main.tf.json"]["resource"][terraform::API_GATEWAY_ACCOUNT]
         [terraform::API_GATEWAY_ACCOUNT_NAME]
