@@ -250,6 +250,12 @@ codes! {
     BadThrottle = "CWS057", Error,
         "A `throttle` or `route_throttle` limit of `project.cws.yml`, or an entry's `#[entry(throttle = \"RATE/BURST\")]`, is not valid: the rate must be a positive number of requests per second and the burst a positive integer (one of them at least), and a `route_throttle` item must name a route of the service's entries in the stage other than `/`.",
         "Write e.g. `throttle: {rate: 50, burst: 100}`, `route_throttle: [{route: GET /invoices, rate: 5, burst: 10}]` (the routes `cws routes -s STAGE` prints) or `#[entry(throttle = \"5/10\")]`; limit the root route with `throttle`.";
+    WorkflowBadHeader = "CWS058", Error,
+        "A workflow task's `headers` name a header that is not an HTTP token (RFC 9110), name one twice, name one the call sets itself (`Authorization` — the stage's token —, `Content-Type`, `Content-Length`, `Host`, the async contract's `InvocationType`, `X-CWS-S3Bucket`, `X-CWS-S3Key`), or give a value that is not visible ASCII text.",
+        "Use a header name of letters, digits and `-` (e.g. `X-Request-Id`), leave the reserved ones to the call, and keep values to one line of ASCII text (templates allowed).";
+    WorkflowFailureTask = "CWS059", Error,
+        "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
+        "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
 }
 
 /// Where the codes are documented, in the repository.
