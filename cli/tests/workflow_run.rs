@@ -278,7 +278,7 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     let alerting = TempProject::copy_of(&eshop);
     alerting.write(
         "workflows/alerting.cws.yml",
-        "on_failure: alert_ops\ntasks:\n  store_product:\n    service: catalog\n    method: PUT\n    path: /product/{{ conf.sku }}\n    headers: { X-Request-Id: 'run-{{ conf.sku }}', X-Attempt: 1 }\n    json: { sku: '{{ conf.sku }}', name: '{{ conf.name }}', category: tea, price_cents: 5, tags: [] }\n  alert_ops:\n    service: mailer\n    method: POST\n    path: /send\n    json: { to: ops@eshop.invalid, subject: 'catalog update of {{ conf.sku }} failed', body: see the run }\n",
+        include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
     );
     let run = local_run(&stage, alerting.path(), "alerting", &json!({ "sku": "tea-9" }));
     assert!(!run.ok, "a failed task fails the run, alert or not");
