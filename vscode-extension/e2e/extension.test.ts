@@ -125,8 +125,14 @@ test('the CoWorks view shows stages, services and entries; its inline Run serves
   assert.match(await entry.innerText(), /token/);
   assert.match(await wb.viewRow('GET /debug/state').innerText(), /only dev/, 'a stage-limited entry says so');
   // Open: the entry's method in its file.
-  await entry.click();
-  await wb.page.locator('.tab.active[data-resource-name="main.rs"]').waitFor();
+  // (A click while the view redraws after the previous test's edits selects a row that is then
+  // replaced: clicked again until the editor opens.)
+  const opened = wb.page.locator('.tab.active[data-resource-name="main.rs"]');
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await entry.click();
+    if (await opened.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+  }
+  await opened.waitFor({ timeout: 1_000 });
   await wb.page.locator('[id="status.editor.selection"]', { hasText: `Ln ${lineOf(billing, 'async fn get_invoice(')},` }).waitFor();
   // The service run from the view replaces the one the lens started (stopped first: its port is
   // free for the new one), in a terminal of the same name.

@@ -224,11 +224,15 @@ export class Workbench {
     const row = this.quickInput().locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first();
     // A command whose `when` clause depends on the editor just opened is listed once the
     // workbench's context keys follow (asynchronously): the palette is opened again until then.
+    // The palette closes when something else takes the focus meanwhile (a task's terminal, a
+    // panel, a hover under the mouse): the box or the row is then found but hidden, and the
+    // palette is opened again, the mouse moved out of the way.
     for (let attempt = 1; ; attempt++) {
+      await p.mouse.move(1, 1);
       await p.keyboard.press('F1');
-      await this.inputBox().fill(`>${title}`);
-      const listed = await row.waitFor({ timeout: 5_000 }).then(() => true, () => false);
-      if (listed) return row.click();
+      const typed = await this.inputBox().fill(`>${title}`, { timeout: 5_000 }).then(() => true, () => false);
+      const listed = typed && (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false));
+      if (listed && (await row.click({ timeout: 5_000 }).then(() => true, () => false))) return;
       if (attempt === 4) throw new Error(`the command palette does not list ${title}`);
       await p.keyboard.press('Escape');
     }

@@ -56,7 +56,7 @@ fn main() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("src/main.rs:10:5: error: unknown `#[entry]` argument `stagez`; expected path, stage, stages, no_auth or binary_headers"),
+        stderr.contains("src/main.rs:10:5: error: unknown `#[entry]` argument `stagez`; expected path, stage, stages, no_auth, binary_headers or throttle"),
         "{stderr}"
     );
 }
