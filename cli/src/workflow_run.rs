@@ -342,6 +342,9 @@ impl<'p> Runner<'p> {
                     for (k, v) in &req.query {
                         errln!("             query {}={}", escape(k), escape(v));
                     }
+                    for (k, v) in &req.headers {
+                        errln!("             header {}: {}", escape(k), escape(v));
+                    }
                     if let Some(j) = &req.json {
                         errln!("             json  {}", escape(&j.to_string()));
                     }
@@ -406,10 +409,14 @@ impl<'p> Runner<'p> {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(&format!("{}={}", invoke::encode(k), invoke::encode(v)));
         }
-        let mut builder = ureq::http::Request::builder()
-            .method(req.method.as_str())
-            .uri(&url)
-            .header("Accept", "application/json");
+        let mut builder = ureq::http::Request::builder().method(req.method.as_str()).uri(&url);
+        // The task's own `Accept` replaces the default one, as in the DAG's operator.
+        if !req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+            builder = builder.header("Accept", "application/json");
+        }
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
         if let Some(token) = &ep.token {
             builder = builder.header("Authorization", format!("Bearer {token}"));
         }

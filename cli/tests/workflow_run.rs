@@ -273,6 +273,27 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
         "{:#}",
         run.out
     );
+    // Headers go with the call; the run-level `on_failure` task runs when a task failed (here a
+    // template the conf cannot fill) and is skipped otherwise.
+    let alerting = TempProject::copy_of(&eshop);
+    alerting.write(
+        "workflows/alerting.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
+    );
+    let run = local_run(&stage, alerting.path(), "alerting", &json!({ "sku": "tea-9" }));
+    assert!(!run.ok, "a failed task fails the run, alert or not");
+    assert_eq!(run.out["state"], "failed");
+    assert_eq!((run.state("store_product"), run.state("alert_ops")), ("failed", "success"), "{:#}", run.out);
+    assert_eq!(run.task("alert_ops")["status"], 202);
+    assert_eq!(run.task("alert_ops")["call"]["json"]["subject"], "catalog update of tea-9 failed");
+    let run = local_run(&stage, alerting.path(), "alerting", &json!({ "sku": "tea-9", "name": "Tea" }));
+    assert!(run.ok, "{}", run.log);
+    assert_eq!((run.state("store_product"), run.state("alert_ops")), ("success", "skipped"), "{:#}", run.out);
+    assert_eq!(
+        run.task("store_product")["call"]["headers"],
+        json!([["X-Request-Id", "run-tea-9"], ["X-Attempt", "1"]])
+    );
+    assert!(run.log.contains("header X-Request-Id: run-tea-9"), "{}", run.log);
     // A workflow with errors is not run.
     let broken = TempProject::copy_of(&eshop);
     broken.write("workflows/broken.cws.yml", "tasks:\n  a: { service: billing, path: /nowhere }\n");

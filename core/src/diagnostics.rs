@@ -259,6 +259,12 @@ codes! {
     BadDomain = "CWS060", Error,
         "A custom `domain` is malformed: the name is not a host name (`api.example.com`), the certificate is not an ACM certificate's ARN (`arn:aws:acm:<region>:<account>:certificate/<id>`), or the base path is not one path segment.",
         "Write e.g. `domain: {name: api.example.com, certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/…', base_path: billing}`.";
+    WorkflowBadHeader = "CWS061", Error,
+        "A workflow task's `headers` name a header that is not an HTTP token (RFC 9110), name one twice, name one the call sets itself (`Authorization` — the stage's token —, `Content-Type`, `Content-Length`, `Host`, the async contract's `InvocationType`, `X-CWS-S3Bucket`, `X-CWS-S3Key`), or give a value that is not visible ASCII text.",
+        "Use a header name of letters, digits and `-` (e.g. `X-Request-Id`), leave the reserved ones to the call, and keep values to one line of ASCII text (templates allowed).";
+    WorkflowFailureTask = "CWS062", Error,
+        "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
+        "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -51,6 +51,18 @@ fn generated() -> Vec<(PathBuf, String)> {
                     out.push((Path::new("dags").join(name).join(stage).join(f.path), f.text));
                 }
             }
+            if name == "eshop" && *stage == "dev" {
+                // Headers and a run-level `on_failure` task, on the example's services.
+                let mut with = Project::load(&dir).expect("project loads");
+                let text = include_str!("fixtures/workflows/alerting.cws.yml");
+                with.set_file_text(Path::new("workflows/alerting.cws.yml"), text);
+                let dag = airflow::dags(&with, stage)
+                    .expect("the DAGs")
+                    .into_iter()
+                    .find(|f| f.path == Path::new("alerting_dev.py"));
+                let f = dag.expect("the alerting DAG");
+                out.push((Path::new("dags/eshop_alerting").join(stage).join(f.path), f.text));
+            }
         }
     }
     for (name, dir, stages) in [

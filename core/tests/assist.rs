@@ -184,10 +184,16 @@ fn completion_cases() {
         Case {
             file: FLOW,
             text: "tasks:\n  a:\n    service: billing\n    |\n",
-            labels: &["description", "method", "path", "params", "query", "json", "async", "after", "…"],
+            labels: &["description", "method", "path", "params", "query", "headers", "json", "async", "after", "…"],
             accept: None,
         },
         Case { file: FLOW, text: "tasks:\n  a:\n    service: b|\n", labels: &["billing", "catalog", "mailer"], accept: None },
+        Case {
+            file: FLOW,
+            text: "on_failure: |\ntasks:\n  a: { service: billing, path: /health }\n  alert: { service: mailer, path: /health }\n",
+            labels: &["a", "alert"],
+            accept: None,
+        },
         Case {
             file: FLOW,
             text: "tasks:\n  a:\n    service: billing\n    method: POST\n    path: /|\n",

@@ -97,6 +97,7 @@ struct TaskCase {
     method: &'static str,
     path: String,
     query: Option<(String, String)>,
+    headers: Option<(String, String)>,
     json: Option<Value>,
     is_async: bool,
     after: Vec<usize>,
@@ -115,6 +116,8 @@ struct Case {
     tags: Vec<String>,
     project_name: String,
     results_prefix: String,
+    /// The run's `on_failure`: a task's id, or hostile text.
+    on_failure: Option<String>,
     tasks: Vec<TaskCase>,
 }
 
@@ -137,10 +140,18 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
             json,
             any::<bool>(),
         ),
-        (proptest::collection::vec(0usize..4, 0..2), proptest::collection::vec(0usize..4, 0..2)),
+        (
+            proptest::collection::vec(0usize..4, 0..2),
+            proptest::collection::vec(0usize..4, 0..2),
+            proptest::option::of((name("X-Request-Id"), hostile())),
+        ),
     )
         .prop_map(
-            |((id, description, service, method), (p, query, json, is_async), (after, on_success))| {
+            |(
+                (id, description, service, method),
+                (p, query, json, is_async),
+                (after, on_success, headers),
+            )| {
                 // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
                 let json = match method {
                     "POST" => json.or_else(|| Some(json!({ "k": description.clone() }))),
@@ -154,6 +165,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
                     method,
                     path: format!("/any/{p}"),
                     query,
+                    headers,
                     json,
                     is_async,
                     after,
@@ -174,13 +186,18 @@ fn case() -> impl Strategy<Value = Case> {
     let schedule = prop_oneof![Just(None), Just(Some(None)), hostile().prop_map(|s| Some(Some(s)))];
     (
         (name("dev"), name("flow"), proptest::option::of(name("flow")), hostile(), schedule, date),
-        (proptest::collection::vec(hostile(), 0..3), hostile(), hostile()),
+        (
+            proptest::collection::vec(hostile(), 0..3),
+            hostile(),
+            hostile(),
+            proptest::option::of(prop_oneof![3 => (0usize..4).prop_map(Ok), 1 => hostile().prop_map(Err)]),
+        ),
         proptest::collection::vec(task_case(), 1..4),
     )
         .prop_map(
             |(
                 (stage, file_stem, id, description, schedule, start_date),
-                (tags, project_name, results_prefix),
+                (tags, project_name, results_prefix, on_failure),
                 mut tasks,
             )| {
                 // Unique task ids (a YAML mapping holds each key once); mostly edges that go forward.
@@ -191,6 +208,10 @@ fn case() -> impl Strategy<Value = Case> {
                         t.on_success.retain(|&j| j > i);
                     }
                 }
+                let on_failure = on_failure.map(|f| match f {
+                    Ok(i) => tasks[i % tasks.len()].id.clone(),
+                    Err(text) => text,
+                });
                 Case {
                     stage,
                     file_stem: file_stem.replace('/', "_"),
@@ -201,6 +222,7 @@ fn case() -> impl Strategy<Value = Case> {
                     tags,
                     project_name,
                     results_prefix,
+                    on_failure,
                     tasks,
                 }
             },
@@ -233,6 +255,9 @@ impl Case {
         if let Some(d) = &self.start_date {
             s.push_str(&format!("start_date: {}\n", yaml_str(d)));
         }
+        if let Some(f) = &self.on_failure {
+            s.push_str(&format!("on_failure: {}\n", yaml_str(f)));
+        }
         let tags: Vec<String> = self.tags.iter().map(|t| yaml_str(t)).collect();
         s.push_str(&format!(
             "tags: [{}]\ndefault_args: {{ retries: 1, timeout: 60 }}\ntasks:\n",
@@ -250,6 +275,9 @@ impl Case {
             s.push_str(&format!("    path: {}\n", yaml_str(&t.path)));
             if let Some((k, v)) = &t.query {
                 s.push_str(&format!("    query: {{ {}: {} }}\n", yaml_str(k), yaml_str(v)));
+            }
+            if let Some((k, v)) = &t.headers {
+                s.push_str(&format!("    headers: {{ {}: {} }}\n", yaml_str(k), yaml_str(v)));
             }
             if let Some(j) = &t.json {
                 // JSON is YAML; every string is written as a YAML double-quoted scalar.
@@ -297,6 +325,8 @@ struct Expected {
     description: String,
     tags: Vec<String>,
     calls: Vec<Value>,
+    /// The run's `on_failure` task, when it names one.
+    failure: Option<String>,
 }
 
 fn expected(case: &Case, project: &Project) -> Option<Expected> {
@@ -322,6 +352,14 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
                     t.query.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
                 call["query"] = Value::Object(q);
             }
+            if !t.headers.is_empty() {
+                let h: serde_json::Map<String, Value> =
+                    t.headers.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
+                call["headers"] = Value::Object(h);
+            }
+            if wf.is_failure_task(&t.id) {
+                call["trigger_rule"] = "one_failed".into();
+            }
             call
         })
         .collect();
@@ -340,6 +378,7 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
         },
         tags,
         calls,
+        failure: wf.on_failure.as_ref().filter(|f| wf.task(&f.value).is_some()).map(|f| f.value.clone()),
     })
 }
 
@@ -410,6 +449,7 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         "the cases should both pass and fail the checks: {written} written, {refused} refused"
     );
     let verdicts = python_verdicts(&dags);
+    let mut with_failure_task = 0;
     for (name, text) in &dags {
         let verdict = &verdicts[name];
         let case = expectations.get(name).map(|e| e.case.as_str()).unwrap_or("");
@@ -436,8 +476,23 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
                 assert_eq!(&got[key], value, "{name}: `{key}`\n{case}");
             }
         }
+        // The run's `on_failure` task is followed by the one task failing the run.
+        let fail_runs: Vec<Value> = verdict["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["class"] == "CwsFailRunOperator")
+            .map(|t| t["args"]["failure_task_id"].clone())
+            .collect();
+        let want: Vec<Value> = e.failure.iter().map(|f| json!(f)).collect();
+        assert_eq!(fail_runs, want, "{name}\n{case}");
+        with_failure_task += usize::from(!want.is_empty());
     }
-    eprintln!("{} DAGs checked ({written} projects written, {refused} refused)", dags.len());
+    assert!(with_failure_task > 0, "some cases should have a run-level `on_failure` task");
+    eprintln!(
+        "{} DAGs checked ({written} projects written, {refused} refused, {with_failure_task} with an on_failure task)",
+        dags.len()
+    );
 }
 
 /// The cases of the report: a carriage return in a task's description ran code when Airflow imported

@@ -9,12 +9,14 @@
   through ``S3Hook`` and returns it like a synchronous call's result.
 - :class:`CwsBranchOperator` chooses the ``on_success`` / ``on_failure`` / ``on_no_content`` tasks from a
   call's status.
+- :class:`CwsFailRunOperator` follows the workflow's run-level ``on_failure`` task (trigger rule
+  ``one_failed``) and fails, so the run stays failed after the alert.
 
 A task's result (its XCom) is ``{"status": int, "headers": {...}, "body": JSON or text}``. Workflow
 templates (``{{ conf.key }}``, ``{{ tasks.<id>.body.field }}``) are resolved by :mod:`.templates`.
 """
 
-from coworks_airflow.operators import CwsBranchOperator, CwsCallOperator, CwsResultOperator
+from coworks_airflow.operators import CwsBranchOperator, CwsCallOperator, CwsFailRunOperator, CwsResultOperator
 from coworks_airflow.templates import resolve
 
-__all__ = ["CwsBranchOperator", "CwsCallOperator", "CwsResultOperator", "resolve"]
+__all__ = ["CwsBranchOperator", "CwsCallOperator", "CwsFailRunOperator", "CwsResultOperator", "resolve"]

@@ -30,6 +30,19 @@ def _excerpt(body):
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
 
 
+def _header_value(name, value):
+    """A header's value as text (as templates render text), refused unless visible ASCII with spaces
+    and tabs only inside (the core's ``header_value_problem``)."""
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
+    visible = all(c in " \t" or 33 <= ord(c) <= 126 for c in text)
+    if not visible or text != text.strip(" \t"):
+        raise AirflowFailException(
+            f"header `{name}`: header value {json.dumps(text)} is not visible ASCII text "
+            "(spaces and tabs only inside, no line breaks)"
+        )
+    return text
+
+
 def _query_value(v):
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -63,6 +76,8 @@ class CwsCallOperator(_CallMixin, BaseOperator):
     :param method: the HTTP method.
     :param path: the path; may hold templates.
     :param query: query-string values (lists for repeated keys); may hold templates.
+    :param headers: header names and values sent with the call; values may hold templates
+        (``None`` leaves the header out).
     :param json: the JSON body; may hold templates.
     :param handles_failure: when true, an error status (other than 401/403) is the task's result
         (for an ``on_failure`` branch) instead of a failure.
@@ -82,6 +97,7 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         method,
         path,
         query=None,
+        headers=None,
         json=None,
         handles_failure=False,
         async_call=False,
@@ -95,6 +111,7 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         self.method = method
         self.path = path
         self.query = query or {}
+        self.headers = headers or {}
         self.body = json
         self.handles_failure = handles_failure
         self.async_call = async_call
@@ -111,6 +128,9 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         hook = HttpHook(method=self.method, http_conn_id=self.conn_id)
         token = hook.get_connection(self.conn_id).password
         headers = {"Accept": "application/json"}
+        for name, value in resolve(self.headers, context).items():
+            if value is not None:
+                headers[name] = _header_value(name, value)
         if token:
             headers["Authorization"] = token
         data = None
@@ -210,3 +230,20 @@ class CwsBranchOperator(BaseBranchOperator):
             chosen = self.on_failure
         self.log.info("`%s` answered %s: running %s", self.result_task_id, status, chosen or "nothing")
         return chosen
+
+
+class CwsFailRunOperator(BaseOperator):
+    """Fails when it runs: it follows the run's ``on_failure`` task, so that the DAG run stays failed
+    once the alert has been sent (Airflow judges a run by its last tasks), and is skipped with it.
+
+    :param failure_task_id: the run's ``on_failure`` task (for the message).
+    """
+
+    ui_color = "#fee2e2"
+
+    def __init__(self, *, failure_task_id, **kwargs):
+        super().__init__(**kwargs)
+        self.failure_task_id = failure_task_id
+
+    def execute(self, context):
+        raise AirflowFailException(f"a task of the run failed; the on_failure task `{self.failure_task_id}` ran")

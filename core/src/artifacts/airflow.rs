@@ -144,6 +144,7 @@ const PY_RESERVED: &[&str] = &[
     "CwsCallOperator",
     "CwsResultOperator",
     "CwsBranchOperator",
+    "CwsFailRunOperator",
     "match",
     "case",
     "type",
@@ -277,6 +278,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     if wf.tasks.iter().any(|t| t.has_branches()) {
         imports.insert(0, "CwsBranchOperator");
     }
+    if wf.on_failure.as_ref().is_some_and(|f| wf.task(&f.value).is_some()) {
+        imports.push("CwsFailRunOperator");
+    }
     if any_async {
         imports.push("CwsResultOperator");
     }
@@ -334,6 +338,11 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
                 t.query.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
             call.push(format!("query={}", py_value(&serde_json::Value::Object(q), 8)));
         }
+        if !t.headers.is_empty() {
+            let h: serde_json::Map<String, serde_json::Value> =
+                t.headers.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
+            call.push(format!("headers={}", py_value(&serde_json::Value::Object(h), 8)));
+        }
         if let Some(j) = &t.json {
             call.push(format!("json={}", py_value(&j.value, 8)));
         }
@@ -353,8 +362,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             call.push(format!("results_prefix={}", py_str(&prefix(Some(service)))));
         }
         let task_args = task_args(t);
-        if run::trigger_rule(wf, t) == TriggerRule::NoneFailedMinOneSuccess {
-            call.push("trigger_rule=\"none_failed_min_one_success\"".into());
+        let rule = run::trigger_rule(wf, t);
+        if rule != TriggerRule::AllSuccess {
+            call.push(format!("trigger_rule={}", py_str(rule.as_str())));
         }
         call.extend(task_args.iter().cloned());
         operator(&mut s, &var(&p.first), "CwsCallOperator", &call);
@@ -419,6 +429,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             deps.push(pair);
         }
     }
+    if let Some(failure) = wf.on_failure.as_ref().and_then(|f| wf.task(&f.value)) {
+        failure_task(&mut s, &mut deps, wf, failure);
+    }
     if !deps.is_empty() {
         s.push('\n');
         for (a, b) in deps {
@@ -426,6 +439,33 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
         }
     }
     s
+}
+
+/// The run's `on_failure` task (its trigger rule `one_failed` is written with its call) after every
+/// other task but the branch operators (a branch would skip it as a task it did not choose), then
+/// `<id>__fail_run`, which fails when it runs: the DAG run stays failed after the alert succeeded
+/// (Airflow judges a run by its last tasks) and succeeds when the alert is skipped.
+fn failure_task(s: &mut String, deps: &mut Vec<(String, String)>, wf: &Workflow, failure: &Task) {
+    let target = var(&parts(failure).first);
+    for t in wf.tasks.iter().filter(|t| t.id != failure.id) {
+        let p = parts(t);
+        let mut ids = vec![p.first.clone()];
+        if t.is_async {
+            ids.push(format!("{}__wait", t.id));
+            ids.push(p.result.clone());
+        }
+        for id in ids {
+            let pair = (var(&id), target.clone());
+            if !deps.contains(&pair) {
+                deps.push(pair);
+            }
+        }
+    }
+    let fail_run = format!("{}__fail_run", failure.id);
+    s.push('\n');
+    let args = [format!("task_id={}", py_str(&fail_run)), format!("failure_task_id={}", py_str(&failure.id))];
+    operator(s, &var(&fail_run), "CwsFailRunOperator", &args);
+    deps.push((var(&parts(failure).last), var(&fail_run)));
 }
 
 fn task_args(t: &Task) -> Vec<String> {
@@ -485,6 +525,29 @@ mod tests {
         assert!(py.contains("    a__branch >> c\n") && py.contains("    b >> c\n"), "{py}");
         assert!(py.contains("# Workflow \"workflows/w.cws.yml\", stage \"dev\".\n"), "{py}");
         assert!(!py.contains("S3KeySensor"), "no async call, no sensor import");
+    }
+
+    #[test]
+    fn headers_go_with_the_call_and_the_runs_on_failure_task_follows_every_other() {
+        let py = dag("on_failure: alert\ntasks:\n  a: { service: s, path: /a, headers: { X-Request-Id: 'r-{{ conf.id }}' }, on_success: [b] }\n  b: { service: s, path: /b, async: true }\n  alert: { service: m, path: /alert }\n");
+        assert!(
+            py.contains(
+                "        headers={\n            \"X-Request-Id\": \"r-{{ conf.id }}\",\n        },\n"
+            ),
+            "{py}"
+        );
+        assert!(py.contains("from coworks_airflow import CwsBranchOperator, CwsCallOperator, CwsFailRunOperator, CwsResultOperator\n"), "{py}");
+        assert!(
+            py.contains("        task_id=\"alert\",\n")
+                && py.contains("        trigger_rule=\"one_failed\",\n"),
+            "{py}"
+        );
+        for up in ["a", "b__call", "b__wait", "b"] {
+            assert!(py.contains(&format!("    {up} >> alert\n")), "{up}: {py}");
+        }
+        assert!(!py.contains("a__branch >> alert"), "a branch would skip it: {py}");
+        assert!(py.contains("    alert__fail_run = CwsFailRunOperator(\n        task_id=\"alert__fail_run\",\n        failure_task_id=\"alert\",\n    )\n"), "{py}");
+        assert!(py.ends_with("    alert >> alert__fail_run\n"), "{py}");
     }
 
     #[test]

@@ -13,8 +13,9 @@ use crate::settings::CliOptions;
 use crate::suggest;
 use crate::text::{ByteRange, Span};
 
-use crate::workflow::model::{Task, Workflow};
+use crate::workflow::model::{EdgeKind, Task, Workflow};
 use crate::workflow::parse::sub_span;
+use crate::workflow::run;
 use crate::workflow::target::{segments, target_entry};
 use crate::workflow::template::{self, Source};
 use crate::workflow::WorkflowFile;
@@ -104,9 +105,15 @@ pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<
 /// Every diagnostic of one workflow.
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut v = Validator { wf, cx, out: Vec::new() };
-    let ancestors = v.graph();
+    let mut ancestors = v.graph();
+    if let Some(failure) = v.failure_task() {
+        // The run's `on_failure` task runs after every other task.
+        let others = wf.tasks.iter().map(|t| t.id.as_str()).filter(|id| *id != failure);
+        ancestors.insert(failure, others.collect());
+    }
     for task in &wf.tasks {
         v.call(task);
+        v.headers(task);
         v.templates(task, ancestors.get(task.id.as_str()));
         v.bucket(task);
     }
@@ -378,6 +385,84 @@ impl<'a> Validator<'a> {
         let [at] = found.as_slice() else { return None };
         let start = span.start.offset + at;
         Some(Fix::replace(&self.wf.file, ByteRange::new(start, start + other.len()), other, near, true))
+    }
+
+    /// Checks the header names and the values written as they are sent (the text outside templates;
+    /// rendered values are checked by the run, [`run::request`]).
+    fn headers(&mut self, task: &Task) {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for a in &task.headers {
+            let name = &a.name.value;
+            if let Some(problem) = run::header_name_problem(name) {
+                self.push(
+                    DiagnosticCode::WorkflowBadHeader,
+                    a.name.span,
+                    format!("task `{}`: {problem}", task.id),
+                );
+            } else if !seen.insert(name.to_ascii_lowercase()) {
+                let msg =
+                    format!("task `{}` gives header `{name}` twice (header names ignore case)", task.id);
+                self.push(DiagnosticCode::WorkflowBadHeader, a.name.span, msg);
+            }
+            let Some(text) = a.value.as_str() else { continue };
+            let found = template::templates(text);
+            let mut outside = String::new();
+            let mut at = 0;
+            for t in &found {
+                outside.push_str(&text[at..t.range.start]);
+                outside.push('x');
+                at = t.range.end;
+            }
+            outside.push_str(&text[at..]);
+            if let Some(problem) = run::header_value_problem(&outside) {
+                let problem =
+                    if found.is_empty() { problem } else { format!("{problem} (outside its templates)") };
+                self.push(
+                    DiagnosticCode::WorkflowBadHeader,
+                    a.name.span,
+                    format!("task `{}`: {problem}", task.id),
+                );
+            }
+        }
+    }
+
+    /// The run's `on_failure` task, checked: an unknown task (with the closest id as a fix), or one
+    /// with edges. `None` when there is none or it names no task.
+    fn failure_task(&mut self) -> Option<&'a str> {
+        let wf: &'a Workflow = self.wf;
+        let given = wf.on_failure.as_ref()?;
+        let ids = wf.tasks.iter().map(|t| t.id.as_str());
+        let Some(task) = wf.task(&given.value) else {
+            let hint = suggest::did_you_mean(&given.value, ids.clone());
+            let msg = format!(
+                "`on_failure` of the workflow names no task of this workflow: `{}`{hint}",
+                given.value
+            );
+            let fix = self.closest_fix(&given.value, given.span, ids);
+            self.push(DiagnosticCode::WorkflowUnknownTask, given.span, msg).add_fixes(fix);
+            return None;
+        };
+        let edges: Vec<String> = wf
+            .edges()
+            .into_iter()
+            .filter(|e| e.from == task.id || e.to == task.id)
+            .map(|e| {
+                format!(
+                    "`{}` of task `{}`",
+                    e.kind.as_str(),
+                    if e.kind == EdgeKind::After { &e.to } else { &e.from }
+                )
+            })
+            .collect();
+        if !edges.is_empty() {
+            let msg = format!(
+                "task `{}` is the run's `on_failure` task: it runs after every other task when one failed, so it takes no edges ({})",
+                task.id,
+                edges.join(", ")
+            );
+            self.push(DiagnosticCode::WorkflowFailureTask, given.span, msg);
+        }
+        Some(task.id.as_str())
     }
 
     fn bucket(&mut self, task: &Task) {

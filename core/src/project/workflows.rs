@@ -32,12 +32,15 @@ impl Project {
 
     /// Go-to-definition in a workflow file: from a task (its id, method, path, parameters...) to the
     /// entry method it calls; from its `service` value to the service's `impl`; from a task id named
-    /// in `after`/`on_*` or a `{{ tasks.<id> }}` template to that task.
+    /// in `after`/`on_*`, the run's `on_failure` or a `{{ tasks.<id> }}` template to that task.
     pub fn workflow_definition(&self, rel: &Path, offset: usize) -> Option<Location> {
         let wf = self.workflow(rel)?;
         let within = |s: &Span| s.start.offset <= offset && offset <= s.end.offset;
-        let task = wf.tasks.iter().find(|t| within(&t.span))?;
         let to_task = |id: &str| wf.task(id).map(|t| Location { file: wf.file.clone(), span: t.id_span });
+        if let Some(failure) = wf.on_failure.as_ref().filter(|f| within(&f.span)) {
+            return to_task(&failure.value);
+        }
+        let task = wf.tasks.iter().find(|t| within(&t.span))?;
         for (target, _) in task.branches() {
             if within(&target.span) {
                 return to_task(&target.value);

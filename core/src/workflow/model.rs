@@ -29,6 +29,9 @@ pub struct Workflow {
     pub default_args: DefaultArgs,
     /// The tasks, in file order.
     pub tasks: Vec<Task>,
+    /// `on_failure` at the top: the task run when any other task of the run failed (Airflow's
+    /// trigger rule `one_failed`); a task of `tasks` with no edges of its own.
+    pub on_failure: Option<Spanned<String>>,
 }
 
 /// `default_args` of the DAG (and per-task overrides).
@@ -64,6 +67,8 @@ pub struct Task {
     pub params: Vec<Arg>,
     /// `query`: query-string values (a list for repeated keys).
     pub query: Vec<Arg>,
+    /// `headers`: header names and values sent with the call (values may hold templates).
+    pub headers: Vec<Arg>,
     /// `json`: the request body.
     pub json: Option<Spanned<serde_json::Value>>,
     /// `async: true`: call with the async contract, wait for the S3 result record, read it.
@@ -173,6 +178,11 @@ impl Workflow {
             }
         }
         out
+    }
+
+    /// Whether `task` is the run's `on_failure` task.
+    pub fn is_failure_task(&self, task: &str) -> bool {
+        self.on_failure.as_ref().is_some_and(|f| f.value == task)
     }
 
     /// The effective `default_args` of a task (task overrides, then the workflow's).

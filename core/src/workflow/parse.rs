@@ -16,7 +16,7 @@ use super::model::{Arg, DefaultArgs, Task, Workflow};
 
 /// Keys of the top level of a workflow file.
 pub const TOP_KEYS: &[&str] =
-    &["id", "description", "schedule", "start_date", "tags", "default_args", "tasks"];
+    &["id", "description", "schedule", "start_date", "tags", "default_args", "on_failure", "tasks"];
 /// The longest DAG tag Airflow accepts, in characters.
 pub const MAX_TAG_CHARS: usize = 100;
 /// Keys of `default_args` (also allowed on a task).
@@ -29,6 +29,7 @@ pub const TASK_KEYS: &[&str] = &[
     "path",
     "params",
     "query",
+    "headers",
     "json",
     "async",
     "after",
@@ -68,6 +69,7 @@ pub fn read_workflow(text: &str, file: &Path) -> (Workflow, Vec<Diagnostic>) {
         tags: Vec::new(),
         default_args: DefaultArgs::default(),
         tasks: Vec::new(),
+        on_failure: None,
     };
     match parsed.root.as_ref().map(|root| (root, root.entries())) {
         Some((_, Some(entries))) => r.top(&entries, &mut wf),
@@ -198,6 +200,7 @@ impl Reader<'_> {
                         self.type_error(value, "a mapping (`retries`, `retry_delay`, `timeout`)");
                     }
                 }
+                "on_failure" => wf.on_failure = self.text(value),
                 "tasks" => match value.entries() {
                     Some(tasks) => {
                         for (k, v) in tasks.iter().map(|e| (&e.0, &e.1)) {
@@ -251,6 +254,7 @@ impl Reader<'_> {
             path: None,
             params: Vec::new(),
             query: Vec::new(),
+            headers: Vec::new(),
             json: None,
             is_async: false,
             args: DefaultArgs::default(),
@@ -283,6 +287,7 @@ impl Reader<'_> {
                 }
                 "params" => t.params = self.args(v, &mut t.texts, false),
                 "query" => t.query = self.args(v, &mut t.texts, true),
+                "headers" => t.headers = self.args(v, &mut t.texts, false),
                 "json" => {
                     collect_texts(v, &mut t.texts);
                     t.json = Some(Spanned { value: to_json(v), span: v.span });

@@ -177,6 +177,50 @@ pub fn fill_params(path: &str, t: &Task) -> String {
         .join("/")
 }
 
+/// Headers a task may not give (compared without case): the call sets them — the stage's token
+/// (`Authorization`), the JSON body's type, the HTTP framing and the async contract.
+pub const RESERVED_HEADERS: &[&str] = &[
+    "Authorization",
+    "Content-Type",
+    "Content-Length",
+    "Host",
+    "InvocationType",
+    "X-CWS-S3Bucket",
+    "X-CWS-S3Key",
+];
+
+/// What is wrong with a header name a task gives: not a token of RFC 9110 (letters, digits and
+/// `` !#$%&'*+-.^_`|~ ``), or one of [`RESERVED_HEADERS`].
+pub fn header_name_problem(name: &str) -> Option<String> {
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(tchar) {
+        return Some(format!(
+            "header name {name:?} is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~, RFC 9110)"
+        ));
+    }
+    if name.eq_ignore_ascii_case("authorization") {
+        return Some(
+            "a task cannot set `Authorization`: the call sends the stage's token (the service's TOKEN)"
+                .into(),
+        );
+    }
+    RESERVED_HEADERS.iter().find(|r| r.eq_ignore_ascii_case(name)).map(|r| {
+        format!("a task cannot set `{r}`: the call sets it (the JSON body, HTTP or the async contract)")
+    })
+}
+
+/// What is wrong with a header value (after rendering): only visible ASCII, with spaces and tabs
+/// inside (RFC 9110 field values, as both HTTP clients send them).
+pub fn header_value_problem(value: &str) -> Option<String> {
+    let visible = value.chars().all(|c| c == ' ' || c == '\t' || c.is_ascii_graphic());
+    let trimmed = value.trim_matches([' ', '\t']).len() == value.len();
+    (!visible || !trimmed).then(|| {
+        format!(
+            "header value {value:?} is not visible ASCII text (spaces and tabs only inside, no line breaks)"
+        )
+    })
+}
+
 /// The request a task sends in a run: what `cws workflow run` prints as the values passed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Request {
@@ -186,6 +230,9 @@ pub struct Request {
     pub path: String,
     /// The query pairs, in order (a list repeats its key; `null` values are left out).
     pub query: Vec<(String, String)>,
+    /// The task's `headers`, rendered as text (`null` values are left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
     /// The JSON body, rendered.
     pub json: Option<Value>,
 }
@@ -202,8 +249,20 @@ pub fn request(task: &Task, ctx: Context<'_>) -> Result<Request, String> {
             v => query.push((arg.name.value.clone(), text_of(&v))),
         }
     }
+    let mut headers = Vec::new();
+    for arg in &task.headers {
+        let value = match render(&arg.value, ctx)? {
+            Value::Null => continue,
+            v => text_of(&v),
+        };
+        let name = &arg.name.value;
+        if let Some(problem) = header_name_problem(name).or_else(|| header_value_problem(&value)) {
+            return Err(format!("header `{name}`: {problem}"));
+        }
+        headers.push((name.clone(), value));
+    }
     let json = task.json.as_ref().map(|j| render(&j.value, ctx)).transpose()?;
-    Ok(Request { method: task.method.value, path, query, json })
+    Ok(Request { method: task.method.value, path, query, headers, json })
 }
 
 /// What an answer means for the task.
@@ -310,6 +369,19 @@ pub enum TriggerRule {
     AllSuccess,
     /// None failed and at least one succeeded (joins: several upstreams, e.g. after branches).
     NoneFailedMinOneSuccess,
+    /// At least one failed (the run's `on_failure` task, after every other task).
+    OneFailed,
+}
+
+impl TriggerRule {
+    /// Airflow's name of the rule.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerRule::AllSuccess => "all_success",
+            TriggerRule::NoneFailedMinOneSuccess => "none_failed_min_one_success",
+            TriggerRule::OneFailed => "one_failed",
+        }
+    }
 }
 
 /// The tasks `task` waits for (each once, in edge order).
@@ -328,9 +400,12 @@ pub fn upstreams<'w>(wf: &'w Workflow, task: &Task) -> Vec<&'w str> {
     out
 }
 
-/// The trigger rule of `task`.
+/// The trigger rule of `task`: `one_failed` for the run's `on_failure` task (downstream of every
+/// other task), else by its number of upstream tasks.
 pub fn trigger_rule(wf: &Workflow, task: &Task) -> TriggerRule {
-    if upstreams(wf, task).len() > 1 {
+    if wf.is_failure_task(&task.id) {
+        TriggerRule::OneFailed
+    } else if upstreams(wf, task).len() > 1 {
         TriggerRule::NoneFailedMinOneSuccess
     } else {
         TriggerRule::AllSuccess
@@ -401,6 +476,22 @@ impl<'w> Schedule<'w> {
         }
         for t in &self.wf.tasks {
             if self.states.contains_key(&t.id) {
+                continue;
+            }
+            if trigger_rule(self.wf, t) == TriggerRule::OneFailed {
+                // Every other task is upstream: run as soon as one failed, skipped when none did.
+                let others = || self.wf.tasks.iter().filter(|o| o.id != t.id);
+                let failed = others().any(|o| {
+                    matches!(self.state(&o.id), Some(TaskState::Failed | TaskState::UpstreamFailed))
+                });
+                if failed {
+                    self.running = Some(t.id.clone());
+                    return Some(Next::Run(t));
+                }
+                if others().all(|o| self.states.contains_key(&o.id)) {
+                    self.states.insert(t.id.clone(), TaskState::Skipped);
+                    return Some(Next::Decided(t, TaskState::Skipped));
+                }
                 continue;
             }
             let Some(views) =
@@ -588,6 +679,66 @@ mod tests {
             .collect();
         assert_eq!(rest, [true, true, true, true]);
         assert_eq!(s.run_state(), TaskState::Failed);
+    }
+
+    #[test]
+    fn headers_render_as_text_and_bad_ones_are_refused() {
+        let w = wf("tasks:\n  a: { service: s, path: /a, headers: { X-Request-Id: 'r-{{ conf.n }}', X-Count: '{{ conf.n }}', X-None: '{{ conf.none }}', X-Bad: '{{ conf.bad }}' } }\n");
+        let conf = json!({ "n": 7, "none": null, "bad": "a\r\nInjected: 1" });
+        let results = BTreeMap::new();
+        let e = request(&w.tasks[0], Context { conf: &conf, results: &results }).unwrap_err();
+        assert!(e.starts_with("header `X-Bad`: header value") && e.contains("no line breaks"), "{e}");
+        let conf = json!({ "n": 7, "none": null, "bad": "fine" });
+        let req = request(&w.tasks[0], Context { conf: &conf, results: &results }).unwrap();
+        let h: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(h, [("X-Request-Id", "r-7"), ("X-Count", "7"), ("X-Bad", "fine")]);
+        assert_eq!(header_name_problem("X-Request-Id"), None);
+        assert!(header_name_problem("authorization").is_some_and(|p| p.contains("stage's token")));
+        assert!(header_name_problem("x-cws-s3key").is_some_and(|p| p.contains("`X-CWS-S3Key`")));
+        for bad in ["", "X Y", "X:Y", "é", "X\n"] {
+            assert!(header_name_problem(bad).is_some_and(|p| p.contains("RFC 9110")), "{bad:?}");
+        }
+        for bad in [" lead", "trail\t", "a\u{7f}", "日本", "a\0b"] {
+            assert!(header_value_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(header_value_problem("a b\tc"), None);
+    }
+
+    #[test]
+    fn the_runs_on_failure_task_runs_once_one_failed_and_is_skipped_otherwise() {
+        let text = "on_failure: alert\ntasks:\n  alert: { service: s, path: /alert }\n  a: { service: s, path: /a, on_success: [b], on_failure: [c] }\n  b: { service: s, path: /b }\n  c: { service: s, path: /c }\n  d: { service: s, path: /d, after: [a] }\n";
+        let w = wf(text);
+        assert_eq!(trigger_rule(&w, &w.tasks[0]), TriggerRule::OneFailed);
+        assert_eq!(TriggerRule::OneFailed.as_str(), "one_failed");
+        // Each task ends as `fail` says (else success, status 200); the order and states.
+        let run = |fail: &[&str]| {
+            let mut s = Schedule::new(&w);
+            let mut order = Vec::new();
+            while let Some(n) = s.next_step() {
+                match n {
+                    Next::Run(t) if fail.contains(&t.id.as_str()) => {
+                        order.push(format!("{}:failed", t.id));
+                        s.finish(&t.id, TaskState::Failed, None);
+                    }
+                    Next::Run(t) => {
+                        order.push(format!("{}:run", t.id));
+                        s.finish(&t.id, TaskState::Success, Some(200));
+                    }
+                    Next::Decided(t, st) => order.push(format!("{}:{}", t.id, st.as_str())),
+                }
+            }
+            (order.join(" "), s.run_state())
+        };
+        assert_eq!(run(&[]), ("a:run b:run c:skipped d:run alert:skipped".into(), TaskState::Success));
+        assert_eq!(run(&["b"]), ("a:run b:failed alert:run c:skipped d:run".into(), TaskState::Failed));
+        assert_eq!(
+            run(&["a"]),
+            (
+                "a:failed alert:run b:upstream_failed c:upstream_failed d:upstream_failed".into(),
+                TaskState::Failed
+            )
+        );
+        assert_eq!(run(&["a", "alert"]).1, TaskState::Failed, "a failing alert fails the run too");
     }
 
     #[test]

@@ -13,13 +13,13 @@ import ast
 import json
 import sys
 
-OPERATORS = {"CwsCallOperator", "CwsResultOperator", "CwsBranchOperator", "S3KeySensor"}
+OPERATORS = {"CwsCallOperator", "CwsResultOperator", "CwsBranchOperator", "CwsFailRunOperator", "S3KeySensor"}
 CALLS = {("datetime", "datetime"), ("datetime", "timedelta")}
 IMPORTS = [
     (None, ["datetime"]),
     ("airflow.providers.amazon.aws.sensors.s3", ["S3KeySensor"]),
     ("airflow.sdk", ["DAG"]),
-    ("coworks_airflow", ["CwsBranchOperator", "CwsCallOperator", "CwsResultOperator"]),
+    ("coworks_airflow", ["CwsBranchOperator", "CwsCallOperator", "CwsFailRunOperator", "CwsResultOperator"]),
 ]
 
 

@@ -29,6 +29,7 @@ fn task_key_doc(key: &str) -> (&'static str, bool) {
         "path" => ("the entry's path; `{name}` segments are given in `params`", false),
         "params" => ("values of the path's `{name}` segments", true),
         "query" => ("query-string values", true),
+        "headers" => ("headers sent with the call (not `Authorization`)", true),
         "json" => ("the request body", true),
         "async" => ("call with the async contract (the result comes through S3)", false),
         "after" => ("tasks that must succeed before this one", false),
@@ -138,6 +139,13 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
             .tasks
             .iter()
             .filter(|t| t.id != *id)
+            .map(|t| {
+                value_item(&c, CompletionKind::Task, &t.id).detail(task_detail(t)).docs(t.description.clone())
+            })
+            .collect(),
+        (["on_failure"], Slot::Value) => wf
+            .tasks
+            .iter()
             .map(|t| {
                 value_item(&c, CompletionKind::Task, &t.id).detail(task_detail(t)).docs(t.description.clone())
             })
