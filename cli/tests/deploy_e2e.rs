@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use coworks_core::artifacts;
 use coworks_core::Project;
 use serde_json::Value;
-use support::aws::{cli_config, cws_aws as cws, services_target_dir, sync_dir, terraform, Moto};
+use support::aws::{
+    cli_config, cws_aws as cws, services_target_dir, sync_dir, terraform, with_test_aws, Moto,
+};
 use support::TempProject;
 
 mod support;
@@ -438,17 +440,12 @@ fn the_eshop_deploys_to_moto_per_stage() {
     assert!(!o.status.success() && text(&o).contains("not deployed"), "{}", text(&o));
 
     // The files now describe dev: terraform run by hand in prod's workspace refuses to plan them.
-    let o = Command::new(terraform())
-        .args(["plan", "-input=false", "-no-color"])
+    let mut plan = Command::new(terraform());
+    plan.args(["plan", "-input=false", "-no-color"])
         .current_dir(project.join("terraform"))
-        .env("TF_CLI_CONFIG_FILE", &rc)
         .env("TF_WORKSPACE", "prod")
-        .env("TF_VAR_secrets", r#"{"PAYMENT_KEY": "x"}"#)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+        .env("TF_VAR_secrets", r#"{"PAYMENT_KEY": "x"}"#);
+    let o = with_test_aws(&mut plan, &rc).output().unwrap();
     assert!(!o.status.success() && text(&o).contains("generated for stage `dev`"), "{}", text(&o));
 
     // prod was deployed with --endpoint: destroy reaches it without the flag, and refuses another one.
@@ -506,18 +503,9 @@ _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
-    let o = Command::new("python3")
-        .args(["-c", script, answer, env!("CARGO_BIN_EXE_cws")])
-        .args(args)
-        .arg("-p")
-        .arg(project)
-        .env("TF_CLI_CONFIG_FILE", rc)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", script, answer, env!("CARGO_BIN_EXE_cws")]).args(args).arg("-p").arg(project);
+    let o = with_test_aws(&mut cmd, rc).output().unwrap();
     (o.status.code().unwrap_or(-1), text(&o))
 }
 
@@ -963,17 +951,13 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     assert_eq!(own["Resource"], "arn:aws:sqs:us-east-1:123456789012:fixture-orders-dev", "{state}");
 
     // The project's outputs, from the generated names.
-    let o = Command::new(terraform())
+    // The state is in moto's S3.
+    let mut output = Command::new(terraform());
+    output
         .args(["output", "-json", "-no-color"])
         .current_dir(project.join("terraform"))
-        .env("TF_CLI_CONFIG_FILE", &rc)
-        .env("TF_WORKSPACE", "dev")
-        // The state is in moto's S3.
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
+        .env("TF_WORKSPACE", "dev");
+    let o = with_test_aws(&mut output, &rc).output().unwrap();
     assert!(o.status.success(), "terraform output: {}", text(&o));
     let outputs: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert!(

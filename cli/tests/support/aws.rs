@@ -101,22 +101,24 @@ pub fn services_target_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eshop-build/target")
 }
 
-/// `cws ARGS -p PROJECT` with test AWS credentials, the Terraform CLI configuration `rc` and the
-/// shared target directory; prints how long it took.
-pub fn cws_aws(project: &Path, rc: &Path, args: &[&str]) -> Output {
-    let start = Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
-        .args(args)
-        .arg("-p")
-        .arg(project)
-        .env("TF_CLI_CONFIG_FILE", rc)
-        .env("CARGO_TARGET_DIR", services_target_dir())
+/// `cmd` as the tests run cws and terraform against moto: test AWS credentials (moto takes any), no
+/// instance metadata lookups, no profile, and the Terraform CLI configuration `rc` (the offline
+/// provider mirror).
+pub fn with_test_aws<'c>(cmd: &'c mut Command, rc: &Path) -> &'c mut Command {
+    cmd.env("TF_CLI_CONFIG_FILE", rc)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
+}
+
+/// `cws ARGS -p PROJECT` with test AWS credentials, the Terraform CLI configuration `rc` and the
+/// shared target directory; prints how long it took.
+pub fn cws_aws(project: &Path, rc: &Path, args: &[&str]) -> Output {
+    let start = Instant::now();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cws"));
+    cmd.args(args).arg("-p").arg(project).env("CARGO_TARGET_DIR", services_target_dir());
+    let o = with_test_aws(&mut cmd, rc).output().unwrap();
     println!("cws {}: {:.1} s", args.join(" "), start.elapsed().as_secs_f64());
     o
 }
