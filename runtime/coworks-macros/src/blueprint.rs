@@ -15,8 +15,12 @@
 use std::path::{Path, PathBuf};
 
 use coworks_core::model::Entry;
-use coworks_core::naming::{mount_route, validate_prefix};
-use coworks_core::rust_source::attrs::{parse_blueprint_args, MountArg};
+use coworks_core::naming::mount_route;
+use coworks_core::rust_source::attrs::{parse_blueprint_args, MountArg, ServiceArgs};
+use coworks_core::rust_source::decl::{FileDecls, ServiceDecl};
+use coworks_core::rust_source::file_model::{build, ParseMode};
+use coworks_core::text::ByteRange;
+use coworks_core::Severity;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
 use syn::{ImplItem, Item, ItemImpl, Type, Visibility};
@@ -75,34 +79,36 @@ pub struct Mounted {
     pub files: Vec<PathBuf>,
 }
 
-/// Resolves the mounts of a service among the package's files.
-pub fn mounted(mounts: &[MountArg]) -> Result<Mounted, Errors> {
+/// Resolves the mounts of a service among the package's files: what could be resolved, and the
+/// errors of the rest.
+pub fn mounted(mounts: &[MountArg]) -> (Mounted, Errors) {
     let mut out = Mounted::default();
-    if mounts.is_empty() {
-        return Ok(out);
-    }
     let mut errors: Errors = Vec::new();
+    if mounts.is_empty() {
+        return (out, errors);
+    }
     let root = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
     let mut files = Vec::new();
     rust_files(&root, &mut files);
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for m in mounts {
-        let (name, prefix) = (m.blueprint.value.as_str(), m.prefix.value.as_str());
-        if let Err(problem) = validate_prefix(prefix) {
-            errors.push((
-                Span::call_site(),
-                format!("prefix `{prefix}` of blueprint `{name}`: {problem} [CWS071]"),
-            ));
-            continue;
-        }
-        if seen.contains(&(name, prefix)) {
-            errors.push((
-                Span::call_site(),
-                format!("blueprint `{name}` is mounted twice at `{prefix}` [CWS072]"),
-            ));
-            continue;
-        }
-        seen.push((name, prefix));
+    // The core decides which mounts are valid (malformed prefixes, a mount repeated), with its
+    // messages.
+    let decl = ServiceDecl {
+        blueprint: false,
+        // Any valid service name: only the mounts are read.
+        type_name: "Service".into(),
+        type_range: ByteRange::default(),
+        range: ByteRange::default(),
+        args: ServiceArgs { name: None, blueprints: mounts.to_vec() },
+        docs: String::new(),
+        entries: Vec::new(),
+    };
+    let decls = FileDecls { services: vec![decl], attr_errors: Vec::new() };
+    let model = build(Path::new(""), Path::new(""), "", &decls, ParseMode::Exact);
+    for d in model.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        errors.push((Span::call_site(), format!("{} [{}]", d.message, d.code)));
+    }
+    for m in model.services.iter().flat_map(|s| &s.mounts) {
+        let (name, prefix) = (m.blueprint.as_str(), m.prefix.as_str());
         let blocks = find_blueprint(&files, name);
         if blocks.is_empty() {
             errors.push((
@@ -137,11 +143,7 @@ pub fn mounted(mounts: &[MountArg]) -> Result<Mounted, Errors> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
 /// The `.rs` files under `dir`, without `target/` and hidden directories, in path order.

@@ -18,7 +18,7 @@ mod blueprint;
 use std::path::Path;
 
 use coworks_core::model::{Entry, ParamSource};
-use coworks_core::rust_source::attrs::{parse_entry_args, parse_service_args};
+use coworks_core::rust_source::attrs::{parse_entry_args, parse_service_args, ServiceArgs};
 use coworks_core::rust_source::decl::{AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl};
 use coworks_core::rust_source::file_model::{build, ParseMode};
 use coworks_core::text::ByteRange;
@@ -133,13 +133,8 @@ fn expand(service_args: &str, imp: &mut ItemImpl) -> Result<TokenStream2, Errors
             Err(mut errs) => errors.append(&mut errs),
         }
     }
-    let mounted = match blueprint::mounted(&sargs.blueprints) {
-        Ok(m) => m,
-        Err(mut errs) => {
-            errors.append(&mut errs);
-            blueprint::Mounted::default()
-        }
-    };
+    let (mounted, mut mount_errors) = blueprint::mounted(&sargs.blueprints);
+    errors.append(&mut mount_errors);
     for (e, item) in mounted.entries {
         check_duplicate(&entries, &e, &item, &mut errors);
         entries.push(e);
@@ -213,7 +208,11 @@ fn entry(
             type_name: type_name.to_string(),
             type_range: zero,
             range: zero,
-            args: parse_service_args(service_args, 0, &mut sargs_errors),
+            // The mounts are checked once, by `blueprint::mounted`, not with each entry.
+            args: ServiceArgs {
+                blueprints: Vec::new(),
+                ..parse_service_args(service_args, 0, &mut sargs_errors)
+            },
             docs: String::new(),
             entries: vec![decl],
         }],
