@@ -290,6 +290,21 @@ impl Project {
         })
     }
 
+    /// The services mounting blueprint `name` of the crate `crate_dir`, each with the prefix of
+    /// the mount (a service mounting it twice is listed twice), by service name.
+    pub fn blueprint_mounts(&self, name: &str, crate_dir: &Path) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        for (service, files) in &self.by_service {
+            for model in files.iter().filter(|m| m.crate_dir == crate_dir) {
+                for part in model.services.iter().filter(|p| &p.name == service) {
+                    let mounts = part.mounts.iter().filter(|m| m.blueprint == name);
+                    out.extend(mounts.map(|m| (service.as_str(), m.prefix.as_str())));
+                }
+            }
+        }
+        out
+    }
+
     /// The blueprint names of the project, sorted.
     pub fn blueprint_names(&self) -> BTreeSet<&str> {
         self.by_blueprint.keys().map(String::as_str).collect()
