@@ -93,7 +93,12 @@ fn completion_cases() {
                 "#[coworks::service]\nimpl Billing {\n    #[entry(stage = \"dev\", path = \"/$1\")]\n    fn get_x(&self) {}\n}\n",
             )),
         },
-        Case { file: RUST, text: "#[coworks::service(na|)]\nimpl Billing {}\n", labels: &["name"], accept: None },
+        Case {
+            file: RUST,
+            text: "#[coworks::service(na|)]\nimpl Billing {}\n",
+            labels: &["name", "blueprints"],
+            accept: Some(("blueprints", "#[coworks::service(blueprints($1 = \"/$2\"))]\nimpl Billing {}\n")),
+        },
         // Stage values inside the string, or quoted in a list.
         Case {
             file: RUST,
