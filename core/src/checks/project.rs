@@ -21,6 +21,9 @@ fn bytes(span: Span) -> ByteRange {
     ByteRange::new(span.start.offset, span.end.offset)
 }
 
+/// A route with its parameter names erased ([`crate::model::Route::shape`]).
+type Shape = (HttpMethod, String);
+
 pub(super) fn duplicate_routes(
     project: &Project,
     scope: &ServiceScope<'_>,
@@ -36,7 +39,7 @@ pub(super) fn duplicate_routes(
         })
         .collect();
     // service name → route shape → entries answering it (and whether from a blueprint)
-    let mut routes: BTreeMap<(&str, (HttpMethod, String)), Vec<(&Entry, bool)>> = BTreeMap::new();
+    let mut routes: BTreeMap<(&str, Shape), Vec<(&Entry, bool)>> = BTreeMap::new();
     for (_, part) in scope.parts() {
         for e in part.entries.iter().filter(|e| e.in_stage(stage)) {
             routes.entry((part.name.as_str(), e.route.shape())).or_default().push((e, false));
@@ -45,7 +48,7 @@ pub(super) fn duplicate_routes(
     for (service, e) in &mounted {
         routes.entry((service, e.route.shape())).or_default().push((e, true));
     }
-    let taken: Vec<(&str, (HttpMethod, String))> = routes.keys().cloned().collect();
+    let taken: Vec<(&str, Shape)> = routes.keys().cloned().collect();
     for ((service, _), entries) in routes.iter().filter(|(_, es)| es.len() > 1) {
         for (i, &(e, from_blueprint)) in entries.iter().enumerate() {
             let others: Vec<&Entry> = entries

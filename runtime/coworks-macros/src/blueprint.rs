@@ -179,10 +179,10 @@ fn find_blueprint(files: &[PathBuf], name: &str) -> Vec<(PathBuf, ItemImpl)> {
 fn collect(items: &[Item], name: &str, found: &mut impl FnMut(ItemImpl)) {
     for item in items {
         match item {
-            Item::Impl(imp) if imp.attrs.iter().any(|a| is_attr(a, "blueprint")) => {
-                if type_name(&imp.self_ty) == name {
-                    found(imp.clone());
-                }
+            Item::Impl(imp)
+                if imp.attrs.iter().any(|a| is_attr(a, "blueprint")) && type_name(&imp.self_ty) == name =>
+            {
+                found(imp.clone())
             }
             Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
