@@ -470,6 +470,21 @@ fn routes_after_signatures_and_task_paths() {
     assert_eq!(p.inlay_hints(main, 0, first_line_end).len(), 1);
 }
 
+#[test]
+fn a_blueprint_entry_shows_its_route_in_each_service_mounting_it() {
+    let p = Project::load(support::blueprint_project()).expect("fixture loads");
+    let admin = Path::new("services/shop/src/admin.rs");
+    let labels: Vec<String> = p.inlay_hints(admin, 0, usize::MAX).into_iter().map(|h| h.label).collect();
+    assert_eq!(
+        labels,
+        [
+            "GET /admin/status (catalog), GET /ops/admin/status (orders)",
+            "GET /admin/report/{day} (catalog), GET /ops/admin/report/{day} (orders)",
+            "DELETE /admin/cache/{name} (catalog), DELETE /ops/admin/cache/{name} (orders)",
+        ]
+    );
+}
+
 // Refactorings.
 
 #[test]
