@@ -460,6 +460,31 @@ mod tests {
     }
 
     #[test]
+    fn blueprints_strip_coworks_attributes_and_publish_their_entries() {
+        let code = r#"impl Admin {
+            #[entry(no_auth)] fn get_status(&self) -> &'static str { "ok" }
+            #[entry] pub(crate) fn get_echo(&self, word: String, #[query] n: Option<u8>) -> String { word }
+            fn helper(&self) {}
+        }"#;
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let text = blueprint::expand_blueprint("", &mut imp).map_err(|_| ()).unwrap().to_string();
+        assert!(text.contains("pub fn get_status") && text.contains("pub (crate) fn get_echo"), "{text}");
+        assert!(text.contains("fn helper") && !text.contains("pub fn helper"), "{text}");
+        assert!(!text.contains("# [entry") && !text.contains("# [query]"), "{text}");
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let e = blueprint::expand_blueprint("(name = \"x\")", &mut imp).err().unwrap_or_default();
+        assert!(
+            e.len() == 1 && e[0].1.contains("takes no arguments"),
+            "{:?}",
+            e.iter().map(|x| &x.1).collect::<Vec<_>>()
+        );
+        let mut imp: ItemImpl =
+            syn::parse_str("impl A { #[entry] fn get_x(&self) {} #[entry] fn get_x_(&self) {} }").unwrap();
+        let e = blueprint::expand_blueprint("", &mut imp).err().unwrap_or_default();
+        assert!(e.iter().any(|(_, m)| m.contains("duplicate route GET /x")));
+    }
+
+    #[test]
     fn throttle_is_for_the_deployment_and_checked_here_too() {
         // API Gateway applies the limits: the runtime has nothing to do with them.
         let e = errors_of(
