@@ -12,10 +12,12 @@
 //! edit re-checks only the services and workflows it feeds. The editor and `cws check` show the
 //! same list: [`Project::diagnostics`].
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::diagnostics::{self, Diagnostic};
+use crate::model::Entry;
 use crate::project::Project;
 use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::settings::CliOptions;
@@ -44,6 +46,16 @@ impl<'a> ServiceScope<'a> {
         self.files
             .iter()
             .flat_map(move |m| m.services.iter().filter(move |p| p.name == name).map(move |p| (&**m, p)))
+    }
+
+    /// The service's entries of `stage` (all when `None`): its own, then those of the blueprints
+    /// it mounts (their routes under the mount's prefix), as the service serves them.
+    pub fn entries(&self, project: &'a Project, stage: Option<&'a str>) -> Vec<Cow<'a, Entry>> {
+        let own =
+            self.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(stage)).map(Cow::Borrowed));
+        let mounted =
+            self.parts().flat_map(|(m, p)| project.mounted_entries(m, p, stage).map(|(e, _)| Cow::Owned(e)));
+        own.chain(mounted).collect()
     }
 }
 
