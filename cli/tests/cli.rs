@@ -47,11 +47,14 @@ fn routes_of_two_services_hold_the_blueprint_they_mount() {
             .map(|e| format!("{} {}", e["route"]["method"], e["route"]["path"]).replace('"', ""))
             .collect()
     };
-    assert_eq!(routes("catalog"), ["GET /items", "GET /admin/status", "DELETE /admin/cache/{name}"]);
+    assert_eq!(
+        routes("catalog"),
+        ["GET /items", "PUT /admin/cache/{key}", "GET /admin/status", "DELETE /admin/cache/{name}"]
+    );
     assert_eq!(routes("orders"), ["GET /admin/status", "GET /admin/status", "DELETE /admin/cache/{name}"]);
     // Where a blueprint's entry is: in the blueprint's file.
     let catalog = json["services"].as_array().unwrap().iter().find(|s| s["name"] == "catalog").unwrap();
-    assert_eq!(catalog["entries"][1]["location"]["file"], "shop/src/admin.rs");
+    assert_eq!(catalog["entries"][2]["location"]["file"], "shop/src/admin.rs");
 }
 
 #[test]
