@@ -216,6 +216,18 @@ fn blueprint_entries_have_an_invoke_lens_per_service_mounting_them() {
     let arg = &lenses[0]["command"]["arguments"][0];
     assert_eq!(arg["command"], format!("cws invoke -s {stage} -- billing GET /admin/status"));
     assert_eq!(lenses[0]["range"]["start"]["line"], 4);
+    let hover = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": admin}, "position": {"line": 4, "character": 30}}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.starts_with("**`GET /status`** — entry `get_status` of blueprint `Admin`"), "{md}");
+    assert!(
+        md.contains(
+            "- served as `GET /admin/status` by `billing`\n- served as `GET /ops/status` by `billing`"
+        ),
+        "{md}"
+    );
     c.shutdown();
 }
 

@@ -15,7 +15,7 @@ use crate::checks::cache::CheckCache;
 use crate::config::{self, EnvFile, ProjectConfig};
 use crate::diagnostics::Diagnostic;
 use crate::layout::{file_kind, FileKind};
-use crate::model::{Entry, Service};
+use crate::model::{Entry, Route, Service};
 use crate::rust_source::analyze::analyze_rust;
 use crate::rust_source::file_model::{FileModel, Mount, ServicePart};
 use crate::scan;
@@ -552,6 +552,21 @@ impl Project {
         by_service
     }
 
+    /// The blueprint entry whose method spans `offset` in `rel`, with the routes it is served at.
+    pub fn blueprint_entry_at(&self, rel: &Path, offset: usize) -> Option<BlueprintEntry<'_>> {
+        let model = self.file_model(rel)?;
+        model.blueprints.iter().find_map(|b| {
+            let e = b
+                .entries
+                .iter()
+                .find(|e| e.item.span.start.offset <= offset && offset <= e.item.span.end.offset)?;
+            let mounts = self.blueprint_mounts(&b.name, &model.crate_dir);
+            let served =
+                mounts.into_iter().map(|(s, prefix)| (s, crate::naming::mount_route(prefix, &e.route)));
+            Some(BlueprintEntry { blueprint: &b.name, entry: e, served: served.collect() })
+        })
+    }
+
     /// The service and entry whose method (name, signature or attributes) spans `offset` in `rel`.
     pub fn entry_at(&self, rel: &Path, offset: usize) -> Option<(&str, &Entry)> {
         let model = self.file_model(rel)?;
@@ -580,6 +595,17 @@ fn add_part(service: &mut Option<Service>, model: &FileModel, part: &ServicePart
     }
     service.locations.push(part.location.clone());
     service.entries.extend(part.entries.iter().filter(|e| e.in_stage(stage)).cloned());
+}
+
+/// An entry of a blueprint, and where it is served.
+#[derive(Debug, Clone)]
+pub struct BlueprintEntry<'a> {
+    /// The blueprint's type name.
+    pub blueprint: &'a str,
+    /// The entry, its route as the blueprint writes it (without a prefix).
+    pub entry: &'a Entry,
+    /// Each service mounting the blueprint (once per mount) and the entry's route there.
+    pub served: Vec<(&'a str, Route)>,
 }
 
 /// `rel` with `.` removed; `None` when it climbs (`..`), is absolute, or is empty.
