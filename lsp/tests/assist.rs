@@ -387,6 +387,6 @@ fn the_first_scan_reports_progress() {
     assert_eq!(begin["params"]["token"], token);
     assert_eq!(begin["params"]["value"]["title"], "Loading CoWorks project");
     let end = c.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end").unwrap();
-    assert_eq!(end["params"]["value"]["message"], "4 Rust files, 3 services, 2 workflows");
+    assert_eq!(end["params"]["value"]["message"], "4 Rust files, 3 services, 3 workflows");
     c.shutdown();
 }
