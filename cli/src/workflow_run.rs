@@ -73,6 +73,9 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b';')
     .remove(b'=');
 
+/// What an attempt of a task gives: the result (when there is one) and what it means.
+type Outcome = (Option<CallResult>, Verdict);
+
 /// Where a service of the run is called.
 struct Endpoint {
     base: String,
@@ -360,12 +363,7 @@ impl<'p> Runner<'p> {
     }
 
     /// Runs a `python` task's function with python3 (`run::python_argv`): its result, or why not.
-    fn python(
-        &self,
-        t: &Task,
-        target: &str,
-        results: &BTreeMap<String, CallResult>,
-    ) -> (Option<CallResult>, Verdict) {
+    fn python(&self, t: &Task, target: &str, results: &BTreeMap<String, CallResult>) -> Outcome {
         let s = status_style();
         let Some((module, function)) = coworks_core::workflow::parse::python_target(target) else {
             return (None, Verdict::Fail(format!("`python: {target}` is not `module.function`")));
@@ -482,13 +480,7 @@ impl<'p> Runner<'p> {
     }
 
     /// Sends the call (and for an async call waits for its record): the result and its verdict.
-    fn call(
-        &self,
-        t: &Task,
-        service: &str,
-        req: &run::Request,
-        timeout: Option<u32>,
-    ) -> (Option<CallResult>, Verdict) {
+    fn call(&self, t: &Task, service: &str, req: &run::Request, timeout: Option<u32>) -> Outcome {
         let Some(ep) = self.endpoints.get(service) else {
             return (None, Verdict::Fail(format!("no endpoint for service `{service}`")));
         };
@@ -564,13 +556,7 @@ impl<'p> Runner<'p> {
 
     /// Calls a `wait_until` task's entry until its answer meets the condition, as the DAG's sensor
     /// pokes: a call, then (not met) a timeout check, then the interval.
-    fn wait(
-        &self,
-        t: &Task,
-        service: &str,
-        req: &run::Request,
-        timeout: Option<u32>,
-    ) -> (Option<CallResult>, Verdict) {
+    fn wait(&self, t: &Task, service: &str, req: &run::Request, timeout: Option<u32>) -> Outcome {
         let Some(wait) = &t.wait_until else { return self.call(t, service, req, timeout) };
         let started = Instant::now();
         let call = format!("{service} {} {}", req.method, req.path);

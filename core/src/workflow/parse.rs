@@ -46,22 +46,8 @@ pub const TASK_KEYS: &[&str] = &[
 ];
 /// Keys of a task's `wait_until`.
 pub const WAIT_KEYS: &[&str] = &["status", "field", "equals", "interval", "timeout"];
-/// Keys of a task that make it a call of an entry (a `python` task takes none of them).
-pub const CALL_KEYS: &[&str] = &[
-    "service",
-    "method",
-    "path",
-    "params",
-    "query",
-    "headers",
-    "json",
-    "async",
-    "wait_until",
-    "for_each",
-    "on_success",
-    "on_failure",
-    "on_no_content",
-];
+/// Keys of a task that are not about a call: all a `python` task takes (the others make a call).
+pub const NOT_CALL_KEYS: &[&str] = &["description", "after", "retries", "retry_delay", "timeout", "python"];
 /// Python's keywords (and soft keywords): not a module or function name.
 const PY_KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
@@ -390,7 +376,8 @@ impl Reader<'_> {
         if let Some(p) = &t.python {
             let given: Vec<String> = entries
                 .iter()
-                .filter(|e| CALL_KEYS.contains(&e.0.text.as_str()))
+                .filter(|e| TASK_KEYS.contains(&e.0.text.as_str()))
+                .filter(|e| !NOT_CALL_KEYS.contains(&e.0.text.as_str()))
                 .map(|e| format!("`{}`", e.0.text))
                 .collect();
             if !given.is_empty() {
@@ -404,24 +391,25 @@ impl Reader<'_> {
             }
             return;
         }
-        if let Some(w) = &t.wait_until {
-            let with = [(t.is_async, "`async: true`"), (t.is_mapped(), "`for_each`")];
+        // (the key, its code, what it cannot be given with, why)
+        let rules = [
+            (
+                t.wait_until.as_ref().map(|w| w.span),
+                DiagnosticCode::WorkflowWaitUntil,
+                [(t.is_async, "`async: true`"), (t.is_mapped(), "`for_each`")],
+                "cannot wait with {}: wait in a task of its own, after this one",
+            ),
+            (
+                t.for_each.as_ref().map(|f| f.span),
+                DiagnosticCode::WorkflowForEach,
+                [(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")],
+                "is mapped over `for_each`: it cannot take {} (its items answer each their own status); give them to a task after it",
+            ),
+        ];
+        for (span, code, with, why) in rules {
+            let Some(span) = span else { continue };
             for (_, what) in with.iter().filter(|(on, _)| *on) {
-                let msg = format!(
-                    "task `{}` cannot wait with {what}: wait in a task of its own, after this one",
-                    t.id
-                );
-                self.push(DiagnosticCode::WorkflowWaitUntil, w.span, msg);
-            }
-        }
-        if let Some(f) = &t.for_each {
-            let with = [(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")];
-            for (_, what) in with.iter().filter(|(on, _)| *on) {
-                let msg = format!(
-                    "task `{}` is mapped over `for_each`: it cannot take {what} (its items answer each their own status); give them to a task after it",
-                    t.id
-                );
-                self.push(DiagnosticCode::WorkflowForEach, f.span, msg);
+                self.push(code, span, format!("task `{}` {}", t.id, why.replace("{}", what)));
             }
         }
     }
