@@ -132,3 +132,17 @@ test('a cycle does not hang the layout', () => {
   assert.equal(l.edges.length, 3);
   assert.match(pv.renderSvg(p), /<svg/);
 });
+
+test("the core's detail line (a wait, a fan-out, a Python function) is drawn with the entry", () => {
+  const p = pv.parsePreview({
+    graph: {
+      nodes: [
+        { id: 'each', service: 'catalog', method: 'PUT', path: '/product/{{ item.sku }}', detail: 'for each {{ conf.products }}' },
+        { id: 'total', method: 'GET', detail: 'python restock.batch_total' },
+      ],
+      edges: [{ from: 'each', to: 'total' }],
+    },
+  });
+  assert.equal(p.nodes[0].entry, 'catalog PUT /product/{{ item.sku }} · for each {{ conf.products }}');
+  assert.equal(p.nodes[1].entry, 'python restock.batch_total', 'a Python task calls no entry');
+});
