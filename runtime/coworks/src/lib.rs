@@ -62,7 +62,7 @@ pub use http::StatusCode;
 /// What a service file usually needs: `use coworks::prelude::*;`.
 pub mod prelude {
     pub use crate::context::{Context, Principal};
-    pub use crate::headers::{AnswerExt, Cookie};
+    pub use crate::headers::{AnswerExt, Cookie, WithHeaders};
     pub use crate::multipart::Multipart;
     pub use crate::response::{Error, IntoResponse, Json, Response};
     pub use crate::Service;
