@@ -246,7 +246,7 @@ fn operation(project: &Project, e: &Entry, id: &str, schemas: &mut Schemas) -> V
         };
         // The runtime's `Multipart` body is read from `multipart/form-data` (fields and files).
         let inner = optional.as_ref().or(ty.as_ref());
-        let content = if inner.is_some_and(|t| is_multipart(t)) {
+        let content = if inner.is_some_and(is_multipart) {
             json!({ "multipart/form-data": { "schema": { "type": "object", "additionalProperties": true } } })
         } else {
             json!({ "application/json": { "schema": schema } })
