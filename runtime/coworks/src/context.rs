@@ -104,6 +104,26 @@ impl Context {
     pub fn claim(&self, key: &str) -> Option<&str> {
         self.authorizer.get(key).map(String::as_str)
     }
+
+    /// For unit tests of entries: this context with `principal` as the authorizer's answer (its
+    /// context values stringified, as every face hands them over).
+    pub fn with_principal(mut self, principal: &Principal) -> Context {
+        let a = principal.authorized();
+        self.principal = a.principal;
+        self.authorizer = a.context;
+        self
+    }
+
+    /// For unit tests of entries: this context with the header `name: value` added (ignored when
+    /// HTTP cannot carry it).
+    pub fn with_header(mut self, name: &str, value: &str) -> Context {
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(value))
+        {
+            self.headers.append(n, v);
+        }
+        self
+    }
 }
 
 /// What a face knows of a request beyond its HTTP parts (the router reads it into the [`Context`]).
@@ -337,5 +357,11 @@ mod tests {
         assert_eq!(true.into_principal().map(|p| p.id().to_string()).as_deref(), Some(TOKEN_PRINCIPAL));
         assert!(false.into_principal().is_none());
         assert!(Err::<Principal, ()>(()).into_principal().is_none());
+        let ctx = Context::default().with_principal(&p).with_header("bad name", "v");
+        assert_eq!((ctx.principal(), ctx.claim("b"), ctx.headers().len()), (Some("u"), Some("false"), 0));
+        assert_eq!(
+            Context::default().with_header("cookie", "a=1; sid=xy").cookie("sid").as_deref(),
+            Some("xy")
+        );
     }
 }

@@ -65,7 +65,9 @@ fn main() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("src/main.rs:15:5: error: entry `get_me` takes the request context more than once [CWS063]"),
+        stderr.contains(
+            "src/main.rs:15:5: error: entry `get_me` takes the request context more than once [CWS063]"
+        ),
         "{stderr}"
     );
 }
