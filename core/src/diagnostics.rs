@@ -271,6 +271,15 @@ codes! {
     ContextByValue = "CWS064", Error,
         "An entry takes the request context by value (`ctx: Context`): the context is lent to the entry, not given.",
         "Take it by reference: `ctx: &Context`.";
+    UnknownBlueprint = "CWS070", Error,
+        "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
+        "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";
+    BadBlueprintPrefix = "CWS071", Error,
+        "The prefix a blueprint is mounted at is not a path of literal segments: it must start with `/`, have no empty segment nor trailing `/`, no `{parameter}`, and only letters, digits, `-`, `_`, `.` or `~`.",
+        "Write e.g. `blueprints(Admin = \"/admin\")` or `blueprints(Admin = \"/v1/admin\")`.";
+    BlueprintMountedTwice = "CWS072", Error,
+        "A service mounts the same blueprint twice at the same prefix: every entry of the blueprint would answer the same requests twice.",
+        "Remove one of the mounts, or give it another prefix.";
 }
 
 /// Where the codes are documented, in the repository.

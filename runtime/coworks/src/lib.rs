@@ -49,7 +49,7 @@ pub mod secrets;
 pub mod sigv4;
 
 pub use context::{Context, IntoPrincipal, Principal};
-pub use coworks_macros::service;
+pub use coworks_macros::{blueprint, service};
 pub use extract::Input;
 pub use headers::{AnswerExt, Cookie, WithHeaders};
 pub use multipart::{Multipart, Part};
