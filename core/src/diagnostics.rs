@@ -265,6 +265,12 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    MultipleContexts = "CWS063", Error,
+        "An entry takes the request context (`ctx: &Context` or a `#[context]` parameter) more than once: a request has one context.",
+        "Keep one context parameter.";
+    ContextByValue = "CWS064", Error,
+        "An entry takes the request context by value (`ctx: Context`): the context is lent to the entry, not given.",
+        "Take it by reference: `ctx: &Context`.";
     UnknownBlueprint = "CWS070", Error,
         "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
         "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";

@@ -244,10 +244,14 @@ fn operation(project: &Project, e: &Entry, id: &str, schemas: &mut Schemas) -> V
             (Some(t), _) | (None, Some(t)) => schemas.of(t),
             (None, None) => unknown(&body.ty),
         };
-        op.insert(
-            "requestBody".into(),
-            json!({ "required": optional.is_none(), "content": { "application/json": { "schema": schema } } }),
-        );
+        // The runtime's `Multipart` body is read from `multipart/form-data` (fields and files).
+        let inner = optional.as_ref().or(ty.as_ref());
+        let content = if inner.is_some_and(is_multipart) {
+            json!({ "multipart/form-data": { "schema": { "type": "object", "additionalProperties": true } } })
+        } else {
+            json!({ "application/json": { "schema": schema } })
+        };
+        op.insert("requestBody".into(), json!({ "required": optional.is_none(), "content": content }));
     }
     let mut responses = Map::new();
     let ret = structs::return_type_text(project, e);
@@ -364,6 +368,11 @@ fn type_args(ty: &syn::Type) -> Vec<&syn::Type> {
 /// `T` of `Name<T>`.
 fn generic_arg<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::Type> {
     (last_ident(ty).as_deref() == Some(name)).then(|| type_args(ty).into_iter().next()).flatten()
+}
+
+/// Whether a body type is the runtime's `Multipart` (`coworks::Multipart`).
+fn is_multipart(ty: &syn::Type) -> bool {
+    last_ident(ty).as_deref() == Some("Multipart")
 }
 
 /// An open schema for a type CoWorks cannot describe.

@@ -3,6 +3,8 @@
 //! Tokens are never logged.
 
 use serde_json::{json, Value};
+
+use crate::context::{Principal, TOKEN_PRINCIPAL};
 use subtle::ConstantTimeEq;
 
 /// The token of an `Authorization` header value: `Bearer xyz` → `xyz`, `xyz` → `xyz`; `None` if empty.
@@ -55,9 +57,13 @@ pub fn stage_wildcard(method_arn: &str) -> String {
     }
 }
 
-/// Answers an authorizer event with `authorize`: an IAM policy for TOKEN and REST REQUEST events,
-/// a simple response (`{"isAuthorized": ..}`) for HTTP API REQUEST events of payload version 2.0.
-pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) -> Value {
+/// Answers an authorizer event with `authorize` (the token's principal, `None` when refused): an
+/// IAM policy for TOKEN and REST REQUEST events, with the principal's id as `principalId` and its
+/// context map as `context` (API Gateway hands both to the integration as
+/// `requestContext.authorizer`); a simple response (`{"isAuthorized": .., "context": ..}`) for
+/// HTTP API REQUEST events of payload version 2.0, whose context also carries the principal id
+/// (`principalId`: simple responses have no field of their own for it).
+pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> Option<Principal>) -> Value {
     let raw = match event.get("type").and_then(Value::as_str) {
         Some("TOKEN") => event.get("authorizationToken").and_then(Value::as_str),
         _ => header(event, "authorization").or_else(|| {
@@ -68,13 +74,18 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
             })
         }),
     };
-    let allowed = raw.and_then(token_of).is_some_and(authorize);
+    let principal = raw.and_then(token_of).and_then(authorize);
+    let allowed = principal.is_some();
+    let context = principal.as_ref().map(Principal::context_json).unwrap_or_default();
     if event.get("version").and_then(Value::as_str) == Some("2.0") {
-        return json!({ "isAuthorized": allowed });
+        let Some(p) = &principal else { return json!({ "isAuthorized": false }) };
+        let mut context = context;
+        context.insert("principalId".into(), Value::from(p.id()));
+        return json!({ "isAuthorized": true, "context": context });
     }
     let arn = event.get("methodArn").or_else(|| event.get("routeArn")).and_then(Value::as_str).unwrap_or("");
-    json!({
-        "principalId": "coworks-token",
+    let mut answer = json!({
+        "principalId": principal.as_ref().map_or(TOKEN_PRINCIPAL, Principal::id),
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [{
@@ -83,7 +94,11 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
                 "Resource": stage_wildcard(arn),
             }]
         }
-    })
+    });
+    if !context.is_empty() {
+        answer["context"] = Value::Object(context);
+    }
+    answer
 }
 
 #[cfg(test)]
@@ -99,7 +114,9 @@ mod tests {
             "arn:aws:execute-api:r:a:abc/$default/*"
         );
         let event = json!({"type": "TOKEN", "authorizationToken": "Bearer t", "methodArn": arn});
-        let answer = answer_authorizer_event(&event, |t| t == "t");
+        let answer =
+            answer_authorizer_event(&event, |t| (t == "t").then(|| Principal::new("p").with("tenant", 7)));
+        assert_eq!((&answer["principalId"], &answer["context"]["tenant"]), (&json!("p"), &json!(7)));
         assert_eq!(
             answer["policyDocument"]["Statement"][0]["Resource"],
             "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/*"
