@@ -38,8 +38,10 @@ fn text(o: &Output) -> String {
 fn terraform_validates_the_generated_configurations() {
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let projects =
-        [(support::example(), vec!["dev", "test", "prod"]), (support::deploy_project(), vec!["dev", "prod"])];
+    let projects = [
+        (support::example(), vec!["dev", "test", "prod"]),
+        (support::deploy_project(), vec!["dev", "http", "prod"]),
+    ];
     for (root, stages) in projects {
         let project = Project::load(root).unwrap();
         let name = artifacts::project_name(&project);

@@ -265,6 +265,12 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    HttpApiBinaryTypes = "CWS088", Warning,
+        "`binary_media_types` is set for a service served by an HTTP API (`api: http`), which has no such setting: the types are not deployed. An HTTP API needs none: it passes a request body that is not text base64-encoded, and decodes an answer the function marks base64-encoded (the entries' `binary_headers` answers), whatever the request's `Accept`.",
+        "Remove `binary_media_types` for the stages or services with `api: http`, or keep `api: rest`.";
+    HttpApiEdgeDomain = "CWS089", Error,
+        "A service served by an HTTP API (`api: http`) is mapped to an `edge` custom domain: HTTP APIs are served by regional custom domains only, and API Gateway refuses the API mapping.",
+        "Use `endpoint: regional` (a certificate of the stage's region) for the domain, or keep `api: rest` for the service.";
 }
 
 /// Where the codes are documented, in the repository.

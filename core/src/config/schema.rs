@@ -271,7 +271,13 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "VPC the functions run in.",
             ),
             opt("tags", OptionType::StrMap, None, "Tags added to every deployed resource."),
-            opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary."),
+            opt(
+                "api",
+                OptionType::OneOf(&["rest", "http"]),
+                Some("rest"),
+                "The kind of API Gateway API of each service: `rest` (a REST API, TOKEN authorizer, payload 1.0) or `http` (an HTTP API: payload 2.0, a REQUEST authorizer with simple responses, API Gateway's own CORS configuration, auto-deployed stage).",
+            ),
+            opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary (REST APIs only: an HTTP API decides by itself, see docs/deploy.md)."),
             opt(
                 "authorizer_ttl",
                 int(0, 3600),

@@ -179,6 +179,29 @@ pub struct FunctionSettings {
     pub route_throttle: Vec<Throttle>,
     /// The custom domain of the API's stage (`domain`), when a name is written.
     pub domain: Option<Domain>,
+    /// The kind of API Gateway API (`api`).
+    pub api: ApiKind,
+}
+
+/// The kind of API Gateway API a service is served by (`api`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKind {
+    /// A REST API (payload 1.0, TOKEN authorizer with IAM policies).
+    #[default]
+    Rest,
+    /// An HTTP API (payload 2.0, REQUEST authorizer with simple responses).
+    Http,
+}
+
+impl ApiKind {
+    /// The kind named by the option's value (`rest`, `http`); anything else is `rest` (the
+    /// reader reports values outside the option's words).
+    pub fn of(word: Option<&str>) -> ApiKind {
+        match word {
+            Some("http") => ApiKind::Http,
+            _ => ApiKind::Rest,
+        }
+    }
 }
 
 /// How a custom domain is served.
@@ -611,6 +634,7 @@ impl Project {
                 let stage_wide = self.options("deploy", stage, None, cli).value("domain");
                 domain(&stage_wide, own.map(|e| &e.value))
             },
+            api: ApiKind::of(o.text("api").as_deref()),
         }
     }
 }
@@ -668,6 +692,20 @@ mod tests {
         assert_eq!(t("0.25", "1"), Ok(Limits { rate: Some(0.25), burst: Some(1) }));
         assert!(Throttle::default().limits().is_err(), "neither written");
         assert!(project.function_settings("dev", "other", &none).route_throttle.is_empty());
+    }
+
+    #[test]
+    fn api_kind_per_stage_and_service() {
+        let yaml = "version: 3\nservices:\n  billing:\n    commands: {deploy: {api: rest}}\nworkspaces:\n  dev: {}\n  web:\n    commands: {deploy: {api: http}}\n";
+        let project = crate::settings::tests::project_with_config(yaml);
+        let none = BTreeMap::new();
+        assert_eq!(project.function_settings("dev", "catalog", &none).api, ApiKind::Rest, "the default");
+        assert_eq!(project.function_settings("web", "catalog", &none).api, ApiKind::Http);
+        assert_eq!(
+            project.function_settings("web", "billing", &none).api,
+            ApiKind::Rest,
+            "the service's own"
+        );
     }
 
     #[test]
