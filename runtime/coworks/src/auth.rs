@@ -2,6 +2,7 @@
 //! constant time; and API Gateway's TOKEN and REQUEST authorizer events answered with it.
 //! Tokens are never logged.
 
+use coworks_core::contract::{AUTHORIZER_RESPONSE_ENV, AUTHORIZER_SIMPLE};
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
@@ -55,8 +56,23 @@ pub fn stage_wildcard(method_arn: &str) -> String {
     }
 }
 
+/// Whether a REQUEST authorizer event is answered with a simple response (`{"isAuthorized": ..}`)
+/// rather than an IAM policy: as the deployment says (`CWS_AUTHORIZER_RESPONSE`, set to `simple`
+/// for an HTTP API's authorizer with simple responses; `policy` otherwise), else by the event's
+/// payload version (2.0: simple). TOKEN events are REST APIs': always a policy.
+pub fn simple_response(event: &Value, configured: Option<&str>) -> bool {
+    if event.get("type").and_then(Value::as_str) == Some("TOKEN") {
+        return false;
+    }
+    match configured {
+        Some(format) if !format.is_empty() => format == AUTHORIZER_SIMPLE,
+        _ => event.get("version").and_then(Value::as_str) == Some("2.0"),
+    }
+}
+
 /// Answers an authorizer event with `authorize`: an IAM policy for TOKEN and REST REQUEST events,
-/// a simple response (`{"isAuthorized": ..}`) for HTTP API REQUEST events of payload version 2.0.
+/// a simple response (`{"isAuthorized": ..}`) for HTTP API REQUEST events when the authorizer
+/// takes simple responses (see [`simple_response`]).
 pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) -> Value {
     let raw = match event.get("type").and_then(Value::as_str) {
         Some("TOKEN") => event.get("authorizationToken").and_then(Value::as_str),
@@ -69,7 +85,8 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
         }),
     };
     let allowed = raw.and_then(token_of).is_some_and(authorize);
-    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+    let configured = std::env::var(AUTHORIZER_RESPONSE_ENV).ok();
+    if simple_response(event, configured.as_deref()) {
         return json!({ "isAuthorized": allowed });
     }
     let arn = event.get("methodArn").or_else(|| event.get("routeArn")).and_then(Value::as_str).unwrap_or("");
@@ -105,6 +122,18 @@ mod tests {
             "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/*"
         );
         assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    }
+
+    #[test]
+    fn simple_responses_as_the_deployment_says() {
+        let v2 = json!({"type": "REQUEST", "version": "2.0", "routeArn": "arn", "identitySource": ["t"]});
+        let rest = json!({"type": "REQUEST", "methodArn": "arn", "headers": {"Authorization": "t"}});
+        let token = json!({"type": "TOKEN", "authorizationToken": "t", "methodArn": "arn"});
+        assert!(simple_response(&v2, None) && simple_response(&v2, Some("")));
+        assert!(simple_response(&v2, Some("simple")) && simple_response(&rest, Some("simple")));
+        assert!(!simple_response(&v2, Some("policy")), "a 2.0 authorizer without simple responses");
+        assert!(!simple_response(&rest, None));
+        assert!(!simple_response(&token, Some("simple")), "TOKEN events are REST APIs'");
     }
 
     #[test]
