@@ -20,6 +20,7 @@ pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 /// Also those a project's own Terraform files often use (queues, topics, tables, events, keys).
 pub const ENDPOINT_SERVICES: &[&str] = &[
     "apigateway",
+    "apigatewayv2",
     "dynamodb",
     "ec2",
     "events",
