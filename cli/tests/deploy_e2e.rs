@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use coworks_core::artifacts;
+use coworks_core::settings::deploy::ApiKind;
 use coworks_core::Project;
 use serde_json::Value;
 use support::aws::{
@@ -750,6 +751,24 @@ output "orders_producer" {
 }
 "#;
 
+/// A copy of the deployment fixture with stand-in packages: moto keeps a function's code without
+/// running it.
+fn fixture_copy() -> TempProject {
+    let copy = TempProject::copy_of(&support::deploy_project());
+    for service in ["hello", "greeter"] {
+        let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
+        copy.write(&format!("target/lambda/{service}/bootstrap.zip"), zip);
+    }
+    copy
+}
+
+/// What a boto3 `script` prints (JSON), given moto's URL.
+fn boto3(script: &str, url: &str) -> Value {
+    let o = Command::new("python3").args(["-c", script, url]).output().unwrap();
+    assert!(o.status.success(), "boto3: {}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// What boto3 sees of the fixture's dev stage in moto: the queues, and each role's inline policies.
 fn own_terraform_state(moto: &Moto) -> Value {
     let script = r#"
@@ -780,9 +799,7 @@ logs = boto3.client("logs", **kw)
 out["log_groups"] = {g["logGroupName"]: g.get("retentionInDays") for g in logs.describe_log_groups()["logGroups"]}
 print(json.dumps(out))
 "#;
-    let o = Command::new("python3").args(["-c", script, &moto.url]).output().unwrap();
-    assert!(o.status.success(), "boto3: {}", text(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
+    boto3(script, &moto.url)
 }
 
 #[test]
@@ -790,7 +807,7 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let copy = TempProject::copy_of(&support::deploy_project());
+    let copy = fixture_copy();
     let project = copy.path();
     let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
     let dev = "  dev:\n    env_files: [.env.dev]\n    commands:\n      deploy:\n";
@@ -809,11 +826,6 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
-    // moto keeps a function's code without running it: a stand-in package is enough here.
-    for service in ["hello", "greeter"] {
-        let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
-        copy.write(&format!("target/lambda/{service}/bootstrap.zip"), zip);
-    }
 
     // A file of the project under a generated name: refused (CWS054), nothing changed.
     let mine = "{\"resource\": {}}\n";
@@ -1010,9 +1022,7 @@ for api in v2.get_apis()["Items"]:
     }
 print(json.dumps(out))
 "#;
-    let o = Command::new("python3").args(["-c", script, &moto.url]).output().unwrap();
-    assert!(o.status.success(), "boto3: {}", text(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
+    boto3(script, &moto.url)
 }
 
 #[test]
@@ -1020,7 +1030,7 @@ fn an_http_api_stage_deploys_to_moto() {
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let copy = TempProject::copy_of(&support::deploy_project());
+    let copy = fixture_copy();
     let project = copy.path();
     // The fixture's `http` stage on moto. Its custom domain stays out: moto keeps the domain names
     // of REST APIs and HTTP APIs apart (AWS shares them), so an API mapping on the stage's domain is
@@ -1032,10 +1042,6 @@ fn an_http_api_stage_deploys_to_moto() {
     let config =
         format!("{}        endpoints: {{all: '{}'}}\n{}", &config[..start], moto.url, &config[end..]);
     copy.write("project.cws.yml", config);
-    for service in ["hello", "greeter"] {
-        let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
-        copy.write(&format!("target/lambda/{service}/bootstrap.zip"), zip);
-    }
     let o = cws(project, &rc, &["deploy", "-s", "http", "--no-build"]);
     assert!(o.status.success(), "cws deploy -s http:\n{}", text(&o));
 
@@ -1115,8 +1121,8 @@ fn an_http_api_stage_deploys_to_moto() {
         assert!(destination.ends_with(&format!(":log-group:/aws/apigateway/{name}")), "{stage}");
         let format: Value =
             serde_json::from_str(stage["access_log"]["Format"].as_str().unwrap_or("")).unwrap_or_default();
-        for (field, variable) in artifacts::api::HTTP_ACCESS_LOG_FIELDS {
-            assert_eq!(format[field], *variable, "{stage}");
+        for (field, variable) in artifacts::api::access_log_fields(ApiKind::Http) {
+            assert_eq!(format[field], variable, "{stage}");
         }
         assert_eq!(
             (&stage["default_route"]["ThrottlingRateLimit"], &stage["default_route"]["ThrottlingBurstLimit"]),

@@ -143,24 +143,17 @@ pub const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
     ("userAgent", "$context.identity.userAgent"),
 ];
 
-/// The fields of an HTTP API's access log line: those of [`ACCESS_LOG_FIELDS`] with the route key
-/// (`GET /invoice/{id}`, `$context.routeKey`) for the REST API's resource path, which HTTP APIs
-/// do not have.
-pub const HTTP_ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
-    ("requestId", "$context.requestId"),
-    ("requestTime", "$context.requestTime"),
-    ("sourceIp", "$context.identity.sourceIp"),
-    ("httpMethod", "$context.httpMethod"),
-    ("routeKey", "$context.routeKey"),
-    ("path", "$context.path"),
-    ("status", "$context.status"),
-    ("responseLength", "$context.responseLength"),
-    ("responseLatency", "$context.responseLatency"),
-    ("integrationLatency", "$context.integrationLatency"),
-    ("integrationStatus", "$context.integrationStatus"),
-    ("authorizerError", "$context.authorizer.error"),
-    ("userAgent", "$context.identity.userAgent"),
-];
+/// The fields of an access log line of an API of `kind`: [`ACCESS_LOG_FIELDS`], with the route key
+/// (`GET /invoice/{id}`, `$context.routeKey`) for an HTTP API, which has no resource path.
+pub fn access_log_fields(kind: ApiKind) -> Vec<(&'static str, &'static str)> {
+    ACCESS_LOG_FIELDS
+        .iter()
+        .map(|&(name, variable)| match (kind, name) {
+            (ApiKind::Http, "resourcePath") => ("routeKey", "$context.routeKey"),
+            _ => (name, variable),
+        })
+        .collect()
+}
 
 /// The access log of a stage: one JSON line per request in a log group of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,12 +166,10 @@ pub struct AccessLog {
 
 impl AccessLog {
     fn of(d: &StageDeployment, s: &ServiceDeployment) -> AccessLog {
-        let fields = match s.function.api {
-            ApiKind::Rest => ACCESS_LOG_FIELDS,
-            ApiKind::Http => HTTP_ACCESS_LOG_FIELDS,
-        };
-        let fields: serde_json::Map<String, Value> =
-            fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+        let fields: serde_json::Map<String, Value> = access_log_fields(s.function.api)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect();
         AccessLog {
             log_group: access_log_group_name(&d.project, &s.service.name, &d.stage),
             format: Value::Object(fields).to_string(),

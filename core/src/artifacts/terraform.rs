@@ -471,32 +471,30 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         Some(m) => {
             let domain_name =
                 format!("${{aws_api_gateway_domain_name.{}.domain_name}}", domain_ident(&m.domain.name));
-            let path = m.base_path.as_deref().map(literal);
-            match api.kind {
-                ApiKind::Rest => {
-                    let mut body = json!({
-                        "api_id": format!("${{aws_api_gateway_rest_api.{id}.id}}"),
-                        "stage_name": format!("${{aws_api_gateway_stage.{id}.stage_name}}"),
-                        "domain_name": domain_name,
-                    });
-                    if let Some(path) = path {
-                        body["base_path"] = path.into();
-                    }
-                    doc.add("aws_api_gateway_base_path_mapping", &id, body);
-                }
-                // API mappings serve HTTP APIs on the same (regional) domain names as REST APIs.
-                ApiKind::Http => {
-                    let mut body = json!({
-                        "api_id": format!("${{aws_apigatewayv2_api.{id}.id}}"),
-                        "stage": format!("${{aws_apigatewayv2_stage.{id}.id}}"),
-                        "domain_name": domain_name,
-                    });
-                    if let Some(path) = path {
-                        body["api_mapping_key"] = path.into();
-                    }
-                    doc.add("aws_apigatewayv2_api_mapping", &id, body);
-                }
+            // API mappings serve HTTP APIs on the same (regional) domain names as REST APIs.
+            let (kind, stage_key, stage, path_key) = match api.kind {
+                ApiKind::Rest => (
+                    "aws_api_gateway_base_path_mapping",
+                    "stage_name",
+                    format!("${{aws_api_gateway_stage.{id}.stage_name}}"),
+                    "base_path",
+                ),
+                ApiKind::Http => (
+                    "aws_apigatewayv2_api_mapping",
+                    "stage",
+                    format!("${{aws_apigatewayv2_stage.{id}.id}}"),
+                    "api_mapping_key",
+                ),
+            };
+            let mut body = json!({
+                "api_id": format!("${{{api_type}.{id}.id}}"),
+                stage_key: stage,
+                "domain_name": domain_name,
+            });
+            if let Some(path) = &m.base_path {
+                body[path_key] = literal(path).into();
             }
+            doc.add(kind, &id, body);
             Value::from(literal(&m.url()))
         }
         None => Value::Null,
