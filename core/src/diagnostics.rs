@@ -271,6 +271,9 @@ codes! {
     HttpApiEdgeDomain = "CWS089", Error,
         "A service served by an HTTP API (`api: http`) is mapped to an `edge` custom domain: HTTP APIs are served by regional custom domains only, and API Gateway refuses the API mapping.",
         "Use `endpoint: regional` (a certificate of the stage's region) for the domain, or keep `api: rest` for the service.";
+    ProvisionedOverReserved = "CWS090", Error,
+        "`provisioned_concurrency` is more than the function's `reserved_concurrency`: Lambda refuses to keep more instances initialised than the function may ever run at once.",
+        "Lower `provisioned_concurrency` to at most `reserved_concurrency`, or raise (or remove) `reserved_concurrency`.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -29,6 +29,10 @@ use crate::settings::CliOptions;
 /// The header API Gateway reads the token from (the TOKEN authorizer's identity source).
 pub const TOKEN_HEADER: &str = "Authorization";
 
+/// The alias of a function with provisioned concurrency: its published version, which holds the
+/// initialised instances and which API Gateway invokes.
+pub const LIVE_ALIAS: &str = "live";
+
 /// The account id in the method ARNs of the local gateway (AWS's documentation account).
 pub const LOCAL_ACCOUNT: &str = "123456789012";
 
@@ -211,6 +215,9 @@ pub struct ServiceApi {
     pub environment: BTreeMap<String, String>,
     /// The function's timeout, in seconds.
     pub timeout_seconds: i64,
+    /// The alias of the function API Gateway invokes (its integrations, authorizer and
+    /// permission), when not the function itself: [`LIVE_ALIAS`] with `provisioned_concurrency`.
+    pub alias: Option<&'static str>,
     /// The stage's access log (`access_logs`).
     pub access_log: Option<AccessLog>,
     /// The rate and burst limits of every method of the stage (`throttle`; `None`: the account's).
@@ -397,6 +404,7 @@ impl ServiceApi {
             asynchronous: AsyncMechanism { self_invoke: true, maximum_retry_attempts: 0 },
             environment: function_environment(d, s),
             timeout_seconds: f.timeout,
+            alias: f.provisioned_concurrency.map(|_| LIVE_ALIAS),
             access_log: f.access_logs.then(|| AccessLog::of(d, s)),
             throttle: f.throttle.as_ref().and_then(|t| t.limits().ok()),
         }

@@ -410,6 +410,28 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         function["snap_start"] = json!({ "apply_on": "PublishedVersions" });
         function["publish"] = true.into();
     }
+    if let (Some(n), Some(alias)) = (f.provisioned_concurrency, api.alias) {
+        // Provisioned concurrency is held by a published version, behind an alias API Gateway invokes.
+        function["publish"] = true.into();
+        doc.add(
+            "aws_lambda_alias",
+            &id,
+            json!({
+                "name": alias,
+                "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+                "function_version": format!("${{aws_lambda_function.{id}.version}}"),
+            }),
+        );
+        doc.add(
+            "aws_lambda_provisioned_concurrency_config",
+            &id,
+            json!({
+                "function_name": format!("${{aws_lambda_alias.{id}.function_name}}"),
+                "qualifier": format!("${{aws_lambda_alias.{id}.name}}"),
+                "provisioned_concurrent_executions": n,
+            }),
+        );
+    }
     doc.add("aws_lambda_function", &id, function);
 
     // Asynchronous calls: the function queues them with Lambda's `Invoke` (`InvocationType=Event`)
@@ -435,6 +457,11 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
             "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
         });
+        if api.alias.is_some() {
+            // A published function invokes itself at the version it runs (the alias's): the
+            // configuration is that version's.
+            invoke_config["qualifier"] = format!("${{aws_lambda_function.{id}.version}}").into();
+        }
         if let Some(arn) = &f.on_failure {
             invoke_config["destination_config"] = json!({ "on_failure": { "destination": literal(arn) } });
             // The role must allow sending there before Lambda accepts the destination.

@@ -213,6 +213,19 @@ pub(super) fn service_checks(
                 format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
             ).with_fixes(fix));
         }
+        if let (Some(p), Some(r)) = (f.provisioned_concurrency, f.reserved_concurrency) {
+            if p > r {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::ProvisionedOverReserved,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "provisioned_concurrency"),
+                    format!(
+                        "`{name}` in stage `{s}` keeps {p} instances initialised (`provisioned_concurrency`) \
+                         but may run only {r} at once (`reserved_concurrency`)"
+                    ),
+                ));
+            }
+        }
         if f.api == settings::ApiKind::Http && !f.binary_media_types.is_empty() {
             out.push(Diagnostic::new(
                 DiagnosticCode::HttpApiBinaryTypes,

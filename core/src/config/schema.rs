@@ -317,6 +317,12 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "Concurrent executions reserved for each function, and its ceiling (0 stops every call; default: the account's unreserved pool).",
             ),
             opt(
+                "provisioned_concurrency",
+                positive(),
+                None,
+                "Instances of each function kept initialised (no cold start): the function is published and API Gateway invokes its alias `live`, which holds them (at most `reserved_concurrency` when that is set); billed while deployed.",
+            ),
+            opt(
                 "on_failure",
                 OptionType::Str,
                 None,

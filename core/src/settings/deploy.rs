@@ -170,6 +170,8 @@ pub struct FunctionSettings {
     pub iam: Vec<IamStatement>,
     /// Reserved concurrent executions (`None`: the account's unreserved pool).
     pub reserved_concurrency: Option<i64>,
+    /// Instances kept initialised behind the alias API Gateway invokes (`None`: none).
+    pub provisioned_concurrency: Option<i64>,
     /// Where failed asynchronous invocations go (an SQS queue's or SNS topic's ARN).
     pub on_failure: Option<String>,
     /// JSON access logs of the API's stage (`access_logs`).
@@ -623,6 +625,7 @@ impl Project {
             public: o.texts("public"),
             iam: iam_statements(&o.value("iam")),
             reserved_concurrency: o.int("reserved_concurrency"),
+            provisioned_concurrency: o.int("provisioned_concurrency"),
             on_failure: o.text("on_failure"),
             access_logs: o.flag("access_logs"),
             throttle: throttle("throttle", &o.value("throttle")),

@@ -45,7 +45,7 @@ pub(super) fn rest_api(
 ) {
     let StageLogs { log_retention, account_role } = *logs;
     let id = ident(&api.service);
-    let invoke_arn = format!("${{aws_lambda_function.{id}.invoke_arn}}");
+    let invoke_arn = invoke_arn(api);
     doc.add(
         "aws_api_gateway_rest_api",
         &id,
@@ -144,6 +144,10 @@ pub(super) fn rest_api(
     if let Some(a) = &api.authorizer {
         fingerprint.push(format!("authorizer ttl {}", a.ttl_seconds));
     }
+    if let Some(alias) = api.alias {
+        // The integrations invoke the alias: a deployment snapshots them.
+        fingerprint.push(format!("alias {alias}"));
+    }
     let digest = Sha256::digest(fingerprint.join("\n").as_bytes());
     let redeploy: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     doc.add(
@@ -196,7 +200,7 @@ pub(super) fn rest_api(
             json!({ "rest_api_id": rest_api, "stage_name": stage_name, "method_path": literal(&method_path), "settings": settings }),
         );
     }
-    invoke_permission(doc, &id, "aws_api_gateway_rest_api");
+    invoke_permission(api, doc, "aws_api_gateway_rest_api");
 }
 
 /// The access log's group (kept `log_retention` days) added to `doc`, and the stage's
@@ -220,19 +224,30 @@ fn access_log_settings(
     }))
 }
 
-/// API Gateway may invoke the function, from any route or authorizer of the API `api_type.<id>`.
-fn invoke_permission(doc: &mut Doc, id: &str, api_type: &str) {
-    doc.add(
-        "aws_lambda_permission",
-        id,
-        json!({
-            "statement_id": "AllowApiGateway",
-            "action": "lambda:InvokeFunction",
-            "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
-            "principal": "apigateway.amazonaws.com",
-            "source_arn": format!("${{{api_type}.{id}.execution_arn}}/*"),
-        }),
-    );
+/// What API Gateway invokes: the function, or its alias ([`ServiceApi::alias`]).
+fn invoke_arn(api: &ServiceApi) -> String {
+    let id = ident(&api.service);
+    match api.alias {
+        Some(_) => format!("${{aws_lambda_alias.{id}.invoke_arn}}"),
+        None => format!("${{aws_lambda_function.{id}.invoke_arn}}"),
+    }
+}
+
+/// API Gateway may invoke the function (or its alias), from any route or authorizer of the API
+/// `api_type.<id>`.
+fn invoke_permission(api: &ServiceApi, doc: &mut Doc, api_type: &str) {
+    let id = ident(&api.service);
+    let mut permission = json!({
+        "statement_id": "AllowApiGateway",
+        "action": "lambda:InvokeFunction",
+        "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+        "principal": "apigateway.amazonaws.com",
+        "source_arn": format!("${{{api_type}.{id}.execution_arn}}/*"),
+    });
+    if api.alias.is_some() {
+        permission["qualifier"] = format!("${{aws_lambda_alias.{id}.name}}").into();
+    }
+    doc.add("aws_lambda_permission", &id, permission);
 }
 
 /// The Terraform name of a method's route or REST method: the resource's identifier (the
@@ -265,7 +280,7 @@ pub(super) fn http_api(
     tags: &Value,
 ) {
     let id = ident(&api.service);
-    let invoke_arn = format!("${{aws_lambda_function.{id}.invoke_arn}}");
+    let invoke_arn = invoke_arn(api);
     let entries: Vec<&ApiMethod> = api.methods.iter().filter(|m| m.kind == MethodKind::Entry).collect();
     let mut body = json!({
         "name": literal(&api.function),
@@ -368,5 +383,5 @@ pub(super) fn http_api(
         stage["route_settings"] = per_route.into();
     }
     doc.add("aws_apigatewayv2_stage", &id, stage);
-    invoke_permission(doc, &id, "aws_apigatewayv2_api");
+    invoke_permission(api, doc, "aws_apigatewayv2_api");
 }
