@@ -697,6 +697,9 @@ fn the_eshop_bootstrap_answers_api_gateway_events() {
     assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny", "{deny}");
 }
 
+/// `cws build hello` of the deployment fixture with cargo-lambda (zig) for an older glibc, per
+/// architecture: the executable in the package is for that architecture (its ELF `e_machine`) and
+/// needs at most GLIBC 2.26. arm64 needs Rust's aarch64 target (`scripts/arm64-toolchain`).
 #[test]
 fn cargo_lambda_builds_for_an_older_glibc() {
     let o = Command::new("cargo").args(["lambda", "--version"]).output();
@@ -704,22 +707,35 @@ fn cargo_lambda_builds_for_an_older_glibc() {
         o.is_ok_and(|o| o.status.success()),
         "cargo-lambda is not installed: `pip install cargo-lambda` (scripts/ci-deps)"
     );
-    let project = TempProject::copy_of(&support::deploy_project());
-    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
-        .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
-        .arg(project.path())
-        .output()
-        .unwrap();
-    let out = text(&o);
-    assert!(o.status.success(), "{out}");
-    let line = out.lines().find(|l| l.starts_with("hello: ")).unwrap_or_else(|| panic!("{out}"));
-    println!("{line}");
-    let minor: u32 = line
-        .split("needs GLIBC_2.")
-        .nth(1)
-        .and_then(|v| v.trim_end_matches(')').parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
-    assert!(minor <= 26, "{line}");
+    for (architecture, target) in
+        [("x86_64", "x86_64-unknown-linux-gnu.2.26"), ("arm64", "aarch64-unknown-linux-gnu.2.26")]
+    {
+        let project = TempProject::copy_of(&support::deploy_project());
+        let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+            .args(["build", "hello", "--architecture", architecture, "--target", target, "-p"])
+            .arg(project.path())
+            .output()
+            .unwrap();
+        let out = text(&o);
+        assert!(
+            o.status.success(),
+            "{architecture} (scripts/arm64-toolchain installs the aarch64 target):\n{out}"
+        );
+        let line = out.lines().find(|l| l.starts_with("hello: ")).unwrap_or_else(|| panic!("{out}"));
+        println!("{architecture}: {line}");
+        let minor: u32 = line
+            .split("needs GLIBC_2.")
+            .nth(1)
+            .and_then(|v| v.trim_end_matches(')').parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(minor <= 26, "{line}");
+        // The packaged executable's ELF header, read by Python's zipfile.
+        let script = "import sys, zipfile\nsys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read('bootstrap')[:64])";
+        let zip = project.path().join("target/lambda/hello/bootstrap.zip");
+        let o = Command::new("python3").args(["-c", script]).arg(&zip).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(artifacts::elf::architecture(&o.stdout).unwrap(), Some(architecture), "{line}");
+    }
 }
 
 /// The project's own Terraform beside the generated files (`terraform/orders.tf`): a queue, a
