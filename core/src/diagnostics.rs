@@ -292,6 +292,15 @@ codes! {
     WorkflowPythonMissing = "CWS082", Error,
         "The function a `python` task names is not in the project: no `workflows/<module>.py` file, or no top-level `def <function>` in it (the core reads the file's text; it never runs it).",
         "Add the module file and the function (`def total(conf, tasks): ...` at the top level of `workflows/<module>.py`), or fix the names.";
+    HttpApiBinaryTypes = "CWS088", Warning,
+        "`binary_media_types` is set for a service served by an HTTP API (`api: http`), which has no such setting: the types are not deployed. An HTTP API needs none: it passes a request body that is not text base64-encoded, and decodes an answer the function marks base64-encoded (the entries' `binary_headers` answers), whatever the request's `Accept`.",
+        "Remove `binary_media_types` for the stages or services with `api: http`, or keep `api: rest`.";
+    HttpApiEdgeDomain = "CWS089", Error,
+        "A service served by an HTTP API (`api: http`) is mapped to an `edge` custom domain: HTTP APIs are served by regional custom domains only, and API Gateway refuses the API mapping.",
+        "Use `endpoint: regional` (a certificate of the stage's region) for the domain, or keep `api: rest` for the service.";
+    ProvisionedOverReserved = "CWS090", Error,
+        "`provisioned_concurrency` is more than the function's `reserved_concurrency`: Lambda refuses to keep more instances initialised than the function may ever run at once.",
+        "Lower `provisioned_concurrency` to at most `reserved_concurrency`, or raise (or remove) `reserved_concurrency`.";
 }
 
 /// Where the codes are documented, in the repository.

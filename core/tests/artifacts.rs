@@ -21,7 +21,7 @@ use coworks_core::Project;
 fn projects() -> [(&'static str, PathBuf, &'static [&'static str]); 3] {
     [
         ("eshop", support::example(), &["dev", "test", "prod"]),
-        ("deploy_project", support::deploy_project(), &["dev", "prod"]),
+        ("deploy_project", support::deploy_project(), &["dev", "http", "prod"]),
         ("blueprint_project", support::blueprint_project(), &["dev"]),
     ]
 }

@@ -2,6 +2,7 @@
 //! constant time; and API Gateway's TOKEN and REQUEST authorizer events answered with it.
 //! Tokens are never logged.
 
+use coworks_core::contract::{AUTHORIZER_RESPONSE_ENV, AUTHORIZER_SIMPLE};
 use serde_json::{json, Value};
 
 use crate::context::{Principal, TOKEN_PRINCIPAL};
@@ -57,12 +58,27 @@ pub fn stage_wildcard(method_arn: &str) -> String {
     }
 }
 
+/// Whether a REQUEST authorizer event is answered with a simple response (`{"isAuthorized": ..}`)
+/// rather than an IAM policy: as the deployment says (`CWS_AUTHORIZER_RESPONSE`, set to `simple`
+/// for an HTTP API's authorizer with simple responses; `policy` otherwise), else by the event's
+/// payload version (2.0: simple). TOKEN events are REST APIs': always a policy.
+pub fn simple_response(event: &Value, configured: Option<&str>) -> bool {
+    if event.get("type").and_then(Value::as_str) == Some("TOKEN") {
+        return false;
+    }
+    match configured {
+        Some(format) if !format.is_empty() => format == AUTHORIZER_SIMPLE,
+        _ => event.get("version").and_then(Value::as_str) == Some("2.0"),
+    }
+}
+
 /// Answers an authorizer event with `authorize` (the token's principal, `None` when refused): an
 /// IAM policy for TOKEN and REST REQUEST events, with the principal's id as `principalId` and its
 /// context map as `context` (API Gateway hands both to the integration as
 /// `requestContext.authorizer`); a simple response (`{"isAuthorized": .., "context": ..}`) for
-/// HTTP API REQUEST events of payload version 2.0, whose context also carries the principal id
-/// (`principalId`: simple responses have no field of their own for it).
+/// HTTP API REQUEST events when the authorizer takes simple responses (see [`simple_response`]),
+/// whose context also carries the principal id (`principalId`: simple responses have no field of
+/// their own for it).
 pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> Option<Principal>) -> Value {
     let raw = match event.get("type").and_then(Value::as_str) {
         Some("TOKEN") => event.get("authorizationToken").and_then(Value::as_str),
@@ -77,7 +93,8 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> Option
     let principal = raw.and_then(token_of).and_then(authorize);
     let allowed = principal.is_some();
     let context = principal.as_ref().map(Principal::context_json).unwrap_or_default();
-    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+    let configured = std::env::var(AUTHORIZER_RESPONSE_ENV).ok();
+    if simple_response(event, configured.as_deref()) {
         let Some(p) = &principal else { return json!({ "isAuthorized": false }) };
         let mut context = context;
         context.insert("principalId".into(), Value::from(p.id()));
@@ -122,6 +139,18 @@ mod tests {
             "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/*"
         );
         assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    }
+
+    #[test]
+    fn simple_responses_as_the_deployment_says() {
+        let v2 = json!({"type": "REQUEST", "version": "2.0", "routeArn": "arn", "identitySource": ["t"]});
+        let rest = json!({"type": "REQUEST", "methodArn": "arn", "headers": {"Authorization": "t"}});
+        let token = json!({"type": "TOKEN", "authorizationToken": "t", "methodArn": "arn"});
+        assert!(simple_response(&v2, None) && simple_response(&v2, Some("")));
+        assert!(simple_response(&v2, Some("simple")) && simple_response(&rest, Some("simple")));
+        assert!(!simple_response(&v2, Some("policy")), "a 2.0 authorizer without simple responses");
+        assert!(!simple_response(&rest, None));
+        assert!(!simple_response(&token, Some("simple")), "TOKEN events are REST APIs'");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use bytes::Bytes;
+use coworks_core::contract::BASE_PATH_ENV;
 use http::header::{CONTENT_TYPE, SET_COOKIE};
 use http::StatusCode;
 use lambda_http::RequestExt;
@@ -271,11 +272,15 @@ async fn handle_in<S: Service>(
         path = request.uri().path().to_string();
     }
     if origin == Origin::HttpV2 {
-        if let Some(stage) = stage.filter(|s| s != "$default") {
-            let prefix = format!("/{stage}");
-            if path == prefix || path.starts_with(&format!("{prefix}/")) {
-                path = path[prefix.len()..].to_string();
-            }
+        // A named stage's segment (the execute-api URL), else the custom domain's base path (an API
+        // mapping's key): both stay in a 2.0 event's path.
+        let base_path = std::env::var(BASE_PATH_ENV).ok();
+        let stripped = stage
+            .filter(|s| s != "$default")
+            .and_then(|stage| without_segment(&path, &stage))
+            .or_else(|| base_path.filter(|b| !b.is_empty()).and_then(|b| without_segment(&path, &b)));
+        if let Some(rest) = stripped {
+            path = rest;
         }
     }
     let (parts, _) = request.into_parts();
@@ -290,6 +295,12 @@ async fn handle_in<S: Service>(
         meta,
     };
     shape(origin, router.handle(request).await)
+}
+
+/// `path` without its first segment when that segment is `segment` (`/dev/a` → `/a`, `/dev` → ``).
+fn without_segment(path: &str, segment: &str) -> Option<String> {
+    let rest = path.strip_prefix('/')?.strip_prefix(segment)?;
+    (rest.is_empty() || rest.starts_with('/')).then(|| rest.to_string())
 }
 
 fn is_text(content_type: &str) -> bool {
@@ -379,6 +390,14 @@ mod tests {
         assert!(body(r#"{"body":"%%","isBase64Encoded":true}"#, 10).unwrap_err().contains("not base64"));
         assert!(body(r#"{"body":7}"#, 10).is_err());
         assert!(body("[1]", 10).is_err());
+    }
+
+    #[test]
+    fn stage_and_base_path_segments() {
+        assert_eq!(without_segment("/dev/invoice/1", "dev").as_deref(), Some("/invoice/1"));
+        assert_eq!(without_segment("/dev", "dev").as_deref(), Some(""));
+        assert_eq!(without_segment("/devices", "dev"), None);
+        assert_eq!(without_segment("/pay/invoices", "dev"), None);
     }
 
     #[test]
