@@ -127,7 +127,19 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
         ("invoicing", json!({ "customer": "bob", "email": "bob@example.com", "amount_cents": "lots" }), true),
         ("invoicing", json!({ "customer": "eve", "email": "eve@example.com", "amount_cents": 1 }), false),
         ("catalog_update", json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 }), true),
+        ("alerting", json!({ "sku": "tea-9" }), true),
+        ("alerting", json!({ "sku": "tea-9", "name": "Tea" }), true),
     ]
+}
+
+/// The e-shop with the alerting workflow (headers, a run-level `on_failure` task) added.
+fn eshop_with_alerting() -> TempProject {
+    let copy = TempProject::copy_of(&example());
+    copy.write(
+        "workflows/alerting.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
+    );
+    copy
 }
 
 /// The e-shop with another token in stage dev's env file (the gateway keeps the real one).
@@ -275,11 +287,7 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     );
     // Headers go with the call; the run-level `on_failure` task runs when a task failed (here a
     // template the conf cannot fill) and is skipped otherwise.
-    let alerting = TempProject::copy_of(&eshop);
-    alerting.write(
-        "workflows/alerting.cws.yml",
-        include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
-    );
+    let alerting = eshop_with_alerting();
     let run = local_run(&stage, alerting.path(), "alerting", &json!({ "sku": "tea-9" }));
     assert!(!run.ok, "a failed task fails the run, alert or not");
     assert_eq!(run.out["state"], "failed");
@@ -318,7 +326,8 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
     let env = airflow_env::airflow();
     eprintln!("Airflow ready in {:.1} s", start.elapsed().as_secs_f64());
     let stage = start_stage();
-    let eshop = example();
+    let with_alerting = eshop_with_alerting();
+    let eshop = with_alerting.path().to_path_buf();
     let dags = tempfile::tempdir().unwrap();
     let o = cws_command()
         .args(["workflow", "build", "-s", "dev", "-o"])
@@ -391,7 +400,7 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
 /// be) and its S3 endpoint moto. A deployment to moto gives URLs that cannot be called (moto runs
 /// no Lambda code behind them), so the state points at the same services served locally.
 fn deployed_copy(stage: &Stage) -> TempProject {
-    let copy = TempProject::copy_of(&example());
+    let copy = eshop_with_alerting();
     let urls: Vec<(&str, String)> =
         ["billing", "catalog", "mailer"].into_iter().map(|s| (s, format!("{}/{s}", stage.base))).collect();
     support::fake_deployment(copy.path(), "dev", &urls, Some(&stage.moto.url));
