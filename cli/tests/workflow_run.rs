@@ -432,6 +432,18 @@ fn deployed_runs_call_the_urls_of_the_deployment() {
         assert_eq!(deployed["state"], local.out["state"], "{workflow} {conf}: {}", text(&o.stderr));
         assert_eq!(task_outcomes(&deployed), task_outcomes(&local.out), "{workflow} {conf}");
         assert!(!text(&o.stderr).contains(TOKEN), "the token is never printed");
+        // The preview colours each task by its state in this, the last, run.
+        let file = format!("workflows/{workflow}.cws.yml");
+        let o =
+            cws_command().current_dir(project.path()).args(["workflow", "preview", "--json", &file]).output();
+        let preview: Value = serde_json::from_slice(&o.expect("cws").stdout).expect("JSON");
+        assert_eq!(preview["last_run"]["run_id"], deployed["run_id"], "{workflow} {conf}");
+        for (id, state, _) in task_outcomes(&deployed) {
+            let (id, state) = (id.trim_matches('"'), state.trim_matches('"'));
+            assert_eq!(preview["last_run"]["tasks"][id], state, "{workflow}: {id}");
+            let class = format!("    class {id} state_{state}\n");
+            assert!(preview["mermaid"].as_str().unwrap().contains(&class), "{}", preview["mermaid"]);
+        }
     }
     // The URLs are the deployment's: billing deployed where nothing answers fails its call there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
