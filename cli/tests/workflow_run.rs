@@ -129,6 +129,16 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
         ("catalog_update", json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 }), true),
         ("alerting", json!({ "sku": "tea-9" }), true),
         ("alerting", json!({ "sku": "tea-9", "name": "Tea" }), true),
+        (
+            "restock",
+            json!({ "products": [
+                { "sku": "tea-2", "name": "Oolong", "price_cents": 500 },
+                { "sku": "tea-3", "name": "Sencha", "price_cents": 420 },
+            ] }),
+            true,
+        ),
+        ("restock", json!({ "products": [] }), true),
+        ("restock", json!({ "products": "tea-2" }), true),
     ]
 }
 
@@ -247,6 +257,70 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     );
     assert!(out.contains("\nrun local__") && out.contains(": success in "), "{out}");
 
+    // Fan-out, wait and Python: one PUT per product ({{ item }}), a wait until the catalog serves
+    // the first, a Python total reading the mapped task's results as a list, a mail reading it.
+    let products = json!([
+        { "sku": "tea-2", "name": "Oolong", "price_cents": 500 },
+        { "sku": "tea-3", "name": "Sencha", "price_cents": 420 },
+    ]);
+    let run = local_run(&stage, &eshop, "restock", &json!({ "products": products }));
+    assert!(run.ok, "{}", run.log);
+    let stored = run.task("store_products");
+    assert_eq!(
+        (stored["state"].as_str(), stored["status"].as_u64()),
+        (Some("success"), Some(204)),
+        "{stored:#}"
+    );
+    let paths: Vec<&Value> = stored["items"].as_array().unwrap().iter().map(|i| &i["call"]["path"]).collect();
+    assert_eq!(paths, [&json!("/product/tea-2"), &json!("/product/tea-3")]);
+    assert_eq!(stored["items"][1]["call"]["json"]["price_cents"], 420);
+    assert_eq!(stored["result"]["body"], json!(["", ""]), "the items' bodies, as a list");
+    assert_eq!(run.task("first_in_catalog")["result"]["body"]["name"], "Oolong");
+    assert_eq!(
+        run.task("batch_total")["result"],
+        json!({ "status": 200, "headers": {}, "body": { "count": 2, "total_cents": 920, "first": "tea-2" } })
+    );
+    let mail = &run.task("mail_buyers")["call"]["json"];
+    assert_eq!(mail["subject"], "Restocked 2 products");
+    assert_eq!(mail["body"], "2 products for 920 cents (catalog statuses 204)");
+    assert!(run.log.contains("Mapping store_products over 2 item(s)"), "{}", run.log);
+    assert!(run.log.contains("Running batch_total — python restock.batch_total"), "{}", run.log);
+    // Nothing to map over: the mapped task and those after it are skipped, the run succeeds.
+    let run = local_run(&stage, &eshop, "restock", &json!({ "products": [] }));
+    assert!(run.ok, "{}", run.log);
+    for task in ["store_products", "first_in_catalog", "batch_total", "mail_buyers"] {
+        assert_eq!(run.state(task), "skipped", "{task}: {:#}", run.out);
+    }
+    // Not a list: the mapped task fails saying so.
+    let run = local_run(&stage, &eshop, "restock", &json!({ "products": "tea-2" }));
+    assert!(!run.ok);
+    assert_eq!((run.state("store_products"), run.state("mail_buyers")), ("failed", "upstream_failed"));
+    assert!(
+        run.task("store_products")["error"]
+            .as_str()
+            .unwrap()
+            .contains("`{{ conf.products }}` is \"tea-2\", not a list"),
+        "{:#}",
+        run.out
+    );
+    // A wait that is never met fails after its timeout, without retries (as a sensor's timeout).
+    let waiting = TempProject::copy_of(&eshop);
+    waiting.write(
+        "workflows/waiting.cws.yml",
+        "tasks:\n  never:\n    service: catalog\n    path: /product/nope\n    retries: 2\n    wait_until: { interval: 1, timeout: 2 }\n",
+    );
+    let run = local_run(&stage, waiting.path(), "waiting", &json!({}));
+    assert!(!run.ok);
+    let never = run.task("never");
+    assert_eq!((never["state"].as_str(), never["attempts"].as_u64()), (Some("failed"), Some(1)), "{never:#}");
+    assert!(
+        never["error"]
+            .as_str()
+            .unwrap()
+            .contains("`wait_until` of task `never` not met within 2 s (last status 404)"),
+        "{never:#}"
+    );
+
     // Bad input: clear messages, usage errors exit 2, a stage that does not run exits 1 at once.
     let bad = |file: &str, conf: &str, port: &str| {
         let o = cws_command()
@@ -313,7 +387,8 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
 /// Airflow's state of a workflow task: failed when one of its generated tasks failed (the call of
 /// an async task), else the state of the task holding its result.
 fn airflow_state(result: &Value, task: &str) -> String {
-    let parts = [format!("{task}__call"), format!("{task}__wait"), task.to_string()];
+    let parts =
+        [format!("{task}__call"), format!("{task}__wait"), format!("{task}__items"), task.to_string()];
     if parts.iter().any(|p| result["tasks"][p] == "failed") {
         return "failed".into();
     }
@@ -387,6 +462,14 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
                     local.task(id)["status"],
                     airflow["results"][id]["status"],
                     "{workflow} {conf}: status of {id}\nairflow: {airflow:#}"
+                );
+            }
+            // What a Python function returned and a fan-out gathered: the same values both ways.
+            if local.state(id) == "success" && ["batch_total", "store_products"].contains(&id.as_str()) {
+                assert_eq!(
+                    local.task(id)["result"]["body"],
+                    airflow["results"][id]["body"],
+                    "{workflow} {conf}: result of {id}\nairflow: {airflow:#}"
                 );
             }
         }

@@ -265,6 +265,27 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    UnknownBlueprint = "CWS070", Error,
+        "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
+        "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";
+    BadBlueprintPrefix = "CWS071", Error,
+        "The prefix a blueprint is mounted at is not a path of literal segments: it must start with `/`, have no empty segment nor trailing `/`, no `{parameter}`, and only letters, digits, `-`, `_`, `.` or `~`.",
+        "Write e.g. `blueprints(Admin = \"/admin\")` or `blueprints(Admin = \"/v1/admin\")`.";
+    BlueprintMountedTwice = "CWS072", Error,
+        "A service mounts the same blueprint twice at the same prefix: every entry of the blueprint would answer the same requests twice.",
+        "Remove one of the mounts, or give it another prefix.";
+    WorkflowWaitUntil = "CWS079", Error,
+        "A workflow task's `wait_until` is malformed: not a mapping of `status`, `field`, `equals`, `interval` and `timeout`, a status that is not an HTTP status (100–599), `field` without `equals` (or the reverse), a `field` that does not start with `status`, `headers` or `body`, an `interval` or `timeout` that is not a whole number of seconds ≥ 1 (interval at most timeout), or a wait on an `async` or `for_each` task.",
+        "Write e.g. `wait_until: {status: 200, field: body.state, equals: shipped, interval: 5, timeout: 300}`; wait with a task of its own rather than on an async or mapped one.";
+    WorkflowForEach = "CWS080", Error,
+        "A workflow task's `for_each` is not exactly one template naming a list (`{{ conf.<key> }}` or `{{ tasks.<id>.body... }}` of a task that runs before), is given to an `async` task or one with `on_*` branches, or `{{ item }}` is used in a task without `for_each`.",
+        "Write e.g. `for_each: \"{{ conf.skus }}\"` and read each item as `{{ item }}` (or `{{ item.field }}`); branch or call asynchronously from another task.";
+    WorkflowPython = "CWS081", Error,
+        "A workflow task's `python` is not `module.function` (two Python names: the module `workflows/<module>.py` and a function in it), or the task also gives keys of a call (`service`, `method`, `path`, `params`, `query`, `headers`, `json`, `async`, `wait_until`, `for_each`, `on_*` branches).",
+        "Write e.g. `python: pricing.total` for `def total(conf, tasks)` in `workflows/pricing.py`, and remove the call's keys (a Python task calls no entry).";
+    WorkflowPythonMissing = "CWS082", Error,
+        "The function a `python` task names is not in the project: no `workflows/<module>.py` file, or no top-level `def <function>` in it (the core reads the file's text; it never runs it).",
+        "Add the module file and the function (`def total(conf, tasks): ...` at the top level of `workflows/<module>.py`), or fix the names.";
 }
 
 /// Where the codes are documented, in the repository.

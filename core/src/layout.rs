@@ -109,6 +109,8 @@ pub enum FileKind {
     CargoManifest,
     /// A workflow: `workflows/<name>.cws.yml`.
     Workflow,
+    /// A Python module of the workflows (`workflows/<name>.py`): its functions are `python:` tasks.
+    WorkflowPython,
     /// Anything else.
     Other,
 }
@@ -127,6 +129,8 @@ pub fn file_kind(rel: &Path) -> FileKind {
         FileKind::CargoManifest
     } else if is_workflow_path(rel) {
         FileKind::Workflow
+    } else if is_workflow_python_path(rel) {
+        FileKind::WorkflowPython
     } else {
         FileKind::Other
     }
@@ -137,6 +141,17 @@ pub fn is_workflow_path(rel: &Path) -> bool {
     let in_dir = rel.parent().is_some_and(|p| p == Path::new(WORKFLOW_DIR));
     let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
     in_dir && name.len() > WORKFLOW_SUFFIX.len() && name.ends_with(WORKFLOW_SUFFIX)
+}
+
+/// The Python module of the workflows named `module` (`workflows/<module>.py`).
+pub fn workflow_python_path(module: &str) -> PathBuf {
+    Path::new(WORKFLOW_DIR).join(format!("{module}.py"))
+}
+
+/// Whether `rel` is a Python module of the workflows: `workflows/<name>.py`.
+pub fn is_workflow_python_path(rel: &Path) -> bool {
+    let in_dir = rel.parent().is_some_and(|p| p == Path::new(WORKFLOW_DIR));
+    in_dir && rel.extension().is_some_and(|e| e == "py") && rel.file_stem().is_some_and(|s| !s.is_empty())
 }
 
 /// Whether an env file holds secrets (`*.secret`): never written to artifacts in clear.

@@ -148,3 +148,17 @@ test('the last local run colours each task by its state', () => {
   assert.equal(pv.parsePreview(answer).lastRun, undefined, 'no run, no colours');
   assert.ok(!pv.renderHtml(pv.parsePreview(answer), 'w', 'n', 'c').includes('Last run'));
 });
+
+test("the core's detail line (a wait, a fan-out, a Python function) is drawn with the entry", () => {
+  const p = pv.parsePreview({
+    graph: {
+      nodes: [
+        { id: 'each', service: 'catalog', method: 'PUT', path: '/product/{{ item.sku }}', detail: 'for each {{ conf.products }}' },
+        { id: 'total', method: 'GET', detail: 'python restock.batch_total' },
+      ],
+      edges: [{ from: 'each', to: 'total' }],
+    },
+  });
+  assert.equal(p.nodes[0].entry, 'catalog PUT /product/{{ item.sku }} · for each {{ conf.products }}');
+  assert.equal(p.nodes[1].entry, 'python restock.batch_total', 'a Python task calls no entry');
+});

@@ -78,7 +78,10 @@ export function parsePreview(answer: unknown): Preview {
     const method = str(o.method);
     const path = str(o.path);
     const service = str(o.service);
-    const entry = service && method && path ? `${service} ${method} ${path}` : undefined;
+    const call = service && method && path ? `${service} ${method} ${path}` : undefined;
+    // The core's detail line: the wait, the fan-out or the Python function of the task.
+    const detail = str(o.detail);
+    const entry = call && detail ? `${call} · ${detail}` : (call ?? detail);
     nodes.push({ id, label: str(o.label) ?? id, entry, location: locationOf(o.location) });
   }
   // The last local run: each task's state, only the states the preview knows how to draw.
