@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::Args;
 use coworks_core::artifacts::airflow::dag_id;
 use coworks_core::settings::CliOptions;
+use coworks_core::workflow::last_run::LastRun;
 use coworks_core::workflow::run::{self, CallResult, Context, Next, Schedule, TaskState, Verdict};
 use coworks_core::workflow::{Task, Workflow};
 use coworks_core::{Project, Severity};
@@ -290,6 +291,12 @@ impl<'p> Runner<'p> {
         }
         let state = schedule.run_state();
         let elapsed = started.elapsed();
+        // The preview colours each task by its state in the last run.
+        let tasks = runs.iter().map(|r| (r.id.clone(), r.state)).collect();
+        let last = LastRun { stage: self.stage.clone(), run_id: self.run_id.clone(), state, tasks };
+        if let Err(e) = last.save(&self.root, &self.wf.file) {
+            errln!("warning: cannot keep the run's task states for the preview: {e}");
+        }
         if json {
             let record = serde_json::json!({
                 "workflow": self.wf.id.value,

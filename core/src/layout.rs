@@ -8,6 +8,7 @@
 //! terraform/                 Terraform of the stages (`cws deploy`): the generated `main.tf.json`
 //!                            and `<service>.tf.json`, the project's own `*.tf` / `*.tf.json`, state
 //! target/lambda/<service>/   Lambda packages (`cws build`)
+//! target/.cws/workflow-runs/ the last local run of each workflow (`cws workflow run`)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -85,6 +86,14 @@ pub fn generated_terraform_files<'a>(services: impl IntoIterator<Item = &'a str>
 /// relative to the project root: next to the stage's Terraform state.
 pub fn deploy_record_path(stage: &str) -> PathBuf {
     Path::new(TERRAFORM_DIR).join(".cws").join(format!("{stage}.json"))
+}
+
+/// Where `cws workflow run` keeps the last run of the workflow file `rel` (each task's state, for
+/// the preview), relative to the project root: `target/.cws/workflow-runs/<name>.json`.
+pub fn last_run_path(rel: &Path) -> PathBuf {
+    let file = rel.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file.strip_suffix(WORKFLOW_SUFFIX).unwrap_or(&file);
+    Path::new("target").join(".cws").join("workflow-runs").join(format!("{name}.json"))
 }
 
 /// What kind of project file a path is.

@@ -122,6 +122,9 @@ pub struct WorkflowPreview {
     pub mermaid: String,
     /// The tasks and edges.
     pub graph: WorkflowGraph,
+    /// The last local run's task states ([`super::last_run`]), when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<super::last_run::LastRun>,
 }
 
 /// The preview of `wf`, its tasks resolved against `services`.
@@ -167,6 +170,7 @@ pub fn preview(wf: &Workflow, services: &[Service]) -> WorkflowPreview {
         id: wf.id.value.clone(),
         mermaid,
         graph: WorkflowGraph { nodes, edges },
+        last_run: None,
     }
 }
 
