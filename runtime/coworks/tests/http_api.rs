@@ -107,7 +107,9 @@ fn payload_2_events_and_simple_authorizer_responses() {
     );
     assert_eq!(http(&answers[2]), (Some(200), Some("1".into())), "{}", answers[2]);
     assert_eq!(answers[3]["statusCode"], 404, "{}", answers[3]);
-    assert_eq!(answers[4], json!({ "isAuthorized": true }));
+    // The simple response carries the principal's context map, with its id (simple responses
+    // have no field of their own for it).
+    assert_eq!(answers[4], json!({ "isAuthorized": true, "context": { "principalId": "coworks-token" } }));
     assert_eq!(answers[5], json!({ "isAuthorized": false }));
     assert_eq!(answers[6], json!({ "isAuthorized": false }), "no token");
 }
