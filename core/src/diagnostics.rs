@@ -265,6 +265,12 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    BadHookSignature = "CWS067", Error,
+        "A service's `before` or `after` hook (a method of the `#[coworks::service]` block with that name) does not have a hook's shape: `before` takes `&self` and the call (`&Call`), `after` takes `&self`, the call and the answer (`Response`); neither is generic.",
+        "Write `fn before(&self, call: &Call) -> Result<(), Error>` (it may return `()`, `Option<impl IntoResponse>` or a `Result` of either, and be `async`) or `fn after(&self, call: &Call, answer: Response) -> Response`; rename a method that is no hook.";
+    EntryNamedLikeHook = "CWS068", Error,
+        "An `#[entry]` method is named `before` or `after`, the names of the service's hooks: hooks run around every entry and are never served.",
+        "Rename the entry (e.g. `get_before`), or remove `#[entry]` to make the method the hook.";
 }
 
 /// Where the codes are documented, in the repository.
