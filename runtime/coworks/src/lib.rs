@@ -35,10 +35,12 @@ pub mod auth;
 pub mod aws;
 pub mod cors;
 pub mod extract;
+pub mod hooks;
 pub mod lambda;
 pub mod lambda_invoke;
 pub mod limits;
 pub mod local;
+pub mod logging;
 pub mod response;
 pub mod router;
 pub mod s3;
@@ -47,14 +49,19 @@ pub mod sigv4;
 
 pub use coworks_macros::service;
 pub use extract::Input;
+pub use hooks::Call;
 pub use response::{Error, IntoResponse, Json, Response};
 pub use router::Router;
 
 /// Re-exported so that services need only `coworks` (and serde for their own types).
 pub use http::StatusCode;
+/// The `tracing` crate the runtime logs with (see [`logging`]): `coworks::tracing::info!(...)` in
+/// an entry or a hook logs a line with the request's id.
+pub use tracing;
 
 /// What a service file usually needs: `use coworks::prelude::*;`.
 pub mod prelude {
+    pub use crate::hooks::Call;
     pub use crate::response::{Error, IntoResponse, Json, Response};
     pub use crate::Service;
     pub use http::StatusCode;
@@ -133,6 +140,25 @@ pub trait Service: Send + Sync + 'static {
 
     /// Runs entry number `entry` of [`Service::ENTRIES`] with the request's values.
     fn call(&self, entry: usize, input: Input) -> BoxFuture<'_, Response>;
+
+    /// Whether the service has a `before` hook ([`hooks`]); set by the macro.
+    const HAS_BEFORE: bool = false;
+    /// Whether the service has an `after` hook ([`hooks`]); set by the macro.
+    const HAS_AFTER: bool = false;
+
+    /// The `before` hook ([`hooks`]): `Some(answer)` answers the request without running the entry.
+    /// Called only when [`Service::HAS_BEFORE`]; the macro implements it from the impl's `before`.
+    fn before<'a>(&'a self, call: &'a hooks::Call) -> BoxFuture<'a, Option<Response>> {
+        let _ = call;
+        Box::pin(async { None })
+    }
+
+    /// The `after` hook ([`hooks`]): the answer sent instead of `response`. Called only when
+    /// [`Service::HAS_AFTER`]; the macro implements it from the impl's `after`.
+    fn after<'a>(&'a self, call: &'a hooks::Call, response: Response) -> BoxFuture<'a, Response> {
+        let _ = call;
+        Box::pin(async move { response })
+    }
 }
 
 /// Runs a service: under the Lambda runtime (`AWS_LAMBDA_RUNTIME_API` set) as a Lambda function,
@@ -147,19 +173,21 @@ pub fn serve<S: Service>(service: S) {
         println!("{table}");
         return;
     }
+    let under_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    logging::init(under_lambda);
     if let Err(e) = secrets::load_into_env() {
         // Under Lambda the failed start fails the function's initialisation: Lambda retries it
         // with a new instance instead of keeping one without its secrets.
-        eprintln!("{}: {e}", S::NAME);
+        tracing::error!(service = S::NAME, "{e}");
         std::process::exit(1);
     }
-    let result = if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    let result = if under_lambda {
         lambda::run(service)
     } else {
         local::Options::from_args(&args).and_then(|options| local::run(service, options))
     };
     if let Err(e) = result {
-        eprintln!("{}: {e}", S::NAME);
+        tracing::error!(service = S::NAME, "{e}");
         std::process::exit(1);
     }
 }
