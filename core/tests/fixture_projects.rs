@@ -16,7 +16,6 @@ use support::expected;
 const NOT_FROM_FIXTURES: &[(DiagnosticCode, &str)] = &[
     (DiagnosticCode::DirUnreadable, "git stores no directory permissions (and root reads any directory)"),
     (DiagnosticCode::InternalError, "only a bug of CoWorks makes the analysis of a file fail"),
-    (DiagnosticCode::BadHookSignature, "the macro reports a hook's shape (runtime/coworks-macros tests)"),
 ];
 
 fn update_requested() -> bool {

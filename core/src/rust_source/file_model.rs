@@ -125,6 +125,11 @@ fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Service
             ),
         ));
     }
+    for h in &s.hooks {
+        if let Some((code, msg)) = super::hooks::shape_problem(&h.name, h.shape) {
+            diags.push(Diagnostic::new(code, file, span(h.name_range), msg));
+        }
+    }
     let mut entries = Vec::new();
     let mut stage_spans = Vec::new();
     for e in &s.entries {

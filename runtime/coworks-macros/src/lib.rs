@@ -133,7 +133,10 @@ impl Hooks {
         if !hooks::is_hook(&name) {
             return;
         }
-        let ref_self = f.sig.receiver().is_some_and(|r| r.reference.is_some() && r.mutability.is_none());
+        let ref_self = f
+            .sig
+            .receiver()
+            .is_some_and(|r| r.colon_token.is_none() && r.reference.is_some() && r.mutability.is_none());
         let params = f.sig.inputs.iter().filter(|i| matches!(i, FnArg::Typed(_))).count();
         let shape = hooks::HookShape { ref_self, params, generic: !f.sig.generics.params.is_empty() };
         if let Some((code, msg)) = hooks::shape_problem(&name, shape) {
@@ -247,6 +250,7 @@ fn entry(
             args: parse_service_args(service_args, 0, &mut sargs_errors),
             docs: String::new(),
             entries: vec![decl],
+            hooks: Vec::new(),
         }],
         attr_errors,
     };
