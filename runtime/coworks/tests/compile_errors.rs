@@ -1,4 +1,4 @@
-//! Invalid entries stop `cargo build` with the core's message, at the entry: a throwaway crate using
+//! Invalid entries and hooks stop `cargo build` with the core's message, at the entry or hook: a throwaway crate using
 //! `#[coworks::service]` is checked with cargo (target dir `target/compile-errors`, reused across runs).
 
 mod common;
@@ -33,6 +33,10 @@ impl Users {
     fn get_health(&self) -> &'static str {
         "ok"
     }
+
+    fn after(&self, answer: coworks::Response) -> coworks::Response {
+        answer
+    }
 }
 
 fn main() {
@@ -57,6 +61,10 @@ fn main() {
     );
     assert!(
         stderr.contains("src/main.rs:10:5: error: unknown `#[entry]` argument `stagez`; expected path, stage, stages, no_auth, binary_headers or throttle"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("src/main.rs:15:5: error: the `after` hook takes `&self` and the call and the answer, with no generic parameters: `fn after(&self, call: &Call, answer: Response) -> Response` [CWS067]"),
         "{stderr}"
     );
 }
