@@ -106,7 +106,7 @@ fn main() {
     }
     assert_eq!(stderr.matches("[CWS07").count(), 3, "each mount's error once:\n{stderr}");
     assert!(
-        stderr.contains("src/main.rs:19:5: error: the `after` hook takes `&self` and the call and the answer, with no generic parameters: `fn after(&self, call: &Call, answer: Response) -> Response` [CWS067]"),
+        stderr.contains("src/main.rs:20:5: error: the `after` hook takes `&self` and the call and the answer, with no generic parameters: `fn after(&self, call: &Call, answer: Response) -> Response` [CWS067]"),
         "{stderr}"
     );
 }
