@@ -4,7 +4,8 @@
 //! deployed API (its URL from the Terraform state); otherwise 127.0.0.1 at the stage's `run.port`
 //! (or `--port`): the local stage gateway of `cws run -s STAGE` when it runs there (the service's
 //! routes under `/<service>`), else the service, started (and stopped afterwards) when nothing
-//! listens there. The stage's `TOKEN` goes in the `Authorization` header; `invoke.timeout` bounds
+//! listens there. The stage's `TOKEN` goes in the `Authorization` header, the environment's
+//! `CWS_API_KEY` (a service deployed with `api_key`) in `x-api-key`; `invoke.timeout` bounds
 //! the wait.
 
 use std::io::{Read, Write};
@@ -166,6 +167,14 @@ fn send(
     let has_auth = args.headers.iter().any(|h| h.to_ascii_lowercase().starts_with("authorization:"));
     if let (Some(token), false) = (token.filter(|t| !t.is_empty()), has_auth) {
         builder = builder.header("Authorization", format!("Bearer {token}"));
+    }
+    // The API key of a service deployed with `api_key` (and of the local stage gateway), unless
+    // `--header x-api-key: ...` names one.
+    let api_key = std::env::var(coworks_core::artifacts::api::API_KEY_ENV).ok().filter(|k| !k.is_empty());
+    let key_header = coworks_core::artifacts::api::API_KEY_HEADER;
+    let has_key = args.headers.iter().any(|h| h.to_ascii_lowercase().starts_with(&format!("{key_header}:")));
+    if let (Some(key), false) = (api_key, has_key) {
+        builder = builder.header(key_header, key);
     }
     for h in &args.headers {
         let (k, v) = h.split_once(':').ok_or_else(|| format!("--header `{h}` is not `Name: value`"))?;

@@ -301,6 +301,12 @@ codes! {
     ProvisionedOverReserved = "CWS090", Error,
         "`provisioned_concurrency` is more than the function's `reserved_concurrency`: Lambda refuses to keep more instances initialised than the function may ever run at once.",
         "Lower `provisioned_concurrency` to at most `reserved_concurrency`, or raise (or remove) `reserved_concurrency`.";
+    HttpApiUsagePlan = "CWS091", Error,
+        "`api_key` or `usage_plan` is set for a service served by an HTTP API (`api: http`): HTTP APIs have no API keys or usage plans, so the service would be deployed open to callers without a key.",
+        "Keep `api: rest` for the service that needs API keys, or remove `api_key` / `usage_plan` for the stages or services with `api: http` (limit them with `throttle` and `route_throttle`).";
+    BadUsagePlan = "CWS092", Error,
+        "A `usage_plan` of `project.cws.yml` is not valid: a quota needs both `quota` (a positive integer) and `period` (`day`, `week` or `month`), and the per-key `rate` must be a positive number of requests per second and `burst` a positive integer.",
+        "Write e.g. `usage_plan: {quota: 10000, period: month, rate: 10, burst: 20}`; every key is optional, but `quota` and `period` go together.";
     BadHookSignature = "CWS067", Error,
         "A service's `before` or `after` hook (a method of the `#[coworks::service]` block with that name) does not have a hook's shape: `before` takes `&self` and the call (`&Call`), `after` takes `&self`, the call and the answer (`Response`); neither is generic.",
         "Write `fn before(&self, call: &Call) -> Result<(), Error>` (it may return `()`, `Option<impl IntoResponse>` or a `Result` of either, and be `async`) or `fn after(&self, call: &Call, answer: Response) -> Response`; rename a method that is no hook.";

@@ -18,7 +18,7 @@ use base64::Engine;
 use bytes::Bytes;
 use coworks_core::artifacts::api::{
     evaluate_policy, is_binary, method_arn, ApiMethod, GatewayError, HeaderSource, PolicyDecision,
-    ServiceApi, StageApi, LOCAL_ACCOUNT, TOKEN_HEADER,
+    ServiceApi, StageApi, API_KEY_ENV, API_KEY_HEADER, LOCAL_ACCOUNT, TOKEN_HEADER,
 };
 use coworks_core::config::schema::API_GATEWAY_TIMEOUT;
 use http_body_util::{BodyExt, Full, Limited};
@@ -48,6 +48,9 @@ pub struct Gateway {
     pub functions: Arc<BTreeMap<String, Arc<Function>>>,
     /// The base URL clients reach it at (`http://127.0.0.1:8001`).
     pub base_url: String,
+    /// The API key the methods requiring one accept (`CWS_API_KEY` of the gateway's environment;
+    /// none: no key is valid).
+    api_key: Option<String>,
     cache: Mutex<HashMap<(String, String), (Instant, Value)>>,
     requests: AtomicU64,
 }
@@ -57,7 +60,15 @@ type Answer = Response<Full<Bytes>>;
 impl Gateway {
     /// The gateway of `api` with its `functions`.
     pub fn new(api: StageApi, functions: Arc<BTreeMap<String, Arc<Function>>>, base_url: String) -> Gateway {
-        Gateway { api, functions, base_url, cache: Mutex::new(HashMap::new()), requests: AtomicU64::new(1) }
+        let api_key = std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty());
+        Gateway {
+            api,
+            functions,
+            base_url,
+            api_key,
+            cache: Mutex::new(HashMap::new()),
+            requests: AtomicU64::new(1),
+        }
     }
 
     /// The service's base URL (where its routes start).
@@ -150,6 +161,13 @@ impl Gateway {
         let Some((route, params)) = api.route(&method, path) else {
             return self.gateway_error(api, &headers, GatewayError::MissingAuthenticationToken);
         };
+        // API Gateway checks the key before the authorizer runs.
+        if route.api_key_required {
+            let sent = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok());
+            if sent.is_none() || sent != self.api_key.as_deref() {
+                return self.gateway_error(api, &headers, GatewayError::InvalidApiKey);
+            }
+        }
         let body = match Limited::new(body, MAX_BODY).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => {
@@ -261,6 +279,7 @@ impl Gateway {
             GatewayError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             GatewayError::Unauthorized => "UnauthorizedException",
             GatewayError::AccessDenied | GatewayError::ExplicitDeny => "AccessDeniedException",
+            GatewayError::InvalidApiKey => "ForbiddenException",
             GatewayError::AuthorizerError => "AuthorizerConfigurationException",
             GatewayError::BadGateway | GatewayError::Timeout => "InternalServerErrorException",
         };

@@ -77,6 +77,27 @@ pub struct ApiMethod {
     pub binary_content_type: Option<String>,
     /// The entry's own rate and burst limits (`route_throttle`), overriding the stage's.
     pub throttle: Option<Limits>,
+    /// Whether a request needs the service's API key in [`API_KEY_HEADER`] (`api_key`: every entry
+    /// of a REST API, `no_auth` ones too; never a CORS preflight, which browsers send without it).
+    pub api_key_required: bool,
+}
+
+/// The header API Gateway reads a REST API's key from (its `apiKeySource` `HEADER`).
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The environment variable `cws invoke` sends the API key from, and the key the local stage
+/// gateway accepts (the deployed key's value is API Gateway's: read it with `aws apigateway
+/// get-api-key --include-value`).
+pub const API_KEY_ENV: &str = "CWS_API_KEY";
+
+/// The usage plan of a service's API key (`api_key`, `usage_plan`): the plan is bound to the
+/// service's REST API stage and the key is its only key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsagePlanApi {
+    /// Requests per period: the limit and API Gateway's period (`DAY`, `WEEK`, `MONTH`).
+    pub quota: Option<(i64, String)>,
+    /// Rate and burst limits per key.
+    pub throttle: Option<Limits>,
 }
 
 /// The TOKEN authorizer: the service's function, asked with the `Authorization` header.
@@ -222,6 +243,9 @@ pub struct ServiceApi {
     pub access_log: Option<AccessLog>,
     /// The rate and burst limits of every method of the stage (`throttle`; `None`: the account's).
     pub throttle: Option<Limits>,
+    /// The API key's usage plan (`api_key`, `usage_plan`; REST APIs only, the checks report it on
+    /// an HTTP API: CWS091).
+    pub usage_plan: Option<UsagePlanApi>,
 }
 
 /// The deployed API of a stage: every service with entries in it.
@@ -345,6 +369,12 @@ impl ServiceApi {
         let f = &s.function;
         let mut entries: Vec<_> = s.service.entries.iter().collect();
         entries.sort_by(|a, b| a.route.cmp(&b.route));
+        // Invalid quotas and limits are the checks' (CWS092): they are left out here.
+        let usage_plan = f
+            .usage_plan
+            .as_ref()
+            .filter(|_| f.api == ApiKind::Rest)
+            .map(|p| UsagePlanApi { quota: p.quota().ok().flatten(), throttle: p.limits().ok().flatten() });
         let mut methods: Vec<ApiMethod> = entries
             .iter()
             .map(|e| ApiMethod {
@@ -355,6 +385,7 @@ impl ServiceApi {
                 binary_content_type: e.binary_content_type.clone(),
                 throttle: route_limits(f, &e.route.to_string())
                     .or_else(|| e.throttle.as_deref().and_then(|t| Throttle::attribute(t).limits().ok())),
+                api_key_required: usage_plan.is_some(),
             })
             .collect();
         if f.cors.is_some() {
@@ -371,6 +402,7 @@ impl ServiceApi {
                     kind: MethodKind::Preflight,
                     binary_content_type: None,
                     throttle: None,
+                    api_key_required: false,
                 });
             }
         }
@@ -407,6 +439,7 @@ impl ServiceApi {
             alias: f.provisioned_concurrency.map(|_| LIVE_ALIAS),
             access_log: f.access_logs.then(|| AccessLog::of(d, s)),
             throttle: f.throttle.as_ref().and_then(|t| t.limits().ok()),
+            usage_plan,
         }
     }
 
@@ -551,6 +584,9 @@ pub enum GatewayError {
     AccessDenied,
     /// The authorizer's policy denies the method ARN (`ACCESS_DENIED`, 403).
     ExplicitDeny,
+    /// A method requiring the API key called without a valid one in [`API_KEY_HEADER`]
+    /// (`INVALID_API_KEY`, 403 `Forbidden`).
+    InvalidApiKey,
     /// The authorizer failed or answered no policy (`AUTHORIZER_CONFIGURATION_ERROR`, 500).
     AuthorizerError,
     /// The function failed or answered no valid proxy answer (502).
@@ -565,7 +601,8 @@ impl GatewayError {
         match self {
             GatewayError::MissingAuthenticationToken
             | GatewayError::AccessDenied
-            | GatewayError::ExplicitDeny => 403,
+            | GatewayError::ExplicitDeny
+            | GatewayError::InvalidApiKey => 403,
             GatewayError::Unauthorized => 401,
             GatewayError::AuthorizerError => 500,
             GatewayError::BadGateway => 502,
@@ -582,6 +619,7 @@ impl GatewayError {
             GatewayError::ExplicitDeny => {
                 "User is not authorized to access this resource with an explicit deny"
             }
+            GatewayError::InvalidApiKey => "Forbidden",
             GatewayError::AuthorizerError => "Internal server error",
             GatewayError::BadGateway => "Internal server error",
             GatewayError::Timeout => "Endpoint request timed out",

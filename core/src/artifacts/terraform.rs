@@ -528,9 +528,20 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     };
     let function_name = format!("${{aws_lambda_function.{id}.function_name}}");
     let function_arn = format!("${{aws_lambda_function.{id}.arn}}");
+    // The API key's id (its value is API Gateway's: `aws apigateway get-api-key --include-value`).
+    let api_key_id = match (has_api, &api.usage_plan) {
+        (true, Some(_)) => Value::from(format!("${{aws_api_gateway_api_key.{id}.id}}")),
+        _ => Value::Null,
+    };
     doc.outputs.insert(
         literal(&s.service.name),
-        json!({ "url": url, "custom_url": custom_url, "function_name": function_name, "function_arn": function_arn }),
+        json!({
+            "url": url,
+            "custom_url": custom_url,
+            "function_name": function_name,
+            "function_arn": function_arn,
+            "api_key_id": api_key_id,
+        }),
     );
     // What the project's own Terraform files may refer to (`local.cws_services["<service>"].<key>`,
     // docs/deploy.md): stable names, whatever the generated resources are called.

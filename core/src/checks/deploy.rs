@@ -237,6 +237,28 @@ pub(super) fn service_checks(
                 ),
             ));
         }
+        if let Some(plan) = &f.usage_plan {
+            let option = if plan == &settings::UsagePlan::default() { "api_key" } else { "usage_plan" };
+            if f.api == settings::ApiKind::Http {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::HttpApiUsagePlan,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), option),
+                    format!(
+                        "`{option}` of `{name}` in stage `{s}` cannot be deployed: `{name}` is served by an HTTP API \
+                         (`api: http`), which has no API keys or usage plans"
+                    ),
+                ));
+            }
+            if let Some(problem) = plan.quota().err().or_else(|| plan.limits().err()) {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::BadUsagePlan,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "usage_plan"),
+                    format!("`usage_plan` of `{name}` in stage `{s}`: {problem}"),
+                ));
+            }
+        }
         if let Some(arn) = f.on_failure.as_ref().filter(|a| settings::destination_action(a).is_none()) {
             out.push(Diagnostic::new(
                 DiagnosticCode::AsyncDestination,

@@ -184,6 +184,51 @@ pub struct FunctionSettings {
     pub domain: Option<Domain>,
     /// The kind of API Gateway API (`api`).
     pub api: ApiKind,
+    /// The API key and usage plan of a REST API (`api_key`, `usage_plan`), when on.
+    pub usage_plan: Option<UsagePlan>,
+}
+
+/// The usage plan of a service's API key (`api_key: true` or `usage_plan`), as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UsagePlan {
+    /// Requests per period (`quota`), as written.
+    pub quota: Option<String>,
+    /// The quota's period (`day`, `week`, `month`), as written.
+    pub period: Option<String>,
+    /// Rate and burst limits per key (`rate`, `burst`), as written.
+    pub throttle: Throttle,
+}
+
+impl UsagePlan {
+    /// The quota as API Gateway takes it (`limit`, `DAY`/`WEEK`/`MONTH`), `None` without one, or
+    /// what is wrong with it: both keys are needed, the limit a positive integer, the period a word
+    /// of [`USAGE_PLAN_PERIODS`](crate::config::schema::USAGE_PLAN_PERIODS).
+    pub fn quota(&self) -> Result<Option<(i64, String)>, String> {
+        match (self.quota.as_deref().map(str::trim), self.period.as_deref().map(str::trim)) {
+            (None, None) => Ok(None),
+            (Some(_), None) => {
+                Err("`quota` is written without its `period` (`day`, `week` or `month`)".into())
+            }
+            (None, Some(_)) => Err("`period` is written without a `quota`".into()),
+            (Some(q), Some(p)) => {
+                let limit = q.parse::<i64>().ok().filter(|l| *l > 0);
+                let limit = limit.ok_or_else(|| format!("`quota` is `{q}`, expected a positive integer"))?;
+                let periods = crate::config::schema::USAGE_PLAN_PERIODS;
+                match periods.iter().find(|w| w.eq_ignore_ascii_case(p)) {
+                    Some(w) => Ok(Some((limit, w.to_ascii_uppercase()))),
+                    None => Err(format!("`period` is `{p}`, expected `day`, `week` or `month`")),
+                }
+            }
+        }
+    }
+
+    /// The per-key limits, `None` when neither is written, or what is wrong with them.
+    pub fn limits(&self) -> Result<Option<Limits>, String> {
+        if self.throttle.rate.is_none() && self.throttle.burst.is_none() {
+            return Ok(None);
+        }
+        self.throttle.limits().map(Some)
+    }
 }
 
 /// The kind of API Gateway API a service is served by (`api`).
@@ -369,14 +414,19 @@ fn domain(stage: &Value, service: Option<&Value>) -> Option<Domain> {
 
 pub use crate::model::{Limits, Throttle};
 
-fn throttle(option: &str, v: &Value) -> Option<Throttle> {
-    let Value::Map(m) = v else { return None };
-    let text = |k: &str| match record_key(option, m, k) {
+/// A key of a record option as written text (numbers as written), `None` when absent or not a scalar.
+fn record_text(option: &str, m: &BTreeMap<String, Value>, k: &str) -> Option<String> {
+    match record_key(option, m, k) {
         Value::Str(s) => Some(s),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         _ => None,
-    };
+    }
+}
+
+fn throttle(option: &str, v: &Value) -> Option<Throttle> {
+    let Value::Map(m) = v else { return None };
+    let text = |k: &str| record_text(option, m, k);
     Some(Throttle { route: text("route"), rate: text("rate"), burst: text("burst") })
 }
 
@@ -639,6 +689,14 @@ impl Project {
                 domain(&stage_wide, own.map(|e| &e.value))
             },
             api: ApiKind::of(o.text("api").as_deref()),
+            usage_plan: match o.value("usage_plan") {
+                Value::Map(m) => {
+                    let text = |k: &str| record_text("usage_plan", &m, k);
+                    let throttle = Throttle { route: None, rate: text("rate"), burst: text("burst") };
+                    Some(UsagePlan { quota: text("quota"), period: text("period"), throttle })
+                }
+                _ => o.flag("api_key").then(UsagePlan::default),
+            },
         }
     }
 }
@@ -670,6 +728,27 @@ mod tests {
         assert_eq!(project.function_settings("prod", "billing", &none).memory, 512);
         let cli = BTreeMap::from([("memory".to_string(), Value::Int(2048))]);
         assert_eq!(project.function_settings("prod", "billing", &cli).memory, 2048);
+    }
+
+    #[test]
+    fn usage_plans_from_api_key_or_usage_plan() {
+        let yaml = "version: 3\ncommands:\n  deploy:\n    api_key: true\nservices:\n  billing:\n    commands: {deploy: {usage_plan: {quota: 100, period: week, rate: 2.5, burst: 4}}}\nworkspaces:\n  dev: {}\n  off:\n    commands: {deploy: {api_key: false}}\n";
+        let project = crate::settings::tests::project_with_config(yaml);
+        let none = BTreeMap::new();
+        let billing = project.function_settings("dev", "billing", &none).usage_plan.expect("written");
+        assert_eq!(billing.quota(), Ok(Some((100, "WEEK".to_string()))));
+        assert_eq!(billing.limits(), Ok(Some(Limits { rate: Some(2.5), burst: Some(4) })));
+        let other = project.function_settings("dev", "other", &none).usage_plan.expect("api_key: true");
+        assert_eq!((other.quota(), other.limits()), (Ok(None), Ok(None)));
+        assert_eq!(project.function_settings("off", "other", &none).usage_plan, None);
+        let bad = |quota: Option<&str>, period: Option<&str>| {
+            UsagePlan { quota: quota.map(Into::into), period: period.map(Into::into), ..Default::default() }
+                .quota()
+        };
+        assert!(bad(Some("0"), Some("day")).is_err());
+        assert!(bad(Some("5"), Some("year")).is_err());
+        assert!(bad(None, Some("day")).is_err());
+        assert!(bad(Some("5"), None).is_err());
     }
 
     #[test]
