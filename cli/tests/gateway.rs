@@ -273,7 +273,12 @@ fn the_eshop_dev_stage_behind_one_port_as_api_gateway_serves_it() {
 #[test]
 fn watch_rebuilds_a_changed_crate_while_the_gateway_serves() {
     let copy = TempProject::copy_of(&support::deploy_project());
-    let gw = Running::start(copy.path(), &["-s", "dev", "--watch"], &[]);
+    // greeter requires its API key (`api_key`): the gateway accepts its environment's CWS_API_KEY.
+    let config = std::fs::read_to_string(copy.path().join("project.cws.yml")).expect("config");
+    let greeter = "      deploy:\n        memory: 256\n";
+    assert!(config.contains(greeter), "{config}");
+    copy.write("project.cws.yml", config.replace(greeter, &format!("{greeter}        api_key: true\n")));
+    let gw = Running::start(copy.path(), &["-s", "dev", "--watch"], &[("CWS_API_KEY", "dev-api-key")]);
     let url = |path: &str| format!("{}{path}", gw.base);
     let r = send(&url("/hello/health"), "GET", &[]);
     assert_eq!((r.status, r.json()["service"].as_str()), (200, Some("hello")), "{}", r.text());
@@ -314,5 +319,39 @@ fn watch_rebuilds_a_changed_crate_while_the_gateway_serves() {
         assert!(Instant::now() < deadline, "still the old code: {}", r.text());
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(send(&url("/greeter/greet/ann"), "GET", &token).status, 200);
+
+    // Without its key, or with another one, greeter is answered as API Gateway answers: 403
+    // Forbidden, before the authorizer (no token: still 403, not 401), with the CORS header.
+    let greet = url("/greeter/greet/ann");
+    let wrong = [("Authorization", "dev-token"), ("x-api-key", "another-key")];
+    for headers in [&[][..], &token[..], &wrong[..]] {
+        let r = send(&greet, "GET", headers);
+        assert_eq!(
+            (r.status, r.json()["message"].as_str(), r.header("x-amzn-errortype")),
+            (403, Some("Forbidden"), Some("ForbiddenException")),
+            "{headers:?}: {}",
+            r.text()
+        );
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{headers:?}");
+    }
+    let keyed = [("Authorization", "dev-token"), ("x-api-key", "dev-api-key")];
+    assert_eq!(send(&greet, "GET", &keyed).status, 200);
+    // hello has no key: none needed. A preflight never needs one.
+    assert_eq!(send(&url("/hello/health"), "GET", &[]).status, 200);
+    assert_ne!(send(&greet, "OPTIONS", &[("Origin", "https://a.example")]).status, 403);
+
+    // `cws invoke` sends its environment's CWS_API_KEY as `x-api-key` (this fixture's authorizer
+    // wants the bare token, hence `-H`).
+    let port = gw.base.rsplit(':').next().expect("port");
+    for (key, status) in [(None, "HTTP 403"), (Some("dev-api-key"), "HTTP 200")] {
+        let mut cmd = cws_command();
+        cmd.args(["invoke", "greeter", "GET", "/greet/ann", "-H", "Authorization: dev-token", "-s", "dev"]);
+        cmd.args(["--local", "--port", port, "-p"]);
+        cmd.arg(copy.path()).env_remove("CWS_API_KEY");
+        if let Some(key) = key {
+            cmd.env("CWS_API_KEY", key);
+        }
+        let o = cmd.output().expect("cws invoke");
+        assert!(text(&o.stdout).starts_with(status), "{key:?}: {}{}", text(&o.stdout), text(&o.stderr));
+    }
 }
