@@ -42,6 +42,8 @@ fn terraform_validates_the_generated_configurations() {
     let projects = [
         (support::example(), vec!["dev", "test", "prod"]),
         (support::deploy_project(), vec!["dev", "http", "prod"]),
+        // API keys: one with a plan's quota and limits (billing), one without (shop).
+        (manifest_dir().join("../core/tests/fixtures/projects/deploy_usage_plans"), vec!["rest"]),
     ];
     for (root, stages) in projects {
         let project = Project::load(root).unwrap();
@@ -804,6 +806,14 @@ apigw = boto3.client("apigateway", **kw)
 out["stages"] = {a["name"]: {s["stageName"]: {"access_log": s.get("accessLogSettings"), "methods": s.get("methodSettings")}
     for s in apigw.get_stages(restApiId=a["id"])["item"]} for a in apigw.get_rest_apis()["items"]}
 out["account_role"] = apigw.get_account().get("cloudwatchRoleArn")
+out["api_keys"] = {k["name"]: k["id"] for k in apigw.get_api_keys()["items"]}
+out["api_key_values"] = sorted(apigw.get_api_key(apiKey=k["id"], includeValue=True)["value"] for k in apigw.get_api_keys()["items"])
+names = {a["id"]: a["name"] for a in apigw.get_rest_apis()["items"]}
+out["usage_plans"] = {p["name"]: {"stages": [names.get(s["apiId"], s["apiId"]) + "/" + s["stage"] for s in p.get("apiStages", [])],
+    "quota": p.get("quota"), "throttle": p.get("throttle"), "keys": [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=p["id"])["items"]]}
+    for p in apigw.get_usage_plans()["items"]}
+out["key_required"] = {a["name"]: {r["path"] + " " + m: apigw.get_method(restApiId=a["id"], resourceId=r["id"], httpMethod=m).get("apiKeyRequired", False)
+    for r in apigw.get_resources(restApiId=a["id"])["items"] for m in r.get("resourceMethods", {})} for a in apigw.get_rest_apis()["items"]}
 out["domains"] = {d["domainName"]: {"regional_certificate": d.get("regionalCertificateArn"), "certificate": d.get("certificateArn"),
     "types": d.get("endpointConfiguration", {}).get("types"), "security_policy": d.get("securityPolicy"),
     "mappings": {m.get("basePath"): m.get("stage") for m in apigw.get_base_path_mappings(domainName=d["domainName"]).get("items", [])}}
@@ -833,7 +843,8 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         "{dev}        endpoints: {{all: '{}'}}\n        \
          backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
          reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n        \
-         api_gateway_account: true\n",
+         api_gateway_account: true\n        \
+         usage_plan: {{quota: 1000, period: day, rate: 5, burst: 10}}\n",
         moto.url
     );
     copy.write("project.cws.yml", config.replace(dev, &on_moto));
@@ -911,6 +922,27 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         state["account_role"].as_str().unwrap_or("").ends_with(":role/fixture-apigateway-cloudwatch-dev"),
         "{state}"
     );
+    // The API keys: one per service, in its usage plan bound to its stage, with the quota and the
+    // per-key limits; every entry method requires it, the CORS preflights do not.
+    for service in ["hello", "greeter"] {
+        let name = format!("fixture-{service}-dev");
+        let key = state["api_keys"][&name].as_str().unwrap_or_else(|| panic!("{name}'s key: {state}"));
+        let plan = &state["usage_plans"][&name];
+        assert_eq!(plan["stages"], serde_json::json!([format!("{name}/dev")]), "{state}");
+        assert_eq!(plan["keys"], serde_json::json!([key]), "{state}");
+        assert_eq!(plan["quota"]["limit"], 1000, "{state}");
+        assert_eq!(plan["quota"]["period"], "DAY", "{state}");
+        assert_eq!(
+            (&plan["throttle"]["rateLimit"], &plan["throttle"]["burstLimit"]),
+            (&serde_json::json!(5.0), &serde_json::json!(10)),
+            "{state}"
+        );
+        let methods = state["key_required"][&name].as_object().unwrap_or_else(|| panic!("{state}"));
+        assert!(!methods.is_empty(), "{state}");
+        for (method, required) in methods {
+            assert_eq!(required, &Value::Bool(!method.ends_with(" OPTIONS")), "{name} {method}: {state}");
+        }
+    }
     // The custom domain of dev (regional, TLS 1.2) with one base path mapping a service: greeter
     // under the `greet` its service block gives, hello under its name (the domain is shared).
     let domain = &state["domains"]["api.fixture.example"];
@@ -998,6 +1030,27 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         outputs["orders_producer"]["value"], outputs["services"]["value"]["hello"]["function_arn"],
         "{outputs}"
     );
+    // The API key's id is an output; its value is in no file of the project (the state is in S3).
+    assert_eq!(
+        outputs["services"]["value"]["greeter"]["api_key_id"],
+        state["api_keys"]["fixture-greeter-dev"]
+    );
+    let values: Vec<&str> =
+        state["api_key_values"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(values.len(), 2, "{state}");
+    let mut dirs = vec![project.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(values.iter().all(|v| !text.contains(v)), "an API key's value in {}", path.display());
+            }
+        }
+    }
 
     // Deployed again: nothing to change, the file still there; destroyed: the queue goes with the stage.
     let o = cws(project, &rc, &["deploy", "-s", "dev", "--no-build", "--plan"]);
