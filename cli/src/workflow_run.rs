@@ -269,6 +269,19 @@ impl<'p> Runner<'p> {
                     runs.push(TaskRun::new(&t.id, state));
                 }
                 Next::Run(t) => {
+                    let ctx = Context { conf: &self.conf, results: &results };
+                    if run::condition_holds(t, ctx) == Ok(false) {
+                        let when = t.when.as_ref().map(|w| w.value.as_str()).unwrap_or_default();
+                        errln!(
+                            "{s}{:>12}{s:#} {} (skipped: `when: {}` is false)",
+                            "Not run",
+                            t.id,
+                            escape(when)
+                        );
+                        schedule.finish(&t.id, TaskState::Skipped, None);
+                        runs.push(TaskRun::new(&t.id, TaskState::Skipped));
+                        continue;
+                    }
                     let r = self.task(t, &results);
                     schedule.finish(&t.id, r.state, r.result.as_ref().map(|x| x.status));
                     if let (TaskState::Success, Some(result)) = (r.state, &r.result) {
@@ -328,7 +341,7 @@ impl<'p> Runner<'p> {
         loop {
             attempts += 1;
             let ctx = Context { conf: &self.conf, results };
-            let outcome = match run::request(t, ctx) {
+            let outcome = match run::condition_holds(t, ctx).and_then(|_| run::request(t, ctx)) {
                 Ok(req) => {
                     let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
                     errln!(

@@ -265,6 +265,21 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    WorkflowUnknownField = "CWS074", Error,
+        "A workflow template (`{{ tasks.x.body.field }}`) or a `when:` condition reads a field that the answer of the entry task `x` calls does not have, as the entry's return type (a serde struct or enum of the service's crate) says. Fields of types CoWorks does not find are not checked.",
+        "Read a field the answer has (the message lists them; `cws openapi SERVICE` shows the whole answer), or change the entry's type.";
+    WorkflowBodyUnknownField = "CWS075", Warning,
+        "A workflow task's `json` body gives a field that the entry's `#[body]` type does not have: serde ignores it (or refuses the body with 422 when the type has `deny_unknown_fields`).",
+        "Remove the field or fix its name (the message lists the type's fields).";
+    WorkflowBodyMissingField = "CWS076", Error,
+        "A workflow task's `json` body lacks a field the entry's `#[body]` type requires (not an `Option`, no `#[serde(default)]`): the service answers 422.",
+        "Add the field to `json` (a value or a template such as `\"{{ conf.name }}\"`).";
+    WorkflowBadCondition = "CWS077", Error,
+        "A task's `when:` condition cannot be read: the expression language has paths (`conf.x`, `tasks.<id>.status`, `tasks.<id>.body.x`), literals (numbers, `'text'`, `true`, `false`, `null`, lists), comparisons (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`), `and`, `or`, `not` and parentheses.",
+        "Write e.g. `when: tasks.order.body.total > 100 and conf.mode != 'dry'` or `when: tasks.x.status in [200, 204]`.";
+    WorkflowConditionType = "CWS078", Warning,
+        "A `when:` condition compares values of different types (a number with text, ...), or orders values that are not both numbers or both text, as the entry's types say: the comparison is always false, or fails the task at run time.",
+        "Compare with a literal of the field's type (e.g. `tasks.order.body.total > 100`, not `> '100'`).";
 }
 
 /// Where the codes are documented, in the repository.

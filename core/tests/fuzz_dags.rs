@@ -102,6 +102,8 @@ struct TaskCase {
     is_async: bool,
     after: Vec<usize>,
     on_success: Vec<usize>,
+    /// `when:`: hostile text, or a condition comparing `conf` with hostile text.
+    when: Option<String>,
 }
 
 /// One case: a project with one workflow.
@@ -144,13 +146,18 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
             proptest::collection::vec(0usize..4, 0..2),
             proptest::collection::vec(0usize..4, 0..2),
             proptest::option::of((name("X-Request-Id"), hostile())),
+            prop_oneof![
+                2 => Just(None),
+                1 => hostile().prop_map(Some),
+                1 => hostile().prop_map(|h| Some(format!("conf.x == {} or not conf.y", serde_json::Value::String(h)))),
+            ],
         ),
     )
         .prop_map(
             |(
                 (id, description, service, method),
                 (p, query, json, is_async),
-                (after, on_success, headers),
+                (after, on_success, headers, when),
             )| {
                 // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
                 let json = match method {
@@ -170,6 +177,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
                     is_async,
                     after,
                     on_success,
+                    when,
                 }
             },
         )
@@ -283,6 +291,9 @@ impl Case {
                 // JSON is YAML; every string is written as a YAML double-quoted scalar.
                 s.push_str(&format!("    json: {}\n", yaml_json(j)));
             }
+            if let Some(w) = &t.when {
+                s.push_str(&format!("    when: {}\n", yaml_str(w)));
+            }
             s.push_str(&format!("    async: {}\n", t.is_async));
             s.push_str(&format!("    after: {}\n    on_success: {}\n", refs(&t.after), refs(&t.on_success)));
         }
@@ -356,6 +367,9 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
                 let h: serde_json::Map<String, Value> =
                     t.headers.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
                 call["headers"] = Value::Object(h);
+            }
+            if let Some(w) = &t.when {
+                call["when"] = w.value.clone().into();
             }
             if wf.is_failure_task(&t.id) {
                 call["trigger_rule"] = "one_failed".into();

@@ -5,8 +5,9 @@ from urllib.parse import quote, urlencode
 
 from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk import BaseBranchOperator, BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from coworks_airflow.conditions import holds
 from coworks_airflow.templates import resolve
 
 #: How much of an error body a failure message quotes.
@@ -84,6 +85,8 @@ class CwsCallOperator(_CallMixin, BaseOperator):
     :param async_call: use the async contract; the result is ``{"status": 202, "bucket", "key"}``.
     :param results_bucket: the S3 bucket async results are written to (templated).
     :param results_prefix: the key prefix of async results.
+    :param when: the task's ``when:`` condition (``coworks_airflow.conditions``): when it is false
+        the task is skipped (and the tasks after it, by Airflow's trigger rules).
     """
 
     template_fields = ("results_bucket",)
@@ -103,6 +106,7 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         async_call=False,
         results_bucket=None,
         results_prefix="",
+        when=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -117,8 +121,11 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         self.async_call = async_call
         self.results_bucket = results_bucket
         self.results_prefix = results_prefix
+        self.when = when
 
     def execute(self, context):
+        if self.when is not None and not holds(self.when, context):
+            raise AirflowSkipException(f"`when: {self.when}` is false")
         path = str(resolve(self.path, context))
         endpoint = quote(path, safe="/:@-._~!$&'()*+,;=")
         query = {k: _query_value(v) for k, v in resolve(self.query, context).items() if v is not None}

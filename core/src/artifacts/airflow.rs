@@ -22,6 +22,7 @@ use crate::workflow::run::{self, TriggerRule};
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
 pub const PACKAGE_FILES: &[(&str, &str)] = &[
     ("coworks_airflow/__init__.py", include_str!("../../airflow/coworks_airflow/__init__.py")),
+    ("coworks_airflow/conditions.py", include_str!("../../airflow/coworks_airflow/conditions.py")),
     ("coworks_airflow/operators.py", include_str!("../../airflow/coworks_airflow/operators.py")),
     ("coworks_airflow/templates.py", include_str!("../../airflow/coworks_airflow/templates.py")),
 ];
@@ -348,6 +349,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
         }
         if !t.description.is_empty() {
             call.push(format!("doc_md={}", py_str(&t.description)));
+        }
+        if let Some(w) = &t.when {
+            call.push(format!("when={}", py_str(&w.value)));
         }
         let handles_failure = !t.on_failure.is_empty();
         if handles_failure && !t.is_async {

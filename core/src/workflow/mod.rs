@@ -3,6 +3,7 @@
 //! - [`model`]: what a workflow declares (DAG settings, tasks, branches, edges);
 //! - [`parse`]: reading a workflow file with positions (the positioned YAML reader (`yaml`));
 //! - [`template`]: `{{ conf.key }}` / `{{ tasks.<id>.body... }}` values;
+//! - [`condition`]: `when:` conditions (parsed, evaluated);
 //! - [`target`]: the entry a task calls;
 //! - [`preview`]: Mermaid text and a JSON graph for the editor;
 //! - [`run`]: what a run decides (requests, statuses, branches, which task runs next), shared by
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use crate::diagnostics::Diagnostic;
 
+pub mod condition;
 pub mod model;
 pub mod parse;
 pub mod preview;
