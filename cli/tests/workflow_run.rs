@@ -127,6 +127,16 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
         ("invoicing", json!({ "customer": "bob", "email": "bob@example.com", "amount_cents": "lots" }), true),
         ("invoicing", json!({ "customer": "eve", "email": "eve@example.com", "amount_cents": 1 }), false),
         ("catalog_update", json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 }), true),
+        (
+            "promotion",
+            json!({ "sku": "tea-9", "name": "Matcha", "price_cents": 1500, "sale_cents": 900 }),
+            true,
+        ),
+        (
+            "promotion",
+            json!({ "sku": "tea-8", "name": "Sencha", "price_cents": 600, "sale_cents": 450 }),
+            true,
+        ),
     ]
 }
 
@@ -224,6 +234,27 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     assert_eq!(run.task("store_product")["call"]["json"]["price_cents"], 350);
     assert_eq!(run.state("read_product"), "success");
     assert_eq!(run.task("read_product")["result"]["body"]["name"], "Green tea");
+
+    // `when:` on the product read back: a premium one is announced, a cheaper one marked down; the
+    // join after both runs either way.
+    let states = |run: &LocalRun| {
+        ["store_product", "read_product", "announce", "mark_down", "report"].map(|t| run.state(t).to_string())
+    };
+    let conf = json!({ "sku": "tea-9", "name": "Matcha", "price_cents": 1500, "sale_cents": 900 });
+    let run = local_run(&stage, &eshop, "promotion", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(states(&run), ["success", "success", "success", "skipped", "success"], "{}", run.log);
+    assert_eq!(run.task("announce")["call"]["json"]["subject"], "Premium promotion: Matcha");
+    let conf = json!({ "sku": "tea-8", "name": "Sencha", "price_cents": 600, "sale_cents": 450 });
+    let run = local_run(&stage, &eshop, "promotion", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(states(&run), ["success", "success", "skipped", "success", "success"], "{}", run.log);
+    assert_eq!(run.task("mark_down")["result"]["body"]["price_cents"], 450);
+    assert!(
+        run.log.contains("announce (skipped: `when: tasks.read_product.body.price_cents >= 1000"),
+        "{}",
+        run.log
+    );
 
     // The human output: each call, then a summary table and the run's state.
     let o = run_in(&stage, &eshop, "workflows/catalog_update.cws.yml", &conf, &[]);
