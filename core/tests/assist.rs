@@ -324,11 +324,13 @@ fn references_of_entries_and_services() {
         [
             "project.cws.yml:13 mailer",
             "workflows/invoicing.cws.yml:32 mailer",
-            "workflows/invoicing.cws.yml:54 mailer"
+            "workflows/invoicing.cws.yml:54 mailer",
+            "workflows/promotion.cws.yml:28 mailer",
+            "workflows/promotion.cws.yml:50 mailer"
         ]
     );
     let callers = p.entry_callers();
-    assert_eq!(callers.values().map(Vec::len).sum::<usize>(), 7, "every task of the example calls an entry");
+    assert_eq!(callers.values().map(Vec::len).sum::<usize>(), 12, "every task of the example calls an entry");
 }
 
 #[test]
@@ -395,6 +397,8 @@ fn renaming_a_service_everywhere_it_is_named() {
             "services/mailer/src/main.rs: #[coworks::service(name = \"postman\")]",
             "workflows/invoicing.cws.yml: service: postman",
             "workflows/invoicing.cws.yml: service: postman",
+            "workflows/promotion.cws.yml: service: postman",
+            "workflows/promotion.cws.yml: service: postman",
         ]
     );
     assert!(p.rename(Path::new(flow), at, "Post Man").unwrap_err().contains("not a valid service name"));

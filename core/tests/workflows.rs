@@ -25,7 +25,7 @@ fn codes_in(p: &Project) -> Vec<DiagnosticCode> {
 #[test]
 fn the_example_workflows_are_clean_in_every_stage() {
     let p = Project::load(example()).unwrap();
-    assert_eq!(p.workflows().count(), 2);
+    assert_eq!(p.workflows().count(), 3);
     for stage in [None, Some("dev"), Some("test"), Some("prod")] {
         let d: Vec<_> =
             p.diagnostics(stage).into_iter().filter(|d| d.file.starts_with("workflows")).collect();
