@@ -33,6 +33,31 @@ fn routes_lists_every_service_and_entry_of_the_example() {
 }
 
 #[test]
+fn routes_of_two_services_hold_the_blueprint_they_mount() {
+    let dir = fixture("rust_blueprints");
+    let o = cws(&["routes", "-p", dir.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let routes = |name: &str| -> Vec<String> {
+        let services = json["services"].as_array().unwrap();
+        let service = services.iter().find(|s| s["name"] == name).unwrap();
+        let entries = service["entries"].as_array().unwrap();
+        entries
+            .iter()
+            .map(|e| format!("{} {}", e["route"]["method"], e["route"]["path"]).replace('"', ""))
+            .collect()
+    };
+    assert_eq!(
+        routes("catalog"),
+        ["GET /items", "PUT /admin/cache/{key}", "GET /admin/status", "DELETE /admin/cache/{name}"]
+    );
+    assert_eq!(routes("orders"), ["GET /admin/status", "GET /admin/status", "DELETE /admin/cache/{name}"]);
+    // Where a blueprint's entry is: in the blueprint's file.
+    let catalog = json["services"].as_array().unwrap().iter().find(|s| s["name"] == "catalog").unwrap();
+    assert_eq!(catalog["entries"][2]["location"]["file"], "shop/src/admin.rs");
+}
+
+#[test]
 fn routes_json_follows_the_stage() {
     let ex = example();
     let all = cws(&["routes", "-p", ex.to_str().unwrap(), "--json"]);

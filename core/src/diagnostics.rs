@@ -265,6 +265,15 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    UnknownBlueprint = "CWS070", Error,
+        "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
+        "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";
+    BadBlueprintPrefix = "CWS071", Error,
+        "The prefix a blueprint is mounted at is not a path of literal segments: it must start with `/`, have no empty segment nor trailing `/`, no `{parameter}`, and only letters, digits, `-`, `_`, `.` or `~`.",
+        "Write e.g. `blueprints(Admin = \"/admin\")` or `blueprints(Admin = \"/v1/admin\")`.";
+    BlueprintMountedTwice = "CWS072", Error,
+        "A service mounts the same blueprint twice at the same prefix: every entry of the blueprint would answer the same requests twice.",
+        "Remove one of the mounts, or give it another prefix.";
     WorkflowUnknownField = "CWS074", Error,
         "A workflow template (`{{ tasks.x.body.field }}`) or a `when:` condition reads a field that the answer of the entry task `x` calls does not have, as the entry's return type (a serde struct or enum of the service's crate) says. Fields of types CoWorks does not find are not checked.",
         "Read a field the answer has (the message lists them; `cws openapi SERVICE` shows the whole answer), or change the entry's type.";

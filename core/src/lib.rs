@@ -53,6 +53,6 @@ mod yaml;
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use model::{Auth, Entry, HttpMethod, Param, ParamSource, Route, Service};
 #[cfg(feature = "analysis")]
-pub use project::Project;
+pub use project::{BlueprintEntry, Project};
 #[cfg(feature = "analysis")]
 pub use workflow::WorkflowFile;

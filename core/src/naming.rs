@@ -141,6 +141,25 @@ pub fn validate_template(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks the prefix a blueprint is mounted at: a path of literal segments (`/admin`, `/v1/admin`),
+/// no `{parameter}`, no trailing `/`.
+pub fn validate_prefix(prefix: &str) -> Result<(), String> {
+    if prefix == "/" {
+        return Err("the prefix `/` adds nothing: mount the blueprint at a path such as `/admin`".into());
+    }
+    if prefix.contains('{') || prefix.contains('}') {
+        return Err("a prefix has literal segments only, no `{parameter}`".into());
+    }
+    validate_template(prefix)
+}
+
+/// The route a blueprint's entry answers once mounted at `prefix`: `/admin` + `GET /status` →
+/// `GET /admin/status`; the blueprint's root `/` becomes the prefix itself.
+pub fn mount_route(prefix: &str, route: &Route) -> Route {
+    let path = if route.path == "/" { prefix.to_string() } else { format!("{prefix}{}", route.path) };
+    Route { method: route.method, path }
+}
+
 fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
@@ -287,6 +306,20 @@ pub fn stage_name_problem(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blueprint_prefixes_and_mounted_routes() {
+        for ok in ["/admin", "/v1/admin", "/a-b_c.d~e"] {
+            assert_eq!(validate_prefix(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "admin", "/", "/admin/", "//admin", "/{id}", "/a/{id}", "/a b"] {
+            assert!(validate_prefix(bad).is_err(), "{bad}");
+        }
+        let get = |path: &str| Route { method: HttpMethod::Get, path: path.into() };
+        assert_eq!(mount_route("/admin", &get("/status")), get("/admin/status"));
+        assert_eq!(mount_route("/admin", &get("/")), get("/admin"));
+        assert_eq!(mount_route("/v1/admin", &get("/user/{id}")), get("/v1/admin/user/{id}"));
+    }
     use HttpMethod::*;
 
     fn route(name: &str, params: &[&str]) -> (HttpMethod, String) {

@@ -1,6 +1,7 @@
 //! Snapshots of the generated artifacts: the Terraform files of every stage of the example project
-//! and of the deployment fixture, the Airflow DAGs of the example's workflows per stage, and the
-//! OpenAPI documents of the example's and the OpenAPI fixture's services per stage.
+//! and of the deployment and blueprints' fixtures, the Airflow DAGs of the example's workflows per stage, and the
+//! OpenAPI documents of the example's, the OpenAPI fixture's and the blueprints' fixture's services
+//! per stage.
 //!
 //! The files live under `tests/snapshots/<kind>/<project>/<stage>/<file>.snap`. After a meant
 //! change of a generator, review the differences with `cargo insta review` (from `cargo install
@@ -16,11 +17,12 @@ use std::path::{Path, PathBuf};
 use coworks_core::artifacts::{self, airflow, openapi, terraform};
 use coworks_core::Project;
 
-/// The example and its stages; the deployment fixture and its stages.
-fn projects() -> [(&'static str, PathBuf, &'static [&'static str]); 2] {
+/// The example and its stages; the deployment fixture and its stages; the blueprints' fixture.
+fn projects() -> [(&'static str, PathBuf, &'static [&'static str]); 3] {
     [
         ("eshop", support::example(), &["dev", "test", "prod"]),
         ("deploy_project", support::deploy_project(), &["dev", "prod"]),
+        ("blueprint_project", support::blueprint_project(), &["dev"]),
     ]
 }
 
@@ -68,6 +70,7 @@ fn generated() -> Vec<(PathBuf, String)> {
     for (name, dir, stages) in [
         ("eshop", support::example(), &["dev", "test", "prod"][..]),
         ("openapi_project", support::openapi_project(), &["dev", "prod"][..]),
+        ("blueprint_project", support::blueprint_project(), &["dev"][..]),
     ] {
         let project = Project::load(&dir).expect("project loads");
         for stage in stages {

@@ -93,7 +93,12 @@ fn completion_cases() {
                 "#[coworks::service]\nimpl Billing {\n    #[entry(stage = \"dev\", path = \"/$1\")]\n    fn get_x(&self) {}\n}\n",
             )),
         },
-        Case { file: RUST, text: "#[coworks::service(na|)]\nimpl Billing {}\n", labels: &["name"], accept: None },
+        Case {
+            file: RUST,
+            text: "#[coworks::service(na|)]\nimpl Billing {}\n",
+            labels: &["name", "blueprints"],
+            accept: Some(("blueprints", "#[coworks::service(blueprints($1 = \"/$2\"))]\nimpl Billing {}\n")),
+        },
         // Stage values inside the string, or quoted in a list.
         Case {
             file: RUST,
@@ -467,6 +472,21 @@ fn routes_after_signatures_and_task_paths() {
     // A range: only the hints inside it.
     let first_line_end = text.find("get_invoices").unwrap();
     assert_eq!(p.inlay_hints(main, 0, first_line_end).len(), 1);
+}
+
+#[test]
+fn a_blueprint_entry_shows_its_route_in_each_service_mounting_it() {
+    let p = Project::load(support::blueprint_project()).expect("fixture loads");
+    let admin = Path::new("services/shop/src/admin.rs");
+    let labels: Vec<String> = p.inlay_hints(admin, 0, usize::MAX).into_iter().map(|h| h.label).collect();
+    assert_eq!(
+        labels,
+        [
+            "GET /admin/status (catalog), GET /ops/admin/status (orders)",
+            "GET /admin/report/{day} (catalog), GET /ops/admin/report/{day} (orders)",
+            "DELETE /admin/cache/{name} (catalog), DELETE /ops/admin/cache/{name} (orders)",
+        ]
+    );
 }
 
 // Refactorings.

@@ -66,7 +66,25 @@ fn rust_texts() -> Vec<String> {
             "gamma",
             &["#[entry(no_auth, stage = \"prod\")] fn get_open(&self) -> u64 { 6 }", "#[entry] fn get(&self) -> u64 { 7 }"],
         ),
+        // Mounts blueprint `Admin`, and answers `GET /admin/status` itself (a clash when `Admin`
+        // has `get_status` in the crate).
+        "use coworks::prelude::*;\npub struct Alpha;\n#[coworks::service(name = \"alpha\", blueprints(Admin = \"/admin\", Admin = \"/ops\"))]\nimpl Alpha {\n    #[entry(path = \"/admin/status\")] fn get_mine(&self) -> u64 { 8 }\n}\n".into(),
+        blueprint("Admin", &["#[entry] fn get_status(&self) -> u64 { 9 }", "#[entry(stage = \"dev\")] fn get_item(&self, id: u64) -> u64 { id }"]),
+        blueprint("Admin", &["#[entry] fn get_version(&self) -> u64 { 10 }"]),
+        // Near `Admin`: suggested for a mount of `Admn`, and `Admin` unknown without the others.
+        blueprint("Admn", &["#[entry] fn get_status(&self) -> u64 { 11 }"]),
+        "use coworks::prelude::*;\npub struct Beta;\n#[coworks::service(name = \"beta\", blueprints(Admn = \"/admin\", Admin = \"/x/\"))]\nimpl Beta {\n    #[entry] fn get_x(&self) -> u64 { 12 }\n}\n".into(),
     ]
+}
+
+/// A blueprint of type `ty` with `entries`.
+fn blueprint(ty: &str, entries: &[&str]) -> String {
+    let mut text = format!("use coworks::prelude::*;\n\n#[derive(Default)]\npub struct {ty};\n\n#[coworks::blueprint]\nimpl {ty} {{\n");
+    for e in entries {
+        text.push_str(&format!("    {e}\n"));
+    }
+    text.push_str("}\n");
+    text
 }
 
 const WORKFLOWS: &[&str] = &[
@@ -76,6 +94,8 @@ const WORKFLOWS: &[&str] = &[
     "id: w\ntasks: [unclosed\n",
     "id: w\ntasks:\n  one:\n    service: gamm\n    method: GET\n    path: /\n",
     "id: w\ntasks:\n  one:\n    service: alpha\n    method: GET\n    path: /debug\n  two:\n    service: gamma\n    method: GET\n    path: /open\n    after: [one]\n",
+    // Calls blueprint entries mounted by alpha (which exist only while the blueprint does).
+    "id: w\ntasks:\n  one:\n    service: alpha\n    method: GET\n    path: /ops/status\n  two:\n    service: alpha\n    method: GET\n    path: /admin/item/{id}\n    params:\n      id: \"2\"\n    after: [one]\n",
 ];
 
 const CONFIGS: &[&str] = &[
@@ -97,6 +117,7 @@ fn files() -> Vec<(&'static str, Vec<String>)> {
     vec![
         ("services/a/src/main.rs", rust_texts()),
         ("services/a/src/more.rs", rust_texts()),
+        ("services/a/src/admin.rs", rust_texts()),
         ("services/b/src/main.rs", rust_texts()),
         ("loose/src/lib.rs", rust_texts()),
         ("services/b/Cargo.toml", vec!["[package]\nname = \"b\"\n".into()]),
@@ -114,7 +135,7 @@ type Edit = (usize, Option<usize>);
 
 fn edits() -> impl Strategy<Value = Vec<Edit>> {
     let n = files().len();
-    proptest::collection::vec((0..n, proptest::option::weighted(0.8, 0..16usize)), 1..14)
+    proptest::collection::vec((0..n, proptest::option::weighted(0.8, 0..24usize)), 1..14)
 }
 
 const STAGES: &[Option<&str>] = &[Some("dev"), None, Some("prod")];
@@ -175,4 +196,41 @@ fn a_copy_answers_alike() {
     p.set_file_text(Path::new("services/a/src/main.rs"), &rust_texts()[0]);
     assert_ne!(p.diagnostics(None), before, "the edit changes the answer");
     assert_eq!(copy.diagnostics(None), before, "the copy keeps the text it was copied with");
+}
+
+/// Editing a blueprint's file re-checks the services mounting it (and the workflows calling them):
+/// the clash its new entry makes, and the workflow's call it answers, are seen at once.
+#[test]
+fn editing_a_blueprint_rechecks_the_services_mounting_it() {
+    let texts = rust_texts();
+    let (mounting, with_status, without_status) = (&texts[8], &texts[9], &texts[10]);
+    let disk = TempProject::new()
+        .file("project.cws.yml", CONFIGS[0])
+        .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
+        .file("services/a/src/main.rs", mounting)
+        .file("services/a/src/admin.rs", without_status)
+        .file("workflows/w1.cws.yml", WORKFLOWS[6]);
+    let mut p = disk.load();
+    let codes = |p: &Project| p.diagnostics(Some("dev")).iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+    assert!(!codes(&p).contains(&"CWS001"), "{:?}", p.diagnostics(Some("dev")));
+    assert!(codes(&p).contains(&"CWS041"), "the workflow calls routes the blueprint lacks");
+    let routes: Vec<String> =
+        p.service("alpha", None).expect("alpha").entries.iter().map(|e| e.route.to_string()).collect();
+    assert_eq!(routes, ["GET /admin/status", "GET /admin/version", "GET /ops/version"]);
+
+    p.set_file_text(Path::new("services/a/src/admin.rs"), with_status);
+    let after = p.diagnostics(Some("dev"));
+    assert_eq!(after, p.diagnostics_from_scratch(Some("dev")));
+    let clashes: Vec<String> = after
+        .iter()
+        .filter(|d| d.code.as_str() == "CWS001")
+        .map(|d| format!("{}:{}", d.file.display(), d.span.start.line)) // lines from 0
+        .collect();
+    assert_eq!(clashes, ["services/a/src/admin.rs:7", "services/a/src/main.rs:4"], "{after:?}");
+    assert!(!codes(&p).contains(&"CWS041"), "{after:?}");
+
+    p.remove_file(Path::new("services/a/src/admin.rs"));
+    let gone = p.diagnostics(Some("dev"));
+    assert_eq!(gone, p.diagnostics_from_scratch(Some("dev")));
+    assert_eq!(gone.iter().filter(|d| d.code.as_str() == "CWS070").count(), 2, "{gone:?}");
 }

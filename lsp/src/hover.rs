@@ -1,15 +1,37 @@
-//! Hover: on an entry, its method, route, parameters (source and type), auth, stages and docs; on a
+//! Hover: on an entry, its method, route, parameters (source and type), auth, stages and docs (on a
+//! blueprint's entry, also the routes each service mounting it serves it at); on a
 //! `project.cws.yml` key, what it means and its effective value per stage.
 
 use coworks_core::assist::task_info::TaskInfo;
 use coworks_core::config::{describe_key, Origin};
+use coworks_core::model::Route;
 use coworks_core::settings::CliOptions;
 use coworks_core::text::Span;
 use coworks_core::{Auth, Entry, Project};
 
 /// Markdown describing an entry of `service`.
 pub fn entry_markdown(service: &str, e: &Entry) -> String {
-    let mut md = format!("**`{}`** — entry `{}` of service `{service}`\n\n", e.route, e.rust_name);
+    let head = format!("**`{}`** — entry `{}` of service `{service}`\n\n", e.route, e.rust_name);
+    entry_details(head, e)
+}
+
+/// Markdown describing an entry of `blueprint`, with the routes the services mounting it serve.
+pub fn blueprint_entry_markdown(blueprint: &str, e: &Entry, served: &[(&str, Route)]) -> String {
+    let mut head = format!("**`{}`** — entry `{}` of blueprint `{blueprint}`\n\n", e.route, e.rust_name);
+    if served.is_empty() {
+        head.push_str("No service mounts it.\n\n");
+    }
+    for (service, route) in served {
+        head.push_str(&format!("- served as `{route}` by `{service}`\n"));
+    }
+    if !served.is_empty() {
+        head.push('\n');
+    }
+    entry_details(head, e)
+}
+
+/// `md` followed by an entry's parameters, auth, stages and docs.
+fn entry_details(mut md: String, e: &Entry) -> String {
     if e.params.is_empty() {
         md.push_str("No parameters.\n\n");
     } else {

@@ -1,6 +1,8 @@
 //! Code lenses: above each microservice `impl` — `▶ Run`, `Debug` (clients that said
 //! `initializationOptions.debugLens`), `Deploy (<stage>)`, `N routes`; above each entry —
-//! `Invoke <METHOD> <path>`, and `used by N workflow tasks` when tasks call it; at the top of a
+//! `Invoke <METHOD> <path>` (for a blueprint's entry, one per service mounting it, with the
+//! service's route: `Invoke GET /admin/status (catalog)`), and `used by N workflow tasks` when
+//! tasks call it; at the top of a
 //! workflow file — `▶ Run workflow` (`cws workflow run` in the stage). Each carries its resolved
 //! command line (see [`commands`]), or for the references the locations to show; the counts,
 //! routes, command lines and callers come from the core.
@@ -50,7 +52,7 @@ fn reference_lenses(project: &Project, rel: &Path, state: &State) -> Vec<CodeLen
     };
     let mut callers = project.entry_callers();
     let mut out = Vec::new();
-    for e in model.services.iter().flat_map(|p| p.entries.iter()) {
+    for e in model.services.iter().chain(&model.blueprints).flat_map(|p| p.entries.iter()) {
         let Some(tasks) = callers.remove(&e.location) else { continue };
         let n = tasks.len();
         let title = format!("used by {n} workflow task{}", if n == 1 { "" } else { "s" });
@@ -95,6 +97,29 @@ fn run_lenses(project: &Project, rel: &Path, stage: &str, debug: bool) -> Vec<Co
             out.push(lens(range, title, &invocation));
         }
     };
+    for part in &model.blueprints {
+        for (service, prefix) in project.blueprint_mounts(&part.name, &model.crate_dir) {
+            for e in &part.entries {
+                let route = coworks_core::naming::mount_route(prefix, &e.route);
+                let entry_stage = if e.in_stage(Some(stage)) { stage } else { e.stages[0].as_str() };
+                let mut title = format!("Invoke {route} ({service}");
+                if entry_stage != stage {
+                    title.push_str(&format!(", {entry_stage}"));
+                }
+                title.push(')');
+                let range = lens_range(source, e.item.span.start.offset, e.location.span.end.offset);
+                let action = Action::Invoke {
+                    service: service.to_string(),
+                    method: route.method,
+                    path: route.path,
+                    stage: entry_stage.to_string(),
+                    query: Vec::new(),
+                    json: None,
+                };
+                push(range, title, action);
+            }
+        }
+    }
     for part in &model.services {
         let range = lens_range(source, part.item.span.start.offset, part.location.span.end.offset);
         let count = project.service(&part.name, Some(stage)).map_or(0, |s| s.entries.len());

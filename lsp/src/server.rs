@@ -525,6 +525,15 @@ impl LanguageServer for Backend {
                     range: Some(crate::convert::range(source, info.span)),
                 });
             }
+            if let Some(b) = project.blueprint_entry_at(rel, offset) {
+                return Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: hover::blueprint_entry_markdown(b.blueprint, b.entry, &b.served),
+                    }),
+                    range: Some(crate::convert::range(source, b.entry.location.span)),
+                });
+            }
             let (service, entry) = project.entry_at(rel, offset)?;
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {

@@ -197,6 +197,41 @@ fn cross_file_duplicate_routes_appear_and_clear_in_both_files() {
 }
 
 #[test]
+fn blueprint_entries_have_an_invoke_lens_per_service_mounting_them() {
+    let (_dir, root, mut c) = eshop_session(BIN, json!({}));
+    let admin = file_uri(&root.join("services/billing/src/admin.rs"));
+    let blueprint = "#[derive(Default)]\npub struct Admin;\n#[coworks::blueprint]\nimpl Admin {\n    #[entry(no_auth)] fn get_status(&self) -> &'static str { \"ok\" }\n}\n";
+    c.open(&admin, blueprint);
+    let mount = file_uri(&root.join("services/billing/src/mount.rs"));
+    c.open(
+        &mount,
+        "#[coworks::service(blueprints(Admin = \"/admin\", Admin = \"/ops\"))]\nimpl Billing {}\n",
+    );
+    c.diagnostics_until(&mount, |_| true);
+    let lenses = c.call("textDocument/codeLens", json!({"textDocument": {"uri": admin}}));
+    let lenses = lenses.as_array().unwrap();
+    let titles: Vec<&str> = lenses.iter().filter_map(|l| l["command"]["title"].as_str()).collect();
+    assert_eq!(titles, ["Invoke GET /admin/status (billing)", "Invoke GET /ops/status (billing)"]);
+    let stage = Project::load(&root).unwrap().stages()[0].clone();
+    let arg = &lenses[0]["command"]["arguments"][0];
+    assert_eq!(arg["command"], format!("cws invoke -s {stage} -- billing GET /admin/status"));
+    assert_eq!(lenses[0]["range"]["start"]["line"], 4);
+    let hover = c.call(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": admin}, "position": {"line": 4, "character": 30}}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.starts_with("**`GET /status`** — entry `get_status` of blueprint `Admin`"), "{md}");
+    assert!(
+        md.contains(
+            "- served as `GET /admin/status` by `billing`\n- served as `GET /ops/status` by `billing`"
+        ),
+        "{md}"
+    );
+    c.shutdown();
+}
+
+#[test]
 fn files_changed_on_disk_are_picked_up() {
     let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let main_path = root.join("services/billing/src/main.rs");

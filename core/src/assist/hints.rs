@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::layout::{file_kind, FileKind};
+use crate::naming::mount_route;
 use crate::project::Project;
 use crate::workflow::target::target_entry;
 
@@ -32,7 +33,27 @@ impl Project {
         match file_kind(rel) {
             FileKind::Rust => {
                 let Some(model) = self.file_model(rel) else { return out };
-                for e in model.services.iter().flat_map(|p| p.entries.iter()) {
+                let own =
+                    model.services.iter().flat_map(|p| p.entries.iter().map(|e| (e, e.route.to_string())));
+                // A blueprint's entry: its route in each service mounting it.
+                let mounted = model.blueprints.iter().flat_map(|b| {
+                    let mounts = self.blueprint_mounts(&b.name, &model.crate_dir);
+                    b.entries.iter().map(move |e| {
+                        let routes: Vec<String> = mounts
+                            .iter()
+                            .map(|(service, prefix)| format!("{} ({service})", mount_route(prefix, &e.route)))
+                            .collect();
+                        (
+                            e,
+                            if routes.is_empty() {
+                                format!("{} (not mounted)", e.route)
+                            } else {
+                                routes.join(", ")
+                            },
+                        )
+                    })
+                });
+                for (e, route) in own.chain(mounted) {
                     let name_end = e.location.span.end.offset;
                     if e.item.span.end.offset < from || e.item.span.start.offset > to {
                         continue;
@@ -47,7 +68,7 @@ impl Project {
                     } else {
                         format!(" ({})", e.stages.join(", "))
                     };
-                    out.push(InlayHint { offset, label: format!("{}{stages}", e.route), tooltip: None });
+                    out.push(InlayHint { offset, label: format!("{route}{stages}"), tooltip: None });
                 }
             }
             FileKind::Workflow => {

@@ -5,9 +5,10 @@
 //! - a [`Pass`] holds everything the per-service and per-workflow checks read besides the Rust
 //!   models and the workflows (the stage, the revision of every other file, the stages and their
 //!   environments). When the pass differs from the one the memory was filled in, it is emptied;
-//! - a service's answer is keyed by the models of the files holding its parts, a workflow's by its
-//!   file and the models of the services its tasks name (and the set of service names, when a task
-//!   names a service that does not exist). Models and workflows are shared (`Arc`) and never
+//! - a service's answer is keyed by the models of the files holding its parts and the blueprints
+//!   it mounts (and the set of blueprint names, when one it mounts does not exist), a workflow's by
+//!   its file and the models of the services its tasks name and of their blueprints (and the set of
+//!   service names, when a task names a service that does not exist). Models and workflows are shared (`Arc`) and never
 //!   changed in place — an edit puts a new one — and the memory holds the ones it was computed from,
 //!   so none can be freed and its address reused: the same pointers mean the same inputs.
 //!
@@ -70,12 +71,21 @@ impl<T> PartialEq for Same<T> {
     }
 }
 
-/// The inputs of one service's checks: the models of its files, in path order.
-pub(crate) type ServiceKey = Vec<Arc<FileModel>>;
+/// The inputs of one service's checks.
+#[derive(Debug, PartialEq)]
+pub(crate) struct ServiceKey {
+    /// The models of its files, in path order.
+    pub files: Vec<Same<FileModel>>,
+    /// The models of the files holding the blueprints it mounts (by name, any crate).
+    pub blueprints: Vec<Same<FileModel>>,
+    /// The revision of the set of blueprint names, when it mounts a blueprint its crate does not
+    /// define (the message suggests the closest name).
+    pub blueprints_rev: Option<u64>,
+}
 
-/// Whether two lists hold the same shared values (by identity).
-pub(crate) fn same<T>(a: &[Arc<T>], b: &[Arc<T>]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
+/// Shared values, compared by identity.
+pub(crate) fn same_all<T>(values: &[Arc<T>]) -> Vec<Same<T>> {
+    values.iter().map(|v| Same(Arc::clone(v))).collect()
 }
 
 /// The inputs of one workflow's checks.

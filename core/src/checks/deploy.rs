@@ -145,7 +145,7 @@ pub(super) fn service_checks(
     scope: &ServiceScope<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    route_checks(scope, pass.stage(), out);
+    route_checks(project, scope, pass.stage(), out);
     let Some(config) = project.config() else { return };
     if !deploy_configured(config) {
         return;
@@ -156,7 +156,7 @@ pub(super) fn service_checks(
         if !has_env && config.workspace(s).is_some() {
             env_checks(scope, s, out);
         }
-        let entries = scope.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(Some(s))));
+        let entries = scope.entries(project, Some(s));
         let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
         let own_settings;
         let f = if own {
@@ -224,11 +224,7 @@ pub(super) fn service_checks(
                 ),
             ));
         }
-        let routes: Vec<String> = scope
-            .parts()
-            .flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(Some(s))))
-            .map(|e| e.route.to_string())
-            .collect();
+        let routes: Vec<String> = entries.iter().map(|e| e.route.to_string()).collect();
         let throttles = f.throttle.iter().map(|t| ("throttle", t));
         for (option, t) in throttles.chain(f.route_throttle.iter().map(|t| ("route_throttle", t))) {
             let route = t.route.as_deref().map(crate::artifacts::api::normalize_route);
@@ -251,7 +247,7 @@ pub(super) fn service_checks(
                 ));
             }
         }
-        for e in entries {
+        for e in &entries {
             if e.is_async && f.bucket.is_none() {
                 out.push(Diagnostic::new(
                     DiagnosticCode::AsyncWithoutBucket,
@@ -548,12 +544,12 @@ fn plain_secret_checks(env: &crate::settings::StageEnv, stage: &str, out: &mut V
 
 /// Routes API Gateway rejects: characters outside its path-part alphabet, empty segments, and two
 /// different `{names}` at the same place in one service's resource tree.
-fn route_checks(scope: &ServiceScope<'_>, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
+fn route_checks(project: &Project, scope: &ServiceScope<'_>, stage: Option<&str>, out: &mut Vec<Diagnostic>) {
     let service = scope.name;
-    let entries = scope.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(stage)));
+    let entries = scope.entries(project, stage);
     // parent path → variable part → entries using it
     let mut variables: BTreeMap<String, BTreeMap<&str, Vec<&Entry>>> = BTreeMap::new();
-    for e in entries {
+    for e in &entries {
         if e.route.path == "/" {
             continue;
         }

@@ -12,23 +12,26 @@
 //! edit re-checks only the services and workflows it feeds. The editor and `cws check` show the
 //! same list: [`Project::diagnostics`].
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::diagnostics::{self, Diagnostic};
+use crate::model::Entry;
 use crate::project::Project;
 use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::settings::CliOptions;
 use crate::workflow::WorkflowFile;
 
-use cache::{Memo, Pass, Same, StagePass, WorkflowKey};
+use cache::{Memo, Pass, Same, ServiceKey, StagePass, WorkflowKey};
 
 pub(crate) mod cache;
 pub mod deploy;
 mod project;
 pub mod workflow;
 
-/// One service as the per-service checks see it: its name and the files holding its parts.
+/// One service as the per-service checks see it: its name and the files holding its parts (the
+/// blueprints it mounts are read through the project).
 pub(crate) struct ServiceScope<'a> {
     /// The service's name.
     pub name: &'a str,
@@ -43,6 +46,16 @@ impl<'a> ServiceScope<'a> {
         self.files
             .iter()
             .flat_map(move |m| m.services.iter().filter(move |p| p.name == name).map(move |p| (&**m, p)))
+    }
+
+    /// The service's entries of `stage` (all when `None`): its own, then those of the blueprints
+    /// it mounts (their routes under the mount's prefix), as the service serves them.
+    pub fn entries(&self, project: &'a Project, stage: Option<&'a str>) -> Vec<Cow<'a, Entry>> {
+        let own =
+            self.parts().flat_map(|(_, p)| p.entries.iter().filter(|e| e.in_stage(stage)).map(Cow::Borrowed));
+        let mounted =
+            self.parts().flat_map(|(m, p)| project.mounted_entries(m, p, stage).map(|(e, _)| Cow::Owned(e)));
+        own.chain(mounted).collect()
     }
 }
 
@@ -96,9 +109,11 @@ impl Project {
         project::stage_checks(self, pass, &mut out);
         deploy::check(self, pass, &mut out);
         for (name, files) in self.service_index() {
-            if !memo.services.reuse(name, |kept| cache::same(kept, files), &mut out) {
-                let answer = self.service_checks(pass, &ServiceScope { name, files });
-                memo.services.keep(name, files.clone(), answer, &mut out);
+            let scope = ServiceScope { name, files };
+            let key = self.service_key(&scope);
+            if !memo.services.reuse(name, |kept| *kept == key, &mut out) {
+                let answer = self.service_checks(pass, &scope);
+                memo.services.keep(name, key, answer, &mut out);
             }
         }
         for file in self.workflow_files() {
@@ -113,10 +128,37 @@ impl Project {
         out
     }
 
+    /// What one service's checks read besides the pass: its files, those of the blueprints it
+    /// mounts, and the set of blueprint names when one it mounts is missing.
+    fn service_key(&self, scope: &ServiceScope<'_>) -> ServiceKey {
+        let (blueprints, missing) = self.mounted_inputs(scope);
+        ServiceKey {
+            files: cache::same_all(scope.files),
+            blueprints: cache::same_all(&blueprints),
+            blueprints_rev: missing.then(|| self.blueprints_rev()),
+        }
+    }
+
+    /// The models of the files holding the blueprints a service mounts (by name, in any crate),
+    /// and whether one it mounts is not defined in its crate.
+    fn mounted_inputs(&self, scope: &ServiceScope<'_>) -> (Vec<Arc<FileModel>>, bool) {
+        let mut names = BTreeSet::new();
+        let mut missing = false;
+        for (model, part) in scope.parts() {
+            for m in &part.mounts {
+                names.insert(m.blueprint.as_str());
+                missing |= self.blueprint_parts(&m.blueprint, &model.crate_dir).next().is_none();
+            }
+        }
+        let files = names.into_iter().flat_map(|n| self.blueprint_files(n).iter().cloned()).collect();
+        (files, missing)
+    }
+
     /// The checks of one service.
     fn service_checks(&self, pass: &Pass, scope: &ServiceScope<'_>) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         project::duplicate_routes(self, scope, pass.stage(), &mut out);
+        project::unknown_blueprints(self, scope, &mut out);
         project::service_name_clashes(scope, &mut out);
         project::unknown_stages(self, scope, pass, &mut out);
         deploy::service_checks(self, pass, scope, &mut out);
@@ -132,7 +174,11 @@ impl Project {
             file: Same(Arc::clone(file)),
             services: named
                 .iter()
-                .map(|n| self.service_files(n).iter().map(|m| Same(Arc::clone(m))).collect())
+                .map(|name| {
+                    let files = self.service_files(name);
+                    let (blueprints, _) = self.mounted_inputs(&ServiceScope { name, files });
+                    files.iter().chain(&blueprints).map(|m| Same(Arc::clone(m))).collect()
+                })
                 .collect(),
             names_rev: missing.then_some(self.revisions().0),
         }

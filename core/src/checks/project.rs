@@ -21,27 +21,41 @@ fn bytes(span: Span) -> ByteRange {
     ByteRange::new(span.start.offset, span.end.offset)
 }
 
+/// A route with its parameter names erased ([`crate::model::Route::shape`]).
+type Shape = (HttpMethod, String);
+
 pub(super) fn duplicate_routes(
     project: &Project,
     scope: &ServiceScope<'_>,
     stage: Option<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // service name → route shape → entries answering it
-    let mut routes: BTreeMap<(&str, (HttpMethod, String)), Vec<&Entry>> = BTreeMap::new();
+    // The entries of the blueprints the service mounts, their routes prefixed (no fix is offered
+    // on them: a path written in the blueprint changes every service mounting it).
+    let mounted: Vec<(&str, Entry)> = scope
+        .parts()
+        .flat_map(|(model, part)| {
+            project.mounted_entries(model, part, stage).map(move |(e, _)| (part.name.as_str(), e))
+        })
+        .collect();
+    // service name → route shape → entries answering it (and whether from a blueprint)
+    let mut routes: BTreeMap<(&str, Shape), Vec<(&Entry, bool)>> = BTreeMap::new();
     for (_, part) in scope.parts() {
         for e in part.entries.iter().filter(|e| e.in_stage(stage)) {
-            routes.entry((part.name.as_str(), e.route.shape())).or_default().push(e);
+            routes.entry((part.name.as_str(), e.route.shape())).or_default().push((e, false));
         }
     }
-    let taken: Vec<(&str, (HttpMethod, String))> = routes.keys().cloned().collect();
+    for (service, e) in &mounted {
+        routes.entry((service, e.route.shape())).or_default().push((e, true));
+    }
+    let taken: Vec<(&str, Shape)> = routes.keys().cloned().collect();
     for ((service, _), entries) in routes.iter().filter(|(_, es)| es.len() > 1) {
-        for (i, e) in entries.iter().enumerate() {
-            let others: Vec<&&Entry> = entries
+        for (i, &(e, from_blueprint)) in entries.iter().enumerate() {
+            let others: Vec<&Entry> = entries
                 .iter()
                 .enumerate()
-                .filter(|(j, o)| *j != i && stages_overlap(&e.stages, &o.stages))
-                .map(|(_, o)| o)
+                .filter(|(j, (o, _))| *j != i && stages_overlap(&e.stages, &o.stages))
+                .map(|(_, (o, _))| *o)
                 .collect();
             if others.is_empty() {
                 continue;
@@ -64,7 +78,50 @@ pub(super) fn duplicate_routes(
                 let shape = (e.route.method, crate::model::erase_params(path));
                 !taken.iter().any(|(s, t)| s == service && *t == shape)
             };
-            out.push(d.with_fixes(explicit_path_fix(project, e, free)));
+            let fix = if from_blueprint { None } else { explicit_path_fix(project, e, free) };
+            out.push(d.with_fixes(fix));
+        }
+    }
+}
+
+/// Blueprints a service mounts that its crate does not define (`CWS070`).
+pub(super) fn unknown_blueprints(project: &Project, scope: &ServiceScope<'_>, out: &mut Vec<Diagnostic>) {
+    for (model, part) in scope.parts() {
+        for m in &part.mounts {
+            if project.blueprint_parts(&m.blueprint, &model.crate_dir).next().is_some() {
+                continue;
+            }
+            let in_crate: Vec<&str> = project
+                .blueprint_names()
+                .into_iter()
+                .filter(|n| project.blueprint_parts(n, &model.crate_dir).next().is_some())
+                .collect();
+            // Type names: compared without case, as `closest` reads the word.
+            let lower: Vec<String> = in_crate.iter().map(|n| n.to_lowercase()).collect();
+            let near = closest(&m.blueprint, lower.iter().map(String::as_str))
+                .and_then(|l| lower.iter().position(|x| x == l))
+                .map(|i| in_crate[i]);
+            let hint = near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            let elsewhere = if project.blueprint_files(&m.blueprint).is_empty() {
+                String::new()
+            } else {
+                " (a blueprint of another crate is not mounted: blueprints are resolved in the service's crate)"
+                    .to_string()
+            };
+            let loc = &m.name_location;
+            let fix = near.map(|near| Fix::replace(&loc.file, bytes(loc.span), &m.blueprint, near, true));
+            out.push(
+                Diagnostic::new(
+                    DiagnosticCode::UnknownBlueprint,
+                    &loc.file,
+                    loc.span,
+                    format!(
+                        "service `{}` mounts blueprint `{}`, but no `#[coworks::blueprint] impl {}` is in its crate{elsewhere}{hint}",
+                        part.name, m.blueprint, m.blueprint
+                    ),
+                )
+                .with_fixes(fix),
+            );
         }
     }
 }

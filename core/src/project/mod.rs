@@ -6,6 +6,7 @@
 //! an edit costs one file's analysis plus a cheap project-wide pass. The settings of a stage
 //! (options, environment) are in [`crate::settings`]; the diagnostics in [`crate::checks`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -14,9 +15,9 @@ use crate::checks::cache::CheckCache;
 use crate::config::{self, EnvFile, ProjectConfig};
 use crate::diagnostics::Diagnostic;
 use crate::layout::{file_kind, FileKind};
-use crate::model::{Entry, Service};
+use crate::model::{Entry, Route, Service};
 use crate::rust_source::analyze::analyze_rust;
-use crate::rust_source::file_model::{FileModel, ServicePart};
+use crate::rust_source::file_model::{FileModel, Mount, ServicePart};
 use crate::scan;
 use crate::text::Source;
 use crate::workflow::WorkflowFile;
@@ -46,8 +47,12 @@ pub struct Project {
     /// Service name → the models of the Rust files holding a part of it, in path order (kept by
     /// [`Project::put_rust`]).
     by_service: BTreeMap<String, Vec<Arc<FileModel>>>,
+    /// Blueprint (type) name → the models of the Rust files holding a part of it, in path order.
+    by_blueprint: BTreeMap<String, Vec<Arc<FileModel>>>,
     /// Bumped when the set of service names changes.
     names_rev: u64,
+    /// Bumped when the set of blueprint names changes.
+    blueprints_rev: u64,
     /// Bumped by every change that is neither a Rust file's nor a workflow's (project file, env
     /// files, manifests, notes): what the checks read besides models and workflows.
     settings_rev: u64,
@@ -78,7 +83,9 @@ impl Project {
             sources: BTreeMap::new(),
             rust: BTreeMap::new(),
             by_service: BTreeMap::new(),
+            by_blueprint: BTreeMap::new(),
             names_rev: 0,
+            blueprints_rev: 0,
             settings_rev: 0,
             config: None,
             env: BTreeMap::new(),
@@ -220,41 +227,87 @@ impl Project {
         &self.check_cache
     }
 
-    /// Sets (or with `None` removes) the model of Rust file `rel`, keeping the service index.
-    /// The one way models change.
+    /// Sets (or with `None` removes) the model of Rust file `rel`, keeping the service and
+    /// blueprint indexes. The one way models change.
     fn put_rust(&mut self, rel: &Path, model: Option<FileModel>) -> bool {
-        let names = |m: &FileModel| m.services.iter().map(|s| s.name.clone()).collect::<BTreeSet<_>>();
         let new = model.map(Arc::new);
         let old = match &new {
             Some(m) => self.rust.insert(rel.to_path_buf(), Arc::clone(m)),
             None => self.rust.remove(rel),
         };
-        let new_names = new.as_deref().map(names).unwrap_or_default();
-        let at = |files: &[Arc<FileModel>]| files.binary_search_by(|m| m.file.as_path().cmp(rel));
-        for name in old.as_deref().map(names).unwrap_or_default().difference(&new_names) {
-            if let Some(files) = self.by_service.get_mut(name) {
-                if let Ok(i) = at(files) {
-                    files.remove(i);
-                }
-                if files.is_empty() {
-                    self.by_service.remove(name);
-                    self.names_rev += 1;
-                }
-            }
-        }
-        if let Some(model) = &new {
-            for name in new_names {
-                let files = self.by_service.entry(name).or_default();
-                if files.is_empty() {
-                    self.names_rev += 1;
-                }
-                match at(files) {
-                    Ok(i) => files[i] = Arc::clone(model),
-                    Err(i) => files.insert(i, Arc::clone(model)),
-                }
-            }
-        }
+        let services = |m: &FileModel| m.services.iter().map(|s| s.name.clone()).collect();
+        Self::reindex(&mut self.by_service, &mut self.names_rev, rel, old.as_ref(), new.as_ref(), services);
+        let blueprints = |m: &FileModel| m.blueprints.iter().map(|s| s.name.clone()).collect();
+        Self::reindex(
+            &mut self.by_blueprint,
+            &mut self.blueprints_rev,
+            rel,
+            old.as_ref(),
+            new.as_ref(),
+            blueprints,
+        );
         old.is_some()
+    }
+
+    /// The models of the files holding a part of blueprint `name` (any crate), in path order.
+    pub(crate) fn blueprint_files(&self, name: &str) -> &[Arc<FileModel>] {
+        self.by_blueprint.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The revision of the set of blueprint names.
+    pub(crate) fn blueprints_rev(&self) -> u64 {
+        self.blueprints_rev
+    }
+
+    /// The `impl` blocks of blueprint `name` in the crate `crate_dir`, with their files.
+    pub(crate) fn blueprint_parts<'a>(
+        &'a self,
+        name: &'a str,
+        crate_dir: &'a Path,
+    ) -> impl Iterator<Item = (&'a FileModel, &'a ServicePart)> + 'a {
+        self.blueprint_files(name)
+            .iter()
+            .filter(move |m| m.crate_dir == crate_dir)
+            .flat_map(move |m| m.blueprints.iter().filter(move |b| b.name == name).map(move |b| (&**m, b)))
+    }
+
+    /// The entries of `stage` (all when `None`) that a service's `impl` block serves from the
+    /// blueprints it mounts, their routes under the mount's prefix, with the mount. A blueprint is
+    /// looked for in the crate of the service's file.
+    pub(crate) fn mounted_entries<'a>(
+        &'a self,
+        model: &'a FileModel,
+        part: &'a ServicePart,
+        stage: Option<&'a str>,
+    ) -> impl Iterator<Item = (Entry, &'a Mount)> + 'a {
+        part.mounts.iter().flat_map(move |mount| {
+            self.blueprint_parts(&mount.blueprint, &model.crate_dir).flat_map(move |(_, b)| {
+                b.entries.iter().filter(move |e| e.in_stage(stage)).map(move |e| {
+                    let route = crate::naming::mount_route(&mount.prefix, &e.route);
+                    (Entry { route, ..e.clone() }, mount)
+                })
+            })
+        })
+    }
+
+    /// The services mounting blueprint `name` of the crate `crate_dir`, each with the prefix of
+    /// the mount (a service mounting it twice is listed twice), by service name.
+    pub fn blueprint_mounts(&self, name: &str, crate_dir: &Path) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        for (service, files) in &self.by_service {
+            for model in files.iter().filter(|m| m.crate_dir == crate_dir) {
+                for part in model.services.iter().filter(|p| &p.name == service) {
+                    let mounts = part.mounts.iter().filter(|m| m.blueprint == name);
+                    out.extend(mounts.map(|m| (service.as_str(), m.prefix.as_str())));
+                }
+            }
+        }
+        out
+    }
+
+    /// The blueprint names of the project, sorted.
+    pub fn blueprint_names(&self) -> BTreeSet<&str> {
+        self.by_blueprint.keys().map(String::as_str).collect()
     }
 
     /// The directories holding a `Cargo.toml`.
@@ -405,12 +458,13 @@ impl Project {
         }
     }
 
-    /// The services with their entries (only the entries of `stage`, when given), by name.
+    /// The services with their entries (only the entries of `stage`, when given), by name. A
+    /// service's entries are those of its `impl` blocks, then those of the blueprints it mounts.
     pub fn services(&self, stage: Option<&str>) -> Vec<Service> {
         let mut by_name: BTreeMap<&str, Option<Service>> = BTreeMap::new();
         for model in self.rust.values() {
             for part in &model.services {
-                add_part(by_name.entry(&part.name).or_default(), model, part, stage);
+                self.add_part(by_name.entry(&part.name).or_default(), model, part, stage);
             }
         }
         by_name.into_values().flatten().collect()
@@ -421,10 +475,62 @@ impl Project {
         let mut service = None;
         for model in self.service_files(name) {
             for part in model.services.iter().filter(|p| p.name == name) {
-                add_part(&mut service, model, part, stage);
+                self.add_part(&mut service, model, part, stage);
             }
         }
         service
+    }
+
+    /// Moves file `rel` from the names `names` finds in its `old` model to those of its `new` one in
+    /// `index` (name → models, in path order); bumps `rev` when a name comes or goes.
+    fn reindex(
+        index: &mut BTreeMap<String, Vec<Arc<FileModel>>>,
+        rev: &mut u64,
+        rel: &Path,
+        old: Option<&Arc<FileModel>>,
+        new: Option<&Arc<FileModel>>,
+        names: impl Fn(&FileModel) -> BTreeSet<String>,
+    ) {
+        let new_names = new.map(|m| names(m)).unwrap_or_default();
+        let at = |files: &[Arc<FileModel>]| files.binary_search_by(|m| m.file.as_path().cmp(rel));
+        for name in old.map(|m| names(m)).unwrap_or_default().difference(&new_names) {
+            if let Some(files) = index.get_mut(name) {
+                if let Ok(i) = at(files) {
+                    files.remove(i);
+                }
+                if files.is_empty() {
+                    index.remove(name);
+                    *rev += 1;
+                }
+            }
+        }
+        if let Some(model) = new {
+            for name in new_names {
+                let files = index.entry(name).or_default();
+                if files.is_empty() {
+                    *rev += 1;
+                }
+                match at(files) {
+                    Ok(i) => files[i] = Arc::clone(model),
+                    Err(i) => files.insert(i, Arc::clone(model)),
+                }
+            }
+        }
+    }
+
+    /// Adds one `impl` block to its service (made from the block when it is the first), with the
+    /// entries of `stage` (all when `None`) and those of the blueprints it mounts.
+    fn add_part(
+        &self,
+        service: &mut Option<Service>,
+        model: &FileModel,
+        part: &ServicePart,
+        stage: Option<&str>,
+    ) {
+        add_part(service, model, part, stage);
+        if let Some(service) = service {
+            service.entries.extend(self.mounted_entries(model, part, stage).map(|(e, _)| e));
+        }
     }
 
     /// The names of the services, sorted.
@@ -432,19 +538,33 @@ impl Project {
         self.by_service.keys().map(String::as_str).collect()
     }
 
-    /// Every service's entries of `stage` (all when `None`), borrowed: cheaper than
-    /// [`Project::services`] for checks that run on every diagnostics pass.
-    pub fn entries_by_service(&self, stage: Option<&str>) -> BTreeMap<&str, Vec<&Entry>> {
-        let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    /// Every service's entries of `stage` (all when `None`), its own borrowed, those of the
+    /// blueprints it mounts owned (their routes prefixed): cheaper than [`Project::services`].
+    pub fn entries_by_service(&self, stage: Option<&str>) -> BTreeMap<&str, Vec<Cow<'_, Entry>>> {
+        let mut by_service: BTreeMap<&str, Vec<Cow<'_, Entry>>> = BTreeMap::new();
         for model in self.rust.values() {
             for part in &model.services {
-                by_service
-                    .entry(&part.name)
-                    .or_default()
-                    .extend(part.entries.iter().filter(|e| e.in_stage(stage)));
+                let entries = by_service.entry(&part.name).or_default();
+                entries.extend(part.entries.iter().filter(|e| e.in_stage(stage)).map(Cow::Borrowed));
+                entries.extend(self.mounted_entries(model, part, stage).map(|(e, _)| Cow::Owned(e)));
             }
         }
         by_service
+    }
+
+    /// The blueprint entry whose method spans `offset` in `rel`, with the routes it is served at.
+    pub fn blueprint_entry_at(&self, rel: &Path, offset: usize) -> Option<BlueprintEntry<'_>> {
+        let model = self.file_model(rel)?;
+        model.blueprints.iter().find_map(|b| {
+            let e = b
+                .entries
+                .iter()
+                .find(|e| e.item.span.start.offset <= offset && offset <= e.item.span.end.offset)?;
+            let mounts = self.blueprint_mounts(&b.name, &model.crate_dir);
+            let served =
+                mounts.into_iter().map(|(s, prefix)| (s, crate::naming::mount_route(prefix, &e.route)));
+            Some(BlueprintEntry { blueprint: &b.name, entry: e, served: served.collect() })
+        })
     }
 
     /// The service and entry whose method (name, signature or attributes) spans `offset` in `rel`.
@@ -475,6 +595,17 @@ fn add_part(service: &mut Option<Service>, model: &FileModel, part: &ServicePart
     }
     service.locations.push(part.location.clone());
     service.entries.extend(part.entries.iter().filter(|e| e.in_stage(stage)).cloned());
+}
+
+/// An entry of a blueprint, and where it is served.
+#[derive(Debug, Clone)]
+pub struct BlueprintEntry<'a> {
+    /// The blueprint's type name.
+    pub blueprint: &'a str,
+    /// The entry, its route as the blueprint writes it (without a prefix).
+    pub entry: &'a Entry,
+    /// Each service mounting the blueprint (once per mount) and the entry's route there.
+    pub served: Vec<(&'a str, Route)>,
 }
 
 /// `rel` with `.` removed; `None` when it climbs (`..`), is absolute, or is empty.

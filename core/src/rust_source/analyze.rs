@@ -61,7 +61,7 @@ pub fn analyze_rust(rel: &Path, crate_dir: &Path, text: &str) -> FileModel {
 }
 
 fn analyze_rust_unguarded(rel: &Path, crate_dir: &Path, text: &str) -> FileModel {
-    if !text.contains("service") {
+    if !text.contains("service") && !text.contains("blueprint") {
         return file_model::build(rel, crate_dir, text, &FileDecls::default(), ParseMode::Exact);
     }
     let mut syntax_error = None;

@@ -64,12 +64,20 @@ pub const ENTRY_ARGS: &[ArgSpec] = &[
 ];
 
 /// The arguments of `#[service(...)]`.
-pub const SERVICE_ARGS: &[ArgSpec] = &[ArgSpec {
-    name: "name",
-    form: "`name = \"service-name\"`",
-    snippet: "name = \"$1\"",
-    doc: "The service's name (default: the type's name in snake case).",
-}];
+pub const SERVICE_ARGS: &[ArgSpec] = &[
+    ArgSpec {
+        name: "name",
+        form: "`name = \"service-name\"`",
+        snippet: "name = \"$1\"",
+        doc: "The service's name (default: the type's name in snake case).",
+    },
+    ArgSpec {
+        name: "blueprints",
+        form: "`blueprints(Admin = \"/admin\", ...)`",
+        snippet: "blueprints($1 = \"/$2\")",
+        doc: "Blueprints of the crate (`#[coworks::blueprint] impl Admin`) whose entries the service serves under a prefix.",
+    },
+];
 
 /// Content types offered for `binary_headers = "..."`.
 pub const COMMON_BINARY_TYPES: &[&str] = &[
@@ -145,6 +153,18 @@ pub struct EntryArgs {
 pub struct ServiceArgs {
     /// `name = "..."`.
     pub name: Option<Located>,
+    /// `blueprints(Admin = "/admin", ...)`, in order.
+    #[serde(default)]
+    pub blueprints: Vec<MountArg>,
+}
+
+/// One blueprint mounted by a service: `Admin = "/admin"` in `blueprints(...)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountArg {
+    /// The blueprint's type name, and where it is written.
+    pub blueprint: Located,
+    /// The prefix its entries are served under (the literal, quotes included, for the range).
+    pub prefix: Located,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +266,8 @@ enum ArgValue {
     Flag,
     Str(Located),
     List(Vec<Located>),
+    /// `key(Name = "value", ...)`.
+    Pairs(Vec<MountArg>),
     Bad(ByteRange),
 }
 
@@ -275,7 +297,10 @@ fn parse_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> Vec<Arg> 
         };
         let key_range = *range;
         i += 1;
-        let value = if matches!(toks.get(i), Some((Tok::Punct('='), _))) {
+        let value = if matches!(toks.get(i), Some((Tok::Punct('('), _))) {
+            i += 1;
+            pairs(&toks, &mut i)
+        } else if matches!(toks.get(i), Some((Tok::Punct('='), _))) {
             i += 1;
             match toks.get(i) {
                 Some((Tok::Str(s), r)) => {
@@ -323,6 +348,38 @@ fn parse_args(text: &str, base: usize, errors: &mut Vec<AttrError>) -> Vec<Arg> 
     args
 }
 
+/// Reads `Name = "value", ...)` from just after the `(`; `i` ends after the `)`.
+fn pairs(toks: &[(Tok, ByteRange)], i: &mut usize) -> ArgValue {
+    let mut out = Vec::new();
+    let mut bad = None;
+    loop {
+        match (toks.get(*i), toks.get(*i + 1), toks.get(*i + 2)) {
+            (Some((Tok::Punct(')'), _)), ..) => {
+                *i += 1;
+                break;
+            }
+            (Some((Tok::Punct(','), _)), ..) => *i += 1,
+            (Some((Tok::Ident(name), nr)), Some((Tok::Punct('='), _)), Some((Tok::Str(v), vr))) => {
+                let blueprint = Located { value: name.clone(), range: *nr };
+                out.push(MountArg { blueprint, prefix: Located { value: v.clone(), range: *vr } });
+                *i += 3;
+            }
+            (Some((_, r)), ..) => {
+                bad = bad.or(Some(*r));
+                *i += 1;
+            }
+            (None, ..) => {
+                bad = bad.or(toks.last().map(|t| t.1));
+                break;
+            }
+        }
+    }
+    match bad {
+        Some(r) => ArgValue::Bad(r),
+        None => ArgValue::Pairs(out),
+    }
+}
+
 fn skip_to_comma(toks: &[(Tok, ByteRange)], mut i: usize) -> usize {
     while i < toks.len() && toks[i].0 != Tok::Punct(',') {
         i += 1;
@@ -360,6 +417,7 @@ pub fn parse_entry_args(text: &str, base: usize, errors: &mut Vec<AttrError>) ->
                         matches!(name, "path" | "stage" | "stages" | "binary_headers" | "throttle")
                     }
                     ArgValue::List(_) => name == "stages",
+                    ArgValue::Pairs(_) => false,
                     ArgValue::Bad(_) => true,
                 };
                 errors.push(unknown_arg(ENTRY_ARGS, "entry", k, arg.key_range, fits))
@@ -375,14 +433,41 @@ pub fn parse_service_args(text: &str, base: usize, errors: &mut Vec<AttrError>) 
     for arg in parse_args(text, base, errors) {
         match (arg.key.as_str(), arg.value) {
             ("name", ArgValue::Str(v)) => out.name = Some(v),
-            ("name", v) => errors.push(AttrError::new(
+            ("blueprints", ArgValue::Pairs(mounts)) => out.blueprints.extend(mounts),
+            (k @ ("name" | "blueprints"), v) => errors.push(AttrError::new(
                 if let ArgValue::Bad(r) = v { r } else { arg.key_range },
-                format!("`name` takes {}", form(SERVICE_ARGS, "name")),
+                format!("`{k}` takes {}", form(SERVICE_ARGS, k)),
             )),
             (k, _) => errors.push(unknown_arg(SERVICE_ARGS, "service", k, arg.key_range, |_| true)),
         }
     }
     out
+}
+
+/// Reads `#[blueprint(...)]` arguments: it takes none (a blueprint is named by its type).
+pub fn parse_blueprint_args(text: &str, base: usize, errors: &mut Vec<AttrError>) {
+    for arg in parse_args(text, base, errors) {
+        let message = format!(
+            "`#[blueprint]` takes no arguments (`{}`): a blueprint is named by its type, and mounted with `#[service(blueprints(Type = \"/prefix\"))]`",
+            arg.key
+        );
+        errors.push(AttrError::new(arg.key_range, message));
+    }
+}
+
+/// The arguments of `#[service(...)]`, or of `#[blueprint(...)]` (none) when `blueprint`.
+pub fn service_or_blueprint_args(
+    blueprint: bool,
+    text: &str,
+    base: usize,
+    errors: &mut Vec<AttrError>,
+) -> ServiceArgs {
+    if blueprint {
+        parse_blueprint_args(text, base, errors);
+        ServiceArgs::default()
+    } else {
+        parse_service_args(text, base, errors)
+    }
 }
 
 #[cfg(test)]
@@ -464,5 +549,36 @@ mod tests {
         assert_eq!(args.name.unwrap().value, "billing");
         parse_service_args("(nom = \"x\", name)", 0, &mut errors);
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn blueprint_mounts() {
+        let mut errors = Vec::new();
+        let text = r#"(name = "shop", blueprints(Admin = "/admin", Health = "/v1/health",))"#;
+        let args = parse_service_args(text, 10, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mounts: Vec<(&str, &str)> =
+            args.blueprints.iter().map(|m| (m.blueprint.value.as_str(), m.prefix.value.as_str())).collect();
+        assert_eq!(mounts, [("Admin", "/admin"), ("Health", "/v1/health")]);
+        assert_eq!(args.blueprints[0].blueprint.range, ByteRange::new(10 + 27, 10 + 32));
+        assert_eq!(args.name.map(|n| n.value).as_deref(), Some("shop"));
+        // The macro hands over the tokens' text, spaced.
+        let args = parse_service_args(r#"blueprints (Admin = "/admin")"#, 0, &mut errors);
+        assert!(errors.is_empty() && args.blueprints.len() == 1, "{errors:?}");
+        for bad in [r#"(blueprints = "Admin")"#, r#"(blueprints(Admin))"#, r#"(blueprints(Admin = 1))"#] {
+            errors.clear();
+            let args = parse_service_args(bad, 0, &mut errors);
+            assert!(args.blueprints.is_empty(), "{bad}");
+            assert!(
+                errors.len() == 1 && errors[0].message.contains("`blueprints` takes"),
+                "{bad}: {errors:?}"
+            );
+        }
+        errors.clear();
+        parse_blueprint_args("(name = \"x\")", 0, &mut errors);
+        assert!(errors[0].message.contains("takes no arguments"), "{errors:?}");
+        errors.clear();
+        parse_blueprint_args("", 0, &mut errors);
+        assert!(errors.is_empty());
     }
 }

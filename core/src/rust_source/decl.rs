@@ -75,9 +75,14 @@ pub struct EntryDecl {
     pub params: Vec<ParamDecl>,
 }
 
-/// An `impl` block marked as a microservice.
+/// An `impl` block marked as a microservice (`#[service]`), or as a blueprint (`#[blueprint]`): a
+/// reusable set of entries that services of the crate mount under a prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceDecl {
+    /// Whether it is a blueprint (`#[blueprint]`) rather than a service; a blueprint's `args` are
+    /// empty.
+    #[serde(default)]
+    pub blueprint: bool,
     /// The implemented type's name (last path segment, generics dropped).
     pub type_name: String,
     /// The type's range in `impl Type`.

@@ -6,7 +6,7 @@ use syn::{Attribute, FnArg, ImplItem, Item, Meta, Pat, Type};
 
 use crate::text::ByteRange;
 
-use super::attrs::{parse_entry_args, parse_service_args};
+use super::attrs::{parse_entry_args, service_or_blueprint_args};
 use super::decl::{
     is_coworks_attr, join_doc_values, squash, type_text, AttrError, EntryDecl, FileDecls, ParamDecl,
     ParamKind, ServiceDecl,
@@ -45,7 +45,8 @@ fn items(text: &str, items: &[Item], out: &mut FileDecls) {
     for item in items {
         match item {
             Item::Impl(imp) => {
-                if let Some(attr) = imp.attrs.iter().find(|a| is_coworks_attr(&path_text(a), "service")) {
+                let marked = |want| imp.attrs.iter().find(|a| is_coworks_attr(&path_text(a), want));
+                if let Some(attr) = marked("service").or_else(|| marked("blueprint")) {
                     let service = service(text, imp, attr, &mut out.attr_errors);
                     out.services.push(service);
                 }
@@ -112,7 +113,8 @@ fn type_name(text: &str, ty: &Type) -> String {
 
 fn service(text: &str, imp: &syn::ItemImpl, attr: &Attribute, errors: &mut Vec<AttrError>) -> ServiceDecl {
     let (args_src, base) = args_text(text, attr, errors);
-    let args = parse_service_args(args_src, base, errors);
+    let blueprint = is_coworks_attr(&path_text(attr), "blueprint");
+    let args = service_or_blueprint_args(blueprint, args_src, base, errors);
     let mut entries = Vec::new();
     for it in &imp.items {
         if let ImplItem::Fn(f) = it {
@@ -122,6 +124,7 @@ fn service(text: &str, imp: &syn::ItemImpl, attr: &Attribute, errors: &mut Vec<A
         }
     }
     ServiceDecl {
+        blueprint,
         type_name: type_name(text, &imp.self_ty),
         type_range: range(imp.self_ty.span()),
         range: range(imp.span()),

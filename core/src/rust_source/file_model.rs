@@ -38,6 +38,20 @@ pub struct ServicePart {
     pub entries: Vec<Entry>,
     /// For each entry, the spans of its stage literals (parallel to `stages`).
     pub stage_spans: Vec<Vec<Span>>,
+    /// The blueprints it mounts (`#[service(blueprints(...))]`) with a valid prefix, once each
+    /// (always empty for a blueprint).
+    pub mounts: Vec<Mount>,
+}
+
+/// A blueprint mounted by a service: `Admin = "/admin"` in `#[service(blueprints(...))]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// The blueprint's type name.
+    pub blueprint: String,
+    /// The prefix its entries are served under (valid: [`naming::validate_prefix`]).
+    pub prefix: String,
+    /// Where the blueprint's name is written.
+    pub name_location: Location,
 }
 
 /// What one Rust file contributes.
@@ -51,6 +65,8 @@ pub struct FileModel {
     pub mode: ParseMode,
     /// Services found.
     pub services: Vec<ServicePart>,
+    /// Blueprints found (`#[blueprint] impl Type`; `name` is the type's name).
+    pub blueprints: Vec<ServicePart>,
     /// Diagnostics that depend on this file alone.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -93,8 +109,23 @@ pub fn build(file: &Path, crate_dir: &Path, text: &str, decls: &FileDecls, mode:
         diagnostics.push(d.with_fixes(fix));
     }
     let cx = Cx { file, text, span: &span, loc: &loc };
-    let services = decls.services.iter().map(|s| service(s, &cx, &mut diagnostics)).collect();
-    FileModel { file: file.to_path_buf(), crate_dir: crate_dir.to_path_buf(), mode, services, diagnostics }
+    let (mut services, mut blueprints) = (Vec::new(), Vec::new());
+    for s in &decls.services {
+        let part = service(s, &cx, &mut diagnostics);
+        if s.blueprint {
+            blueprints.push(part)
+        } else {
+            services.push(part)
+        }
+    }
+    FileModel {
+        file: file.to_path_buf(),
+        crate_dir: crate_dir.to_path_buf(),
+        mode,
+        services,
+        blueprints,
+        diagnostics,
+    }
 }
 
 /// What resolving one file's declarations needs: the file, its text, and how to make positions.
@@ -107,9 +138,12 @@ struct Cx<'a> {
 
 fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> ServicePart {
     let (file, span, loc) = (cx.file, cx.span, cx.loc);
-    let name =
-        s.args.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| naming::service_name(&s.type_name));
-    if !naming::is_service_name(&name) {
+    let name = match &s.args.name {
+        _ if s.blueprint => s.type_name.clone(),
+        Some(n) => n.value.clone(),
+        None => naming::service_name(&s.type_name),
+    };
+    if !s.blueprint && !naming::is_service_name(&name) {
         let (range, how) = match &s.args.name {
             Some(n) => (n.range, "`name = \"...\"`".to_string()),
             None => (s.type_range, format!("derived from `{}`", s.type_name)),
@@ -139,7 +173,48 @@ fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Service
         item: loc(s.range),
         entries,
         stage_spans,
+        mounts: mounts(s, cx, diags),
     }
+}
+
+/// The blueprints a service mounts, each (blueprint, prefix) once; malformed prefixes (`CWS071`)
+/// and repeated mounts (`CWS072`) are diagnosed and left out.
+fn mounts(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Vec<Mount> {
+    let mut out: Vec<(Mount, ByteRange)> = Vec::new();
+    for m in &s.args.blueprints {
+        let (name, prefix) = (&m.blueprint.value, &m.prefix.value);
+        if let Err(problem) = naming::validate_prefix(prefix) {
+            let msg = format!("prefix `{}` of blueprint `{name}`: {problem}", prefix.escape_debug());
+            diags.push(Diagnostic::new(
+                DiagnosticCode::BadBlueprintPrefix,
+                cx.file,
+                (cx.span)(m.prefix.range),
+                msg,
+            ));
+            continue;
+        }
+        if let Some((_, first)) = out.iter().find(|(o, _)| &o.blueprint == name && &o.prefix == prefix) {
+            let msg = format!(
+                "blueprint `{name}` is mounted twice at `{prefix}`: its entries would answer the same requests twice"
+            );
+            let d = Diagnostic::new(
+                DiagnosticCode::BlueprintMountedTwice,
+                cx.file,
+                (cx.span)(m.prefix.range),
+                msg,
+            )
+            .with_related(cx.file, (cx.span)(*first), "first mounted here");
+            diags.push(d);
+            continue;
+        }
+        let mount = Mount {
+            blueprint: name.clone(),
+            prefix: prefix.clone(),
+            name_location: (cx.loc)(m.blueprint.range),
+        };
+        out.push((mount, m.prefix.range));
+    }
+    out.into_iter().map(|(m, _)| m).collect()
 }
 
 fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {

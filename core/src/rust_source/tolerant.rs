@@ -22,7 +22,7 @@ use tree_sitter::{Language, Node, Parser, Query, QueryCursor, StreamingIterator,
 
 use crate::text::ByteRange;
 
-use super::attrs::{parse_entry_args, parse_service_args};
+use super::attrs::{parse_entry_args, service_or_blueprint_args, ServiceArgs};
 use super::decl::{
     is_coworks_attr, join_doc_values, squash, type_text, AttrError, EntryDecl, FileDecls, ParamDecl,
     ParamKind, ServiceDecl,
@@ -293,16 +293,16 @@ impl<'a> Reader<'a> {
             return;
         };
         let attrs = self.item_attrs(before, Some(body));
-        let Some(attr) = self.find_attr(&attrs, "service") else { return };
+        let Some(attr) = self.service_attr(&attrs) else { return };
         let mut errors = std::mem::take(&mut self.out.attr_errors);
-        let (args_src, base) = self.args_text(attr, &mut errors);
-        let args = parse_service_args(args_src, base, &mut errors);
+        let args = self.service_args(attr, &mut errors);
         let mut entries = Entries::new(body.has_error());
         walk_items(body, |item, before| entries.feed(self, item, before));
         entries.finish(self);
         errors.append(&mut entries.errors);
         self.out.attr_errors = errors;
         self.out.services.push(ServiceDecl {
+            blueprint: attr.1,
             type_name: self.type_name(ty),
             type_range: range(ty),
             range: ByteRange::new(attrs.start.unwrap_or(imp.start_byte()), imp.end_byte()),
@@ -513,6 +513,18 @@ impl<'a> Reader<'a> {
 
     pub(super) fn find_attr<'t>(&self, attrs: &ItemAttrs<'t>, want: &str) -> Option<Node<'t>> {
         attrs.attrs.iter().copied().find(|a| is_coworks_attr(self.attr_path(*a), want))
+    }
+
+    /// The `#[service]` attribute of an item, else its `#[blueprint]` one (then `true`).
+    pub(super) fn service_attr<'t>(&self, attrs: &ItemAttrs<'t>) -> Option<(Node<'t>, bool)> {
+        let service = self.find_attr(attrs, "service").map(|a| (a, false));
+        service.or_else(|| self.find_attr(attrs, "blueprint").map(|a| (a, true)))
+    }
+
+    /// The arguments of a `#[service]` (or `#[blueprint]`) attribute.
+    pub(super) fn service_args(&self, attr: (Node<'_>, bool), errors: &mut Vec<AttrError>) -> ServiceArgs {
+        let (args_src, base) = self.args_text(attr.0, errors);
+        service_or_blueprint_args(attr.1, args_src, base, errors)
     }
 
     /// The text of an attribute's `( ... )` group and its offset; empty for a bare attribute.

@@ -32,6 +32,11 @@ pub fn openapi_project() -> PathBuf {
     core_dir().join("tests/fixtures/openapi_project")
 }
 
+/// The blueprints' fixture, `core/tests/fixtures/blueprint_project` (one blueprint, two services).
+pub fn blueprint_project() -> PathBuf {
+    core_dir().join("tests/fixtures/blueprint_project")
+}
+
 /// The directory of the fixture project `name` (`core/tests/fixtures/projects/<name>`).
 pub fn fixture(name: &str) -> PathBuf {
     let dir = core_dir().join("tests/fixtures/projects").join(name);

@@ -9,11 +9,16 @@
 //! It then strips the CoWorks attributes, keeps the methods as they are, and implements
 //! `coworks::Service` for the type: the route table (`ENTRIES`) and a dispatcher that extracts each
 //! parameter, calls the method (awaiting it when `async`) and turns its return value into a response.
+//!
+//! `#[coworks::blueprint]` marks a reusable set of entries that services mount under a prefix
+//! (`#[coworks::service(blueprints(Admin = "/admin"))]`); see [`blueprint`](mod@blueprint).
+
+mod blueprint;
 
 use std::path::Path;
 
 use coworks_core::model::{Entry, ParamSource};
-use coworks_core::rust_source::attrs::{parse_entry_args, parse_service_args};
+use coworks_core::rust_source::attrs::{parse_entry_args, parse_service_args, ServiceArgs};
 use coworks_core::rust_source::decl::{AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl};
 use coworks_core::rust_source::file_model::{build, ParseMode};
 use coworks_core::text::ByteRange;
@@ -30,6 +35,21 @@ pub fn service(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut imp = parse_macro_input!(item as ItemImpl);
     let args_text = TokenStream2::from(args).to_string();
     match expand(&args_text, &mut imp) {
+        Ok(tokens) => tokens.into(),
+        Err(errors) => {
+            let errors = errors.into_iter().map(|(span, msg)| quote_spanned!(span=> compile_error!(#msg);));
+            quote!(#imp #(#errors)*).into()
+        }
+    }
+}
+
+/// Marks an `impl` block as a CoWorks blueprint: entries that services of the package mount under a
+/// prefix with `#[coworks::service(blueprints(Type = "/prefix"))]`; see the `coworks` crate.
+#[proc_macro_attribute]
+pub fn blueprint(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut imp = parse_macro_input!(item as ItemImpl);
+    let args_text = TokenStream2::from(args).to_string();
+    match blueprint::expand_blueprint(&args_text, &mut imp) {
         Ok(tokens) => tokens.into(),
         Err(errors) => {
             let errors = errors.into_iter().map(|(span, msg)| quote_spanned!(span=> compile_error!(#msg);));
@@ -65,6 +85,22 @@ struct EntryItem {
     /// `(kind, name, type)` of each typed parameter, in order.
     params: Vec<(ParamKind, String, Type)>,
     span: Span,
+    /// `None`: a method of the service; `Some(i)`: of the `i`-th blueprint it mounts (its
+    /// parameters' types are then inferred from the method, since they are named in another module).
+    receiver: Option<usize>,
+}
+
+/// A `compile_error` when `e` answers the route of an entry already in `entries`.
+fn check_duplicate(entries: &[Entry], e: &Entry, item: &EntryItem, errors: &mut Errors) {
+    if let Some(first) = entries.iter().find(|x| x.route.shape() == e.route.shape()) {
+        errors.push((
+            item.span,
+            format!(
+                "duplicate route {}: `{}` and `{}` answer the same requests",
+                e.route, first.rust_name, e.rust_name
+            ),
+        ));
+    }
 }
 
 fn expand(service_args: &str, imp: &mut ItemImpl) -> Result<TokenStream2, Errors> {
@@ -90,26 +126,28 @@ fn expand(service_args: &str, imp: &mut ItemImpl) -> Result<TokenStream2, Errors
         let attr = f.attrs.remove(pos);
         match entry(f, &attr, &type_name, service_args) {
             Ok((e, item)) => {
-                if let Some(first) = entries.iter().find(|x| x.route.shape() == e.route.shape()) {
-                    errors.push((
-                        item.span,
-                        format!(
-                            "duplicate route {}: `{}` and `{}` answer the same requests",
-                            e.route, first.rust_name, e.rust_name
-                        ),
-                    ));
-                }
+                check_duplicate(&entries, &e, &item, &mut errors);
                 entries.push(e);
                 items.push(item);
             }
             Err(mut errs) => errors.append(&mut errs),
         }
     }
+    let (mounted, mut mount_errors) = blueprint::mounted(&sargs.blueprints);
+    errors.append(&mut mount_errors);
+    for (e, item) in mounted.entries {
+        check_duplicate(&entries, &e, &item, &mut errors);
+        entries.push(e);
+        items.push(item);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     let name = sargs.name.map(|n| n.value).unwrap_or_else(|| coworks_core::naming::service_name(&type_name));
-    Ok(generate(imp, &name, &entries, &items, has_authorize))
+    let service = Generated { name: &name, entries: &entries, items: &items, has_authorize };
+    let tracked = blueprint::tracked(&mounted.files);
+    let code = generate(imp, &service, &mounted.types);
+    Ok(quote!(#code #tracked))
 }
 
 /// Reads one entry method, strips its parameter attributes, and asks the core for its route.
@@ -166,10 +204,15 @@ fn entry(
     let mut sargs_errors = Vec::new();
     let file_decls = FileDecls {
         services: vec![ServiceDecl {
+            blueprint: false,
             type_name: type_name.to_string(),
             type_range: zero,
             range: zero,
-            args: parse_service_args(service_args, 0, &mut sargs_errors),
+            // The mounts are checked once, by `blueprint::mounted`, not with each entry.
+            args: ServiceArgs {
+                blueprints: Vec::new(),
+                ..parse_service_args(service_args, 0, &mut sargs_errors)
+            },
             docs: String::new(),
             entries: vec![decl],
         }],
@@ -194,8 +237,13 @@ fn entry(
     let Some(entry) = entry else {
         return Err(vec![(span, "the core found no entry here".into())]);
     };
-    let item =
-        EntryItem { ident: f.sig.ident.clone(), is_async: f.sig.asyncness.is_some(), params, span: f.span() };
+    let item = EntryItem {
+        ident: f.sig.ident.clone(),
+        is_async: f.sig.asyncness.is_some(),
+        params,
+        span: f.span(),
+        receiver: None,
+    };
     Ok((entry, item))
 }
 
@@ -220,13 +268,18 @@ fn wrapper(ty: &Type) -> Option<(&'static str, &Type)> {
     }
 }
 
-fn generate(
-    imp: &ItemImpl,
-    name: &str,
-    entries: &[Entry],
-    items: &[EntryItem],
+/// What the `Service` impl is generated from.
+struct Generated<'a> {
+    name: &'a str,
+    entries: &'a [Entry],
+    items: &'a [EntryItem],
     has_authorize: bool,
-) -> TokenStream2 {
+}
+
+/// The `coworks::Service` impl; `blueprints` are the types of the blueprints mounted (one static
+/// instance each, built with `Default` on first use).
+fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) -> TokenStream2 {
+    let Generated { name, entries, items, has_authorize } = *service;
     let self_ty = &imp.self_ty;
     let (impl_generics, _, where_clause) = imp.generics.split_for_impl();
     let infos = entries.iter().map(|e| {
@@ -266,20 +319,24 @@ fn generate(
         let mut lets = Vec::new();
         let mut args = Vec::new();
         let mut path_index = 0usize;
-        for (n, (kind, pname, ty)) in item.params.iter().enumerate() {
+        let infer: Type = syn::parse_quote!(_);
+        for (n, (kind, pname, written)) in item.params.iter().enumerate() {
             let var = syn::Ident::new(&format!("__cws_arg{n}"), Span::call_site());
-            let ty_text = type_text(&ty.to_token_stream().to_string());
+            let ty_text = type_text(&written.to_token_stream().to_string());
+            let ty = if item.receiver.is_some() { &infer } else { written };
             let extract = match kind {
                 ParamKind::Plain => {
                     let idx = path_index;
                     path_index += 1;
                     quote!(::coworks::extract::path::<#ty>(&__cws_input, #idx, #pname, #ty_text))
                 }
-                ParamKind::Query => match wrapper(ty) {
+                ParamKind::Query => match wrapper(written) {
                     Some(("Option", inner)) => {
+                        let inner = if item.receiver.is_some() { &infer } else { inner };
                         quote!(::coworks::extract::query_opt::<#inner>(&__cws_input, #pname, #ty_text))
                     }
                     Some((_, inner)) => {
+                        let inner = if item.receiver.is_some() { &infer } else { inner };
                         quote!(::coworks::extract::query_vec::<#inner>(&__cws_input, #pname, #ty_text))
                     }
                     None => quote!(::coworks::extract::query_one::<#ty>(&__cws_input, #pname, #ty_text)),
@@ -295,10 +352,17 @@ fn generate(
             args.push(var);
         }
         let ident = &item.ident;
+        let receiver = match item.receiver {
+            Some(b) => {
+                let (instance, ty) = (blueprint_static(b), &blueprints[b]);
+                quote!(#instance.get_or_init(<#ty as ::core::default::Default>::default))
+            }
+            None => quote!(self),
+        };
         let call = if item.is_async {
-            quote!(self.#ident(#(#args),*).await)
+            quote!(#receiver.#ident(#(#args),*).await)
         } else {
-            quote!(self.#ident(#(#args),*))
+            quote!(#receiver.#ident(#(#args),*))
         };
         let finish = match &e.binary_content_type {
             Some(ct) => quote!(::coworks::response::with_content_type(__cws_response, #ct)),
@@ -311,6 +375,10 @@ fn generate(
                 #finish
             }
         }
+    });
+    let instances = blueprints.iter().enumerate().map(|(b, ty)| {
+        let instance = blueprint_static(b);
+        quote!(static #instance: ::std::sync::OnceLock<#ty> = ::std::sync::OnceLock::new();)
     });
     let authorize = if has_authorize {
         quote! {
@@ -335,6 +403,7 @@ fn generate(
                 __cws_entry: usize,
                 __cws_input: ::coworks::Input,
             ) -> ::coworks::BoxFuture<'_, ::coworks::Response> {
+                #(#instances)*
                 ::std::boxed::Box::pin(async move {
                     match __cws_entry {
                         #(#arms)*
@@ -344,6 +413,11 @@ fn generate(
             }
         }
     }
+}
+
+/// The static holding the instance of the `b`-th blueprint a service mounts.
+fn blueprint_static(b: usize) -> syn::Ident {
+    syn::Ident::new(&format!("__CWS_BLUEPRINT_{b}"), Span::call_site())
 }
 
 #[cfg(test)]
@@ -383,6 +457,31 @@ mod tests {
             syn::parse_str("impl S { fn authorize(&self, t: &str) -> bool { true } }").unwrap();
         let text = expand("(name = \"svc\")", &mut imp).map_err(|_| ()).unwrap().to_string();
         assert!(text.contains("fn authorize") && text.contains("\"svc\""), "{text}");
+    }
+
+    #[test]
+    fn blueprints_strip_coworks_attributes_and_publish_their_entries() {
+        let code = r#"impl Admin {
+            #[entry(no_auth)] fn get_status(&self) -> &'static str { "ok" }
+            #[entry] pub(crate) fn get_echo(&self, word: String, #[query] n: Option<u8>) -> String { word }
+            fn helper(&self) {}
+        }"#;
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let text = blueprint::expand_blueprint("", &mut imp).map_err(|_| ()).unwrap().to_string();
+        assert!(text.contains("pub fn get_status") && text.contains("pub (crate) fn get_echo"), "{text}");
+        assert!(text.contains("fn helper") && !text.contains("pub fn helper"), "{text}");
+        assert!(!text.contains("# [entry") && !text.contains("# [query]"), "{text}");
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let e = blueprint::expand_blueprint("(name = \"x\")", &mut imp).err().unwrap_or_default();
+        assert!(
+            e.len() == 1 && e[0].1.contains("takes no arguments"),
+            "{:?}",
+            e.iter().map(|x| &x.1).collect::<Vec<_>>()
+        );
+        let mut imp: ItemImpl =
+            syn::parse_str("impl A { #[entry] fn get_x(&self) {} #[entry] fn get_x_(&self) {} }").unwrap();
+        let e = blueprint::expand_blueprint("", &mut imp).err().unwrap_or_default();
+        assert!(e.iter().any(|(_, m)| m.contains("duplicate route GET /x")));
     }
 
     #[test]

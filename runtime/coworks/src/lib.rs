@@ -45,7 +45,7 @@ pub mod s3;
 pub mod secrets;
 pub mod sigv4;
 
-pub use coworks_macros::service;
+pub use coworks_macros::{blueprint, service};
 pub use extract::Input;
 pub use response::{Error, IntoResponse, Json, Response};
 pub use router::Router;

@@ -35,8 +35,30 @@ impl Users {
     }
 }
 
+#[derive(Default)]
+struct Admin;
+
+#[coworks::blueprint]
+impl Admin {
+    #[entry]
+    fn get_status(&self) -> &'static str {
+        "ok"
+    }
+}
+
+struct Shop;
+
+#[coworks::service(blueprints(Admn = "/admin", Admin = "ops", Admin = "/x", Admin = "/x"))]
+impl Shop {
+    #[entry(path = "/x/status")]
+    fn get_mine(&self) -> &'static str {
+        "mine"
+    }
+}
+
 fn main() {
     coworks::serve(Users);
+    coworks::serve(Shop);
 }
 "#,
     )
@@ -59,4 +81,13 @@ fn main() {
         stderr.contains("src/main.rs:10:5: error: unknown `#[entry]` argument `stagez`; expected path, stage, stages, no_auth, binary_headers or throttle"),
         "{stderr}"
     );
+    for blueprint_error in [
+        "error: no `#[coworks::blueprint] impl Admn` in this package's Rust files [CWS070]",
+        "error: prefix `ops` of blueprint `Admin`: a path starts with `/` [CWS071]",
+        "error: blueprint `Admin` is mounted twice at `/x`: its entries would answer the same requests twice [CWS072]",
+        "error: duplicate route GET /x/status: `get_mine` and `get_status` answer the same requests",
+    ] {
+        assert!(stderr.contains(blueprint_error), "{blueprint_error}\n{stderr}");
+    }
+    assert_eq!(stderr.matches("[CWS07").count(), 3, "each mount's error once:\n{stderr}");
 }

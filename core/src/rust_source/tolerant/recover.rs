@@ -5,7 +5,6 @@
 
 use tree_sitter::Node;
 
-use crate::rust_source::attrs::parse_service_args;
 use crate::rust_source::decl::{join_doc_values, AttrError, EntryDecl, ServiceDecl};
 use crate::text::ByteRange;
 
@@ -133,7 +132,7 @@ impl<'t> Shattered<'t> {
     /// Starts at a loose `impl` keyword, if the attributes before it mark a service.
     pub fn start(reader: &Reader<'_>, impl_token: Node<'t>, before: &[Node<'t>]) -> Option<Self> {
         let attrs = reader.item_attrs(before, None);
-        reader.find_attr(&attrs, "service")?;
+        reader.service_attr(&attrs)?;
         Some(Shattered {
             before: before.to_vec(),
             start: attrs.start.unwrap_or(impl_token.start_byte()),
@@ -163,14 +162,14 @@ impl<'t> Shattered<'t> {
         self.entries.finish(reader);
         let Some(ty) = self.ty else { return };
         let attrs = reader.item_attrs(&self.before, None);
-        let Some(attr) = reader.find_attr(&attrs, "service") else { return };
+        let Some(attr) = reader.service_attr(&attrs) else { return };
         let mut errors = Vec::new();
-        let (args_src, base) = reader.args_text(attr, &mut errors);
-        let args = parse_service_args(args_src, base, &mut errors);
+        let args = reader.service_args(attr, &mut errors);
         errors.append(&mut self.entries.errors);
         reader.out.attr_errors.append(&mut errors);
         let end = self.entries.entries.iter().map(|e| e.range.end).fold(self.end, usize::max);
         reader.out.services.push(ServiceDecl {
+            blueprint: attr.1,
             type_name: reader.type_name(ty),
             type_range: range(ty),
             range: ByteRange::new(self.start, end),

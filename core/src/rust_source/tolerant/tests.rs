@@ -113,3 +113,18 @@ fn empty_and_garbage_text() {
 fn queries_compile() {
     assert!(queries().is_some());
 }
+
+#[test]
+fn blueprints_and_mounts_read_alike_and_half_typed() {
+    let text = "#[coworks::blueprint]\nimpl Admin {\n    #[entry]\n    fn get_status(&self) {}\n}\n#[coworks::service(blueprints(Admin = \"/admin\"))]\nimpl Shop {\n    #[entry]\n    fn get(&self) {}\n}\n";
+    let decls = parse(text);
+    assert_eq!(decls, crate::rust_source::exact::parse(text).unwrap());
+    assert!(decls.services[0].blueprint && !decls.services[1].blueprint);
+    assert_eq!(decls.services[1].args.blueprints[0].prefix.value, "/admin");
+    // A blueprint whose closing brace is missing is still a blueprint.
+    let half = "#[coworks::blueprint(x)]\nimpl Admin {\n    #[entry]\n    fn get_status(&self) {}\n    #[entry]\n    fn get_b(&self";
+    let (decls, errors) = parse_with_status(half);
+    assert!(errors);
+    assert!(decls.services.iter().all(|s| s.blueprint && s.type_name == "Admin"), "{decls:?}");
+    assert!(decls.attr_errors.iter().any(|e| e.message.contains("takes no arguments")), "{decls:?}");
+}
