@@ -453,6 +453,20 @@ fn print_stage(dir: &Path, stage: &str) -> Result<bool, Failure> {
 /// The deployed base URL of `service` in `stage` (what `cws deployed` prints), for `cws invoke
 /// --deployed`.
 pub fn deployed_url(project: &Project, stage: &str, service: &str) -> Result<String, Failure> {
+    deployed_urls(project, stage)?.remove(service).ok_or_else(|| {
+        format!(
+            "`{service}` has no deployed API in stage `{stage}` (`cws deployed -s {stage}` lists the URLs)"
+        )
+        .into()
+    })
+}
+
+/// The deployed base URL of each service of `stage` that has an API (what `cws deployed` prints),
+/// from the stage's Terraform state.
+pub fn deployed_urls(
+    project: &Project,
+    stage: &str,
+) -> Result<std::collections::BTreeMap<String, String>, Failure> {
     let dir = project.root().join(TERRAFORM_DIR);
     let not_deployed = || {
         Failure::from(format!(
@@ -463,13 +477,7 @@ pub fn deployed_url(project: &Project, stage: &str, service: &str) -> Result<Str
         return Err(not_deployed());
     }
     let services = stage_outputs(&dir, stage)?.ok_or_else(not_deployed)?;
-    let url = services.into_iter().find(|s| s.name == service && s.url != "-").map(|s| s.url);
-    url.ok_or_else(|| {
-        format!(
-            "`{service}` has no deployed API in stage `{stage}` (`cws deployed -s {stage}` lists the URLs)"
-        )
-        .into()
-    })
+    Ok(services.into_iter().filter(|s| s.url != "-").map(|s| (s.name, s.url)).collect())
 }
 
 /// `cws deployed`.

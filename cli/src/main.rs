@@ -20,6 +20,7 @@ mod output;
 mod report;
 mod run;
 mod workflow;
+mod workflow_deploy;
 mod workflow_run;
 
 use output::{errln, out, outln};

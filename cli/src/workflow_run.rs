@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::Args;
 use coworks_core::artifacts::airflow::dag_id;
 use coworks_core::settings::CliOptions;
+use coworks_core::workflow::last_run::LastRun;
 use coworks_core::workflow::run::{self, CallResult, Context, Next, Schedule, TaskState, Verdict};
 use coworks_core::workflow::{Task, Workflow};
 use coworks_core::{Project, Severity};
@@ -73,6 +74,9 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b';')
     .remove(b'=');
 
+/// What an attempt of a task gives: the result (when there is one) and what it means.
+type Outcome = (Option<CallResult>, Verdict);
+
 /// Where a service of the run is called.
 struct Endpoint {
     base: String,
@@ -97,6 +101,9 @@ struct TaskRun {
     result: Option<CallResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The runs of each item of a task mapped over `for_each`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    items: Vec<TaskRun>,
 }
 
 impl TaskRun {
@@ -111,6 +118,7 @@ impl TaskRun {
             attempts: 0,
             result: None,
             error: None,
+            items: Vec::new(),
         }
     }
 }
@@ -207,6 +215,7 @@ fn endpoints(
 }
 
 struct Runner<'p> {
+    root: PathBuf,
     stage: String,
     wf: &'p Workflow,
     endpoints: BTreeMap<String, Endpoint>,
@@ -237,6 +246,7 @@ impl<'p> Runner<'p> {
             .build()
             .into();
         Ok(Runner {
+            root: project.root().to_path_buf(),
             stage: stage.to_string(),
             wf,
             endpoints,
@@ -282,7 +292,8 @@ impl<'p> Runner<'p> {
                         runs.push(TaskRun::new(&t.id, TaskState::Skipped));
                         continue;
                     }
-                    let r = self.task(t, &results);
+                    let r =
+                        if t.is_mapped() { self.mapped(t, &results) } else { self.task(t, &results, None) };
                     schedule.finish(&t.id, r.state, r.result.as_ref().map(|x| x.status));
                     if let (TaskState::Success, Some(result)) = (r.state, &r.result) {
                         results.insert(t.id.clone(), result.clone());
@@ -293,6 +304,12 @@ impl<'p> Runner<'p> {
         }
         let state = schedule.run_state();
         let elapsed = started.elapsed();
+        // The preview colours each task by its state in the last run.
+        let tasks = runs.iter().map(|r| (r.id.clone(), r.state)).collect();
+        let last = LastRun { stage: self.stage.clone(), run_id: self.run_id.clone(), state, tasks };
+        if let Err(e) = last.save(&self.root, &self.wf.file) {
+            errln!("warning: cannot keep the run's task states for the preview: {e}");
+        }
         if json {
             let record = serde_json::json!({
                 "workflow": self.wf.id.value,
@@ -331,8 +348,82 @@ impl<'p> Runner<'p> {
         Ok(if state == TaskState::Success { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     }
 
-    /// Runs one task with its retries.
-    fn task(&self, t: &Task, results: &BTreeMap<String, CallResult>) -> TaskRun {
+    /// Runs a task mapped over `for_each`: once per item (each with its retries), skipped when the
+    /// list is empty; its result gathers the items' ([`run::gather`]).
+    fn mapped(&self, t: &Task, results: &BTreeMap<String, CallResult>) -> TaskRun {
+        let s = status_style();
+        let started = Instant::now();
+        let mut run = TaskRun::new(&t.id, TaskState::Failed);
+        // A `when:` that cannot be evaluated fails the task before its list is rendered.
+        let ctx = Context { conf: &self.conf, results };
+        let items = match run::condition_holds(t, ctx).and_then(|_| run::items(t, ctx)) {
+            Ok(items) => items,
+            Err(e) => {
+                errln!("{s}{:>12}{s:#} {} failed: {}", "Mapping", t.id, escape(&e));
+                run.error = Some(e);
+                return run;
+            }
+        };
+        errln!("{s}{:>12}{s:#} {} over {} item(s)", "Mapping", t.id, items.len());
+        if items.is_empty() {
+            run.state = TaskState::Skipped;
+            return run;
+        }
+        run.items = items.iter().map(|item| self.task(t, results, Some(item))).collect();
+        run.attempts = run.items.iter().map(|r| r.attempts).sum();
+        run.duration_ms = started.elapsed().as_millis();
+        if let Some(failed) = run.items.iter().position(|r| r.state != TaskState::Success) {
+            run.error = Some(format!("item {failed} failed"));
+            return run;
+        }
+        let each: Vec<CallResult> = run.items.iter().filter_map(|r| r.result.clone()).collect();
+        let gathered = run::gather(&each);
+        run.state = TaskState::Success;
+        run.status = Some(gathered.status);
+        run.result = Some(gathered);
+        run
+    }
+
+    /// Runs a `python` task's function with python3 (`run::python_argv`): its result, or why not.
+    fn python(&self, t: &Task, target: &str, results: &BTreeMap<String, CallResult>) -> Outcome {
+        let s = status_style();
+        let Some((module, function)) = coworks_core::workflow::parse::python_target(target) else {
+            return (None, Verdict::Fail(format!("`python: {target}` is not `module.function`")));
+        };
+        errln!("{s}{:>12}{s:#} {} — python {}", "Running", t.id, escape(target));
+        let inputs: BTreeMap<&str, &CallResult> = run::python_inputs(self.wf, t)
+            .into_iter()
+            .filter_map(|id| results.get(id).map(|r| (id, r)))
+            .collect();
+        let stdin = serde_json::json!({ "conf": self.conf, "tasks": inputs }).to_string();
+        let argv = run::python_argv(&self.root, module, function);
+        let timeout = self.wf.args_of(t).timeout.map(|x| Duration::from_secs(u64::from(x)));
+        match run_with_input(&argv, &self.root, &stdin, timeout) {
+            Err(e) => (
+                None,
+                Verdict::Fail(format!(
+                    "cannot run `{target}` with python3 ({e}); `cws workflow run` runs python tasks with python3 on the PATH"
+                )),
+            ),
+            Ok(out) => {
+                for line in out.stderr.lines() {
+                    errln!("             {}", escape(line));
+                }
+                let last = out.stdout.lines().last().unwrap_or("");
+                match (out.success, serde_json::from_str::<CallResult>(last)) {
+                    (true, Ok(result)) => (Some(result), Verdict::Success),
+                    (true, Err(e)) => (None, Verdict::Error(format!("`{target}` printed no result: {e}"))),
+                    (false, _) => {
+                        let why = out.stderr.lines().last().unwrap_or("it failed").to_string();
+                        (None, Verdict::Error(format!("`{target}`: {why}")))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one task (one item of a mapped task) with its retries.
+    fn task(&self, t: &Task, results: &BTreeMap<String, CallResult>, item: Option<&Value>) -> TaskRun {
         let s = status_style();
         let args = self.wf.args_of(t);
         let started = Instant::now();
@@ -341,7 +432,12 @@ impl<'p> Runner<'p> {
         loop {
             attempts += 1;
             let ctx = Context { conf: &self.conf, results };
-            let outcome = match run::condition_holds(t, ctx).and_then(|_| run::request(t, ctx)) {
+            let request = match (run::condition_holds(t, ctx), &t.python) {
+                (Err(e), _) => Err((None, Verdict::Error(e))),
+                (Ok(_), Some(p)) => Err(self.python(t, &p.value, results)),
+                (Ok(_), None) => run::request_item(t, ctx, item).map_err(|e| (None, Verdict::Error(e))),
+            };
+            let outcome = match request {
                 Ok(req) => {
                     let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
                     errln!(
@@ -361,11 +457,14 @@ impl<'p> Runner<'p> {
                     if let Some(j) = &req.json {
                         errln!("             json  {}", escape(&j.to_string()));
                     }
-                    let outcome = self.call(t, service, &req, args.timeout);
+                    let outcome = match &t.wait_until {
+                        Some(_) => self.wait(t, service, &req, args.timeout),
+                        None => self.call(t, service, &req, args.timeout),
+                    };
                     run.call = Some(req);
                     outcome
                 }
-                Err(e) => (None, Verdict::Error(e)),
+                Err(outcome) => outcome,
             };
             let (result, verdict) = outcome;
             run.status = result.as_ref().map(|r| r.status);
@@ -404,13 +503,7 @@ impl<'p> Runner<'p> {
     }
 
     /// Sends the call (and for an async call waits for its record): the result and its verdict.
-    fn call(
-        &self,
-        t: &Task,
-        service: &str,
-        req: &run::Request,
-        timeout: Option<u32>,
-    ) -> (Option<CallResult>, Verdict) {
+    fn call(&self, t: &Task, service: &str, req: &run::Request, timeout: Option<u32>) -> Outcome {
         let Some(ep) = self.endpoints.get(service) else {
             return (None, Verdict::Fail(format!("no endpoint for service `{service}`")));
         };
@@ -484,6 +577,30 @@ impl<'p> Runner<'p> {
         }
     }
 
+    /// Calls a `wait_until` task's entry until its answer meets the condition, as the DAG's sensor
+    /// pokes: a call, then (not met) a timeout check, then the interval.
+    fn wait(&self, t: &Task, service: &str, req: &run::Request, timeout: Option<u32>) -> Outcome {
+        let Some(wait) = &t.wait_until else { return self.call(t, service, req, timeout) };
+        let started = Instant::now();
+        let call = format!("{service} {} {}", req.method, req.path);
+        let token_place = format!("stage `{}` (`TOKEN` of its env files)", self.stage);
+        loop {
+            let (result, verdict) = self.call(t, service, req, timeout);
+            let Some(answer) = result else { return (None, verdict) };
+            match run::poke(t, &call, &answer, &token_place) {
+                run::Poke::Done => return (Some(answer), Verdict::Success),
+                run::Poke::Fail(e) => return (Some(answer), Verdict::Fail(e)),
+                run::Poke::Again => {}
+            }
+            if started.elapsed() > Duration::from_secs(u64::from(wait.timeout)) {
+                let message = run::wait_timeout_message(t, &call, Some(answer.status));
+                return (Some(answer), Verdict::Fail(message));
+            }
+            errln!("             {} not met yet; again in {} s", answer.status, wait.interval);
+            std::thread::sleep(Duration::from_secs(u64::from(wait.interval)));
+        }
+    }
+
     /// Polls S3 for an async call's record (as the DAG's `S3KeySensor` does), at most `timeout`.
     fn wait_record(&self, bucket: &str, key: &str, timeout: Duration) -> Result<CallResult, String> {
         let deadline = Instant::now() + timeout;
@@ -504,6 +621,71 @@ impl<'p> Runner<'p> {
             pause = (pause * 2).min(Duration::from_secs(2));
         }
     }
+}
+
+/// What a process printed and whether it succeeded.
+struct ProcessOutput {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `argv` in `dir` with `input` on its stdin; killed after `timeout` (a failure saying so).
+fn run_with_input(
+    argv: &[String],
+    dir: &Path,
+    input: &str,
+    timeout: Option<Duration>,
+) -> Result<ProcessOutput, String> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let (program, args) = argv.split_first().ok_or("no command")?;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A function that never reads its input closes the pipe early: not an error.
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let read = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = read(child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>));
+    let err = read(child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if timeout.is_some_and(|t| started.elapsed() > t) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let secs = timeout.map_or(0, |t| t.as_secs());
+            let stderr = err.join().unwrap_or_default();
+            return Ok(ProcessOutput {
+                success: false,
+                stdout: String::new(),
+                stderr: format!("{stderr}stopped after {secs} s (the task's timeout)\n"),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ok(ProcessOutput {
+        success: status.success(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
 }
 
 /// The S3 settings reading async results: `cws`'s AWS environment, else the stage's (profile,

@@ -72,6 +72,28 @@ fn generated_dags_import_cleanly_in_airflow() {
         let mut tags = vec!["billing", "coworks", "eshop", stage];
         tags.sort_unstable();
         assert_eq!(dag["tags"], serde_json::json!(tags));
+        // A fan-out, a wait and a Python task: the items task, the mapped call, the sensor.
+        let restock = &result["dags"][format!("restock_{stage}")];
+        assert_eq!(
+            restock["tasks"],
+            serde_json::json!([
+                "batch_total",
+                "first_in_catalog",
+                "mail_buyers",
+                "store_products",
+                "store_products__items"
+            ]),
+            "{restock:#}"
+        );
+        assert_eq!(
+            restock["edges"],
+            serde_json::json!([
+                ["batch_total", "mail_buyers"],
+                ["first_in_catalog", "batch_total"],
+                ["store_products", "first_in_catalog"],
+                ["store_products__items", "store_products"]
+            ])
+        );
         let catalog = &result["dags"][format!("catalog_update_{stage}")];
         assert!(
             catalog["schedule"].as_str().is_some_and(|s| s.contains("@daily") || s.contains("0 0 * * *")),
@@ -103,7 +125,10 @@ fn generation_is_deterministic_and_names_connections_not_infrastructure() {
         }
     }
     assert!(a.path().join("coworks_airflow/__init__.py").is_file());
-    assert_eq!(std::fs::read_to_string(a.path().join(".airflowignore")).unwrap(), "coworks_airflow/\n");
+    assert_eq!(
+        std::fs::read_to_string(a.path().join(".airflowignore")).unwrap(),
+        "coworks_airflow/\ncoworks_workflows/\n"
+    );
 }
 
 #[test]
@@ -115,7 +140,7 @@ fn the_example_workflows_follow_the_published_json_schema() {
     let bad = tempfile::tempdir().unwrap();
     let bad_file = bad.path().join("bad.cws.yml");
     std::fs::write(&bad_file, "tasks:\n  a: { service: billing, path: /x, retires: 1 }\n").unwrap();
-    let files: Vec<PathBuf> = ["invoicing", "catalog_update", "promotion"]
+    let files: Vec<PathBuf> = ["invoicing", "catalog_update", "promotion", "restock"]
         .iter()
         .map(|n| example().join(format!("workflows/{n}.cws.yml")))
         .chain([bad_file.clone()])
@@ -123,7 +148,7 @@ fn the_example_workflows_follow_the_published_json_schema() {
     let mut args = vec![script.to_str().unwrap(), schema.to_str().unwrap()];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let result = stdout_json(&python(env, &args, &[]));
-    for f in &files[..3] {
+    for f in &files[..4] {
         assert_eq!(result[f.to_str().unwrap()], serde_json::json!([]), "{result:#}");
     }
     let errors = result[bad_file.to_str().unwrap()].to_string();

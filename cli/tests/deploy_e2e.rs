@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use coworks_core::artifacts;
+use coworks_core::settings::deploy::ApiKind;
 use coworks_core::Project;
 use serde_json::Value;
 use support::aws::{
@@ -38,8 +39,10 @@ fn text(o: &Output) -> String {
 fn terraform_validates_the_generated_configurations() {
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let projects =
-        [(support::example(), vec!["dev", "test", "prod"]), (support::deploy_project(), vec!["dev", "prod"])];
+    let projects = [
+        (support::example(), vec!["dev", "test", "prod"]),
+        (support::deploy_project(), vec!["dev", "http", "prod"]),
+    ];
     for (root, stages) in projects {
         let project = Project::load(root).unwrap();
         let name = artifacts::project_name(&project);
@@ -694,6 +697,9 @@ fn the_eshop_bootstrap_answers_api_gateway_events() {
     assert_eq!(deny["policyDocument"]["Statement"][0]["Effect"], "Deny", "{deny}");
 }
 
+/// `cws build hello` of the deployment fixture with cargo-lambda (zig) for an older glibc, per
+/// architecture: the executable in the package is for that architecture (its ELF `e_machine`) and
+/// needs at most GLIBC 2.26. arm64 needs Rust's aarch64 target (`scripts/arm64-toolchain`).
 #[test]
 fn cargo_lambda_builds_for_an_older_glibc() {
     let o = Command::new("cargo").args(["lambda", "--version"]).output();
@@ -701,22 +707,35 @@ fn cargo_lambda_builds_for_an_older_glibc() {
         o.is_ok_and(|o| o.status.success()),
         "cargo-lambda is not installed: `pip install cargo-lambda` (scripts/ci-deps)"
     );
-    let project = TempProject::copy_of(&support::deploy_project());
-    let o = Command::new(env!("CARGO_BIN_EXE_cws"))
-        .args(["build", "hello", "--target", "x86_64-unknown-linux-gnu.2.26", "-p"])
-        .arg(project.path())
-        .output()
-        .unwrap();
-    let out = text(&o);
-    assert!(o.status.success(), "{out}");
-    let line = out.lines().find(|l| l.starts_with("hello: ")).unwrap_or_else(|| panic!("{out}"));
-    println!("{line}");
-    let minor: u32 = line
-        .split("needs GLIBC_2.")
-        .nth(1)
-        .and_then(|v| v.trim_end_matches(')').parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
-    assert!(minor <= 26, "{line}");
+    for (architecture, target) in
+        [("x86_64", "x86_64-unknown-linux-gnu.2.26"), ("arm64", "aarch64-unknown-linux-gnu.2.26")]
+    {
+        let project = TempProject::copy_of(&support::deploy_project());
+        let o = Command::new(env!("CARGO_BIN_EXE_cws"))
+            .args(["build", "hello", "--architecture", architecture, "--target", target, "-p"])
+            .arg(project.path())
+            .output()
+            .unwrap();
+        let out = text(&o);
+        assert!(
+            o.status.success(),
+            "{architecture} (scripts/arm64-toolchain installs the aarch64 target):\n{out}"
+        );
+        let line = out.lines().find(|l| l.starts_with("hello: ")).unwrap_or_else(|| panic!("{out}"));
+        println!("{architecture}: {line}");
+        let minor: u32 = line
+            .split("needs GLIBC_2.")
+            .nth(1)
+            .and_then(|v| v.trim_end_matches(')').parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(minor <= 26, "{line}");
+        // The packaged executable's ELF header, read by Python's zipfile.
+        let script = "import sys, zipfile\nsys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read('bootstrap')[:64])";
+        let zip = project.path().join("target/lambda/hello/bootstrap.zip");
+        let o = Command::new("python3").args(["-c", script]).arg(&zip).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(artifacts::elf::architecture(&o.stdout).unwrap(), Some(architecture), "{line}");
+    }
 }
 
 /// The project's own Terraform beside the generated files (`terraform/orders.tf`): a queue, a
@@ -748,6 +767,24 @@ output "orders_producer" {
 }
 "#;
 
+/// A copy of the deployment fixture with stand-in packages: moto keeps a function's code without
+/// running it.
+fn fixture_copy() -> TempProject {
+    let copy = TempProject::copy_of(&support::deploy_project());
+    for service in ["hello", "greeter"] {
+        let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
+        copy.write(&format!("target/lambda/{service}/bootstrap.zip"), zip);
+    }
+    copy
+}
+
+/// What a boto3 `script` prints (JSON), given moto's URL.
+fn boto3(script: &str, url: &str) -> Value {
+    let o = Command::new("python3").args(["-c", script, url]).output().unwrap();
+    assert!(o.status.success(), "boto3: {}", text(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// What boto3 sees of the fixture's dev stage in moto: the queues, and each role's inline policies.
 fn own_terraform_state(moto: &Moto) -> Value {
     let script = r#"
@@ -778,9 +815,7 @@ logs = boto3.client("logs", **kw)
 out["log_groups"] = {g["logGroupName"]: g.get("retentionInDays") for g in logs.describe_log_groups()["logGroups"]}
 print(json.dumps(out))
 "#;
-    let o = Command::new("python3").args(["-c", script, &moto.url]).output().unwrap();
-    assert!(o.status.success(), "boto3: {}", text(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
+    boto3(script, &moto.url)
 }
 
 #[test]
@@ -788,7 +823,7 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     let moto = Moto::start();
     let tmp = tempfile::tempdir().unwrap();
     let rc = cli_config(tmp.path());
-    let copy = TempProject::copy_of(&support::deploy_project());
+    let copy = fixture_copy();
     let project = copy.path();
     let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
     let dev = "  dev:\n    env_files: [.env.dev]\n    commands:\n      deploy:\n";
@@ -807,11 +842,6 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
-    // moto keeps a function's code without running it: a stand-in package is enough here.
-    for service in ["hello", "greeter"] {
-        let zip = artifacts::package::zip_bootstrap(b"#!/bin/sh\nexit 1\n");
-        copy.write(&format!("target/lambda/{service}/bootstrap.zip"), zip);
-    }
 
     // A file of the project under a generated name: refused (CWS054), nothing changed.
     let mine = "{\"resource\": {}}\n";
@@ -977,4 +1007,177 @@ fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
     let state = own_terraform_state(&moto);
     assert_eq!((&state["queues"], &state["functions"]), (&serde_json::json!([]), &serde_json::json!({})));
     assert_eq!(std::fs::read_to_string(project.join("terraform/orders.tf")).unwrap(), OWN_TERRAFORM);
+}
+
+/// What boto3 sees of HTTP APIs in moto (`us-east-1`): per API, its routes, the authorizers they
+/// name, integrations, stages and CORS configuration; per function, its ARN and environment.
+fn http_api_state(moto: &Moto) -> Value {
+    let script = r#"
+import json, sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+v2, lam = boto3.client("apigatewayv2", **kw), boto3.client("lambda", **kw)
+out = {"apis": {}, "functions": {}, "rest_apis": [a["name"] for a in boto3.client("apigateway", **kw).get_rest_apis()["items"]]}
+for f in lam.list_functions()["Functions"]:
+    c = lam.get_function(FunctionName=f["FunctionName"])["Configuration"]
+    out["functions"][f["FunctionName"]] = {"arn": c["FunctionArn"], "env": c.get("Environment", {}).get("Variables", {})}
+for api in v2.get_apis()["Items"]:
+    i = api["ApiId"]
+    out["apis"][api["Name"]] = {
+        "id": i, "protocol": api["ProtocolType"], "endpoint": api.get("ApiEndpoint"), "cors": api.get("CorsConfiguration"),
+        "routes": {r["RouteKey"]: {"auth": r.get("AuthorizationType"), "authorizer": r.get("AuthorizerId"), "target": r.get("Target")}
+            for r in v2.get_routes(ApiId=i)["Items"]},
+        # (moto has no GetAuthorizers: the authorizers the routes name.)
+        "authorizers": [{"id": a["AuthorizerId"], "type": a["AuthorizerType"], "identity": a.get("IdentitySource"),
+            "payload": a.get("AuthorizerPayloadFormatVersion"), "simple": a.get("EnableSimpleResponses"),
+            "ttl": a.get("AuthorizerResultTtlInSeconds"), "uri": a.get("AuthorizerUri")}
+            for a in (v2.get_authorizer(ApiId=i, AuthorizerId=x) for x in sorted({r["AuthorizerId"] for r in v2.get_routes(ApiId=i)["Items"] if r.get("AuthorizerId")}))],
+        "integrations": {g["IntegrationId"]: {"type": g["IntegrationType"], "payload": g.get("PayloadFormatVersion"), "uri": g.get("IntegrationUri")}
+            for g in v2.get_integrations(ApiId=i)["Items"]},
+        "stages": {s["StageName"]: {"auto_deploy": s.get("AutoDeploy"), "access_log": s.get("AccessLogSettings"),
+            "default_route": s.get("DefaultRouteSettings"), "routes": s.get("RouteSettings")} for s in v2.get_stages(ApiId=i)["Items"]},
+    }
+print(json.dumps(out))
+"#;
+    boto3(script, &moto.url)
+}
+
+#[test]
+fn an_http_api_stage_deploys_to_moto() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let rc = cli_config(tmp.path());
+    let copy = fixture_copy();
+    let project = copy.path();
+    // The fixture's `http` stage on moto. Its custom domain stays out: moto keeps the domain names
+    // of REST APIs and HTTP APIs apart (AWS shares them), so an API mapping on the stage's domain is
+    // checked by `terraform validate` and the snapshot only.
+    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
+    let domain = "        domain:\n          name: api-http.fixture.example\n";
+    let start = config.find(domain).unwrap_or_else(|| panic!("{config}"));
+    let end = start + domain.len() + config[start + domain.len()..].find('\n').unwrap() + 1;
+    let config =
+        format!("{}        endpoints: {{all: '{}'}}\n{}", &config[..start], moto.url, &config[end..]);
+    copy.write("project.cws.yml", config);
+    let o = cws(project, &rc, &["deploy", "-s", "http", "--no-build"]);
+    assert!(o.status.success(), "cws deploy -s http:\n{}", text(&o));
+
+    let routes = core_routes(project, "http");
+    let state = http_api_state(&moto);
+    assert_eq!(state["rest_apis"], serde_json::json!([]), "no REST API: {state}");
+    let mut ids = BTreeMap::new();
+    for (service, entries) in &routes {
+        let name = format!("fixture-{service}-http");
+        let api = &state["apis"][&name];
+        let function = &state["functions"][&name];
+        let function_arn = function["arn"].as_str().unwrap();
+        assert_eq!(api["protocol"], "HTTP", "{name}: {state}");
+        // One AWS_PROXY integration of payload 2.0 to the function, which every route targets.
+        let integrations = api["integrations"].as_object().unwrap();
+        assert_eq!(integrations.len(), 1, "{name}: {api}");
+        let (integration_id, integration) = integrations.iter().next().unwrap();
+        assert_eq!(
+            (&integration["type"], &integration["payload"]),
+            (&"AWS_PROXY".into(), &"2.0".into()),
+            "{api}"
+        );
+        assert!(integration["uri"].as_str().unwrap().contains(function_arn), "{api}");
+        // The REQUEST authorizer: simple responses, payload 2.0, cached on the Authorization header.
+        let authorizers = api["authorizers"].as_array().unwrap();
+        assert_eq!(authorizers.len(), 1, "{name}: {api}");
+        let a = &authorizers[0];
+        assert_eq!(
+            (&a["type"], &a["identity"], &a["payload"], &a["simple"], &a["ttl"]),
+            (
+                &"REQUEST".into(),
+                &serde_json::json!(["$request.header.Authorization"]),
+                &"2.0".into(),
+                &true.into(),
+                &300.into()
+            ),
+            "{name}: {a}"
+        );
+        assert!(a["uri"].as_str().unwrap().contains(function_arn), "{a}");
+        assert_eq!(function["env"]["CWS_AUTHORIZER_RESPONSE"], "simple", "{function}");
+        // The routes are `cws routes -s http`'s, the authorizer on the token entries only.
+        let deployed: Vec<&String> = api["routes"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            deployed,
+            entries.keys().collect::<Vec<_>>(),
+            "{name}: the routes of `cws routes -s http`"
+        );
+        for (route, token) in entries {
+            let r = &api["routes"][route];
+            assert_eq!(r["target"], format!("integrations/{integration_id}"), "{name} {route}: {r}");
+            if *token {
+                assert_eq!(
+                    (&r["auth"], &r["authorizer"]),
+                    (&"CUSTOM".into(), &a["id"]),
+                    "{name} {route}: {r}"
+                );
+            } else {
+                assert_eq!(
+                    (&r["auth"], &r["authorizer"]),
+                    (&"NONE".into(), &Value::Null),
+                    "{name} {route}: {r}"
+                );
+            }
+        }
+        // The HTTP API's own CORS configuration (`cors: true`: any origin).
+        let cors = &api["cors"];
+        assert_eq!(
+            (&cors["AllowOrigins"], &cors["MaxAge"]),
+            (&serde_json::json!(["*"]), &600.into()),
+            "{cors}"
+        );
+        assert!(cors["AllowHeaders"].as_array().unwrap().contains(&"Authorization".into()), "{cors}");
+        // The stage: auto-deployed, JSON access log to its own group, the stage's limits.
+        let stage = &api["stages"]["http"];
+        assert_eq!(stage["auto_deploy"], true, "{stage}");
+        let destination = stage["access_log"]["DestinationArn"].as_str().unwrap_or("");
+        assert!(destination.ends_with(&format!(":log-group:/aws/apigateway/{name}")), "{stage}");
+        let format: Value =
+            serde_json::from_str(stage["access_log"]["Format"].as_str().unwrap_or("")).unwrap_or_default();
+        for (field, variable) in artifacts::api::access_log_fields(ApiKind::Http) {
+            assert_eq!(format[field], variable, "{stage}");
+        }
+        assert_eq!(
+            (&stage["default_route"]["ThrottlingRateLimit"], &stage["default_route"]["ThrottlingBurstLimit"]),
+            (&serde_json::json!(50.0), &serde_json::json!(100)),
+            "{stage}"
+        );
+        ids.insert(service.clone(), api["id"].as_str().unwrap().to_string());
+    }
+    // hello's own limit on one route.
+    let limited = &state["apis"]["fixture-hello-http"]["stages"]["http"]["routes"]["GET /hello"];
+    assert_eq!(
+        (&limited["ThrottlingRateLimit"], &limited["ThrottlingBurstLimit"]),
+        (&serde_json::json!(2.5), &serde_json::json!(5)),
+        "{state}"
+    );
+    // Reproducible: the auto-deployed stage leaves nothing to change.
+    let o = cws(project, &rc, &["deploy", "-s", "http", "--no-build", "--plan"]);
+    assert!(o.status.success() && text(&o).contains("No changes."), "{}", text(&o));
+    // `cws deployed` prints each service's stage URL, as for a REST API.
+    let o = cws(project, &rc, &["deployed", "-s", "http", "--json"]);
+    let listed: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    let urls: BTreeMap<&str, &str> = listed["stages"][0]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["url"].as_str().unwrap()))
+        .collect();
+    let expected: BTreeMap<&str, String> = ids
+        .iter()
+        .map(|(s, id)| (s.as_str(), format!("https://{id}.execute-api.us-east-1.amazonaws.com/http")))
+        .collect();
+    assert_eq!(urls, expected.iter().map(|(k, v)| (*k, v.as_str())).collect(), "{listed}");
+
+    let o = cws(project, &rc, &["destroy", "-s", "http"]);
+    assert!(o.status.success(), "cws destroy -s http:\n{}", text(&o));
+    let state = http_api_state(&moto);
+    assert_eq!(
+        (&state["apis"], &state["functions"]),
+        (&serde_json::json!({}), &serde_json::json!({})),
+        "{state}"
+    );
 }

@@ -281,7 +281,15 @@ fn watch_rebuilds_a_changed_crate_while_the_gateway_serves() {
     // This fixture's authorizer answers the exact method ARN of the call: cached for the token, that
     // policy refuses the token on the next route — what a deployment of it would do.
     let token = [("Authorization", "dev-token")];
-    assert_eq!(send(&url("/hello/hello"), "GET", &token).status, 200);
+    let r = send(&url("/hello/hello"), "GET", &token);
+    assert_eq!(r.status, 200);
+    // The authorizer's principal and context reach the function as API Gateway hands them over
+    // (`requestContext.authorizer`, the number 3 as the string "3").
+    let j = r.json();
+    assert_eq!(
+        (j["principal"].as_str(), j["tenant"].as_str(), j["quota"].as_str()),
+        (Some("user"), Some("acme"), Some("3"))
+    );
     let r = send(&url("/hello/item/1"), "GET", &token);
     assert_eq!(
         (r.status, r.json()["message"].as_str()),

@@ -137,7 +137,48 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
             json!({ "sku": "tea-8", "name": "Sencha", "price_cents": 600, "sale_cents": 450 }),
             true,
         ),
+        ("alerting", json!({ "sku": "tea-9" }), true),
+        ("alerting", json!({ "sku": "tea-9", "name": "Tea" }), true),
+        (
+            "restock",
+            json!({ "products": [
+                { "sku": "tea-2", "name": "Oolong", "price_cents": 500 },
+                { "sku": "tea-3", "name": "Sencha", "price_cents": 420 },
+            ] }),
+            true,
+        ),
+        ("restock", json!({ "products": [] }), true),
+        ("restock", json!({ "products": "tea-2" }), true),
+        // Every condition false: the fan-out renders no list (it is no list), nothing waits or runs.
+        ("guarded", json!({ "products": "tea-4", "store": false, "wait": true, "tally": false }), true),
+        (
+            "guarded",
+            json!({ "products": [{ "sku": "tea-4", "name": "Genmaicha", "price_cents": 300 }], "store": true, "wait": true, "tally": true }),
+            true,
+        ),
+        // The wait's own condition false after the fan-out ran.
+        (
+            "guarded",
+            json!({ "products": [{ "sku": "tea-5", "name": "Hojicha", "price_cents": 310 }], "store": true, "wait": false, "tally": true }),
+            true,
+        ),
     ]
+}
+
+/// The e-shop with the alerting workflow (headers, a run-level `on_failure` task) and the guarded
+/// one (`when:` on a fan-out, a wait and a Python task) added.
+fn eshop_with_alerting() -> TempProject {
+    let copy = TempProject::copy_of(&example());
+    copy.write(
+        "workflows/alerting.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
+    );
+    copy.write(
+        "workflows/guarded.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/guarded.cws.yml"),
+    );
+    copy.write("workflows/guarded.py", include_str!("../../core/tests/fixtures/workflows/guarded.py"));
+    copy
 }
 
 /// The e-shop with another token in stage dev's env file (the gateway keeps the real one).
@@ -266,6 +307,70 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     );
     assert!(out.contains("\nrun local__") && out.contains(": success in "), "{out}");
 
+    // Fan-out, wait and Python: one PUT per product ({{ item }}), a wait until the catalog serves
+    // the first, a Python total reading the mapped task's results as a list, a mail reading it.
+    let products = json!([
+        { "sku": "tea-2", "name": "Oolong", "price_cents": 500 },
+        { "sku": "tea-3", "name": "Sencha", "price_cents": 420 },
+    ]);
+    let run = local_run(&stage, &eshop, "restock", &json!({ "products": products }));
+    assert!(run.ok, "{}", run.log);
+    let stored = run.task("store_products");
+    assert_eq!(
+        (stored["state"].as_str(), stored["status"].as_u64()),
+        (Some("success"), Some(204)),
+        "{stored:#}"
+    );
+    let paths: Vec<&Value> = stored["items"].as_array().unwrap().iter().map(|i| &i["call"]["path"]).collect();
+    assert_eq!(paths, [&json!("/product/tea-2"), &json!("/product/tea-3")]);
+    assert_eq!(stored["items"][1]["call"]["json"]["price_cents"], 420);
+    assert_eq!(stored["result"]["body"], json!(["", ""]), "the items' bodies, as a list");
+    assert_eq!(run.task("first_in_catalog")["result"]["body"]["name"], "Oolong");
+    assert_eq!(
+        run.task("batch_total")["result"],
+        json!({ "status": 200, "headers": {}, "body": { "count": 2, "total_cents": 920, "first": "tea-2" } })
+    );
+    let mail = &run.task("mail_buyers")["call"]["json"];
+    assert_eq!(mail["subject"], "Restocked 2 products");
+    assert_eq!(mail["body"], "2 products for 920 cents (catalog statuses 204)");
+    assert!(run.log.contains("Mapping store_products over 2 item(s)"), "{}", run.log);
+    assert!(run.log.contains("Running batch_total — python restock.batch_total"), "{}", run.log);
+    // Nothing to map over: the mapped task and those after it are skipped, the run succeeds.
+    let run = local_run(&stage, &eshop, "restock", &json!({ "products": [] }));
+    assert!(run.ok, "{}", run.log);
+    for task in ["store_products", "first_in_catalog", "batch_total", "mail_buyers"] {
+        assert_eq!(run.state(task), "skipped", "{task}: {:#}", run.out);
+    }
+    // Not a list: the mapped task fails saying so.
+    let run = local_run(&stage, &eshop, "restock", &json!({ "products": "tea-2" }));
+    assert!(!run.ok);
+    assert_eq!((run.state("store_products"), run.state("mail_buyers")), ("failed", "upstream_failed"));
+    assert!(
+        run.task("store_products")["error"]
+            .as_str()
+            .unwrap()
+            .contains("`{{ conf.products }}` is \"tea-2\", not a list"),
+        "{:#}",
+        run.out
+    );
+    // A wait that is never met fails after its timeout, without retries (as a sensor's timeout).
+    let waiting = TempProject::copy_of(&eshop);
+    waiting.write(
+        "workflows/waiting.cws.yml",
+        "tasks:\n  never:\n    service: catalog\n    path: /product/nope\n    retries: 2\n    wait_until: { interval: 1, timeout: 2 }\n",
+    );
+    let run = local_run(&stage, waiting.path(), "waiting", &json!({}));
+    assert!(!run.ok);
+    let never = run.task("never");
+    assert_eq!((never["state"].as_str(), never["attempts"].as_u64()), (Some("failed"), Some(1)), "{never:#}");
+    assert!(
+        never["error"]
+            .as_str()
+            .unwrap()
+            .contains("`wait_until` of task `never` not met within 2 s (last status 404)"),
+        "{never:#}"
+    );
+
     // Bad input: clear messages, usage errors exit 2, a stage that does not run exits 1 at once.
     let bad = |file: &str, conf: &str, port: &str| {
         let o = cws_command()
@@ -306,11 +411,7 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     );
     // Headers go with the call; the run-level `on_failure` task runs when a task failed (here a
     // template the conf cannot fill) and is skipped otherwise.
-    let alerting = TempProject::copy_of(&eshop);
-    alerting.write(
-        "workflows/alerting.cws.yml",
-        include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
-    );
+    let alerting = eshop_with_alerting();
     let run = local_run(&stage, alerting.path(), "alerting", &json!({ "sku": "tea-9" }));
     assert!(!run.ok, "a failed task fails the run, alert or not");
     assert_eq!(run.out["state"], "failed");
@@ -336,7 +437,8 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
 /// Airflow's state of a workflow task: failed when one of its generated tasks failed (the call of
 /// an async task), else the state of the task holding its result.
 fn airflow_state(result: &Value, task: &str) -> String {
-    let parts = [format!("{task}__call"), format!("{task}__wait"), task.to_string()];
+    let parts =
+        [format!("{task}__call"), format!("{task}__wait"), format!("{task}__items"), task.to_string()];
     if parts.iter().any(|p| result["tasks"][p] == "failed") {
         return "failed".into();
     }
@@ -349,7 +451,8 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
     let env = airflow_env::airflow();
     eprintln!("Airflow ready in {:.1} s", start.elapsed().as_secs_f64());
     let stage = start_stage();
-    let eshop = example();
+    let with_alerting = eshop_with_alerting();
+    let eshop = with_alerting.path().to_path_buf();
     let dags = tempfile::tempdir().unwrap();
     let o = cws_command()
         .args(["workflow", "build", "-s", "dev", "-o"])
@@ -411,8 +514,179 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
                     "{workflow} {conf}: status of {id}\nairflow: {airflow:#}"
                 );
             }
+            // What a Python function returned and a fan-out gathered: the same values both ways.
+            if local.state(id) == "success"
+                && ["batch_total", "store_products", "tally"].contains(&id.as_str())
+            {
+                assert_eq!(
+                    local.task(id)["result"]["body"],
+                    airflow["results"][id]["body"],
+                    "{workflow} {conf}: result of {id}\nairflow: {airflow:#}"
+                );
+            }
         }
         assert_eq!(local.out["state"], airflow["state"], "{workflow} {conf}");
         eprintln!("{workflow} {conf}: the same {} task states", ids.len());
     }
+}
+
+/// A copy of the e-shop "deployed" to stage dev: the Terraform state and record `cws deploy` leaves,
+/// its URLs at the stage gateway (`<gateway>/<service>`, as the API Gateway of each service would
+/// be) and its S3 endpoint moto. A deployment to moto gives URLs that cannot be called (moto runs
+/// no Lambda code behind them), so the state points at the same services served locally.
+fn deployed_copy(stage: &Stage) -> TempProject {
+    let copy = eshop_with_alerting();
+    let urls: Vec<(&str, String)> =
+        ["billing", "catalog", "mailer"].into_iter().map(|s| (s, format!("{}/{s}", stage.base))).collect();
+    support::fake_deployment(copy.path(), "dev", &urls, Some(&stage.moto.url));
+    copy
+}
+
+/// Each task's id, state and status in a run printed with `--json`.
+fn task_outcomes(run: &Value) -> Vec<(String, String, Value)> {
+    let tasks = run["tasks"].as_array().cloned().unwrap_or_default();
+    tasks.iter().map(|t| (t["id"].to_string(), t["state"].to_string(), t["status"].clone())).collect()
+}
+
+#[test]
+fn deployed_runs_call_the_urls_of_the_deployment() {
+    let stage = start_stage();
+    let project = deployed_copy(&stage);
+    for (workflow, conf, _) in cases().into_iter().filter(|c| c.2) {
+        let local = local_run(&stage, project.path(), workflow, &conf);
+        let mut cmd = cws_command();
+        cmd.current_dir(project.path())
+            .args(["workflow", "run", &format!("workflows/{workflow}.cws.yml"), "-s", "dev", "--deployed"])
+            .args(["--json", "--conf", &conf.to_string()]);
+        for (k, v) in aws_env(&stage.moto) {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().expect("cws");
+        let deployed: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&o.stdout), text(&o.stderr)));
+        assert_eq!(deployed["state"], local.out["state"], "{workflow} {conf}: {}", text(&o.stderr));
+        assert_eq!(task_outcomes(&deployed), task_outcomes(&local.out), "{workflow} {conf}");
+        assert!(!text(&o.stderr).contains(TOKEN), "the token is never printed");
+        // The preview colours each task by its state in this, the last, run.
+        let file = format!("workflows/{workflow}.cws.yml");
+        let o =
+            cws_command().current_dir(project.path()).args(["workflow", "preview", "--json", &file]).output();
+        let preview: Value = serde_json::from_slice(&o.expect("cws").stdout).expect("JSON");
+        assert_eq!(preview["last_run"]["run_id"], deployed["run_id"], "{workflow} {conf}");
+        for (id, state, _) in task_outcomes(&deployed) {
+            let (id, state) = (id.trim_matches('"'), state.trim_matches('"'));
+            assert_eq!(preview["last_run"]["tasks"][id], state, "{workflow}: {id}");
+            let class = format!("    class {id} state_{state}\n");
+            assert!(preview["mermaid"].as_str().unwrap().contains(&class), "{}", preview["mermaid"]);
+        }
+    }
+    // The URLs are the deployment's: billing deployed where nothing answers fails its call there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let elsewhere = TempProject::copy_of(&example());
+    let urls =
+        [("billing", format!("http://127.0.0.1:{closed}/dev")), ("mailer", format!("{}/mailer", stage.base))];
+    support::fake_deployment(elsewhere.path(), "dev", &urls, Some(&stage.moto.url));
+    let o = cws_command()
+        .current_dir(elsewhere.path())
+        .args(["workflow", "run", "workflows/invoicing.cws.yml", "-s", "dev", "--deployed", "--conf"])
+        .arg(json!({ "customer": "ada", "email": "a@example.com", "amount_cents": 1 }).to_string())
+        .output()
+        .expect("cws");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(&format!("no answer from http://127.0.0.1:{closed}/dev")),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn workflow_deploy_sets_a_real_airflow_up() {
+    let start = Instant::now();
+    let env = airflow_env::fresh();
+    let api = airflow_env::ApiServer::start(&env);
+    eprintln!("Airflow API server ready in {:.1} s", start.elapsed().as_secs_f64());
+    let stage = start_stage();
+    let project = deployed_copy(&stage);
+    let dags = project.path().join("dags");
+    let deploy = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut cmd = cws_command();
+        cmd.current_dir(project.path())
+            .args(["workflow", "deploy", "-s", "dev", "--dags", "dags"])
+            .args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("cws")
+    };
+    // A DAG run with the connections and the Variable of Airflow's database only (the workers'
+    // AWS credentials in their environment): the same task states as the local run.
+    let run_dag = |workflow: &str, conf: &Value| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/airflow/run_dag.py");
+        let dag_id = format!("{workflow}_dev");
+        let vars = [
+            ("AIRFLOW__CORE__DAGS_FOLDER", dags.to_str().unwrap()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ];
+        let args = [script.to_str().unwrap(), dags.to_str().unwrap(), &dag_id, &conf.to_string()];
+        let airflow = airflow_env::stdout_json(&airflow_env::python(&env, &args, &vars));
+        let local = local_run(&stage, project.path(), workflow, conf);
+        assert_eq!(airflow["state"], "success", "{workflow}: {airflow:#}");
+        for (id, _, _) in task_outcomes(&local.out) {
+            let id = id.trim_matches('"');
+            assert_eq!(local.state(id), airflow_state(&airflow, id), "{workflow}: {id}\n{airflow:#}");
+        }
+    };
+
+    // 1. The printed lines, run by a shell with Airflow's CLI: they stop without the token...
+    let o = deploy(&["--print"], &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let script = project.path().join("setup.sh");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let path = format!("{}:{}", env.venv.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let sh = |token: Option<&str>| {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg(&script).env("PATH", &path).env("AIRFLOW_HOME", env.home.path()).env_remove("CWS_TOKEN");
+        if let Some(t) = token {
+            cmd.env("CWS_TOKEN", t);
+        }
+        cmd.output().expect("sh")
+    };
+    let o = sh(None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("set CWS_TOKEN to the TOKEN of stage dev"), "{}", text(&o.stderr));
+    // ... and with it set the connections a DAG run needs.
+    let o = sh(Some(TOKEN));
+    assert!(o.status.success(), "{}\n{}", text(&o.stdout), text(&o.stderr));
+    run_dag("invoicing", &json!({ "customer": "ada", "email": "ada@example.com", "amount_cents": 4200 }));
+
+    // 2. Through the REST API (the connections exist: overwritten; catalog's is deleted first, so
+    // the REST call must create it), with the simple auth manager's user; wrong credentials are
+    // refused before anything is written.
+    let o = airflow_env::command(&env, "airflow", &["connections", "delete", "cws_catalog_dev"], &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (user, password) = airflow_env::API_USER;
+    let refused = deploy(
+        &["--airflow", &api.url],
+        &[("CWS_AIRFLOW_USERNAME", user), ("CWS_AIRFLOW_PASSWORD", "wrong")],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("/auth/token answered 401"), "{}", text(&refused.stderr));
+    let o = deploy(
+        &["--airflow", &api.url],
+        &[("CWS_AIRFLOW_USERNAME", user), ("CWS_AIRFLOW_PASSWORD", password)],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!(
+            "connection cws_billing_dev (http) created or updated → {}/billing",
+            stage.base
+        )) && out.contains("connection cws_aws_dev (aws) created or updated")
+            && out.contains(&format!("variable cws_results_bucket_dev = {BUCKET} created or updated")),
+        "{out}"
+    );
+    assert!(!out.contains(TOKEN) && !text(&o.stderr).contains(TOKEN), "the token is never printed");
+    run_dag("catalog_update", &json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 }));
 }

@@ -19,3 +19,17 @@ pub const ASYNC_PAYLOAD_KEY: &str = "cws_async";
 
 /// The largest payload Lambda accepts for an asynchronous invocation (1 MB), per its `Invoke` API.
 pub const MAX_ASYNC_PAYLOAD: usize = 1024 * 1024;
+
+/// How the function answers API Gateway's REQUEST authorizer events: `simple` (`{"isAuthorized":
+/// bool}`, an HTTP API authorizer with simple responses, which the generator sets for `api: http`)
+/// or `policy` (an IAM policy). Unset: by the event (payload 2.0 `simple`, else `policy`). TOKEN
+/// events, which only REST APIs send, are always answered with a policy.
+pub const AUTHORIZER_RESPONSE_ENV: &str = "CWS_AUTHORIZER_RESPONSE";
+
+/// The answer format `simple` of [`AUTHORIZER_RESPONSE_ENV`].
+pub const AUTHORIZER_SIMPLE: &str = "simple";
+
+/// The base path an HTTP API is mapped under on a custom domain (`billing`): payload 2.0 events
+/// keep it in `rawPath` (`/billing/invoices`), so the runtime takes it off when a request's path
+/// starts with it. Set only for `api: http` services mapped under a base path.
+pub const BASE_PATH_ENV: &str = "CWS_BASE_PATH";

@@ -265,6 +265,12 @@ codes! {
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
         "Remove the edges to and from the task named by `on_failure` at the top of the workflow, or name another task.";
+    MultipleContexts = "CWS063", Error,
+        "An entry takes the request context (`ctx: &Context` or a `#[context]` parameter) more than once: a request has one context.",
+        "Keep one context parameter.";
+    ContextByValue = "CWS064", Error,
+        "An entry takes the request context by value (`ctx: Context`): the context is lent to the entry, not given.",
+        "Take it by reference: `ctx: &Context`.";
     UnknownBlueprint = "CWS070", Error,
         "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
         "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";
@@ -284,11 +290,32 @@ codes! {
         "A workflow task's `json` body lacks a field the entry's `#[body]` type requires (not an `Option`, no `#[serde(default)]`): the service answers 422.",
         "Add the field to `json` (a value or a template such as `\"{{ conf.name }}\"`).";
     WorkflowBadCondition = "CWS077", Error,
-        "A task's `when:` condition cannot be read: the expression language has paths (`conf.x`, `tasks.<id>.status`, `tasks.<id>.body.x`), literals (numbers, `'text'`, `true`, `false`, `null`, lists), comparisons (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`), `and`, `or`, `not` and parentheses.",
+        "A task's `when:` condition cannot be read: the expression language has paths (`conf.x`, `tasks.<id>.status`, `tasks.<id>.body.x`), literals (numbers, `'text'`, `true`, `false`, `null`, lists), comparisons (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`), `and`, `or`, `not` and parentheses. It reads no `item`: a condition is decided once, before the task calls, waits, fans out over `for_each` or runs Python.",
         "Write e.g. `when: tasks.order.body.total > 100 and conf.mode != 'dry'` or `when: tasks.x.status in [200, 204]`.";
     WorkflowConditionType = "CWS078", Warning,
         "A `when:` condition compares values of different types (a number with text, ...), or orders values that are not both numbers or both text, as the entry's types say: the comparison is always false, or fails the task at run time.",
         "Compare with a literal of the field's type (e.g. `tasks.order.body.total > 100`, not `> '100'`).";
+    WorkflowWaitUntil = "CWS079", Error,
+        "A workflow task's `wait_until` is malformed: not a mapping of `status`, `field`, `equals`, `interval` and `timeout`, a status that is not an HTTP status (100–599), `field` without `equals` (or the reverse), a `field` that does not start with `status`, `headers` or `body`, an `interval` or `timeout` that is not a whole number of seconds ≥ 1 (interval at most timeout), or a wait on an `async` or `for_each` task.",
+        "Write e.g. `wait_until: {status: 200, field: body.state, equals: shipped, interval: 5, timeout: 300}`; wait with a task of its own rather than on an async or mapped one.";
+    WorkflowForEach = "CWS080", Error,
+        "A workflow task's `for_each` is not exactly one template naming a list (`{{ conf.<key> }}` or `{{ tasks.<id>.body... }}` of a task that runs before), is given to an `async` task or one with `on_*` branches, or `{{ item }}` is used in a task without `for_each`.",
+        "Write e.g. `for_each: \"{{ conf.skus }}\"` and read each item as `{{ item }}` (or `{{ item.field }}`); branch or call asynchronously from another task.";
+    WorkflowPython = "CWS081", Error,
+        "A workflow task's `python` is not `module.function` (two Python names: the module `workflows/<module>.py` and a function in it), or the task also gives keys of a call (`service`, `method`, `path`, `params`, `query`, `headers`, `json`, `async`, `wait_until`, `for_each`, `on_*` branches).",
+        "Write e.g. `python: pricing.total` for `def total(conf, tasks)` in `workflows/pricing.py`, and remove the call's keys (a Python task calls no entry).";
+    WorkflowPythonMissing = "CWS082", Error,
+        "The function a `python` task names is not in the project: no `workflows/<module>.py` file, or no top-level `def <function>` in it (the core reads the file's text; it never runs it).",
+        "Add the module file and the function (`def total(conf, tasks): ...` at the top level of `workflows/<module>.py`), or fix the names.";
+    HttpApiBinaryTypes = "CWS088", Warning,
+        "`binary_media_types` is set for a service served by an HTTP API (`api: http`), which has no such setting: the types are not deployed. An HTTP API needs none: it passes a request body that is not text base64-encoded, and decodes an answer the function marks base64-encoded (the entries' `binary_headers` answers), whatever the request's `Accept`.",
+        "Remove `binary_media_types` for the stages or services with `api: http`, or keep `api: rest`.";
+    HttpApiEdgeDomain = "CWS089", Error,
+        "A service served by an HTTP API (`api: http`) is mapped to an `edge` custom domain: HTTP APIs are served by regional custom domains only, and API Gateway refuses the API mapping.",
+        "Use `endpoint: regional` (a certificate of the stage's region) for the domain, or keep `api: rest` for the service.";
+    ProvisionedOverReserved = "CWS090", Error,
+        "`provisioned_concurrency` is more than the function's `reserved_concurrency`: Lambda refuses to keep more instances initialised than the function may ever run at once.",
+        "Lower `provisioned_concurrency` to at most `reserved_concurrency`, or raise (or remove) `reserved_concurrency`.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -8,6 +8,7 @@
 //! terraform/                 Terraform of the stages (`cws deploy`): the generated `main.tf.json`
 //!                            and `<service>.tf.json`, the project's own `*.tf` / `*.tf.json`, state
 //! target/lambda/<service>/   Lambda packages (`cws build`)
+//! target/.cws/workflow-runs/ the last local run of each workflow (`cws workflow run`)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -87,6 +88,14 @@ pub fn deploy_record_path(stage: &str) -> PathBuf {
     Path::new(TERRAFORM_DIR).join(".cws").join(format!("{stage}.json"))
 }
 
+/// Where `cws workflow run` keeps the last run of the workflow file `rel` (each task's state, for
+/// the preview), relative to the project root: `target/.cws/workflow-runs/<name>.json`.
+pub fn last_run_path(rel: &Path) -> PathBuf {
+    let file = rel.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file.strip_suffix(WORKFLOW_SUFFIX).unwrap_or(&file);
+    Path::new("target").join(".cws").join("workflow-runs").join(format!("{name}.json"))
+}
+
 /// What kind of project file a path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -100,6 +109,8 @@ pub enum FileKind {
     CargoManifest,
     /// A workflow: `workflows/<name>.cws.yml`.
     Workflow,
+    /// A Python module of the workflows (`workflows/<name>.py`): its functions are `python:` tasks.
+    WorkflowPython,
     /// Anything else.
     Other,
 }
@@ -118,6 +129,8 @@ pub fn file_kind(rel: &Path) -> FileKind {
         FileKind::CargoManifest
     } else if is_workflow_path(rel) {
         FileKind::Workflow
+    } else if is_workflow_python_path(rel) {
+        FileKind::WorkflowPython
     } else {
         FileKind::Other
     }
@@ -128,6 +141,17 @@ pub fn is_workflow_path(rel: &Path) -> bool {
     let in_dir = rel.parent().is_some_and(|p| p == Path::new(WORKFLOW_DIR));
     let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
     in_dir && name.len() > WORKFLOW_SUFFIX.len() && name.ends_with(WORKFLOW_SUFFIX)
+}
+
+/// The Python module of the workflows named `module` (`workflows/<module>.py`).
+pub fn workflow_python_path(module: &str) -> PathBuf {
+    Path::new(WORKFLOW_DIR).join(format!("{module}.py"))
+}
+
+/// Whether `rel` is a Python module of the workflows: `workflows/<name>.py`.
+pub fn is_workflow_python_path(rel: &Path) -> bool {
+    let in_dir = rel.parent().is_some_and(|p| p == Path::new(WORKFLOW_DIR));
+    in_dir && rel.extension().is_some_and(|e| e == "py") && rel.file_stem().is_some_and(|s| !s.is_empty())
 }
 
 /// Whether an env file holds secrets (`*.secret`): never written to artifacts in clear.

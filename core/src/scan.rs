@@ -182,7 +182,9 @@ pub fn scan(root: &Path, rust: &mut dyn FnMut(PathBuf, String)) -> Found {
             FileKind::CargoManifest => {
                 found.crate_roots.insert(rel.parent().map(Path::to_path_buf).unwrap_or_default());
             }
-            FileKind::Rust | FileKind::Config | FileKind::Workflow => read_into(root, &rel, &mut found, rust),
+            FileKind::Rust | FileKind::Config | FileKind::Workflow | FileKind::WorkflowPython => {
+                read_into(root, &rel, &mut found, rust)
+            }
             FileKind::Env | FileKind::Other => {}
         }
     }

@@ -29,6 +29,8 @@ const WRITTEN: &[&str] = &[
     "conf.m",
     "1 in conf.b",
     "(((conf.a)))",
+    "item.sku == 'x'",
+    "false and item",
 ];
 
 const OPERANDS: &[&str] = &[

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use coworks_core::artifacts::airflow;
+use coworks_core::workflow::model::WaitCondition;
 use coworks_core::Project;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -104,6 +105,40 @@ struct TaskCase {
     on_success: Vec<usize>,
     /// `when:`: hostile text, or a condition comparing `conf` with hostile text.
     when: Option<String>,
+    /// A wait, a fan-out or a Python function instead of a plain call (hostile values too).
+    kind: Kind,
+}
+
+/// What a task does besides (or instead of) one call.
+#[derive(Debug, Clone)]
+enum Kind {
+    Call,
+    /// `wait_until`: statuses, field, equals, interval, timeout.
+    Wait(Vec<i64>, String, String, i64, i64),
+    /// `for_each`: a template (or hostile text), `{{ item }}` in the path.
+    ForEach(String),
+    /// `python`: `module.function` (or hostile text), with the module file's text.
+    Python(String, String),
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        4 => Just(Kind::Call),
+        1 => (
+            proptest::collection::vec(prop_oneof![Just(200i64), Just(204), 0i64..700], 0..3),
+            prop_oneof![Just("body.state".to_string()), hostile()],
+            hostile(),
+            prop_oneof![Just(1i64), -2i64..100],
+            prop_oneof![Just(30i64), -2i64..100],
+        )
+            .prop_map(|(s, f, e, i, t)| Kind::Wait(s, f, e, i, t)),
+        1 => prop_oneof![3 => Just("{{ conf.items }}".to_string()), 1 => hostile()].prop_map(Kind::ForEach),
+        1 => (
+            prop_oneof![3 => Just("mod.f".to_string()), 1 => hostile()],
+            prop_oneof![3 => Just("def f(conf, tasks):\n    return 1\n".to_string()), 1 => hostile()],
+        )
+            .prop_map(|(t, text)| Kind::Python(t, text)),
+    ]
 }
 
 /// One case: a project with one workflow.
@@ -151,13 +186,14 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
                 1 => hostile().prop_map(Some),
                 1 => hostile().prop_map(|h| Some(format!("conf.x == {} or not conf.y", serde_json::Value::String(h)))),
             ],
+            kind(),
         ),
     )
         .prop_map(
             |(
                 (id, description, service, method),
                 (p, query, json, is_async),
-                (after, on_success, headers, when),
+                (after, on_success, headers, when, kind),
             )| {
                 // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
                 let json = match method {
@@ -178,6 +214,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
                     after,
                     on_success,
                     when,
+                    kind,
                 }
             },
         )
@@ -279,8 +316,36 @@ impl Case {
         for t in &self.tasks {
             s.push_str(&format!("  {}:\n", yaml_str(&t.id)));
             s.push_str(&format!("    description: {}\n", yaml_str(&t.description)));
+            if let Some(w) = &t.when {
+                s.push_str(&format!("    when: {}\n", yaml_str(w)));
+            }
+            match &t.kind {
+                Kind::Call => {}
+                Kind::Wait(status, field, equals, interval, timeout) => {
+                    let status: Vec<String> = status.iter().map(i64::to_string).collect();
+                    s.push_str(&format!(
+                        "    wait_until: {{ status: [{}], field: {}, equals: {}, interval: {interval}, timeout: {timeout} }}\n",
+                        status.join(", "),
+                        yaml_str(field),
+                        yaml_str(equals)
+                    ));
+                }
+                Kind::ForEach(each) => s.push_str(&format!("    for_each: {}\n", yaml_str(each))),
+                Kind::Python(target, _) => {
+                    // A Python task with its module: no call keys (half of the time some, an error).
+                    s.push_str(&format!("    python: {}\n", yaml_str(target)));
+                    s.push_str(&format!("    after: {}\n", refs(&t.after)));
+                    if t.description.len() % 2 == 0 {
+                        continue;
+                    }
+                }
+            }
             s.push_str(&format!("    service: {}\n    method: {}\n", yaml_str(&t.service), t.method));
-            s.push_str(&format!("    path: {}\n", yaml_str(&t.path)));
+            let path = match &t.kind {
+                Kind::ForEach(_) => "/any/{{ item }}".to_string(),
+                _ => t.path.clone(),
+            };
+            s.push_str(&format!("    path: {}\n", yaml_str(&path)));
             if let Some((k, v)) = &t.query {
                 s.push_str(&format!("    query: {{ {}: {} }}\n", yaml_str(k), yaml_str(v)));
             }
@@ -290,9 +355,6 @@ impl Case {
             if let Some(j) = &t.json {
                 // JSON is YAML; every string is written as a YAML double-quoted scalar.
                 s.push_str(&format!("    json: {}\n", yaml_json(j)));
-            }
-            if let Some(w) = &t.when {
-                s.push_str(&format!("    when: {}\n", yaml_str(w)));
             }
             s.push_str(&format!("    async: {}\n", t.is_async));
             s.push_str(&format!("    after: {}\n    on_success: {}\n", refs(&t.after), refs(&t.on_success)));
@@ -310,6 +372,12 @@ impl Case {
         p.set_file_text(Path::new("services/svc/Cargo.toml"), "[package]\nname = \"svc\"\n");
         p.set_file_text(Path::new("services/svc/src/main.rs"), SERVICE);
         p.set_file_text(&self.workflow_path(), &self.workflow_file());
+        for t in &self.tasks {
+            if let Kind::Python(target, text) = &t.kind {
+                let module = target.split('.').next().unwrap_or("");
+                p.set_file_text(&PathBuf::from(format!("workflows/{module}.py")), text);
+            }
+        }
         p
     }
 }
@@ -336,6 +404,8 @@ struct Expected {
     description: String,
     tags: Vec<String>,
     calls: Vec<Value>,
+    /// The Python tasks: task id, module, function.
+    pythons: Vec<Value>,
     /// The run's `on_failure` task, when it names one.
     failure: Option<String>,
 }
@@ -347,6 +417,7 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
     let calls = wf
         .tasks
         .iter()
+        .filter(|t| !t.is_python())
         .map(|t| {
             let mut call = json!({
                 "service": t.service.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
@@ -368,13 +439,43 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
                     t.headers.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
                 call["headers"] = Value::Object(h);
             }
-            if let Some(w) = &t.when {
-                call["when"] = w.value.clone().into();
-            }
-            if wf.is_failure_task(&t.id) {
+            if wf.is_failure_task(&t.id) && !t.is_mapped() {
                 call["trigger_rule"] = "one_failed".into();
             }
+            if let Some(w) = &t.wait_until {
+                let WaitCondition::Answer { status, field, equals } = &w.condition;
+                call["until_status"] = json!(status);
+                if let (Some(f), Some(v)) = (field, equals) {
+                    call["until_field"] = f.value.clone().into();
+                    call["until_equals"] = v.clone();
+                }
+                call["poke_interval"] = w.interval.into();
+                call["timeout"] = w.timeout.into();
+            }
+            // `when` goes with the call, or for a mapped one with its items task (before the fan-out).
+            let when = t.when.as_ref().map(|w| Value::from(w.value.clone()));
+            match (&t.for_each, when) {
+                (None, Some(w)) => call["when"] = w,
+                (Some(_), w) => call["items_when"] = w.unwrap_or(Value::Null),
+                (None, None) => {}
+            }
+            if let Some(each) = &t.for_each {
+                call["has_item"] = true.into();
+                call["task_id"] = t.id.clone().into();
+                // The items task renders the template as written.
+                call["items_template"] = each.value.clone().into();
+            }
             call
+        })
+        .collect();
+    let pythons = wf
+        .tasks
+        .iter()
+        .filter_map(|t| {
+            let (module, function) =
+                coworks_core::workflow::parse::python_target(&t.python.as_ref()?.value).unwrap_or(("", ""));
+            let when = t.when.as_ref().map(|w| w.value.clone());
+            Some(json!({ "task_id": t.id, "module": module, "function": function, "when": when }))
         })
         .collect();
     Some(Expected {
@@ -392,6 +493,7 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
         },
         tags,
         calls,
+        pythons,
         failure: wf.on_failure.as_ref().filter(|f| wf.task(&f.value).is_some()).map(|f| f.value.clone()),
     })
 }
@@ -463,7 +565,7 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         "the cases should both pass and fail the checks: {written} written, {refused} refused"
     );
     let verdicts = python_verdicts(&dags);
-    let mut with_failure_task = 0;
+    let (mut with_failure_task, mut with_new_keys) = (0, 0);
     for (name, text) in &dags {
         let verdict = &verdicts[name];
         let case = expectations.get(name).map(|e| e.case.as_str()).unwrap_or("");
@@ -477,19 +579,43 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         assert_eq!(verdict["dag"]["description"], e.description, "{name}\n{case}");
         assert_eq!(verdict["dag"]["dag_id"], e.dag_id, "{name}\n{case}");
         assert_eq!(verdict["dag"]["tags"], json!(e.tags), "{name}\n{case}");
-        let calls: Vec<&Value> = verdict["tasks"]
-            .as_array()
-            .unwrap()
+        let tasks = verdict["tasks"].as_array().unwrap();
+        let calls: Vec<&Value> = tasks
             .iter()
-            .filter(|t| t["class"] == "CwsCallOperator")
-            .map(|t| &t["args"])
+            .filter(|t| t["class"] == "CwsCallOperator" || t["class"] == "CwsWaitSensor")
             .collect();
         assert_eq!(calls.len(), e.calls.len(), "{name}\n{case}");
         for (got, want) in calls.iter().zip(&e.calls) {
             for (key, value) in want.as_object().unwrap() {
-                assert_eq!(&got[key], value, "{name}: `{key}`\n{case}");
+                if let Some(arg) = ["items_template", "items_when"].iter().position(|k| k == key) {
+                    // A mapped call is expanded over its items task, which renders the template
+                    // (and decides `when`, before the fan-out).
+                    let items = tasks.iter().find(|t| t["args"]["task_id"] == got["expand"]);
+                    let items = items.unwrap_or_else(|| panic!("{name}: no items task\n{case}"));
+                    let arg = ["items", "when"][arg];
+                    assert_eq!(
+                        (&items["class"], &items["args"][arg]),
+                        (&json!("CwsItemsOperator"), value),
+                        "{name}: `{key}`\n{case}"
+                    );
+                    assert!(
+                        got["args"].get("when").is_none(),
+                        "{name}: a mapped call decides no `when`\n{case}"
+                    );
+                    continue;
+                }
+                assert_eq!(&got["args"][key], value, "{name}: `{key}`\n{case}");
             }
         }
+        let pythons: Vec<Value> = tasks
+            .iter()
+            .filter(|t| t["class"] == "CwsPythonOperator")
+            .map(|t| json!({ "task_id": t["args"]["task_id"], "module": t["args"]["module"], "function": t["args"]["function"], "when": t["args"]["when"] }))
+            .collect();
+        assert_eq!(pythons, e.pythons, "{name}\n{case}");
+        with_new_keys +=
+            usize::from(calls.iter().any(|c| c.get("expand").is_some() || c["class"] == "CwsWaitSensor"));
+        with_new_keys += usize::from(!pythons.is_empty());
         // The run's `on_failure` task is followed by the one task failing the run.
         let fail_runs: Vec<Value> = verdict["tasks"]
             .as_array()
@@ -503,6 +629,7 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         with_failure_task += usize::from(!want.is_empty());
     }
     assert!(with_failure_task > 0, "some cases should have a run-level `on_failure` task");
+    assert!(with_new_keys > 0, "some DAGs should wait, map or run Python");
     eprintln!(
         "{} DAGs checked ({written} projects written, {refused} refused, {with_failure_task} with an on_failure task)",
         dags.len()

@@ -64,6 +64,7 @@ export class Controller implements vscode.Disposable {
       this.debug,
       vscode.workspace.onDidChangeTextDocument((e) => this.schedulePreview(e.document)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedulePreview(d)),
+      this.watchLastRuns(),
       // A deploy that ended may have changed the deployed URLs.
       vscode.window.onDidCloseTerminal((t) => t.name.startsWith('CoWorks: deploy') && this.view.refreshDeployed()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -382,6 +383,22 @@ export class Controller implements vscode.Disposable {
     if (!entry) return;
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => void this.refreshPreview(doc), 250);
+  }
+
+  /**
+   * Redraws the open previews when a local run (`cws workflow run`, the "▶ Run workflow" lens)
+   * writes a workflow's last task states (the core's `layout::last_run_path`).
+   */
+  private watchLastRuns(): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(pv.LAST_RUNS_GLOB);
+    const redraw = () => {
+      for (const key of this.previews.keys()) {
+        void vscode.workspace.openTextDocument(vscode.Uri.parse(key)).then((d) => this.refreshPreview(d), () => undefined);
+      }
+    };
+    watcher.onDidCreate(redraw);
+    watcher.onDidChange(redraw);
+    return watcher;
   }
 
   private async refreshPreview(doc: vscode.TextDocument): Promise<void> {

@@ -194,7 +194,7 @@ test('the CoWorks view: coworks/projectTree is the project as the CLI sees it, e
   const line = fs.readFileSync(billing, 'utf8').split('\n')[get.location!.range.start.line];
   assert.ok(line.slice(get.location!.range.start.character).startsWith('get_invoice('), line);
   const workflows = tree.nodes[3];
-  assert.deepEqual(workflows.children.map((w) => w.label).sort(), ['catalog_update', 'invoicing', 'promotion']);
+  assert.deepEqual(workflows.children.map((w) => w.label).sort(), ['catalog_update', 'invoicing', 'promotion', 'restock']);
 
   // The tasks the project offers, with the server's lines.
   const tasks = tk.tasksOfTree(tree);

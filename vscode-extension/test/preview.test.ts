@@ -132,3 +132,33 @@ test('a cycle does not hang the layout', () => {
   assert.equal(l.edges.length, 3);
   assert.match(pv.renderSvg(p), /<svg/);
 });
+
+test('the last local run colours each task by its state', () => {
+  const p = pv.parsePreview({
+    ...answer,
+    last_run: { stage: 'dev', run_id: 'local__1', state: 'failed', tasks: { create: 'failed', mail: 'upstream_failed', note: 'nonsense', ghost: 'success' } },
+  });
+  assert.deepEqual(p.nodes.map((n) => n.state), ['failed', 'upstream_failed', undefined]);
+  assert.deepEqual(p.lastRun, { stage: 'dev', runId: 'local__1', state: 'failed' });
+  const html = pv.renderHtml(p, 'w.cws.yml', 'n', 'csp');
+  assert.match(html, /class="node link state-failed" data-id="create"/);
+  assert.match(html, /class="node link state-upstream_failed" data-id="mail"/);
+  assert.match(html, /class="node" data-id="note"/);
+  assert.match(html, /Last run local__1 \(stage dev\): failed/);
+  assert.equal(pv.parsePreview(answer).lastRun, undefined, 'no run, no colours');
+  assert.ok(!pv.renderHtml(pv.parsePreview(answer), 'w', 'n', 'c').includes('Last run'));
+});
+
+test("the core's detail line (a wait, a fan-out, a Python function) is drawn with the entry", () => {
+  const p = pv.parsePreview({
+    graph: {
+      nodes: [
+        { id: 'each', service: 'catalog', method: 'PUT', path: '/product/{{ item.sku }}', detail: 'for each {{ conf.products }}' },
+        { id: 'total', method: 'GET', detail: 'python restock.batch_total' },
+      ],
+      edges: [{ from: 'each', to: 'total' }],
+    },
+  });
+  assert.equal(p.nodes[0].entry, 'catalog PUT /product/{{ item.sku }} · for each {{ conf.products }}');
+  assert.equal(p.nodes[1].entry, 'python restock.batch_total', 'a Python task calls no entry');
+});

@@ -31,6 +31,12 @@ pub const MAX_INSTANCES: usize = 8;
 /// How long an invocation waits for a running instance to become free before another starts.
 const SCALE_GRACE: Duration = Duration::from_millis(5);
 
+/// How long an instance that has just answered may take to ask for its next invocation before the
+/// invocations waiting for it start another instance instead (a loaded machine can take
+/// milliseconds to schedule it; Lambda hands the next invocation to the environment that just
+/// answered).
+const FINISH_GRACE: Duration = Duration::from_secs(1);
+
 /// Largest payload of an asynchronous invocation (Lambda's `Invoke`).
 const MAX_EVENT_PAYLOAD: usize = coworks_core::contract::MAX_ASYNC_PAYLOAD;
 
@@ -63,6 +69,8 @@ struct Instance {
     /// Set once the process is gone (or to be stopped).
     stopped: Notify,
     dead: std::sync::atomic::AtomicBool,
+    /// Set between posting an answer and asking for the next invocation.
+    finishing: std::sync::atomic::AtomicBool,
 }
 
 impl Instance {
@@ -96,6 +104,8 @@ pub struct Function {
     rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Invocation>>,
     queued: AtomicUsize,
     idle: AtomicUsize,
+    /// Instances that have answered and not yet asked for their next invocation.
+    finishing: AtomicUsize,
     instances: Mutex<Vec<Arc<Instance>>>,
     next_instance: AtomicU64,
     next_request: AtomicU64,
@@ -131,6 +141,7 @@ impl Function {
             rx: tokio::sync::Mutex::new(rx),
             queued: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
+            finishing: AtomicUsize::new(0),
             instances: Mutex::new(Vec::new()),
             next_instance: AtomicU64::new(1),
             next_request: AtomicU64::new(1),
@@ -164,28 +175,51 @@ impl Function {
         (request_id, rx)
     }
 
-    /// Whether invocations wait with no instance free and room for one more.
-    fn needs_instance(&self) -> bool {
+    /// Whether invocations wait with no instance free and room for one more; an instance that has
+    /// just answered counts as free unless `impatient`.
+    fn needs_instance(&self, impatient: bool) -> bool {
         let waiting = self.queued.load(Ordering::SeqCst);
-        let idle = self.idle.load(Ordering::SeqCst);
+        let mut free = self.idle.load(Ordering::SeqCst);
+        if !impatient {
+            free += self.finishing.load(Ordering::SeqCst);
+        }
         let live = lock(&self.instances).iter().filter(|i| !i.is_dead()).count();
-        waiting > idle && live < MAX_INSTANCES
+        waiting > free && live < MAX_INSTANCES
+    }
+
+    /// Marks `inst` as having answered (`true`) or as asking for its next invocation or gone.
+    fn set_finishing(&self, inst: &Instance, finishing: bool) {
+        if inst.finishing.swap(finishing, Ordering::SeqCst) != finishing {
+            if finishing {
+                self.finishing.fetch_add(1, Ordering::SeqCst);
+            } else {
+                self.finishing.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
     }
 
     /// Starts an instance if invocations still wait with no instance free a moment later (an
     /// instance that just answered asks for its next invocation within that moment, as under
     /// Lambda, and is reused rather than a new one started).
     fn scale(self: &Arc<Self>) {
-        if !self.needs_instance() {
+        if !self.needs_instance(true) {
             return;
         }
         let f = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(SCALE_GRACE).await;
-            if f.needs_instance() {
-                if let Err(e) = f.start_instance().await {
-                    crate::output::errln!("[{}] cannot start: {e}", f.service);
+            if !f.needs_instance(false) {
+                if !f.needs_instance(true) {
+                    return;
                 }
+                // Only instances that have just answered could take the waiting invocations.
+                tokio::time::sleep(FINISH_GRACE).await;
+                if !f.needs_instance(true) {
+                    return;
+                }
+            }
+            if let Err(e) = f.start_instance().await {
+                crate::output::errln!("[{}] cannot start: {e}", f.service);
             }
         });
     }
@@ -243,6 +277,7 @@ impl Function {
             current: Mutex::new(None),
             stopped: Notify::new(),
             dead: std::sync::atomic::AtomicBool::new(false),
+            finishing: std::sync::atomic::AtomicBool::new(false),
         });
         lock(&self.instances).push(instance.clone());
         let prefix = format!("[{}]", self.service);
@@ -288,6 +323,8 @@ impl Function {
             instance.dead.store(true, Ordering::SeqCst);
             instance.stopped.notify_waiters();
             lock(&f.instances).retain(|i| i.id != instance.id);
+            f.set_finishing(&instance, false);
+            f.scale();
             let current = lock(&instance.current).take();
             if let Some(inv) = current {
                 let why = match status {
@@ -376,6 +413,7 @@ impl Function {
                 if let (Err(e), None) = (&outcome, &inv.reply) {
                     crate::output::errln!("[{}] {} {e}", self.service, inv.request_id);
                 }
+                self.set_finishing(inst, true);
                 if let Some(r) = inv.reply {
                     let _ = r.send(outcome);
                 }
@@ -409,6 +447,7 @@ impl Function {
             return text(StatusCode::GONE, "instance stopped");
         }
         self.idle.fetch_add(1, Ordering::SeqCst);
+        self.set_finishing(inst, false);
         let received = tokio::select! {
             inv = async { self.rx.lock().await.recv().await } => inv,
             _ = &mut stopped => None,

@@ -242,6 +242,10 @@ impl Gateway {
                 answer
             }
         };
+        if let Err(why) = check_context(&answer) {
+            crate::output::errln!("[{}] the authorizer's context is invalid: {why}", api.service);
+            return Err(GatewayError::AuthorizerError);
+        }
         match evaluate_policy(&answer["policyDocument"], &arn) {
             PolicyDecision::Allow => Ok(answer),
             PolicyDecision::ExplicitDeny => Err(GatewayError::ExplicitDeny),
@@ -338,9 +342,7 @@ impl Gateway {
             "stage": api.stage,
         });
         if let Some(a) = authorizer {
-            let mut auth = a.get("context").and_then(Value::as_object).cloned().unwrap_or_default();
-            auth.insert("principalId".into(), a["principalId"].clone());
-            context["authorizer"] = Value::Object(auth);
+            context["authorizer"] = integration_authorizer(&a);
         }
         let or_null = |m: Map<String, Value>| if m.is_empty() { Value::Null } else { Value::Object(m) };
         json!({
@@ -358,6 +360,42 @@ impl Gateway {
             "isBase64Encoded": base64,
         })
     }
+}
+
+/// An authorizer's `context` as API Gateway accepts it: an object whose values are strings,
+/// numbers or booleans (no object, array or null: the call then fails with
+/// `AuthorizerConfigurationException`).
+fn check_context(answer: &Value) -> Result<(), String> {
+    let Some(context) = answer.get("context") else { return Ok(()) };
+    let Some(map) = context.as_object() else { return Err("`context` is not an object".into()) };
+    match map.iter().find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean())) {
+        Some((k, _)) => {
+            Err(format!("the value of `{}` is not a string, number or boolean", k.escape_debug()))
+        }
+        None => Ok(()),
+    }
+}
+
+/// `requestContext.authorizer` of the REST proxy event, from the authorizer's answer: its
+/// `principalId`, `integrationLatency`, and the context's values stringified (AWS: "the returned
+/// values are all stringified").
+fn integration_authorizer(answer: &Value) -> Value {
+    let mut auth: Map<String, Value> = answer
+        .get("context")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), Value::String(text))
+        })
+        .collect();
+    auth.insert("principalId".into(), answer["principalId"].clone());
+    auth.insert("integrationLatency".into(), Value::from(0));
+    Value::Object(auth)
 }
 
 fn json_answer(status: StatusCode, body: &Value) -> Answer {
@@ -424,4 +462,25 @@ fn proxy_answer(api: &ServiceApi, request: &HeaderMap, answer: &[u8]) -> Result<
         }
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authorizers_context_reaches_the_integration_stringified() {
+        let answer = json!({ "principalId": "ann", "policyDocument": {},
+                             "context": { "tenant": "acme", "quota": 3, "admin": true, "ratio": 0.5 } });
+        assert_eq!(check_context(&answer), Ok(()));
+        assert_eq!(
+            integration_authorizer(&answer),
+            json!({ "principalId": "ann", "integrationLatency": 0,
+                    "tenant": "acme", "quota": "3", "admin": "true", "ratio": "0.5" })
+        );
+        assert_eq!(integration_authorizer(&json!({ "principalId": "p" }))["principalId"], "p");
+        for bad in [json!({ "a": { "b": 1 } }), json!({ "a": [1] }), json!({ "a": null }), json!("x")] {
+            assert!(check_context(&json!({ "context": bad })).is_err(), "{bad}");
+        }
+    }
 }

@@ -82,13 +82,62 @@ impl Drop for FileLock {
 /// The Airflow environment, made once per test process.
 pub fn airflow() -> &'static AirflowEnv {
     static ENV: OnceLock<AirflowEnv> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let venv = ensure_venv();
-        let env = AirflowEnv { venv, home: tempfile::tempdir().expect("temp AIRFLOW_HOME") };
-        let o = command(&env, "airflow", &["db", "migrate"], &[]);
-        assert!(o.status.success(), "airflow db migrate failed:\n{}", String::from_utf8_lossy(&o.stderr));
-        env
-    })
+    ENV.get_or_init(fresh)
+}
+
+/// An Airflow environment of its own (another home and database), migrated.
+pub fn fresh() -> AirflowEnv {
+    let venv = ensure_venv();
+    let env = AirflowEnv { venv, home: tempfile::tempdir().expect("temp AIRFLOW_HOME") };
+    let o = command(&env, "airflow", &["db", "migrate"], &[]);
+    assert!(o.status.success(), "airflow db migrate failed:\n{}", String::from_utf8_lossy(&o.stderr));
+    env
+}
+
+/// The user and password of [`ApiServer`]'s simple auth manager (an admin).
+pub const API_USER: (&str, &str) = ("cws", "test-password-1");
+
+/// `airflow api-server` of an environment on a free port of 127.0.0.1, its simple auth manager
+/// knowing [`API_USER`]; stopped when dropped.
+pub struct ApiServer {
+    child: std::process::Child,
+    /// Its base URL.
+    pub url: String,
+}
+
+impl ApiServer {
+    /// Starts it and waits until it answers (at most two minutes).
+    pub fn start(env: &AirflowEnv) -> ApiServer {
+        let passwords = env.home.path().join("passwords.json");
+        let users = serde_json::json!({ API_USER.0: API_USER.1 }).to_string();
+        std::fs::write(&passwords, users).expect("write the passwords file");
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
+        let child = command_in(env, "airflow")
+            .args(["api-server", "-H", "127.0.0.1", "-p", &port.to_string(), "-w", "1"])
+            .env("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", format!("{}:admin", API_USER.0))
+            .env("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", &passwords)
+            .env("AIRFLOW__API_AUTH__JWT_SECRET", "cws-test-jwt-secret")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("airflow api-server starts");
+        let server = ApiServer { child, url: format!("http://127.0.0.1:{port}") };
+        let start = std::time::Instant::now();
+        let version = format!("{}/api/v2/version", server.url);
+        while ureq::get(&version).call().is_err() {
+            assert!(start.elapsed().as_secs() < 120, "airflow api-server did not answer on {}", server.url);
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        server
+    }
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A command of the venv (`python`, `airflow`, `moto_server`) with the test's Airflow settings.

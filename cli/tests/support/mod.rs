@@ -51,3 +51,44 @@ impl Drop for Running {
         let _ = self.0.wait();
     }
 }
+
+/// Marks `stage` of the project at `dir` as deployed with `urls` (service → base URL), the way
+/// `cws deploy` leaves it for `cws deployed`: the Terraform state of the stage's workspace (local
+/// backend) with the `services` output, and the deploy record (`region`, the `s3` endpoint). The
+/// URLs a deployment to moto gives are not callable, so the tests point them at local servers.
+pub fn fake_deployment(dir: &std::path::Path, stage: &str, urls: &[(&str, String)], s3: Option<&str>) {
+    let tf = dir.join("terraform");
+    let state_dir = tf.join("terraform.tfstate.d").join(stage);
+    std::fs::create_dir_all(tf.join(".terraform")).expect("mkdir .terraform");
+    std::fs::create_dir_all(&state_dir).expect("mkdir state");
+    let services: serde_json::Map<String, serde_json::Value> = urls
+        .iter()
+        .map(|(s, url)| {
+            let fields = serde_json::json!({
+                "url": url, "custom_url": null,
+                "function_name": format!("{s}-{stage}"),
+                "function_arn": format!("arn:aws:lambda:eu-west-1:123456789012:function:{s}-{stage}"),
+            });
+            (s.to_string(), fields)
+        })
+        .collect();
+    let object = serde_json::json!(["object", {
+        "url": "string", "custom_url": "string", "function_name": "string", "function_arn": "string",
+    }]);
+    let state = serde_json::json!({
+        "version": 4, "terraform_version": "1.9.0", "serial": 1,
+        "lineage": "00000000-0000-0000-0000-000000000000",
+        "outputs": { "services": { "value": services, "type": ["map", object] } },
+        "resources": [], "check_results": null,
+    });
+    std::fs::write(state_dir.join("terraform.tfstate"), state.to_string()).expect("write the state");
+    let endpoints: serde_json::Map<String, serde_json::Value> =
+        s3.map(|u| ("s3".to_string(), serde_json::json!(u))).into_iter().collect();
+    let record = serde_json::json!({
+        "flags": {},
+        "target": { "region": "eu-west-1", "profile": null, "endpoints": endpoints },
+    });
+    std::fs::create_dir_all(tf.join(".cws")).expect("mkdir .cws");
+    std::fs::write(tf.join(".cws").join(format!("{stage}.json")), record.to_string())
+        .expect("write the record");
+}

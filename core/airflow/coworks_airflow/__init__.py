@@ -9,6 +9,10 @@
   through ``S3Hook`` and returns it like a synchronous call's result.
 - :class:`CwsBranchOperator` chooses the ``on_success`` / ``on_failure`` / ``on_no_content`` tasks from a
   call's status.
+- :class:`CwsWaitSensor` calls an entry at each poke until its answer meets a ``wait_until`` condition.
+- :class:`CwsItemsOperator` renders a ``for_each`` list; the task is a ``CwsCallOperator`` mapped over it
+  (``.partial(...).expand(item=...)``, Airflow's dynamic task mapping; ``{{ item }}`` in its values).
+- :class:`CwsPythonOperator` runs a ``python: module.function`` task (:mod:`.python_task`).
 - :class:`CwsFailRunOperator` follows the workflow's run-level ``on_failure`` task (trigger rule
   ``one_failed``) and fails, so the run stays failed after the alert.
 
@@ -17,7 +21,24 @@ templates (``{{ conf.key }}``, ``{{ tasks.<id>.body.field }}``) are resolved by 
 ``when:`` condition is evaluated by :mod:`.conditions` (a false one skips the call).
 """
 
-from coworks_airflow.operators import CwsBranchOperator, CwsCallOperator, CwsFailRunOperator, CwsResultOperator
+from coworks_airflow.operators import (
+    CwsBranchOperator,
+    CwsCallOperator,
+    CwsFailRunOperator,
+    CwsItemsOperator,
+    CwsPythonOperator,
+    CwsResultOperator,
+    CwsWaitSensor,
+)
 from coworks_airflow.templates import resolve
 
-__all__ = ["CwsBranchOperator", "CwsCallOperator", "CwsFailRunOperator", "CwsResultOperator", "resolve"]
+__all__ = [
+    "CwsBranchOperator",
+    "CwsCallOperator",
+    "CwsFailRunOperator",
+    "CwsItemsOperator",
+    "CwsPythonOperator",
+    "CwsResultOperator",
+    "CwsWaitSensor",
+    "resolve",
+]

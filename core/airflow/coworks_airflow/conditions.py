@@ -153,6 +153,11 @@ class _Parser:
             self.at += 1
             if v in _KEYWORDS:
                 return ("lit", _KEYWORDS[v])
+            if v.split(".")[0] == "item":
+                raise ConditionError(
+                    f"`{v}`: a condition is decided once, before the task runs (and before a `for_each` "
+                    "calls it per item): it reads `conf.x` and `tasks.<id>...`, not `item`"
+                )
             return ("path", v)
         if kind == "lit":
             return ("lit", self.literal())
@@ -246,9 +251,10 @@ def _value(tree, read):
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
-def holds(text, context):
-    """Whether the condition ``text`` holds in this run (paths read with the templates' ``lookup``)."""
+def holds(text, context, mapped=()):
+    """Whether the condition ``text`` holds in this run (paths read with the templates' ``lookup``;
+    ``mapped``: the tasks mapped over ``for_each``, whose results are lists)."""
     try:
-        return truthy(_value(parse(text), lambda path: lookup(path, context)))
+        return truthy(_value(parse(text), lambda path: lookup(path, context, mapped=mapped)))
     except ConditionError as e:
         raise ConditionError(f"`when: {text}`: {e}") from None

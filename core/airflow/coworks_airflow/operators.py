@@ -1,14 +1,16 @@
 """Operators calling CoWorks tech services; see the package documentation."""
 
 import json
+import os
 from urllib.parse import quote, urlencode
 
 from airflow.providers.http.hooks.http import HttpHook
-from airflow.sdk import BaseBranchOperator, BaseOperator
+from airflow.sdk import BaseBranchOperator, BaseOperator, BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from coworks_airflow import python_task
 from coworks_airflow.conditions import holds
-from coworks_airflow.templates import resolve
+from coworks_airflow.templates import NO_ITEM, resolve, result_of
 
 #: How much of an error body a failure message quotes.
 _EXCERPT = 500
@@ -50,6 +52,17 @@ def _query_value(v):
     return v
 
 
+class _WhenMixin:
+    """Skips the task when its ``when:`` condition (``coworks_airflow.conditions``) is false, before it
+    does anything (calls, waits, renders its items, runs Python): the tasks after it are skipped by
+    Airflow's trigger rules, as ``cws workflow run`` skips them (the core's ``run::condition_holds``).
+    A condition that cannot be evaluated fails the task."""
+
+    def _skip_unless_when(self, context):
+        if self.when is not None and not holds(self.when, context, mapped=self.mapped):
+            raise AirflowSkipException(f"`when: {self.when}` is false")
+
+
 class _CallMixin:
     """Turns an error status into a task failure with a clear message."""
 
@@ -69,7 +82,7 @@ class _CallMixin:
         raise AirflowException(f"{call} answered {status}: {_excerpt(result['body'])}")
 
 
-class CwsCallOperator(_CallMixin, BaseOperator):
+class CwsCallOperator(_WhenMixin, _CallMixin, BaseOperator):
     """Calls one entry of a tech service.
 
     :param service: the service name (for messages).
@@ -85,8 +98,10 @@ class CwsCallOperator(_CallMixin, BaseOperator):
     :param async_call: use the async contract; the result is ``{"status": 202, "bucket", "key"}``.
     :param results_bucket: the S3 bucket async results are written to (templated).
     :param results_prefix: the key prefix of async results.
-    :param when: the task's ``when:`` condition (``coworks_airflow.conditions``): when it is false
-        the task is skipped (and the tasks after it, by Airflow's trigger rules).
+    :param mapped: the tasks mapped over ``for_each`` (templates read their results as lists).
+    :param has_item: the task is mapped over ``for_each``; ``item`` is its item (``{{ item }}``).
+    :param when: the task's ``when:`` condition: when it is false the task is skipped (and the tasks
+        after it, by Airflow's trigger rules).
     """
 
     template_fields = ("results_bucket",)
@@ -106,10 +121,16 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         async_call=False,
         results_bucket=None,
         results_prefix="",
+        mapped=(),
+        has_item=False,
+        item=None,
         when=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.when = when
+        self.mapped = list(mapped)
+        self.item = item if has_item else NO_ITEM
         self.service = service
         self.conn_id = conn_id
         self.method = method
@@ -121,21 +142,33 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         self.async_call = async_call
         self.results_bucket = results_bucket
         self.results_prefix = results_prefix
-        self.when = when
+
+    def _resolve(self, value, context):
+        return resolve(value, context, item=self.item, mapped=self.mapped)
 
     def execute(self, context):
-        if self.when is not None and not holds(self.when, context):
-            raise AirflowSkipException(f"`when: {self.when}` is false")
-        path = str(resolve(self.path, context))
+        self._skip_unless_when(context)
+        result, call = self._send(context)
+        if self.async_call and result["status"] == 202:
+            return {"status": 202, "bucket": self.results_bucket, "key": self._key}
+        if self.async_call and 200 <= result["status"] < 300:
+            raise AirflowFailException(
+                f"{call} answered {result['status']} to an async call (expected 202): is it a CoWorks service?"
+            )
+        return self._check(result, call, self.conn_id)
+
+    def _send(self, context):
+        """Sends the call; its result and its description for messages."""
+        path = str(self._resolve(self.path, context))
         endpoint = quote(path, safe="/:@-._~!$&'()*+,;=")
-        query = {k: _query_value(v) for k, v in resolve(self.query, context).items() if v is not None}
+        query = {k: _query_value(v) for k, v in self._resolve(self.query, context).items() if v is not None}
         if query:
             endpoint += "?" + urlencode(query, doseq=True)
         call = f"{self.service} {self.method} {path}"
         hook = HttpHook(method=self.method, http_conn_id=self.conn_id)
         token = hook.get_connection(self.conn_id).password
         headers = {"Accept": "application/json"}
-        for name, value in resolve(self.headers, context).items():
+        for name, value in self._resolve(self.headers, context).items():
             if value is not None:
                 headers[name] = _header_value(name, value)
         if token:
@@ -143,7 +176,7 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         data = None
         if self.body is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps(resolve(self.body, context))
+            data = json.dumps(self._resolve(self.body, context))
         key = None
         if self.async_call:
             if not self.results_bucket:
@@ -157,13 +190,131 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         response = hook.run(endpoint, data=data, headers=headers, extra_options={"check_response": False})
         result = _result(response.status_code, response.headers, response.text)
         self.log.info("%s answered %s", call, result["status"])
-        if self.async_call and result["status"] == 202:
-            return {"status": 202, "bucket": self.results_bucket, "key": key}
-        if self.async_call and 200 <= result["status"] < 300:
+        self._key = key
+        return result, call
+
+
+def _field_value(result, field):
+    """The value at a dotted path of a result (``body.state``), or ``_MISSING``."""
+    found = result
+    for name in field.split("."):
+        if isinstance(found, dict) and name in found:
+            found = found[name]
+        elif isinstance(found, list) and name.isdigit() and int(name) < len(found):
+            found = found[int(name)]
+        else:
+            return _MISSING
+    return found
+
+
+_MISSING = object()
+
+
+def _json_eq(a, b):
+    """JSON equality, numbers by value (the core's ``json_eq``); ``True`` is not ``1``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_json_eq(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_eq(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+class CwsWaitSensor(BaseSensorOperator, CwsCallOperator):
+    """Calls an entry at each poke until its answer meets the ``wait_until`` condition (the core's
+    ``run::wait_met``): a status of ``until_status`` (any 2xx when empty) and, with ``until_field``,
+    the value there equal to ``until_equals``. 401/403 fail at once; the sensor's ``timeout`` fails
+    the task without retries. Returns the answer that met the condition.
+    """
+
+    ui_color = "#dcfce7"
+
+    def __init__(self, *, until_status=(), until_field=None, until_equals=None, **kwargs):
+        super().__init__(**kwargs)
+        self.until_status = list(until_status)
+        self.until_field = until_field
+        self.until_equals = until_equals
+
+    def execute(self, context):
+        self._skip_unless_when(context)
+        return super().execute(context)
+
+    def poke(self, context):
+        result, call = self._send(context)
+        status = result["status"]
+        if status in (401, 403):
+            self._check(result, call, self.conn_id)
+        met = status in self.until_status if self.until_status else 200 <= status < 300
+        if met and self.until_field is not None:
+            found = _field_value(result, self.until_field)
+            met = found is not _MISSING and _json_eq(found, self.until_equals)
+        self.log.info("%s answered %s: %s", call, status, "condition met" if met else "waiting")
+        return PokeReturnValue(is_done=met, xcom_value=result if met else None)
+
+
+class CwsItemsOperator(_WhenMixin, BaseOperator):
+    """Renders the ``for_each`` template of a mapped task: returns the list its task is mapped over
+    (an empty list skips it).
+
+    :param items: the template (``{{ conf.skus }}``, ``{{ tasks.x.body.items }}``).
+    :param mapped: as for :class:`CwsCallOperator`.
+    :param when: the mapped task's ``when:`` condition, decided once before the fan-out: when it is
+        false this task is skipped, and the mapped task with it.
+    """
+
+    ui_color = "#f3e8ff"
+
+    def __init__(self, *, items, mapped=(), when=None, **kwargs):
+        super().__init__(**kwargs)
+        self.items = items
+        self.mapped = list(mapped)
+        self.when = when
+
+    def execute(self, context):
+        self._skip_unless_when(context)
+        found = resolve(self.items, context, mapped=self.mapped)
+        if not isinstance(found, list):
+            shown = json.dumps(found)
+            shown = shown if len(shown) <= 200 else shown[:200] + "…"
             raise AirflowFailException(
-                f"{call} answered {result['status']} to an async call (expected 202): is it a CoWorks service?"
+                f"`for_each` of task `{self.task_id.removesuffix('__items')}`: `{self.items}` is {shown}, not a list"
             )
-        return self._check(result, call, self.conn_id)
+        self.log.info("%s items", len(found))
+        return found
+
+
+class CwsPythonOperator(_WhenMixin, BaseOperator):
+    """Runs ``function`` of the project's ``workflows/<module>.py`` (copied next to the DAGs as
+    ``coworks_workflows/<module>.py``) with the run's conf and the results of ``inputs``; returns
+    ``{"status": 200, "headers": {}, "body": <what it returned>}`` (:mod:`.python_task`). With
+    ``when``, skipped (the function not run) when the condition is false.
+    """
+
+    ui_color = "#fce7f3"
+
+    def __init__(self, *, module, function, inputs=(), mapped=(), when=None, **kwargs):
+        super().__init__(**kwargs)
+        self.module = module
+        self.function = function
+        self.inputs = list(inputs)
+        self.mapped = list(mapped)
+        self.when = when
+
+    def execute(self, context):
+        self._skip_unless_when(context)
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coworks_workflows")
+        function = python_task.load(os.path.join(folder, f"{self.module}.py"), self.function)
+        conf = getattr(context.get("dag_run"), "conf", None) or {}
+        tasks = {}
+        for task_id in self.inputs:
+            found = result_of(context, task_id, self.mapped)
+            if found is not None:
+                tasks[task_id] = found
+        self.log.info("running %s.%s", self.module, self.function)
+        return python_task.call(function, conf, tasks)
 
 
 class CwsResultOperator(_CallMixin, BaseOperator):

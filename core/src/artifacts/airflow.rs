@@ -16,7 +16,7 @@ use crate::layout::{is_workflow_path, CONFIG_FILE};
 use crate::naming;
 use crate::project::Project;
 use crate::settings::CliOptions;
-use crate::workflow::model::{Task, Workflow};
+use crate::workflow::model::{Task, WaitCondition, WaitUntil, Workflow};
 use crate::workflow::run::{self, TriggerRule};
 
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
@@ -25,13 +25,18 @@ pub const PACKAGE_FILES: &[(&str, &str)] = &[
     ("coworks_airflow/conditions.py", include_str!("../../airflow/coworks_airflow/conditions.py")),
     ("coworks_airflow/operators.py", include_str!("../../airflow/coworks_airflow/operators.py")),
     ("coworks_airflow/templates.py", include_str!("../../airflow/coworks_airflow/templates.py")),
+    ("coworks_airflow/python_task.py", include_str!("../../airflow/coworks_airflow/python_task.py")),
 ];
+
+/// The directory next to the DAGs holding the project's `workflows/<module>.py` files that `python`
+/// tasks run (copied as they are: the project's own code).
+pub const PYTHON_MODULES_DIR: &str = "coworks_workflows";
 
 /// The start date of a DAG whose workflow gives none (or no valid one).
 const DEFAULT_START_DATE: (u16, u8, u8) = (2025, 1, 1);
 
 /// Tells Airflow's DAG processor not to parse the package as DAG files.
-pub const AIRFLOWIGNORE: &str = "coworks_airflow/\n";
+pub const AIRFLOWIGNORE: &str = "coworks_airflow/\ncoworks_workflows/\n";
 
 /// The DAG id of a workflow in a stage (letters, digits and `_` only, whatever the names hold).
 pub fn dag_id(wf: &Workflow, stage: &str) -> String {
@@ -146,6 +151,9 @@ const PY_RESERVED: &[&str] = &[
     "CwsResultOperator",
     "CwsBranchOperator",
     "CwsFailRunOperator",
+    "CwsItemsOperator",
+    "CwsPythonOperator",
+    "CwsWaitSensor",
     "match",
     "case",
     "type",
@@ -176,9 +184,33 @@ struct Parts {
 }
 
 fn parts(t: &Task) -> Parts {
-    let first = if t.is_async { format!("{}__call", t.id) } else { t.id.clone() };
-    let last = if t.has_branches() { format!("{}__branch", t.id) } else { t.id.clone() };
+    // A Python task is one operator; a mapped one is not async (both errors otherwise).
+    let first = if t.is_python() {
+        t.id.clone()
+    } else if t.is_mapped() {
+        format!("{}__items", t.id)
+    } else if t.is_async {
+        format!("{}__call", t.id)
+    } else {
+        t.id.clone()
+    };
+    // A mapped or Python task has no branch operator (its branches are an error, CWS080/CWS081).
+    let branching = t.has_branches() && !t.is_mapped() && !t.is_python();
+    let last = if branching { format!("{}__branch", t.id) } else { t.id.clone() };
     Parts { first, result: t.id.clone(), last }
+}
+
+/// Every generated task id of a workflow task but its branch operator, in order.
+fn generated_ids(t: &Task) -> Vec<String> {
+    let p = parts(t);
+    let mut ids = vec![p.first.clone()];
+    if t.is_async && !t.is_mapped() && !t.is_python() {
+        ids.push(format!("{}__wait", t.id));
+    }
+    if p.result != p.first {
+        ids.push(p.result);
+    }
+    ids
 }
 
 /// The Airflow DAGs of every workflow of `project` for `stage`, with the `coworks_airflow` package
@@ -211,6 +243,7 @@ pub fn dags(project: &Project, stage: &str) -> Result<Vec<GeneratedFile>, Vec<Di
             text: generate(wf, stage, project),
         })
         .collect();
+    out.extend(python_modules(project));
     out.extend(
         PACKAGE_FILES
             .iter()
@@ -218,6 +251,26 @@ pub fn dags(project: &Project, stage: &str) -> Result<Vec<GeneratedFile>, Vec<Di
     );
     out.push(GeneratedFile { path: PathBuf::from(".airflowignore"), text: AIRFLOWIGNORE.into() });
     Ok(out)
+}
+
+/// The project's `workflows/<module>.py` files that `python` tasks name, as `coworks_workflows/<module>.py`
+/// next to the DAGs (each once).
+fn python_modules(project: &Project) -> Vec<GeneratedFile> {
+    let mut modules: Vec<&str> = project
+        .workflows()
+        .flat_map(|wf| wf.tasks.iter())
+        .filter_map(|t| t.python.as_ref().and_then(|p| crate::workflow::parse::python_target(&p.value)))
+        .map(|(module, _)| module)
+        .collect();
+    modules.sort_unstable();
+    modules.dedup();
+    modules
+        .into_iter()
+        .filter_map(|m| {
+            let text = project.source(&crate::layout::workflow_python_path(m))?.text().to_string();
+            Some(GeneratedFile { path: PathBuf::from(format!("{PYTHON_MODULES_DIR}/{m}.py")), text })
+        })
+        .collect()
 }
 
 /// The DAG of `wf` for `stage`, as Python source. `project` gives the async results prefix of each
@@ -282,8 +335,17 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     if wf.on_failure.as_ref().is_some_and(|f| wf.task(&f.value).is_some()) {
         imports.push("CwsFailRunOperator");
     }
+    if wf.tasks.iter().any(Task::is_mapped) {
+        imports.push("CwsItemsOperator");
+    }
+    if wf.tasks.iter().any(Task::is_python) {
+        imports.push("CwsPythonOperator");
+    }
     if any_async {
         imports.push("CwsResultOperator");
+    }
+    if wf.tasks.iter().any(|t| t.wait_until.is_some() && !t.is_python()) {
+        imports.push("CwsWaitSensor");
     }
     let _ = writeln!(s, "from coworks_airflow import {}\n", imports.join(", "));
 
@@ -321,9 +383,16 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     s.push_str(") as dag:\n");
 
     let mut deps: Vec<(String, String)> = Vec::new();
+    // The tasks mapped over `for_each`: templates read their results as lists.
+    let mapped: Vec<String> = wf.tasks.iter().filter(|t| t.is_mapped()).map(|t| py_str(&t.id)).collect();
+    let mapped_arg = (!mapped.is_empty()).then(|| format!("mapped=[{}]", mapped.join(", ")));
     for t in &wf.tasks {
         let p = parts(t);
         s.push('\n');
+        if let Some(python) = &t.python {
+            python_task(&mut s, wf, t, &python.value, mapped_arg.as_deref());
+            continue;
+        }
         let service = t.service.as_ref().map(|x| x.value.as_str()).unwrap_or("");
         let path = t.path.as_ref().map(|x| x.value.as_str()).unwrap_or("/");
         let full_path = run::fill_params(path, t);
@@ -350,8 +419,11 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
         if !t.description.is_empty() {
             call.push(format!("doc_md={}", py_str(&t.description)));
         }
-        if let Some(w) = &t.when {
-            call.push(format!("when={}", py_str(&w.value)));
+        // `when` is decided before anything of the task: by the call (or the sensor) itself, or for
+        // a mapped task once, by its `<id>__items` before the fan-out.
+        let when_arg = t.when.as_ref().map(|w| format!("when={}", py_str(&w.value)));
+        if t.for_each.is_none() {
+            call.extend(when_arg.clone());
         }
         let handles_failure = !t.on_failure.is_empty();
         if handles_failure && !t.is_async {
@@ -367,11 +439,36 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
         }
         let task_args = task_args(t);
         let rule = run::trigger_rule(wf, t);
-        if rule != TriggerRule::AllSuccess {
-            call.push(format!("trigger_rule={}", py_str(rule.as_str())));
+        let rule_arg =
+            (rule != TriggerRule::AllSuccess).then(|| format!("trigger_rule={}", py_str(rule.as_str())));
+        call.extend(mapped_arg.clone());
+        if let Some(each) = &t.for_each {
+            // `<id>__items` renders the list; the call is mapped over it (one task instance per item).
+            let mut items =
+                vec![format!("task_id={}", py_str(&p.first)), format!("items={}", py_str(&each.value))];
+            items.extend(mapped_arg.clone());
+            items.extend(when_arg);
+            items.extend(rule_arg);
+            operator(&mut s, &var(&p.first), "CwsItemsOperator", &items);
+            call[0] = format!("task_id={}", py_str(&p.result));
+            call.push("has_item=True".into());
+            call.extend(task_args.iter().cloned());
+            let _ = writeln!(s, "    {} = CwsCallOperator.partial(", var(&p.result));
+            for a in &call {
+                let _ = writeln!(s, "        {a},");
+            }
+            let _ = writeln!(s, "    ).expand(item={}.output)", var(&p.first));
+            deps.push((var(&p.first), var(&p.result)));
+            continue;
         }
+        call.extend(rule_arg);
         call.extend(task_args.iter().cloned());
-        operator(&mut s, &var(&p.first), "CwsCallOperator", &call);
+        if let Some(wait) = &t.wait_until {
+            call.extend(wait_args(wait));
+            operator(&mut s, &var(&p.first), "CwsWaitSensor", &call);
+        } else {
+            operator(&mut s, &var(&p.first), "CwsCallOperator", &call);
+        }
         if t.is_async {
             let wait = format!("{}__wait", t.id);
             let mut sensor = vec![
@@ -452,13 +549,7 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
 fn failure_task(s: &mut String, deps: &mut Vec<(String, String)>, wf: &Workflow, failure: &Task) {
     let target = var(&parts(failure).first);
     for t in wf.tasks.iter().filter(|t| t.id != failure.id) {
-        let p = parts(t);
-        let mut ids = vec![p.first.clone()];
-        if t.is_async {
-            ids.push(format!("{}__wait", t.id));
-            ids.push(p.result.clone());
-        }
-        for id in ids {
+        for id in generated_ids(t) {
             let pair = (var(&id), target.clone());
             if !deps.contains(&pair) {
                 deps.push(pair);
@@ -470,6 +561,52 @@ fn failure_task(s: &mut String, deps: &mut Vec<(String, String)>, wf: &Workflow,
     let args = [format!("task_id={}", py_str(&fail_run)), format!("failure_task_id={}", py_str(&failure.id))];
     operator(s, &var(&fail_run), "CwsFailRunOperator", &args);
     deps.push((var(&parts(failure).last), var(&fail_run)));
+}
+
+/// A `python` task: `CwsPythonOperator` running `module.function` with the results of the tasks
+/// before it ([`run::python_inputs`]).
+fn python_task(s: &mut String, wf: &Workflow, t: &Task, target: &str, mapped: Option<&str>) {
+    let (module, function) = crate::workflow::parse::python_target(target).unwrap_or(("", ""));
+    let inputs: Vec<String> = run::python_inputs(wf, t).into_iter().map(py_str).collect();
+    let mut args = vec![
+        format!("task_id={}", py_str(&t.id)),
+        format!("module={}", py_str(module)),
+        format!("function={}", py_str(function)),
+        format!("inputs=[{}]", inputs.join(", ")),
+    ];
+    args.extend(mapped.map(str::to_string));
+    if !t.description.is_empty() {
+        args.push(format!("doc_md={}", py_str(&t.description)));
+    }
+    if let Some(w) = &t.when {
+        args.push(format!("when={}", py_str(&w.value)));
+    }
+    let rule = run::trigger_rule(wf, t);
+    if rule != TriggerRule::AllSuccess {
+        args.push(format!("trigger_rule={}", py_str(rule.as_str())));
+    }
+    args.extend(task_args(t));
+    operator(s, &var(&t.id), "CwsPythonOperator", &args);
+}
+
+/// The sensor's arguments of a `wait_until`: the condition, `poke_interval` and `timeout` (seconds),
+/// in `poke` mode (each poke is one call of the entry).
+fn wait_args(wait: &WaitUntil) -> Vec<String> {
+    let mut out = Vec::new();
+    match &wait.condition {
+        WaitCondition::Answer { status, field, equals } => {
+            let status: Vec<String> = status.iter().map(u16::to_string).collect();
+            out.push(format!("until_status=[{}]", status.join(", ")));
+            if let (Some(field), Some(equals)) = (field, equals) {
+                out.push(format!("until_field={}", py_str(&field.value)));
+                out.push(format!("until_equals={}", py_value(equals, 8)));
+            }
+        }
+    }
+    out.push(format!("poke_interval={}", wait.interval));
+    out.push(format!("timeout={}", wait.timeout));
+    out.push("mode=\"poke\"".into());
+    out
 }
 
 fn task_args(t: &Task) -> Vec<String> {
@@ -552,6 +689,33 @@ mod tests {
         assert!(!py.contains("a__branch >> alert"), "a branch would skip it: {py}");
         assert!(py.contains("    alert__fail_run = CwsFailRunOperator(\n        task_id=\"alert__fail_run\",\n        failure_task_id=\"alert\",\n    )\n"), "{py}");
         assert!(py.ends_with("    alert >> alert__fail_run\n"), "{py}");
+    }
+
+    #[test]
+    fn fan_outs_map_over_an_items_task_waits_are_sensors_and_python_runs_a_function() {
+        let py = dag("on_failure: alert\ntasks:\n  each: { service: s, path: '/p/{{ item }}', for_each: '{{ conf.ids }}', retries: 2 }\n  wait: { service: s, path: /w, wait_until: { field: body.ok, equals: true, interval: 3, timeout: 30 }, after: [each] }\n  calc: { python: m.total, after: [wait] }\n  alert: { service: s, path: /alert }\n");
+        assert!(py.contains("from coworks_airflow import CwsCallOperator, CwsFailRunOperator, CwsItemsOperator, CwsPythonOperator, CwsWaitSensor\n"), "{py}");
+        assert!(py.contains("    each__items = CwsItemsOperator(\n        task_id=\"each__items\",\n        items=\"{{ conf.ids }}\",\n        mapped=[\"each\"],\n    )\n"), "{py}");
+        assert!(py.contains("    each = CwsCallOperator.partial(\n        task_id=\"each\",\n"), "{py}");
+        assert!(
+            py.contains(
+                "        has_item=True,\n        retries=2,\n    ).expand(item=each__items.output)\n"
+            ),
+            "{py}"
+        );
+        assert!(py.contains("    wait = CwsWaitSensor(\n        task_id=\"wait\",\n"), "{py}");
+        assert!(py.contains("        until_status=[],\n        until_field=\"body.ok\",\n        until_equals=True,\n        poke_interval=3,\n        timeout=30,\n        mode=\"poke\",\n"), "{py}");
+        assert!(py.contains("    calc = CwsPythonOperator(\n        task_id=\"calc\",\n        module=\"m\",\n        function=\"total\",\n        inputs=[\"each\", \"wait\"],\n        mapped=[\"each\"],\n    )\n"), "{py}");
+        for edge in [
+            "each__items >> each",
+            "each >> wait",
+            "wait >> calc",
+            "each__items >> alert",
+            "each >> alert",
+            "calc >> alert",
+        ] {
+            assert!(py.contains(&format!("    {edge}\n")), "{edge}: {py}");
+        }
     }
 
     #[test]

@@ -17,14 +17,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::terraform::{access_log_group_name, function_name, ident, ServiceDeployment, StageDeployment};
+use super::terraform::{
+    access_log_group_name, function_name, ident, stage_domain_mappings, ServiceDeployment, StageDeployment,
+};
+use crate::contract::{AUTHORIZER_RESPONSE_ENV, AUTHORIZER_SIMPLE, BASE_PATH_ENV};
 use crate::model::{Auth, HttpMethod, Service};
 use crate::project::Project;
-use crate::settings::deploy::{Cors, FunctionSettings, Limits, Throttle};
+use crate::settings::deploy::{ApiKind, Cors, FunctionSettings, Limits, Throttle};
 use crate::settings::CliOptions;
 
 /// The header API Gateway reads the token from (the TOKEN authorizer's identity source).
 pub const TOKEN_HEADER: &str = "Authorization";
+
+/// The alias of a function with provisioned concurrency: its published version, which holds the
+/// initialised instances and which API Gateway invokes.
+pub const LIVE_ALIAS: &str = "live";
 
 /// The account id in the method ARNs of the local gateway (AWS's documentation account).
 pub const LOCAL_ACCOUNT: &str = "123456789012";
@@ -140,6 +147,18 @@ pub const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
     ("userAgent", "$context.identity.userAgent"),
 ];
 
+/// The fields of an access log line of an API of `kind`: [`ACCESS_LOG_FIELDS`], with the route key
+/// (`GET /invoice/{id}`, `$context.routeKey`) for an HTTP API, which has no resource path.
+pub fn access_log_fields(kind: ApiKind) -> Vec<(&'static str, &'static str)> {
+    ACCESS_LOG_FIELDS
+        .iter()
+        .map(|&(name, variable)| match (kind, name) {
+            (ApiKind::Http, "resourcePath") => ("routeKey", "$context.routeKey"),
+            _ => (name, variable),
+        })
+        .collect()
+}
+
 /// The access log of a stage: one JSON line per request in a log group of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLog {
@@ -151,8 +170,10 @@ pub struct AccessLog {
 
 impl AccessLog {
     fn of(d: &StageDeployment, s: &ServiceDeployment) -> AccessLog {
-        let fields: serde_json::Map<String, Value> =
-            ACCESS_LOG_FIELDS.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+        let fields: serde_json::Map<String, Value> = access_log_fields(s.function.api)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect();
         AccessLog {
             log_group: access_log_group_name(&d.project, &s.service.name, &d.stage),
             format: Value::Object(fields).to_string(),
@@ -165,21 +186,26 @@ impl AccessLog {
 pub struct ServiceApi {
     /// The service.
     pub service: String,
+    /// A REST API or an HTTP API (`api`).
+    pub kind: ApiKind,
     /// The function's (and the REST API's) deployed name.
     pub function: String,
     /// The stage (the API Gateway stage's name).
     pub stage: String,
     /// The resources, parents first.
     pub resources: Vec<ApiResource>,
-    /// The methods, sorted by path and method.
+    /// The methods, sorted by path and method. CORS preflights are listed for both kinds: a REST
+    /// API routes them to the function, an HTTP API answers them itself from its CORS
+    /// configuration (the generator writes no route for them).
     pub methods: Vec<ApiMethod>,
     /// The TOKEN authorizer, when an entry needs a token.
     pub authorizer: Option<TokenAuthorizer>,
     /// CORS, when on.
     pub cors: Option<Cors>,
-    /// Media types API Gateway treats as binary (the option and the entries' `binary_headers`).
+    /// Media types API Gateway treats as binary (the option and the entries' `binary_headers`);
+    /// empty for an HTTP API, which has no such setting.
     pub binary_media_types: Vec<String>,
-    /// API Gateway's own answers, customised.
+    /// API Gateway's own answers, customised (REST APIs only).
     pub gateway_responses: Vec<GatewayResponse>,
     /// The asynchronous-call mechanism.
     pub asynchronous: AsyncMechanism,
@@ -189,6 +215,9 @@ pub struct ServiceApi {
     pub environment: BTreeMap<String, String>,
     /// The function's timeout, in seconds.
     pub timeout_seconds: i64,
+    /// The alias of the function API Gateway invokes (its integrations, authorizer and
+    /// permission), when not the function itself: [`LIVE_ALIAS`] with `provisioned_concurrency`.
+    pub alias: Option<&'static str>,
     /// The stage's access log (`access_logs`).
     pub access_log: Option<AccessLog>,
     /// The rate and burst limits of every method of the stage (`throttle`; `None`: the account's).
@@ -260,6 +289,15 @@ fn function_environment(d: &StageDeployment, s: &ServiceDeployment) -> BTreeMap<
     }
     if let Some(cors) = &f.cors {
         env.extend(cors.env().into_iter().map(|(k, v)| (k.to_string(), v)));
+    }
+    if f.api == ApiKind::Http {
+        // An HTTP API's authorizer is set up with simple responses; its events keep a custom
+        // domain's base path in the request's path.
+        env.insert(AUTHORIZER_RESPONSE_ENV.into(), AUTHORIZER_SIMPLE.into());
+        let mapping = stage_domain_mappings(d).into_iter().find(|m| m.service == s.service.name);
+        if let Some(path) = mapping.and_then(|m| m.base_path) {
+            env.insert(BASE_PATH_ENV.into(), path);
+        }
     }
     env
 }
@@ -339,15 +377,19 @@ impl ServiceApi {
         methods.sort_by(|a, b| (&a.path, a.method).cmp(&(&b.path, b.method)));
         let mut binary: BTreeSet<String> = f.binary_media_types.iter().cloned().collect();
         binary.extend(entries.iter().filter_map(|e| e.binary_content_type.clone()));
+        if f.api == ApiKind::Http {
+            binary.clear();
+        }
         let gateway_responses = match &f.cors {
-            Some(cors) => ["DEFAULT_4XX", "DEFAULT_5XX"]
+            Some(cors) if f.api == ApiKind::Rest => ["DEFAULT_4XX", "DEFAULT_5XX"]
                 .into_iter()
                 .map(|t| GatewayResponse { response_type: t, headers: cors_gateway_headers(cors) })
                 .collect(),
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         ServiceApi {
             service: s.service.name.clone(),
+            kind: f.api,
             function: function_name(&d.project, &s.service.name, &d.stage),
             stage: d.stage.clone(),
             resources: resource_tree(&s.service),
@@ -362,6 +404,7 @@ impl ServiceApi {
             asynchronous: AsyncMechanism { self_invoke: true, maximum_retry_attempts: 0 },
             environment: function_environment(d, s),
             timeout_seconds: f.timeout,
+            alias: f.provisioned_concurrency.map(|_| LIVE_ALIAS),
             access_log: f.access_logs.then(|| AccessLog::of(d, s)),
             throttle: f.throttle.as_ref().and_then(|t| t.limits().ok()),
         }

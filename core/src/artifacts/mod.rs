@@ -17,6 +17,7 @@ use crate::project::Project;
 use crate::settings::CliOptions;
 
 pub mod airflow;
+pub mod airflow_setup;
 pub mod api;
 pub mod elf;
 pub mod openapi;

@@ -245,10 +245,14 @@ fn operation(project: &Project, e: &Entry, id: &str, schemas: &mut Schemas) -> V
             (Some(t), _) | (None, Some(t)) => schemas.of(t),
             (None, None) => unknown(&body.ty),
         };
-        op.insert(
-            "requestBody".into(),
-            json!({ "required": optional.is_none(), "content": { "application/json": { "schema": schema } } }),
-        );
+        // The runtime's `Multipart` body is read from `multipart/form-data` (fields and files).
+        let inner = optional.as_ref().or(ty.as_ref());
+        let content = if inner.is_some_and(is_multipart) {
+            json!({ "multipart/form-data": { "schema": { "type": "object", "additionalProperties": true } } })
+        } else {
+            json!({ "application/json": { "schema": schema } })
+        };
+        op.insert("requestBody".into(), json!({ "required": optional.is_none(), "content": content }));
     }
     let mut responses = Map::new();
     let ret = structs::return_type_text(project, e);
@@ -318,4 +322,9 @@ fn success_of(ty: &syn::Type, e: &Entry, schemas: &mut Schemas) -> (bool, (&'sta
         Some("Vec") if generic_arg(ty, "Vec").and_then(last_ident).as_deref() == Some("u8") => binary(),
         _ => (false, ("default", json!({ "description": "The answer the entry builds." }))),
     }
+}
+
+/// Whether a body type is the runtime's `Multipart` (`coworks::Multipart`).
+fn is_multipart(ty: &syn::Type) -> bool {
+    last_ident(ty).as_deref() == Some("Multipart")
 }

@@ -3,8 +3,9 @@
 //!
 //! Per service: a Lambda function (custom runtime `provided.al2023`), its IAM role and policy, its
 //! log group, SSM SecureString parameters for its secrets, what asynchronous calls need (the
-//! function may invoke itself, without retries), and the REST API its [`ServiceApi`] describes
-//! (resources, methods, TOKEN authorizer, CORS, binary media types), a deployment and a stage named
+//! function may invoke itself, without retries), and the API its [`ServiceApi`] describes — a
+//! REST API (resources, methods, TOKEN authorizer, CORS, binary media types, a deployment) or an
+//! HTTP API (`api: http`: routes, REQUEST authorizer, CORS configuration) — with a stage named
 //! after the stage, the invoke permission and outputs. The stage is the Terraform workspace: every
 //! function carries a precondition that the selected workspace is the stage the files were
 //! generated for.
@@ -15,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use crate::artifacts::api::ServiceApi;
 use crate::model::Service;
-use crate::settings::deploy::{self as settings, Backend, FunctionSettings, StageSettings, RUNTIME};
+use crate::settings::deploy::{self as settings, ApiKind, Backend, FunctionSettings, StageSettings, RUNTIME};
 
 mod api;
 mod literal;
@@ -113,7 +114,8 @@ fn api_gateway_account(d: &StageDeployment) -> Value {
 /// The base path mappings of a stage's services that have a REST API and a `domain`
 /// ([`settings::domain_mappings`]).
 pub fn stage_domain_mappings(d: &StageDeployment) -> Vec<settings::DomainMapping> {
-    let with_api = d.services.iter().filter(|s| ServiceApi::of(d, s).has_methods());
+    // A service has an API exactly when it has entries in the stage (see [`ServiceApi::has_methods`]).
+    let with_api = d.services.iter().filter(|s| !s.service.entries.is_empty());
     settings::domain_mappings(
         with_api.filter_map(|s| s.function.domain.as_ref().map(|dom| (s.service.name.as_str(), dom))),
     )
@@ -408,6 +410,28 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         function["snap_start"] = json!({ "apply_on": "PublishedVersions" });
         function["publish"] = true.into();
     }
+    if let (Some(n), Some(alias)) = (f.provisioned_concurrency, api.alias) {
+        // Provisioned concurrency is held by a published version, behind an alias API Gateway invokes.
+        function["publish"] = true.into();
+        doc.add(
+            "aws_lambda_alias",
+            &id,
+            json!({
+                "name": alias,
+                "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+                "function_version": format!("${{aws_lambda_function.{id}.version}}"),
+            }),
+        );
+        doc.add(
+            "aws_lambda_provisioned_concurrency_config",
+            &id,
+            json!({
+                "function_name": format!("${{aws_lambda_alias.{id}.function_name}}"),
+                "qualifier": format!("${{aws_lambda_alias.{id}.name}}"),
+                "provisioned_concurrent_executions": n,
+            }),
+        );
+    }
     doc.add("aws_lambda_function", &id, function);
 
     // Asynchronous calls: the function queues them with Lambda's `Invoke` (`InvocationType=Event`)
@@ -433,6 +457,11 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
             "maximum_retry_attempts": api.asynchronous.maximum_retry_attempts,
         });
+        if api.alias.is_some() {
+            // A published function invokes itself at the version it runs (the alias's): the
+            // configuration is that version's.
+            invoke_config["qualifier"] = format!("${{aws_lambda_function.{id}.version}}").into();
+        }
         if let Some(arn) = &f.on_failure {
             invoke_config["destination_config"] = json!({ "on_failure": { "destination": literal(arn) } });
             // The role must allow sending there before Lambda accepts the destination.
@@ -446,29 +475,53 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
     let has_api = api.has_methods();
     if has_api {
         let description = s.service.docs.lines().next().unwrap_or_default();
-        let logs =
-            api::StageLogs { log_retention: f.log_retention, account_role: d.settings.api_gateway_account };
-        api::rest_api(&api, description, f.tracing, &logs, doc, &tags);
+        match api.kind {
+            ApiKind::Rest => {
+                let logs = api::StageLogs {
+                    log_retention: f.log_retention,
+                    account_role: d.settings.api_gateway_account,
+                };
+                api::rest_api(&api, description, f.tracing, &logs, doc, &tags);
+            }
+            ApiKind::Http => api::http_api(&api, description, f.log_retention, doc, &tags),
+        }
     }
-
-    let url = if has_api {
-        Value::from(format!("${{aws_api_gateway_stage.{id}.invoke_url}}"))
-    } else {
-        Value::Null
+    // The API's and its stage's resource types.
+    let (api_type, stage_type) = match api.kind {
+        ApiKind::Rest => ("aws_api_gateway_rest_api", "aws_api_gateway_stage"),
+        ApiKind::Http => ("aws_apigatewayv2_api", "aws_apigatewayv2_stage"),
     };
+    let url = if has_api { Value::from(format!("${{{stage_type}.{id}.invoke_url}}")) } else { Value::Null };
     // The custom domain's base path mapping (the domain name itself is stage-wide, in `main.tf.json`).
     let mapping = stage_domain_mappings(d).into_iter().find(|m| m.service == s.service.name);
     let custom_url = match &mapping {
         Some(m) => {
+            let domain_name =
+                format!("${{aws_api_gateway_domain_name.{}.domain_name}}", domain_ident(&m.domain.name));
+            // API mappings serve HTTP APIs on the same (regional) domain names as REST APIs.
+            let (kind, stage_key, stage, path_key) = match api.kind {
+                ApiKind::Rest => (
+                    "aws_api_gateway_base_path_mapping",
+                    "stage_name",
+                    format!("${{aws_api_gateway_stage.{id}.stage_name}}"),
+                    "base_path",
+                ),
+                ApiKind::Http => (
+                    "aws_apigatewayv2_api_mapping",
+                    "stage",
+                    format!("${{aws_apigatewayv2_stage.{id}.id}}"),
+                    "api_mapping_key",
+                ),
+            };
             let mut body = json!({
-                "api_id": format!("${{aws_api_gateway_rest_api.{id}.id}}"),
-                "stage_name": format!("${{aws_api_gateway_stage.{id}.stage_name}}"),
-                "domain_name": format!("${{aws_api_gateway_domain_name.{}.domain_name}}", domain_ident(&m.domain.name)),
+                "api_id": format!("${{{api_type}.{id}.id}}"),
+                stage_key: stage,
+                "domain_name": domain_name,
             });
             if let Some(path) = &m.base_path {
-                body["base_path"] = literal(path).into();
+                body[path_key] = literal(path).into();
             }
-            doc.add("aws_api_gateway_base_path_mapping", &id, body);
+            doc.add(kind, &id, body);
             Value::from(literal(&m.url()))
         }
         None => Value::Null,
@@ -490,7 +543,7 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
             "role_name": format!("${{aws_iam_role.{id}.name}}"),
             "role_arn": format!("${{aws_iam_role.{id}.arn}}"),
             "log_group": format!("${{aws_cloudwatch_log_group.{id}.name}}"),
-            "api_id": if has_api { Value::from(format!("${{aws_api_gateway_rest_api.{id}.id}}")) } else { Value::Null },
+            "api_id": if has_api { Value::from(format!("${{{api_type}.{id}.id}}")) } else { Value::Null },
             "url": url,
             "custom_url": custom_url,
         }),

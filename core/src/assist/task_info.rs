@@ -87,6 +87,7 @@ impl Project {
     ) -> String {
         match source {
             Source::Conf(_) => "a value of the run's conf (any JSON)".into(),
+            Source::Item(_) => "an item of the task's `for_each` list (any JSON)".into(),
             Source::Task { task, path } => {
                 let target = wf.task(&task).and_then(|t| target_entry(t, services));
                 match path.first().map(String::as_str) {

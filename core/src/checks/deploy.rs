@@ -213,6 +213,30 @@ pub(super) fn service_checks(
                 format!("Lambda has no SnapStart for the `{RUNTIME}` runtime of `{name}`: the option is ignored"),
             ).with_fixes(fix));
         }
+        if let (Some(p), Some(r)) = (f.provisioned_concurrency, f.reserved_concurrency) {
+            if p > r {
+                out.push(Diagnostic::new(
+                    DiagnosticCode::ProvisionedOverReserved,
+                    CONFIG_FILE,
+                    option_span(project, s, Some(name), "provisioned_concurrency"),
+                    format!(
+                        "`{name}` in stage `{s}` keeps {p} instances initialised (`provisioned_concurrency`) \
+                         but may run only {r} at once (`reserved_concurrency`)"
+                    ),
+                ));
+            }
+        }
+        if f.api == settings::ApiKind::Http && !f.binary_media_types.is_empty() {
+            out.push(Diagnostic::new(
+                DiagnosticCode::HttpApiBinaryTypes,
+                CONFIG_FILE,
+                option_span(project, s, Some(name), "binary_media_types"),
+                format!(
+                    "`binary_media_types` of `{name}` in stage `{s}` is not deployed: `{name}` is served by an \
+                     HTTP API (`api: http`), which passes binary bodies base64-encoded without it"
+                ),
+            ));
+        }
         if let Some(arn) = f.on_failure.as_ref().filter(|a| settings::destination_action(a).is_none()) {
             out.push(Diagnostic::new(
                 DiagnosticCode::AsyncDestination,
@@ -312,6 +336,19 @@ fn domain_checks(project: &Project, s: &str, region: Option<&str>, out: &mut Vec
         if let Some(problem) = d.base_path.as_deref().and_then(settings::base_path_problem) {
             let message = format!("`domain` of `{name}` in stage `{s}`: {problem}");
             push(DiagnosticCode::BadDomain, span("base_path"), message);
+        }
+        if d.endpoint == settings::DomainEndpoint::Edge
+            && project.function_settings(s, name, &none).api == settings::ApiKind::Http
+        {
+            push(
+                DiagnosticCode::HttpApiEdgeDomain,
+                span("endpoint"),
+                format!(
+                    "`{name}` is served by an HTTP API in stage `{s}`, but `{}` is an `edge` domain: HTTP APIs \
+                     take regional custom domains only (`endpoint: regional`)",
+                    d.name
+                ),
+            );
         }
         let span = span("certificate_arn");
         let wanted = d.endpoint.certificate_region(region);

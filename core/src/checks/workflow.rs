@@ -120,8 +120,22 @@ pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
         v.condition(task, ancestors.get(task.id.as_str()));
         v.body_fields(task);
         v.bucket(task);
+        v.for_each(task);
+        v.python(task);
     }
     v.out
+}
+
+/// Whether `text` (a Python module) defines `function` at its top level (`def` or `async def` at the
+/// start of a line): read, never run.
+pub fn defines_function(text: &str, function: &str) -> bool {
+    text.lines().any(|line| {
+        let rest = line.strip_prefix("async ").unwrap_or(line);
+        rest.strip_prefix("def ")
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix(function))
+            .is_some_and(|r| r.trim_start().starts_with('('))
+    })
 }
 
 struct Validator<'a> {
@@ -360,6 +374,17 @@ impl<'a> Validator<'a> {
                         self.push(DiagnosticCode::WorkflowSchema, span, format!("bad template {e}"));
                     }
                     Ok(Source::Conf(_)) => {}
+                    Ok(Source::Item(_)) => {
+                        let in_each = task.for_each.as_ref().is_some_and(|f| f.span == text.span);
+                        if task.for_each.is_none() || in_each {
+                            let msg = if in_each {
+                                format!("`for_each` of task `{}` names the list; `{{{{ {} }}}}` is read by the task's values", task.id, t.expr)
+                            } else {
+                                format!("`{{{{ {} }}}}` is the item of a task mapped over `for_each`, and task `{}` has no `for_each`", t.expr, task.id)
+                            };
+                            self.push(DiagnosticCode::WorkflowForEach, span, msg);
+                        }
+                    }
                     Ok(Source::Task { task: other, path }) => {
                         let what = format!("`{{{{ {} }}}}` reads", t.expr);
                         if self.task_read(task, ancestors, span, &what, other) {
@@ -493,6 +518,45 @@ impl<'a> Validator<'a> {
             self.push(DiagnosticCode::WorkflowFailureTask, given.span, msg);
         }
         Some(task.id.as_str())
+    }
+
+    /// A `for_each` reads a list: the run's conf or the body of a task.
+    fn for_each(&mut self, task: &Task) {
+        let Some(each) = &task.for_each else { return };
+        let found = template::templates(&each.value);
+        let [t] = found.as_slice() else { return };
+        if let Ok(Source::Task { task: other, path }) = &t.source {
+            if path.first().is_some_and(|f| f != "body") {
+                let msg = format!(
+                    "`for_each` of task `{}` reads `{}`: a list is in the conf or a task's body (`tasks.{other}.body...`)",
+                    task.id, t.expr
+                );
+                self.push(DiagnosticCode::WorkflowForEach, each.span, msg);
+            }
+        }
+    }
+
+    /// A `python` task's module file and function exist (the file's text is read, never run).
+    fn python(&mut self, task: &Task) {
+        let Some(given) = &task.python else { return };
+        let Some((module, function)) = crate::workflow::parse::python_target(&given.value) else { return };
+        let file = crate::layout::workflow_python_path(module);
+        let msg = match self.cx.project.source(&file) {
+            None => format!(
+                "task `{}` runs `{}`, but the project has no `{}`",
+                task.id,
+                given.value,
+                file.to_string_lossy().replace('\\', "/")
+            ),
+            Some(src) if !defines_function(src.text(), function) => format!(
+                "task `{}` runs `{}`, but `{}` has no top-level `def {function}(...)`",
+                task.id,
+                given.value,
+                file.to_string_lossy().replace('\\', "/")
+            ),
+            Some(_) => return,
+        };
+        self.push(DiagnosticCode::WorkflowPythonMissing, given.span, msg);
     }
 
     fn bucket(&mut self, task: &Task) {

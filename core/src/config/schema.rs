@@ -271,7 +271,13 @@ pub const COMMANDS: &[CommandSpec] = &[
                 "VPC the functions run in.",
             ),
             opt("tags", OptionType::StrMap, None, "Tags added to every deployed resource."),
-            opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary."),
+            opt(
+                "api",
+                OptionType::OneOf(&["rest", "http"]),
+                Some("rest"),
+                "The kind of API Gateway API of each service: `rest` (a REST API, TOKEN authorizer, payload 1.0) or `http` (an HTTP API: payload 2.0, a REQUEST authorizer with simple responses, API Gateway's own CORS configuration, auto-deployed stage).",
+            ),
+            opt("binary_media_types", OptionType::StrList, None, "Media types API Gateway treats as binary (REST APIs only: an HTTP API decides by itself, see docs/deploy.md)."),
             opt(
                 "authorizer_ttl",
                 int(0, 3600),
@@ -309,6 +315,12 @@ pub const COMMANDS: &[CommandSpec] = &[
                 OptionType::Int { min: Some(0), max: None },
                 None,
                 "Concurrent executions reserved for each function, and its ceiling (0 stops every call; default: the account's unreserved pool).",
+            ),
+            opt(
+                "provisioned_concurrency",
+                positive(),
+                None,
+                "Instances of each function kept initialised (no cold start): the function is published and API Gateway invokes its alias `live`, which holds them (at most `reserved_concurrency` when that is set); billed while deployed.",
             ),
             opt(
                 "on_failure",

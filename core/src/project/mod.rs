@@ -367,6 +367,7 @@ impl Project {
                 self.workflows.insert(rel.to_path_buf(), Arc::new(WorkflowFile::read(rel, text)));
                 true
             }
+            FileKind::WorkflowPython => true,
             FileKind::Other => false,
         }
     }
@@ -422,6 +423,7 @@ impl Project {
                 removed
             }
             FileKind::Workflow => self.workflows.remove(rel).is_some(),
+            FileKind::WorkflowPython => true,
             FileKind::Other => false,
         }
     }

@@ -24,10 +24,15 @@ impl Project {
         self.workflows.get(rel).map(|w| &w.workflow)
     }
 
-    /// The preview of one workflow file: Mermaid text and the graph with each task's entry.
+    /// The preview of one workflow file: Mermaid text and the graph with each task's entry, each
+    /// task coloured by its state in the workflow's last local run (`cws workflow run`), if any.
     pub fn workflow_preview(&self, rel: &Path) -> Option<WorkflowPreview> {
         let wf = self.workflow(rel)?;
-        Some(preview::preview(wf, &self.services(None)))
+        let mut preview = preview::preview(wf, &self.services(None));
+        if let Some(run) = crate::workflow::last_run::LastRun::read(self.root(), rel) {
+            crate::workflow::last_run::annotate(&mut preview, run);
+        }
+        Some(preview)
     }
 
     /// Go-to-definition in a workflow file: from a task (its id, method, path, parameters...) to the

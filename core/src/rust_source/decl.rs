@@ -35,6 +35,47 @@ pub enum ParamKind {
     Query,
     /// `#[body]`.
     Body,
+    /// The request context: `ctx: &Context` (`coworks::Context`) or a parameter marked
+    /// `#[context]`. Not part of the route: no path, query or body value.
+    Context,
+}
+
+/// How a parameter with these attribute paths and this type (as [`type_text`] writes it) is
+/// read: `#[query]`, `#[body]`, `#[context]` or a `Context` type (`&Context`,
+/// `&coworks::Context`, `Context`) — the one rule both parsers and the macro apply.
+pub fn param_kind<'a>(attr_paths: impl IntoIterator<Item = &'a str>, ty: &str) -> ParamKind {
+    let mut kind = if is_context_type(ty) { ParamKind::Context } else { ParamKind::Plain };
+    for path in attr_paths {
+        if is_coworks_attr(path, "query") {
+            kind = ParamKind::Query;
+        } else if is_coworks_attr(path, "body") {
+            kind = ParamKind::Body;
+        } else if is_coworks_attr(path, "context") {
+            kind = ParamKind::Context;
+        }
+    }
+    kind
+}
+
+/// Whether a type's text names the runtime's request context (`&Context`, `&'a coworks::Context`,
+/// `Context`).
+pub fn is_context_type(ty: &str) -> bool {
+    let t = type_text(ty);
+    let t = t.strip_prefix('&').unwrap_or(&t);
+    // A lifetime (`&'a Context`): `type_text` keeps the space after it.
+    let t = match t.strip_prefix('\'') {
+        Some(rest) => rest.split_once(' ').map_or("", |(_, ty)| ty),
+        None => t,
+    };
+    let t = squash(t);
+    let t = t.strip_prefix("::").unwrap_or(&t);
+    let t = t.strip_prefix("coworks::").unwrap_or(t);
+    matches!(t, "Context" | "context::Context")
+}
+
+/// Whether a context parameter's type is taken by value (`Context` rather than `&Context`).
+pub fn is_owned_context(ty: &str) -> bool {
+    !squash(ty).starts_with('&')
 }
 
 /// A parameter of an entry method (not `self`).
@@ -164,6 +205,23 @@ pub fn is_coworks_attr(path: &str, want: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_parameters_by_type_or_attribute() {
+        for ty in
+            ["&Context", "& Context", "&'a Context", "&coworks::Context", "&::coworks::Context", "Context"]
+        {
+            assert_eq!(param_kind([], &type_text(ty)), ParamKind::Context, "{ty}");
+        }
+        for ty in ["&MyContext", "u64", "&str", "Contexts", "&other::Context"] {
+            assert_eq!(param_kind([], &type_text(ty)), ParamKind::Plain, "{ty}");
+        }
+        assert_eq!(param_kind(["context"], "&Req"), ParamKind::Context);
+        assert_eq!(param_kind(["coworks::context"], "&Req"), ParamKind::Context);
+        assert_eq!(param_kind(["query"], "u32"), ParamKind::Query);
+        assert_eq!(param_kind(["body"], "Item"), ParamKind::Body);
+        assert!(is_owned_context("Context") && !is_owned_context("&Context"));
+    }
 
     #[test]
     fn doc_values_keep_paragraph_breaks() {

@@ -8,8 +8,8 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, service_or_blueprint_args};
 use super::decl::{
-    is_coworks_attr, join_doc_values, squash, type_text, AttrError, EntryDecl, FileDecls, ParamDecl,
-    ParamKind, ServiceDecl,
+    is_coworks_attr, join_doc_values, param_kind, squash, type_text, AttrError, EntryDecl, FileDecls,
+    ParamDecl, ServiceDecl,
 };
 
 /// A syntax error `syn` found: its message and where.
@@ -140,16 +140,12 @@ fn entry(text: &str, f: &syn::ImplItemFn, attr: &Attribute, errors: &mut Vec<Att
     let mut params = Vec::new();
     for input in &f.sig.inputs {
         if let FnArg::Typed(pt) = input {
-            let mut kind = ParamKind::Plain;
-            for a in &pt.attrs {
-                let p = path_text(a);
-                if is_coworks_attr(&p, "query") {
-                    kind = ParamKind::Query;
-                } else if is_coworks_attr(&p, "body") {
-                    kind = ParamKind::Body;
-                }
-            }
             let ty_range = range(pt.ty.span());
+            let paths: Vec<String> = pt.attrs.iter().map(path_text).collect();
+            let kind = param_kind(
+                paths.iter().map(String::as_str),
+                text.get(ty_range.start..ty_range.end).unwrap_or(""),
+            );
             let name = match &*pt.pat {
                 Pat::Ident(pi) => pi.ident.to_string(),
                 other => {

@@ -9,7 +9,7 @@ use crate::naming::{self, RouteError};
 use crate::text::{ByteRange, LineIndex, Span};
 
 use super::attr_edit::param_name_range;
-use super::decl::{EntryDecl, FileDecls, ParamKind, ServiceDecl};
+use super::decl::{is_owned_context, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl};
 
 /// Which parser read a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -265,6 +265,7 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
         );
     }
     let mut first_body: Option<ByteRange> = None;
+    let mut first_context: Option<ByteRange> = None;
     let mut later = Vec::new();
     let mut params = Vec::new();
     for p in &e.params {
@@ -272,6 +273,11 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
             ParamKind::Plain => ParamSource::Path,
             ParamKind::Query => ParamSource::Query,
             ParamKind::Body => ParamSource::Body,
+            ParamKind::Context => {
+                // The request context is no route parameter: checked here, left out of the entry.
+                context_param(e, p, &mut first_context, cx, &mut later);
+                continue;
+            }
         };
         match source {
             ParamSource::Path if bad_path_type(&p.ty) => push(
@@ -344,6 +350,44 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
         docs: e.docs.clone(),
         location: loc(e.name_range),
         item: loc(e.range),
+    }
+}
+
+/// A context parameter: taken by reference (`CWS064`, with the fix adding `&`), and once (`CWS063`).
+fn context_param(
+    e: &EntryDecl,
+    p: &ParamDecl,
+    first: &mut Option<ByteRange>,
+    cx: &Cx<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if is_owned_context(&p.ty) {
+        let fix =
+            Fix::safe("Take the context by reference", vec![Edit::insert(cx.file, p.ty_range.start, "&")]);
+        diags.push(
+            Diagnostic::new(
+                DiagnosticCode::ContextByValue,
+                cx.file,
+                (cx.span)(p.ty_range),
+                format!(
+                    "entry `{}` takes the request context by value; write `{}: &{}`",
+                    e.name, p.name, p.ty
+                ),
+            )
+            .with_fixes(vec![fix]),
+        );
+    }
+    match first {
+        Some(at) => diags.push(
+            Diagnostic::new(
+                DiagnosticCode::MultipleContexts,
+                cx.file,
+                (cx.span)(p.range),
+                format!("entry `{}` takes the request context more than once", e.name),
+            )
+            .with_related(cx.file, (cx.span)(*at), "first context parameter"),
+        ),
+        None => *first = Some(p.range),
     }
 }
 
@@ -433,5 +477,37 @@ mod tests {
         ] {
             assert!(bad_query_type(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+    use crate::rust_source::{exact, tolerant};
+
+    /// The request context is no route parameter, whichever parser reads the file.
+    #[test]
+    fn context_parameters_leave_routes_and_parameters_alone() {
+        let text = r#"impl S {
+    #[entry]
+    fn get_order(&self, ctx: &Context, id: u64, #[query] page: Option<u32>) {}
+    #[entry]
+    fn post_note(&self, #[context] who: &coworks::Context, #[body] note: Note) {}
+}"#;
+        let text = format!("#[coworks::service]\n{text}");
+        let exact = exact::parse(&text).expect("valid Rust");
+        assert_eq!(exact, tolerant::parse(&text), "both parsers read the same parameters");
+        let model = build(Path::new("a.rs"), Path::new(""), &text, &exact, ParseMode::Exact);
+        assert!(model.diagnostics.is_empty(), "{:?}", model.diagnostics);
+        let entries = &model.services[0].entries;
+        let shown: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                let params: Vec<String> =
+                    e.params.iter().map(|p| format!("{}:{:?}", p.name, p.source)).collect();
+                format!("{} {}", e.route, params.join(","))
+            })
+            .collect();
+        assert_eq!(shown, ["GET /order/{id} id:Path,page:Query", "POST /note note:Body"]);
     }
 }

@@ -24,8 +24,8 @@ use crate::text::ByteRange;
 
 use super::attrs::{parse_entry_args, service_or_blueprint_args, ServiceArgs};
 use super::decl::{
-    is_coworks_attr, join_doc_values, squash, type_text, AttrError, EntryDecl, FileDecls, ParamDecl,
-    ParamKind, ServiceDecl,
+    is_coworks_attr, join_doc_values, param_kind, squash, type_text, AttrError, EntryDecl, FileDecls,
+    ParamDecl, ServiceDecl,
 };
 use super::doc_text::{comment_doc, string_value, DocPlacement};
 
@@ -394,15 +394,7 @@ impl<'a> Reader<'a> {
                     match (Self::capture(q, &found, "pattern"), Self::capture(q, &found, "type")) {
                         (Some(pat), _) if pat.kind() == "self" => has_self = true,
                         (Some(pat), Some(ty)) => {
-                            let mut kind = ParamKind::Plain;
-                            for a in &attrs {
-                                let path = self.attr_path(*a);
-                                if is_coworks_attr(path, "query") {
-                                    kind = ParamKind::Query;
-                                } else if is_coworks_attr(path, "body") {
-                                    kind = ParamKind::Body;
-                                }
-                            }
+                            let kind = param_kind(attrs.iter().map(|a| self.attr_path(*a)), self.src(ty));
                             let start = attrs.first().map_or(node.start_byte(), |a| a.start_byte());
                             params.push(ParamDecl {
                                 name: self.pattern_name(pat),

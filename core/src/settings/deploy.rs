@@ -20,6 +20,7 @@ pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 /// Also those a project's own Terraform files often use (queues, topics, tables, events, keys).
 pub const ENDPOINT_SERVICES: &[&str] = &[
     "apigateway",
+    "apigatewayv2",
     "dynamodb",
     "ec2",
     "events",
@@ -169,6 +170,8 @@ pub struct FunctionSettings {
     pub iam: Vec<IamStatement>,
     /// Reserved concurrent executions (`None`: the account's unreserved pool).
     pub reserved_concurrency: Option<i64>,
+    /// Instances kept initialised behind the alias API Gateway invokes (`None`: none).
+    pub provisioned_concurrency: Option<i64>,
     /// Where failed asynchronous invocations go (an SQS queue's or SNS topic's ARN).
     pub on_failure: Option<String>,
     /// JSON access logs of the API's stage (`access_logs`).
@@ -179,6 +182,29 @@ pub struct FunctionSettings {
     pub route_throttle: Vec<Throttle>,
     /// The custom domain of the API's stage (`domain`), when a name is written.
     pub domain: Option<Domain>,
+    /// The kind of API Gateway API (`api`).
+    pub api: ApiKind,
+}
+
+/// The kind of API Gateway API a service is served by (`api`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKind {
+    /// A REST API (payload 1.0, TOKEN authorizer with IAM policies).
+    #[default]
+    Rest,
+    /// An HTTP API (payload 2.0, REQUEST authorizer with simple responses).
+    Http,
+}
+
+impl ApiKind {
+    /// The kind named by the option's value (`rest`, `http`); anything else is `rest` (the
+    /// reader reports values outside the option's words).
+    pub fn of(word: Option<&str>) -> ApiKind {
+        match word {
+            Some("http") => ApiKind::Http,
+            _ => ApiKind::Rest,
+        }
+    }
 }
 
 /// How a custom domain is served.
@@ -599,6 +625,7 @@ impl Project {
             public: o.texts("public"),
             iam: iam_statements(&o.value("iam")),
             reserved_concurrency: o.int("reserved_concurrency"),
+            provisioned_concurrency: o.int("provisioned_concurrency"),
             on_failure: o.text("on_failure"),
             access_logs: o.flag("access_logs"),
             throttle: throttle("throttle", &o.value("throttle")),
@@ -611,6 +638,7 @@ impl Project {
                 let stage_wide = self.options("deploy", stage, None, cli).value("domain");
                 domain(&stage_wide, own.map(|e| &e.value))
             },
+            api: ApiKind::of(o.text("api").as_deref()),
         }
     }
 }
@@ -668,6 +696,20 @@ mod tests {
         assert_eq!(t("0.25", "1"), Ok(Limits { rate: Some(0.25), burst: Some(1) }));
         assert!(Throttle::default().limits().is_err(), "neither written");
         assert!(project.function_settings("dev", "other", &none).route_throttle.is_empty());
+    }
+
+    #[test]
+    fn api_kind_per_stage_and_service() {
+        let yaml = "version: 3\nservices:\n  billing:\n    commands: {deploy: {api: rest}}\nworkspaces:\n  dev: {}\n  web:\n    commands: {deploy: {api: http}}\n";
+        let project = crate::settings::tests::project_with_config(yaml);
+        let none = BTreeMap::new();
+        assert_eq!(project.function_settings("dev", "catalog", &none).api, ApiKind::Rest, "the default");
+        assert_eq!(project.function_settings("web", "catalog", &none).api, ApiKind::Http);
+        assert_eq!(
+            project.function_settings("web", "billing", &none).api,
+            ApiKind::Rest,
+            "the service's own"
+        );
     }
 
     #[test]

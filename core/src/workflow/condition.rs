@@ -353,6 +353,12 @@ impl Parser {
                     return Ok(Expr::Literal { value: v, range });
                 }
                 let source = template::parse_source(&w).map_err(|message| ParseError { message, range })?;
+                if let Source::Item(_) = source {
+                    let message = format!(
+                        "`{w}`: a condition is decided once, before the task runs (and before a `for_each` calls it per item): it reads `conf.x` and `tasks.<id>...`, not `item`"
+                    );
+                    return Err(ParseError { message, range });
+                }
                 self.at += 1;
                 Ok(Expr::Path { text: w, source, range })
             }
@@ -550,6 +556,7 @@ mod tests {
             ("tasks.o.result > 1", 0, "`status`, `headers` and `body`"),
             ("conf.a >", 8, "found the end"),
             ("1.2.3 > 1", 0, "not a number"),
+            ("conf.a and item.sku == 'x'", 11, "not `item`"),
             (deep.as_str(), 65, "at most 64 deep"),
         ] {
             let e = parse(text).unwrap_err();

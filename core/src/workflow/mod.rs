@@ -6,6 +6,7 @@
 //! - [`condition`]: `when:` conditions (parsed, evaluated);
 //! - [`target`]: the entry a task calls;
 //! - [`preview`]: Mermaid text and a JSON graph for the editor;
+//! - [`last_run`]: the last local run's task states, which the preview colours tasks by;
 //! - [`run`]: what a run decides (requests, statuses, branches, which task runs next), shared by
 //!   `cws workflow run` and the DAG generator.
 //!
@@ -17,6 +18,7 @@ use std::path::Path;
 use crate::diagnostics::Diagnostic;
 
 pub mod condition;
+pub mod last_run;
 pub mod model;
 pub mod parse;
 pub mod preview;

@@ -94,9 +94,65 @@ pub struct Task {
     /// of the body against the entry's `#[body]` type).
     #[serde(skip)]
     pub json_places: Vec<(Vec<String>, Span)>,
+    /// `wait_until`: call the entry again until its answer meets a condition (an Airflow sensor).
+    pub wait_until: Option<WaitUntil>,
+    /// `for_each`: one template naming a list (`{{ conf.skus }}`, `{{ tasks.x.body.items }}`); the
+    /// task is called once per item (`{{ item }}` in its values; Airflow's dynamic task mapping).
+    pub for_each: Option<Spanned<String>>,
+    /// `python`: `module.function`, a function of the project's `workflows/<module>.py` run instead
+    /// of a call.
+    pub python: Option<Spanned<String>>,
+}
+
+/// `wait_until` of a task: how its answer must look for the wait to end, how often it is asked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaitUntil {
+    /// Where `wait_until` is written (its key and value).
+    #[serde(skip)]
+    pub span: Span,
+    /// What the answer must meet.
+    pub condition: WaitCondition,
+    /// Seconds between two calls (`interval`, default [`WaitUntil::DEFAULT_INTERVAL`]).
+    pub interval: u32,
+    /// Seconds after which the wait fails (`timeout`, default [`WaitUntil::DEFAULT_TIMEOUT`]).
+    pub timeout: u32,
+}
+
+impl WaitUntil {
+    /// Seconds between two calls when `interval` is not given.
+    pub const DEFAULT_INTERVAL: u32 = 10;
+    /// Seconds of waiting when `timeout` is not given.
+    pub const DEFAULT_TIMEOUT: u32 = 600;
+}
+
+/// The condition a wait ends on. Today a status and/or a field of the answer; a `when:` expression
+/// can be added as another variant (the decision is [`crate::workflow::run::wait_met`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitCondition {
+    /// `status` (one or a list; default any 2xx) and, with `field`, `equals`: the value at `field`
+    /// (`body.state`, `headers.etag`, a dotted path in the result) equals the given JSON value.
+    Answer {
+        /// The statuses that end the wait (empty: any 2xx).
+        status: Vec<u16>,
+        /// The dotted path of the field compared (`body.state`), with `equals`.
+        field: Option<Spanned<String>>,
+        /// The value the field must equal.
+        equals: Option<serde_json::Value>,
+    },
 }
 
 impl Task {
+    /// Whether the task runs a Python function (`python:`) instead of calling an entry.
+    pub fn is_python(&self) -> bool {
+        self.python.is_some()
+    }
+
+    /// Whether the task is mapped over a list (`for_each`).
+    pub fn is_mapped(&self) -> bool {
+        self.for_each.is_some()
+    }
+
     /// Whether the task routes on its call's status (has any `on_*` branch).
     pub fn has_branches(&self) -> bool {
         !(self.on_success.is_empty() && self.on_failure.is_empty() && self.on_no_content.is_empty())

@@ -13,7 +13,8 @@ use crate::text::{ByteRange, Pos, Span};
 use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
 use super::condition;
-use super::model::{Arg, DefaultArgs, Task, Workflow};
+use super::model::{Arg, DefaultArgs, Task, WaitCondition, WaitUntil, Workflow};
+use super::template;
 
 /// Keys of the top level of a workflow file.
 pub const TOP_KEYS: &[&str] =
@@ -41,6 +42,20 @@ pub const TASK_KEYS: &[&str] = &[
     "retry_delay",
     "timeout",
     "when",
+    "wait_until",
+    "for_each",
+    "python",
+];
+/// Keys of a task's `wait_until`.
+pub const WAIT_KEYS: &[&str] = &["status", "field", "equals", "interval", "timeout"];
+/// Keys of a task that are not about a call: all a `python` task takes (the others make a call).
+pub const NOT_CALL_KEYS: &[&str] =
+    &["description", "after", "retries", "retry_delay", "timeout", "when", "python"];
+/// Python's keywords (and soft keywords): not a module or function name.
+const PY_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
+    "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
+    "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
 ];
 
 /// The code of a YAML problem in a workflow file.
@@ -108,6 +123,10 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn schema(&mut self, span: Span, message: String) {
         self.diags.push(Diagnostic::new(DiagnosticCode::WorkflowSchema, self.file, span, message));
+    }
+
+    fn push(&mut self, code: DiagnosticCode, span: Span, message: String) {
+        self.diags.push(Diagnostic::new(code, self.file, span, message));
     }
 
     fn type_error(&mut self, node: &Node, expected: &str) {
@@ -267,9 +286,38 @@ impl Reader<'_> {
             texts: Vec::new(),
             when: None,
             json_places: Vec::new(),
+            wait_until: None,
+            for_each: None,
+            python: None,
         };
         for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
             match k.text.as_str() {
+                "wait_until" => t.wait_until = self.wait_until(k, v),
+                "for_each" => {
+                    t.for_each = self.text(v);
+                    if let Some(f) = &t.for_each {
+                        if !template::is_whole(&f.value) {
+                            let msg = format!(
+                                "`for_each` of task `{}` is one template naming a list, e.g. `\"{{{{ conf.skus }}}}\"`",
+                                t.id
+                            );
+                            self.push(DiagnosticCode::WorkflowForEach, f.span, msg);
+                        }
+                        t.texts.push(f.clone());
+                    }
+                }
+                "python" => {
+                    t.python = self.text(v);
+                    if let Some(p) = &t.python {
+                        if python_target(&p.value).is_none() {
+                            let msg = format!(
+                                "`python: {}` is not `module.function` (two Python names: `workflows/<module>.py` and a function in it)",
+                                p.value
+                            );
+                            self.push(DiagnosticCode::WorkflowPython, p.span, msg);
+                        }
+                    }
+                }
                 "description" => t.description = self.text(v).map(|s| s.value).unwrap_or_default(),
                 "service" => t.service = self.text(v),
                 "method" => {
@@ -313,6 +361,10 @@ impl Reader<'_> {
                 }
             }
         }
+        self.combinations(&t, &entries);
+        if t.python.is_some() {
+            return Some(t);
+        }
         if t.service.is_none() {
             self.schema(key.span, format!("task `{}` needs `service` (the tech service it calls)", t.id));
         }
@@ -341,6 +393,133 @@ impl Reader<'_> {
         Some(when)
     }
 
+    /// The keys a task may not combine: a `python` task with a call's keys, `wait_until` with `async`
+    /// or `for_each`, `for_each` with `async` or branches.
+    fn combinations(&mut self, t: &Task, entries: &[&(Key, Node)]) {
+        if let Some(p) = &t.python {
+            let given: Vec<String> = entries
+                .iter()
+                .filter(|e| TASK_KEYS.contains(&e.0.text.as_str()))
+                .filter(|e| !NOT_CALL_KEYS.contains(&e.0.text.as_str()))
+                .map(|e| format!("`{}`", e.0.text))
+                .collect();
+            if !given.is_empty() {
+                let msg = format!(
+                    "task `{}` runs `python: {}`: it calls no entry, so it takes no {}",
+                    t.id,
+                    p.value,
+                    given.join(", ")
+                );
+                self.push(DiagnosticCode::WorkflowPython, p.span, msg);
+            }
+            return;
+        }
+        // (the key, its code, what it cannot be given with, why)
+        let rules = [
+            (
+                t.wait_until.as_ref().map(|w| w.span),
+                DiagnosticCode::WorkflowWaitUntil,
+                [(t.is_async, "`async: true`"), (t.is_mapped(), "`for_each`")],
+                "cannot wait with {}: wait in a task of its own, after this one",
+            ),
+            (
+                t.for_each.as_ref().map(|f| f.span),
+                DiagnosticCode::WorkflowForEach,
+                [(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")],
+                "is mapped over `for_each`: it cannot take {} (its items answer each their own status); give them to a task after it",
+            ),
+        ];
+        for (span, code, with, why) in rules {
+            let Some(span) = span else { continue };
+            for (_, what) in with.iter().filter(|(on, _)| *on) {
+                self.push(code, span, format!("task `{}` {}", t.id, why.replace("{}", what)));
+            }
+        }
+    }
+
+    /// Reads `wait_until`: a mapping of [`WAIT_KEYS`].
+    fn wait_until(&mut self, key: &Key, node: &Node) -> Option<WaitUntil> {
+        let span = Span { start: key.span.start, end: node.span.end.max(key.span.end) };
+        let code = DiagnosticCode::WorkflowWaitUntil;
+        let Some(entries) = node.entries() else {
+            let msg = format!(
+                "`wait_until` is a mapping (`status`, `field`, `equals`, `interval`, `timeout`), found {}",
+                node.kind()
+            );
+            self.push(code, node.span, msg);
+            return None;
+        };
+        let mut status = Vec::new();
+        let (mut field, mut equals) = (None, None);
+        let (mut interval, mut timeout) = (None, None);
+        for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
+            match k.text.as_str() {
+                "status" => {
+                    let items: Vec<&Node> = match &v.value {
+                        NodeValue::Sequence(items) => items.iter().collect(),
+                        _ => vec![v],
+                    };
+                    for item in items {
+                        match item.to_value() {
+                            Value::Int(i) if (100..=599).contains(&i) => status.push(i as u16),
+                            _ => {
+                                let msg = "a `wait_until` status is an HTTP status from 100 to 599 (or a list of them)";
+                                self.push(code, item.span, msg.into());
+                            }
+                        }
+                    }
+                }
+                "field" => {
+                    field = self.text(v);
+                    if let Some(f) = &field {
+                        if let Some(problem) = field_problem(&f.value) {
+                            self.push(code, f.span, problem);
+                        }
+                    }
+                }
+                "equals" => equals = Some(to_json(v)),
+                "interval" | "timeout" => {
+                    let seconds = match v.to_value() {
+                        Value::Int(i) if (1..=i64::from(u32::MAX)).contains(&i) => Some(i as u32),
+                        _ => {
+                            let msg = format!(
+                                "`{}` of `wait_until` is a whole number of seconds ≥ 1, found {}",
+                                k.text,
+                                yaml_shown(v)
+                            );
+                            self.push(code, v.span, msg);
+                            None
+                        }
+                    };
+                    if k.text == "interval" {
+                        interval = seconds;
+                    } else {
+                        timeout = seconds;
+                    }
+                }
+                _ => self.unknown_key(k, WAIT_KEYS, "in `wait_until`"),
+            }
+        }
+        if field.is_some() != equals.is_some() {
+            let msg = "`wait_until` compares a `field` to a value: give both `field` and `equals`";
+            self.push(code, key.span, msg.into());
+        }
+        let interval = interval.unwrap_or(WaitUntil::DEFAULT_INTERVAL);
+        let timeout = timeout.unwrap_or(WaitUntil::DEFAULT_TIMEOUT);
+        if interval > timeout {
+            let msg = format!(
+                "`wait_until` asks every {interval} s but gives up after {timeout} s: make `interval` at most `timeout`"
+            );
+            self.push(code, key.span, msg);
+        }
+        Some(WaitUntil {
+            span,
+            condition: WaitCondition::Answer { status, field, equals },
+            interval,
+            timeout,
+        })
+    }
+
     fn args(&mut self, node: &Node, texts: &mut Vec<Spanned<String>>, lists: bool) -> Vec<Arg> {
         let Some(entries) = node.entries() else {
             if node.value != NodeValue::Null {
@@ -363,6 +542,34 @@ impl Reader<'_> {
             }
         }
         out
+    }
+}
+
+/// The module and function of a `python:` value `module.function` (two Python names, neither a
+/// keyword), or `None`.
+pub fn python_target(s: &str) -> Option<(&str, &str)> {
+    let (module, function) = s.split_once('.')?;
+    let name = |n: &str| is_id(n) && !PY_KEYWORDS.contains(&n);
+    (name(module) && name(function)).then_some((module, function))
+}
+
+/// What is wrong with a `wait_until` field: a dotted path starting with `status`, `headers` or `body`.
+fn field_problem(field: &str) -> Option<String> {
+    let mut parts = field.split('.');
+    let head = parts.next().unwrap_or("");
+    if !template::RESULT_FIELDS.contains(&head) {
+        return Some(format!(
+            "`field: {field}` reads the answer: start it with `status`, `headers` or `body` (e.g. `body.state`)"
+        ));
+    }
+    parts.any(str::is_empty).then(|| format!("`field: {field}` has an empty name between dots"))
+}
+
+/// A YAML node as a message shows it.
+fn yaml_shown(node: &Node) -> String {
+    match &node.value {
+        NodeValue::Scalar(s, _) => format!("`{s}`"),
+        _ => node.kind().to_string(),
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::model::{HttpMethod, Location, Service};
 
-use super::model::{Edge, EdgeKind, Workflow};
+use super::model::{Edge, EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
 use super::target::target_entry;
 
 /// One task as a node of the preview.
@@ -38,6 +38,56 @@ pub struct PreviewNode {
     pub location: Option<Location>,
     /// Where the task is written in the workflow file.
     pub task_location: Location,
+    /// `python`: the function the task runs (`module.function`).
+    pub python: Option<String>,
+    /// `wait_until`, described (`until 200, body.state = "shipped", every 5 s for at most 300 s`).
+    pub wait_until: Option<String>,
+    /// `for_each`: the template of the list the task is mapped over.
+    pub for_each: Option<String>,
+    /// The task's condition (`when:`), as written on one line ([`describe_when`]).
+    pub when: Option<String>,
+    /// What the editor shows under the label besides the entry: the wait, the fan-out, the function,
+    /// the condition.
+    pub detail: Option<String>,
+}
+
+/// A `wait_until` as the preview describes it.
+pub fn describe_wait(wait: &WaitUntil) -> String {
+    let WaitCondition::Answer { status, field, equals } = &wait.condition;
+    let mut parts = Vec::new();
+    if status.is_empty() {
+        parts.push("2xx".to_string());
+    } else {
+        parts.push(status.iter().map(u16::to_string).collect::<Vec<_>>().join("|"));
+    }
+    if let (Some(f), Some(v)) = (field, equals) {
+        parts.push(format!("{} = {v}", f.value));
+    }
+    format!("until {}, every {} s for at most {} s", parts.join(", "), wait.interval, wait.timeout)
+}
+
+/// The condition of a task as the preview shows it: its `when:` text (see
+/// [`condition`](super::condition)) on one line, runs of white space made one space.
+pub fn describe_when(task: &Task) -> Option<String> {
+    task.when.as_ref().map(|w| w.value.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// The detail line of a task: its function, fan-out, wait and condition.
+fn detail(t: &Task) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(p) = &t.python {
+        parts.push(format!("python {}", p.value));
+    }
+    if let Some(f) = &t.for_each {
+        parts.push(format!("for each {}", f.value));
+    }
+    if let Some(w) = &t.wait_until {
+        parts.push(format!("wait {}", describe_wait(w)));
+    }
+    if let Some(c) = describe_when(t) {
+        parts.push(format!("when {c}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// An edge of the preview.
@@ -74,6 +124,9 @@ pub struct WorkflowPreview {
     pub mermaid: String,
     /// The tasks and edges.
     pub graph: WorkflowGraph,
+    /// The last local run's task states ([`super::last_run`]), when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<super::last_run::LastRun>,
 }
 
 /// The preview of `wf`, its tasks resolved against `services`.
@@ -94,6 +147,11 @@ pub fn preview(wf: &Workflow, services: &[Service]) -> WorkflowPreview {
                 rust_name: target.map(|(_, e)| e.rust_name.clone()),
                 location: target.map(|(_, e)| e.location.clone()),
                 task_location: Location { file: wf.file.clone(), span: t.span },
+                python: t.python.as_ref().map(|p| p.value.clone()),
+                wait_until: t.wait_until.as_ref().map(describe_wait),
+                for_each: t.for_each.as_ref().map(|f| f.value.clone()),
+                when: describe_when(t),
+                detail: detail(t),
             }
         })
         .collect();
@@ -114,6 +172,7 @@ pub fn preview(wf: &Workflow, services: &[Service]) -> WorkflowPreview {
         id: wf.id.value.clone(),
         mermaid,
         graph: WorkflowGraph { nodes, edges },
+        last_run: None,
     }
 }
 
@@ -131,12 +190,28 @@ fn mermaid(nodes: &[PreviewNode], edges: &[PreviewEdge]) -> String {
             n.method,
             n.path.as_deref().unwrap_or("?")
         );
-        let text =
-            format!("{}<br/>{}{}", label(&n.id), label(&call), if n.is_async { " (async)" } else { "" });
-        // Async calls are drawn as parallelograms; a call to no known entry is marked.
-        let (open, close) = if n.is_async { ("[/\"", "\"/]") } else { ("[\"", "\"]") };
+        let mut text = label(&n.id);
+        if n.python.is_none() {
+            text.push_str(&format!("<br/>{}{}", label(&call), if n.is_async { " (async)" } else { "" }));
+        }
+        if let Some(d) = &n.detail {
+            text.push_str(&format!("<br/>{}", label(d)));
+        }
+        // Async calls are parallelograms, waits stadiums, fan-outs subroutines, Python functions
+        // hexagons; a call to no known entry is marked.
+        let (open, close) = if n.python.is_some() {
+            ("{{\"", "\"}}")
+        } else if n.wait_until.is_some() {
+            ("([\"", "\"])")
+        } else if n.for_each.is_some() {
+            ("[[\"", "\"]]")
+        } else if n.is_async {
+            ("[/\"", "\"/]")
+        } else {
+            ("[\"", "\"]")
+        };
         out.push_str(&format!("    {}{open}{text}{close}\n", n.id));
-        if n.location.is_none() {
+        if n.location.is_none() && n.python.is_none() {
             out.push_str(&format!("    class {} unknown\n", n.id));
         }
     }
@@ -146,7 +221,7 @@ fn mermaid(nodes: &[PreviewNode], edges: &[PreviewEdge]) -> String {
             kind => out.push_str(&format!("    {} -->|{}| {}\n", e.from, kind.as_str(), e.to)),
         }
     }
-    if nodes.iter().any(|n| n.location.is_none()) {
+    if nodes.iter().any(|n| n.location.is_none() && n.python.is_none()) {
         out.push_str("    classDef unknown stroke:#d33,stroke-dasharray:4\n");
     }
     out

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::condition;
-use super::model::{EdgeKind, Task, Workflow};
+use super::model::{EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
 use super::template::{self, Source};
 use crate::model::HttpMethod;
 
@@ -83,36 +83,51 @@ pub fn text_of(v: &Value) -> String {
 /// `value` with every template replaced (see [`template`]): a text that is exactly one template
 /// takes the value with its JSON type.
 pub fn render(value: &Value, ctx: Context<'_>) -> Result<Value, String> {
+    render_item(value, ctx, None)
+}
+
+/// [`render`] for one item of a task mapped over `for_each` (`{{ item }}` reads `item`).
+pub fn render_item(value: &Value, ctx: Context<'_>, item: Option<&Value>) -> Result<Value, String> {
     Ok(match value {
-        Value::String(s) => render_text(s, ctx)?,
-        Value::Array(items) => Value::Array(items.iter().map(|i| render(i, ctx)).collect::<Result<_, _>>()?),
+        Value::String(s) => render_text(s, ctx, item)?,
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|i| render_item(i, ctx, item)).collect::<Result<_, _>>()?)
+        }
         Value::Object(map) => Value::Object(
-            map.iter().map(|(k, v)| Ok((k.clone(), render(v, ctx)?))).collect::<Result<_, String>>()?,
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), render_item(v, ctx, item)?)))
+                .collect::<Result<_, String>>()?,
         ),
         other => other.clone(),
     })
 }
 
-fn render_text(text: &str, ctx: Context<'_>) -> Result<Value, String> {
+fn render_text(text: &str, ctx: Context<'_>, item: Option<&Value>) -> Result<Value, String> {
     let found = template::templates(text);
     if template::is_whole(text) {
-        return lookup(&found[0], ctx);
+        return lookup(&found[0], ctx, item);
     }
     let mut out = String::new();
     let mut at = 0;
     for t in &found {
         out.push_str(&text[at..t.range.start]);
-        out.push_str(&text_of(&lookup(t, ctx)?));
+        out.push_str(&text_of(&lookup(t, ctx, item)?));
         at = t.range.end;
     }
     out.push_str(&text[at..]);
     Ok(Value::String(out))
 }
 
-fn lookup(t: &template::Template, ctx: Context<'_>) -> Result<Value, String> {
+fn lookup(t: &template::Template, ctx: Context<'_>, item: Option<&Value>) -> Result<Value, String> {
     let expr = &t.expr;
     let (mut found, path, place) = match &t.source {
         Err(e) => return Err(format!("{{{{ {expr} }}}}: {e}")),
+        Ok(Source::Item(path)) => {
+            let item = item.ok_or_else(|| {
+                format!("{{{{ {expr} }}}}: only a task mapped over `for_each` has an `item`")
+            })?;
+            return walk(item, path, expr, "the item");
+        }
         Ok(Source::Conf(path)) => (ctx.conf, path.as_slice(), "the run's conf".to_string()),
         Ok(Source::Task { task, path }) => {
             let result = ctx
@@ -240,6 +255,12 @@ pub struct Request {
 
 /// The request of `task` in the run `ctx`, or why a template cannot be rendered.
 pub fn request(task: &Task, ctx: Context<'_>) -> Result<Request, String> {
+    request_item(task, ctx, None)
+}
+
+/// The request of one item of a task mapped over `for_each` ([`request`] with `{{ item }}`).
+pub fn request_item(task: &Task, ctx: Context<'_>, item: Option<&Value>) -> Result<Request, String> {
+    let render = |v: &Value, ctx| render_item(v, ctx, item);
     let path = task.path.as_ref().map(|p| p.value.as_str()).unwrap_or("/");
     let path = text_of(&render(&Value::String(fill_params(path, task)), ctx)?);
     let mut query = Vec::new();
@@ -277,11 +298,155 @@ pub fn condition_holds(task: &Task, ctx: Context<'_>) -> Result<bool, String> {
     let mut read = |e: &condition::Expr| match e {
         condition::Expr::Path { text, source, range } => {
             let t = template::Template { range: *range, expr: text.clone(), source: Ok(source.clone()) };
-            lookup(&t, ctx)
+            lookup(&t, ctx, None)
         }
         _ => Ok(Value::Null),
     };
     condition::eval(&expr, &mut read).map_err(|e| format!("`when: {}`: {e}", when.value))
+}
+
+/// The items a task mapped over `for_each` is called with: its template rendered, which must give a
+/// list (an empty list: the task is skipped, as Airflow skips a task mapped over nothing).
+pub fn items(task: &Task, ctx: Context<'_>) -> Result<Vec<Value>, String> {
+    let Some(each) = &task.for_each else { return Ok(Vec::new()) };
+    match render(&Value::String(each.value.clone()), ctx)? {
+        Value::Array(items) => Ok(items),
+        other => {
+            let mut shown = other.to_string();
+            if shown.len() > 200 {
+                let cut = (0..=200).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
+                shown.truncate(cut);
+                shown.push('…');
+            }
+            Err(format!("`for_each` of task `{}`: `{}` is {shown}, not a list", task.id, each.value))
+        }
+    }
+}
+
+/// The result of a task mapped over `for_each` (`tasks.<id>` of later templates): the items' bodies
+/// as a list, in item order; the highest of their statuses; no headers.
+pub fn gather(results: &[CallResult]) -> CallResult {
+    CallResult {
+        status: results.iter().map(|r| r.status).max().unwrap_or(200),
+        headers: BTreeMap::new(),
+        body: Value::Array(results.iter().map(|r| r.body.clone()).collect()),
+    }
+}
+
+/// Whether an answer ends a `wait_until`: its status is one of the condition's (any 2xx when none
+/// is given) and, with `field`, the value there equals `equals` (numbers compared as numbers).
+pub fn wait_met(wait: &WaitUntil, result: &CallResult) -> bool {
+    match &wait.condition {
+        WaitCondition::Answer { status, field, equals } => {
+            let status_ok = if status.is_empty() {
+                (200..300).contains(&result.status)
+            } else {
+                status.contains(&result.status)
+            };
+            let field_ok = match (field, equals) {
+                (Some(field), Some(equals)) => {
+                    field_value(result, &field.value).is_some_and(|v| json_eq(&v, equals))
+                }
+                _ => true,
+            };
+            status_ok && field_ok
+        }
+    }
+}
+
+/// The value at a dotted path of a result (`status`, `headers.etag`, `body.items.0.state`).
+pub fn field_value(result: &CallResult, field: &str) -> Option<Value> {
+    let mut parts = field.split('.');
+    let head = match parts.next()? {
+        "status" => Value::from(result.status),
+        "headers" => serde_json::to_value(&result.headers).ok()?,
+        "body" => result.body.clone(),
+        _ => return None,
+    };
+    let rest: Vec<String> = parts.map(str::to_string).collect();
+    walk(&head, &rest, field, "the answer").ok()
+}
+
+/// JSON equality with numbers compared by value (`1` equals `1.0`, as in Python).
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// What one call of a waiting task (`wait_until`) means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Poke {
+    /// The condition holds: the task succeeds with this answer.
+    Done,
+    /// Not yet: call again after the interval (until the wait's timeout, which fails the task
+    /// without retries, as Airflow's sensor timeout does).
+    Again,
+    /// The task fails: the answer is a token problem.
+    Fail(String),
+}
+
+/// What the answer `result` to one call of the waiting task `task` means ([`judge`]'s token rule,
+/// then [`wait_met`]).
+pub fn poke(task: &Task, call: &str, result: &CallResult, token_place: &str) -> Poke {
+    if let Verdict::Fail(e) = judge(task, call, result, false, token_place) {
+        return Poke::Fail(e);
+    }
+    match &task.wait_until {
+        Some(w) if !wait_met(w, result) => Poke::Again,
+        _ => Poke::Done,
+    }
+}
+
+/// The message of a wait that timed out.
+pub fn wait_timeout_message(task: &Task, call: &str, last: Option<u16>) -> String {
+    let timeout = task.wait_until.as_ref().map_or(0, |w| w.timeout);
+    let last = last.map(|s| format!(" (last status {s})")).unwrap_or_default();
+    format!("{call}: `wait_until` of task `{}` not met within {timeout} s{last}", task.id)
+}
+
+/// The tasks whose results a `python` task is given (`tasks` of its function): every task that runs
+/// before it, in file order.
+pub fn python_inputs<'w>(wf: &'w Workflow, task: &Task) -> Vec<&'w str> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut todo: Vec<&str> = upstreams(wf, task);
+    while let Some(id) = todo.pop() {
+        if seen.insert(id) {
+            if let Some(t) = wf.task(id) {
+                todo.extend(upstreams(wf, t));
+            }
+        }
+    }
+    wf.tasks.iter().map(|t| t.id.as_str()).filter(|id| seen.contains(id)).collect()
+}
+
+/// The result of a `python` task: what its function returned, as the body of a 200.
+pub fn python_result(returned: Value) -> CallResult {
+    CallResult { status: 200, headers: BTreeMap::new(), body: returned }
+}
+
+/// What runs a `python` task's function, shared by the DAGs (`coworks_airflow.python_task`) and
+/// `cws workflow run` (`python3 -c PYTHON_TASK MODULE_FILE FUNCTION`, the inputs `{conf, tasks}` as
+/// JSON on stdin; the result printed as JSON on the last line of stdout).
+pub const PYTHON_TASK: &str = include_str!("../../airflow/coworks_airflow/python_task.py");
+
+/// The command line running `module.function` of `workflows/<module>.py` under `root` locally.
+pub fn python_argv(root: &std::path::Path, module: &str, function: &str) -> Vec<String> {
+    let file = root.join(crate::layout::workflow_python_path(module));
+    vec![
+        "python3".into(),
+        "-c".into(),
+        PYTHON_TASK.into(),
+        file.to_string_lossy().into_owned(),
+        function.into(),
+    ]
 }
 
 /// What an answer means for the task.
@@ -789,6 +954,68 @@ mod tests {
         assert_eq!(run(json!(120)), "a:success b:success c:success d:success");
         assert_eq!(run(json!(80)), "a:success b:skipped c:skipped d:success");
         assert_eq!(run(json!("80")), "a:success b:failed c:upstream_failed d:upstream_failed");
+    }
+
+    #[test]
+    fn a_fan_out_renders_its_items_and_gathers_their_results() {
+        let w = wf("tasks:\n  a: { service: s, path: '/p/{{ item.sku }}', for_each: '{{ conf.items }}', json: { n: '{{ item.n }}', all: '{{ item }}' } }\n");
+        let conf = json!({ "items": [{ "sku": "x", "n": 1 }, { "sku": "y", "n": 2 }], "one": "z" });
+        let results = BTreeMap::new();
+        let ctx = Context { conf: &conf, results: &results };
+        let list = items(&w.tasks[0], ctx).unwrap();
+        assert_eq!(list.len(), 2);
+        let req = request_item(&w.tasks[0], ctx, Some(&list[1])).unwrap();
+        assert_eq!(
+            (req.path.as_str(), req.json),
+            ("/p/y", Some(json!({ "n": 2, "all": { "sku": "y", "n": 2 } })))
+        );
+        let e = request(&w.tasks[0], ctx).unwrap_err();
+        assert!(e.contains("only a task mapped over `for_each` has an `item`"), "{e}");
+        let conf = json!({ "items": "z" });
+        let e = items(&w.tasks[0], Context { conf: &conf, results: &results }).unwrap_err();
+        assert_eq!(e, "`for_each` of task `a`: `{{ conf.items }}` is \"z\", not a list");
+        let gathered = gather(&[result(204, json!("")), result(200, json!({ "id": 1 }))]);
+        assert_eq!((gathered.status, gathered.body), (204, json!(["", { "id": 1 }])));
+    }
+
+    #[test]
+    fn a_wait_ends_on_its_status_and_field() {
+        let w = wf("tasks:\n  a: { service: s, path: /a, wait_until: { status: [200, 202], field: body.state, equals: 1, interval: 1, timeout: 5 } }\n  b: { service: s, path: /b, wait_until: {} }\n");
+        let (a, b) = (&w.tasks[0], &w.tasks[1]);
+        let poke = |t: &Task, status: u16, body: Value| poke(t, "s GET /a", &result(status, body), "x");
+        assert_eq!(poke(a, 200, json!({ "state": 1.0 })), Poke::Done, "numbers by value");
+        assert_eq!(poke(a, 202, json!({ "state": 1 })), Poke::Done);
+        assert_eq!(poke(a, 200, json!({ "state": "1" })), Poke::Again, "text is not a number");
+        assert_eq!(poke(a, 201, json!({ "state": 1 })), Poke::Again);
+        assert_eq!(poke(a, 404, json!("no")), Poke::Again);
+        assert!(matches!(poke(a, 403, json!("")), Poke::Fail(m) if m.contains("was refused")));
+        assert_eq!(poke(b, 204, json!("")), Poke::Done, "no condition: any 2xx");
+        assert_eq!(poke(b, 500, json!("")), Poke::Again);
+        assert_eq!(
+            wait_timeout_message(a, "s GET /a", Some(404)),
+            "s GET /a: `wait_until` of task `a` not met within 5 s (last status 404)"
+        );
+        let r = CallResult {
+            status: 200,
+            headers: [("etag".to_string(), "v1".to_string())].into(),
+            body: json!([{ "x": true }]),
+        };
+        assert_eq!(field_value(&r, "headers.etag"), Some(json!("v1")));
+        assert_eq!(field_value(&r, "body.0.x"), Some(json!(true)));
+        assert_eq!(field_value(&r, "status"), Some(json!(200)));
+        assert_eq!(field_value(&r, "body.1"), None);
+    }
+
+    #[test]
+    fn a_python_task_is_given_every_task_before_it() {
+        let w = wf("tasks:\n  a: { service: s, path: /a }\n  b: { service: s, path: /b, after: [a] }\n  c: { service: s, path: /c }\n  p: { python: m.f, after: [b] }\n");
+        assert_eq!(python_inputs(&w, &w.tasks[3]), ["a", "b"]);
+        assert_eq!(python_result(json!([1])), result(200, json!([1])));
+        let argv = python_argv(std::path::Path::new("/proj"), "m", "f");
+        assert_eq!(
+            (argv[0].as_str(), argv[3].as_str(), argv[4].as_str()),
+            ("python3", "/proj/workflows/m.py", "f")
+        );
     }
 
     #[test]

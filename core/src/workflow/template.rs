@@ -22,6 +22,8 @@ pub enum Source {
         /// What is read in its result (`body`, `id` ...).
         path: Vec<String>,
     },
+    /// `item` / `item.<key>...`: the item of a task mapped over `for_each`.
+    Item(Vec<String>),
 }
 
 /// One `{{ ... }}` in a text.
@@ -93,8 +95,9 @@ fn parse_expr(expr: &str) -> Result<Source, String> {
             Ok(Source::Task { task: parts[1].to_string(), path: rest(2) })
         }
         "tasks" => Err(format!("`{expr}`: read `tasks.<id>.status`, `.headers...` or `.body...`")),
+        "item" => Ok(Source::Item(rest(1))),
         other => Err(format!(
-            "`{expr}`: unknown root `{other}`; templates read `conf.<key>...` or `tasks.<id>.<status|headers|body>...`"
+            "`{expr}`: unknown root `{other}`; templates read `conf.<key>...`, `tasks.<id>.<status|headers|body>...` or `item...`"
         )),
     }
 }

@@ -4,7 +4,8 @@ Reads a JSON list of {"name", "text"} from stdin. For each DAG: it must parse, a
 the generator writes — a docstring, the imports, one `with DAG(...) as dag:` block whose body only
 assigns operators to names and chains them with `>>` — with no call other than the generator's
 (the DAG, the operators, `datetime.datetime`, `datetime.timedelta`) and no expression other than
-literals, names of the tasks and `datetime.timezone.utc`. Prints one JSON line
+literals, names of the tasks and `datetime.timezone.utc`. A task mapped over a list is written
+`name = CwsCallOperator.partial(...).expand(item=<items task>.output)` and nothing else. Prints one JSON line
 `CWS-RESULT {"name": {"error": ...} | {"docstring", "dag", "tasks": [...], "edges": [...]}}`,
 the literal values read back with `ast.literal_eval`.
 """
@@ -13,13 +14,33 @@ import ast
 import json
 import sys
 
-OPERATORS = {"CwsCallOperator", "CwsResultOperator", "CwsBranchOperator", "CwsFailRunOperator", "S3KeySensor"}
+OPERATORS = {
+    "CwsCallOperator",
+    "CwsResultOperator",
+    "CwsBranchOperator",
+    "CwsFailRunOperator",
+    "CwsItemsOperator",
+    "CwsPythonOperator",
+    "CwsWaitSensor",
+    "S3KeySensor",
+}
 CALLS = {("datetime", "datetime"), ("datetime", "timedelta")}
 IMPORTS = [
     (None, ["datetime"]),
     ("airflow.providers.amazon.aws.sensors.s3", ["S3KeySensor"]),
     ("airflow.sdk", ["DAG"]),
-    ("coworks_airflow", ["CwsBranchOperator", "CwsCallOperator", "CwsFailRunOperator", "CwsResultOperator"]),
+    (
+        "coworks_airflow",
+        [
+            "CwsBranchOperator",
+            "CwsCallOperator",
+            "CwsFailRunOperator",
+            "CwsItemsOperator",
+            "CwsPythonOperator",
+            "CwsResultOperator",
+            "CwsWaitSensor",
+        ],
+    ),
 ]
 
 
@@ -80,6 +101,27 @@ def call(node, allowed, tasks):
     return node.func.id, kwargs
 
 
+def mapped_call(node, tasks):
+    """``CwsCallOperator.partial(...).expand(item=<task>.output)``: the call's arguments and the items
+    task, or ``None`` when ``node`` is not of that form."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "expand"):
+        return None
+    inner = node.func.value
+    if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "partial"
+            and isinstance(inner.func.value, ast.Name) and inner.func.value.id == "CwsCallOperator"):
+        raise Refused(f"`.expand` of something else than `CwsCallOperator.partial(...)` at line {node.lineno}")
+    fake = ast.Call(func=ast.Name(id="CwsCallOperator"), args=inner.args, keywords=inner.keywords)
+    fake.lineno = node.lineno
+    _, kwargs = call(fake, {"CwsCallOperator"}, tasks)
+    if node.args or len(node.keywords) != 1 or node.keywords[0].arg != "item":
+        raise Refused(f"`.expand` takes `item=` only, at line {node.lineno}")
+    source = node.keywords[0].value
+    if not (isinstance(source, ast.Attribute) and source.attr == "output" and isinstance(source.value, ast.Name)
+            and source.value.id in tasks):
+        raise Refused(f"`.expand(item=...)` of something else than a task's `.output` at line {node.lineno}")
+    return kwargs, tasks[source.value.id]
+
+
 def check(text):
     tree = ast.parse(text)
     body = list(tree.body)
@@ -115,6 +157,12 @@ def check(text):
             var = stmt.targets[0].id
             if var in tasks or var in OPERATORS or var in ("DAG", "dag", "datetime"):
                 raise Refused(f"`{var}` assigned twice or shadowing at line {stmt.lineno}")
+            mapped = mapped_call(stmt.value, tasks)
+            if mapped:
+                kwargs, items = mapped
+                tasks[var] = kwargs.get("task_id")
+                task_list.append({"var": var, "class": "CwsCallOperator", "args": kwargs, "expand": items})
+                continue
             cls, kwargs = call(stmt.value, OPERATORS, tasks)
             tasks[var] = kwargs.get("task_id")
             task_list.append({"var": var, "class": cls, "args": kwargs})

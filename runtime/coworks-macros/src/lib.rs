@@ -19,7 +19,9 @@ use std::path::Path;
 
 use coworks_core::model::{Entry, ParamSource};
 use coworks_core::rust_source::attrs::{parse_entry_args, parse_service_args, ServiceArgs};
-use coworks_core::rust_source::decl::{AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl};
+use coworks_core::rust_source::decl::{
+    param_kind, AttrError, EntryDecl, FileDecls, ParamDecl, ParamKind, ServiceDecl,
+};
 use coworks_core::rust_source::file_model::{build, ParseMode};
 use coworks_core::text::ByteRange;
 use coworks_core::Severity;
@@ -165,18 +167,9 @@ fn entry(
     let mut decls = Vec::new();
     for input in &mut f.sig.inputs {
         let FnArg::Typed(pt) = input else { continue };
-        let mut kind = ParamKind::Plain;
-        pt.attrs.retain(|a| {
-            if is_attr(a, "query") {
-                kind = ParamKind::Query;
-                false
-            } else if is_attr(a, "body") {
-                kind = ParamKind::Body;
-                false
-            } else {
-                true
-            }
-        });
+        let paths: Vec<String> = pt.attrs.iter().map(|a| a.path().to_token_stream().to_string()).collect();
+        let kind = param_kind(paths.iter().map(String::as_str), &pt.ty.to_token_stream().to_string());
+        pt.attrs.retain(|a| !["query", "body", "context"].iter().any(|w| is_attr(a, w)));
         let name = match &*pt.pat {
             Pat::Ident(pi) => pi.ident.to_string(),
             other => {
@@ -250,6 +243,11 @@ fn entry(
 /// A type's text as the core writes types.
 fn type_text(s: &str) -> String {
     coworks_core::rust_source::decl::type_text(s)
+}
+
+/// Whether a body's type is the runtime's `Multipart` (read from `multipart/form-data`).
+fn is_multipart(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Multipart"))
 }
 
 /// `Option<T>` → ("Option", T); `Vec<T>` → ("Vec", T).
@@ -341,7 +339,19 @@ fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) 
                     }
                     None => quote!(::coworks::extract::query_one::<#ty>(&__cws_input, #pname, #ty_text)),
                 },
-                ParamKind::Body => quote!(::coworks::extract::body::<#ty>(&__cws_input, #pname, #ty_text)),
+                ParamKind::Body => match (wrapper(written), is_multipart(written)) {
+                    (Some(("Option", inner)), _) => {
+                        let inner = if item.receiver.is_some() { &infer } else { inner };
+                        quote!(::coworks::extract::body_opt::<#inner>(&__cws_input, #pname, #ty_text))
+                    }
+                    (_, true) => quote!(::coworks::extract::multipart(&__cws_input, #pname).await),
+                    _ => quote!(::coworks::extract::body::<#ty>(&__cws_input, #pname, #ty_text)),
+                },
+                ParamKind::Context => {
+                    lets.push(quote!(let #var = &__cws_input.context;));
+                    args.push(var);
+                    continue;
+                }
             };
             lets.push(quote! {
                 let #var: #ty = match #extract {
@@ -383,7 +393,11 @@ fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) 
     let authorize = if has_authorize {
         quote! {
             fn authorize(&self, token: &str) -> bool {
-                <#self_ty>::authorize(self, token)
+                <Self as ::coworks::Service>::principal(self, token).is_some()
+            }
+
+            fn principal(&self, token: &str) -> ::core::option::Option<::coworks::Principal> {
+                ::coworks::IntoPrincipal::into_principal(<#self_ty>::authorize(self, token))
             }
         }
     } else {
@@ -457,6 +471,31 @@ mod tests {
             syn::parse_str("impl S { fn authorize(&self, t: &str) -> bool { true } }").unwrap();
         let text = expand("(name = \"svc\")", &mut imp).map_err(|_| ()).unwrap().to_string();
         assert!(text.contains("fn authorize") && text.contains("\"svc\""), "{text}");
+    }
+
+    #[test]
+    fn context_parameters_are_no_route_parameters() {
+        let code = r#"impl S {
+            #[entry] fn get_item(&self, ctx: &Context, id: u64) -> String { todo!() }
+            #[entry] fn post_note(&self, #[context] c: &coworks::Context, #[body] n: Option<N>) {}
+            #[entry] fn post_file(&self, #[body] f: Multipart) {}
+            fn authorize(&self, t: &str) -> Option<Principal> { None }
+        }"#;
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let text =
+            expand("", &mut imp).map_err(|e| e.into_iter().map(|(_, m)| m).collect::<Vec<_>>()).unwrap();
+        let text = text.to_string();
+        assert!(text.contains("\"/item/{id}\"") && text.contains("\"/note\""), "{text}");
+        assert!(!text.contains("name : \"ctx\"") && !text.contains("name : \"c\""), "{text}");
+        assert!(!text.contains("# [context]"), "{text}");
+        assert!(text.contains("& __cws_input . context"), "{text}");
+        assert!(text.contains("extract :: body_opt :: < N >"), "{text}");
+        assert!(text.contains("extract :: multipart"), "{text}");
+        assert!(text.contains("IntoPrincipal :: into_principal"), "{text}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&self, a: &Context, b: &Context) {} }"#);
+        assert!(e.len() == 1 && e[0].contains("CWS063"), "{e:?}");
+        let e = errors_of("", r#"impl S { #[entry] fn get_x(&self, a: Context) {} }"#);
+        assert!(e.len() == 1 && e[0].contains("CWS064"), "{e:?}");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! constant time; and API Gateway's TOKEN and REQUEST authorizer events answered with it.
 //! Tokens are never logged.
 
+use coworks_core::contract::{AUTHORIZER_RESPONSE_ENV, AUTHORIZER_SIMPLE};
 use serde_json::{json, Value};
+
+use crate::context::{Principal, TOKEN_PRINCIPAL};
 use subtle::ConstantTimeEq;
 
 /// The token of an `Authorization` header value: `Bearer xyz` → `xyz`, `xyz` → `xyz`; `None` if empty.
@@ -55,9 +58,28 @@ pub fn stage_wildcard(method_arn: &str) -> String {
     }
 }
 
-/// Answers an authorizer event with `authorize`: an IAM policy for TOKEN and REST REQUEST events,
-/// a simple response (`{"isAuthorized": ..}`) for HTTP API REQUEST events of payload version 2.0.
-pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) -> Value {
+/// Whether a REQUEST authorizer event is answered with a simple response (`{"isAuthorized": ..}`)
+/// rather than an IAM policy: as the deployment says (`CWS_AUTHORIZER_RESPONSE`, set to `simple`
+/// for an HTTP API's authorizer with simple responses; `policy` otherwise), else by the event's
+/// payload version (2.0: simple). TOKEN events are REST APIs': always a policy.
+pub fn simple_response(event: &Value, configured: Option<&str>) -> bool {
+    if event.get("type").and_then(Value::as_str) == Some("TOKEN") {
+        return false;
+    }
+    match configured {
+        Some(format) if !format.is_empty() => format == AUTHORIZER_SIMPLE,
+        _ => event.get("version").and_then(Value::as_str) == Some("2.0"),
+    }
+}
+
+/// Answers an authorizer event with `authorize` (the token's principal, `None` when refused): an
+/// IAM policy for TOKEN and REST REQUEST events, with the principal's id as `principalId` and its
+/// context map as `context` (API Gateway hands both to the integration as
+/// `requestContext.authorizer`); a simple response (`{"isAuthorized": .., "context": ..}`) for
+/// HTTP API REQUEST events when the authorizer takes simple responses (see [`simple_response`]),
+/// whose context also carries the principal id (`principalId`: simple responses have no field of
+/// their own for it).
+pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> Option<Principal>) -> Value {
     let raw = match event.get("type").and_then(Value::as_str) {
         Some("TOKEN") => event.get("authorizationToken").and_then(Value::as_str),
         _ => header(event, "authorization").or_else(|| {
@@ -68,13 +90,19 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
             })
         }),
     };
-    let allowed = raw.and_then(token_of).is_some_and(authorize);
-    if event.get("version").and_then(Value::as_str) == Some("2.0") {
-        return json!({ "isAuthorized": allowed });
+    let principal = raw.and_then(token_of).and_then(authorize);
+    let allowed = principal.is_some();
+    let context = principal.as_ref().map(Principal::context_json).unwrap_or_default();
+    let configured = std::env::var(AUTHORIZER_RESPONSE_ENV).ok();
+    if simple_response(event, configured.as_deref()) {
+        let Some(p) = &principal else { return json!({ "isAuthorized": false }) };
+        let mut context = context;
+        context.insert("principalId".into(), Value::from(p.id()));
+        return json!({ "isAuthorized": true, "context": context });
     }
     let arn = event.get("methodArn").or_else(|| event.get("routeArn")).and_then(Value::as_str).unwrap_or("");
-    json!({
-        "principalId": "coworks-token",
+    let mut answer = json!({
+        "principalId": principal.as_ref().map_or(TOKEN_PRINCIPAL, Principal::id),
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [{
@@ -83,7 +111,11 @@ pub fn answer_authorizer_event(event: &Value, authorize: impl Fn(&str) -> bool) 
                 "Resource": stage_wildcard(arn),
             }]
         }
-    })
+    });
+    if !context.is_empty() {
+        answer["context"] = Value::Object(context);
+    }
+    answer
 }
 
 #[cfg(test)]
@@ -99,12 +131,26 @@ mod tests {
             "arn:aws:execute-api:r:a:abc/$default/*"
         );
         let event = json!({"type": "TOKEN", "authorizationToken": "Bearer t", "methodArn": arn});
-        let answer = answer_authorizer_event(&event, |t| t == "t");
+        let answer =
+            answer_authorizer_event(&event, |t| (t == "t").then(|| Principal::new("p").with("tenant", 7)));
+        assert_eq!((&answer["principalId"], &answer["context"]["tenant"]), (&json!("p"), &json!(7)));
         assert_eq!(
             answer["policyDocument"]["Statement"][0]["Resource"],
             "arn:aws:execute-api:eu-west-1:123456789012:abc/dev/*"
         );
         assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    }
+
+    #[test]
+    fn simple_responses_as_the_deployment_says() {
+        let v2 = json!({"type": "REQUEST", "version": "2.0", "routeArn": "arn", "identitySource": ["t"]});
+        let rest = json!({"type": "REQUEST", "methodArn": "arn", "headers": {"Authorization": "t"}});
+        let token = json!({"type": "TOKEN", "authorizationToken": "t", "methodArn": "arn"});
+        assert!(simple_response(&v2, None) && simple_response(&v2, Some("")));
+        assert!(simple_response(&v2, Some("simple")) && simple_response(&rest, Some("simple")));
+        assert!(!simple_response(&v2, Some("policy")), "a 2.0 authorizer without simple responses");
+        assert!(!simple_response(&rest, None));
+        assert!(!simple_response(&token, Some("simple")), "TOKEN events are REST APIs'");
     }
 
     #[test]

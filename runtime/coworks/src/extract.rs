@@ -20,6 +20,8 @@ pub struct Input {
     pub content_type: Option<String>,
     /// The body.
     pub body: Bytes,
+    /// The request context, for entries taking `ctx: &Context`.
+    pub context: crate::Context,
 }
 
 /// Why a parameter could not be read: answered `422 Unprocessable Entity`.
@@ -131,6 +133,16 @@ pub fn body<T: DeserializeOwned>(input: &Input, name: &str, ty: &str) -> Result<
     serde_json::from_slice(&input.body)
         .map_err(|e| reject(name, "body", ty, format!("JSON body `{name}` must be {ty}: {e}")))
 }
+
+/// An optional body (`#[body] x: Option<T>`): `None` when the request has no body, else [`body`].
+pub fn body_opt<T: DeserializeOwned>(input: &Input, name: &str, ty: &str) -> Result<Option<T>, Rejection> {
+    if input.body.is_empty() {
+        return Ok(None);
+    }
+    body(input, name, ty).map(Some)
+}
+
+pub use crate::multipart::read as multipart;
 
 /// Percent-decodes a path segment; `None` when it is not UTF-8.
 pub fn decode_segment(seg: &str) -> Option<String> {

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
+use coworks_core::contract::BASE_PATH_ENV;
+use http::header::{CONTENT_TYPE, SET_COOKIE};
 use http::StatusCode;
 use lambda_http::RequestExt;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -24,6 +25,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::auth;
+use crate::context::RequestMeta;
 use crate::lambda_invoke::{self, SelfFunction};
 use crate::limits::Limits;
 use crate::response::Response;
@@ -48,9 +50,11 @@ pub fn run<S: Service>(service: S) -> Result<(), String> {
             let router = router.clone();
             async move {
                 let deadline = instant_of(event.context.deadline);
-                let id = &event.context.request_id;
+                let id = event.context.request_id.clone();
+                let id = &id;
+                let lambda = Some(std::sync::Arc::new(event.context));
                 let answer = match event.payload {
-                    Event::Text(text) => handle_raw(&router, text, id, Some(deadline), &limits).await,
+                    Event::Text(text) => handle_in(&router, text, id, Some(deadline), &limits, lambda).await,
                     Event::TooLarge { size, origin } => {
                         eprintln!("{}: event of {size} bytes refused (CWS_MAX_EVENT); request {id}", S::NAME);
                         too_large(origin, limits.max_event, "event")
@@ -180,6 +184,24 @@ pub async fn handle_event<S: Service>(router: &Router<S>, event: Value, request_
     }
 }
 
+/// Answers one Lambda event given as a JSON value with the invocation's Lambda `context` (its
+/// request id and deadline; entries see it through [`crate::Context::lambda`]).
+pub async fn handle_event_in<S: Service>(
+    router: &Router<S>,
+    event: Value,
+    context: lambda_runtime::Context,
+) -> Value {
+    let request_id = context.request_id.clone();
+    let deadline = Some(instant_of(context.deadline));
+    match serde_json::value::to_raw_value(&event) {
+        Ok(raw) => {
+            let lambda = Some(std::sync::Arc::new(context));
+            handle_in(router, raw, &request_id, deadline, &Limits::default(), lambda).await
+        }
+        Err(e) => unsupported::<S>(origin(&event), &e.to_string(), &request_id),
+    }
+}
+
 /// Answers one Lambda event from its text: an authorizer answer, or the HTTP answer in the shape of
 /// its origin. The body is decoded out of the text, and the text dropped, before the entry runs;
 /// a body over `limits.max_body` is a `413`. An asynchronous call run here is recorded as not
@@ -190,6 +212,18 @@ pub async fn handle_raw<S: Service>(
     request_id: &str,
     deadline: Option<Instant>,
     limits: &Limits,
+) -> Value {
+    handle_in(router, event, request_id, deadline, limits, None).await
+}
+
+/// [`handle_raw`] with the invocation's Lambda context, when there is one.
+async fn handle_in<S: Service>(
+    router: &Router<S>,
+    event: Box<RawValue>,
+    request_id: &str,
+    deadline: Option<Instant>,
+    limits: &Limits,
+    lambda: Option<std::sync::Arc<lambda_runtime::Context>>,
 ) -> Value {
     let (head, body) = match split(event.get()) {
         Ok((head, raw_body)) => {
@@ -203,6 +237,7 @@ pub async fn handle_raw<S: Service>(
         return match queued {
             Ok(mut request) => {
                 request.deadline = deadline;
+                request.meta.lambda = lambda;
                 json!({ "statusCode": router.handle_queued(request).await.status().as_u16() })
             }
             Err(e) => {
@@ -212,7 +247,7 @@ pub async fn handle_raw<S: Service>(
         };
     }
     if auth::is_authorizer_event(&head) {
-        return auth::answer_authorizer_event(&head, |t| router.service().authorize(t));
+        return auth::answer_authorizer_event(&head, |t| router.service().principal(t));
     }
     let origin = origin(&head);
     let body = match body {
@@ -221,6 +256,8 @@ pub async fn handle_raw<S: Service>(
         Err(BodyError::Malformed(why)) => return unsupported::<S>(origin, &why, request_id),
     };
     let stage = head.pointer("/requestContext/stage").and_then(Value::as_str).map(str::to_string);
+    let mut meta = RequestMeta::from_event(&head);
+    meta.lambda = lambda;
     // lambda_http panics on some malformed values (e.g. a host that is no domain name): contain it.
     // It reads the event without its body (small), so nothing large is parsed twice.
     let text = head.to_string();
@@ -235,11 +272,15 @@ pub async fn handle_raw<S: Service>(
         path = request.uri().path().to_string();
     }
     if origin == Origin::HttpV2 {
-        if let Some(stage) = stage.filter(|s| s != "$default") {
-            let prefix = format!("/{stage}");
-            if path == prefix || path.starts_with(&format!("{prefix}/")) {
-                path = path[prefix.len()..].to_string();
-            }
+        // A named stage's segment (the execute-api URL), else the custom domain's base path (an API
+        // mapping's key): both stay in a 2.0 event's path.
+        let base_path = std::env::var(BASE_PATH_ENV).ok();
+        let stripped = stage
+            .filter(|s| s != "$default")
+            .and_then(|stage| without_segment(&path, &stage))
+            .or_else(|| base_path.filter(|b| !b.is_empty()).and_then(|b| without_segment(&path, &b)));
+        if let Some(rest) = stripped {
+            path = rest;
         }
     }
     let (parts, _) = request.into_parts();
@@ -251,8 +292,15 @@ pub async fn handle_raw<S: Service>(
         body,
         request_id: request_id.to_string(),
         deadline,
+        meta,
     };
     shape(origin, router.handle(request).await)
+}
+
+/// `path` without its first segment when that segment is `segment` (`/dev/a` → `/a`, `/dev` → ``).
+fn without_segment(path: &str, segment: &str) -> Option<String> {
+    let rest = path.strip_prefix('/')?.strip_prefix(segment)?;
+    (rest.is_empty() || rest.starts_with('/')).then(|| rest.to_string())
 }
 
 fn is_text(content_type: &str) -> bool {
@@ -281,15 +329,29 @@ pub fn shape(origin: Origin, r: Response) -> Value {
     };
     let mut single = Map::new();
     let mut multi = Map::new();
+    let mut cookies = Vec::new();
     for name in r.headers().keys() {
         let values: Vec<&str> = r.headers().get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
-        single.insert(name.as_str().to_string(), Value::String(values.join(",")));
         multi.insert(name.as_str().to_string(), json!(values));
+        if name == SET_COOKIE {
+            // Cookies cannot be joined with commas (their dates hold some): payload 2.0 has a
+            // `cookies` list; a single-value ALB answer carries the last one.
+            cookies.extend(values.iter().map(|v| Value::from(*v)));
+            single.insert(name.as_str().to_string(), json!(values.last()));
+        } else {
+            single.insert(name.as_str().to_string(), Value::String(values.join(",")));
+        }
     }
     let mut out = json!({ "statusCode": status.as_u16(), "body": body, "isBase64Encoded": base64 });
     match origin {
         Origin::RestV1 => out["multiValueHeaders"] = Value::Object(multi),
-        Origin::HttpV2 => out["headers"] = Value::Object(single),
+        Origin::HttpV2 => {
+            single.remove(SET_COOKIE.as_str());
+            out["headers"] = Value::Object(single);
+            if !cookies.is_empty() {
+                out["cookies"] = Value::Array(cookies);
+            }
+        }
         Origin::Alb { multi: m } => {
             let reason = status.canonical_reason().unwrap_or("");
             out["statusDescription"] = Value::String(format!("{} {reason}", status.as_u16()));
@@ -328,6 +390,14 @@ mod tests {
         assert!(body(r#"{"body":"%%","isBase64Encoded":true}"#, 10).unwrap_err().contains("not base64"));
         assert!(body(r#"{"body":7}"#, 10).is_err());
         assert!(body("[1]", 10).is_err());
+    }
+
+    #[test]
+    fn stage_and_base_path_segments() {
+        assert_eq!(without_segment("/dev/invoice/1", "dev").as_deref(), Some("/invoice/1"));
+        assert_eq!(without_segment("/dev", "dev").as_deref(), Some(""));
+        assert_eq!(without_segment("/devices", "dev"), None);
+        assert_eq!(without_segment("/pay/invoices", "dev"), None);
     }
 
     #[test]

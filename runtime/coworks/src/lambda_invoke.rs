@@ -18,6 +18,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{json, Value};
 
 use crate::aws::{self, AwsError, Call};
+use crate::context::{Authorized, RequestMeta};
 use crate::router::Request;
 
 /// The function this process runs as, when it runs under Lambda: `AWS_LAMBDA_FUNCTION_NAME` and the
@@ -66,6 +67,8 @@ pub fn payload(req: &Request) -> Value {
         "headers": headers,
         "body": base64::engine::general_purpose::STANDARD.encode(&req.body),
         "request_id": req.request_id,
+        "source_ip": req.meta.source_ip,
+        "authorizer": req.meta.authorizer.as_ref().map(|a| json!({ "principal": a.principal, "context": a.context })),
     }})
 }
 
@@ -96,6 +99,20 @@ fn decode(inner: &Value) -> Result<Request, String> {
         body: Bytes::from(body),
         request_id: text("request_id").unwrap_or("").to_string(),
         deadline: None,
+        meta: RequestMeta {
+            source_ip: text("source_ip").map(str::to_string),
+            authorizer: inner.get("authorizer").filter(|a| a.is_object()).map(|a| Authorized {
+                principal: a.get("principal").and_then(Value::as_str).map(str::to_string),
+                context: a
+                    .get("context")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect(),
+            }),
+            ..RequestMeta::default()
+        },
     })
 }
 
@@ -151,6 +168,14 @@ mod tests {
             body: Bytes::from_static(&[0, 255, b'{']),
             request_id: "rq-1".into(),
             deadline: None,
+            meta: RequestMeta {
+                source_ip: Some("192.0.2.9".into()),
+                authorizer: Some(Authorized {
+                    principal: Some("u1".into()),
+                    context: [("tenant".to_string(), "acme".to_string())].into(),
+                }),
+                ..RequestMeta::default()
+            },
         };
         let p = payload(&req);
         let back = queued_request(&p).expect("a queued payload").expect("decodes");
@@ -160,6 +185,8 @@ mod tests {
         );
         assert_eq!(back.body, req.body);
         assert_eq!(back.request_id, "rq-1");
+        assert_eq!(back.meta.source_ip.as_deref(), Some("192.0.2.9"));
+        assert_eq!(back.meta.authorizer, req.meta.authorizer, "the principal travels with the call");
         let a: Vec<_> = back.headers.get_all("x-a").iter().collect();
         assert_eq!(a, ["1", "2"]);
         assert!(queued_request(&json!({"version": "2.0"})).is_none());

@@ -33,20 +33,26 @@ use std::pin::Pin;
 pub mod async_call;
 pub mod auth;
 pub mod aws;
+pub mod context;
 pub mod cors;
 pub mod extract;
+pub mod headers;
 pub mod lambda;
 pub mod lambda_invoke;
 pub mod limits;
 pub mod local;
+pub mod multipart;
 pub mod response;
 pub mod router;
 pub mod s3;
 pub mod secrets;
 pub mod sigv4;
 
+pub use context::{Context, IntoPrincipal, Principal};
 pub use coworks_macros::{blueprint, service};
 pub use extract::Input;
+pub use headers::{AnswerExt, Cookie, WithHeaders};
+pub use multipart::{Multipart, Part};
 pub use response::{Error, IntoResponse, Json, Response};
 pub use router::Router;
 
@@ -55,6 +61,9 @@ pub use http::StatusCode;
 
 /// What a service file usually needs: `use coworks::prelude::*;`.
 pub mod prelude {
+    pub use crate::context::{Context, Principal};
+    pub use crate::headers::{AnswerExt, Cookie, WithHeaders};
+    pub use crate::multipart::Multipart;
     pub use crate::response::{Error, IntoResponse, Json, Response};
     pub use crate::Service;
     pub use http::StatusCode;
@@ -129,6 +138,14 @@ pub trait Service: Send + Sync + 'static {
     /// in the service's `impl` block.
     fn authorize(&self, token: &str) -> bool {
         auth::env_token_matches(token)
+    }
+
+    /// Who `token` belongs to (`None`: refused): the principal and context map entries see
+    /// ([`Context::principal`]) and API Gateway's authorizer answers with. Default: [`Service::authorize`]
+    /// with the principal [`context::TOKEN_PRINCIPAL`]. A service's own `authorize` returning a
+    /// [`Principal`] (or `Option<Principal>`, `Result<Principal, E>`) sets it.
+    fn principal(&self, token: &str) -> Option<Principal> {
+        IntoPrincipal::into_principal(self.authorize(token))
     }
 
     /// Runs entry number `entry` of [`Service::ENTRIES`] with the request's values.

@@ -25,6 +25,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::context::RequestMeta;
 use crate::limits::Limits;
 use crate::response::{self, Response};
 use crate::router::{AsyncMode, Request, Router};
@@ -213,12 +214,12 @@ pub async fn serve<S: Service>(
                 }
             }
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     backoff.succeeded(S::NAME);
-                    stream
+                    (stream, peer)
                 }
                 Err(e) if is_connection_error(&e) => continue,
                 Err(e) => {
@@ -231,7 +232,7 @@ pub async fn serve<S: Service>(
         let router = router.clone();
         let svc = service_fn(move |req: hyper::Request<Incoming>| {
             let router = router.clone();
-            async move { Ok::<_, std::convert::Infallible>(answer(&router, req, &limits).await) }
+            async move { Ok::<_, std::convert::Infallible>(answer(&router, req, peer, &limits).await) }
         });
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
@@ -276,6 +277,7 @@ fn closing(status: StatusCode, message: String) -> Response {
 async fn answer<S: Service>(
     router: &Router<S>,
     req: hyper::Request<Incoming>,
+    peer: SocketAddr,
     limits: &Limits,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
@@ -297,6 +299,7 @@ async fn answer<S: Service>(
                 body: b.to_bytes(),
                 request_id,
                 deadline: None,
+                meta: RequestMeta { source_ip: Some(peer.ip().to_string()), ..RequestMeta::default() },
             };
             router.handle(request).await
         }

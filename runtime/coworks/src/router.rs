@@ -16,6 +16,7 @@ use http::{HeaderMap, Method, StatusCode};
 use serde_json::json;
 
 use crate::async_call::{self, AsyncTarget, InFlight};
+use crate::context::{Authorized, Context, RequestMeta};
 use crate::cors::Cors;
 use crate::extract::{self, Input};
 use crate::lambda_invoke::{self, SelfFunction};
@@ -43,6 +44,9 @@ pub struct Request {
     /// When the answer is due at the latest (a Lambda invocation's deadline): an asynchronous call
     /// run inline whose entry has not finished shortly before is recorded as not finished.
     pub deadline: Option<Instant>,
+    /// What the face knows beyond the HTTP parts (client address, the event's authorizer, the
+    /// Lambda context): read into the entry's [`crate::Context`].
+    pub meta: RequestMeta,
 }
 
 /// Time kept before a Lambda invocation's deadline to write an asynchronous call's record.
@@ -78,6 +82,7 @@ struct CompiledRoute {
 
 struct Inner<S> {
     service: S,
+    stage: Option<String>,
     routes: Vec<CompiledRoute>,
     async_mode: AsyncMode,
     cors: Option<Cors>,
@@ -138,7 +143,14 @@ impl<S: Service> Router<S> {
             })
             .collect();
         Router {
-            inner: Arc::new(Inner { service, routes, async_mode, cors, in_flight: InFlight::default() }),
+            inner: Arc::new(Inner {
+                service,
+                stage: stage.map(str::to_string),
+                routes,
+                async_mode,
+                cors,
+                in_flight: InFlight::default(),
+            }),
         }
     }
 
@@ -242,9 +254,11 @@ impl<S: Service> Router<S> {
             }
         };
         let info = &S::ENTRIES[entry];
+        let mut authorized = None;
         if !info.no_auth {
-            if let Some(denied) = self.check_token(&req.headers) {
-                return denied;
+            match self.check_token(&req.headers) {
+                Ok(a) => authorized = Some(a),
+                Err(denied) => return *denied,
             }
         }
         let query = extract::parse_query_string(req.query.as_deref());
@@ -273,23 +287,41 @@ impl<S: Service> Router<S> {
             }
         }
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let input = Input { path, query, content_type, body: req.body };
+        // The event's authorizer (API Gateway's, when deployed) wins over the service's own check.
+        let authorized = req.meta.authorizer.clone().or(authorized).unwrap_or_default();
+        let context = Context {
+            method: req.method,
+            path: req.path,
+            headers: req.headers,
+            raw_query: req.query,
+            request_id: req.request_id.clone(),
+            source_ip: req.meta.source_ip.clone(),
+            stage: self.inner.stage.clone(),
+            meta: req.meta,
+            principal: authorized.principal,
+            authorizer: authorized.context,
+        };
+        let input = Input { path, query, content_type, body: req.body, context };
         match target {
             None => self.run(entry, input, &req.request_id).await,
             Some(target) => self.run_async(entry, input, req.request_id, target, mode, req.deadline).await,
         }
     }
 
-    /// `Some(401)` without a token, `Some(403)` with one the service refuses.
-    fn check_token(&self, headers: &HeaderMap) -> Option<Response> {
+    /// The token's principal, or `401` without a token, `403` with one the service refuses.
+    fn check_token(&self, headers: &HeaderMap) -> Result<Authorized, Box<Response>> {
         let token = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::token_of);
-        match token {
-            None => Some(response::json(
+        let Some(token) = token else {
+            return Err(Box::new(response::json(
                 StatusCode::UNAUTHORIZED,
                 &json!({ "error": "missing token: send it in the Authorization header" }),
-            )),
-            Some(t) if self.inner.service.authorize(t) => None,
-            Some(_) => Some(response::json(StatusCode::FORBIDDEN, &json!({ "error": "invalid token" }))),
+            )));
+        };
+        match self.inner.service.principal(token) {
+            Some(p) => Ok(p.authorized()),
+            None => {
+                Err(Box::new(response::json(StatusCode::FORBIDDEN, &json!({ "error": "invalid token" }))))
+            }
         }
     }
 

@@ -33,6 +33,11 @@ impl Users {
     fn get_health(&self) -> &'static str {
         "ok"
     }
+
+    #[entry]
+    fn get_me(&self, ctx: &coworks::Context, again: &coworks::Context) -> String {
+        format!("{:?} {:?}", ctx.principal(), again.principal())
+    }
 }
 
 #[derive(Default)]
@@ -79,6 +84,12 @@ fn main() {
     );
     assert!(
         stderr.contains("src/main.rs:10:5: error: unknown `#[entry]` argument `stagez`; expected path, stage, stages, no_auth, binary_headers or throttle"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "src/main.rs:15:5: error: entry `get_me` takes the request context more than once [CWS063]"
+        ),
         "{stderr}"
     );
     for blueprint_error in [

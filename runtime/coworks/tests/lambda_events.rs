@@ -412,7 +412,11 @@ fn token_and_request_authorizers() {
         e["identitySource"] = json!([t]);
         e
     };
-    assert_eq!(call(v2("Bearer tok")), json!({ "isAuthorized": true }));
+    // A simple response has no principal field: the principal travels in its context.
+    assert_eq!(
+        call(v2("Bearer tok")),
+        json!({ "isAuthorized": true, "context": { "principalId": "coworks-token" } })
+    );
     assert_eq!(call(v2("Bearer no")), json!({ "isAuthorized": false }));
 
     // A service's own authorizer answers both the events and the requests.

@@ -20,6 +20,8 @@ export interface PreviewNode {
   /** `service METHOD /path` of the entry the task calls, when it calls one. */
   entry?: string;
   location?: { file: string; line: number; col: number };
+  /** The task's state in the workflow's last local run (`success`, `failed`, `skipped`, `upstream_failed`). */
+  state?: string;
 }
 
 /** An edge of the graph. */
@@ -36,7 +38,15 @@ export interface Preview {
   mermaid?: string;
   nodes: PreviewNode[];
   edges: PreviewEdge[];
+  /** The workflow's last local run (`cws workflow run`), whose states colour the tasks. */
+  lastRun?: { stage: string; runId: string; state: string };
 }
+
+/** The files holding each workflow's last local run (the core's `layout::last_run_path`). */
+export const LAST_RUNS_GLOB = '**/target/.cws/workflow-runs/*.json';
+
+/** The task states the preview colours (the core's `TaskState` names). */
+export const TASK_STATES = ['success', 'failed', 'skipped', 'upstream_failed'] as const;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -68,8 +78,18 @@ export function parsePreview(answer: unknown): Preview {
     const method = str(o.method);
     const path = str(o.path);
     const service = str(o.service);
-    const entry = service && method && path ? `${service} ${method} ${path}` : undefined;
+    const call = service && method && path ? `${service} ${method} ${path}` : undefined;
+    // The core's detail line: the wait, the fan-out or the Python function of the task.
+    const detail = str(o.detail);
+    const entry = call && detail ? `${call} · ${detail}` : (call ?? detail);
     nodes.push({ id, label: str(o.label) ?? id, entry, location: locationOf(o.location) });
+  }
+  // The last local run: each task's state, only the states the preview knows how to draw.
+  const run = (a.last_run && typeof a.last_run === 'object' ? a.last_run : undefined) as Record<string, unknown> | undefined;
+  const states = (run?.tasks && typeof run.tasks === 'object' ? run.tasks : {}) as Record<string, unknown>;
+  for (const n of nodes) {
+    const state = str(states[n.id]);
+    if (state && (TASK_STATES as readonly string[]).includes(state)) n.state = state;
   }
   const ids = new Set(nodes.map((n) => n.id));
   const edges: PreviewEdge[] = [];
@@ -80,7 +100,9 @@ export function parsePreview(answer: unknown): Preview {
     if (from && to && ids.has(from) && ids.has(to)) edges.push({ from, to, label: str(o.label) ?? str(o.on) });
   }
   const available = a.available === false ? false : nodes.length > 0 || typeof a.mermaid === 'string';
-  return { available, message: str(a.message), mermaid: str(a.mermaid), nodes, edges };
+  const preview: Preview = { available, message: str(a.message), mermaid: str(a.mermaid), nodes, edges };
+  if (run && str(run.run_id)) preview.lastRun = { stage: str(run.stage) ?? '', runId: str(run.run_id)!, state: str(run.state) ?? '' };
+  return preview;
 }
 
 /** HTML-escapes text. */
@@ -193,7 +215,7 @@ export function renderSvg(p: Preview): string {
   for (const n of p.nodes) {
     const b = l.nodes.get(n.id)!;
     const [x, y] = [b.x - b.width / 2, b.y - b.height / 2];
-    const link = n.location ? ' link' : '';
+    const link = (n.location ? ' link' : '') + (n.state ? ` state-${n.state}` : '');
     parts.push(
       `<g class="node${link}" data-id="${escapeHtml(n.id)}" tabindex="0"><title>${escapeHtml(n.entry ?? n.label)}</title>` +
         `<rect x="${num(x)}" y="${num(y)}" width="${num(b.width)}" height="${num(b.height)}" rx="6"/>` +
@@ -211,8 +233,11 @@ export function renderSvg(p: Preview): string {
 
 /** The webview's whole page: CSP without network, the SVG, the Mermaid text, a click handler. */
 export function renderHtml(p: Preview, title: string, nonce: string, cspSource: string): string {
+  const run = p.lastRun
+    ? `<p class="last-run">Last run ${escapeHtml(p.lastRun.runId)} (stage ${escapeHtml(p.lastRun.stage)}): ${escapeHtml(p.lastRun.state.replace('_', ' '))}</p>`
+    : '';
   const body = p.available
-    ? `${renderSvg(p)}${p.mermaid ? `<details><summary>Mermaid</summary><pre>${escapeHtml(p.mermaid)}</pre></details>` : ''}`
+    ? `${run}${renderSvg(p)}${p.mermaid ? `<details><summary>Mermaid</summary><pre>${escapeHtml(p.mermaid)}</pre></details>` : ''}`
     : `<p class="empty">${escapeHtml(p.message ?? 'No preview for this file.')}</p>`;
   return `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource} data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
@@ -225,6 +250,11 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .edge { stroke: var(--vscode-foreground); fill: none; } marker path { fill: var(--vscode-foreground); }
 svg { display: block; max-width: 100%; height: auto; } pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .edge-label { fill: var(--vscode-descriptionForeground); font-size: ${EDGE_LABEL_PX}px; }
+.node.state-success rect { stroke: var(--vscode-testing-iconPassed, #388a34); stroke-width: 2; }
+.node.state-failed rect { stroke: var(--vscode-testing-iconFailed, #c72e0f); stroke-width: 2; }
+.node.state-upstream_failed rect { stroke: var(--vscode-editorWarning-foreground, #bf8803); stroke-dasharray: 6 3; }
+.node.state-skipped rect { stroke: var(--vscode-disabledForeground, #888); stroke-dasharray: 2 3; } .node.state-skipped text { opacity: .6; }
+.last-run { color: var(--vscode-descriptionForeground); }
 </style></head><body><h3>${escapeHtml(title)}</h3>${body}
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();

@@ -1,12 +1,19 @@
-//! The REST API of a service, written from its [`ServiceApi`] description: one resource per path
-//! segment, one method per entry route (so the API is the documentation), CORS preflights, the
-//! TOKEN authorizer, API Gateway's own answers with the CORS headers, deployment, stage, permission.
+//! The API of a service, written from its [`ServiceApi`] description.
+//!
+//! A REST API (`api: rest`): one resource per path segment, one method per entry route (so the API
+//! is the documentation), CORS preflights, the TOKEN authorizer, API Gateway's own answers with the
+//! CORS headers, deployment, stage, permission.
+//!
+//! An HTTP API (`api: http`): one route per entry route (`GET /invoice/{id}`, the route key), all
+//! to one `AWS_PROXY` integration of payload format 2.0, the REQUEST authorizer with simple
+//! responses on the token entries, API Gateway's own CORS configuration (it answers preflights
+//! itself), an auto-deployed stage with its access log and limits, permission.
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::{ident, literal, literal_list, Doc, API_GATEWAY_ACCOUNT, API_GATEWAY_ACCOUNT_NAME};
-use crate::artifacts::api::{ApiResource, MethodKind, ServiceApi, TOKEN_HEADER};
+use crate::artifacts::api::{ApiMethod, ApiResource, MethodKind, ServiceApi, TOKEN_HEADER};
 use crate::model::Auth;
 
 fn resource_ref(tree: &[ApiResource], api: &str, path: &str) -> String {
@@ -38,7 +45,7 @@ pub(super) fn rest_api(
 ) {
     let StageLogs { log_retention, account_role } = *logs;
     let id = ident(&api.service);
-    let invoke_arn = format!("${{aws_lambda_function.{id}.invoke_arn}}");
+    let invoke_arn = invoke_arn(api);
     doc.add(
         "aws_api_gateway_rest_api",
         &id,
@@ -75,14 +82,9 @@ pub(super) fn rest_api(
     let mut deployed = Vec::new();
     let mut fingerprint = Vec::new();
     for m in &api.methods {
-        let rid = tree
-            .iter()
-            .find(|r| r.path == m.path)
-            .map(|r| r.ident.clone())
-            .unwrap_or_else(|| format!("{id}_root"));
         let mid = match m.kind {
-            MethodKind::Entry => format!("{rid}__{}", m.method.as_str()),
-            MethodKind::Preflight => format!("{rid}__CORS"),
+            MethodKind::Entry => method_ident(api, m),
+            MethodKind::Preflight => format!("{}__CORS", resource_ident(api, &m.path)),
         };
         let resource_id = resource_ref(tree, &id, &m.path);
         let params: Map<String, Value> = crate::model::template_params(&m.path)
@@ -142,6 +144,10 @@ pub(super) fn rest_api(
     if let Some(a) = &api.authorizer {
         fingerprint.push(format!("authorizer ttl {}", a.ttl_seconds));
     }
+    if let Some(alias) = api.alias {
+        // The integrations invoke the alias: a deployment snapshots them.
+        fingerprint.push(format!("alias {alias}"));
+    }
     let digest = Sha256::digest(fingerprint.join("\n").as_bytes());
     let redeploy: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     doc.add(
@@ -161,17 +167,8 @@ pub(super) fn rest_api(
         "xray_tracing_enabled": tracing,
         "tags": tags,
     });
-    if let Some(log) = &api.access_log {
-        let group = format!("{id}__access");
-        let mut log_group = json!({ "name": literal(&log.log_group), "tags": tags });
-        if let Some(days) = log_retention {
-            log_group["retention_in_days"] = days.into();
-        }
-        doc.add("aws_cloudwatch_log_group", &group, log_group);
-        stage["access_log_settings"] = json!({
-            "destination_arn": format!("${{aws_cloudwatch_log_group.{group}.arn}}"),
-            "format": literal(&log.format),
-        });
+    if let Some(settings) = access_log_settings(api, log_retention, doc, tags) {
+        stage["access_log_settings"] = settings;
         if account_role {
             // API Gateway writes to CloudWatch with the account's role, which must be set first.
             stage["depends_on"] = json!([format!("{API_GATEWAY_ACCOUNT}.{API_GATEWAY_ACCOUNT_NAME}")]);
@@ -203,15 +200,188 @@ pub(super) fn rest_api(
             json!({ "rest_api_id": rest_api, "stage_name": stage_name, "method_path": literal(&method_path), "settings": settings }),
         );
     }
+    invoke_permission(api, doc, "aws_api_gateway_rest_api");
+}
+
+/// The access log's group (kept `log_retention` days) added to `doc`, and the stage's
+/// `access_log_settings` writing to it; `None` without `access_logs`.
+fn access_log_settings(
+    api: &ServiceApi,
+    log_retention: Option<i64>,
+    doc: &mut Doc,
+    tags: &Value,
+) -> Option<Value> {
+    let log = api.access_log.as_ref()?;
+    let group = format!("{}__access", ident(&api.service));
+    let mut log_group = json!({ "name": literal(&log.log_group), "tags": tags });
+    if let Some(days) = log_retention {
+        log_group["retention_in_days"] = days.into();
+    }
+    doc.add("aws_cloudwatch_log_group", &group, log_group);
+    Some(json!({
+        "destination_arn": format!("${{aws_cloudwatch_log_group.{group}.arn}}"),
+        "format": literal(&log.format),
+    }))
+}
+
+/// What API Gateway invokes: the function, or its alias ([`ServiceApi::alias`]).
+fn invoke_arn(api: &ServiceApi) -> String {
+    let id = ident(&api.service);
+    match api.alias {
+        Some(_) => format!("${{aws_lambda_alias.{id}.invoke_arn}}"),
+        None => format!("${{aws_lambda_function.{id}.invoke_arn}}"),
+    }
+}
+
+/// API Gateway may invoke the function (or its alias), from any route or authorizer of the API
+/// `api_type.<id>`.
+fn invoke_permission(api: &ServiceApi, doc: &mut Doc, api_type: &str) {
+    let id = ident(&api.service);
+    let mut permission = json!({
+        "statement_id": "AllowApiGateway",
+        "action": "lambda:InvokeFunction",
+        "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
+        "principal": "apigateway.amazonaws.com",
+        "source_arn": format!("${{{api_type}.{id}.execution_arn}}/*"),
+    });
+    if api.alias.is_some() {
+        permission["qualifier"] = format!("${{aws_lambda_alias.{id}.name}}").into();
+    }
+    doc.add("aws_lambda_permission", &id, permission);
+}
+
+/// The Terraform name of a method's route or REST method: the resource's identifier (the
+/// service's for the root) and the method.
+fn method_ident(api: &ServiceApi, m: &ApiMethod) -> String {
+    format!("{}__{}", resource_ident(api, &m.path), m.method.as_str())
+}
+
+/// The Terraform name of the resource of `path` (the service's `_root` for `/`).
+fn resource_ident(api: &ServiceApi, path: &str) -> String {
+    api.resources
+        .iter()
+        .find(|r| r.path == path)
+        .map(|r| r.ident.clone())
+        .unwrap_or_else(|| format!("{}_root", ident(&api.service)))
+}
+
+/// The route key of an HTTP API route: `GET /invoice/{id}`, as `cws routes` prints it.
+pub(super) fn route_key(m: &ApiMethod) -> String {
+    format!("{} {}", m.method.as_str(), m.path)
+}
+
+/// Adds the HTTP API of `api` to `doc` (see the module's documentation): `description` is the
+/// service's, `log_retention` the access log's, `tags` every resource's.
+pub(super) fn http_api(
+    api: &ServiceApi,
+    description: &str,
+    log_retention: Option<i64>,
+    doc: &mut Doc,
+    tags: &Value,
+) {
+    let id = ident(&api.service);
+    let invoke_arn = invoke_arn(api);
+    let entries: Vec<&ApiMethod> = api.methods.iter().filter(|m| m.kind == MethodKind::Entry).collect();
+    let mut body = json!({
+        "name": literal(&api.function),
+        "description": literal(description),
+        "protocol_type": "HTTP",
+        "tags": tags,
+    });
+    if let Some(cors) = &api.cors {
+        // API Gateway answers the preflights and puts these headers on every answer (it drops the
+        // function's own CORS headers).
+        let mut methods: Vec<&str> = entries.iter().map(|m| m.method.as_str()).collect();
+        methods.sort_unstable();
+        methods.dedup();
+        body["cors_configuration"] = json!({
+            "allow_origins": literal_list(&cors.origins),
+            "allow_headers": literal_list(&cors.headers),
+            "allow_methods": methods,
+            "max_age": cors.max_age,
+        });
+    }
+    doc.add("aws_apigatewayv2_api", &id, body);
+    let api_id = format!("${{aws_apigatewayv2_api.{id}.id}}");
     doc.add(
-        "aws_lambda_permission",
+        "aws_apigatewayv2_integration",
         &id,
         json!({
-            "statement_id": "AllowApiGateway",
-            "action": "lambda:InvokeFunction",
-            "function_name": format!("${{aws_lambda_function.{id}.function_name}}"),
-            "principal": "apigateway.amazonaws.com",
-            "source_arn": format!("${{aws_api_gateway_rest_api.{id}.execution_arn}}/*"),
+            "api_id": api_id,
+            "integration_type": "AWS_PROXY",
+            "integration_method": "POST",
+            "integration_uri": invoke_arn,
+            "payload_format_version": "2.0",
         }),
     );
+    if let Some(authorizer) = &api.authorizer {
+        doc.add(
+            "aws_apigatewayv2_authorizer",
+            &id,
+            json!({
+                "api_id": api_id,
+                "name": format!("{}-token", api.function),
+                "authorizer_type": "REQUEST",
+                "authorizer_uri": invoke_arn,
+                "authorizer_payload_format_version": "2.0",
+                "enable_simple_responses": true,
+                "identity_sources": [format!("$request.header.{TOKEN_HEADER}")],
+                "authorizer_result_ttl_in_seconds": authorizer.ttl_seconds,
+            }),
+        );
+    }
+    let mut routes = Vec::new();
+    for m in &entries {
+        let mut route = json!({
+            "api_id": api_id,
+            "route_key": literal(&route_key(m)),
+            "target": format!("integrations/${{aws_apigatewayv2_integration.{id}.id}}"),
+        });
+        match m.auth {
+            Auth::Token => {
+                route["authorization_type"] = "CUSTOM".into();
+                route["authorizer_id"] = format!("${{aws_apigatewayv2_authorizer.{id}.id}}").into();
+            }
+            Auth::None => route["authorization_type"] = "NONE".into(),
+        }
+        routes.push(doc.add("aws_apigatewayv2_route", &method_ident(api, m), route));
+    }
+    // Auto-deployed: every change of the API is live on the stage, with no deployment to keep in
+    // step; the limits name routes, which must exist first.
+    let mut stage = json!({
+        "api_id": api_id,
+        "name": literal(&api.stage),
+        "auto_deploy": true,
+        "tags": tags,
+        "depends_on": routes,
+    });
+    if let Some(settings) = access_log_settings(api, log_retention, doc, tags) {
+        stage["access_log_settings"] = settings;
+    }
+    let limits = |l: &crate::settings::deploy::Limits| {
+        let mut settings = json!({});
+        if let Some(rate) = l.rate {
+            settings["throttling_rate_limit"] = rate.into();
+        }
+        if let Some(burst) = l.burst {
+            settings["throttling_burst_limit"] = burst.into();
+        }
+        settings
+    };
+    if let Some(l) = &api.throttle {
+        stage["default_route_settings"] = limits(l);
+    }
+    let per_route: Vec<Value> = entries
+        .iter()
+        .filter_map(|m| {
+            let mut settings = limits(m.throttle.as_ref()?);
+            settings["route_key"] = literal(&route_key(m)).into();
+            Some(settings)
+        })
+        .collect();
+    if !per_route.is_empty() {
+        stage["route_settings"] = per_route.into();
+    }
+    doc.add("aws_apigatewayv2_stage", &id, stage);
+    invoke_permission(api, doc, "aws_apigatewayv2_api");
 }

@@ -33,17 +33,20 @@ pub(super) struct Read<'r> {
 type Kinds = Vec<&'static str>;
 
 impl Validator<'_> {
-    /// The types of the entry task `id` calls (`None`: no such task or entry), read once per task.
-    /// The entry's route and name are given with them, for messages.
+    /// The types of the entry task `id` calls (`None`: no such task or entry, a `python` task, or a
+    /// task mapped over `for_each`, whose body is the list of its items' answers), read once per
+    /// task. The entry's route and name are given with them, for messages.
     fn types_of(&mut self, id: &str) -> Option<(EntryTypes, String)> {
         if let Some(found) = self.types.get(id) {
             return found.clone();
         }
         let found =
-            self.wf.task(id).and_then(|t| target_entry(t, self.cx.services)).map(|(service, entry)| {
-                let t = types::entry_types(self.cx.project, &service.crate_dir, entry);
-                (t, format!("`{}`, `{}`", entry.route, entry.rust_name))
-            });
+            self.wf.task(id).filter(|t| !t.is_mapped()).and_then(|t| target_entry(t, self.cx.services)).map(
+                |(service, entry)| {
+                    let t = types::entry_types(self.cx.project, &service.crate_dir, entry);
+                    (t, format!("`{}`, `{}`", entry.route, entry.rust_name))
+                },
+            );
         self.types.insert(id.to_string(), found.clone());
         found
     }

@@ -1,6 +1,7 @@
 //! What the tolerant reader still finds in half-typed code.
 
 use super::*;
+use crate::rust_source::decl::ParamKind;
 
 /// `(service type, [entry names])` for each service found, and whether errors were seen.
 fn found(text: &str) -> (Vec<(String, Vec<String>)>, bool) {
