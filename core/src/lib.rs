@@ -50,6 +50,8 @@ pub mod workflow;
 #[cfg(feature = "analysis")]
 mod yaml;
 
+#[cfg(feature = "analysis")]
+pub use checks::own_diagnostics;
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use model::{Auth, Entry, HttpMethod, Param, ParamSource, Route, Service};
 #[cfg(feature = "analysis")]

@@ -28,6 +28,12 @@ pub const PROGRESS_TOKEN: &str = "coworks/load";
 /// How long the worker waits after being woken, so a burst of keystrokes makes one round.
 pub const DEBOUNCE: Duration = Duration::from_millis(2);
 
+/// Once loading has read this many Rust files, the open documents' own diagnostics are published
+/// ([`coworks_core::own_diagnostics`]: syntax, entries, attributes), before the project's: a
+/// project this large takes a second or more to load; a smaller one is loaded before it matters,
+/// and shows the project's diagnostics first.
+pub const EARLY_DIAGNOSTICS_AFTER: usize = 2_000;
+
 /// What one file should show, ready to publish.
 #[derive(Debug)]
 struct FileDiagnostics {
@@ -170,12 +176,18 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
     };
     let loading = root.clone();
     let documents_only = state.documents_only();
+    let runtime = tokio::runtime::Handle::current();
+    let (early_state, early_client) = (state.clone(), client.clone());
     let loaded = tokio::task::spawn_blocking(move || {
         if documents_only {
             // No project here: nothing is scanned, the open documents are all there is.
             Ok(Project::empty(loading))
         } else {
-            Project::load(&loading)
+            Project::load_with_progress(&loading, &mut |read| {
+                if read == EARLY_DIAGNOSTICS_AFTER {
+                    runtime.spawn(publish_own(early_state.clone(), early_client.clone()));
+                }
+            })
         }
     })
     .await;
@@ -201,7 +213,9 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
         project.service_names().len(),
         project.workflows().count()
     );
+    let gate = state.early_gate.lock().await;
     state.set_project(project);
+    drop(gate);
     if let Some(p) = progress {
         p.finish_with_message(summary).await;
     }
@@ -224,6 +238,35 @@ async fn load(state: &Arc<State>, client: &Client) -> bool {
     }
     state.enqueue(PathBuf::new(), Work::Disk);
     true
+}
+
+/// Publishes what each open Rust document says on its own while the project loads (the first
+/// round after loading publishes the project's diagnostics for them: these and the cross-file ones).
+async fn publish_own(state: Arc<State>, client: Client) {
+    let docs: Vec<(Uri, String, i32)> =
+        state.docs().values().map(|d| (d.uri.clone(), d.rope.to_string(), d.version)).collect();
+    let job = state.clone();
+    let own = tokio::task::spawn_blocking(move || {
+        let own = |(uri, text, version): (Uri, String, i32)| {
+            let rel = job.rel_of(&uri).filter(|r| r.extension().is_some_and(|e| e == "rs"))?;
+            let source = Source::new(&text);
+            let converted = coworks_core::own_diagnostics(&rel, &text)
+                .iter()
+                .map(|d| convert::diagnostic(&source, d, |_| None))
+                .collect::<Vec<_>>();
+            Some((uri, version, converted))
+        };
+        docs.into_iter().filter_map(own).collect::<Vec<_>>()
+    })
+    .await;
+    let Ok(own) = own else { return };
+    let _gate = state.early_gate.lock().await;
+    if state.is_loaded() {
+        return;
+    }
+    for (uri, version, diagnostics) in own {
+        client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+    }
 }
 
 /// One round, on a blocking thread: apply the queued changes, compute the diagnostics, convert those

@@ -92,6 +92,9 @@ pub struct State {
     /// (active stage) by file after that round: what code actions and other requests read.
     analysed: Mutex<Analysed>,
     analysed_notify: Notify,
+    /// Held while the open documents' own diagnostics are published before the project is loaded,
+    /// and while the loaded project is installed: an early list is never sent after the project's.
+    pub early_gate: tokio::sync::Mutex<()>,
 }
 
 /// What the last analysis round left: versions analysed and diagnostics by file.
@@ -132,6 +135,11 @@ impl State {
         *write(&self.project) = Some(project);
         self.loaded.store(true, Ordering::SeqCst);
         self.loaded_notify.notify_waiters();
+    }
+
+    /// Whether the project is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::SeqCst)
     }
 
     /// Waits until the project is loaded, when something says where it is (a workspace folder or

@@ -232,6 +232,33 @@ fn blueprint_entries_have_an_invoke_lens_per_service_mounting_them() {
 }
 
 #[test]
+fn a_large_project_shows_what_an_open_file_says_on_its_own_before_the_projects_diagnostics() {
+    let (_dir, root) = eshop_copy();
+    // Enough other Rust files that the open file's own diagnostics are published while loading.
+    let filler = root.join("services/catalog/src/filler");
+    std::fs::create_dir_all(&filler).unwrap();
+    for i in 0..coworks_lsp::analysis::EARLY_DIAGNOSTICS_AFTER + 1_000 {
+        std::fs::write(filler.join(format!("f{i}.rs")), format!("pub fn f{i}() {{}}\n")).unwrap();
+    }
+    // A GET entry with a body (the file's own CWS004) that repeats main.rs's route (CWS001, a
+    // cross-file check).
+    let path = root.join("services/billing/src/health.rs");
+    let text = "#[coworks::service]\nimpl Billing {\n    #[entry(no_auth)] fn get_health(&self) -> &'static str { \"fine\" }\n    #[entry] fn get_thing(&self, #[body] b: String) {}\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = file_uri(&path);
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    c.open(&uri, text);
+    let first = c.diagnostics_at_version(&uri, 1);
+    assert!(has(DiagnosticCode::BodyOnGetOrDelete)(&first), "{first:?}");
+    assert!(lacks(DiagnosticCode::DuplicateRoute)(&first), "{first:?}");
+    // Then the project's: the same, with the cross-file ones.
+    let loaded = c.diagnostics_until(&uri, has(DiagnosticCode::DuplicateRoute));
+    assert!(has(DiagnosticCode::BodyOnGetOrDelete)(&loaded), "{loaded:?}");
+    c.shutdown();
+}
+
+#[test]
 fn files_changed_on_disk_are_picked_up() {
     let (_dir, root, mut c) = eshop_session(BIN, json!({}));
     let main_path = root.join("services/billing/src/main.rs");

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::diagnostics::{self, Diagnostic};
@@ -57,6 +58,20 @@ impl<'a> ServiceScope<'a> {
             self.parts().flat_map(|(m, p)| project.mounted_entries(m, p, stage).map(|(e, _)| Cow::Owned(e)));
         own.chain(mounted).collect()
     }
+}
+
+/// What a file says about itself, read alone (without the rest of the project): for a Rust file,
+/// the diagnostics of its own model (syntax, entries, attributes) — each of them is also in what
+/// [`Project::diagnostics`] lists for `rel` once the project holds the same text, which adds the
+/// cross-file checks; nothing for other files. Sorted.
+pub fn own_diagnostics(rel: &Path, text: &str) -> Vec<Diagnostic> {
+    if rel.extension().is_none_or(|e| e != "rs") {
+        return Vec::new();
+    }
+    let mut out = crate::rust_source::analyze::analyze_rust(rel, Path::new(""), text).diagnostics;
+    diagnostics::sort(&mut out);
+    out.dedup();
+    out
 }
 
 impl Project {

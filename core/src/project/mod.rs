@@ -102,6 +102,17 @@ impl Project {
     /// the `.env*` files, the env files the project file lists, and workflows. Fails only when `root`
     /// is not a readable directory; anything unreadable inside becomes a diagnostic.
     pub fn load(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        Self::load_with_progress(root, &mut |_| {})
+    }
+
+    /// [`Project::load`], calling `progress` with the number of Rust files read so far after each
+    /// one is read (on the walking thread, while the analysis threads parse): a face can act while
+    /// a large project loads (the language server publishes what the open files say on their own,
+    /// [`own_diagnostics`](crate::own_diagnostics)).
+    pub fn load_with_progress(
+        root: impl Into<PathBuf>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> std::io::Result<Self> {
         let root = root.into();
         std::fs::read_dir(&root)?;
         let mut project = Project::empty(root);
@@ -124,8 +135,11 @@ impl Project {
                     })
                 })
                 .collect();
+            let mut read = 0;
             let found = scan::scan(&project.root, &mut |rel, text| {
                 let _ = files.send((rel, text));
+                read += 1;
+                progress(read);
             });
             drop(files);
             let analysed: Vec<_> = workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();

@@ -136,6 +136,9 @@ pub struct ServiceDecl {
     pub docs: String,
     /// Its entries, in source order.
     pub entries: Vec<EntryDecl>,
+    /// Its hooks (`before`, `after`: methods without `#[entry]` named like one), in source order.
+    #[serde(default)]
+    pub hooks: Vec<super::hooks::HookDecl>,
 }
 
 /// Everything CoWorks reads from one Rust file.

@@ -116,10 +116,13 @@ fn service(text: &str, imp: &syn::ItemImpl, attr: &Attribute, errors: &mut Vec<A
     let blueprint = is_coworks_attr(&path_text(attr), "blueprint");
     let args = service_or_blueprint_args(blueprint, args_src, base, errors);
     let mut entries = Vec::new();
+    let mut hooks = Vec::new();
     for it in &imp.items {
         if let ImplItem::Fn(f) = it {
             if let Some(attr) = f.attrs.iter().find(|a| is_coworks_attr(&path_text(a), "entry")) {
                 entries.push(entry(text, f, attr, errors));
+            } else if super::hooks::is_hook(&f.sig.ident.to_string()) {
+                hooks.push(hook(f));
             }
         }
     }
@@ -131,6 +134,20 @@ fn service(text: &str, imp: &syn::ItemImpl, attr: &Attribute, errors: &mut Vec<A
         args,
         docs: docs(&imp.attrs),
         entries,
+        hooks,
+    }
+}
+
+fn hook(f: &syn::ImplItemFn) -> super::hooks::HookDecl {
+    let ref_self = f
+        .sig
+        .receiver()
+        .is_some_and(|r| r.colon_token.is_none() && r.reference.is_some() && r.mutability.is_none());
+    let params = f.sig.inputs.iter().filter(|i| matches!(i, FnArg::Typed(_))).count();
+    super::hooks::HookDecl {
+        name: f.sig.ident.to_string(),
+        name_range: range(f.sig.ident.span()),
+        shape: super::hooks::HookShape { ref_self, params, generic: !f.sig.generics.params.is_empty() },
     }
 }
 

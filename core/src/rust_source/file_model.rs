@@ -159,6 +159,11 @@ fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Service
             ),
         ));
     }
+    for h in &s.hooks {
+        if let Some((code, msg)) = super::hooks::shape_problem(&h.name, h.shape) {
+            diags.push(Diagnostic::new(code, file, span(h.name_range), msg));
+        }
+    }
     let mut entries = Vec::new();
     let mut stage_spans = Vec::new();
     for e in &s.entries {
@@ -249,7 +254,10 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
             Route { method, path: explicit.map(|p| p.value.clone()).unwrap_or_else(|| "/".into()) }
         }
     };
-    if let Some(verb) = naming::misspelt_verb(&e.name) {
+    if super::hooks::is_hook(&e.name) {
+        let msg = super::hooks::entry_named_like_a_hook(&e.name);
+        push(DiagnosticCode::EntryNamedLikeHook, e.name_range, msg, Vec::new());
+    } else if let Some(verb) = naming::misspelt_verb(&e.name) {
         let rest = naming::split_name(&e.name).segments[1..].join("_");
         let suggestion =
             if rest.is_empty() { verb.prefix().to_string() } else { format!("{}_{rest}", verb.prefix()) };

@@ -10,6 +10,7 @@ mod doc_text;
 #[cfg(feature = "analysis")]
 pub mod exact;
 pub mod file_model;
+pub mod hooks;
 #[cfg(feature = "analysis")]
 pub mod tolerant;
 

@@ -28,6 +28,7 @@ use super::decl::{
     ParamDecl, ServiceDecl,
 };
 use super::doc_text::{comment_doc, string_value, DocPlacement};
+use super::hooks::{self, HookDecl};
 
 mod recover;
 
@@ -309,7 +310,33 @@ impl<'a> Reader<'a> {
             args,
             docs: join_doc_values(&attrs.docs),
             entries: entries.entries,
+            hooks: entries.hooks,
         });
+    }
+
+    /// The hook of a complete method without `#[entry]`, if it is named like one.
+    pub(super) fn hook(&mut self, f: Node<'_>) -> Option<HookDecl> {
+        let queries = self.queries;
+        let q = &queries.entries;
+        let found = self.captures(q, f);
+        let name = Self::capture(q, &found, "name")?;
+        if !hooks::is_hook(self.src(name)) {
+            return None;
+        }
+        let list = Self::capture(q, &found, "params")?;
+        let mut c = list.walk();
+        let nodes: Vec<Node<'_>> = list.named_children(&mut c).collect();
+        let ref_self = nodes.iter().any(|n| {
+            let text = squash(self.src(*n));
+            n.kind() == "self_parameter" && text.starts_with('&') && !text.contains("mut")
+        });
+        let (params, _) = self.params(nodes);
+        let generic = f.child_by_field_name("type_parameters").is_some_and(|t| t.named_child_count() > 0);
+        Some(HookDecl {
+            name: self.src(name).to_string(),
+            name_range: range(name),
+            shape: hooks::HookShape { ref_self, params: params.len(), generic },
+        })
     }
 
     /// The entry of a complete method, if it is one.

@@ -101,6 +101,7 @@ pub fn mounted(mounts: &[MountArg]) -> (Mounted, Errors) {
         args: ServiceArgs { name: None, blueprints: mounts.to_vec() },
         docs: String::new(),
         entries: Vec::new(),
+        hooks: Vec::new(),
     };
     let decls = FileDecls { services: vec![decl], attr_errors: Vec::new() };
     let model = build(Path::new(""), Path::new(""), "", &decls, ParseMode::Exact);

@@ -12,6 +12,9 @@
 //!
 //! `#[coworks::blueprint]` marks a reusable set of entries that services mount under a prefix
 //! (`#[coworks::service(blueprints(Admin = "/admin"))]`); see [`blueprint`](mod@blueprint).
+//!
+//! Methods named `before` and `after` (without `#[entry]`) are the service's hooks
+//! ([`coworks_core::rust_source::hooks`]): checked with the core's rule and wired into the trait.
 
 mod blueprint;
 
@@ -119,12 +122,16 @@ fn expand(service_args: &str, imp: &mut ItemImpl) -> Result<TokenStream2, Errors
     let mut items = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut has_authorize = false;
+    let mut hooks = Hooks::default();
     for item in &mut imp.items {
         let ImplItem::Fn(f) = item else { continue };
         if f.sig.ident == "authorize" {
             has_authorize = true;
         }
-        let Some(pos) = f.attrs.iter().position(|a| is_attr(a, "entry")) else { continue };
+        let Some(pos) = f.attrs.iter().position(|a| is_attr(a, "entry")) else {
+            hooks.read(f, &mut errors);
+            continue;
+        };
         let attr = f.attrs.remove(pos);
         match entry(f, &attr, &type_name, service_args) {
             Ok((e, item)) => {
@@ -146,10 +153,82 @@ fn expand(service_args: &str, imp: &mut ItemImpl) -> Result<TokenStream2, Errors
         return Err(errors);
     }
     let name = sargs.name.map(|n| n.value).unwrap_or_else(|| coworks_core::naming::service_name(&type_name));
-    let service = Generated { name: &name, entries: &entries, items: &items, has_authorize };
+    let service = Generated { name: &name, entries: &entries, items: &items, has_authorize, hooks: &hooks };
     let tracked = blueprint::tracked(&mounted.files);
     let code = generate(imp, &service, &mounted.types);
     Ok(quote!(#code #tracked))
+}
+
+/// The service's hooks: for each, whether it is `async`.
+#[derive(Default)]
+struct Hooks {
+    before: Option<bool>,
+    after: Option<bool>,
+}
+
+impl Hooks {
+    /// Reads a method without `#[entry]`: a hook when named like one, checked with the core's rule.
+    fn read(&mut self, f: &ImplItemFn, errors: &mut Errors) {
+        use coworks_core::rust_source::hooks;
+        let name = f.sig.ident.to_string();
+        if !hooks::is_hook(&name) {
+            return;
+        }
+        let ref_self = f
+            .sig
+            .receiver()
+            .is_some_and(|r| r.colon_token.is_none() && r.reference.is_some() && r.mutability.is_none());
+        let params = f.sig.inputs.iter().filter(|i| matches!(i, FnArg::Typed(_))).count();
+        let shape = hooks::HookShape { ref_self, params, generic: !f.sig.generics.params.is_empty() };
+        if let Some((code, msg)) = hooks::shape_problem(&name, shape) {
+            errors.push((f.sig.span(), format!("{msg} [{code}]")));
+            return;
+        }
+        let is_async = Some(f.sig.asyncness.is_some());
+        if name == hooks::AFTER {
+            self.after = is_async;
+        } else {
+            self.before = is_async;
+        }
+    }
+
+    /// The trait items that run them.
+    fn generate(&self, self_ty: &Type) -> TokenStream2 {
+        let before = self.before.map(|is_async| {
+            let run = if is_async {
+                quote!(<#self_ty>::before(self, call).await)
+            } else {
+                quote!(<#self_ty>::before(self, call))
+            };
+            quote! {
+                const HAS_BEFORE: bool = true;
+                fn before<'a>(
+                    &'a self,
+                    call: &'a ::coworks::hooks::Call,
+                ) -> ::coworks::BoxFuture<'a, ::core::option::Option<::coworks::Response>> {
+                    ::std::boxed::Box::pin(async move { ::coworks::hooks::BeforeOutcome::into_outcome(#run) })
+                }
+            }
+        });
+        let after = self.after.map(|is_async| {
+            let run = if is_async {
+                quote!(<#self_ty>::after(self, call, response).await)
+            } else {
+                quote!(<#self_ty>::after(self, call, response))
+            };
+            quote! {
+                const HAS_AFTER: bool = true;
+                fn after<'a>(
+                    &'a self,
+                    call: &'a ::coworks::hooks::Call,
+                    response: ::coworks::Response,
+                ) -> ::coworks::BoxFuture<'a, ::coworks::Response> {
+                    ::std::boxed::Box::pin(async move { ::coworks::IntoResponse::into_response(#run) })
+                }
+            }
+        });
+        quote!(#before #after)
+    }
 }
 
 /// Reads one entry method, strips its parameter attributes, and asks the core for its route.
@@ -208,6 +287,7 @@ fn entry(
             },
             docs: String::new(),
             entries: vec![decl],
+            hooks: Vec::new(),
         }],
         attr_errors,
     };
@@ -272,12 +352,13 @@ struct Generated<'a> {
     entries: &'a [Entry],
     items: &'a [EntryItem],
     has_authorize: bool,
+    hooks: &'a Hooks,
 }
 
 /// The `coworks::Service` impl; `blueprints` are the types of the blueprints mounted (one static
 /// instance each, built with `Default` on first use).
 fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) -> TokenStream2 {
-    let Generated { name, entries, items, has_authorize } = *service;
+    let Generated { name, entries, items, has_authorize, hooks } = *service;
     let self_ty = &imp.self_ty;
     let (impl_generics, _, where_clause) = imp.generics.split_for_impl();
     let infos = entries.iter().map(|e| {
@@ -403,6 +484,7 @@ fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) 
     } else {
         quote!()
     };
+    let hooks = hooks.generate(self_ty);
     quote! {
         #imp
 
@@ -411,6 +493,7 @@ fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) 
             const ENTRIES: &'static [::coworks::EntryInfo] = &[#(#infos),*];
 
             #authorize
+            #hooks
 
             fn call(
                 &self,
@@ -521,6 +604,43 @@ mod tests {
             syn::parse_str("impl A { #[entry] fn get_x(&self) {} #[entry] fn get_x_(&self) {} }").unwrap();
         let e = blueprint::expand_blueprint("", &mut imp).err().unwrap_or_default();
         assert!(e.iter().any(|(_, m)| m.contains("duplicate route GET /x")));
+    }
+
+    #[test]
+    fn hooks_are_wired_into_the_trait_and_checked_with_the_cores_rule() {
+        let code = r#"impl S {
+            async fn before(&self, call: &Call) -> Result<(), Error> { Ok(()) }
+            fn after(&self, call: &Call, answer: Response) -> Response { answer }
+            #[entry] fn get_x(&self) -> String { todo!() }
+        }"#;
+        let mut imp: ItemImpl = syn::parse_str(code).unwrap();
+        let text = expand("", &mut imp).map_err(|_| ()).unwrap().to_string();
+        assert!(text.contains("const HAS_BEFORE : bool = true"), "{text}");
+        assert!(text.contains("const HAS_AFTER : bool = true"), "{text}");
+        assert!(text.contains("< S > :: before (self , call) . await"), "async `before` awaited: {text}");
+        assert!(
+            text.contains("< S > :: after (self , call , response))"),
+            "sync `after` not awaited: {text}"
+        );
+        assert_eq!(text.matches("rust_name :").count(), 1, "hooks are no entries: {text}");
+        let mut imp: ItemImpl = syn::parse_str("impl S { #[entry] fn get_x(&self) {} }").unwrap();
+        let text = expand("", &mut imp).map_err(|_| ()).unwrap().to_string();
+        assert!(!text.contains("HAS_BEFORE") && !text.contains("HAS_AFTER"), "{text}");
+
+        let e = errors_of("", "impl S { fn after(&self, call: &Call) -> Response { todo!() } }");
+        assert!(
+            e.len() == 1 && e[0].contains("CWS067") && e[0].contains("fn after(&self, call: &Call"),
+            "{e:?}"
+        );
+        let e = errors_of("", "impl S { fn before(&mut self, call: &Call) {} }");
+        assert!(e.len() == 1 && e[0].contains("CWS067"), "{e:?}");
+        let e = errors_of("", "impl S { fn before<T>(&self, call: T) {} }");
+        assert!(e.len() == 1 && e[0].contains("CWS067"), "{e:?}");
+        let e = errors_of("", "impl S { #[entry] fn before(&self) {} }");
+        assert!(
+            e.len() == 1 && e[0].contains("CWS068") && e[0].contains("`before` is the name of a hook"),
+            "{e:?}"
+        );
     }
 
     #[test]

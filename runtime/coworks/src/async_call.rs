@@ -102,8 +102,8 @@ pub async fn write_result(target: &AsyncTarget, r: &Response) {
     let put = config.put_object(&target.bucket, &target.key, record, "application/json");
     match tokio::time::timeout(WRITE_TIMEOUT, put).await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("async result s3://{}/{} not written: {e}", target.bucket, target.key),
-        Err(_) => eprintln!(
+        Ok(Err(e)) => tracing::error!("async result s3://{}/{} not written: {e}", target.bucket, target.key),
+        Err(_) => tracing::error!(
             "async result s3://{}/{} not written: S3 did not answer within {} s",
             target.bucket,
             target.key,
@@ -212,10 +212,11 @@ impl InFlight {
         let writes = stale.iter().map(|(id, target, request_id)| {
             let why = why.as_str();
             async move {
-                eprintln!(
+                tracing::warn!(
                     "async call {request_id} (s3://{}/{}) did not finish before the service stopped: \
                      recorded as not finished",
-                    target.bucket, target.key
+                    target.bucket,
+                    target.key
                 );
                 write_result(target, &not_finished(request_id, why)).await;
                 self.done(*id);

@@ -56,7 +56,7 @@ pub fn run<S: Service>(service: S) -> Result<(), String> {
                 let answer = match event.payload {
                     Event::Text(text) => handle_in(&router, text, id, Some(deadline), &limits, lambda).await,
                     Event::TooLarge { size, origin } => {
-                        eprintln!("{}: event of {size} bytes refused (CWS_MAX_EVENT); request {id}", S::NAME);
+                        tracing::warn!("{}: event of {size} bytes refused (CWS_MAX_EVENT)", S::NAME);
                         too_large(origin, limits.max_event, "event")
                     }
                 };
@@ -170,7 +170,7 @@ fn too_large(origin: Origin, limit: usize, what: &str) -> Value {
 
 /// A `400 unsupported event` in the shape of `origin`, logged.
 fn unsupported<S: Service>(origin: Origin, why: &str, request_id: &str) -> Value {
-    eprintln!("{}: unreadable event ({why}); request {request_id}", S::NAME);
+    tracing::warn!(request_id, "{}: unreadable event ({why})", S::NAME);
     let body = json!({ "error": "unsupported event", "request_id": request_id });
     shape(origin, crate::response::json(StatusCode::BAD_REQUEST, &body))
 }
@@ -241,7 +241,7 @@ async fn handle_in<S: Service>(
                 json!({ "statusCode": router.handle_queued(request).await.status().as_u16() })
             }
             Err(e) => {
-                eprintln!("{}: unreadable queued call ({e}); request {request_id}", S::NAME);
+                tracing::warn!(request_id, "{}: unreadable queued call ({e})", S::NAME);
                 json!({ "statusCode": 400 })
             }
         };

@@ -37,11 +37,13 @@ pub mod context;
 pub mod cors;
 pub mod extract;
 pub mod headers;
+pub mod hooks;
 pub mod lambda;
 pub mod lambda_invoke;
 pub mod limits;
 pub mod local;
 pub mod multipart;
+pub mod logging;
 pub mod response;
 pub mod router;
 pub mod s3;
@@ -53,17 +55,22 @@ pub use coworks_macros::{blueprint, service};
 pub use extract::Input;
 pub use headers::{AnswerExt, Cookie, WithHeaders};
 pub use multipart::{Multipart, Part};
+pub use hooks::Call;
 pub use response::{Error, IntoResponse, Json, Response};
 pub use router::Router;
 
 /// Re-exported so that services need only `coworks` (and serde for their own types).
 pub use http::StatusCode;
+/// The `tracing` crate the runtime logs with (see [`logging`]): `coworks::tracing::info!(...)` in
+/// an entry or a hook logs a line with the request's id.
+pub use tracing;
 
 /// What a service file usually needs: `use coworks::prelude::*;`.
 pub mod prelude {
     pub use crate::context::{Context, Principal};
     pub use crate::headers::{AnswerExt, Cookie, WithHeaders};
     pub use crate::multipart::Multipart;
+    pub use crate::hooks::Call;
     pub use crate::response::{Error, IntoResponse, Json, Response};
     pub use crate::Service;
     pub use http::StatusCode;
@@ -150,6 +157,25 @@ pub trait Service: Send + Sync + 'static {
 
     /// Runs entry number `entry` of [`Service::ENTRIES`] with the request's values.
     fn call(&self, entry: usize, input: Input) -> BoxFuture<'_, Response>;
+
+    /// Whether the service has a `before` hook ([`hooks`]); set by the macro.
+    const HAS_BEFORE: bool = false;
+    /// Whether the service has an `after` hook ([`hooks`]); set by the macro.
+    const HAS_AFTER: bool = false;
+
+    /// The `before` hook ([`hooks`]): `Some(answer)` answers the request without running the entry.
+    /// Called only when [`Service::HAS_BEFORE`]; the macro implements it from the impl's `before`.
+    fn before<'a>(&'a self, call: &'a hooks::Call) -> BoxFuture<'a, Option<Response>> {
+        let _ = call;
+        Box::pin(async { None })
+    }
+
+    /// The `after` hook ([`hooks`]): the answer sent instead of `response`. Called only when
+    /// [`Service::HAS_AFTER`]; the macro implements it from the impl's `after`.
+    fn after<'a>(&'a self, call: &'a hooks::Call, response: Response) -> BoxFuture<'a, Response> {
+        let _ = call;
+        Box::pin(async move { response })
+    }
 }
 
 /// Runs a service: under the Lambda runtime (`AWS_LAMBDA_RUNTIME_API` set) as a Lambda function,
@@ -164,19 +190,21 @@ pub fn serve<S: Service>(service: S) {
         println!("{table}");
         return;
     }
+    let under_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    logging::init(under_lambda);
     if let Err(e) = secrets::load_into_env() {
         // Under Lambda the failed start fails the function's initialisation: Lambda retries it
         // with a new instance instead of keeping one without its secrets.
-        eprintln!("{}: {e}", S::NAME);
+        tracing::error!(service = S::NAME, "{e}");
         std::process::exit(1);
     }
-    let result = if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    let result = if under_lambda {
         lambda::run(service)
     } else {
         local::Options::from_args(&args).and_then(|options| local::run(service, options))
     };
     if let Err(e) = result {
-        eprintln!("{}: {e}", S::NAME);
+        tracing::error!(service = S::NAME, "{e}");
         std::process::exit(1);
     }
 }

@@ -24,6 +24,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use crate::context::RequestMeta;
 use crate::limits::Limits;
@@ -77,7 +78,8 @@ impl Options {
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 /// Serves `service` until Ctrl-C or SIGTERM, then drains (see the module's documentation). Prints
-/// `listening on http://HOST:PORT` on stderr once it accepts connections. The limits come from the
+/// `listening on http://HOST:PORT` on stderr once it accepts connections (not a log line: printed
+/// whatever the log level). The limits come from the
 /// environment ([`Limits::from_env`]).
 pub fn run<S: Service>(service: S, options: Options) -> Result<(), String> {
     let limits = Limits::from_env()?;
@@ -94,8 +96,9 @@ pub fn run<S: Service>(service: S, options: Options) -> Result<(), String> {
         let stage = std::env::var(crate::router::STAGE_ENV).unwrap_or_default();
         let router = Router::from_env(service, AsyncMode::Spawn);
         if std::env::var("TOKEN").map_or(true, |t| t.is_empty()) && S::ENTRIES.iter().any(|e| !e.no_auth) {
-            eprintln!("{}: TOKEN is not set: entries that need a token are refused", S::NAME);
+            tracing::warn!("{}: TOKEN is not set: entries that need a token are refused", S::NAME);
         }
+        // Not a log line: `cws run` and the tools wait for it, whatever the level.
         eprintln!(
             "{} ({} entries{}) listening on http://{local}",
             S::NAME,
@@ -103,7 +106,7 @@ pub fn run<S: Service>(service: S, options: Options) -> Result<(), String> {
             if stage.is_empty() { String::new() } else { format!(", stage {stage}") }
         );
         serve(listener, router, limits, shutdown_signal()).await;
-        eprintln!("{}: stopped", S::NAME);
+        tracing::info!("{}: stopped", S::NAME);
         Ok(())
     });
     // Synchronous entries still running after the drain are abandoned, not waited for.
@@ -151,7 +154,7 @@ impl AcceptBackoff {
 
     async fn failed(&mut self, name: &str, e: &std::io::Error) {
         if self.failures == 0 {
-            eprintln!(
+            tracing::error!(
                 "{name}: accept failed: {e}; retrying with backoff (further failures are not logged until \
                  accepting works again)"
             );
@@ -163,7 +166,7 @@ impl AcceptBackoff {
 
     fn succeeded(&mut self, name: &str) {
         if self.failures > 0 {
-            eprintln!("{name}: accepting again after {} failed accept(s)", self.failures);
+            tracing::info!("{name}: accepting again after {} failed accept(s)", self.failures);
             self.failures = 0;
         }
     }
@@ -198,7 +201,7 @@ pub async fn serve<S: Service>(
             }
             Err(_) => {
                 if !std::mem::replace(&mut full, true) {
-                    eprintln!(
+                    tracing::warn!(
                         "{}: connection limit ({}) reached: new clients wait until a connection closes \
                          (CWS_MAX_CONNECTIONS)",
                         S::NAME,
@@ -251,7 +254,7 @@ pub async fn serve<S: Service>(
 async fn drain<S: Service>(router: Router<S>, graceful: GracefulShutdown, bound: Duration) {
     let (connections, calls) = (graceful.count(), router.async_calls());
     if connections + calls > 0 {
-        eprintln!(
+        tracing::info!(
             "{}: stopping: no new connections; waiting up to {bound:?} for {connections} connection(s) and \
              {calls} asynchronous call(s)",
             S::NAME
@@ -259,11 +262,11 @@ async fn drain<S: Service>(router: Router<S>, graceful: GracefulShutdown, bound:
     }
     let started = tokio::time::Instant::now();
     if tokio::time::timeout(bound, graceful.shutdown()).await.is_err() {
-        eprintln!("{}: requests still running after {bound:?} are abandoned", S::NAME);
+        tracing::warn!("{}: requests still running after {bound:?} are abandoned", S::NAME);
     }
     let unfinished = router.drain(bound.saturating_sub(started.elapsed())).await;
     if unfinished > 0 {
-        eprintln!("{}: {unfinished} asynchronous call(s) recorded as not finished", S::NAME);
+        tracing::warn!("{}: {unfinished} asynchronous call(s) recorded as not finished", S::NAME);
     }
 }
 
@@ -291,6 +294,7 @@ async fn answer<S: Service>(
     }
     let response = match tokio::time::timeout(limits.body_timeout, Limited::new(body, max).collect()).await {
         Ok(Ok(b)) => {
+            let span = tracing::info_span!("request", id = %request_id);
             let request = Request {
                 method: parts.method,
                 path: parts.uri.path().to_string(),
@@ -301,7 +305,7 @@ async fn answer<S: Service>(
                 deadline: None,
                 meta: RequestMeta { source_ip: Some(peer.ip().to_string()), ..RequestMeta::default() },
             };
-            router.handle(request).await
+            router.handle(request).instrument(span).await
         }
         Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => too_large(),
         Ok(Err(e)) => closing(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}")),

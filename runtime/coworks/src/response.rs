@@ -166,7 +166,11 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             // The router replaces the body with the request id; the message is only logged.
-            eprintln!("entry error ({}): {}", self.status, self.message);
+            tracing::error!(
+                status = self.status.as_u16(),
+                "error answered as `internal error`: {}",
+                self.message
+            );
             return build(self.status, Some(JSON), Bytes::new());
         }
         json(self.status, &serde_json::json!({ "error": self.message }))

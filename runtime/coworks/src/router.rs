@@ -3,7 +3,8 @@
 //! contract) and hides internal errors behind `500 {"error", "request_id"}`. Synchronous entries
 //! run on tokio's blocking threads, so a slow one never holds up the async workers (and the
 //! requests they serve). With CORS on ([`crate::cors`]) every answer carries the CORS headers and
-//! preflights are answered.
+//! preflights are answered. The service's hooks ([`crate::hooks`]) run around the entry; each answer
+//! is logged ([`crate::logging`]).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::async_call::{self, AsyncTarget, InFlight};
 use crate::context::{Authorized, Context, RequestMeta};
 use crate::cors::Cors;
 use crate::extract::{self, Input};
+use crate::hooks::Call;
 use crate::lambda_invoke::{self, SelfFunction};
 use crate::response::{self, Response};
 use crate::{auth, ParamSource, Service};
@@ -226,6 +228,17 @@ impl<S: Service> Router<S> {
     }
 
     async fn answer(&self, req: Request, mode: &AsyncMode) -> Response {
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return self.answer_cors(req, mode).await;
+        }
+        let (started, method, path) = (Instant::now(), req.method.clone(), req.path.clone());
+        let r = self.answer_cors(req, mode).await;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(%method, path, status = r.status().as_u16(), ms, "answered");
+        r
+    }
+
+    async fn answer_cors(&self, req: Request, mode: &AsyncMode) -> Response {
         let Some(cors) = &self.inner.cors else { return self.dispatch(req, mode).await };
         if req.method == Method::OPTIONS {
             if let Match::MethodNotAllowed(methods) = self.route(&req.method, &req.path) {
@@ -289,12 +302,26 @@ impl<S: Service> Router<S> {
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         // The event's authorizer (API Gateway's, when deployed) wins over the service's own check.
         let authorized = req.meta.authorizer.clone().or(authorized).unwrap_or_default();
+        let started = Instant::now();
+        // The call the hooks see (and the request's log line reads); the headers and the query are
+        // copied only for a service with hooks: the entry's context takes the originals.
+        let hooked = S::HAS_BEFORE || S::HAS_AFTER;
+        let call = Call::new(
+            S::ENTRIES,
+            entry,
+            req.method.clone(),
+            req.path.clone(),
+            if hooked { req.query.clone() } else { None },
+            if hooked { req.headers.clone() } else { HeaderMap::new() },
+            req.request_id.clone(),
+            started,
+        );
         let context = Context {
             method: req.method,
             path: req.path,
             headers: req.headers,
             raw_query: req.query,
-            request_id: req.request_id.clone(),
+            request_id: req.request_id,
             source_ip: req.meta.source_ip.clone(),
             stage: self.inner.stage.clone(),
             meta: req.meta,
@@ -303,8 +330,8 @@ impl<S: Service> Router<S> {
         };
         let input = Input { path, query, content_type, body: req.body, context };
         match target {
-            None => self.run(entry, input, &req.request_id).await,
-            Some(target) => self.run_async(entry, input, req.request_id, target, mode, req.deadline).await,
+            None => self.run(input, &call).await,
+            Some(target) => self.run_async(input, call, target, mode, req.deadline).await,
         }
     }
 
@@ -325,48 +352,47 @@ impl<S: Service> Router<S> {
         }
     }
 
-    /// Runs the entry (a synchronous one on a blocking thread); panics and 5xx become
-    /// `500 {"error": "internal error", "request_id"}`.
-    async fn run(&self, entry: usize, input: Input, request_id: &str) -> Response {
-        let call = AssertUnwindSafe(self.inner.service.call(entry, input)).catch_unwind();
+    /// Runs the `before` hook, the entry unless `before` answered (a synchronous entry on a
+    /// blocking thread), then the `after` hook; a panic or a 5xx of any of them becomes
+    /// `500 {"error": "internal error", "request_id"}` (which `after` sees).
+    async fn run(&self, input: Input, call: &Call) -> Response {
+        let service = &self.inner.service;
+        let entry = call.index;
+        let work = async move {
+            if S::HAS_BEFORE {
+                if let Some(answer) = service.before(call).await {
+                    return answer;
+                }
+            }
+            service.call(entry, input).await
+        };
         let multi_thread =
             tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
-        let call = if !S::ENTRIES[entry].is_async && multi_thread {
-            // The generated future of a synchronous entry completes in its first poll, which runs
-            // the entry: tokio hands this worker's other tasks to another thread meanwhile, so a
-            // slow entry holds up no other request.
-            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(call))
-        } else {
-            call.await
+        // The generated future of a synchronous entry completes in its first poll, which runs the
+        // entry: tokio hands this worker's other tasks to another thread meanwhile, so a slow entry
+        // holds up no other request.
+        let blocking = !S::ENTRIES[entry].is_async && multi_thread;
+        let what = if S::HAS_BEFORE { "`before` hook or entry" } else { "entry" };
+        let r = guarded(work, blocking, call, what).await;
+        if !S::HAS_AFTER {
+            return r;
         }
-        .map_err(|_| ());
-        match call {
-            Ok(r) if !r.status().is_server_error() => r,
-            Ok(r) => internal_error(r.status(), request_id),
-            Err(()) => {
-                eprintln!(
-                    "{}: entry `{}` panicked (request {request_id})",
-                    S::NAME,
-                    S::ENTRIES[entry].rust_name
-                );
-                internal_error(StatusCode::INTERNAL_SERVER_ERROR, request_id)
-            }
-        }
+        guarded(service.after(call, r), false, call, "`after` hook around entry").await
     }
 
     async fn run_async(
         &self,
-        entry: usize,
         input: Input,
-        request_id: String,
+        call: Call,
         target: AsyncTarget,
         mode: &AsyncMode,
         deadline: Option<Instant>,
     ) -> Response {
+        let request_id = call.request_id.clone();
         let accepted = accepted(&request_id, &target);
         match mode {
             AsyncMode::Inline | AsyncMode::Invoke(_) => {
-                let run = self.run(entry, input, &request_id);
+                let run = self.run(input, &call);
                 let r = match deadline {
                     None => run.await,
                     Some(deadline) => {
@@ -374,11 +400,11 @@ impl<S: Service> Router<S> {
                         match tokio::time::timeout_at(until.into(), run).await {
                             Ok(r) => r,
                             Err(_) => {
-                                eprintln!(
+                                tracing::warn!(
                                     "{}: async call {request_id}: entry `{}` did not finish before the \
                                      invocation's deadline: recorded as not finished",
                                     S::NAME,
-                                    S::ENTRIES[entry].rust_name
+                                    call.entry.rust_name
                                 );
                                 async_call::not_finished(
                                     &request_id,
@@ -394,7 +420,7 @@ impl<S: Service> Router<S> {
                 let ticket = self.inner.in_flight.begin(&target, &request_id);
                 let router = self.clone();
                 tokio::spawn(async move {
-                    let r = router.run(entry, input, &request_id).await;
+                    let r = router.run(input, &call).await;
                     // `None`: the service stopped meanwhile and recorded the call as not finished.
                     if let Some(target) = router.inner.in_flight.take(ticket) {
                         async_call::write_result(&target, &r).await;
@@ -425,13 +451,50 @@ async fn queue(function: &SelfFunction, req: &Request, target: &AsyncTarget) -> 
             response::json(StatusCode::PAYLOAD_TOO_LARGE, &json!({ "error": e.to_string() }))
         }
         Err(e) => {
-            eprintln!("async call {} not queued: {e}", req.request_id);
+            tracing::error!("async call {} not queued: {e}", req.request_id);
             response::json(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &json!({ "error": "the asynchronous call could not be queued; retry later", "request_id": req.request_id }),
             )
         }
     }
+}
+
+/// Runs `work` (on a blocking thread when `blocking`), turning a panic or a 5xx answer into
+/// `500 {"error": "internal error", "request_id"}`, logged with `what` ran.
+async fn guarded(
+    work: impl std::future::Future<Output = Response>,
+    blocking: bool,
+    call: &Call,
+    what: &str,
+) -> Response {
+    let work = AssertUnwindSafe(work).catch_unwind();
+    let result = if blocking {
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
+    } else {
+        work.await
+    };
+    match result {
+        Ok(r) if !r.status().is_server_error() => r,
+        Ok(r) => hide_error(r, &call.request_id),
+        Err(_) => {
+            let entry = call.entry.rust_name;
+            tracing::error!(request_id = call.request_id, "{what} `{entry}` panicked");
+            internal_error(StatusCode::INTERNAL_SERVER_ERROR, &call.request_id)
+        }
+    }
+}
+
+/// A 5xx answer with its body replaced by `{"error": "internal error", "request_id"}`; its other
+/// headers (those an `after` hook added) are kept.
+fn hide_error(mut r: Response, request_id: &str) -> Response {
+    let hidden = internal_error(r.status(), request_id);
+    let (parts, body) = hidden.into_parts();
+    if let Some(ct) = parts.headers.get(CONTENT_TYPE) {
+        r.headers_mut().insert(CONTENT_TYPE, ct.clone());
+    }
+    *r.body_mut() = body;
+    r
 }
 
 fn internal_error(status: StatusCode, request_id: &str) -> Response {

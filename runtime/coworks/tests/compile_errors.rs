@@ -1,4 +1,4 @@
-//! Invalid entries stop `cargo build` with the core's message, at the entry: a throwaway crate using
+//! Invalid entries and hooks stop `cargo build` with the core's message, at the entry or hook: a throwaway crate using
 //! `#[coworks::service]` is checked with cargo (target dir `target/compile-errors`, reused across runs).
 
 mod common;
@@ -37,6 +37,10 @@ impl Users {
     #[entry]
     fn get_me(&self, ctx: &coworks::Context, again: &coworks::Context) -> String {
         format!("{:?} {:?}", ctx.principal(), again.principal())
+    }
+
+    fn after(&self, answer: coworks::Response) -> coworks::Response {
+        answer
     }
 }
 
@@ -101,4 +105,8 @@ fn main() {
         assert!(stderr.contains(blueprint_error), "{blueprint_error}\n{stderr}");
     }
     assert_eq!(stderr.matches("[CWS07").count(), 3, "each mount's error once:\n{stderr}");
+    assert!(
+        stderr.contains("src/main.rs:20:5: error: the `after` hook takes `&self` and the call and the answer, with no generic parameters: `fn after(&self, call: &Call, answer: Response) -> Response` [CWS067]"),
+        "{stderr}"
+    );
 }

@@ -6,6 +6,7 @@
 use tree_sitter::Node;
 
 use crate::rust_source::decl::{join_doc_values, AttrError, EntryDecl, ServiceDecl};
+use crate::rust_source::hooks::HookDecl;
 use crate::text::ByteRange;
 
 use super::{range, EntryParts, Reader};
@@ -16,6 +17,8 @@ pub(super) struct Entries<'t> {
     pub entries: Vec<EntryDecl>,
     /// Problems with their attributes.
     pub errors: Vec<AttrError>,
+    /// Hooks found (complete methods only), in source order.
+    pub hooks: Vec<HookDecl>,
     partial: Option<PartialFn<'t>>,
     /// The body has syntax errors: a method with an unclosed body may hold the methods after it.
     broken: bool,
@@ -33,7 +36,7 @@ struct PartialFn<'t> {
 impl<'t> Entries<'t> {
     /// A collector; `broken` when the body being read has syntax errors.
     pub fn new(broken: bool) -> Self {
-        Entries { entries: Vec::new(), errors: Vec::new(), partial: None, broken }
+        Entries { entries: Vec::new(), errors: Vec::new(), hooks: Vec::new(), partial: None, broken }
     }
 
     /// Reads one item of the body (see `walk_items`); returns a node to descend into.
@@ -77,6 +80,8 @@ impl<'t> Entries<'t> {
             "function_item" => {
                 if let Some(e) = reader.entry(item, before, &mut self.errors) {
                     self.entries.push(e);
+                } else if let Some(h) = reader.hook(item) {
+                    self.hooks.push(h);
                 }
                 let body = item.child_by_field_name("body")?;
                 (self.broken || body.has_error()).then_some(body)
@@ -176,6 +181,7 @@ impl<'t> Shattered<'t> {
             args,
             docs: join_doc_values(&attrs.docs),
             entries: self.entries.entries,
+            hooks: self.entries.hooks,
         });
     }
 }

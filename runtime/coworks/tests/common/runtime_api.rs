@@ -1,7 +1,8 @@
 //! A local Lambda Runtime API (the `2018-06-01` interface Lambda's runtimes poll), enough to run a
 //! service binary as a Lambda function in a test: each `next` is answered with the following event
-//! (request id, deadline, function ARN headers); `response` / `error` posts are collected. Once the
-//! events are used up, `next` is held open, so the function stays alive (its memory can be read).
+//! (request id `req-N`, X-Ray trace id [`trace_id`]`(N)`, deadline, function ARN headers); `response` /
+//! `error` posts are collected, and the function's stdout lines (its logs). Once the events are used
+//! up, `next` is held open, so the function stays alive (its memory can be read).
 
 #![allow(dead_code)]
 
@@ -33,6 +34,11 @@ pub fn http_api_event(method: &str, path: &str, token: &str, body: &str) -> Vec<
     serde_json::to_vec(&event).expect("event")
 }
 
+/// The `Lambda-Runtime-Trace-Id` of invocation `n` (the `_X_AMZN_TRACE_ID` format Lambda sends).
+pub fn trace_id(n: usize) -> String {
+    format!("Root=1-67a0b1c2-{n:024x};Parent=53995c3f42cd8ad8;Sampled=1")
+}
+
 /// What the function posted for one invocation.
 #[derive(Debug)]
 pub struct Posted {
@@ -46,6 +52,8 @@ pub struct Posted {
 pub struct Function {
     pub child: Child,
     pub posted: mpsc::Receiver<Posted>,
+    /// The function's stdout, line by line (where Lambda's log subscriber writes).
+    pub stdout: mpsc::Receiver<String>,
 }
 
 impl Drop for Function {
@@ -73,8 +81,17 @@ impl Function {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("function starts");
-        Function { child, posted }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("function starts");
+        let out = child.stdout.take().expect("piped");
+        let (lines, stdout) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Function { child, posted, stdout }
     }
 
     /// The next posted answer (bounded wait).
@@ -151,8 +168,10 @@ fn serve(listener: TcpListener, invocations: Vec<Invocation>, posted: mpsc::Send
                 let deadline = (now + inv.timeout).as_millis();
                 let head = format!(
                     "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\n\
+                     Lambda-Runtime-Trace-Id: {}\r\n\
                      Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:test-function\r\n\
                      Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    trace_id(i),
                     inv.event.len()
                 );
                 if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&inv.event)).is_err() {
