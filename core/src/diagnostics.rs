@@ -271,6 +271,12 @@ codes! {
     ContextByValue = "CWS064", Error,
         "An entry takes the request context by value (`ctx: Context`): the context is lent to the entry, not given.",
         "Take it by reference: `ctx: &Context`.";
+    BadHookSignature = "CWS067", Error,
+        "A service's `before` or `after` hook (a method of the `#[coworks::service]` block with that name) does not have a hook's shape: `before` takes `&self` and the call (`&Call`), `after` takes `&self`, the call and the answer (`Response`); neither is generic.",
+        "Write `fn before(&self, call: &Call) -> Result<(), Error>` (it may return `()`, `Option<impl IntoResponse>` or a `Result` of either, and be `async`) or `fn after(&self, call: &Call, answer: Response) -> Response`; rename a method that is no hook.";
+    EntryNamedLikeHook = "CWS068", Error,
+        "An `#[entry]` method is named `before` or `after`, the names of the service's hooks: hooks run around every entry and are never served.",
+        "Rename the entry (e.g. `get_before`), or remove `#[entry]` to make the method the hook.";
     UnknownBlueprint = "CWS070", Error,
         "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
         "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";
@@ -316,12 +322,6 @@ codes! {
     ProvisionedOverReserved = "CWS090", Error,
         "`provisioned_concurrency` is more than the function's `reserved_concurrency`: Lambda refuses to keep more instances initialised than the function may ever run at once.",
         "Lower `provisioned_concurrency` to at most `reserved_concurrency`, or raise (or remove) `reserved_concurrency`.";
-    BadHookSignature = "CWS067", Error,
-        "A service's `before` or `after` hook (a method of the `#[coworks::service]` block with that name) does not have a hook's shape: `before` takes `&self` and the call (`&Call`), `after` takes `&self`, the call and the answer (`Response`); neither is generic.",
-        "Write `fn before(&self, call: &Call) -> Result<(), Error>` (it may return `()`, `Option<impl IntoResponse>` or a `Result` of either, and be `async`) or `fn after(&self, call: &Call, answer: Response) -> Response`; rename a method that is no hook.";
-    EntryNamedLikeHook = "CWS068", Error,
-        "An `#[entry]` method is named `before` or `after`, the names of the service's hooks: hooks run around every entry and are never served.",
-        "Rename the entry (e.g. `get_before`), or remove `#[entry]` to make the method the hook.";
 }
 
 /// Where the codes are documented, in the repository.
