@@ -500,6 +500,16 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             .map(|t| t["id"].as_str().unwrap().to_string())
             .collect();
         assert!(ids.len() >= 2, "{:#}", local.out);
+        if workflow == "guarded" {
+            // Each condition decides its task (a skipped fan-out skips the wait after it).
+            let want = match (&conf["store"], &conf["wait"]) {
+                (Value::Bool(false), _) => ["skipped", "skipped", "skipped"],
+                (_, Value::Bool(false)) => ["success", "skipped", "success"],
+                _ => ["success", "success", "success"],
+            };
+            let got = ["store_products", "wait_for_first", "tally"].map(|t| local.state(t).to_string());
+            assert_eq!(got, want, "{conf}: {:#}", local.out);
+        }
         for id in &ids {
             assert_eq!(
                 local.state(id),
