@@ -279,6 +279,19 @@ impl<'p> Runner<'p> {
                     runs.push(TaskRun::new(&t.id, state));
                 }
                 Next::Run(t) => {
+                    let ctx = Context { conf: &self.conf, results: &results };
+                    if run::condition_holds(t, ctx) == Ok(false) {
+                        let when = t.when.as_ref().map(|w| w.value.as_str()).unwrap_or_default();
+                        errln!(
+                            "{s}{:>12}{s:#} {} (skipped: `when: {}` is false)",
+                            "Not run",
+                            t.id,
+                            escape(when)
+                        );
+                        schedule.finish(&t.id, TaskState::Skipped, None);
+                        runs.push(TaskRun::new(&t.id, TaskState::Skipped));
+                        continue;
+                    }
                     let r =
                         if t.is_mapped() { self.mapped(t, &results) } else { self.task(t, &results, None) };
                     schedule.finish(&t.id, r.state, r.result.as_ref().map(|x| x.status));
@@ -341,7 +354,9 @@ impl<'p> Runner<'p> {
         let s = status_style();
         let started = Instant::now();
         let mut run = TaskRun::new(&t.id, TaskState::Failed);
-        let items = match run::items(t, Context { conf: &self.conf, results }) {
+        // A `when:` that cannot be evaluated fails the task before its list is rendered.
+        let ctx = Context { conf: &self.conf, results };
+        let items = match run::condition_holds(t, ctx).and_then(|_| run::items(t, ctx)) {
             Ok(items) => items,
             Err(e) => {
                 errln!("{s}{:>12}{s:#} {} failed: {}", "Mapping", t.id, escape(&e));
@@ -417,9 +432,10 @@ impl<'p> Runner<'p> {
         loop {
             attempts += 1;
             let ctx = Context { conf: &self.conf, results };
-            let request = match &t.python {
-                Some(p) => Err(self.python(t, &p.value, results)),
-                None => run::request_item(t, ctx, item).map_err(|e| (None, Verdict::Error(e))),
+            let request = match (run::condition_holds(t, ctx), &t.python) {
+                (Err(e), _) => Err((None, Verdict::Error(e))),
+                (Ok(_), Some(p)) => Err(self.python(t, &p.value, results)),
+                (Ok(_), None) => run::request_item(t, ctx, item).map_err(|e| (None, Verdict::Error(e))),
             };
             let outcome = match request {
                 Ok(req) => {

@@ -140,7 +140,7 @@ fn the_example_workflows_follow_the_published_json_schema() {
     let bad = tempfile::tempdir().unwrap();
     let bad_file = bad.path().join("bad.cws.yml");
     std::fs::write(&bad_file, "tasks:\n  a: { service: billing, path: /x, retires: 1 }\n").unwrap();
-    let files: Vec<PathBuf> = ["invoicing", "catalog_update", "restock"]
+    let files: Vec<PathBuf> = ["invoicing", "catalog_update", "promotion", "restock"]
         .iter()
         .map(|n| example().join(format!("workflows/{n}.cws.yml")))
         .chain([bad_file.clone()])
@@ -148,7 +148,7 @@ fn the_example_workflows_follow_the_published_json_schema() {
     let mut args = vec![script.to_str().unwrap(), schema.to_str().unwrap()];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let result = stdout_json(&python(env, &args, &[]));
-    for f in &files[..3] {
+    for f in &files[..4] {
         assert_eq!(result[f.to_str().unwrap()], serde_json::json!([]), "{result:#}");
     }
     let errors = result[bad_file.to_str().unwrap()].to_string();

@@ -127,6 +127,16 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
         ("invoicing", json!({ "customer": "bob", "email": "bob@example.com", "amount_cents": "lots" }), true),
         ("invoicing", json!({ "customer": "eve", "email": "eve@example.com", "amount_cents": 1 }), false),
         ("catalog_update", json!({ "sku": "tea-1", "name": "Green tea", "price_cents": 350 }), true),
+        (
+            "promotion",
+            json!({ "sku": "tea-9", "name": "Matcha", "price_cents": 1500, "sale_cents": 900 }),
+            true,
+        ),
+        (
+            "promotion",
+            json!({ "sku": "tea-8", "name": "Sencha", "price_cents": 600, "sale_cents": 450 }),
+            true,
+        ),
         ("alerting", json!({ "sku": "tea-9" }), true),
         ("alerting", json!({ "sku": "tea-9", "name": "Tea" }), true),
         (
@@ -139,16 +149,35 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
         ),
         ("restock", json!({ "products": [] }), true),
         ("restock", json!({ "products": "tea-2" }), true),
+        // Every condition false: the fan-out renders no list (it is no list), nothing waits or runs.
+        ("guarded", json!({ "products": "tea-4", "store": false, "wait": true, "tally": false }), true),
+        (
+            "guarded",
+            json!({ "products": [{ "sku": "tea-4", "name": "Genmaicha", "price_cents": 300 }], "store": true, "wait": true, "tally": true }),
+            true,
+        ),
+        // The wait's own condition false after the fan-out ran.
+        (
+            "guarded",
+            json!({ "products": [{ "sku": "tea-5", "name": "Hojicha", "price_cents": 310 }], "store": true, "wait": false, "tally": true }),
+            true,
+        ),
     ]
 }
 
-/// The e-shop with the alerting workflow (headers, a run-level `on_failure` task) added.
+/// The e-shop with the alerting workflow (headers, a run-level `on_failure` task) and the guarded
+/// one (`when:` on a fan-out, a wait and a Python task) added.
 fn eshop_with_alerting() -> TempProject {
     let copy = TempProject::copy_of(&example());
     copy.write(
         "workflows/alerting.cws.yml",
         include_str!("../../core/tests/fixtures/workflows/alerting.cws.yml"),
     );
+    copy.write(
+        "workflows/guarded.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/guarded.cws.yml"),
+    );
+    copy.write("workflows/guarded.py", include_str!("../../core/tests/fixtures/workflows/guarded.py"));
     copy
 }
 
@@ -246,6 +275,27 @@ fn example_workflows_run_locally_against_the_stage_gateway() {
     assert_eq!(run.task("store_product")["call"]["json"]["price_cents"], 350);
     assert_eq!(run.state("read_product"), "success");
     assert_eq!(run.task("read_product")["result"]["body"]["name"], "Green tea");
+
+    // `when:` on the product read back: a premium one is announced, a cheaper one marked down; the
+    // join after both runs either way.
+    let states = |run: &LocalRun| {
+        ["store_product", "read_product", "announce", "mark_down", "report"].map(|t| run.state(t).to_string())
+    };
+    let conf = json!({ "sku": "tea-9", "name": "Matcha", "price_cents": 1500, "sale_cents": 900 });
+    let run = local_run(&stage, &eshop, "promotion", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(states(&run), ["success", "success", "success", "skipped", "success"], "{}", run.log);
+    assert_eq!(run.task("announce")["call"]["json"]["subject"], "Premium promotion: Matcha");
+    let conf = json!({ "sku": "tea-8", "name": "Sencha", "price_cents": 600, "sale_cents": 450 });
+    let run = local_run(&stage, &eshop, "promotion", &conf);
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(states(&run), ["success", "success", "skipped", "success", "success"], "{}", run.log);
+    assert_eq!(run.task("mark_down")["result"]["body"]["price_cents"], 450);
+    assert!(
+        run.log.contains("announce (skipped: `when: tasks.read_product.body.price_cents >= 1000"),
+        "{}",
+        run.log
+    );
 
     // The human output: each call, then a summary table and the run's state.
     let o = run_in(&stage, &eshop, "workflows/catalog_update.cws.yml", &conf, &[]);
@@ -450,6 +500,16 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             .map(|t| t["id"].as_str().unwrap().to_string())
             .collect();
         assert!(ids.len() >= 2, "{:#}", local.out);
+        if workflow == "guarded" {
+            // Each condition decides its task (a skipped fan-out skips the wait after it).
+            let want = match (&conf["store"], &conf["wait"]) {
+                (Value::Bool(false), _) => ["skipped", "skipped", "skipped"],
+                (_, Value::Bool(false)) => ["success", "skipped", "success"],
+                _ => ["success", "success", "success"],
+            };
+            let got = ["store_products", "wait_for_first", "tally"].map(|t| local.state(t).to_string());
+            assert_eq!(got, want, "{conf}: {:#}", local.out);
+        }
         for id in &ids {
             assert_eq!(
                 local.state(id),
@@ -465,7 +525,9 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
                 );
             }
             // What a Python function returned and a fan-out gathered: the same values both ways.
-            if local.state(id) == "success" && ["batch_total", "store_products"].contains(&id.as_str()) {
+            if local.state(id) == "success"
+                && ["batch_total", "store_products", "tally"].contains(&id.as_str())
+            {
                 assert_eq!(
                     local.task(id)["result"]["body"],
                     airflow["results"][id]["body"],

@@ -271,6 +271,12 @@ codes! {
     ContextByValue = "CWS064", Error,
         "An entry takes the request context by value (`ctx: Context`): the context is lent to the entry, not given.",
         "Take it by reference: `ctx: &Context`.";
+    BadHookSignature = "CWS067", Error,
+        "A service's `before` or `after` hook (a method of the `#[coworks::service]` block with that name) does not have a hook's shape: `before` takes `&self` and the call (`&Call`), `after` takes `&self`, the call and the answer (`Response`); neither is generic.",
+        "Write `fn before(&self, call: &Call) -> Result<(), Error>` (it may return `()`, `Option<impl IntoResponse>` or a `Result` of either, and be `async`) or `fn after(&self, call: &Call, answer: Response) -> Response`; rename a method that is no hook.";
+    EntryNamedLikeHook = "CWS068", Error,
+        "An `#[entry]` method is named `before` or `after`, the names of the service's hooks: hooks run around every entry and are never served.",
+        "Rename the entry (e.g. `get_before`), or remove `#[entry]` to make the method the hook.";
     UnknownBlueprint = "CWS070", Error,
         "A service mounts a blueprint (`#[coworks::service(blueprints(Name = \"/prefix\"))]`) that no `#[coworks::blueprint] impl Name` of the service's crate defines.",
         "Fix the blueprint's name (the type of its `impl` block), or define the blueprint in the service's crate.";
@@ -280,6 +286,21 @@ codes! {
     BlueprintMountedTwice = "CWS072", Error,
         "A service mounts the same blueprint twice at the same prefix: every entry of the blueprint would answer the same requests twice.",
         "Remove one of the mounts, or give it another prefix.";
+    WorkflowUnknownField = "CWS074", Error,
+        "A workflow template (`{{ tasks.x.body.field }}`) or a `when:` condition reads a field that the answer of the entry task `x` calls does not have, as the entry's return type (a serde struct or enum of the service's crate) says. Fields of types CoWorks does not find are not checked.",
+        "Read a field the answer has (the message lists them; `cws openapi SERVICE` shows the whole answer), or change the entry's type.";
+    WorkflowBodyUnknownField = "CWS075", Warning,
+        "A workflow task's `json` body gives a field that the entry's `#[body]` type does not have: serde ignores it (or refuses the body with 422 when the type has `deny_unknown_fields`).",
+        "Remove the field or fix its name (the message lists the type's fields).";
+    WorkflowBodyMissingField = "CWS076", Error,
+        "A workflow task's `json` body lacks a field the entry's `#[body]` type requires (not an `Option`, no `#[serde(default)]`): the service answers 422.",
+        "Add the field to `json` (a value or a template such as `\"{{ conf.name }}\"`).";
+    WorkflowBadCondition = "CWS077", Error,
+        "A task's `when:` condition cannot be read: the expression language has paths (`conf.x`, `tasks.<id>.status`, `tasks.<id>.body.x`), literals (numbers, `'text'`, `true`, `false`, `null`, lists), comparisons (`==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`), `and`, `or`, `not` and parentheses. It reads no `item`: a condition is decided once, before the task calls, waits, fans out over `for_each` or runs Python.",
+        "Write e.g. `when: tasks.order.body.total > 100 and conf.mode != 'dry'` or `when: tasks.x.status in [200, 204]`.";
+    WorkflowConditionType = "CWS078", Warning,
+        "A `when:` condition compares values of different types (a number with text, ...), or orders values that are not both numbers or both text, as the entry's types say: the comparison is always false, or fails the task at run time.",
+        "Compare with a literal of the field's type (e.g. `tasks.order.body.total > 100`, not `> '100'`).";
     WorkflowWaitUntil = "CWS079", Error,
         "A workflow task's `wait_until` is malformed: not a mapping of `status`, `field`, `equals`, `interval` and `timeout`, a status that is not an HTTP status (100–599), `field` without `equals` (or the reverse), a `field` that does not start with `status`, `headers` or `body`, an `interval` or `timeout` that is not a whole number of seconds ≥ 1 (interval at most timeout), or a wait on an `async` or `for_each` task.",
         "Write e.g. `wait_until: {status: 200, field: body.state, equals: shipped, interval: 5, timeout: 300}`; wait with a task of its own rather than on an async or mapped one.";
@@ -307,12 +328,6 @@ codes! {
     BadUsagePlan = "CWS092", Error,
         "A `usage_plan` of `project.cws.yml` is not valid: a quota needs both `quota` (a positive integer) and `period` (`day`, `week` or `month`), and the per-key `rate` must be a positive number of requests per second and `burst` a positive integer.",
         "Write e.g. `usage_plan: {quota: 10000, period: month, rate: 10, burst: 20}`; every key is optional, but `quota` and `period` go together.";
-    BadHookSignature = "CWS067", Error,
-        "A service's `before` or `after` hook (a method of the `#[coworks::service]` block with that name) does not have a hook's shape: `before` takes `&self` and the call (`&Call`), `after` takes `&self`, the call and the answer (`Response`); neither is generic.",
-        "Write `fn before(&self, call: &Call) -> Result<(), Error>` (it may return `()`, `Option<impl IntoResponse>` or a `Result` of either, and be `async`) or `fn after(&self, call: &Call, answer: Response) -> Response`; rename a method that is no hook.";
-    EntryNamedLikeHook = "CWS068", Error,
-        "An `#[entry]` method is named `before` or `after`, the names of the service's hooks: hooks run around every entry and are never served.",
-        "Rename the entry (e.g. `get_before`), or remove `#[entry]` to make the method the hook.";
 }
 
 /// Where the codes are documented, in the repository.

@@ -10,7 +10,7 @@
 //! | sources | [`rust_source`], *yaml*, [`config`], [`workflow`], [`layout`], *scan* |
 //! | project | *project*: the file store ([`Project`]) and its queries |
 //! | settings | [`settings`]: stages, options with their origin, a stage's environment |
-//! | checks | *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]), each with its fixes |
+//! | checks | [`types`] (the crate's serde types as JSON Schemas, for OpenAPI and the workflow checks), *checks*: project-wide, deployment and workflow diagnostics ([`Project::diagnostics`]), each with its fixes |
 //! | assist | [`assist`]: completion, fixes applied, refactorings, references, rename, inlay hints |
 //! | artifacts | [`artifacts`] (Terraform, Lambda packages, Airflow DAGs), [`commands`] (`cws` lines), [`tree`] (the project as an editor's side view shows it) |
 //!
@@ -43,6 +43,8 @@ pub mod suggest;
 pub mod text;
 #[cfg(feature = "analysis")]
 pub mod tree;
+#[cfg(feature = "analysis")]
+pub mod types;
 #[cfg(feature = "analysis")]
 pub mod workflow;
 #[cfg(feature = "analysis")]

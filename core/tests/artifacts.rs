@@ -64,6 +64,21 @@ fn generated() -> Vec<(PathBuf, String)> {
                     .find(|f| f.path == Path::new("alerting_dev.py"));
                 let f = dag.expect("the alerting DAG");
                 out.push((Path::new("dags/eshop_alerting").join(stage).join(f.path), f.text));
+                // `when:` on a fan-out (decided by its items task), a wait and a Python task.
+                with.set_file_text(
+                    Path::new("workflows/guarded.cws.yml"),
+                    include_str!("fixtures/workflows/guarded.cws.yml"),
+                );
+                with.set_file_text(
+                    Path::new("workflows/guarded.py"),
+                    include_str!("fixtures/workflows/guarded.py"),
+                );
+                let dag = airflow::dags(&with, stage)
+                    .expect("the DAGs")
+                    .into_iter()
+                    .find(|f| f.path == Path::new("guarded_dev.py"));
+                let f = dag.expect("the guarded DAG");
+                out.push((Path::new("dags/eshop_guarded").join(stage).join(f.path), f.text));
             }
         }
     }

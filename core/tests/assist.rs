@@ -330,13 +330,15 @@ fn references_of_entries_and_services() {
             "project.cws.yml:13 mailer",
             "workflows/invoicing.cws.yml:32 mailer",
             "workflows/invoicing.cws.yml:54 mailer",
+            "workflows/promotion.cws.yml:28 mailer",
+            "workflows/promotion.cws.yml:50 mailer",
             "workflows/restock.cws.yml:46 mailer"
         ]
     );
     let callers = p.entry_callers();
     assert_eq!(
         callers.values().map(Vec::len).sum::<usize>(),
-        10,
+        15,
         "every task of the example but the Python one calls an entry"
     );
 }
@@ -405,6 +407,8 @@ fn renaming_a_service_everywhere_it_is_named() {
             "services/mailer/src/main.rs: #[coworks::service(name = \"postman\")]",
             "workflows/invoicing.cws.yml: service: postman",
             "workflows/invoicing.cws.yml: service: postman",
+            "workflows/promotion.cws.yml: service: postman",
+            "workflows/promotion.cws.yml: service: postman",
             "workflows/restock.cws.yml: service: postman",
         ]
     );

@@ -103,6 +103,8 @@ struct TaskCase {
     is_async: bool,
     after: Vec<usize>,
     on_success: Vec<usize>,
+    /// `when:`: hostile text, or a condition comparing `conf` with hostile text.
+    when: Option<String>,
     /// A wait, a fan-out or a Python function instead of a plain call (hostile values too).
     kind: Kind,
 }
@@ -179,6 +181,11 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
             proptest::collection::vec(0usize..4, 0..2),
             proptest::collection::vec(0usize..4, 0..2),
             proptest::option::of((name("X-Request-Id"), hostile())),
+            prop_oneof![
+                2 => Just(None),
+                1 => hostile().prop_map(Some),
+                1 => hostile().prop_map(|h| Some(format!("conf.x == {} or not conf.y", serde_json::Value::String(h)))),
+            ],
             kind(),
         ),
     )
@@ -186,7 +193,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
             |(
                 (id, description, service, method),
                 (p, query, json, is_async),
-                (after, on_success, headers, kind),
+                (after, on_success, headers, when, kind),
             )| {
                 // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
                 let json = match method {
@@ -206,6 +213,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
                     is_async,
                     after,
                     on_success,
+                    when,
                     kind,
                 }
             },
@@ -308,6 +316,9 @@ impl Case {
         for t in &self.tasks {
             s.push_str(&format!("  {}:\n", yaml_str(&t.id)));
             s.push_str(&format!("    description: {}\n", yaml_str(&t.description)));
+            if let Some(w) = &t.when {
+                s.push_str(&format!("    when: {}\n", yaml_str(w)));
+            }
             match &t.kind {
                 Kind::Call => {}
                 Kind::Wait(status, field, equals, interval, timeout) => {
@@ -441,6 +452,13 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
                 call["poke_interval"] = w.interval.into();
                 call["timeout"] = w.timeout.into();
             }
+            // `when` goes with the call, or for a mapped one with its items task (before the fan-out).
+            let when = t.when.as_ref().map(|w| Value::from(w.value.clone()));
+            match (&t.for_each, when) {
+                (None, Some(w)) => call["when"] = w,
+                (Some(_), w) => call["items_when"] = w.unwrap_or(Value::Null),
+                (None, None) => {}
+            }
             if let Some(each) = &t.for_each {
                 call["has_item"] = true.into();
                 call["task_id"] = t.id.clone().into();
@@ -456,7 +474,8 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
         .filter_map(|t| {
             let (module, function) =
                 coworks_core::workflow::parse::python_target(&t.python.as_ref()?.value).unwrap_or(("", ""));
-            Some(json!({ "task_id": t.id, "module": module, "function": function }))
+            let when = t.when.as_ref().map(|w| w.value.clone());
+            Some(json!({ "task_id": t.id, "module": module, "function": function, "when": when }))
         })
         .collect();
     Some(Expected {
@@ -568,13 +587,20 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         assert_eq!(calls.len(), e.calls.len(), "{name}\n{case}");
         for (got, want) in calls.iter().zip(&e.calls) {
             for (key, value) in want.as_object().unwrap() {
-                if key == "items_template" {
-                    // A mapped call is expanded over its items task, which renders the template.
+                if let Some(arg) = ["items_template", "items_when"].iter().position(|k| k == key) {
+                    // A mapped call is expanded over its items task, which renders the template
+                    // (and decides `when`, before the fan-out).
                     let items = tasks.iter().find(|t| t["args"]["task_id"] == got["expand"]);
                     let items = items.unwrap_or_else(|| panic!("{name}: no items task\n{case}"));
+                    let arg = ["items", "when"][arg];
                     assert_eq!(
-                        (&items["class"], &items["args"]["items"]),
-                        (&json!("CwsItemsOperator"), value)
+                        (&items["class"], &items["args"][arg]),
+                        (&json!("CwsItemsOperator"), value),
+                        "{name}: `{key}`\n{case}"
+                    );
+                    assert!(
+                        got["args"].get("when").is_none(),
+                        "{name}: a mapped call decides no `when`\n{case}"
                     );
                     continue;
                 }
@@ -584,7 +610,7 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         let pythons: Vec<Value> = tasks
             .iter()
             .filter(|t| t["class"] == "CwsPythonOperator")
-            .map(|t| json!({ "task_id": t["args"]["task_id"], "module": t["args"]["module"], "function": t["args"]["function"] }))
+            .map(|t| json!({ "task_id": t["args"]["task_id"], "module": t["args"]["module"], "function": t["args"]["function"], "when": t["args"]["when"] }))
             .collect();
         assert_eq!(pythons, e.pythons, "{name}\n{case}");
         with_new_keys +=

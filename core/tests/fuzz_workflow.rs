@@ -50,7 +50,7 @@ proptest! {
     }
 
     #[test]
-    fn yaml_like_text(text in "([a-z_]{1,8}|[:{}\\[\\],\\-'\" \\n]|\\{\\{ ?(conf|tasks)\\.[a-z.]{0,12} ?\\}\\}|é|😀){0,80}") {
+    fn yaml_like_text(text in "([a-z_]{1,8}|[:{}\\[\\],\\-'\" \\n]|\\{\\{ ?(conf|tasks)\\.[a-z.]{0,12} ?\\}\\}|when: |==|<=| and | or | not | in |é|😀){0,80}") {
         exercise(&text);
     }
 
@@ -72,4 +72,15 @@ proptest! {
 fn the_example_itself() {
     exercise(&invoicing());
     exercise("tasks:\n  a: { service: billing, path: /x }\nstart_date: 2é25-01-01\n");
+    for when in [
+        "tasks.a.status in [200",
+        "((((",
+        "'é",
+        "tasks.a.body.x > 'y' or",
+        "not not not",
+        "1.2.",
+        "conf.x == \\\"a\\\"",
+    ] {
+        exercise(&format!("tasks:\n  a: {{ service: billing, path: /x }}\n  b: {{ service: billing, path: /x, after: [a], when: {when:?} }}\n"));
+    }
 }

@@ -25,7 +25,7 @@ fn codes_in(p: &Project) -> Vec<DiagnosticCode> {
 #[test]
 fn the_example_workflows_are_clean_in_every_stage() {
     let p = Project::load(example()).unwrap();
-    assert_eq!(p.workflows().count(), 3);
+    assert_eq!(p.workflows().count(), 4);
     for stage in [None, Some("dev"), Some("test"), Some("prod")] {
         let d: Vec<_> =
             p.diagnostics(stage).into_iter().filter(|d| d.file.starts_with("workflows")).collect();
@@ -150,5 +150,20 @@ fn preview_draws_waits_fan_outs_and_python_tasks() {
         "until 200, body.category = \"tea\", every 1 s for at most 20 s"
     );
     assert_eq!(node("mail_buyers")["detail"], serde_json::Value::Null);
-    assert_eq!(node("mail_buyers")["when"], serde_json::Value::Null, "the hook for conditions");
+    assert_eq!(node("mail_buyers")["when"], serde_json::Value::Null, "no condition");
+}
+
+#[test]
+fn preview_shows_conditions() {
+    let p = Project::load(example()).unwrap();
+    let preview = p.workflow_preview(Path::new("workflows/promotion.cws.yml")).unwrap();
+    let json = serde_json::to_value(&preview).unwrap();
+    let node = |id: &str| {
+        json["graph"]["nodes"].as_array().unwrap().iter().find(|n| n["id"] == id).cloned().unwrap()
+    };
+    let announce = "tasks.read_product.body.price_cents >= 1000 and 'promo' in tasks.read_product.body.tags";
+    assert_eq!(node("announce")["when"], announce);
+    assert_eq!(node("announce")["detail"], format!("when {announce}"));
+    assert_eq!(node("mark_down")["when"], "not (tasks.read_product.body.price_cents >= 1000)");
+    assert_eq!(node("report")["when"], serde_json::Value::Null);
 }

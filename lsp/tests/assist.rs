@@ -250,7 +250,7 @@ fn references_their_lens_and_definitions() {
     params["context"] = json!({"includeDeclaration": true});
     let refs = c.call("textDocument/references", params);
     let files: Vec<&str> = refs.as_array().unwrap().iter().map(|r| r["uri"].as_str().unwrap()).collect();
-    assert_eq!(files.len(), 5, "the service, its block and the tasks of two workflows: {refs}");
+    assert_eq!(files.len(), 7, "the service, its block and the tasks of three workflows: {refs}");
     assert!(
         files[0].ends_with("services/mailer/src/main.rs") && files[1].ends_with("project.cws.yml"),
         "{files:?}"
@@ -291,7 +291,7 @@ fn rename_services_and_entries_across_files() {
     let changes = edit["changes"].as_object().unwrap();
     let mut files: Vec<&String> = changes.keys().collect();
     files.sort();
-    assert_eq!(files.len(), 4, "{edit}");
+    assert_eq!(files.len(), 5, "{edit}");
     let flow_new = apply_text_edits(&flow_text, changes[&flow].as_array().unwrap());
     assert_eq!(flow_new.matches("service: postman").count(), 2);
     let mut bad = at(&flow, p);
@@ -387,6 +387,6 @@ fn the_first_scan_reports_progress() {
     assert_eq!(begin["params"]["token"], token);
     assert_eq!(begin["params"]["value"]["title"], "Loading CoWorks project");
     let end = c.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end").unwrap();
-    assert_eq!(end["params"]["value"]["message"], "4 Rust files, 3 services, 3 workflows");
+    assert_eq!(end["params"]["value"]["message"], "4 Rust files, 3 services, 4 workflows");
     c.shutdown();
 }

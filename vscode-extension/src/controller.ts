@@ -14,6 +14,7 @@ import { CoWorksClient, reported } from './languageClient';
 import { DOCUMENT_SELECTOR } from './logic/documents';
 import * as inv from './logic/invoke';
 import * as lens from './logic/lens';
+import * as oa from './logic/openapi';
 import * as pv from './logic/preview';
 import * as rt from './logic/routes';
 import { hintsChange, hintsOption, HINTS_SETTING } from './logic/hints';
@@ -303,6 +304,30 @@ export class Controller implements vscode.Disposable {
       matchOnDetail: true,
     });
     if (pick) await this.open(root, pick.location.file, pick.location.span.start.line, pick.location.span.start.col);
+  }
+
+  /**
+   * Show OpenAPI: the OpenAPI document of the service whose crate holds the active file (else one
+   * picked) in the active stage, from the server (`coworks/openapi`), opened as JSON or YAML.
+   */
+  async showOpenApi(file: string | undefined): Promise<void> {
+    const stage = this.host.stages.current ?? null;
+    const [routes, root] = await Promise.all([this.routes(null), this.projectRoot()]);
+    let service = oa.serviceOfFile(routes, root, file);
+    if (!service) {
+      const names = oa.serviceNames(routes);
+      if (names.length === 0) throw new Error('the project has no service');
+      service = names.length === 1 ? names[0] : await vscode.window.showQuickPick(names, { title: 'CoWorks: OpenAPI of which service?' });
+      if (!service) return;
+    }
+    const picked = await vscode.window.showQuickPick(['YAML', 'JSON'], { title: `CoWorks: OpenAPI of ${service}${stage ? ` (${stage})` : ''} as` });
+    if (!picked) return;
+    const format: oa.Format = picked === 'JSON' ? 'json' : 'yaml';
+    const client = await this.start();
+    const doc = oa.checkDocument(await client.sendRequest(oa.OPENAPI_REQUEST, oa.openApiParams(service, stage)));
+    if (typeof doc === 'string') throw new Error(doc);
+    const shown = await vscode.workspace.openTextDocument({ language: format, content: oa.documentText(doc, format) });
+    await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: false });
   }
 
   /** Opens an LSP location (a node of the CoWorks view) with the cursor at its start. */

@@ -119,6 +119,10 @@ export function activate(context: vscode.ExtensionContext): void {
       if (controller && e.affectsConfiguration('coworks.server.path')) void guarded(() => controller!.restart())();
     }),
     vscode.commands.registerCommand('coworks.showRoutes', guarded(() => get().showRoutes())),
+    vscode.commands.registerCommand(
+      'coworks.showOpenApi',
+      guarded(() => get().showOpenApi(vscode.window.activeTextEditor?.document.uri.fsPath)),
+    ),
     vscode.commands.registerCommand('coworks.checkProject', guarded(() => get().checkProject())),
     vscode.commands.registerCommand('coworks.restartServer', guarded(() => get().restart())),
     vscode.commands.registerCommand(

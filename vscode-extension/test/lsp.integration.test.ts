@@ -12,6 +12,7 @@ import { type CodeLens, DidChangeConfigurationNotification, ExecuteCommandReques
 import * as dbg from '../src/logic/debug';
 import * as inv from '../src/logic/invoke';
 import * as lens from '../src/logic/lens';
+import * as oa from '../src/logic/openapi';
 import * as pv from '../src/logic/preview';
 import * as rt from '../src/logic/routes';
 import * as st from '../src/logic/stage';
@@ -51,6 +52,25 @@ test('the server announces what the extension uses', () => {
   for (const r of ['coworks/routes', 'coworks/workflowPreview', st.STAGES_REQUEST, st.SET_STAGE_REQUEST, tr.TREE_REQUEST]) assert.ok(custom.includes(r), `custom requests: ${custom}`);
   assert.equal(coworks?.stageNotification, st.STAGE_NOTIFICATION);
   assert.equal((coworks as { projectNotification?: string })?.projectNotification, tr.TREE_NOTIFICATION);
+});
+
+test('Show OpenAPI: the service of the active file, its document from the server, as YAML and JSON', async () => {
+  const routes = rt.parseRoutes(await s.conn.sendRequest('coworks/routes', { stage: null }));
+  assert.notEqual(typeof routes, 'string');
+  const told = st.parseStages(await s.conn.sendRequest(st.STAGES_REQUEST, {}));
+  const service = oa.serviceOfFile(routes as rt.RoutesAnswer, told!.root, billing);
+  assert.equal(service, 'billing');
+  const doc = oa.checkDocument(await s.conn.sendRequest(oa.OPENAPI_REQUEST, oa.openApiParams(service!, null)));
+  assert.notEqual(typeof doc, 'string', String(doc));
+  const d = doc as { info: { title: string; version: string }; paths: Record<string, unknown> };
+  assert.deepEqual([d.info.title, d.info.version], ['billing', 'dev']);
+  assert.ok('/invoice/{id}' in d.paths, Object.keys(d.paths).join(' '));
+  const yaml = oa.documentText(doc, 'yaml');
+  assert.match(yaml, /^openapi: "3\.1\.0"$/m);
+  assert.match(yaml, /^info:\n(  .*\n)*  title: billing$/m);
+  assert.match(yaml, /^paths:\n(  .*\n)*  \/invoice\/\{id\}:\n(    .*\n)*    get:$/m);
+  assert.deepEqual(JSON.parse(oa.documentText(doc, 'json')), doc);
+  await assert.rejects(s.conn.sendRequest(oa.OPENAPI_REQUEST, oa.openApiParams('billnig', null)), /unknown service `billnig`; did you mean `billing`\?/);
 });
 
 test('the stage list, production marks and the project root come from the server', async () => {
@@ -174,7 +194,7 @@ test('the CoWorks view: coworks/projectTree is the project as the CLI sees it, e
   const line = fs.readFileSync(billing, 'utf8').split('\n')[get.location!.range.start.line];
   assert.ok(line.slice(get.location!.range.start.character).startsWith('get_invoice('), line);
   const workflows = tree.nodes[3];
-  assert.deepEqual(workflows.children.map((w) => w.label).sort(), ['catalog_update', 'invoicing']);
+  assert.deepEqual(workflows.children.map((w) => w.label).sort(), ['catalog_update', 'invoicing', 'promotion', 'restock']);
 
   // The tasks the project offers, with the server's lines.
   const tasks = tk.tasksOfTree(tree);

@@ -17,7 +17,8 @@
   ``one_failed``) and fails, so the run stays failed after the alert.
 
 A task's result (its XCom) is ``{"status": int, "headers": {...}, "body": JSON or text}``. Workflow
-templates (``{{ conf.key }}``, ``{{ tasks.<id>.body.field }}``) are resolved by :mod:`.templates`.
+templates (``{{ conf.key }}``, ``{{ tasks.<id>.body.field }}``) are resolved by :mod:`.templates`; a task's
+``when:`` condition is evaluated by :mod:`.conditions` (a false one skips the call).
 """
 
 from coworks_airflow.operators import (

@@ -6,9 +6,10 @@ from urllib.parse import quote, urlencode
 
 from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk import BaseBranchOperator, BaseOperator, BaseSensorOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from coworks_airflow import python_task
+from coworks_airflow.conditions import holds
 from coworks_airflow.templates import NO_ITEM, resolve, result_of
 
 #: How much of an error body a failure message quotes.
@@ -51,6 +52,17 @@ def _query_value(v):
     return v
 
 
+class _WhenMixin:
+    """Skips the task when its ``when:`` condition (``coworks_airflow.conditions``) is false, before it
+    does anything (calls, waits, renders its items, runs Python): the tasks after it are skipped by
+    Airflow's trigger rules, as ``cws workflow run`` skips them (the core's ``run::condition_holds``).
+    A condition that cannot be evaluated fails the task."""
+
+    def _skip_unless_when(self, context):
+        if self.when is not None and not holds(self.when, context, mapped=self.mapped):
+            raise AirflowSkipException(f"`when: {self.when}` is false")
+
+
 class _CallMixin:
     """Turns an error status into a task failure with a clear message."""
 
@@ -70,7 +82,7 @@ class _CallMixin:
         raise AirflowException(f"{call} answered {status}: {_excerpt(result['body'])}")
 
 
-class CwsCallOperator(_CallMixin, BaseOperator):
+class CwsCallOperator(_WhenMixin, _CallMixin, BaseOperator):
     """Calls one entry of a tech service.
 
     :param service: the service name (for messages).
@@ -88,6 +100,8 @@ class CwsCallOperator(_CallMixin, BaseOperator):
     :param results_prefix: the key prefix of async results.
     :param mapped: the tasks mapped over ``for_each`` (templates read their results as lists).
     :param has_item: the task is mapped over ``for_each``; ``item`` is its item (``{{ item }}``).
+    :param when: the task's ``when:`` condition: when it is false the task is skipped (and the tasks
+        after it, by Airflow's trigger rules).
     """
 
     template_fields = ("results_bucket",)
@@ -110,9 +124,11 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         mapped=(),
         has_item=False,
         item=None,
+        when=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.when = when
         self.mapped = list(mapped)
         self.item = item if has_item else NO_ITEM
         self.service = service
@@ -131,6 +147,7 @@ class CwsCallOperator(_CallMixin, BaseOperator):
         return resolve(value, context, item=self.item, mapped=self.mapped)
 
     def execute(self, context):
+        self._skip_unless_when(context)
         result, call = self._send(context)
         if self.async_call and result["status"] == 202:
             return {"status": 202, "bucket": self.results_bucket, "key": self._key}
@@ -221,6 +238,10 @@ class CwsWaitSensor(BaseSensorOperator, CwsCallOperator):
         self.until_field = until_field
         self.until_equals = until_equals
 
+    def execute(self, context):
+        self._skip_unless_when(context)
+        return super().execute(context)
+
     def poke(self, context):
         result, call = self._send(context)
         status = result["status"]
@@ -234,22 +255,26 @@ class CwsWaitSensor(BaseSensorOperator, CwsCallOperator):
         return PokeReturnValue(is_done=met, xcom_value=result if met else None)
 
 
-class CwsItemsOperator(BaseOperator):
+class CwsItemsOperator(_WhenMixin, BaseOperator):
     """Renders the ``for_each`` template of a mapped task: returns the list its task is mapped over
     (an empty list skips it).
 
     :param items: the template (``{{ conf.skus }}``, ``{{ tasks.x.body.items }}``).
     :param mapped: as for :class:`CwsCallOperator`.
+    :param when: the mapped task's ``when:`` condition, decided once before the fan-out: when it is
+        false this task is skipped, and the mapped task with it.
     """
 
     ui_color = "#f3e8ff"
 
-    def __init__(self, *, items, mapped=(), **kwargs):
+    def __init__(self, *, items, mapped=(), when=None, **kwargs):
         super().__init__(**kwargs)
         self.items = items
         self.mapped = list(mapped)
+        self.when = when
 
     def execute(self, context):
+        self._skip_unless_when(context)
         found = resolve(self.items, context, mapped=self.mapped)
         if not isinstance(found, list):
             shown = json.dumps(found)
@@ -261,22 +286,25 @@ class CwsItemsOperator(BaseOperator):
         return found
 
 
-class CwsPythonOperator(BaseOperator):
+class CwsPythonOperator(_WhenMixin, BaseOperator):
     """Runs ``function`` of the project's ``workflows/<module>.py`` (copied next to the DAGs as
     ``coworks_workflows/<module>.py``) with the run's conf and the results of ``inputs``; returns
-    ``{"status": 200, "headers": {}, "body": <what it returned>}`` (:mod:`.python_task`).
+    ``{"status": 200, "headers": {}, "body": <what it returned>}`` (:mod:`.python_task`). With
+    ``when``, skipped (the function not run) when the condition is false.
     """
 
     ui_color = "#fce7f3"
 
-    def __init__(self, *, module, function, inputs=(), mapped=(), **kwargs):
+    def __init__(self, *, module, function, inputs=(), mapped=(), when=None, **kwargs):
         super().__init__(**kwargs)
         self.module = module
         self.function = function
         self.inputs = list(inputs)
         self.mapped = list(mapped)
+        self.when = when
 
     def execute(self, context):
+        self._skip_unless_when(context)
         folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coworks_workflows")
         function = python_task.load(os.path.join(folder, f"{self.module}.py"), self.function)
         conf = getattr(context.get("dag_run"), "conf", None) or {}

@@ -22,6 +22,7 @@ use crate::workflow::run::{self, TriggerRule};
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
 pub const PACKAGE_FILES: &[(&str, &str)] = &[
     ("coworks_airflow/__init__.py", include_str!("../../airflow/coworks_airflow/__init__.py")),
+    ("coworks_airflow/conditions.py", include_str!("../../airflow/coworks_airflow/conditions.py")),
     ("coworks_airflow/operators.py", include_str!("../../airflow/coworks_airflow/operators.py")),
     ("coworks_airflow/templates.py", include_str!("../../airflow/coworks_airflow/templates.py")),
     ("coworks_airflow/python_task.py", include_str!("../../airflow/coworks_airflow/python_task.py")),
@@ -418,6 +419,12 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
         if !t.description.is_empty() {
             call.push(format!("doc_md={}", py_str(&t.description)));
         }
+        // `when` is decided before anything of the task: by the call (or the sensor) itself, or for
+        // a mapped task once, by its `<id>__items` before the fan-out.
+        let when_arg = t.when.as_ref().map(|w| format!("when={}", py_str(&w.value)));
+        if t.for_each.is_none() {
+            call.extend(when_arg.clone());
+        }
         let handles_failure = !t.on_failure.is_empty();
         if handles_failure && !t.is_async {
             call.push("handles_failure=True".into());
@@ -440,6 +447,7 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             let mut items =
                 vec![format!("task_id={}", py_str(&p.first)), format!("items={}", py_str(&each.value))];
             items.extend(mapped_arg.clone());
+            items.extend(when_arg);
             items.extend(rule_arg);
             operator(&mut s, &var(&p.first), "CwsItemsOperator", &items);
             call[0] = format!("task_id={}", py_str(&p.result));
@@ -569,6 +577,9 @@ fn python_task(s: &mut String, wf: &Workflow, t: &Task, target: &str, mapped: Op
     args.extend(mapped.map(str::to_string));
     if !t.description.is_empty() {
         args.push(format!("doc_md={}", py_str(&t.description)));
+    }
+    if let Some(w) = &t.when {
+        args.push(format!("when={}", py_str(&w.value)));
     }
     let rule = run::trigger_rule(wf, t);
     if rule != TriggerRule::AllSuccess {

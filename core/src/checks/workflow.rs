@@ -20,6 +20,8 @@ use crate::workflow::target::{segments, target_entry};
 use crate::workflow::template::{self, Source};
 use crate::workflow::WorkflowFile;
 
+mod typed;
+
 /// What a workflow is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -104,7 +106,7 @@ pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<
 
 /// Every diagnostic of one workflow.
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut v = Validator { wf, cx, out: Vec::new() };
+    let mut v = Validator { wf, cx, out: Vec::new(), types: BTreeMap::new() };
     let mut ancestors = v.graph();
     if let Some(failure) = v.failure_task() {
         // The run's `on_failure` task runs after every other task.
@@ -115,6 +117,8 @@ pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
         v.call(task);
         v.headers(task);
         v.templates(task, ancestors.get(task.id.as_str()));
+        v.condition(task, ancestors.get(task.id.as_str()));
+        v.body_fields(task);
         v.bucket(task);
         v.for_each(task);
         v.python(task);
@@ -138,6 +142,8 @@ struct Validator<'a> {
     wf: &'a Workflow,
     cx: &'a Context<'a>,
     out: Vec<Diagnostic>,
+    /// The types of the entry each task calls, with the entry's route and name, read once.
+    types: BTreeMap<String, Option<(crate::types::EntryTypes, String)>>,
 }
 
 impl<'a> Validator<'a> {
@@ -363,7 +369,7 @@ impl<'a> Validator<'a> {
         for text in &task.texts {
             for t in template::templates(&text.value) {
                 let span = sub_span(text, t.range.start, t.range.end);
-                match t.source {
+                match &t.source {
                     Err(e) => {
                         self.push(DiagnosticCode::WorkflowSchema, span, format!("bad template {e}"));
                     }
@@ -379,24 +385,48 @@ impl<'a> Validator<'a> {
                             self.push(DiagnosticCode::WorkflowForEach, span, msg);
                         }
                     }
-                    Ok(Source::Task { task: other, .. }) => {
-                        if self.wf.task(&other).is_none() {
-                            let hint = suggest::closest(&other, self.wf.tasks.iter().map(|t| t.id.as_str()))
-                                .map(|s| format!("; did you mean `{s}`?"))
-                                .unwrap_or_default();
-                            let msg = format!("`{{{{ {} }}}}` reads task `{other}`, which this workflow does not define{hint}", t.expr);
-                            let fix = self.template_task_fix(span, &other);
-                            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).add_fixes(fix);
-                        } else if !ancestors.is_some_and(|a| a.contains(other.as_str())) {
-                            let msg = format!(
-                                "`{{{{ {} }}}}` reads task `{other}`, which does not run before `{}`: add `after: [{other}]`",
-                                t.expr, task.id
-                            );
-                            self.push(DiagnosticCode::WorkflowNotUpstream, span, msg);
+                    Ok(Source::Task { task: other, path }) => {
+                        let what = format!("`{{{{ {} }}}}` reads", t.expr);
+                        if self.task_read(task, ancestors, span, &what, other) {
+                            let inner = &text.value[t.range.start + 2..t.range.end - 2];
+                            let at = t.range.start + 2 + inner.len() - inner.trim_start().len();
+                            let what = format!("`{{{{ {} }}}}`", t.expr);
+                            let read = typed::Read { holder: text, at, expr: &t.expr, what, other, path };
+                            self.typed_read(&read);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Checks that `task` may read the result of task `other` (`what` says where, e.g. "`{{ ... }}`
+    /// reads"): it exists and runs before. True when it does.
+    fn task_read(
+        &mut self,
+        task: &Task,
+        ancestors: Option<&BTreeSet<&str>>,
+        span: Span,
+        what: &str,
+        other: &str,
+    ) -> bool {
+        if self.wf.task(other).is_none() {
+            let hint = suggest::closest(other, self.wf.tasks.iter().map(|t| t.id.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let msg = format!("{what} task `{other}`, which this workflow does not define{hint}");
+            let fix = self.template_task_fix(span, other);
+            self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).add_fixes(fix);
+            false
+        } else if !ancestors.is_some_and(|a| a.contains(other)) {
+            let msg = format!(
+                "{what} task `{other}`, which does not run before `{}`: add `after: [{other}]`",
+                task.id
+            );
+            self.push(DiagnosticCode::WorkflowNotUpstream, span, msg);
+            false
+        } else {
+            true
         }
     }
 

@@ -3,6 +3,7 @@
 //! - [`model`]: what a workflow declares (DAG settings, tasks, branches, edges);
 //! - [`parse`]: reading a workflow file with positions (the positioned YAML reader (`yaml`));
 //! - [`template`]: `{{ conf.key }}` / `{{ tasks.<id>.body... }}` values;
+//! - [`condition`]: `when:` conditions (parsed, evaluated);
 //! - [`target`]: the entry a task calls;
 //! - [`preview`]: Mermaid text and a JSON graph for the editor;
 //! - [`last_run`]: the last local run's task states, which the preview colours tasks by;
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use crate::diagnostics::Diagnostic;
 
+pub mod condition;
 pub mod last_run;
 pub mod model;
 pub mod parse;

@@ -87,6 +87,13 @@ pub struct Task {
     /// template checks.
     #[serde(skip)]
     pub texts: Vec<Spanned<String>>,
+    /// `when`: the condition the task runs under (see [`condition`](super::condition)); when it
+    /// is false the task is skipped (and the tasks after it, as Airflow skips them).
+    pub when: Option<Spanned<String>>,
+    /// Where each key and list item of `json` is written, by its path in the body (for the checks
+    /// of the body against the entry's `#[body]` type).
+    #[serde(skip)]
+    pub json_places: Vec<(Vec<String>, Span)>,
     /// `wait_until`: call the entry again until its answer meets a condition (an Airflow sensor).
     pub wait_until: Option<WaitUntil>,
     /// `for_each`: one template naming a list (`{{ conf.skus }}`, `{{ tasks.x.body.items }}`); the

@@ -12,6 +12,7 @@ use crate::suggest::{closest, did_you_mean};
 use crate::text::{ByteRange, Pos, Span};
 use crate::yaml::{self, Key, Node, NodeValue, YamlErrorKind};
 
+use super::condition;
 use super::model::{Arg, DefaultArgs, Task, WaitCondition, WaitUntil, Workflow};
 use super::template;
 
@@ -40,6 +41,7 @@ pub const TASK_KEYS: &[&str] = &[
     "retries",
     "retry_delay",
     "timeout",
+    "when",
     "wait_until",
     "for_each",
     "python",
@@ -47,7 +49,8 @@ pub const TASK_KEYS: &[&str] = &[
 /// Keys of a task's `wait_until`.
 pub const WAIT_KEYS: &[&str] = &["status", "field", "equals", "interval", "timeout"];
 /// Keys of a task that are not about a call: all a `python` task takes (the others make a call).
-pub const NOT_CALL_KEYS: &[&str] = &["description", "after", "retries", "retry_delay", "timeout", "python"];
+pub const NOT_CALL_KEYS: &[&str] =
+    &["description", "after", "retries", "retry_delay", "timeout", "when", "python"];
 /// Python's keywords (and soft keywords): not a module or function name.
 const PY_KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
@@ -281,6 +284,8 @@ impl Reader<'_> {
             on_failure: Vec::new(),
             on_no_content: Vec::new(),
             texts: Vec::new(),
+            when: None,
+            json_places: Vec::new(),
             wait_until: None,
             for_each: None,
             python: None,
@@ -337,6 +342,7 @@ impl Reader<'_> {
                 "headers" => t.headers = self.args(v, &mut t.texts, false),
                 "json" => {
                     collect_texts(v, &mut t.texts);
+                    collect_places(v, &mut Vec::new(), &mut t.json_places);
                     t.json = Some(Spanned { value: to_json(v), span: v.span });
                 }
                 "async" => match v.to_value() {
@@ -347,6 +353,7 @@ impl Reader<'_> {
                 "on_success" => t.on_success = self.names(v),
                 "on_failure" => t.on_failure = self.names(v),
                 "on_no_content" => t.on_no_content = self.names(v),
+                "when" => t.when = self.condition(v),
                 _ => {
                     if !self.arg(k, v, &mut t.args) {
                         self.unknown_key(k, TASK_KEYS, &format!("in task `{}`", t.id));
@@ -368,6 +375,22 @@ impl Reader<'_> {
             );
         }
         Some(t)
+    }
+
+    /// A `when:` condition: any scalar (`when: true` too), read by [`condition::parse`]; a condition
+    /// that cannot be read is reported where it goes wrong.
+    fn condition(&mut self, node: &Node) -> Option<Spanned<String>> {
+        let NodeValue::Scalar(text, _) = &node.value else {
+            self.type_error(node, "a condition (e.g. `tasks.order.body.total > 100`)");
+            return None;
+        };
+        let when = Spanned { value: text.clone(), span: node.span };
+        if let Err(e) = condition::parse(text) {
+            let span = sub_span(&when, e.range.start, e.range.end);
+            let msg = format!("`when: {}`: {}", text, e.message);
+            self.diags.push(Diagnostic::new(DiagnosticCode::WorkflowBadCondition, self.file, span, msg));
+        }
+        Some(when)
     }
 
     /// The keys a task may not combine: a `python` task with a call's keys, `wait_until` with `async`
@@ -592,6 +615,29 @@ fn value_to_json(v: Value) -> serde_json::Value {
         Value::Str(s) => J::String(s),
         Value::List(items) => J::Array(items.into_iter().map(value_to_json).collect()),
         Value::Map(m) => J::Object(m.into_iter().map(|(k, v)| (k, value_to_json(v))).collect()),
+    }
+}
+
+/// Where each key and list item under `node` is written, by its path.
+fn collect_places(node: &Node, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Span)>) {
+    match &node.value {
+        NodeValue::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                out.push((path.clone(), item.span));
+                collect_places(item, path, out);
+                path.pop();
+            }
+        }
+        NodeValue::Mapping(entries) => {
+            for (k, v) in entries {
+                path.push(k.text.clone());
+                out.push((path.clone(), k.span));
+                collect_places(v, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 

@@ -44,9 +44,10 @@ pub struct PreviewNode {
     pub wait_until: Option<String>,
     /// `for_each`: the template of the list the task is mapped over.
     pub for_each: Option<String>,
-    /// The task's condition (`when:`), described: `None` until conditions exist (the hook for them).
+    /// The task's condition (`when:`), as written on one line ([`describe_when`]).
     pub when: Option<String>,
-    /// What the editor shows under the label besides the entry: the wait, the fan-out, the function.
+    /// What the editor shows under the label besides the entry: the wait, the fan-out, the function,
+    /// the condition.
     pub detail: Option<String>,
 }
 
@@ -65,9 +66,10 @@ pub fn describe_wait(wait: &WaitUntil) -> String {
     format!("until {}, every {} s for at most {} s", parts.join(", "), wait.interval, wait.timeout)
 }
 
-/// The condition of a task as the preview shows it: the hook for `when:` conditions (none yet).
-pub fn describe_when(_task: &Task) -> Option<String> {
-    None
+/// The condition of a task as the preview shows it: its `when:` text (see
+/// [`condition`](super::condition)) on one line, runs of white space made one space.
+pub fn describe_when(task: &Task) -> Option<String> {
+    task.when.as_ref().map(|w| w.value.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The detail line of a task: its function, fan-out, wait and condition.

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::condition;
 use super::model::{EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
 use super::template::{self, Source};
 use crate::model::HttpMethod;
@@ -284,6 +285,24 @@ pub fn request_item(task: &Task, ctx: Context<'_>, item: Option<&Value>) -> Resu
     }
     let json = task.json.as_ref().map(|j| render(&j.value, ctx)).transpose()?;
     Ok(Request { method: task.method.value, path, query, headers, json })
+}
+
+/// Whether `task` runs in the run `ctx`: true without `when:`, else the condition's value (paths
+/// read as templates do, [`condition`]). A task whose condition is false is skipped, with every
+/// task that waits for it alone (Airflow's skip propagation; the DAG's operator raises a skip). A
+/// condition that cannot be evaluated (a value missing, an ordering of different types) fails the
+/// task like a template that cannot be rendered.
+pub fn condition_holds(task: &Task, ctx: Context<'_>) -> Result<bool, String> {
+    let Some(when) = &task.when else { return Ok(true) };
+    let expr = condition::parse(&when.value).map_err(|e| format!("`when: {}`: {}", when.value, e.message))?;
+    let mut read = |e: &condition::Expr| match e {
+        condition::Expr::Path { text, source, range } => {
+            let t = template::Template { range: *range, expr: text.clone(), source: Ok(source.clone()) };
+            lookup(&t, ctx, None)
+        }
+        _ => Ok(Value::Null),
+    };
+    condition::eval(&expr, &mut read).map_err(|e| format!("`when: {}`: {e}", when.value))
 }
 
 /// The items a task mapped over `for_each` is called with: its template rendered, which must give a
@@ -904,6 +923,37 @@ mod tests {
             )
         );
         assert_eq!(run(&["a", "alert"]).1, TaskState::Failed, "a failing alert fails the run too");
+    }
+
+    #[test]
+    fn a_false_condition_skips_the_task_and_those_after_it_alone() {
+        let w = wf("tasks:\n  a: { service: s, path: /a }\n  b: { service: s, path: /b, after: [a], when: 'tasks.a.body.total > 100' }\n  c: { service: s, path: /c, after: [b] }\n  d: { service: s, path: /d, after: [a, b] }\n");
+        let conf = json!({});
+        let run = |total: Value| {
+            let mut results = BTreeMap::new();
+            let mut s = Schedule::new(&w);
+            let mut order = Vec::new();
+            while let Some(n) = s.next_step() {
+                match n {
+                    Next::Run(t) => {
+                        let ctx = Context { conf: &conf, results: &results };
+                        let state = match condition_holds(t, ctx) {
+                            Ok(true) => TaskState::Success,
+                            Ok(false) => TaskState::Skipped,
+                            Err(_) => TaskState::Failed,
+                        };
+                        order.push(format!("{}:{}", t.id, state.as_str()));
+                        s.finish(&t.id, state, Some(200));
+                        results.insert(t.id.clone(), result(200, json!({ "total": total })));
+                    }
+                    Next::Decided(t, st) => order.push(format!("{}:{}", t.id, st.as_str())),
+                }
+            }
+            order.join(" ")
+        };
+        assert_eq!(run(json!(120)), "a:success b:success c:success d:success");
+        assert_eq!(run(json!(80)), "a:success b:skipped c:skipped d:success");
+        assert_eq!(run(json!("80")), "a:success b:failed c:upstream_failed d:upstream_failed");
     }
 
     #[test]

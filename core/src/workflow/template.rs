@@ -66,6 +66,12 @@ pub fn is_whole(text: &str) -> bool {
     t.len() == 1 && t[0].range.start == 0 && t[0].range.end == text.len()
 }
 
+/// What a template's expression (`conf.a`, `tasks.x.body.y`, without braces) reads, or why it
+/// cannot be read; `when:` conditions read their paths with it too.
+pub fn parse_source(expr: &str) -> Result<Source, String> {
+    parse_expr(expr)
+}
+
 fn parse_expr(expr: &str) -> Result<Source, String> {
     let parts: Vec<&str> = expr.split('.').collect();
     let bad =
