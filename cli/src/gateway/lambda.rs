@@ -200,7 +200,8 @@ impl Function {
 
     /// Starts an instance if invocations still wait with no instance free a moment later (an
     /// instance that just answered asks for its next invocation within that moment, as under
-    /// Lambda, and is reused rather than a new one started).
+    /// Lambda, and is reused rather than a new one started); while instances that have answered
+    /// could still take them, they get up to [`FINISH_GRACE`] to ask.
     fn scale(self: &Arc<Self>) {
         if !self.needs_instance(true) {
             return;
@@ -208,11 +209,10 @@ impl Function {
         let f = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(SCALE_GRACE).await;
+            if !f.needs_instance(true) {
+                return;
+            }
             if !f.needs_instance(false) {
-                if !f.needs_instance(true) {
-                    return;
-                }
-                // Only instances that have just answered could take the waiting invocations.
                 tokio::time::sleep(FINISH_GRACE).await;
                 if !f.needs_instance(true) {
                     return;
