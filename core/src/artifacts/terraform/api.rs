@@ -70,7 +70,7 @@ pub(super) fn rest_api(
             "aws_api_gateway_authorizer",
             &id,
             json!({
-                "name": format!("{}-token", api.function),
+                "name": literal(&format!("{}-token", api.function)),
                 "rest_api_id": rest_api,
                 "type": "TOKEN",
                 "authorizer_uri": invoke_arn,
@@ -371,7 +371,7 @@ pub(super) fn http_api(
             &id,
             json!({
                 "api_id": api_id,
-                "name": format!("{}-token", api.function),
+                "name": literal(&format!("{}-token", api.function)),
                 "authorizer_type": "REQUEST",
                 "authorizer_uri": invoke_arn,
                 "authorizer_payload_format_version": "2.0",
