@@ -282,13 +282,20 @@ impl<'p> Runner<'p> {
                     let ctx = Context { conf: &self.conf, results: &results };
                     if run::condition_holds(t, ctx) == Ok(false) {
                         let when = t.when.as_ref().map(|w| w.value.as_str()).unwrap_or_default();
+                        let otherwise: Vec<&str> = t.otherwise.iter().map(|o| o.value.as_str()).collect();
+                        let instead = if otherwise.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; else {}", otherwise.join(", "))
+                        };
                         errln!(
-                            "{s}{:>12}{s:#} {} (skipped: `when: {}` is false)",
+                            "{s}{:>12}{s:#} {} (skipped: `when: {}` is false{})",
                             "Not run",
                             t.id,
-                            escape(when)
+                            escape(when),
+                            escape(&instead)
                         );
-                        schedule.finish(&t.id, TaskState::Skipped, None);
+                        schedule.skip_by_condition(&t.id);
                         runs.push(TaskRun::new(&t.id, TaskState::Skipped));
                         continue;
                     }

@@ -501,13 +501,15 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             .collect();
         assert!(ids.len() >= 2, "{:#}", local.out);
         if workflow == "guarded" {
-            // Each condition decides its task (a skipped fan-out skips the wait after it).
+            // Each condition decides its task (a skipped fan-out skips the wait after it, and runs
+            // its `else` task instead).
             let want = match (&conf["store"], &conf["wait"]) {
-                (Value::Bool(false), _) => ["skipped", "skipped", "skipped"],
-                (_, Value::Bool(false)) => ["success", "skipped", "success"],
-                _ => ["success", "success", "success"],
+                (Value::Bool(false), _) => ["skipped", "skipped", "skipped", "success"],
+                (_, Value::Bool(false)) => ["success", "skipped", "success", "skipped"],
+                _ => ["success", "success", "success", "skipped"],
             };
-            let got = ["store_products", "wait_for_first", "tally"].map(|t| local.state(t).to_string());
+            let got = ["store_products", "wait_for_first", "tally", "nothing_stored"]
+                .map(|t| local.state(t).to_string());
             assert_eq!(got, want, "{conf}: {:#}", local.out);
         }
         for id in &ids {
@@ -526,7 +528,7 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             }
             // What a Python function returned and a fan-out gathered: the same values both ways.
             if local.state(id) == "success"
-                && ["batch_total", "store_products", "tally"].contains(&id.as_str())
+                && ["batch_total", "store_products", "tally", "nothing_stored"].contains(&id.as_str())
             {
                 assert_eq!(
                     local.task(id)["result"]["body"],

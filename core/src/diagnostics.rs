@@ -313,6 +313,9 @@ codes! {
     WorkflowPythonMissing = "CWS082", Error,
         "The function a `python` task names is not in the project: no `workflows/<module>.py` file, or no top-level `def <function>` in it (the core reads the file's text; it never runs it).",
         "Add the module file and the function (`def total(conf, tasks): ...` at the top level of `workflows/<module>.py`), or fix the names.";
+    WorkflowElse = "CWS083", Error,
+        "A workflow task's `else` is given without a `when:` condition (nothing chooses between the task and its `else` tasks), or names the task itself or a task that also runs after it (`after`, `on_*` of the same task): an `else` task runs instead of the task, when its condition is false.",
+        "Give the task a `when:` condition, and list in `else` only tasks that do not otherwise follow it (e.g. `when: tasks.order.body.total > 100` with `else: [ship_standard]`).";
     HttpApiBinaryTypes = "CWS088", Warning,
         "`binary_media_types` is set for a service served by an HTTP API (`api: http`), which has no such setting: the types are not deployed. An HTTP API needs none: it passes a request body that is not text base64-encoded, and decodes an answer the function marks base64-encoded (the entries' `binary_headers` answers), whatever the request's `Accept`.",
         "Remove `binary_media_types` for the stages or services with `api: http`, or keep `api: rest`.";

@@ -390,6 +390,38 @@ class CwsBranchOperator(BaseBranchOperator):
         return chosen
 
 
+class CwsWhenOperator(BaseBranchOperator):
+    """Chooses between a task and its ``else`` tasks by the task's ``when:`` condition (the core's
+    ``Schedule`` view of ``else``): ``run`` when it holds, ``otherwise`` when it is false. A condition
+    that cannot be evaluated chooses ``run``, whose operator evaluates it again and fails with the
+    reason, as ``cws workflow run`` fails the task.
+
+    :param when: the task's condition.
+    :param run: the task's first operator.
+    :param otherwise: the entry operators of its ``else`` tasks.
+    :param mapped: as for :class:`CwsCallOperator`.
+    """
+
+    ui_color = "#fef3c7"
+
+    def __init__(self, *, when, run, otherwise=(), mapped=(), **kwargs):
+        super().__init__(**kwargs)
+        self.when = when
+        self.run = run
+        self.otherwise = list(otherwise)
+        self.mapped = list(mapped)
+
+    def choose_branch(self, context):
+        try:
+            met = holds(self.when, context, mapped=self.mapped)
+        except Exception as e:  # the task reports it, evaluating its condition again
+            self.log.warning("`when: %s` cannot be evaluated (%s): running %s to fail it", self.when, e, self.run)
+            return [self.run]
+        chosen = [self.run] if met else self.otherwise
+        self.log.info("`when: %s` is %s: running %s", self.when, "true" if met else "false", chosen or "nothing")
+        return chosen
+
+
 class CwsFailRunOperator(BaseOperator):
     """Fails when it runs: it follows the run's ``on_failure`` task, so that the DAG run stays failed
     once the alert has been sent (Airflow judges a run by its last tasks), and is skipped with it.
