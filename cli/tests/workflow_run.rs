@@ -508,7 +508,7 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
                 (_, Value::Bool(false)) => ["success", "skipped", "success", "skipped"],
                 _ => ["success", "success", "success", "skipped"],
             };
-            let got = ["store_products", "wait_for_first", "tally", "nothing_stored"]
+            let got = ["store_products", "wait_for_each", "tally", "nothing_stored"]
                 .map(|t| local.state(t).to_string());
             assert_eq!(got, want, "{conf}: {:#}", local.out);
         }
@@ -528,7 +528,8 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             }
             // What a Python function returned and a fan-out gathered: the same values both ways.
             if local.state(id) == "success"
-                && ["batch_total", "store_products", "tally", "nothing_stored"].contains(&id.as_str())
+                && ["batch_total", "store_products", "wait_for_each", "tally", "nothing_stored"]
+                    .contains(&id.as_str())
             {
                 assert_eq!(
                     local.task(id)["result"]["body"],

@@ -462,7 +462,15 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             call[0] = format!("task_id={}", py_str(&p.result));
             call.push("has_item=True".into());
             call.extend(task_args.iter().cloned());
-            let _ = writeln!(s, "    {} = CwsCallOperator.partial(", var(&p.result));
+            // With `wait_until`, each item waits: a mapped sensor (one sensor instance per item).
+            let class = match &t.wait_until {
+                Some(wait) => {
+                    call.extend(wait_args(wait));
+                    "CwsWaitSensor"
+                }
+                None => "CwsCallOperator",
+            };
+            let _ = writeln!(s, "    {} = {class}.partial(", var(&p.result));
             for a in &call {
                 let _ = writeln!(s, "        {a},");
             }
@@ -800,6 +808,26 @@ mod tests {
         assert!(
             py.contains("    b = CwsCallOperator(\n        task_id=\"b\",")
                 && py.contains("        when=\"conf.c\",\n"),
+            "{py}"
+        );
+    }
+
+    #[test]
+    fn a_mapped_wait_is_a_mapped_sensor() {
+        let py = dag("tasks:\n  each: { service: s, path: '/p/{{ item }}', for_each: '{{ conf.ids }}', wait_until: { status: 200, interval: 2, timeout: 20 }, when: conf.go }\n");
+        assert!(
+            py.contains("from coworks_airflow import CwsCallOperator, CwsItemsOperator, CwsWaitSensor\n"),
+            "{py}"
+        );
+        assert!(py.contains("    each = CwsWaitSensor.partial(\n        task_id=\"each\",\n"), "{py}");
+        assert!(
+            py.contains("        has_item=True,\n        until_status=[200],\n        poke_interval=2,\n        timeout=20,\n        mode=\"poke\",\n    ).expand(item=each__items.output)\n"),
+            "{py}"
+        );
+        assert!(
+            py.contains(
+                "        items=\"{{ conf.ids }}\",\n        mapped=[\"each\"],\n        when=\"conf.go\",\n"
+            ),
             "{py}"
         );
     }

@@ -397,7 +397,7 @@ impl Reader<'_> {
     }
 
     /// The keys a task may not combine: a `python` task with a call's keys, `wait_until` with `async`
-    /// or `for_each`, `for_each` with `async` or branches.
+    /// (with `for_each`, each item waits: a mapped sensor), `for_each` with `async` or branches.
     fn combinations(&mut self, t: &Task, entries: &[&(Key, Node)]) {
         if let Some(p) = &t.python {
             let given: Vec<String> = entries
@@ -422,13 +422,13 @@ impl Reader<'_> {
             (
                 t.wait_until.as_ref().map(|w| w.span),
                 DiagnosticCode::WorkflowWaitUntil,
-                [(t.is_async, "`async: true`"), (t.is_mapped(), "`for_each`")],
+                vec![(t.is_async, "`async: true`")],
                 "cannot wait with {}: wait in a task of its own, after this one",
             ),
             (
                 t.for_each.as_ref().map(|f| f.span),
                 DiagnosticCode::WorkflowForEach,
-                [(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")],
+                vec![(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")],
                 "is mapped over `for_each`: it cannot take {} (its items answer each their own status); give them to a task after it",
             ),
         ];
