@@ -321,11 +321,15 @@ pub fn word(name: &str) -> String {
     out
 }
 
-/// `name` in UpperCamelCase (`in_transit` → `InTransit`), as a [`word`].
+/// `name` in UpperCamelCase (`in_transit`, `IN_TRANSIT` → `InTransit`), as a [`word`].
 pub fn upper_camel(name: &str) -> String {
     let mut out = String::new();
     let mut up = true;
-    for c in word(name).chars() {
+    let mut w = word(name);
+    if !w.chars().any(|c| c.is_ascii_lowercase()) {
+        w = w.to_ascii_lowercase();
+    }
+    for c in w.chars() {
         if c == '_' {
             up = true;
         } else if up {
@@ -382,7 +386,7 @@ mod tests {
             ("1st", "_1st", "_1st", "_1st", "_1st"),
             ("", "_", "_", "_", "_"),
             ("é", "_", "_", "_", "_"),
-            ("IN_TRANSIT", "IN_TRANSIT", "INTRANSIT", "in_transit", "iNTRANSIT"),
+            ("IN_TRANSIT", "IN_TRANSIT", "InTransit", "in_transit", "inTransit"),
         ] {
             assert_eq!(word(name), w, "{name}");
             assert_eq!(upper_camel(name), camel, "{name}");

@@ -405,7 +405,7 @@ fn component(out: &mut String, types: &Types<'_>, name: &str, schema: &Value) {
                 out,
                 "    #[serde(rename = {})]\n    {},",
                 rust_str(v),
-                ident(&mut variants, v, upper_camel)
+                ident(&mut variants, v, variant_name)
             );
         }
         out.push_str("}\n\n");
@@ -425,6 +425,18 @@ fn component(out: &mut String, types: &Types<'_>, name: &str, schema: &Value) {
             types.of(schema, None)
         };
         let _ = writeln!(out, "pub type {id} = {ty};\n");
+    }
+}
+
+/// A variant's name: UpperCamelCase starting with a capital (`V` added when it would not), so no
+/// binding (snake case) is ever named like one (rustc refuses a binding named like a variant of
+/// its type).
+fn variant_name(name: &str) -> String {
+    let w = upper_camel(name);
+    if w.starts_with(|c: char| c.is_ascii_uppercase()) {
+        w
+    } else {
+        format!("V{w}")
     }
 }
 
@@ -514,15 +526,16 @@ fn operation(out: &mut String, queued: &mut String, calls: &mut String, types: &
         Answer::Raw => ("Raw".into(), "Ok(raw)".into()),
     };
     let params = params.join(", ");
+    let with_self = if params.is_empty() { "&self".to_string() } else { format!("&self, {params}") };
     let args = args.join(", ");
     let docs = doc(&op.docs, "    ");
     let _ = write!(
         out,
-        "\n{docs}    pub fn {m}(&self, {params}) -> Result<{ret}, Error> {{\n        let raw = send(self, calls::{m}({args})?, None)?;\n        {decode}\n    }}\n"
+        "\n{docs}    pub fn {m}({with_self}) -> Result<{ret}, Error> {{\n        let raw = send(self, calls::{m}({args})?, None)?;\n        {decode}\n    }}\n"
     );
     let _ = write!(
         queued,
-        "{docs}    pub fn {m}(&self, {params}) -> Result<Accepted, Error> {{\n        let raw = send(self.client, calls::{m}({args})?, Some(self.target))?;\n        decode(&raw)\n    }}\n\n"
+        "{docs}    pub fn {m}({with_self}) -> Result<Accepted, Error> {{\n        let raw = send(self.client, calls::{m}({args})?, Some(self.target))?;\n        decode(&raw)\n    }}\n\n"
     );
     let _ = write!(
         calls,

@@ -269,6 +269,35 @@ fn union(parts: Vec<String>) -> String {
     }
 }
 
+/// The components a schema is made of directly: its reference, its choices' and parts' (not those
+/// inside objects or arrays, which TypeScript resolves lazily).
+fn immediate_refs(s: &Value, out: &mut Vec<String>) {
+    if let Some(r) = reference(s) {
+        out.push(r.to_string());
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for part in s.get(key).and_then(Value::as_array).into_iter().flatten() {
+            immediate_refs(part, out);
+        }
+    }
+}
+
+/// Whether alias `name` would be made of itself through other aliases.
+fn circular(api: &Api, name: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = Vec::new();
+    immediate_refs(&api.schemas[name], &mut todo);
+    while let Some(n) = todo.pop() {
+        if n == name {
+            return true;
+        }
+        if let Some(s) = api.schemas.get(&n).filter(|_| seen.insert(n.clone())) {
+            immediate_refs(s, &mut todo);
+        }
+    }
+    false
+}
+
 /// The module of `api`.
 pub fn module(api: &Api) -> String {
     let mut types = Scope::new(RESERVED);
@@ -291,6 +320,9 @@ pub fn module(api: &Api) -> String {
             && schema.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
         if plain_object {
             let _ = writeln!(out, "export interface {id} {}\n", object(schema, &names, ""));
+        } else if circular(api, name) {
+            // An alias cannot be itself (TypeScript refuses `type A = A | null`).
+            let _ = writeln!(out, "export type {id} = unknown;\n");
         } else {
             let _ = writeln!(out, "export type {id} = {};\n", ts_type(schema, &names));
         }
@@ -326,8 +358,12 @@ pub fn module(api: &Api) -> String {
 fn method(out: &mut String, op: &Op, methods: &mut Scope, names: &BTreeMap<String, String>) {
     let name = ident(methods, &op.id, lower_camel);
     let mut locals = Scope::new(RESERVED);
+    // The module's own functions, which a parameter must not hide.
+    locals.give("text", word);
+    locals.give("read", word);
     let query_name = if op.query.is_empty() { None } else { Some(ident(&mut locals, "query", word)) };
     let body_name = op.body.as_ref().map(|_| ident(&mut locals, "body", word));
+    let query_required = op.query.iter().any(|p| p.required);
     let mut params = Vec::new();
     let mut path_ids = BTreeMap::new();
     for p in &op.path_params {
@@ -339,6 +375,9 @@ fn method(out: &mut String, op: &Op, methods: &mut Scope, names: &BTreeMap<Strin
         (Some(Body::Json { schema, required: true }), Some(b)) => {
             params.push(format!("{b}: {}", ts_type(schema, names)))
         }
+        (Some(Body::Json { schema, required: false }), Some(b)) if query_required => {
+            params.push(format!("{b}: {} | undefined", ts_type(schema, names)))
+        }
         (Some(Body::Json { schema, required: false }), Some(b)) => {
             params.push(format!("{b}?: {}", ts_type(schema, names)))
         }
@@ -347,13 +386,15 @@ fn method(out: &mut String, op: &Op, methods: &mut Scope, names: &BTreeMap<Strin
     }
     if let Some(q) = &query_name {
         let mut fields = String::from("{ ");
-        for p in &op.query {
+        let mut seen = std::collections::BTreeSet::new();
+        for p in op.query.iter().filter(|p| seen.insert(p.name.as_str())) {
             let optional = if p.required { "" } else { "?" };
             let _ = write!(fields, "{}{optional}: {}; ", prop(&p.name), ts_type(&p.schema, names));
         }
         fields.push('}');
-        let all_optional = op.query.iter().all(|p| !p.required);
-        params.push(if all_optional { format!("{q}: {fields} = {{}}") } else { format!("{q}: {fields}") });
+        // Optional rather than `= {}`: `{}` has `Object`'s own properties (`constructor`), which a
+        // query parameter of that name would not accept.
+        params.push(if !query_required { format!("{q}?: {fields}") } else { format!("{q}: {fields}") });
     }
     let (ret, read) = match &op.answer {
         Answer::Nothing => ("void".to_string(), "nothing"),
@@ -381,7 +422,11 @@ fn method(out: &mut String, op: &Op, methods: &mut Scope, names: &BTreeMap<Strin
         _ => "undefined".into(),
     };
     let json = matches!(op.body, Some(Body::Json { .. }));
-    let query = query_name.unwrap_or_else(|| "{}".into());
+    let query = match query_name {
+        Some(q) if !query_required => format!("{q} ?? {{}}"),
+        Some(q) => q,
+        None => "{}".into(),
+    };
     out.push_str(&ts_doc(&op.docs, "  "));
     let _ = writeln!(out, "  async {name}({}): Promise<{ret}> {{", params.join(", "));
     let _ = writeln!(
