@@ -112,15 +112,22 @@ fn schema(kind: u8, refs: &[String]) -> Value {
     }
 }
 
+/// A field or query parameter: name, schema kind, required.
+type Field = (String, u8, bool);
+/// A component: name, kind (0 object, 1 string enum, 2 other), fields or values, doc comment.
+type Component = (String, u8, Vec<Field>, String);
+/// An operation: id, method, path texts and parameter names, query, body kind, answer kind, docs.
+type OpCase = (String, u8, Vec<(String, String)>, Vec<Field>, Option<u8>, u8, String);
+/// The names of a file's types and functions, its impls with their method counts, its other items.
+type Shape = (Vec<String>, Vec<String>, Vec<(String, usize)>, Vec<String>);
+
 #[derive(Debug, Clone)]
 struct Case {
     service: String,
     stage: String,
     docs: String,
-    /// Name, kind (0 object, 1 string enum, 2 other), texts (field names or values), kinds.
-    components: Vec<(String, u8, Vec<(String, u8, bool)>, String)>,
-    /// operationId, method, path texts and parameter names, query (name, kind, required), body, answer, docs.
-    ops: Vec<(String, u8, Vec<(String, String)>, Vec<(String, u8, bool)>, Option<u8>, u8, String)>,
+    components: Vec<Component>,
+    ops: Vec<OpCase>,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -241,7 +248,7 @@ fn rust_strings(tokens: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
 }
 
 /// The names of an item list's items of each kind, and the methods of each `impl`.
-fn rust_shape(items: &[syn::Item]) -> (Vec<String>, Vec<String>, Vec<(String, usize)>, Vec<String>) {
+fn rust_shape(items: &[syn::Item]) -> Shape {
     let (mut types, mut fns, mut impls, mut other) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for item in items {
         match item {
