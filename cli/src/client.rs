@@ -24,15 +24,15 @@ pub enum Lang {
 pub struct ClientArgs {
     /// The service to call.
     service: String,
+    /// The stage whose entries the client calls (default: the first workspace).
+    #[arg(short, long)]
+    stage: Option<String>,
     /// The client's language.
     #[arg(short, long, value_enum)]
     lang: Lang,
     /// The project directory (default: the nearest directory holding project.cws.yml, here or above).
     #[arg(short, long, value_name = "DIR")]
     project: Option<PathBuf>,
-    /// The stage whose entries the client calls (default: the first workspace).
-    #[arg(short, long)]
-    stage: Option<String>,
     /// Where to write the client: `<service>.client.ts`, or the crate's `Cargo.toml` and
     /// `src/lib.rs` (default: TypeScript printed; Rust into `<project>/clients/<service>-client`).
     #[arg(short, long, value_name = "DIR")]

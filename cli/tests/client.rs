@@ -7,12 +7,12 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use support::aws::Moto;
 use support::{cws, cws_command, example, text, Running};
 
 fn repo() -> PathBuf {
@@ -30,39 +30,11 @@ fn tsc() -> PathBuf {
     tsc
 }
 
-/// `moto_server` on a free port, killed when dropped.
-struct Moto(Child, String);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server runs (scripts/ci-deps installs it)");
-    let moto = Moto(child, format!("http://127.0.0.1:{port}"));
-    for _ in 0..300 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return moto;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("moto_server did not listen on 127.0.0.1:{port}");
-}
-
 /// `cws run catalog -s dev` with S3 on moto, once it listens.
 fn run_catalog(port: u16, moto: &Moto) -> Running {
     let ex = example();
     let mut child = cws_command()
-        .env("AWS_ENDPOINT_URL_S3", &moto.1)
+        .env("AWS_ENDPOINT_URL_S3", &moto.url)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
@@ -103,7 +75,8 @@ fn record(moto: &Moto, key: &str) -> serde_json::Value {
         print(s3.get_object(Bucket='results', Key=sys.argv[2])['Body'].read().decode())";
     let start = Instant::now();
     loop {
-        let read = Command::new("python3").args(["-c", script, &moto.1, key]).output().expect("python3 runs");
+        let read =
+            Command::new("python3").args(["-c", script, &moto.url, key]).output().expect("python3 runs");
         if read.status.success() {
             return serde_json::from_slice(&read.stdout).expect("a JSON record");
         }
@@ -115,9 +88,9 @@ fn record(moto: &Moto, key: &str) -> serde_json::Value {
 #[test]
 fn generated_clients_compile_and_call_a_running_service() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let moto = start_moto();
+    let moto = Moto::start();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let created = agent.put(format!("{}/results", moto.1)).send_empty().expect("moto answers");
+    let created = agent.put(format!("{}/results", moto.url)).send_empty().expect("moto answers");
     assert_eq!(created.status(), 200);
 
     // TypeScript: strict type check of the module and the program using it, then run with node.

@@ -83,12 +83,7 @@ const PIECES: &[&str] = &[
 ];
 
 fn hostile() -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        4 => proptest::sample::select(PIECES).prop_map(str::to_string),
-        1 => any::<char>().prop_map(|c| c.to_string()),
-        1 => "[a-z_]{1,6}",
-    ];
-    proptest::collection::vec(piece, 0..5).prop_map(|v| v.concat())
+    support::fuzz::texts(PIECES)
 }
 
 /// A hostile text without braces (a path's text, a path parameter's name).

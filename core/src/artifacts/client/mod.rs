@@ -295,6 +295,18 @@ impl Scope {
         Scope { taken: reserved.iter().map(|s| s.to_string()).collect() }
     }
 
+    /// A fresh identifier for `name`: `case(name)`, with `_` appended when it is one of `reserved`.
+    pub fn ident(&mut self, name: &str, case: fn(&str) -> String, reserved: &[&str]) -> String {
+        self.give(name, |n| {
+            let w = case(n);
+            if reserved.contains(&w.as_str()) {
+                format!("{w}_")
+            } else {
+                w
+            }
+        })
+    }
+
     /// A fresh identifier for `name`, made by `make` (which must give a valid identifier, to
     /// which `_<n>` may be appended).
     pub fn give(&mut self, name: &str, make: impl Fn(&str) -> String) -> String {

@@ -135,14 +135,7 @@ pub fn rust_str(text: &str) -> String {
 /// An identifier for `name` in `scope`: a [`super::word`] (made by `case`), never a keyword or a
 /// name the crate uses.
 pub fn ident(scope: &mut Scope, name: &str, case: fn(&str) -> String) -> String {
-    scope.give(name, |n| {
-        let w = case(n);
-        if RESERVED.contains(&w.as_str()) {
-            format!("{w}_")
-        } else {
-            w
-        }
-    })
+    scope.ident(name, case, RESERVED)
 }
 
 fn doc(text: &str, indent: &str) -> String {

@@ -150,14 +150,7 @@ pub fn ts_doc(text: &str, indent: &str) -> String {
 
 /// An identifier for `name` in `scope`: a [`word`] (made by `case`), never a reserved word.
 pub fn ident(scope: &mut Scope, name: &str, case: fn(&str) -> String) -> String {
-    scope.give(name, |n| {
-        let w = case(n);
-        if RESERVED.contains(&w.as_str()) {
-            format!("{w}_")
-        } else {
-            w
-        }
-    })
+    scope.ident(name, case, RESERVED)
 }
 
 /// A property name: the name itself when it is a plain identifier, else its string literal.
