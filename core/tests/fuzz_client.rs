@@ -10,7 +10,8 @@
 //!   names and enum values as string literals; then every case, as a module of one crate, is built
 //!   by cargo offline (the workspace's lock file).
 //!
-//! `CWS_FUZZ_CASES` sets the number of cases (default 40), `CWS_FUZZ_SEED` the seed.
+//! `CWS_FUZZ_CASES` sets the number of cases (default 40), `CWS_FUZZ_SEED` the seed. A last test
+//! checks that the client asks for the API key where the stage's API requires it.
 
 mod support;
 
@@ -392,4 +393,26 @@ fn hostile_names_and_texts_stay_names_and_literals() {
         .output()
         .expect("cargo runs");
     assert!(out.status.success(), "the cases do not compile:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A stage whose REST API requires the API key (`api_key: true`) gets a client that asks for it;
+/// the others take it optionally.
+#[test]
+fn the_api_key_is_asked_for_where_the_stage_needs_it() {
+    use coworks_core::artifacts::client::{self, Lang};
+    let project = support::TempProject::copy_of(&support::openapi_project());
+    project.write(
+        "project.cws.yml",
+        "version: 3\nname: shapes\nservices:\n  shapes:\n    path: services/shapes\nworkspaces:\n  dev: {}\n  prod:\n    commands:\n      deploy:\n        api_key: true\n",
+    );
+    let loaded = project.load();
+    for (stage, needed) in [("dev", false), ("prod", true)] {
+        let ts = client::files(&loaded, "shapes", Some(stage), Lang::TypeScript).expect("the module");
+        let asked = ts[0].text.contains("  apiKey: string;\n");
+        assert_eq!(asked, needed, "{stage}: {}", ts[0].text);
+        assert_eq!(ts[0].text.contains("  apiKey?: string;\n"), !needed, "{stage}");
+        let rs = client::files(&loaded, "shapes", Some(stage), Lang::Rust).expect("the crate");
+        let new = rs[1].text.lines().find(|l| l.contains("pub fn new(")).expect("Client::new").to_string();
+        assert_eq!(new.contains("api_key: impl Into<String>"), needed, "{stage}: {new}");
+    }
 }
