@@ -223,7 +223,9 @@ fn object(s: &Value, names: &BTreeMap<String, String>, indent: &str) -> String {
                     schema.get("description").and_then(Value::as_str).unwrap_or_default(),
                     &format!("{indent}  "),
                 ));
-                let _ = writeln!(out, "{indent}  {}{optional}: {};", prop(name), ts_type(schema, names));
+                // A nested object's lines one level deeper.
+                let ty = ts_type(schema, names).replace('\n', &format!("\n{indent}  "));
+                let _ = writeln!(out, "{indent}  {}{optional}: {ty};", prop(name));
             }
             out.push_str(indent);
             out.push('}');
