@@ -406,6 +406,8 @@ impl LanguageServer for Backend {
                         "stageChange": "coworks/setStage",
                         "stageNotification": <StageChanged as notification::Notification>::METHOD,
                         "projectNotification": <ProjectChanged as notification::Notification>::METHOD,
+                        // What an editor watches to redraw workflow previews after a local run.
+                        "lastRunsGlob": coworks_core::layout::last_runs_glob(),
                     }
                 })),
                 ..ServerCapabilities::default()

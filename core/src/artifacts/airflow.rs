@@ -16,7 +16,7 @@ use crate::layout::{is_workflow_path, CONFIG_FILE};
 use crate::naming;
 use crate::project::Project;
 use crate::settings::CliOptions;
-use crate::workflow::model::{EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
+use crate::workflow::model::{DefaultArgs, EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
 use crate::workflow::run::{self, TriggerRule};
 
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
@@ -377,16 +377,8 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     tags.extend(wf.tags.iter().cloned());
     let tags: Vec<String> = tags.iter().map(|t| py_str(t)).collect();
     let _ = writeln!(s, "    tags=[{}],", tags.join(", "));
-    let mut args = Vec::new();
-    if let Some(r) = wf.default_args.retries {
-        args.push(format!("\"retries\": {r}"));
-    }
-    if let Some(d) = wf.default_args.retry_delay {
-        args.push(format!("\"retry_delay\": datetime.timedelta(seconds={d})"));
-    }
-    if let Some(t) = wf.default_args.timeout {
-        args.push(format!("\"execution_timeout\": datetime.timedelta(seconds={t})"));
-    }
+    let args: Vec<String> =
+        operator_args(&wf.default_args).into_iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
     let _ = writeln!(s, "    default_args={{{}}},", args.join(", "));
     s.push_str(") as dag:\n");
 
@@ -670,18 +662,25 @@ fn wait_args(wait: &WaitUntil) -> Vec<String> {
     out
 }
 
-fn task_args(t: &Task) -> Vec<String> {
+/// The operator arguments `args` sets, as (name, Python expression): the DAG's `default_args`
+/// and a task's own keyword arguments are written from the same list.
+fn operator_args(args: &DefaultArgs) -> Vec<(&'static str, String)> {
+    let seconds = |s| format!("datetime.timedelta(seconds={s})");
     let mut out = Vec::new();
-    if let Some(r) = t.args.retries {
-        out.push(format!("retries={r}"));
+    if let Some(r) = args.retries {
+        out.push(("retries", r.to_string()));
     }
-    if let Some(d) = t.args.retry_delay {
-        out.push(format!("retry_delay=datetime.timedelta(seconds={d})"));
+    if let Some(d) = args.retry_delay {
+        out.push(("retry_delay", seconds(d)));
     }
-    if let Some(x) = t.args.timeout {
-        out.push(format!("execution_timeout=datetime.timedelta(seconds={x})"));
+    if let Some(t) = args.timeout {
+        out.push(("execution_timeout", seconds(t)));
     }
     out
+}
+
+fn task_args(t: &Task) -> Vec<String> {
+    operator_args(&t.args).into_iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
 fn operator(s: &mut String, var: &str, class: &str, args: &[String]) {
