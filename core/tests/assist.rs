@@ -331,7 +331,7 @@ fn references_of_entries_and_services() {
             "workflows/invoicing.cws.yml:32 mailer",
             "workflows/invoicing.cws.yml:54 mailer",
             "workflows/promotion.cws.yml:28 mailer",
-            "workflows/promotion.cws.yml:50 mailer",
+            "workflows/promotion.cws.yml:49 mailer",
             "workflows/restock.cws.yml:46 mailer"
         ]
     );

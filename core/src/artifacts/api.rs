@@ -373,7 +373,7 @@ impl ServiceApi {
         let usage_plan = f
             .usage_plan
             .as_ref()
-            .filter(|_| f.api == ApiKind::Rest)
+            .filter(|_| f.api_key_required())
             .map(|p| UsagePlanApi { quota: p.quota().ok().flatten(), throttle: p.limits().ok().flatten() });
         let mut methods: Vec<ApiMethod> = entries
             .iter()

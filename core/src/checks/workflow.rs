@@ -127,6 +127,7 @@ pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
         v.bucket(task);
         v.for_each(task);
         v.python(task);
+        v.otherwise(task);
     }
     v.out
 }
@@ -600,9 +601,7 @@ impl<'a> Validator<'a> {
         let mut up: BTreeMap<&str, Vec<&str>> = down.clone();
         let edges = wf.edges();
         for t in &wf.tasks {
-            for (target, kind) in
-                t.branches().chain(t.after.iter().map(|a| (a, crate::workflow::model::EdgeKind::After)))
-            {
+            for (target, kind) in t.branches().chain(t.after.iter().map(|a| (a, EdgeKind::After))) {
                 if !ids.contains(target.value.as_str()) {
                     let hint = suggest::closest(&target.value, ids.iter().copied())
                         .map(|s| format!("; did you mean `{s}`?"))
@@ -625,17 +624,7 @@ impl<'a> Validator<'a> {
             }
         }
         // Ancestors by reverse breadth-first walks (workflows are small).
-        let mut ancestors: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for id in &ids {
-            let mut seen = BTreeSet::new();
-            let mut queue: VecDeque<&str> = up[id].iter().copied().collect();
-            while let Some(n) = queue.pop_front() {
-                if seen.insert(n) {
-                    queue.extend(up[n].iter().copied());
-                }
-            }
-            ancestors.insert(id, seen);
-        }
+        let ancestors = ancestors_by(&ids, &up);
         // A task is in a cycle when it is its own ancestor; report each cycle once, on its first task.
         let mut reported: BTreeSet<&str> = BTreeSet::new();
         for t in &wf.tasks {
@@ -672,8 +661,72 @@ impl<'a> Validator<'a> {
                 self.push(DiagnosticCode::WorkflowUnreachable, t.id_span, msg);
             }
         }
-        ancestors
+        // What runs before a task: an `else` task runs when its task did not, so it follows what
+        // the task follows, not the task (whose result it cannot read).
+        let mut runs_after = up.clone();
+        for e in edges.iter().filter(|e| e.kind == EdgeKind::Else) {
+            if let (Some(from), Some(to)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) {
+                let before = up[from].clone();
+                let list = runs_after.entry(to).or_default();
+                list.retain(|u| u != from);
+                list.extend(before);
+            }
+        }
+        ancestors_by(&ids, &runs_after)
     }
+
+    /// `else` needs a `when:` to choose, and names tasks that run instead of this one: not the task
+    /// itself, nor one that also follows it.
+    fn otherwise(&mut self, task: &Task) {
+        let Some(first) = task.otherwise.first() else { return };
+        if task.when.is_none() {
+            let msg = format!(
+                "task `{}` has `else` but no `when:`: the `else` tasks run when the task's condition is false",
+                task.id
+            );
+            self.push(DiagnosticCode::WorkflowElse, first.span, msg);
+        }
+        let follows: BTreeSet<&str> = self
+            .wf
+            .edges()
+            .into_iter()
+            .filter(|e| e.from == task.id && e.kind != EdgeKind::Else)
+            .filter_map(|e| self.wf.task(&e.to).map(|t| t.id.as_str()))
+            .collect();
+        for o in &task.otherwise {
+            let why = if o.value == task.id {
+                "the task itself"
+            } else if follows.contains(o.value.as_str()) {
+                "a task that also runs after it (`after` or `on_*`)"
+            } else {
+                continue;
+            };
+            let msg = format!(
+                "`else` of task `{}` names {why}: `{}` runs instead of `{}` when its condition is false",
+                task.id, o.value, task.id
+            );
+            self.push(DiagnosticCode::WorkflowElse, o.span, msg);
+        }
+    }
+}
+
+/// Each task's ancestors along `up` (reverse breadth-first walks: workflows are small).
+fn ancestors_by<'a>(
+    ids: &BTreeSet<&'a str>,
+    up: &BTreeMap<&'a str, Vec<&'a str>>,
+) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+    let mut ancestors = BTreeMap::new();
+    for id in ids {
+        let mut seen = BTreeSet::new();
+        let mut queue: VecDeque<&str> = up[id].iter().copied().collect();
+        while let Some(n) = queue.pop_front() {
+            if seen.insert(n) {
+                queue.extend(up[n].iter().copied());
+            }
+        }
+        ancestors.insert(*id, seen);
+    }
+    ancestors
 }
 
 /// The byte range of a span.

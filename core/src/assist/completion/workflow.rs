@@ -36,6 +36,7 @@ fn task_key_doc(key: &str) -> (&'static str, bool) {
         "on_success" => ("tasks run when the call answers 2xx", false),
         "on_failure" => ("tasks run when the call answers an error", false),
         "on_no_content" => ("tasks run when the call answers 204", false),
+        "else" => ("tasks run instead of this one when its `when:` is false", false),
         "description" => ("what the task does", false),
         _ => ("", false),
     }
@@ -125,7 +126,7 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
             None => Vec::new(),
         },
         (
-            ["tasks", id, "after" | "on_success" | "on_failure" | "on_no_content"],
+            ["tasks", id, "after" | "on_success" | "on_failure" | "on_no_content" | "else"],
             Slot::Item | Slot::Value,
         ) => wf
             .tasks
