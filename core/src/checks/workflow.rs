@@ -77,14 +77,19 @@ fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Op
         .map(|(_, e)| e)
 }
 
+/// The services the tasks of `file` name, sorted, once each.
+fn named(file: &WorkflowFile) -> impl Iterator<Item = &str> {
+    let names: BTreeSet<&str> =
+        file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
+    names.into_iter()
+}
+
 /// The checks of one workflow against the services of the pass's stage (every stage when `None`),
 /// with the diagnostics of reading the file. Reads only the services its tasks name (and, for a
 /// name no service has, the names of all).
 pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) -> Vec<Diagnostic> {
-    let named: BTreeSet<&str> =
-        file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
-    let services: Vec<Service> = named.iter().filter_map(|n| project.service(n, pass.stage())).collect();
-    let all: Vec<Service> = named.iter().filter_map(|n| project.service(n, None)).collect();
+    let services: Vec<Service> = named(file).filter_map(|n| project.service(n, pass.stage())).collect();
+    let all: Vec<Service> = named(file).filter_map(|n| project.service(n, None)).collect();
     let stages: Vec<String> = pass.checked.iter().map(|s| s.name.clone()).collect();
     let cx = Context { services: &services, all_services: &all, project, stages: &stages };
     let mut out = file.diagnostics.clone();
@@ -96,7 +101,7 @@ pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) ->
 /// reading it: what the editor's actions on one workflow need, without the project-wide pass.
 pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<Diagnostic> {
     let Some(file) = project.workflow_files().find(|f| f.workflow.file == rel) else { return Vec::new() };
-    let services = project.services(None);
+    let services: Vec<Service> = named(file).filter_map(|n| project.service(n, None)).collect();
     let stages = project.stages_checked(None);
     let cx = Context { services: &services, all_services: &services, project, stages: &stages };
     let mut out = file.diagnostics.clone();
