@@ -91,9 +91,10 @@ pub(crate) struct MadeOf {
 pub(crate) struct ServiceKey {
     /// Its files and those of the blueprints it mounts.
     pub made: MadeOf,
-    /// The revision of the set of blueprint names, when it mounts a blueprint its crate does not
-    /// define (the message suggests the closest name).
-    pub blueprints_rev: Option<u64>,
+    /// When it mounts a blueprint its crate does not define (the message says whether another
+    /// crate has it and suggests the closest name of the crate): the revision of the set of
+    /// blueprint names, and the names of the blueprints of the crates concerned.
+    pub missing: Option<(u64, Vec<String>)>,
 }
 
 /// The inputs of one workflow's checks.

@@ -147,19 +147,32 @@ impl Project {
     /// blueprint names when one it mounts is missing.
     fn service_key(&self, scope: &ServiceScope<'_>) -> ServiceKey {
         let (made, missing) = self.made_of(scope);
-        ServiceKey { made, blueprints_rev: missing.then(|| self.blueprints_rev()) }
+        let missing = (!missing.is_empty()).then(|| {
+            // The message suggests a blueprint of the crate: any blueprint of those crates counts,
+            // mounted or not.
+            let in_crates = self
+                .blueprint_names()
+                .into_iter()
+                .filter(|n| missing.iter().any(|c| self.blueprint_parts(n, c).next().is_some()))
+                .map(String::from)
+                .collect();
+            (self.blueprints_rev(), in_crates)
+        });
+        ServiceKey { made, missing }
     }
 
     /// What a service is made of (the generations of its files and of the blueprints it mounts,
-    /// by name in any crate: nothing copied), and whether one it mounts is not defined in its
-    /// crate.
-    fn made_of(&self, scope: &ServiceScope<'_>) -> (MadeOf, bool) {
+    /// by name in any crate: nothing copied), and the crates of its parts that mount a blueprint
+    /// the crate does not define.
+    fn made_of<'a>(&'a self, scope: &ServiceScope<'a>) -> (MadeOf, BTreeSet<&'a Path>) {
         let mut names = BTreeSet::new();
-        let mut missing = false;
+        let mut missing = BTreeSet::new();
         for (model, part) in scope.parts() {
             for m in &part.mounts {
                 names.insert(m.blueprint.as_str());
-                missing |= self.blueprint_parts(&m.blueprint, &model.crate_dir).next().is_none();
+                if self.blueprint_parts(&m.blueprint, &model.crate_dir).next().is_none() {
+                    missing.insert(model.crate_dir.as_path());
+                }
             }
         }
         let made = MadeOf {
