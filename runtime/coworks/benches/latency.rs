@@ -269,13 +269,14 @@ fn main() {
         "latency ({mode}, 127.0.0.1; CoWorks billing with hooks, a context-taking entry and JSON tracing vs \
          hand-written lambda_http/hyper billing; {n} alternating rounds, medians of the rounds)"
     );
-    let us = |d: f64| format!("{:.1} µs", d * 1e6);
-    let ms = |d: f64| format!("{:.2} ms", d * 1e3);
     type Pick = fn(&Figures) -> Duration;
-    let rows: [(&str, Pick, &dyn Fn(f64) -> String); 3] = [
-        ("cold start (spawn → first reply, median of {cold_runs} per round)", |f| f.cold, &ms),
-        ("warm request (median of {warm_requests} per round, keep-alive)", |f| f.warm_median, &us),
-        ("warm request (mean of {warm_requests} per round)", |f| f.warm_mean, &us),
+    type Show = fn(f64) -> String;
+    let us: Show = |d| format!("{:.1} µs", d * 1e6);
+    let ms: Show = |d| format!("{:.2} ms", d * 1e3);
+    let rows: [(&str, Pick, Show); 3] = [
+        ("cold start (spawn → first reply, median of {cold_runs} per round)", |f| f.cold, ms),
+        ("warm request (median of {warm_requests} per round, keep-alive)", |f| f.warm_median, us),
+        ("warm request (mean of {warm_requests} per round)", |f| f.warm_mean, us),
     ];
     for (label, pick, show) in rows {
         let label = label
