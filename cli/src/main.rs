@@ -9,6 +9,7 @@ use coworks_core::{diagnostics, DiagnosticCode, Project, Severity};
 
 mod aws_profile;
 mod build;
+mod client;
 mod config;
 mod deploy;
 mod gateway;
@@ -101,6 +102,8 @@ enum Command {
     Logs(logs::LogsArgs),
     /// Print a service's OpenAPI 3.1 document for a stage, or write every service's into a directory.
     Openapi(openapi::OpenapiArgs),
+    /// Write a typed client of a service (TypeScript or Rust) from its OpenAPI document for a stage.
+    Client(client::ClientArgs),
     /// Workflows: generate their Airflow DAGs, preview them as graphs.
     #[command(subcommand)]
     Workflow(workflow::WorkflowCommand),
@@ -285,6 +288,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Workflow(command) => workflow::run(command),
         Command::Openapi(args) => openapi::run(args),
+        Command::Client(args) => client::run(args),
         Command::Explain { code: None, markdown: true } => {
             out!("{}", diagnostics::markdown_table());
             Ok(ExitCode::SUCCESS)

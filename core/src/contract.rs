@@ -33,3 +33,12 @@ pub const AUTHORIZER_SIMPLE: &str = "simple";
 /// keep it in `rawPath` (`/billing/invoices`), so the runtime takes it off when a request's path
 /// starts with it. Set only for `api: http` services mapped under a base path.
 pub const BASE_PATH_ENV: &str = "CWS_BASE_PATH";
+
+/// The request header asking for an asynchronous call: `InvocationType: Event`.
+pub const INVOCATION_TYPE_HEADER: &str = "InvocationType";
+
+/// The request header naming the S3 bucket of an asynchronous call's record.
+pub const RESULT_BUCKET_HEADER: &str = "X-CWS-S3Bucket";
+
+/// The request header naming the S3 key of an asynchronous call's record.
+pub const RESULT_KEY_HEADER: &str = "X-CWS-S3Key";

@@ -1,7 +1,8 @@
 //! Snapshots of the generated artifacts: the Terraform files of every stage of the example project
 //! and of the deployment and blueprints' fixtures, the Airflow DAGs of the example's workflows per stage, and the
 //! OpenAPI documents of the example's, the OpenAPI fixture's and the blueprints' fixture's services
-//! per stage.
+//! per stage, and the typed clients (`cws client`) of the example's and the OpenAPI fixture's
+//! services in dev.
 //!
 //! The files live under `tests/snapshots/<kind>/<project>/<stage>/<file>.snap`. After a meant
 //! change of a generator, review the differences with `cargo insta review` (from `cargo install
@@ -14,7 +15,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use coworks_core::artifacts::{self, airflow, openapi, terraform};
+use coworks_core::artifacts::{self, airflow, client, openapi, terraform};
 use coworks_core::Project;
 
 /// The example and its stages; the deployment fixture and its stages; the blueprints' fixture.
@@ -92,6 +93,19 @@ fn generated() -> Vec<(PathBuf, String)> {
             let (_, files) = openapi::files(&project, Some(stage)).expect("the stage's documents");
             for f in files {
                 out.push((Path::new("openapi").join(name).join(stage).join(f.path), f.text));
+            }
+        }
+    }
+    for (name, dir) in [("eshop", support::example()), ("openapi_project", support::openapi_project())] {
+        let project = Project::load(&dir).expect("project loads");
+        for service in project.service_names() {
+            for (lang, suffix) in [(client::Lang::TypeScript, "typescript"), (client::Lang::Rust, "rust")] {
+                let files = client::files(&project, service, Some("dev"), lang).expect("the client");
+                for f in files {
+                    let file = f.path.to_string_lossy().replace('/', "__");
+                    let path = Path::new("clients").join(name).join(format!("{service}-{suffix}")).join(file);
+                    out.push((path, f.text));
+                }
             }
         }
     }

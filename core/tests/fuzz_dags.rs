@@ -81,12 +81,7 @@ const PIECES: &[&str] = &[
 ];
 
 fn hostile() -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        4 => proptest::sample::select(PIECES).prop_map(str::to_string),
-        1 => any::<char>().prop_map(|c| c.to_string()),
-        1 => "[a-z_]{1,6}",
-    ];
-    proptest::collection::vec(piece, 0..6).prop_map(|v| v.concat())
+    support::fuzz::texts(PIECES)
 }
 
 /// One task of a generated workflow file.

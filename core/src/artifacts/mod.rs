@@ -19,6 +19,7 @@ use crate::settings::CliOptions;
 pub mod airflow;
 pub mod airflow_setup;
 pub mod api;
+pub mod client;
 pub mod elf;
 pub mod openapi;
 pub mod package;

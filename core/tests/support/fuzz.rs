@@ -1,6 +1,7 @@
 //! What the fuzz tests share: a runner with a fixed seed (so a failure repeats; `CWS_FUZZ_SEED`
 //! and `CWS_FUZZ_CASES` change it) and YAML text holding any string exactly.
 
+use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// A runner of `CWS_FUZZ_CASES` cases (else `cases`) seeded by `CWS_FUZZ_SEED` (else `seed`).
@@ -32,4 +33,14 @@ pub fn yaml_str(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Hostile texts: up to five of `pieces`, any characters and plain words, concatenated.
+pub fn texts(pieces: &'static [&'static str]) -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => proptest::sample::select(pieces).prop_map(str::to_string),
+        1 => any::<char>().prop_map(|c| c.to_string()),
+        1 => "[a-z_]{1,6}",
+    ];
+    proptest::collection::vec(piece, 0..6).prop_map(|v| v.concat())
 }
