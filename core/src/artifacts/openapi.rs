@@ -133,23 +133,22 @@ pub fn service_document(project: &Project, service: &Service, stage: &str) -> Va
         paths.entry(e.route.path.clone()).or_default().insert(e.route.method.prefix().to_string(), op);
     }
     let mut components = Map::new();
+    // Both schemes are an `apiKey` in a header: the token's and, when the stage gives the service
+    // one, the API key's.
+    let header_scheme = |header: &str, description: &str| json!({ "type": "apiKey", "in": "header", "name": header, "description": description });
     let mut security_schemes = Map::new();
     if entries.iter().any(|e| e.auth == Auth::Token) {
-        let token = json!({
-            "type": "apiKey",
-            "in": "header",
-            "name": super::api::TOKEN_HEADER,
-            "description": "The stage's `TOKEN`, as `Bearer <token>` or alone; checked by the service's token authorizer.",
-        });
+        let token = header_scheme(
+            super::api::TOKEN_HEADER,
+            "The stage's `TOKEN`, as `Bearer <token>` or alone; checked by the service's token authorizer.",
+        );
         security_schemes.insert(TOKEN_SCHEME.into(), token);
     }
     if api_key && !entries.is_empty() {
-        let key = json!({
-            "type": "apiKey",
-            "in": "header",
-            "name": super::api::API_KEY_HEADER,
-            "description": "The service's API key (`api_key` / `usage_plan`): API Gateway refuses a request without it, or over its usage plan.",
-        });
+        let key = header_scheme(
+            super::api::API_KEY_HEADER,
+            "The service's API key (`api_key` / `usage_plan`): API Gateway refuses a request without it, or over its usage plan.",
+        );
         security_schemes.insert(API_KEY_SCHEME.into(), key);
     }
     if !security_schemes.is_empty() {
