@@ -10,11 +10,14 @@
 //!
 //! `cargo bench -p coworks-cli --bench gateway` (a short smoke run under `cargo test --all-targets`).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../../runtime/coworks/tests/common/keep_alive.rs"]
+mod keep_alive;
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/eshop")
@@ -53,35 +56,14 @@ fn connect(url: &str) -> TcpStream {
 /// One GET on a keep-alive connection; the status.
 fn get(stream: &mut TcpStream, path: &str, token: bool) -> u16 {
     let auth = if token { "authorization: Bearer dev-token\r\n" } else { "" };
-    exchange(stream, &format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{auth}\r\n"))
+    keep_alive::exchange(stream, &format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{auth}\r\n"))
 }
 
 /// One POST of `body` on a keep-alive connection; the status.
 fn post(stream: &mut TcpStream, path: &str, body: &str) -> u16 {
     let req =
         format!("POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {}\r\n\r\n{body}", body.len());
-    exchange(stream, &req)
-}
-
-fn exchange(stream: &mut TcpStream, req: &str) -> u16 {
-    stream.write_all(req.as_bytes()).expect("write");
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut chunk).expect("read");
-        assert!(n > 0, "connection closed");
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return head[9..12].parse().unwrap_or(0);
-            }
-        }
-    }
+    keep_alive::exchange(stream, &req)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::Args;
 use coworks_core::artifacts::airflow_setup::{self, DeployedStage};
+use coworks_core::artifacts::api::API_KEY_ENV;
 use coworks_core::settings::DeployFlags;
 use coworks_core::Project;
 use serde_json::Value;
@@ -62,6 +63,15 @@ pub fn run(args: DeployArgs) -> Result<ExitCode, Failure> {
     let stage = args.stage.clone();
     let deployed = deployed_stage(&project, &stage)?;
     let setup = airflow_setup::setup(&project, &stage, &deployed).map_err(failed)?;
+    // The API key of the services requiring one: `CWS_API_KEY`, as `cws invoke` sends it.
+    let api_key = std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty());
+    let needing: Vec<&str> = setup.connections.iter().filter(|c| c.api_key).map(|c| c.id.as_str()).collect();
+    if !needing.is_empty() && api_key.is_none() && !args.print {
+        return Err(failed(format!(
+            "{} need the stage's API key (services deployed with `api_key` / `usage_plan`): set `{API_KEY_ENV}` to it (`aws apigateway get-api-key --api-key <api_key_id> --include-value`; `cws deployed` shows the id); nothing was written nor sent",
+            needing.join(", ")
+        )));
+    }
     // Reach Airflow first: nothing is written when it cannot be set up.
     let client = match args.airflow.as_deref() {
         Some(url) if !args.print => Some(Airflow::connect(url.trim_end_matches('/'))?),
@@ -87,13 +97,16 @@ pub fn run(args: DeployArgs) -> Result<ExitCode, Failure> {
         errln!("note: the lines read the tokens from environment variables (see their first lines); none is printed");
         return Ok(ExitCode::SUCCESS);
     };
-    let body = airflow_setup::connections_request(&setup, |s| deployed.tokens.get(s).cloned());
-    let secrets: Vec<&str> = deployed.tokens.values().map(String::as_str).collect();
+    let body =
+        airflow_setup::connections_request(&setup, |s| deployed.tokens.get(s).cloned(), api_key.as_deref());
+    let mut secrets: Vec<&str> = deployed.tokens.values().map(String::as_str).collect();
+    secrets.extend(api_key.as_deref());
     client.bulk(airflow_setup::CONNECTIONS_PATH, &body, "connections", &secrets)?;
     for c in &setup.connections {
         let host = c.host.as_deref().map(|h| format!(" → {h}")).unwrap_or_default();
         let token = if c.token_of.is_some() { " (with the stage's token)" } else { "" };
-        outln!("connection {} ({}) created or updated{host}{token}", c.id, c.conn_type);
+        let key = if c.api_key { " (with the API key)" } else { "" };
+        outln!("connection {} ({}) created or updated{host}{token}{key}", c.id, c.conn_type);
     }
     if !setup.variables.is_empty() {
         let body = airflow_setup::variables_request(&setup);

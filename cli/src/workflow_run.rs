@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use coworks_core::artifacts::airflow::dag_id;
+use coworks_core::artifacts::api::{API_KEY_ENV, API_KEY_HEADER};
 use coworks_core::settings::CliOptions;
 use coworks_core::workflow::last_run::LastRun;
 use coworks_core::workflow::run::{self, CallResult, Context, Next, Schedule, TaskState, Verdict};
@@ -81,6 +82,9 @@ type Outcome = (Option<CallResult>, Verdict);
 struct Endpoint {
     base: String,
     token: Option<String>,
+    /// When the service requires an API key in the stage (the core's `api_key_required`): the key
+    /// sent as `x-api-key` (`CWS_API_KEY` of the environment), `None` when it is not set.
+    api_key: Option<Option<String>>,
     timeout: u64,
     bucket: Option<String>,
     results_prefix: String,
@@ -200,11 +204,14 @@ fn endpoints(
         };
         let settings = project.function_settings(stage, &service, &CliOptions::new());
         let token = target.env.get("TOKEN").filter(|t| !t.is_empty()).cloned();
+        let api_key =
+            settings.api_key_required().then(|| std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty()));
         out.insert(
             service,
             Endpoint {
                 base,
                 token,
+                api_key,
                 timeout: target.invoke_timeout,
                 bucket: settings.bucket,
                 results_prefix: settings.results_prefix,
@@ -282,13 +289,20 @@ impl<'p> Runner<'p> {
                     let ctx = Context { conf: &self.conf, results: &results };
                     if run::condition_holds(t, ctx) == Ok(false) {
                         let when = t.when.as_ref().map(|w| w.value.as_str()).unwrap_or_default();
+                        let otherwise: Vec<&str> = t.otherwise.iter().map(|o| o.value.as_str()).collect();
+                        let instead = if otherwise.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; else {}", otherwise.join(", "))
+                        };
                         errln!(
-                            "{s}{:>12}{s:#} {} (skipped: `when: {}` is false)",
+                            "{s}{:>12}{s:#} {} (skipped: `when: {}` is false{})",
                             "Not run",
                             t.id,
-                            escape(when)
+                            escape(when),
+                            escape(&instead)
                         );
-                        schedule.finish(&t.id, TaskState::Skipped, None);
+                        schedule.skip_by_condition(&t.id);
                         runs.push(TaskRun::new(&t.id, TaskState::Skipped));
                         continue;
                     }
@@ -509,7 +523,12 @@ impl<'p> Runner<'p> {
         };
         let timeout = Duration::from_secs(timeout.map(u64::from).unwrap_or(ep.timeout).max(1));
         let call = format!("{service} {} {}", req.method, req.path);
-        let token_place = format!("stage `{}` (`TOKEN` of its env files)", self.stage);
+        let token_place = match ep.api_key {
+            None => format!("stage `{}` (`TOKEN` of its env files)", self.stage),
+            Some(_) => {
+                format!("stage `{}` (`TOKEN` of its env files) or its API key (`{API_KEY_ENV}`)", self.stage)
+            }
+        };
         let mut url = format!("{}{}", ep.base, utf8_percent_encode(&req.path, PATH));
         for (i, (k, v)) in req.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -525,6 +544,19 @@ impl<'p> Runner<'p> {
         }
         if let Some(token) = &ep.token {
             builder = builder.header("Authorization", format!("Bearer {token}"));
+        }
+        // The service's API key, unless the task sends one of its own.
+        let own_key = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(API_KEY_HEADER));
+        match (&ep.api_key, own_key) {
+            (Some(Some(api_key)), false) => builder = builder.header(API_KEY_HEADER, api_key.as_str()),
+            (Some(None), false) => {
+                let msg = format!(
+                    "{call}: service `{service}` requires an API key in stage `{}` (`api_key` / `usage_plan`): set `{API_KEY_ENV}` to it (the local stage gateway's, or the deployed key's value: `aws apigateway get-api-key --api-key <api_key_id> --include-value`)",
+                    self.stage
+                );
+                return (None, Verdict::Fail(msg));
+            }
+            _ => {}
         }
         let key = format!("{}{}/{}/{}__call.json", ep.results_prefix, self.dag_id, self.run_id, t.id);
         if t.is_async {

@@ -143,6 +143,35 @@ fn eshop_copy() -> TempProject {
     project
 }
 
+/// What a deployment test against moto starts from: its own moto server (so tests stay
+/// independent), the Terraform CLI configuration of the offline provider mirror, and the project
+/// copy it deploys, whose `project.cws.yml` the test has pointed at that moto.
+struct OnMoto {
+    moto: Moto,
+    rc: PathBuf,
+    copy: TempProject,
+    _rc_dir: tempfile::TempDir,
+}
+
+impl OnMoto {
+    /// Starts moto for `copy`, whose `project.cws.yml` becomes `edit(text, endpoints)`: `endpoints`
+    /// is the option sending every AWS service to this moto (`endpoints: {all: 'http://…'}`).
+    fn start(copy: TempProject, edit: impl FnOnce(&str, &str) -> String) -> OnMoto {
+        let moto = Moto::start();
+        let rc_dir = tempfile::tempdir().unwrap();
+        let rc = cli_config(rc_dir.path());
+        let config = std::fs::read_to_string(copy.path().join("project.cws.yml")).unwrap();
+        copy.write("project.cws.yml", edit(&config, &format!("endpoints: {{all: '{}'}}", moto.url)));
+        OnMoto { moto, rc, copy, _rc_dir: rc_dir }
+    }
+}
+
+/// `config` with `lines` written after `marker`, which it must hold.
+fn insert_after(config: &str, marker: &str, lines: &str) -> String {
+    assert!(config.contains(marker), "no {marker:?} in:\n{config}");
+    config.replacen(marker, &format!("{marker}{lines}"), 1)
+}
+
 /// `cws routes --json -s STAGE`: per service, each route (`GET /path`) and whether it needs the token.
 fn core_routes(project: &Path, stage: &str) -> BTreeMap<String, BTreeMap<String, bool>> {
     let o = Command::new(env!("CARGO_BIN_EXE_cws"))
@@ -312,18 +341,11 @@ fn check_stage(
 
 #[test]
 fn the_eshop_deploys_to_moto_per_stage() {
-    let moto = Moto::start();
-    let tmp = tempfile::tempdir().unwrap();
-    let rc = cli_config(tmp.path());
-    let copy = eshop_copy();
-    let project = copy.path();
     // dev targets the emulator through a stage override in the project file; prod through --endpoint.
-    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
-    let dev_port = "        port: 8001\n";
-    assert!(config.contains(dev_port), "{config}");
-    let config = config
-        .replace(dev_port, &format!("{dev_port}      deploy:\n        endpoints: {{all: '{}'}}\n", moto.url));
-    copy.write("project.cws.yml", config);
+    let OnMoto { moto, rc, copy, _rc_dir } = OnMoto::start(eshop_copy(), |config, endpoints| {
+        insert_after(config, "        port: 8001\n", &format!("      deploy:\n        {endpoints}\n"))
+    });
+    let project = copy.path();
     copy.write(".env.dev.secret", "PAYMENT_KEY=eshop-s3cr3t-value\n");
     let endpoint = format!("--endpoint={}", moto.url);
 
@@ -830,24 +852,19 @@ print(json.dumps(out))
 
 #[test]
 fn own_terraform_files_are_kept_and_applied_with_the_generated_ones() {
-    let moto = Moto::start();
-    let tmp = tempfile::tempdir().unwrap();
-    let rc = cli_config(tmp.path());
-    let copy = fixture_copy();
-    let project = copy.path();
-    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
-    let dev = "  dev:\n    env_files: [.env.dev]\n    commands:\n      deploy:\n";
-    assert!(config.contains(dev), "{config}");
     // dev on moto, its state in moto's S3 (team state: the S3 backend, locked with S3's lock file).
-    let on_moto = format!(
-        "{dev}        endpoints: {{all: '{}'}}\n        \
-         backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
-         reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n        \
-         api_gateway_account: true\n        \
-         usage_plan: {{quota: 1000, period: day, rate: 5, burst: 10}}\n",
-        moto.url
-    );
-    copy.write("project.cws.yml", config.replace(dev, &on_moto));
+    let OnMoto { moto, rc, copy, _rc_dir } = OnMoto::start(fixture_copy(), |config, endpoints| {
+        let dev = "  dev:\n    env_files: [.env.dev]\n    commands:\n      deploy:\n";
+        let on_moto = format!(
+            "        {endpoints}\n        \
+             backend: {{s3: {{bucket: team-state, key: fixture.tfstate, workspace_key_prefix: stages, use_lockfile: true}}}}\n        \
+             reserved_concurrency: 3\n        on_failure: 'arn:aws:sqs:us-east-1:123456789012:fixture-failed-dev'\n        \
+             api_gateway_account: true\n        \
+             usage_plan: {{quota: 1000, period: day, rate: 5, burst: 10}}\n"
+        );
+        insert_after(config, dev, &on_moto)
+    });
+    let project = copy.path();
     let o = Command::new("python3")
         .args(["-c", "import boto3, sys; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test').create_bucket(Bucket='team-state')", &moto.url])
         .output()
@@ -1096,21 +1113,16 @@ print(json.dumps(out))
 
 #[test]
 fn an_http_api_stage_deploys_to_moto() {
-    let moto = Moto::start();
-    let tmp = tempfile::tempdir().unwrap();
-    let rc = cli_config(tmp.path());
-    let copy = fixture_copy();
-    let project = copy.path();
     // The fixture's `http` stage on moto. Its custom domain stays out: moto keeps the domain names
     // of REST APIs and HTTP APIs apart (AWS shares them), so an API mapping on the stage's domain is
     // checked by `terraform validate` and the snapshot only.
-    let config = std::fs::read_to_string(project.join("project.cws.yml")).unwrap();
-    let domain = "        domain:\n          name: api-http.fixture.example\n";
-    let start = config.find(domain).unwrap_or_else(|| panic!("{config}"));
-    let end = start + domain.len() + config[start + domain.len()..].find('\n').unwrap() + 1;
-    let config =
-        format!("{}        endpoints: {{all: '{}'}}\n{}", &config[..start], moto.url, &config[end..]);
-    copy.write("project.cws.yml", config);
+    let OnMoto { moto, rc, copy, _rc_dir } = OnMoto::start(fixture_copy(), |config, endpoints| {
+        let domain = "        domain:\n          name: api-http.fixture.example\n";
+        let start = config.find(domain).unwrap_or_else(|| panic!("{config}"));
+        let end = start + domain.len() + config[start + domain.len()..].find('\n').unwrap() + 1;
+        format!("{}        {endpoints}\n{}", &config[..start], &config[end..])
+    });
+    let project = copy.path();
     let o = cws(project, &rc, &["deploy", "-s", "http", "--no-build"]);
     assert!(o.status.success(), "cws deploy -s http:\n{}", text(&o));
 

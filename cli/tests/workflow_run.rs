@@ -44,6 +44,11 @@ fn aws_env(moto: &Moto) -> [(&'static str, String); 3] {
 }
 
 fn start_stage() -> Stage {
+    start_stage_of(&example(), None)
+}
+
+/// The stage gateway of `project`'s dev stage; `api_key`: the key it accepts (`CWS_API_KEY`).
+fn start_stage_of(project: &Path, api_key: Option<&str>) -> Stage {
     let moto = Moto::start();
     let made = std::process::Command::new("python3")
         .args([
@@ -56,10 +61,16 @@ fn start_stage() -> Stage {
         .expect("python3");
     assert!(made.status.success(), "{}", text(&made.stderr));
     let mut cmd = cws_command();
-    cmd.args(["run", "-s", "dev", "--port", "0", "-p"]).arg(example());
+    cmd.args(["run", "-s", "dev", "--port", "0", "-p"]).arg(project);
     for (k, v) in aws_env(&moto) {
         cmd.env(k, v);
     }
+    match api_key {
+        Some(key) => cmd.env("CWS_API_KEY", key),
+        None => cmd.env_remove("CWS_API_KEY"),
+    };
+    // A copy builds its services where the e-shop's are (its dependencies built once).
+    cmd.env("CARGO_TARGET_DIR", example().join("target"));
     let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("cws run");
     // Stopped on drop from here on, whatever happens.
     let mut stage = Stage { child, port: String::new(), base: String::new(), moto };
@@ -501,13 +512,15 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             .collect();
         assert!(ids.len() >= 2, "{:#}", local.out);
         if workflow == "guarded" {
-            // Each condition decides its task (a skipped fan-out skips the wait after it).
+            // Each condition decides its task (a skipped fan-out skips the wait after it, and runs
+            // its `else` task instead).
             let want = match (&conf["store"], &conf["wait"]) {
-                (Value::Bool(false), _) => ["skipped", "skipped", "skipped"],
-                (_, Value::Bool(false)) => ["success", "skipped", "success"],
-                _ => ["success", "success", "success"],
+                (Value::Bool(false), _) => ["skipped", "skipped", "skipped", "success"],
+                (_, Value::Bool(false)) => ["success", "skipped", "success", "skipped"],
+                _ => ["success", "success", "success", "skipped"],
             };
-            let got = ["store_products", "wait_for_first", "tally"].map(|t| local.state(t).to_string());
+            let got = ["store_products", "wait_for_each", "tally", "nothing_stored"]
+                .map(|t| local.state(t).to_string());
             assert_eq!(got, want, "{conf}: {:#}", local.out);
         }
         for id in &ids {
@@ -526,7 +539,8 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             }
             // What a Python function returned and a fan-out gathered: the same values both ways.
             if local.state(id) == "success"
-                && ["batch_total", "store_products", "tally"].contains(&id.as_str())
+                && ["batch_total", "store_products", "wait_for_each", "tally", "nothing_stored"]
+                    .contains(&id.as_str())
             {
                 assert_eq!(
                     local.task(id)["result"]["body"],
@@ -538,6 +552,116 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
         assert_eq!(local.out["state"], airflow["state"], "{workflow} {conf}");
         eprintln!("{workflow} {conf}: the same {} task states", ids.len());
     }
+}
+
+/// The API key of the catalog in `with_api_key`'s copy (an API Gateway key is letters and digits).
+const API_KEY: &str = "k3yOfTheCatalog0123456789";
+
+/// The e-shop with the catalog deployed with `api_key: true`: its entries require `x-api-key`.
+fn with_api_key() -> TempProject {
+    let copy = TempProject::copy_of(&example());
+    let config = std::fs::read_to_string(example().join("project.cws.yml")).unwrap();
+    let catalog = "  catalog:\n    path: services/catalog\n";
+    assert!(config.contains(catalog));
+    let keyed = "  catalog:\n    path: services/catalog\n    commands: { deploy: { api_key: true } }\n";
+    copy.write("project.cws.yml", config.replace(catalog, keyed));
+    // The services' crates depend on the runtime by a path relative to the repository.
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/coworks");
+    for service in ["billing", "catalog", "mailer"] {
+        let manifest = format!("services/{service}/Cargo.toml");
+        let text = std::fs::read_to_string(example().join(&manifest)).unwrap();
+        let text =
+            text.replace("\"../../../../runtime/coworks\"", &format!("{:?}", runtime.display().to_string()));
+        copy.write(&manifest, text);
+    }
+    copy
+}
+
+#[test]
+fn workflows_send_the_api_key_locally_and_from_airflow() {
+    let start = Instant::now();
+    let env = airflow_env::airflow();
+    let keyed = with_api_key();
+    // The local stage gateway enforces the key as API Gateway does (403 without the right one).
+    let stage = start_stage_of(keyed.path(), Some(API_KEY));
+    let conf = json!({ "sku": "tea-7", "name": "Kukicha", "price_cents": 380 });
+    let local = |key: Option<&str>| {
+        let mut cmd = cws_command();
+        cmd.current_dir(keyed.path())
+            .args(["workflow", "run", "workflows/catalog_update.cws.yml", "-s", "dev", "--port", &stage.port])
+            .args(["--conf", &conf.to_string(), "--json"]);
+        for (k, v) in aws_env(&stage.moto) {
+            cmd.env(k, v);
+        }
+        match key {
+            Some(k) => cmd.env("CWS_API_KEY", k),
+            None => cmd.env_remove("CWS_API_KEY"),
+        };
+        let o = cmd.output().expect("cws workflow run");
+        let log = text(&o.stderr);
+        let out: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {log}"));
+        assert!(!log.contains(API_KEY) && !out.to_string().contains(API_KEY), "the key is never printed");
+        LocalRun { out, ok: o.status.success(), log }
+    };
+    let run = local(Some(API_KEY));
+    assert!(run.ok, "{}", run.log);
+    assert_eq!(run.state("store_product"), "success", "{:#}", run.out);
+    assert_eq!(run.state("read_product"), "success", "{:#}", run.out);
+    let run = local(None);
+    assert!(!run.ok);
+    let error = run.task("store_product")["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("service `catalog` requires an API key in stage `dev`"), "{error}");
+    assert!(error.contains("set `CWS_API_KEY`"), "{error}");
+    let run = local(Some("wrongKey"));
+    assert!(!run.ok);
+    assert_eq!(run.task("store_product")["status"], 403);
+    let error = run.task("store_product")["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("or its API key (`CWS_API_KEY`) was refused"), "{error}");
+
+    // Airflow: the key in the catalog connection's extra (as `cws workflow deploy` writes it).
+    let dags = tempfile::tempdir().unwrap();
+    let o = cws_command()
+        .args(["workflow", "build", "-s", "dev", "-o"])
+        .arg(dags.path())
+        .arg("-p")
+        .arg(keyed.path())
+        .output()
+        .expect("cws");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let built = std::fs::read_to_string(dags.path().join("catalog_update_dev.py")).unwrap();
+    assert!(!built.contains(API_KEY) && !built.contains("api_key"), "no key in the DAG");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/airflow/run_dag.py");
+    let airflow = |extra: Option<&str>| {
+        let mut catalog =
+            json!({ "conn_type": "http", "host": format!("{}/catalog", stage.base), "password": TOKEN });
+        if let Some(key) = extra {
+            catalog["extra"] = json!({ "api_key": key }).to_string().into();
+        }
+        let vars = [
+            ("AIRFLOW_CONN_CWS_CATALOG_DEV", catalog.to_string()),
+            ("AIRFLOW__CORE__DAGS_FOLDER", dags.path().display().to_string()),
+        ];
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let o = airflow_env::python(
+            env,
+            &[
+                script.to_str().unwrap(),
+                dags.path().to_str().unwrap(),
+                "catalog_update_dev",
+                &conf.to_string(),
+            ],
+            &vars,
+        );
+        airflow_env::stdout_json(&o)
+    };
+    let with_key = airflow(Some(API_KEY));
+    assert_eq!(with_key["state"], "success", "{with_key:#}");
+    assert_eq!(with_key["tasks"]["store_product"], "success", "{with_key:#}");
+    assert_eq!(with_key["tasks"]["read_product"], "success", "{with_key:#}");
+    let without = airflow(None);
+    assert_eq!(without["state"], "failed", "{without:#}");
+    assert_eq!(without["tasks"]["store_product"], "failed", "{without:#}");
+    eprintln!("API keys sent both ways in {:.1} s", start.elapsed().as_secs_f64());
 }
 
 /// A copy of the e-shop "deployed" to stage dev: the Terraform state and record `cws deploy` leaves,

@@ -302,8 +302,8 @@ codes! {
         "A `when:` condition compares values of different types (a number with text, ...), or orders values that are not both numbers or both text, as the entry's types say: the comparison is always false, or fails the task at run time.",
         "Compare with a literal of the field's type (e.g. `tasks.order.body.total > 100`, not `> '100'`).";
     WorkflowWaitUntil = "CWS079", Error,
-        "A workflow task's `wait_until` is malformed: not a mapping of `status`, `field`, `equals`, `interval` and `timeout`, a status that is not an HTTP status (100–599), `field` without `equals` (or the reverse), a `field` that does not start with `status`, `headers` or `body`, an `interval` or `timeout` that is not a whole number of seconds ≥ 1 (interval at most timeout), or a wait on an `async` or `for_each` task.",
-        "Write e.g. `wait_until: {status: 200, field: body.state, equals: shipped, interval: 5, timeout: 300}`; wait with a task of its own rather than on an async or mapped one.";
+        "A workflow task's `wait_until` is malformed: not a mapping of `status`, `field`, `equals`, `interval` and `timeout`, a status that is not an HTTP status (100–599), `field` without `equals` (or the reverse), a `field` that does not start with `status`, `headers` or `body`, an `interval` or `timeout` that is not a whole number of seconds ≥ 1 (interval at most timeout), or a wait on an `async` task (a task with `for_each` may wait: each item waits on its own).",
+        "Write e.g. `wait_until: {status: 200, field: body.state, equals: shipped, interval: 5, timeout: 300}`; wait with a task of its own rather than on an async one.";
     WorkflowForEach = "CWS080", Error,
         "A workflow task's `for_each` is not exactly one template naming a list (`{{ conf.<key> }}` or `{{ tasks.<id>.body... }}` of a task that runs before), is given to an `async` task or one with `on_*` branches, or `{{ item }}` is used in a task without `for_each`.",
         "Write e.g. `for_each: \"{{ conf.skus }}\"` and read each item as `{{ item }}` (or `{{ item.field }}`); branch or call asynchronously from another task.";
@@ -313,6 +313,9 @@ codes! {
     WorkflowPythonMissing = "CWS082", Error,
         "The function a `python` task names is not in the project: no `workflows/<module>.py` file, or no top-level `def <function>` in it (the core reads the file's text; it never runs it).",
         "Add the module file and the function (`def total(conf, tasks): ...` at the top level of `workflows/<module>.py`), or fix the names.";
+    WorkflowElse = "CWS083", Error,
+        "A workflow task's `else` is given without a `when:` condition (nothing chooses between the task and its `else` tasks), or names the task itself or a task that also runs after it (`after`, `on_*` of the same task): an `else` task runs instead of the task, when its condition is false.",
+        "Give the task a `when:` condition, and list in `else` only tasks that do not otherwise follow it (e.g. `when: tasks.order.body.total > 100` with `else: [ship_standard]`).";
     HttpApiBinaryTypes = "CWS088", Warning,
         "`binary_media_types` is set for a service served by an HTTP API (`api: http`), which has no such setting: the types are not deployed. An HTTP API needs none: it passes a request body that is not text base64-encoded, and decodes an answer the function marks base64-encoded (the entries' `binary_headers` answers), whatever the request's `Accept`.",
         "Remove `binary_media_types` for the stages or services with `api: http`, or keep `api: rest`.";

@@ -88,12 +88,23 @@ pub fn deploy_record_path(stage: &str) -> PathBuf {
     Path::new(TERRAFORM_DIR).join(".cws").join(format!("{stage}.json"))
 }
 
+/// The directory of the workflows' last local runs, relative to the project root, as `/`-separated
+/// segments (see [`last_run_path`]).
+const LAST_RUNS_DIR: [&str; 3] = ["target", ".cws", "workflow-runs"];
+
 /// Where `cws workflow run` keeps the last run of the workflow file `rel` (each task's state, for
 /// the preview), relative to the project root: `target/.cws/workflow-runs/<name>.json`.
 pub fn last_run_path(rel: &Path) -> PathBuf {
     let file = rel.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let name = file.strip_suffix(WORKFLOW_SUFFIX).unwrap_or(&file);
-    Path::new("target").join(".cws").join("workflow-runs").join(format!("{name}.json"))
+    LAST_RUNS_DIR.iter().collect::<PathBuf>().join(format!("{name}.json"))
+}
+
+/// A glob matching every [`last_run_path`] of a project at or below a workspace folder
+/// (`**/target/.cws/workflow-runs/*.json`): what an editor watches to redraw previews when a run
+/// ends. The language server announces it (`experimental.coworks.lastRunsGlob`).
+pub fn last_runs_glob() -> String {
+    format!("**/{}/*.json", LAST_RUNS_DIR.join("/"))
 }
 
 /// What kind of project file a path is.
@@ -216,5 +227,14 @@ mod tests {
         assert_eq!(env_files_for_stage("a/b"), [".env", ".env.secret"]);
         assert_eq!(env_files_for_stage("secret"), [".env", ".env.secret"]);
         assert_eq!(package_path("billing"), Path::new("target/lambda/billing/bootstrap.zip"));
+    }
+
+    #[test]
+    fn the_last_runs_glob_matches_each_last_run() {
+        let path = last_run_path(Path::new("workflows/invoicing.cws.yml"));
+        assert_eq!(path, Path::new("target/.cws/workflow-runs/invoicing.json"));
+        let glob = last_runs_glob();
+        let dir = glob.strip_prefix("**/").and_then(|g| g.strip_suffix("/*.json")).expect("**/DIR/*.json");
+        assert_eq!(path.parent(), Some(Path::new(dir)), "{glob}");
     }
 }

@@ -55,6 +55,6 @@ pub use checks::own_diagnostics;
 pub use diagnostics::{Diagnostic, DiagnosticCode, Severity};
 pub use model::{Auth, Entry, HttpMethod, Param, ParamSource, Route, Service};
 #[cfg(feature = "analysis")]
-pub use project::{BlueprintEntry, Project};
+pub use project::{BlueprintEntry, Project, ServiceSummary};
 #[cfg(feature = "analysis")]
 pub use workflow::WorkflowFile;

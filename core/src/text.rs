@@ -73,6 +73,8 @@ impl LineIndex {
                 line_starts.push(i + 1);
             }
         }
+        // Kept for every file of a project: no spare capacity.
+        line_starts.shrink_to_fit();
         LineIndex { line_starts, len: text.len() }
     }
 

@@ -331,7 +331,7 @@ fn references_of_entries_and_services() {
             "workflows/invoicing.cws.yml:32 mailer",
             "workflows/invoicing.cws.yml:54 mailer",
             "workflows/promotion.cws.yml:28 mailer",
-            "workflows/promotion.cws.yml:50 mailer",
+            "workflows/promotion.cws.yml:49 mailer",
             "workflows/restock.cws.yml:46 mailer"
         ]
     );
@@ -580,4 +580,54 @@ fn add_entry_for_a_route_a_workflow_task_calls() {
     let left: Vec<_> =
         p.diagnostics(None).into_iter().filter(|d| d.file == Path::new(flow) || d.file == main).collect();
     assert!(left.is_empty(), "{left:#?}");
+}
+
+/// A project of more services than a completion list holds: the `service:` list holds those
+/// matching what is typed (starting with it first, then its letters in order), at most
+/// `LIST_LIMIT`, and says it is incomplete; a shorter list is the whole (above: every service).
+#[test]
+fn service_completion_is_bounded_in_a_large_project() {
+    use coworks_core::assist::completion::{complete_list, LIST_LIMIT};
+    let mut project = Project::empty("many");
+    for i in 0..LIST_LIMIT + 50 {
+        let text = format!("/// Service {i}.\n#[coworks::service]\nimpl S{i} {{\n    #[entry]\n    fn get_a(&self) -> u64 {{ 1 }}\n}}\n");
+        project.set_file_text(Path::new(&format!("services/s{i}/src/main.rs")), &text);
+    }
+    let list = |text: &str| {
+        let offset = text.find('|').expect("| marks the cursor");
+        complete_list(&project, Path::new(FLOW), &text.replacen('|', "", 1), offset)
+    };
+    let found = list("tasks:\n  a:\n    service: s12|\n");
+    assert!(found.incomplete);
+    let labels: Vec<&str> = found.items.iter().map(|i| i.label.as_str()).collect();
+    let starting: Vec<String> =
+        std::iter::once("s12".to_string()).chain((120..130).map(|i| format!("s{i}"))).collect();
+    assert_eq!(labels[..starting.len()], starting, "{labels:?}");
+    // Then those holding `s`, `1`, `2` in order (`s102`), and nothing else.
+    assert!(labels.contains(&"s102") && !labels.contains(&"s13"), "{labels:?}");
+    let s12 = &found.items[0];
+    assert_eq!((s12.detail.as_deref(), s12.docs.as_deref()), (Some("1 entries ()"), Some("Service 12.")));
+    // Nothing typed: the first `LIST_LIMIT`, still incomplete.
+    let found = list("tasks:\n  a:\n    service: |\n");
+    assert_eq!((found.items.len(), found.incomplete), (LIST_LIMIT, true));
+    // Other positions are whole lists.
+    assert!(!list("tasks:\n  a:\n    service: s1\n    |\n").incomplete);
+}
+
+/// What a list says of each service without assembling it is what the assembled services say.
+#[test]
+fn service_summaries_agree_with_the_services() {
+    for project in [&*ESHOP, &Project::load(support::blueprint_project()).expect("loads")] {
+        let summaries: Vec<(String, usize, std::path::PathBuf, String)> = project
+            .service_summaries()
+            .map(|s| (s.name.to_string(), s.entries, s.crate_dir.to_path_buf(), s.docs.to_string()))
+            .collect();
+        let services: Vec<(String, usize, std::path::PathBuf, String)> = project
+            .services(None)
+            .into_iter()
+            .map(|s| (s.name, s.entries.len(), s.crate_dir, s.docs))
+            .collect();
+        assert_eq!(summaries, services);
+        assert!(!services.is_empty());
+    }
 }

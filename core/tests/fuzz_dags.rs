@@ -98,6 +98,8 @@ struct TaskCase {
     is_async: bool,
     after: Vec<usize>,
     on_success: Vec<usize>,
+    /// `else:`: tasks run instead when `when:` is false (given without `when:` too, an error).
+    otherwise: Vec<usize>,
     /// `when:`: hostile text, or a condition comparing `conf` with hostile text.
     when: Option<String>,
     /// A wait, a fan-out or a Python function instead of a plain call (hostile values too).
@@ -112,6 +114,8 @@ enum Kind {
     Wait(Vec<i64>, String, String, i64, i64),
     /// `for_each`: a template (or hostile text), `{{ item }}` in the path.
     ForEach(String),
+    /// `for_each` and `wait_until` together: each item waits (a mapped sensor).
+    MappedWait(i64),
     /// `python`: `module.function` (or hostile text), with the module file's text.
     Python(String, String),
 }
@@ -128,6 +132,7 @@ fn kind() -> impl Strategy<Value = Kind> {
         )
             .prop_map(|(s, f, e, i, t)| Kind::Wait(s, f, e, i, t)),
         1 => prop_oneof![3 => Just("{{ conf.items }}".to_string()), 1 => hostile()].prop_map(Kind::ForEach),
+        1 => prop_oneof![Just(200i64), 0i64..700].prop_map(Kind::MappedWait),
         1 => (
             prop_oneof![3 => Just("mod.f".to_string()), 1 => hostile()],
             prop_oneof![3 => Just("def f(conf, tasks):\n    return 1\n".to_string()), 1 => hostile()],
@@ -174,7 +179,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
         ),
         (
             proptest::collection::vec(0usize..4, 0..2),
-            proptest::collection::vec(0usize..4, 0..2),
+            (proptest::collection::vec(0usize..4, 0..2), proptest::collection::vec(0usize..4, 0..3)),
             proptest::option::of((name("X-Request-Id"), hostile())),
             prop_oneof![
                 2 => Just(None),
@@ -188,7 +193,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
             |(
                 (id, description, service, method),
                 (p, query, json, is_async),
-                (after, on_success, headers, when, kind),
+                (after, (on_success, otherwise), headers, when, kind),
             )| {
                 // What the entries take: a query on GET, a body on POST, nothing on DELETE (mostly).
                 let json = match method {
@@ -208,6 +213,7 @@ fn task_case() -> impl Strategy<Value = TaskCase> {
                     is_async,
                     after,
                     on_success,
+                    otherwise,
                     when,
                     kind,
                 }
@@ -246,6 +252,7 @@ fn case() -> impl Strategy<Value = Case> {
                     if i % 2 == 0 {
                         t.after.retain(|&j| j < i);
                         t.on_success.retain(|&j| j > i);
+                        t.otherwise.retain(|&j| j > i);
                     }
                 }
                 let on_failure = on_failure.map(|f| match f {
@@ -314,6 +321,9 @@ impl Case {
             if let Some(w) = &t.when {
                 s.push_str(&format!("    when: {}\n", yaml_str(w)));
             }
+            if !t.otherwise.is_empty() {
+                s.push_str(&format!("    else: {}\n", refs(&t.otherwise)));
+            }
             match &t.kind {
                 Kind::Call => {}
                 Kind::Wait(status, field, equals, interval, timeout) => {
@@ -326,6 +336,9 @@ impl Case {
                     ));
                 }
                 Kind::ForEach(each) => s.push_str(&format!("    for_each: {}\n", yaml_str(each))),
+                Kind::MappedWait(status) => s.push_str(&format!(
+                    "    for_each: '{{{{ conf.items }}}}'\n    wait_until: {{ status: {status}, interval: 1, timeout: 30 }}\n"
+                )),
                 Kind::Python(target, _) => {
                     // A Python task with its module: no call keys (half of the time some, an error).
                     s.push_str(&format!("    python: {}\n", yaml_str(target)));
@@ -337,7 +350,7 @@ impl Case {
             }
             s.push_str(&format!("    service: {}\n    method: {}\n", yaml_str(&t.service), t.method));
             let path = match &t.kind {
-                Kind::ForEach(_) => "/any/{{ item }}".to_string(),
+                Kind::ForEach(_) | Kind::MappedWait(_) => "/any/{{ item }}".to_string(),
                 _ => t.path.clone(),
             };
             s.push_str(&format!("    path: {}\n", yaml_str(&path)));
@@ -403,6 +416,9 @@ struct Expected {
     pythons: Vec<Value>,
     /// The run's `on_failure` task, when it names one.
     failure: Option<String>,
+    /// The `<id>__when` branches of tasks with `else`: task id, condition, the task's first
+    /// operator, how many `else` tasks it chooses from.
+    whens: Vec<Value>,
 }
 
 fn expected(case: &Case, project: &Project) -> Option<Expected> {
@@ -434,7 +450,8 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
                     t.headers.iter().map(|a| (a.name.value.clone(), a.value.clone())).collect();
                 call["headers"] = Value::Object(h);
             }
-            if wf.is_failure_task(&t.id) && !t.is_mapped() {
+            if wf.is_failure_task(&t.id) && !t.is_mapped() && !t.has_else() {
+                // (With `else`, an error, the rule goes to its `__when` branch.)
                 call["trigger_rule"] = "one_failed".into();
             }
             if let Some(w) = &t.wait_until {
@@ -473,7 +490,27 @@ fn expected(case: &Case, project: &Project) -> Option<Expected> {
             Some(json!({ "task_id": t.id, "module": module, "function": function, "when": when }))
         })
         .collect();
+    let whens = wf
+        .tasks
+        .iter()
+        .filter(|t| t.has_else())
+        .map(|t| {
+            let first = if t.is_python() {
+                t.id.clone()
+            } else if t.is_mapped() {
+                format!("{}__items", t.id)
+            } else if t.is_async {
+                format!("{}__call", t.id)
+            } else {
+                t.id.clone()
+            };
+            let when = t.when.as_ref().map(|w| w.value.clone()).unwrap_or_else(|| "true".into());
+            let count = t.otherwise.iter().filter(|o| wf.task(&o.value).is_some()).count();
+            json!({ "task_id": format!("{}__when", t.id), "when": when, "run": first, "otherwise": count })
+        })
+        .collect();
     Some(Expected {
+        whens,
         case: format!(
             "project.cws.yml:\n{}\n{}:\n{}",
             case.project_file(),
@@ -560,7 +597,7 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
         "the cases should both pass and fail the checks: {written} written, {refused} refused"
     );
     let verdicts = python_verdicts(&dags);
-    let (mut with_failure_task, mut with_new_keys) = (0, 0);
+    let (mut with_failure_task, mut with_new_keys, mut with_else, mut with_mapped_wait) = (0, 0, 0, 0);
     for (name, text) in &dags {
         let verdict = &verdicts[name];
         let case = expectations.get(name).map(|e| e.case.as_str()).unwrap_or("");
@@ -608,6 +645,19 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
             .map(|t| json!({ "task_id": t["args"]["task_id"], "module": t["args"]["module"], "function": t["args"]["function"], "when": t["args"]["when"] }))
             .collect();
         assert_eq!(pythons, e.pythons, "{name}\n{case}");
+        let whens: Vec<Value> = tasks
+            .iter()
+            .filter(|t| t["class"] == "CwsWhenOperator")
+            .map(|t| {
+                let a = &t["args"];
+                let count = a["otherwise"].as_array().map_or(0, Vec::len);
+                json!({ "task_id": a["task_id"], "when": a["when"], "run": a["run"], "otherwise": count })
+            })
+            .collect();
+        assert_eq!(whens, e.whens, "{name}\n{case}");
+        with_else += usize::from(!whens.is_empty());
+        with_mapped_wait +=
+            usize::from(calls.iter().any(|c| c.get("expand").is_some() && c["class"] == "CwsWaitSensor"));
         with_new_keys +=
             usize::from(calls.iter().any(|c| c.get("expand").is_some() || c["class"] == "CwsWaitSensor"));
         with_new_keys += usize::from(!pythons.is_empty());
@@ -625,6 +675,7 @@ fn every_generated_dag_parses_and_defines_only_the_dag() {
     }
     assert!(with_failure_task > 0, "some cases should have a run-level `on_failure` task");
     assert!(with_new_keys > 0, "some DAGs should wait, map or run Python");
+    assert!(with_else > 0 && with_mapped_wait > 0, "some DAGs should have `else` and mapped waits");
     eprintln!(
         "{} DAGs checked ({written} projects written, {refused} refused, {with_failure_task} with an on_failure task)",
         dags.len()

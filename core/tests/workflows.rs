@@ -164,6 +164,15 @@ fn preview_shows_conditions() {
     let announce = "tasks.read_product.body.price_cents >= 1000 and 'promo' in tasks.read_product.body.tags";
     assert_eq!(node("announce")["when"], announce);
     assert_eq!(node("announce")["detail"], format!("when {announce}"));
-    assert_eq!(node("mark_down")["when"], "not (tasks.read_product.body.price_cents >= 1000)");
+    assert_eq!(node("mark_down")["when"], serde_json::Value::Null, "run by announce's `else`");
     assert_eq!(node("report")["when"], serde_json::Value::Null);
+    // `else` is an edge from the task whose condition chooses, drawn dotted in Mermaid.
+    let edges = json["graph"]["edges"].as_array().unwrap();
+    let otherwise: Vec<_> = edges.iter().filter(|e| e["kind"] == "else").collect();
+    assert_eq!(otherwise.len(), 1, "{edges:#?}");
+    assert_eq!(
+        (&otherwise[0]["from"], &otherwise[0]["to"], &otherwise[0]["label"]),
+        (&serde_json::json!("announce"), &serde_json::json!("mark_down"), &serde_json::json!("else"))
+    );
+    assert!(preview.mermaid.contains("    announce -.->|else| mark_down\n"), "{}", preview.mermaid);
 }

@@ -50,7 +50,11 @@ fn reference_lenses(project: &Project, rel: &Path, state: &State) -> Vec<CodeLen
     else {
         return Vec::new();
     };
-    let mut callers = project.entry_callers();
+    // Only the services whose entries the file holds: those of its `impl` blocks, and those
+    // mounting its blueprints.
+    let mounting = model.blueprints.iter().flat_map(|b| project.blueprint_mounts(&b.name, &model.crate_dir));
+    let names = model.services.iter().map(|p| p.name.as_str()).chain(mounting.map(|(s, _)| s)).collect();
+    let mut callers = project.entry_callers_of(&names);
     let mut out = Vec::new();
     for e in model.services.iter().chain(&model.blueprints).flat_map(|p| p.entries.iter()) {
         let Some(tasks) = callers.remove(&e.location) else { continue };

@@ -406,6 +406,8 @@ impl LanguageServer for Backend {
                         "stageChange": "coworks/setStage",
                         "stageNotification": <StageChanged as notification::Notification>::METHOD,
                         "projectNotification": <ProjectChanged as notification::Notification>::METHOD,
+                        // What an editor watches to redraw workflow previews after a local run.
+                        "lastRunsGlob": coworks_core::layout::last_runs_glob(),
                     }
                 })),
                 ..ServerCapabilities::default()
@@ -586,8 +588,14 @@ impl LanguageServer for Backend {
         self.with_document(&at.text_document.uri, move |project, rel, rope, _| {
             let offset = position::offset_of(rope, at.position)?;
             let text = rope.to_string();
-            let found = coworks_core::assist::completion::complete(project, rel, &text, offset);
-            Some(CompletionResponse::Array(completion::items(rope, found, snippets)))
+            let found = coworks_core::assist::completion::complete_list(project, rel, &text, offset);
+            let items = completion::items(rope, found.items, snippets);
+            // A list bounded by what is typed: the editor asks again as more is typed.
+            Some(if found.incomplete {
+                CompletionResponse::List(CompletionList { is_incomplete: true, items })
+            } else {
+                CompletionResponse::Array(items)
+            })
         })
         .await
     }

@@ -390,3 +390,30 @@ fn the_first_scan_reports_progress() {
     assert_eq!(end["params"]["value"]["message"], "4 Rust files, 3 services, 4 workflows");
     c.shutdown();
 }
+
+/// In a project of more services than a completion list holds, a task's `service:` gets a list
+/// bounded by what is typed, marked incomplete so that the editor asks again as more is typed.
+#[test]
+fn service_completion_in_a_large_project_is_an_incomplete_list() {
+    let (_dir, root) = eshop_copy();
+    let many: String = (0..150)
+        .map(|i| format!("/// Service {i}.\n#[coworks::service]\nimpl Many{i} {{\n    #[entry]\n    fn get_a(&self) -> u64 {{ 1 }}\n}}\n\n"))
+        .collect();
+    std::fs::write(root.join("services/billing/src/many.rs"), many).expect("write");
+    let mut c = Client::spawn(BIN);
+    c.initialize(&root, json!({}));
+    let uri = file_uri(&root.join("workflows/new.cws.yml"));
+    let text = "tasks:\n  a:\n    service: many12\n";
+    c.open(&uri, text);
+    let answer = c.call("textDocument/completion", at(&uri, after(text, "many12")));
+    assert_eq!(answer["isIncomplete"], true, "{answer}");
+    let found = labels(&answer);
+    let starting: Vec<String> =
+        std::iter::once("many12".to_string()).chain((120..130).map(|i| format!("many{i}"))).collect();
+    assert_eq!(found[..starting.len()], starting, "{found:?}");
+    assert!(found.len() <= 100 && !found.contains(&"billing".to_string()), "{found:?}");
+    // Elsewhere in the same file, a plain list.
+    let answer = c.call("textDocument/completion", at(&uri, (2, 4)));
+    assert!(answer.is_array(), "{answer}");
+    c.shutdown();
+}

@@ -60,6 +60,8 @@ fn initialize_announces_capabilities_and_shutdown_exits_cleanly() {
     let custom = &caps["experimental"]["coworks"];
     assert!(custom["customRequests"].as_array().unwrap().contains(&json!("coworks/projectTree")), "{custom}");
     assert_eq!(custom["projectNotification"], "coworks/projectChanged");
+    // Where `cws workflow run` keeps last runs, decided by the core: the editor watches it.
+    assert_eq!(custom["lastRunsGlob"], coworks_core::layout::last_runs_glob());
     assert_eq!(init["serverInfo"]["name"], "coworks-lsp");
     // The server asks to watch the project files (the client said it supports dynamic registration).
     let reg = c.wait_for(|m| m["method"] == "client/registerCapability").expect("registration");

@@ -48,6 +48,8 @@ export class Controller implements vscode.Disposable {
   readonly debug: CoWorksDebug;
   private readonly previews = new Map<string, { panel: vscode.WebviewPanel; preview: pv.Preview; timer?: NodeJS.Timeout }>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** The watcher of the workflows' last runs, made once the server told where they are. */
+  private lastRuns: vscode.Disposable | undefined;
   private toldMissing = false;
 
   constructor(
@@ -64,7 +66,6 @@ export class Controller implements vscode.Disposable {
       this.debug,
       vscode.workspace.onDidChangeTextDocument((e) => this.schedulePreview(e.document)),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedulePreview(d)),
-      this.watchLastRuns(),
       // A deploy that ended may have changed the deployed URLs.
       vscode.window.onDidCloseTerminal((t) => t.name.startsWith('CoWorks: deploy') && this.view.refreshDeployed()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -111,6 +112,8 @@ export class Controller implements vscode.Disposable {
     client.onNotification(tr.TREE_NOTIFICATION, () => this.view.changedOnServer());
     await client.start();
     this.client = client;
+    this.lastRuns?.dispose();
+    this.lastRuns = this.watchLastRuns(pv.lastRunsGlob(client.initializeResult?.capabilities));
     await this.refreshStages();
     this.log.appendLine(`coworks-lsp started in ${Date.now() - t0} ms`);
     void vscode.commands.executeCommand('setContext', 'coworks.serverRunning', true);
@@ -387,10 +390,14 @@ export class Controller implements vscode.Disposable {
 
   /**
    * Redraws the open previews when a local run (`cws workflow run`, the "▶ Run workflow" lens)
-   * writes a workflow's last task states (the core's `layout::last_run_path`).
+   * writes a workflow's last task states, in the files of `glob` (the server's `lastRunsGlob`).
    */
-  private watchLastRuns(): vscode.Disposable {
-    const watcher = vscode.workspace.createFileSystemWatcher(pv.LAST_RUNS_GLOB);
+  private watchLastRuns(glob: string | undefined): vscode.Disposable | undefined {
+    if (!glob) {
+      this.log.appendLine('coworks-lsp names no last-runs glob: previews redraw on edits only');
+      return undefined;
+    }
+    const watcher = vscode.workspace.createFileSystemWatcher(glob);
     const redraw = () => {
       for (const key of this.previews.keys()) {
         void vscode.workspace.openTextDocument(vscode.Uri.parse(key)).then((d) => this.refreshPreview(d), () => undefined);
@@ -418,6 +425,7 @@ export class Controller implements vscode.Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+    this.lastRuns?.dispose();
     for (const p of this.previews.values()) p.panel.dispose();
     void this.stop();
     this.log.dispose();

@@ -52,6 +52,8 @@ test('the server announces what the extension uses', () => {
   for (const r of ['coworks/routes', 'coworks/workflowPreview', st.STAGES_REQUEST, st.SET_STAGE_REQUEST, tr.TREE_REQUEST]) assert.ok(custom.includes(r), `custom requests: ${custom}`);
   assert.equal(coworks?.stageNotification, st.STAGE_NOTIFICATION);
   assert.equal((coworks as { projectNotification?: string })?.projectNotification, tr.TREE_NOTIFICATION);
+  // Where `cws workflow run` keeps each workflow's last run: the extension watches what the server says.
+  assert.equal(pv.lastRunsGlob(caps), '**/target/.cws/workflow-runs/*.json');
 });
 
 test('Show OpenAPI: the service of the active file, its document from the server, as YAML and JSON', async () => {

@@ -35,6 +35,14 @@ test('the preview answer is read tolerantly: duplicate nodes and dangling edges 
   assert.ok(l.nodes.get('create')!.y < l.nodes.get('mail')!.y && l.nodes.get('mail')!.y === l.nodes.get('note')!.y, 'create above mail and note');
 });
 
+test('the last runs are watched where the server says they are, and nowhere when it says nothing', () => {
+  const caps = (coworks: unknown) => ({ codeLensProvider: {}, experimental: { coworks } });
+  assert.equal(pv.lastRunsGlob(caps({ lastRunsGlob: '**/runs/*.json', customRequests: [] })), '**/runs/*.json');
+  for (const silent of [caps({ customRequests: [] }), caps({ lastRunsGlob: 7 }), caps({ lastRunsGlob: '' }), caps(null), { experimental: null }, {}, undefined, null]) {
+    assert.equal(pv.lastRunsGlob(silent), undefined, JSON.stringify(silent));
+  }
+});
+
 test('"no workflows" from the server is shown as its message', () => {
   const p = pv.parsePreview({ uri: 'file:///w.cws.yml', available: false, message: 'no workflows: not analysed yet', mermaid: null, graph: null });
   assert.equal(p.available, false);

@@ -13,6 +13,8 @@
 - :class:`CwsItemsOperator` renders a ``for_each`` list; the task is a ``CwsCallOperator`` mapped over it
   (``.partial(...).expand(item=...)``, Airflow's dynamic task mapping; ``{{ item }}`` in its values).
 - :class:`CwsPythonOperator` runs a ``python: module.function`` task (:mod:`.python_task`).
+- :class:`CwsWhenOperator` chooses between a task and its ``else`` tasks by the task's ``when:``
+  condition (the ``<id>__when`` branch before the task).
 - :class:`CwsFailRunOperator` follows the workflow's run-level ``on_failure`` task (trigger rule
   ``one_failed``) and fails, so the run stays failed after the alert.
 
@@ -29,6 +31,7 @@ from coworks_airflow.operators import (
     CwsPythonOperator,
     CwsResultOperator,
     CwsWaitSensor,
+    CwsWhenOperator,
 )
 from coworks_airflow.templates import resolve
 
@@ -40,5 +43,6 @@ __all__ = [
     "CwsPythonOperator",
     "CwsResultOperator",
     "CwsWaitSensor",
+    "CwsWhenOperator",
     "resolve",
 ]

@@ -86,7 +86,8 @@ class CwsCallOperator(_WhenMixin, _CallMixin, BaseOperator):
     """Calls one entry of a tech service.
 
     :param service: the service name (for messages).
-    :param conn_id: the HTTP connection of the service in this stage (host = URL, password = token).
+    :param conn_id: the HTTP connection of the service in this stage (host = URL, password = token,
+        extra ``api_key`` = the service's API key, sent as ``x-api-key``, when it requires one).
     :param method: the HTTP method.
     :param path: the path; may hold templates.
     :param query: query-string values (lists for repeated keys); may hold templates.
@@ -166,13 +167,19 @@ class CwsCallOperator(_WhenMixin, _CallMixin, BaseOperator):
             endpoint += "?" + urlencode(query, doseq=True)
         call = f"{self.service} {self.method} {path}"
         hook = HttpHook(method=self.method, http_conn_id=self.conn_id)
-        token = hook.get_connection(self.conn_id).password
+        connection = hook.get_connection(self.conn_id)
+        token = connection.password
         headers = {"Accept": "application/json"}
         for name, value in self._resolve(self.headers, context).items():
             if value is not None:
                 headers[name] = _header_value(name, value)
         if token:
             headers["Authorization"] = token
+        # The service's API key (``api_key`` in the connection's extra, set by ``cws workflow deploy``
+        # for a service deployed with ``api_key``), unless the task sends one of its own.
+        api_key = (connection.extra_dejson or {}).get("api_key")
+        if api_key and not any(k.lower() == "x-api-key" for k in headers):
+            headers["x-api-key"] = str(api_key)
         data = None
         if self.body is not None:
             headers["Content-Type"] = "application/json"
@@ -387,6 +394,38 @@ class CwsBranchOperator(BaseBranchOperator):
         else:
             chosen = self.on_failure
         self.log.info("`%s` answered %s: running %s", self.result_task_id, status, chosen or "nothing")
+        return chosen
+
+
+class CwsWhenOperator(BaseBranchOperator):
+    """Chooses between a task and its ``else`` tasks by the task's ``when:`` condition (the core's
+    ``Schedule`` view of ``else``): ``run`` when it holds, ``otherwise`` when it is false. A condition
+    that cannot be evaluated chooses ``run``, whose operator evaluates it again and fails with the
+    reason, as ``cws workflow run`` fails the task.
+
+    :param when: the task's condition.
+    :param run: the task's first operator.
+    :param otherwise: the entry operators of its ``else`` tasks.
+    :param mapped: as for :class:`CwsCallOperator`.
+    """
+
+    ui_color = "#fef3c7"
+
+    def __init__(self, *, when, run, otherwise=(), mapped=(), **kwargs):
+        super().__init__(**kwargs)
+        self.when = when
+        self.run = run
+        self.otherwise = list(otherwise)
+        self.mapped = list(mapped)
+
+    def choose_branch(self, context):
+        try:
+            met = holds(self.when, context, mapped=self.mapped)
+        except Exception as e:  # the task reports it, evaluating its condition again
+            self.log.warning("`when: %s` cannot be evaluated (%s): running %s to fail it", self.when, e, self.run)
+            return [self.run]
+        chosen = [self.run] if met else self.otherwise
+        self.log.info("`when: %s` is %s: running %s", self.when, "true" if met else "false", chosen or "nothing")
         return chosen
 
 

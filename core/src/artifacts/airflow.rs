@@ -16,7 +16,7 @@ use crate::layout::{is_workflow_path, CONFIG_FILE};
 use crate::naming;
 use crate::project::Project;
 use crate::settings::CliOptions;
-use crate::workflow::model::{Task, WaitCondition, WaitUntil, Workflow};
+use crate::workflow::model::{DefaultArgs, EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
 use crate::workflow::run::{self, TriggerRule};
 
 /// The files of the `coworks_airflow` package the DAGs import, written next to them.
@@ -154,6 +154,7 @@ const PY_RESERVED: &[&str] = &[
     "CwsItemsOperator",
     "CwsPythonOperator",
     "CwsWaitSensor",
+    "CwsWhenOperator",
     "match",
     "case",
     "type",
@@ -175,7 +176,10 @@ fn var(task_id: &str) -> String {
 
 /// The generated task ids making up one workflow task.
 struct Parts {
-    /// The task upstream edges point at (the call).
+    /// The task upstream edges point at: its `<id>__when` branch when it has `else` tasks, else
+    /// `first`.
+    entry: String,
+    /// The task's first operator (the call).
     first: String,
     /// The task holding the result (`tasks.<id>` reads it).
     result: String,
@@ -197,7 +201,8 @@ fn parts(t: &Task) -> Parts {
     // A mapped or Python task has no branch operator (its branches are an error, CWS080/CWS081).
     let branching = t.has_branches() && !t.is_mapped() && !t.is_python();
     let last = if branching { format!("{}__branch", t.id) } else { t.id.clone() };
-    Parts { first, result: t.id.clone(), last }
+    let entry = if t.has_else() { format!("{}__when", t.id) } else { first.clone() };
+    Parts { entry, first, result: t.id.clone(), last }
 }
 
 /// Every generated task id of a workflow task but its branch operator, in order.
@@ -347,6 +352,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     if wf.tasks.iter().any(|t| t.wait_until.is_some() && !t.is_python()) {
         imports.push("CwsWaitSensor");
     }
+    if wf.tasks.iter().any(Task::has_else) {
+        imports.push("CwsWhenOperator");
+    }
     let _ = writeln!(s, "from coworks_airflow import {}\n", imports.join(", "));
 
     // The DAG.
@@ -369,16 +377,8 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     tags.extend(wf.tags.iter().cloned());
     let tags: Vec<String> = tags.iter().map(|t| py_str(t)).collect();
     let _ = writeln!(s, "    tags=[{}],", tags.join(", "));
-    let mut args = Vec::new();
-    if let Some(r) = wf.default_args.retries {
-        args.push(format!("\"retries\": {r}"));
-    }
-    if let Some(d) = wf.default_args.retry_delay {
-        args.push(format!("\"retry_delay\": datetime.timedelta(seconds={d})"));
-    }
-    if let Some(t) = wf.default_args.timeout {
-        args.push(format!("\"execution_timeout\": datetime.timedelta(seconds={t})"));
-    }
+    let args: Vec<String> =
+        operator_args(&wf.default_args).into_iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
     let _ = writeln!(s, "    default_args={{{}}},", args.join(", "));
     s.push_str(") as dag:\n");
 
@@ -389,6 +389,9 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     for t in &wf.tasks {
         let p = parts(t);
         s.push('\n');
+        if t.has_else() {
+            when_task(&mut s, &mut deps, wf, t, mapped_arg.as_deref());
+        }
         if let Some(python) = &t.python {
             python_task(&mut s, wf, t, &python.value, mapped_arg.as_deref());
             continue;
@@ -438,9 +441,7 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             call.push(format!("results_prefix={}", py_str(&prefix(Some(service)))));
         }
         let task_args = task_args(t);
-        let rule = run::trigger_rule(wf, t);
-        let rule_arg =
-            (rule != TriggerRule::AllSuccess).then(|| format!("trigger_rule={}", py_str(rule.as_str())));
+        let rule_arg = rule_arg(wf, t);
         call.extend(mapped_arg.clone());
         if let Some(each) = &t.for_each {
             // `<id>__items` renders the list; the call is mapped over it (one task instance per item).
@@ -453,7 +454,15 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
             call[0] = format!("task_id={}", py_str(&p.result));
             call.push("has_item=True".into());
             call.extend(task_args.iter().cloned());
-            let _ = writeln!(s, "    {} = CwsCallOperator.partial(", var(&p.result));
+            // With `wait_until`, each item waits: a mapped sensor (one sensor instance per item).
+            let class = match &t.wait_until {
+                Some(wait) => {
+                    call.extend(wait_args(wait));
+                    "CwsWaitSensor"
+                }
+                None => "CwsCallOperator",
+            };
+            let _ = writeln!(s, "    {} = {class}.partial(", var(&p.result));
             for a in &call {
                 let _ = writeln!(s, "        {a},");
             }
@@ -507,7 +516,7 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
                 let v: Vec<String> = list
                     .iter()
                     .filter_map(|id| wf.task(id))
-                    .map(|target| py_str(&parts(target).first))
+                    .map(|target| py_str(&parts(target).entry))
                     .collect();
                 format!("[{}]", v.join(", "))
             };
@@ -525,7 +534,11 @@ pub fn generate(wf: &Workflow, stage: &str, project: &Project) -> String {
     }
     for e in wf.edges() {
         let (Some(from), Some(to)) = (wf.task(&e.from), wf.task(&e.to)) else { continue };
-        let pair = (var(&parts(from).last), var(&parts(to).first));
+        if e.kind == EdgeKind::Else {
+            // Written with the task's `<id>__when` branch.
+            continue;
+        }
+        let pair = (var(&parts(from).last), var(&parts(to).entry));
         if !deps.contains(&pair) {
             deps.push(pair);
         }
@@ -563,6 +576,49 @@ fn failure_task(s: &mut String, deps: &mut Vec<(String, String)>, wf: &Workflow,
     deps.push((var(&parts(failure).last), var(&fail_run)));
 }
 
+/// The trigger rule argument of a task's entry operator (none for `all_success`, Airflow's default;
+/// none for the operator after a task's `<id>__when` branch, its one upstream).
+fn rule_arg(wf: &Workflow, t: &Task) -> Option<String> {
+    let rule = run::trigger_rule(wf, t);
+    (rule != TriggerRule::AllSuccess && !t.has_else())
+        .then(|| format!("trigger_rule={}", py_str(rule.as_str())))
+}
+
+/// The `<id>__when` branch of a task with `else` tasks ([`run::Schedule`]'s `else` view): it takes
+/// the task's upstream edges and trigger rule and chooses the task when its `when:` holds (or cannot
+/// be evaluated: the task then fails evaluating it), its `else` tasks when it is false.
+fn when_task(
+    s: &mut String,
+    deps: &mut Vec<(String, String)>,
+    wf: &Workflow,
+    t: &Task,
+    mapped: Option<&str>,
+) {
+    let p = parts(t);
+    let targets: Vec<&Task> = t.otherwise.iter().filter_map(|o| wf.task(&o.value)).collect();
+    let ids: Vec<String> = targets.iter().map(|o| py_str(&parts(o).entry)).collect();
+    let mut args = vec![
+        format!("task_id={}", py_str(&p.entry)),
+        format!("when={}", py_str(t.when.as_ref().map(|w| w.value.as_str()).unwrap_or("true"))),
+        format!("run={}", py_str(&p.first)),
+        format!("otherwise=[{}]", ids.join(", ")),
+    ];
+    args.extend(mapped.map(str::to_string));
+    let rule = run::trigger_rule(wf, t);
+    if rule != TriggerRule::AllSuccess {
+        args.push(format!("trigger_rule={}", py_str(rule.as_str())));
+    }
+    operator(s, &var(&p.entry), "CwsWhenOperator", &args);
+    s.push('\n');
+    deps.push((var(&p.entry), var(&p.first)));
+    for o in targets {
+        let pair = (var(&p.entry), var(&parts(o).entry));
+        if !deps.contains(&pair) {
+            deps.push(pair);
+        }
+    }
+}
+
 /// A `python` task: `CwsPythonOperator` running `module.function` with the results of the tasks
 /// before it ([`run::python_inputs`]).
 fn python_task(s: &mut String, wf: &Workflow, t: &Task, target: &str, mapped: Option<&str>) {
@@ -581,10 +637,7 @@ fn python_task(s: &mut String, wf: &Workflow, t: &Task, target: &str, mapped: Op
     if let Some(w) = &t.when {
         args.push(format!("when={}", py_str(&w.value)));
     }
-    let rule = run::trigger_rule(wf, t);
-    if rule != TriggerRule::AllSuccess {
-        args.push(format!("trigger_rule={}", py_str(rule.as_str())));
-    }
+    args.extend(rule_arg(wf, t));
     args.extend(task_args(t));
     operator(s, &var(&t.id), "CwsPythonOperator", &args);
 }
@@ -609,18 +662,25 @@ fn wait_args(wait: &WaitUntil) -> Vec<String> {
     out
 }
 
-fn task_args(t: &Task) -> Vec<String> {
+/// The operator arguments `args` sets, as (name, Python expression): the DAG's `default_args`
+/// and a task's own keyword arguments are written from the same list.
+fn operator_args(args: &DefaultArgs) -> Vec<(&'static str, String)> {
+    let seconds = |s| format!("datetime.timedelta(seconds={s})");
     let mut out = Vec::new();
-    if let Some(r) = t.args.retries {
-        out.push(format!("retries={r}"));
+    if let Some(r) = args.retries {
+        out.push(("retries", r.to_string()));
     }
-    if let Some(d) = t.args.retry_delay {
-        out.push(format!("retry_delay=datetime.timedelta(seconds={d})"));
+    if let Some(d) = args.retry_delay {
+        out.push(("retry_delay", seconds(d)));
     }
-    if let Some(x) = t.args.timeout {
-        out.push(format!("execution_timeout=datetime.timedelta(seconds={x})"));
+    if let Some(t) = args.timeout {
+        out.push(("execution_timeout", seconds(t)));
     }
     out
+}
+
+fn task_args(t: &Task) -> Vec<String> {
+    operator_args(&t.args).into_iter().map(|(k, v)| format!("{k}={v}")).collect()
 }
 
 fn operator(s: &mut String, var: &str, class: &str, args: &[String]) {
@@ -716,6 +776,59 @@ mod tests {
         ] {
             assert!(py.contains(&format!("    {edge}\n")), "{edge}: {py}");
         }
+    }
+
+    #[test]
+    fn else_is_a_when_branch_before_the_task_and_its_else_tasks() {
+        let py = dag("tasks:\n  a: { service: s, path: /a }\n  b: { service: s, path: /b, after: [a], when: 'tasks.a.status == 200', else: [c, m] }\n  c: { service: s, path: /c, when: conf.c, else: [d] }\n  d: { python: mod.f }\n  m: { service: s, path: '/m/{{ item }}', for_each: '{{ conf.ids }}' }\n  j: { service: s, path: /j, after: [b, c] }\n");
+        assert!(py.contains("from coworks_airflow import CwsCallOperator, CwsItemsOperator, CwsPythonOperator, CwsWhenOperator\n"), "{py}");
+        assert!(
+            py.contains("    b__when = CwsWhenOperator(\n        task_id=\"b__when\",\n        when=\"tasks.a.status == 200\",\n        run=\"b\",\n        otherwise=[\"c__when\", \"m__items\"],\n        mapped=[\"m\"],\n    )\n"),
+            "{py}"
+        );
+        assert!(py.contains("        otherwise=[\"d\"],\n"), "{py}");
+        for edge in [
+            "a >> b__when",
+            "b__when >> b",
+            "b__when >> c__when",
+            "b__when >> m__items",
+            "c__when >> c",
+            "c__when >> d",
+            "b >> j",
+            "c >> j",
+            "m__items >> m",
+        ] {
+            assert!(py.contains(&format!("    {edge}\n")), "{edge}: {py}");
+        }
+        for wrong in ["b >> c", "a >> b\n", "c >> d"] {
+            assert!(!py.contains(&format!("    {wrong}")), "{wrong}: {py}");
+        }
+        // The task after the branch keeps its condition (it fails on one that cannot be evaluated).
+        assert!(
+            py.contains("    b = CwsCallOperator(\n        task_id=\"b\",")
+                && py.contains("        when=\"conf.c\",\n"),
+            "{py}"
+        );
+    }
+
+    #[test]
+    fn a_mapped_wait_is_a_mapped_sensor() {
+        let py = dag("tasks:\n  each: { service: s, path: '/p/{{ item }}', for_each: '{{ conf.ids }}', wait_until: { status: 200, interval: 2, timeout: 20 }, when: conf.go }\n");
+        assert!(
+            py.contains("from coworks_airflow import CwsCallOperator, CwsItemsOperator, CwsWaitSensor\n"),
+            "{py}"
+        );
+        assert!(py.contains("    each = CwsWaitSensor.partial(\n        task_id=\"each\",\n"), "{py}");
+        assert!(
+            py.contains("        has_item=True,\n        until_status=[200],\n        poke_interval=2,\n        timeout=20,\n        mode=\"poke\",\n    ).expand(item=each__items.output)\n"),
+            "{py}"
+        );
+        assert!(
+            py.contains(
+                "        items=\"{{ conf.ids }}\",\n        mapped=[\"each\"],\n        when=\"conf.go\",\n"
+            ),
+            "{py}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::airflow::{aws_connection_id, bucket_variable, connection_id};
+use super::api::API_KEY_ENV;
 use crate::commands::shell_quote;
 use crate::project::Project;
 use crate::settings::CliOptions;
@@ -42,6 +43,10 @@ pub struct AirflowConnection {
     /// The connection's `extra` (AWS: region and endpoint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra: Option<Value>,
+    /// Whether the service requires its API key in the stage (`FunctionSettings::api_key_required`):
+    /// the key goes in the extra's `api_key` (sent as `x-api-key` by the DAG's operators), from
+    /// [`API_KEY_ENV`] when the setup is sent or its lines run — never in the setup nor the DAG.
+    pub api_key: bool,
 }
 
 /// One Airflow Variable to create or update.
@@ -114,6 +119,7 @@ pub fn setup(project: &Project, stage: &str, deployed: &DeployedStage) -> Result
             host: deployed.urls.get(s).map(|u| u.trim_end_matches('/').to_string()),
             token_of: deployed.tokens.contains_key(s).then(|| s.clone()),
             extra: None,
+            api_key: project.function_settings(stage, s, &CliOptions::new()).api_key_required(),
         })
         .collect();
     let mut variables = Vec::new();
@@ -139,6 +145,7 @@ pub fn setup(project: &Project, stage: &str, deployed: &DeployedStage) -> Result
             host: None,
             token_of: None,
             extra: Some(Value::Object(extra)),
+            api_key: false,
         });
         let bucket = async_services
             .iter()
@@ -203,6 +210,15 @@ pub fn print_lines(setup: &AirflowSetup) -> Vec<String> {
             shell_quote(&format!("set {var} to {what}"))
         ));
     }
+    if setup.connections.iter().any(|c| c.api_key) {
+        // An API Gateway key is letters and digits: checked, it can be written inside the JSON.
+        lines.push(format!(
+            "case \"${{{API_KEY_ENV}:-}}\" in ''|*[!A-Za-z0-9_-]*) echo {} >&2; exit 1;; esac",
+            shell_quote(&format!(
+                "set {API_KEY_ENV} to the API key of stage {stage} (letters, digits, - and _)"
+            ))
+        ));
+    }
     for c in &setup.connections {
         lines.push(format!("airflow connections delete {} >/dev/null 2>&1 || true", shell_quote(&c.id)));
         let mut line = format!("airflow connections add {} --conn-type {}", shell_quote(&c.id), c.conn_type);
@@ -214,6 +230,8 @@ pub fn print_lines(setup: &AirflowSetup) -> Vec<String> {
         }
         if let Some(extra) = &c.extra {
             line.push_str(&format!(" --conn-extra {}", shell_quote(&extra.to_string())));
+        } else if c.api_key {
+            line.push_str(&format!(" --conn-extra \"{{\\\"api_key\\\": \\\"${API_KEY_ENV}\\\"}}\""));
         }
         line.push_str(&format!(" --conn-description {}", shell_quote(&c.description)));
         lines.push(line);
@@ -230,8 +248,13 @@ pub fn print_lines(setup: &AirflowSetup) -> Vec<String> {
 }
 
 /// The body of `PATCH` [`CONNECTIONS_PATH`]: create every connection, overwriting an existing one.
-/// `token` gives a service's token (the only secret, sent, never printed).
-pub fn connections_request(setup: &AirflowSetup, token: impl Fn(&str) -> Option<String>) -> Value {
+/// `token` gives a service's token, `api_key` the API key of the services requiring one (the only
+/// secrets, sent, never printed).
+pub fn connections_request(
+    setup: &AirflowSetup,
+    token: impl Fn(&str) -> Option<String>,
+    api_key: Option<&str>,
+) -> Value {
     let entities: Vec<Value> = setup
         .connections
         .iter()
@@ -249,6 +272,8 @@ pub fn connections_request(setup: &AirflowSetup, token: impl Fn(&str) -> Option<
             }
             if let Some(extra) = &c.extra {
                 e["extra"] = json!(extra.to_string());
+            } else if let (true, Some(key)) = (c.api_key, api_key) {
+                e["extra"] = json!(json!({ "api_key": key }).to_string());
             }
             e
         })
@@ -308,6 +333,7 @@ mod tests {
                 host: Some("https://x.example/dev".into()),
                 token_of: Some("billing".into()),
                 extra: None,
+                api_key: false,
             }],
             variables: vec![],
             tokens_differ: differ,
@@ -317,12 +343,36 @@ mod tests {
     #[test]
     fn the_token_is_sent_but_never_printed() {
         let s = setup_of(false);
-        let body = connections_request(&s, |_| Some("s3cret".into()));
+        let body = connections_request(&s, |_| Some("s3cret".into()), Some("k3y"));
+        assert_eq!(body["actions"][0]["entities"][0].get("extra"), None, "no key required");
         assert_eq!(body["actions"][0]["entities"][0]["password"], "s3cret");
         assert_eq!(body["actions"][0]["action_on_existence"], "overwrite");
         let lines = print_lines(&s).join("\n");
         assert!(!lines.contains("s3cret"));
         assert!(lines.contains("--conn-password \"$CWS_TOKEN\""), "{lines}");
+    }
+
+    #[test]
+    fn the_api_key_goes_in_the_extra_and_the_lines_read_it_from_the_environment() {
+        let mut s = setup_of(false);
+        s.connections[0].api_key = true;
+        let body = connections_request(&s, |_| None, Some("k3y"));
+        assert_eq!(body["actions"][0]["entities"][0]["extra"], r#"{"api_key":"k3y"}"#);
+        let lines = print_lines(&s).join("\n");
+        assert!(!lines.contains("k3y"), "{lines}");
+        assert!(
+            lines.contains(r#"case "${CWS_API_KEY:-}" in ''|*[!A-Za-z0-9_-]*) echo 'set CWS_API_KEY to the API key of stage dev (letters, digits, - and _)' >&2; exit 1;; esac"#),
+            "{lines}"
+        );
+        assert!(lines.contains(r#" --conn-extra "{\"api_key\": \"$CWS_API_KEY\"}" "#), "{lines}");
+        // The line run by a shell gives Airflow the key's JSON.
+        let line = lines.lines().find(|l| l.contains("--conn-extra")).unwrap_or_default();
+        let script = format!(
+            "CWS_API_KEY=k3y; printf '%s\\n' {}",
+            &line[line.find("\"{").unwrap_or(0)..line.find(" --conn-description").unwrap_or(0)]
+        );
+        let out = std::process::Command::new("sh").args(["-c", &script]).output().expect("sh");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"api_key\": \"k3y\"}\n");
     }
 
     #[test]

@@ -363,30 +363,18 @@ pub fn normalize_route(written: &str) -> String {
     format!("{method} {path}")
 }
 
-/// The usage plan of a service's API key, when its API has one (`api_key`, `usage_plan`; REST APIs
-/// only: an HTTP API has none, CWS091). Invalid quotas and limits are the checks' (CWS092): they
-/// are left out here.
-pub fn usage_plan(f: &FunctionSettings) -> Option<UsagePlanApi> {
-    f.usage_plan
-        .as_ref()
-        .filter(|_| f.api == ApiKind::Rest)
-        .map(|p| UsagePlanApi { quota: p.quota().ok().flatten(), throttle: p.limits().ok().flatten() })
-}
-
-/// Whether the entries of a service with function settings `f` need its API key in
-/// [`API_KEY_HEADER`] (every entry, `no_auth` ones too; never a CORS preflight): what
-/// [`ApiMethod::api_key_required`] says of each, and what the OpenAPI document declares.
-pub fn entries_need_api_key(f: &FunctionSettings) -> bool {
-    usage_plan(f).is_some()
-}
-
 impl ServiceApi {
     /// The API of service `s` in deployment `d`.
     pub fn of(d: &StageDeployment, s: &ServiceDeployment) -> ServiceApi {
         let f = &s.function;
         let mut entries: Vec<_> = s.service.entries.iter().collect();
         entries.sort_by(|a, b| a.route.cmp(&b.route));
-        let usage_plan = usage_plan(f);
+        // Invalid quotas and limits are the checks' (CWS092): they are left out here.
+        let usage_plan = f
+            .usage_plan
+            .as_ref()
+            .filter(|_| f.api_key_required())
+            .map(|p| UsagePlanApi { quota: p.quota().ok().flatten(), throttle: p.limits().ok().flatten() });
         let mut methods: Vec<ApiMethod> = entries
             .iter()
             .map(|e| ApiMethod {
@@ -397,7 +385,7 @@ impl ServiceApi {
                 binary_content_type: e.binary_content_type.clone(),
                 throttle: route_limits(f, &e.route.to_string())
                     .or_else(|| e.throttle.as_deref().and_then(|t| Throttle::attribute(t).limits().ok())),
-                api_key_required: entries_need_api_key(f),
+                api_key_required: usage_plan.is_some(),
             })
             .collect();
         if f.cors.is_some() {

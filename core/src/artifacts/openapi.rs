@@ -3,8 +3,8 @@
 //! query parameters with their types, `#[body]` request bodies, the answers their return types give,
 //! the token security scheme on the entries behind the authorizer, the API key's scheme (header
 //! `x-api-key`) on every entry when the stage gives the service a key (as
-//! [`super::api::entries_need_api_key`] decides for API Gateway), and schemas for the crate's
-//! structs and enums as serde reads and writes them ([`crate::assist::structs::serde_type`]).
+//! [`crate::settings::deploy::FunctionSettings::api_key_required`] decides), and schemas for the
+//! crate's structs and enums as serde reads and writes them ([`crate::assist::structs::serde_type`]).
 //!
 //! A type CoWorks does not know and does not find in the service's crate is an open schema (`{}`)
 //! whose description says so. The document is JSON data (`serde_json`): the project's text needs no
@@ -121,7 +121,7 @@ pub fn service_document(project: &Project, service: &Service, stage: &str) -> Va
     entries.sort_by(|a, b| a.route.cmp(&b.route));
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let function = project.function_settings(stage, &service.name, &CliOptions::default());
-    let api_key = super::api::entries_need_api_key(&function);
+    let api_key = function.api_key_required();
     for e in &entries {
         let mut id = e.rust_name.trim_start_matches("r#").to_string();
         let mut n = 2;

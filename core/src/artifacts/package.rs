@@ -106,33 +106,30 @@ pub fn zip_bootstrap(binary: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(compressed.len() + 128);
     let put16 = |o: &mut Vec<u8>, v: u16| o.extend_from_slice(&v.to_le_bytes());
     let put32 = |o: &mut Vec<u8>, v: u32| o.extend_from_slice(&v.to_le_bytes());
+    // What the local file header and the central directory's entry both say of the file, from
+    // "version needed" to the name's length.
+    let file_fields = |o: &mut Vec<u8>| {
+        put16(o, 20); // version needed
+        put16(o, 0); // flags
+        put16(o, 8); // deflate
+        put16(o, DOS_TIME);
+        put16(o, DOS_DATE);
+        put32(o, crc);
+        put32(o, csize);
+        put32(o, usize_);
+        put16(o, NAME.len() as u16);
+    };
     // Local file header.
     put32(&mut out, 0x0403_4b50);
-    put16(&mut out, 20); // version needed
-    put16(&mut out, 0); // flags
-    put16(&mut out, 8); // deflate
-    put16(&mut out, DOS_TIME);
-    put16(&mut out, DOS_DATE);
-    put32(&mut out, crc);
-    put32(&mut out, csize);
-    put32(&mut out, usize_);
-    put16(&mut out, NAME.len() as u16);
-    put16(&mut out, 0);
+    file_fields(&mut out);
+    put16(&mut out, 0); // extra
     out.extend_from_slice(NAME);
     out.extend_from_slice(&compressed);
     // Central directory.
     let cd_start = out.len() as u32;
     put32(&mut out, 0x0201_4b50);
     put16(&mut out, (3 << 8) | 20); // made by Unix, zip 2.0
-    put16(&mut out, 20);
-    put16(&mut out, 0);
-    put16(&mut out, 8);
-    put16(&mut out, DOS_TIME);
-    put16(&mut out, DOS_DATE);
-    put32(&mut out, crc);
-    put32(&mut out, csize);
-    put32(&mut out, usize_);
-    put16(&mut out, NAME.len() as u16);
+    file_fields(&mut out);
     put16(&mut out, 0); // extra
     put16(&mut out, 0); // comment
     put16(&mut out, 0); // disk

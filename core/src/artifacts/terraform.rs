@@ -384,10 +384,10 @@ fn service_resources(d: &StageDeployment, s: &ServiceDeployment, doc: &mut Doc) 
         "lifecycle": {
             "precondition": [{
                 "condition": format!("${{terraform.workspace == {}}}", quoted(&d.stage)),
-                "error_message": format!(
+                "error_message": literal(&format!(
                     "These files were generated for stage `{}`: run `cws deploy -s <stage>` (it selects the workspace).",
-                    literal_part(&d.stage)
-                ),
+                    d.stage
+                )),
             }],
         },
     });

@@ -2,7 +2,7 @@
 //! file), where else it is named (references), where it is defined, and the links of
 //! `project.cws.yml` (service folders, env files).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -81,8 +81,8 @@ impl Project {
                     return Some((Symbol::Service(service.value.clone()), service.span));
                 }
                 let path = task.path.as_ref().filter(|p| within(&p.span, offset))?;
-                let services = self.services(None);
-                let (s, e) = target_entry(task, &services)?;
+                let service = self.service(&task.service.as_ref()?.value, None)?;
+                let (s, e) = target_entry(task, std::slice::from_ref(&service))?;
                 Some((Symbol::Entry { service: s.name.clone(), location: e.location.clone() }, path.span))
             }
             _ => None,
@@ -91,11 +91,29 @@ impl Project {
 
     /// Every workflow task calling each entry, by the entry's location: where each task's path is.
     pub fn entry_callers(&self) -> HashMap<Location, Vec<Location>> {
-        let services = self.services(None);
+        self.callers(|_| true)
+    }
+
+    /// [`Project::entry_callers`] for the entries of the services `names` holds (their own and
+    /// those of the blueprints they mount): only those services are assembled.
+    pub fn entry_callers_of(&self, names: &BTreeSet<&str>) -> HashMap<Location, Vec<Location>> {
+        self.callers(|name| names.contains(name))
+    }
+
+    /// Every workflow task calling each entry of the services `wanted` accepts, by the entry's
+    /// location; each service assembled once.
+    fn callers(&self, wanted: impl Fn(&str) -> bool) -> HashMap<Location, Vec<Location>> {
+        let mut assembled: HashMap<&str, Option<Service>> = HashMap::new();
         let mut out: HashMap<Location, Vec<Location>> = HashMap::new();
         for wf in self.workflows() {
             for task in &wf.tasks {
-                if let (Some((_, e)), Some(path)) = (target_entry(task, &services), &task.path) {
+                let (Some(name), Some(path)) = (task.service.as_ref(), &task.path) else { continue };
+                if !wanted(&name.value) {
+                    continue;
+                }
+                let service = assembled.entry(&name.value).or_insert_with(|| self.service(&name.value, None));
+                let Some(service) = service else { continue };
+                if let Some((_, e)) = target_entry(task, std::slice::from_ref(service)) {
                     out.entry(e.location.clone()).or_default().push(at(&wf.file, path.span));
                 }
             }

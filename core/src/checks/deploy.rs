@@ -80,7 +80,7 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
         return;
     }
     let none = CliOptions::new();
-    for StagePass { name: s, env, .. } in &pass.checked {
+    for StagePass { name: s, env, functions, .. } in &pass.checked {
         lambda_env_checks(env, s, out);
         let st = project.stage_settings(s, &none);
         if st.region.is_none() && st.profile.is_none() {
@@ -123,7 +123,7 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        domain_checks(project, s, st.region.as_deref(), out);
+        domain_checks(project, config, (s, functions), st.region.as_deref(), out);
         if st.backend.as_ref().and_then(settings::Backend::s3_locked) == Some(false) {
             out.push(Diagnostic::new(
                 DiagnosticCode::UnsharedState,
@@ -150,21 +150,13 @@ pub(super) fn service_checks(
     if !deploy_configured(config) {
         return;
     }
-    let none = CliOptions::new();
     let name = scope.name;
     for StagePass { name: s, has_env, functions: stage_wide, .. } in &pass.checked {
         if !has_env && config.workspace(s).is_some() {
             env_checks(scope, s, out);
         }
         let entries = scope.entries(project, Some(s));
-        let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
-        let own_settings;
-        let f = if own {
-            own_settings = project.function_settings(s, name, &none);
-            &own_settings
-        } else {
-            stage_wide
-        };
+        let f = &*function_settings(project, config, (s, stage_wide), name);
         let at = (s.as_str(), name);
         if f.timeout > API_GATEWAY_TIMEOUT {
             let fix = set_option(project, at, "timeout", &API_GATEWAY_TIMEOUT.to_string(), "", false);
@@ -336,12 +328,38 @@ fn domain_key_span(project: &Project, s: &str, service: &str, key: &str) -> Span
 /// paths (`CWS060`), certificates of the wrong region (`CWS058`), two services on one base path of a
 /// domain or disagreeing on its certificate (`CWS059`). A domain written once for the stage is
 /// reported once.
-fn domain_checks(project: &Project, s: &str, region: Option<&str>, out: &mut Vec<Diagnostic>) {
-    let none = CliOptions::new();
-    let names: Vec<String> = project.service_index().keys().cloned().collect();
-    let domains: Vec<(String, settings::Domain)> = names
-        .into_iter()
-        .filter_map(|n| project.function_settings(s, &n, &none).domain.map(|d| (n, d)))
+/// The settings of service `name`'s function in stage `s`: the stage-wide ones (`stage_wide`,
+/// computed once per pass) unless the service has deploy options of its own.
+fn function_settings<'a>(
+    project: &Project,
+    config: &ProjectConfig,
+    (s, stage_wide): (&str, &'a settings::FunctionSettings),
+    name: &str,
+) -> std::borrow::Cow<'a, settings::FunctionSettings> {
+    let own = config.service(name).is_some_and(|c| c.commands.contains_key("deploy"));
+    if own {
+        std::borrow::Cow::Owned(project.function_settings(s, name, &CliOptions::new()))
+    } else {
+        std::borrow::Cow::Borrowed(stage_wide)
+    }
+}
+
+fn domain_checks(
+    project: &Project,
+    config: &ProjectConfig,
+    (s, stage_wide): (&str, &settings::FunctionSettings),
+    region: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Each service's domain and API kind; the stage-wide settings stand for the services without
+    // deploy options of their own (not computed again per service on every pass).
+    let domains: Vec<(&str, settings::Domain, settings::ApiKind)> = project
+        .service_index()
+        .keys()
+        .filter_map(|n| {
+            let f = function_settings(project, config, (s, stage_wide), n);
+            f.domain.clone().map(|d| (n.as_str(), d, f.api))
+        })
         .collect();
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut push = |code, span, message: String| {
@@ -350,7 +368,7 @@ fn domain_checks(project: &Project, s: &str, region: Option<&str>, out: &mut Vec
             found.push(d);
         }
     };
-    for (name, d) in &domains {
+    for (name, d, api) in &domains {
         let span = |key| domain_key_span(project, s, name, key);
         if let Some(problem) = settings::domain_name_problem(&d.name) {
             push(DiagnosticCode::BadDomain, span("name"), format!("`domain` in stage `{s}`: {problem}"));
@@ -359,9 +377,7 @@ fn domain_checks(project: &Project, s: &str, region: Option<&str>, out: &mut Vec
             let message = format!("`domain` of `{name}` in stage `{s}`: {problem}");
             push(DiagnosticCode::BadDomain, span("base_path"), message);
         }
-        if d.endpoint == settings::DomainEndpoint::Edge
-            && project.function_settings(s, name, &none).api == settings::ApiKind::Http
-        {
+        if d.endpoint == settings::DomainEndpoint::Edge && *api == settings::ApiKind::Http {
             push(
                 DiagnosticCode::HttpApiEdgeDomain,
                 span("endpoint"),
@@ -406,7 +422,7 @@ fn domain_checks(project: &Project, s: &str, region: Option<&str>, out: &mut Vec
             Some(_) => {}
         }
     }
-    let mappings = settings::domain_mappings(domains.iter().map(|(n, d)| (n.as_str(), d)));
+    let mappings = settings::domain_mappings(domains.iter().map(|(n, d, _)| (*n, d)));
     for (i, m) in mappings.iter().enumerate() {
         let span = domain_key_span(project, s, &m.service, "base_path");
         for earlier in mappings[..i].iter().filter(|e| e.domain.name == m.domain.name) {

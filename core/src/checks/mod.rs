@@ -24,7 +24,7 @@ use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::settings::CliOptions;
 use crate::workflow::WorkflowFile;
 
-use cache::{Memo, Pass, Same, ServiceKey, StagePass, WorkflowKey};
+use cache::{MadeOf, Memo, Pass, Same, ServiceKey, StagePass, WorkflowKey};
 
 pub(crate) mod cache;
 pub mod deploy;
@@ -143,20 +143,17 @@ impl Project {
         out
     }
 
-    /// What one service's checks read besides the pass: its files, those of the blueprints it
-    /// mounts, and the set of blueprint names when one it mounts is missing.
+    /// What one service's checks read besides the pass: what it is made of, and the set of
+    /// blueprint names when one it mounts is missing.
     fn service_key(&self, scope: &ServiceScope<'_>) -> ServiceKey {
-        let (blueprints, missing) = self.mounted_inputs(scope);
-        ServiceKey {
-            files: cache::same_all(scope.files),
-            blueprints: cache::same_all(&blueprints),
-            blueprints_rev: missing.then(|| self.blueprints_rev()),
-        }
+        let (made, missing) = self.made_of(scope);
+        ServiceKey { made, blueprints_rev: missing.then(|| self.blueprints_rev()) }
     }
 
-    /// The models of the files holding the blueprints a service mounts (by name, in any crate),
-    /// and whether one it mounts is not defined in its crate.
-    fn mounted_inputs(&self, scope: &ServiceScope<'_>) -> (Vec<Arc<FileModel>>, bool) {
+    /// What a service is made of (the generations of its files and of the blueprints it mounts,
+    /// by name in any crate: nothing copied), and whether one it mounts is not defined in its
+    /// crate.
+    fn made_of(&self, scope: &ServiceScope<'_>) -> (MadeOf, bool) {
         let mut names = BTreeSet::new();
         let mut missing = false;
         for (model, part) in scope.parts() {
@@ -165,8 +162,11 @@ impl Project {
                 missing |= self.blueprint_parts(&m.blueprint, &model.crate_dir).next().is_none();
             }
         }
-        let files = names.into_iter().flat_map(|n| self.blueprint_files(n).iter().cloned()).collect();
-        (files, missing)
+        let made = MadeOf {
+            service: self.service_generation(scope.name),
+            blueprints: names.into_iter().map(|n| self.blueprint_generation(n)).collect(),
+        };
+        (made, missing)
     }
 
     /// The checks of one service.
@@ -189,11 +189,7 @@ impl Project {
             file: Same(Arc::clone(file)),
             services: named
                 .iter()
-                .map(|name| {
-                    let files = self.service_files(name);
-                    let (blueprints, _) = self.mounted_inputs(&ServiceScope { name, files });
-                    files.iter().chain(&blueprints).map(|m| Same(Arc::clone(m))).collect()
-                })
+                .map(|name| self.made_of(&ServiceScope { name, files: self.service_files(name) }).0)
                 .collect(),
             names_rev: missing.then_some(self.revisions().0),
         }

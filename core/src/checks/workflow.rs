@@ -77,14 +77,19 @@ fn closest_route<'s>(service: &'s Service, method: HttpMethod, path: &str) -> Op
         .map(|(_, e)| e)
 }
 
+/// The services the tasks of `file` name, sorted, once each.
+fn named(file: &WorkflowFile) -> impl Iterator<Item = &str> {
+    let names: BTreeSet<&str> =
+        file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
+    names.into_iter()
+}
+
 /// The checks of one workflow against the services of the pass's stage (every stage when `None`),
 /// with the diagnostics of reading the file. Reads only the services its tasks name (and, for a
 /// name no service has, the names of all).
 pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) -> Vec<Diagnostic> {
-    let named: BTreeSet<&str> =
-        file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
-    let services: Vec<Service> = named.iter().filter_map(|n| project.service(n, pass.stage())).collect();
-    let all: Vec<Service> = named.iter().filter_map(|n| project.service(n, None)).collect();
+    let services: Vec<Service> = named(file).filter_map(|n| project.service(n, pass.stage())).collect();
+    let all: Vec<Service> = named(file).filter_map(|n| project.service(n, None)).collect();
     let stages: Vec<String> = pass.checked.iter().map(|s| s.name.clone()).collect();
     let cx = Context { services: &services, all_services: &all, project, stages: &stages };
     let mut out = file.diagnostics.clone();
@@ -96,7 +101,7 @@ pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) ->
 /// reading it: what the editor's actions on one workflow need, without the project-wide pass.
 pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<Diagnostic> {
     let Some(file) = project.workflow_files().find(|f| f.workflow.file == rel) else { return Vec::new() };
-    let services = project.services(None);
+    let services: Vec<Service> = named(file).filter_map(|n| project.service(n, None)).collect();
     let stages = project.stages_checked(None);
     let cx = Context { services: &services, all_services: &services, project, stages: &stages };
     let mut out = file.diagnostics.clone();
@@ -122,6 +127,7 @@ pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
         v.bucket(task);
         v.for_each(task);
         v.python(task);
+        v.otherwise(task);
     }
     v.out
 }
@@ -595,9 +601,7 @@ impl<'a> Validator<'a> {
         let mut up: BTreeMap<&str, Vec<&str>> = down.clone();
         let edges = wf.edges();
         for t in &wf.tasks {
-            for (target, kind) in
-                t.branches().chain(t.after.iter().map(|a| (a, crate::workflow::model::EdgeKind::After)))
-            {
+            for (target, kind) in t.branches().chain(t.after.iter().map(|a| (a, EdgeKind::After))) {
                 if !ids.contains(target.value.as_str()) {
                     let hint = suggest::closest(&target.value, ids.iter().copied())
                         .map(|s| format!("; did you mean `{s}`?"))
@@ -620,17 +624,7 @@ impl<'a> Validator<'a> {
             }
         }
         // Ancestors by reverse breadth-first walks (workflows are small).
-        let mut ancestors: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for id in &ids {
-            let mut seen = BTreeSet::new();
-            let mut queue: VecDeque<&str> = up[id].iter().copied().collect();
-            while let Some(n) = queue.pop_front() {
-                if seen.insert(n) {
-                    queue.extend(up[n].iter().copied());
-                }
-            }
-            ancestors.insert(id, seen);
-        }
+        let ancestors = ancestors_by(&ids, &up);
         // A task is in a cycle when it is its own ancestor; report each cycle once, on its first task.
         let mut reported: BTreeSet<&str> = BTreeSet::new();
         for t in &wf.tasks {
@@ -667,8 +661,72 @@ impl<'a> Validator<'a> {
                 self.push(DiagnosticCode::WorkflowUnreachable, t.id_span, msg);
             }
         }
-        ancestors
+        // What runs before a task: an `else` task runs when its task did not, so it follows what
+        // the task follows, not the task (whose result it cannot read).
+        let mut runs_after = up.clone();
+        for e in edges.iter().filter(|e| e.kind == EdgeKind::Else) {
+            if let (Some(from), Some(to)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) {
+                let before = up[from].clone();
+                let list = runs_after.entry(to).or_default();
+                list.retain(|u| u != from);
+                list.extend(before);
+            }
+        }
+        ancestors_by(&ids, &runs_after)
     }
+
+    /// `else` needs a `when:` to choose, and names tasks that run instead of this one: not the task
+    /// itself, nor one that also follows it.
+    fn otherwise(&mut self, task: &Task) {
+        let Some(first) = task.otherwise.first() else { return };
+        if task.when.is_none() {
+            let msg = format!(
+                "task `{}` has `else` but no `when:`: the `else` tasks run when the task's condition is false",
+                task.id
+            );
+            self.push(DiagnosticCode::WorkflowElse, first.span, msg);
+        }
+        let follows: BTreeSet<&str> = self
+            .wf
+            .edges()
+            .into_iter()
+            .filter(|e| e.from == task.id && e.kind != EdgeKind::Else)
+            .filter_map(|e| self.wf.task(&e.to).map(|t| t.id.as_str()))
+            .collect();
+        for o in &task.otherwise {
+            let why = if o.value == task.id {
+                "the task itself"
+            } else if follows.contains(o.value.as_str()) {
+                "a task that also runs after it (`after` or `on_*`)"
+            } else {
+                continue;
+            };
+            let msg = format!(
+                "`else` of task `{}` names {why}: `{}` runs instead of `{}` when its condition is false",
+                task.id, o.value, task.id
+            );
+            self.push(DiagnosticCode::WorkflowElse, o.span, msg);
+        }
+    }
+}
+
+/// Each task's ancestors along `up` (reverse breadth-first walks: workflows are small).
+fn ancestors_by<'a>(
+    ids: &BTreeSet<&'a str>,
+    up: &BTreeMap<&'a str, Vec<&'a str>>,
+) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+    let mut ancestors = BTreeMap::new();
+    for id in ids {
+        let mut seen = BTreeSet::new();
+        let mut queue: VecDeque<&str> = up[id].iter().copied().collect();
+        while let Some(n) = queue.pop_front() {
+            if seen.insert(n) {
+                queue.extend(up[n].iter().copied());
+            }
+        }
+        ancestors.insert(*id, seen);
+    }
+    ancestors
 }
 
 /// The byte range of a span.

@@ -51,6 +51,10 @@ pub struct Project {
     by_blueprint: BTreeMap<String, Vec<Arc<FileModel>>>,
     /// Bumped when the set of service names changes.
     names_rev: u64,
+    /// The generation of each service name and of each blueprint name: set anew (from
+    /// `last_generation`) whenever a file holding a part of it changes, comes or goes, so that the
+    /// checks' cache tells what a service or blueprint is made of by one number.
+    generations: Generations,
     /// Bumped when the set of blueprint names changes.
     blueprints_rev: u64,
     /// Bumped by every change that is neither a Rust file's nor a workflow's (project file, env
@@ -85,6 +89,7 @@ impl Project {
             by_service: BTreeMap::new(),
             by_blueprint: BTreeMap::new(),
             names_rev: 0,
+            generations: Generations::default(),
             blueprints_rev: 0,
             settings_rev: 0,
             config: None,
@@ -250,9 +255,17 @@ impl Project {
             None => self.rust.remove(rel),
         };
         let services = |m: &FileModel| m.services.iter().map(|s| s.name.clone()).collect();
-        Self::reindex(&mut self.by_service, &mut self.names_rev, rel, old.as_ref(), new.as_ref(), services);
+        let changed = Self::reindex(
+            &mut self.by_service,
+            &mut self.names_rev,
+            rel,
+            old.as_ref(),
+            new.as_ref(),
+            services,
+        );
+        self.generations.renew(changed, &self.by_service, Namespace::Service);
         let blueprints = |m: &FileModel| m.blueprints.iter().map(|s| s.name.clone()).collect();
-        Self::reindex(
+        let changed = Self::reindex(
             &mut self.by_blueprint,
             &mut self.blueprints_rev,
             rel,
@@ -260,6 +273,7 @@ impl Project {
             new.as_ref(),
             blueprints,
         );
+        self.generations.renew(changed, &self.by_blueprint, Namespace::Blueprint);
         old.is_some()
     }
 
@@ -498,7 +512,8 @@ impl Project {
     }
 
     /// Moves file `rel` from the names `names` finds in its `old` model to those of its `new` one in
-    /// `index` (name → models, in path order); bumps `rev` when a name comes or goes.
+    /// `index` (name → models, in path order); bumps `rev` when a name comes or goes. Returns the
+    /// names whose files changed (those of both models).
     fn reindex(
         index: &mut BTreeMap<String, Vec<Arc<FileModel>>>,
         rev: &mut u64,
@@ -506,10 +521,11 @@ impl Project {
         old: Option<&Arc<FileModel>>,
         new: Option<&Arc<FileModel>>,
         names: impl Fn(&FileModel) -> BTreeSet<String>,
-    ) {
+    ) -> BTreeSet<String> {
         let new_names = new.map(|m| names(m)).unwrap_or_default();
+        let old_names = old.map(|m| names(m)).unwrap_or_default();
         let at = |files: &[Arc<FileModel>]| files.binary_search_by(|m| m.file.as_path().cmp(rel));
-        for name in old.map(|m| names(m)).unwrap_or_default().difference(&new_names) {
+        for name in old_names.difference(&new_names) {
             if let Some(files) = index.get_mut(name) {
                 if let Ok(i) = at(files) {
                     files.remove(i);
@@ -521,8 +537,8 @@ impl Project {
             }
         }
         if let Some(model) = new {
-            for name in new_names {
-                let files = index.entry(name).or_default();
+            for name in &new_names {
+                let files = index.entry(name.clone()).or_default();
                 if files.is_empty() {
                     *rev += 1;
                 }
@@ -532,6 +548,19 @@ impl Project {
                 }
             }
         }
+        let mut changed = old_names;
+        changed.extend(new_names);
+        changed
+    }
+
+    /// The generation of service `name` (see [`Generations`]); `None` when no file holds it.
+    pub(crate) fn service_generation(&self, name: &str) -> Option<u64> {
+        self.generations.service.get(name).copied()
+    }
+
+    /// The generation of blueprint `name` (any crate); `None` when no file holds it.
+    pub(crate) fn blueprint_generation(&self, name: &str) -> Option<u64> {
+        self.generations.blueprint.get(name).copied()
     }
 
     /// Adds one `impl` block to its service (made from the block when it is the first), with the
@@ -547,6 +576,38 @@ impl Project {
         if let Some(service) = service {
             service.entries.extend(self.mounted_entries(model, part, stage).map(|(e, _)| e));
         }
+    }
+
+    /// Every service as a list shows it, by name, without assembling its entries (cheaper than
+    /// [`Project::services`] at any size: nothing is copied).
+    pub fn service_summaries(&self) -> impl Iterator<Item = ServiceSummary<'_>> {
+        self.by_service.keys().filter_map(|name| self.service_summary(name))
+    }
+
+    /// Service `name` as a list shows it ([`Project::service_summaries`]).
+    pub fn service_summary(&self, name: &str) -> Option<ServiceSummary<'_>> {
+        self.by_service.get_key_value(name).map(|(name, files)| {
+            let mut summary = ServiceSummary {
+                name,
+                crate_dir: files.first().map_or(Path::new(""), |m| m.crate_dir.as_path()),
+                docs: "",
+                entries: 0,
+            };
+            for model in files {
+                for part in model.services.iter().filter(|p| &p.name == name) {
+                    // As `add_part` does: the docs of the first block that has some.
+                    if summary.docs.is_empty() {
+                        summary.docs = &part.docs;
+                    }
+                    summary.entries += part.entries.len();
+                    for mount in &part.mounts {
+                        let parts = self.blueprint_parts(&mount.blueprint, &model.crate_dir);
+                        summary.entries += parts.map(|(_, b)| b.entries.len()).sum::<usize>();
+                    }
+                }
+            }
+            summary
+        })
     }
 
     /// The names of the services, sorted.
@@ -611,6 +672,62 @@ fn add_part(service: &mut Option<Service>, model: &FileModel, part: &ServicePart
     }
     service.locations.push(part.location.clone());
     service.entries.extend(part.entries.iter().filter(|e| e.in_stage(stage)).cloned());
+}
+
+/// Which names a generation is of.
+#[derive(Debug, Clone, Copy)]
+enum Namespace {
+    Service,
+    Blueprint,
+}
+
+/// One number per service name and per blueprint name, taken from one counter that only grows
+/// whenever a file holding a part of it is set or removed: two equal generations of a name mean
+/// the same files, models and all (a model is never changed in place). Names no file holds have
+/// none.
+#[derive(Debug, Clone, Default)]
+struct Generations {
+    last: u64,
+    service: std::collections::HashMap<String, u64>,
+    blueprint: std::collections::HashMap<String, u64>,
+}
+
+impl Generations {
+    /// Gives each of `names` that `index` (name → files) still holds a new generation, and
+    /// forgets the others.
+    fn renew(
+        &mut self,
+        names: BTreeSet<String>,
+        index: &BTreeMap<String, Vec<Arc<FileModel>>>,
+        of: Namespace,
+    ) {
+        let map = match of {
+            Namespace::Service => &mut self.service,
+            Namespace::Blueprint => &mut self.blueprint,
+        };
+        for name in names {
+            if index.contains_key(&name) {
+                self.last += 1;
+                map.insert(name, self.last);
+            } else {
+                map.remove(&name);
+            }
+        }
+    }
+}
+
+/// A service as a list shows it ([`Project::service_summaries`]): what [`Service`] says of it
+/// besides its entries, and how many entries it serves (every stage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSummary<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// The crate of its first `impl` block.
+    pub crate_dir: &'a Path,
+    /// The doc comment of its first `impl` block that has one.
+    pub docs: &'a str,
+    /// How many entries it serves, those of the blueprints it mounts included.
+    pub entries: usize,
 }
 
 /// An entry of a blueprint, and where it is served.

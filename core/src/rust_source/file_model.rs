@@ -118,6 +118,10 @@ pub fn build(file: &Path, crate_dir: &Path, text: &str, decls: &FileDecls, mode:
             services.push(part)
         }
     }
+    // A project keeps every file's model: no spare capacity.
+    services.shrink_to_fit();
+    blueprints.shrink_to_fit();
+    diagnostics.shrink_to_fit();
     FileModel {
         file: file.to_path_buf(),
         crate_dir: crate_dir.to_path_buf(),
@@ -164,8 +168,9 @@ fn service(s: &ServiceDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Service
             diags.push(Diagnostic::new(code, file, span(h.name_range), msg));
         }
     }
-    let mut entries = Vec::new();
-    let mut stage_spans = Vec::new();
+    // Sized exactly: a project keeps every file's model.
+    let mut entries = Vec::with_capacity(s.entries.len());
+    let mut stage_spans = Vec::with_capacity(s.entries.len());
     for e in &s.entries {
         entries.push(entry(e, cx, diags));
         stage_spans.push(e.args.stages.iter().map(|st| span(st.range)).collect());
@@ -275,7 +280,7 @@ fn entry(e: &EntryDecl, cx: &Cx<'_>, diags: &mut Vec<Diagnostic>) -> Entry {
     let mut first_body: Option<ByteRange> = None;
     let mut first_context: Option<ByteRange> = None;
     let mut later = Vec::new();
-    let mut params = Vec::new();
+    let mut params = Vec::with_capacity(e.params.len());
     for p in &e.params {
         let source = match p.kind {
             ParamKind::Plain => ParamSource::Path,

@@ -188,6 +188,16 @@ pub struct FunctionSettings {
     pub usage_plan: Option<UsagePlan>,
 }
 
+impl FunctionSettings {
+    /// Whether callers of the service's entries must send its API key (`x-api-key`): `api_key` or
+    /// `usage_plan` on a REST API (an HTTP API has no keys, `CWS091`). The deployed API
+    /// ([`crate::artifacts::api`]), the local stage gateway, `cws workflow run` and the Airflow
+    /// connections `cws workflow deploy` writes all follow it.
+    pub fn api_key_required(&self) -> bool {
+        self.usage_plan.is_some() && self.api == ApiKind::Rest
+    }
+}
+
 /// The usage plan of a service's API key (`api_key: true` or `usage_plan`), as written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UsagePlan {

@@ -217,7 +217,7 @@ impl Project {
         if let Some(path) = self.config_or_default().service_path(service) {
             return Some(std::path::PathBuf::from(path));
         }
-        self.services(None).into_iter().find(|s| s.name == service).map(|s| s.crate_dir)
+        self.service_summary(service).map(|s| s.crate_dir.to_path_buf())
     }
 }
 

@@ -90,6 +90,9 @@ pub struct Task {
     /// `when`: the condition the task runs under (see [`condition`](super::condition)); when it
     /// is false the task is skipped (and the tasks after it, as Airflow skips them).
     pub when: Option<Spanned<String>>,
+    /// `else`: the tasks run instead of this one when its `when:` is false (Airflow branching: the
+    /// condition chooses this task or these); they are skipped when the condition holds.
+    pub otherwise: Vec<Spanned<String>>,
     /// Where each key and list item of `json` is written, by its path in the body (for the checks
     /// of the body against the entry's `#[body]` type).
     #[serde(skip)]
@@ -158,14 +161,20 @@ impl Task {
         !(self.on_success.is_empty() && self.on_failure.is_empty() && self.on_no_content.is_empty())
     }
 
-    /// The task's outgoing edges: `(target, kind)`; `after` edges are reversed into this form by
-    /// [`Workflow::edges`].
+    /// Whether the task's condition chooses between it and other tasks (`when:` with `else:`).
+    pub fn has_else(&self) -> bool {
+        !self.otherwise.is_empty()
+    }
+
+    /// The task's outgoing edges: `(target, kind)`, its `on_*` branches then its `else` tasks;
+    /// `after` edges are reversed into this form by [`Workflow::edges`].
     pub fn branches(&self) -> impl Iterator<Item = (&Spanned<String>, EdgeKind)> {
         self.on_success
             .iter()
             .map(|t| (t, EdgeKind::OnSuccess))
             .chain(self.on_failure.iter().map(|t| (t, EdgeKind::OnFailure)))
             .chain(self.on_no_content.iter().map(|t| (t, EdgeKind::OnNoContent)))
+            .chain(self.otherwise.iter().map(|t| (t, EdgeKind::Else)))
     }
 }
 
@@ -190,6 +199,8 @@ pub enum EdgeKind {
     OnFailure,
     /// `on_no_content` branch.
     OnNoContent,
+    /// `else`: run when the upstream task's `when:` is false, instead of it.
+    Else,
 }
 
 impl EdgeKind {
@@ -200,6 +211,7 @@ impl EdgeKind {
             EdgeKind::OnSuccess => "on_success",
             EdgeKind::OnFailure => "on_failure",
             EdgeKind::OnNoContent => "on_no_content",
+            EdgeKind::Else => "else",
         }
     }
 }

@@ -42,6 +42,7 @@ pub const TASK_KEYS: &[&str] = &[
     "retry_delay",
     "timeout",
     "when",
+    "else",
     "wait_until",
     "for_each",
     "python",
@@ -50,7 +51,7 @@ pub const TASK_KEYS: &[&str] = &[
 pub const WAIT_KEYS: &[&str] = &["status", "field", "equals", "interval", "timeout"];
 /// Keys of a task that are not about a call: all a `python` task takes (the others make a call).
 pub const NOT_CALL_KEYS: &[&str] =
-    &["description", "after", "retries", "retry_delay", "timeout", "when", "python"];
+    &["description", "after", "retries", "retry_delay", "timeout", "when", "else", "python"];
 /// Python's keywords (and soft keywords): not a module or function name.
 const PY_KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
@@ -285,6 +286,7 @@ impl Reader<'_> {
             on_no_content: Vec::new(),
             texts: Vec::new(),
             when: None,
+            otherwise: Vec::new(),
             json_places: Vec::new(),
             wait_until: None,
             for_each: None,
@@ -354,6 +356,7 @@ impl Reader<'_> {
                 "on_failure" => t.on_failure = self.names(v),
                 "on_no_content" => t.on_no_content = self.names(v),
                 "when" => t.when = self.condition(v),
+                "else" => t.otherwise = self.names(v),
                 _ => {
                     if !self.arg(k, v, &mut t.args) {
                         self.unknown_key(k, TASK_KEYS, &format!("in task `{}`", t.id));
@@ -394,7 +397,7 @@ impl Reader<'_> {
     }
 
     /// The keys a task may not combine: a `python` task with a call's keys, `wait_until` with `async`
-    /// or `for_each`, `for_each` with `async` or branches.
+    /// (with `for_each`, each item waits: a mapped sensor), `for_each` with `async` or branches.
     fn combinations(&mut self, t: &Task, entries: &[&(Key, Node)]) {
         if let Some(p) = &t.python {
             let given: Vec<String> = entries
@@ -419,13 +422,13 @@ impl Reader<'_> {
             (
                 t.wait_until.as_ref().map(|w| w.span),
                 DiagnosticCode::WorkflowWaitUntil,
-                [(t.is_async, "`async: true`"), (t.is_mapped(), "`for_each`")],
+                vec![(t.is_async, "`async: true`")],
                 "cannot wait with {}: wait in a task of its own, after this one",
             ),
             (
                 t.for_each.as_ref().map(|f| f.span),
                 DiagnosticCode::WorkflowForEach,
-                [(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")],
+                vec![(t.is_async, "`async: true`"), (t.has_branches(), "`on_*` branches")],
                 "is mapped over `for_each`: it cannot take {} (its items answer each their own status); give them to a task after it",
             ),
         ];

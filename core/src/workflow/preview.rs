@@ -218,6 +218,8 @@ fn mermaid(nodes: &[PreviewNode], edges: &[PreviewEdge]) -> String {
     for e in edges {
         match e.kind {
             EdgeKind::After => out.push_str(&format!("    {} --> {}\n", e.from, e.to)),
+            // The task's condition chose the other way: a dotted edge.
+            EdgeKind::Else => out.push_str(&format!("    {} -.->|else| {}\n", e.from, e.to)),
             kind => out.push_str(&format!("    {} -->|{}| {}\n", e.from, kind.as_str(), e.to)),
         }
     }

@@ -415,16 +415,35 @@ pub fn wait_timeout_message(task: &Task, call: &str, last: Option<u16>) -> Strin
 /// The tasks whose results a `python` task is given (`tasks` of its function): every task that runs
 /// before it, in file order.
 pub fn python_inputs<'w>(wf: &'w Workflow, task: &Task) -> Vec<&'w str> {
+    let before = |t: &Task| runs_after(wf, t, &mut BTreeSet::new());
     let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut todo: Vec<&str> = upstreams(wf, task);
+    let mut todo: Vec<&str> = before(task);
     while let Some(id) = todo.pop() {
         if seen.insert(id) {
             if let Some(t) = wf.task(id) {
-                todo.extend(upstreams(wf, t));
+                todo.extend(before(t));
             }
         }
     }
     wf.tasks.iter().map(|t| t.id.as_str()).filter(|id| seen.contains(id)).collect()
+}
+
+/// The tasks whose results `task` may read: its upstream tasks, except that an `else` task runs
+/// when its task did not, so it follows what that task follows (`visited` guards against cycles).
+fn runs_after<'w>(wf: &'w Workflow, task: &Task, visited: &mut BTreeSet<String>) -> Vec<&'w str> {
+    if !visited.insert(task.id.clone()) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for e in wf.edges().into_iter().filter(|e| e.to == task.id) {
+        let Some(from) = wf.task(&e.from) else { continue };
+        if e.kind == EdgeKind::Else {
+            out.extend(runs_after(wf, from, visited));
+        } else {
+            out.push(from.id.as_str());
+        }
+    }
+    out
 }
 
 /// The result of a `python` task: what its function returned, as the body of a 200.
@@ -639,13 +658,21 @@ pub struct Schedule<'w> {
     states: BTreeMap<String, TaskState>,
     /// The tasks each branching task chose, with every task after them.
     chosen: BTreeMap<String, BTreeSet<String>>,
+    /// The tasks skipped because their `when:` was false (their `else` tasks run).
+    when_false: BTreeSet<String>,
     running: Option<String>,
 }
 
 impl<'w> Schedule<'w> {
     /// A run of `wf` about to start.
     pub fn new(wf: &'w Workflow) -> Self {
-        Schedule { wf, states: BTreeMap::new(), chosen: BTreeMap::new(), running: None }
+        Schedule {
+            wf,
+            states: BTreeMap::new(),
+            chosen: BTreeMap::new(),
+            when_false: BTreeSet::new(),
+            running: None,
+        }
     }
 
     /// The state of a task, once decided.
@@ -726,6 +753,14 @@ impl<'w> Schedule<'w> {
         }
     }
 
+    /// Records that the task [`Schedule::next_step`] gave to run was skipped because its `when:` is
+    /// false: the tasks after it are skipped, and its `else` tasks run (as the DAG's
+    /// `<id>__when` branch chooses them).
+    pub fn skip_by_condition(&mut self, task: &str) {
+        self.when_false.insert(task.to_string());
+        self.finish(task, TaskState::Skipped, None);
+    }
+
     /// The state of the run: failed when a task failed or could not run because one did.
     pub fn run_state(&self) -> TaskState {
         if self.states.values().any(|s| matches!(s, TaskState::Failed | TaskState::UpstreamFailed)) {
@@ -757,9 +792,21 @@ impl<'w> Schedule<'w> {
 
     /// What task `to` sees of its upstream `from` (`None`: not decided yet). A branching task is
     /// seen through its branch: a task it did not choose (nor one after a chosen task) is skipped.
+    ///
+    /// An `else` task sees its task's condition (the DAG's `<id>__when` branch): it runs when the
+    /// condition was false, is skipped when the task ran (its condition held, or could not be
+    /// evaluated and failed it), and sees the task's skip or upstream failure otherwise.
     fn view(&self, from: &str, to: &str) -> Option<View> {
         let state = *self.states.get(from)?;
-        let branching = self.wf.task(from).is_some_and(Task::has_branches);
+        let from_task = self.wf.task(from)?;
+        if from_task.otherwise.iter().any(|o| o.value == to) {
+            return Some(match state {
+                _ if self.when_false.contains(from) => View::State(TaskState::Success),
+                TaskState::Success | TaskState::Failed => View::SkippedByBranch,
+                other => View::State(other),
+            });
+        }
+        let branching = from_task.has_branches();
         Some(match (branching, state, self.chosen.get(from)) {
             (true, TaskState::Success, Some(chosen)) if !chosen.contains(to) => View::SkippedByBranch,
             (_, state, _) => View::State(state),
@@ -954,6 +1001,56 @@ mod tests {
         assert_eq!(run(json!(120)), "a:success b:success c:success d:success");
         assert_eq!(run(json!(80)), "a:success b:skipped c:skipped d:success");
         assert_eq!(run(json!("80")), "a:success b:failed c:upstream_failed d:upstream_failed");
+    }
+
+    #[test]
+    fn else_tasks_run_when_the_condition_is_false_and_are_skipped_when_the_task_ran() {
+        let text = "tasks:\n  a: { service: s, path: /a }\n  b: { service: s, path: /b, after: [a], when: 'conf.big', else: [c] }\n  c: { service: s, path: /c }\n  d: { service: s, path: /d, after: [b] }\n  e: { service: s, path: /e, after: [b, c] }\n  p: { python: m.f, after: [c] }\n";
+        let w = wf(text);
+        // `outcome` of b when it runs: its condition's value, or its call failing (`fail`).
+        let run = |first: TaskState, big: Option<bool>| {
+            let mut s = Schedule::new(&w);
+            let mut order = Vec::new();
+            while let Some(n) = s.next_step() {
+                match n {
+                    Next::Run(t) if t.id == "a" => {
+                        order.push(format!("a:{}", first.as_str()));
+                        s.finish("a", first, Some(200));
+                    }
+                    Next::Run(t) if t.id == "b" && big == Some(false) => {
+                        order.push("b:when_false".to_string());
+                        s.skip_by_condition("b");
+                    }
+                    Next::Run(t) if t.id == "b" && big.is_none() => {
+                        order.push("b:failed".to_string());
+                        s.finish("b", TaskState::Failed, None);
+                    }
+                    Next::Run(t) => {
+                        order.push(format!("{}:run", t.id));
+                        s.finish(&t.id, TaskState::Success, Some(200));
+                    }
+                    Next::Decided(t, st) => order.push(format!("{}:{}", t.id, st.as_str())),
+                }
+            }
+            order.join(" ")
+        };
+        assert_eq!(run(TaskState::Success, Some(true)), "a:success b:run c:skipped d:run e:run p:skipped");
+        assert_eq!(
+            run(TaskState::Success, Some(false)),
+            "a:success b:when_false c:run d:skipped e:run p:run"
+        );
+        assert_eq!(
+            run(TaskState::Success, None),
+            "a:success b:failed c:skipped d:upstream_failed e:upstream_failed p:skipped",
+            "a condition that fails its task chooses the task, as the DAG's `__when` does"
+        );
+        assert_eq!(
+            run(TaskState::Failed, Some(true)),
+            "a:failed b:upstream_failed c:upstream_failed d:upstream_failed e:upstream_failed p:upstream_failed"
+        );
+        // The else task's Python inputs are what runs before its task, not the task.
+        assert_eq!(python_inputs(&w, &w.tasks[5]), ["a", "c"]);
+        assert_eq!(trigger_rule(&w, &w.tasks[4]), TriggerRule::NoneFailedMinOneSuccess);
     }
 
     #[test]

@@ -5,7 +5,8 @@ the generator writes — a docstring, the imports, one `with DAG(...) as dag:` b
 assigns operators to names and chains them with `>>` — with no call other than the generator's
 (the DAG, the operators, `datetime.datetime`, `datetime.timedelta`) and no expression other than
 literals, names of the tasks and `datetime.timezone.utc`. A task mapped over a list is written
-`name = CwsCallOperator.partial(...).expand(item=<items task>.output)` and nothing else. Prints one JSON line
+`name = CwsCallOperator.partial(...).expand(item=<items task>.output)` (or `CwsWaitSensor.partial`, a mapped
+wait) and nothing else. Prints one JSON line
 `CWS-RESULT {"name": {"error": ...} | {"docstring", "dag", "tasks": [...], "edges": [...]}}`,
 the literal values read back with `ast.literal_eval`.
 """
@@ -22,8 +23,11 @@ OPERATORS = {
     "CwsItemsOperator",
     "CwsPythonOperator",
     "CwsWaitSensor",
+    "CwsWhenOperator",
     "S3KeySensor",
 }
+#: The operators a task mapped over ``for_each`` is written with (``.partial(...).expand(...)``).
+MAPPABLE = {"CwsCallOperator", "CwsWaitSensor"}
 CALLS = {("datetime", "datetime"), ("datetime", "timedelta")}
 IMPORTS = [
     (None, ["datetime"]),
@@ -39,6 +43,7 @@ IMPORTS = [
             "CwsPythonOperator",
             "CwsResultOperator",
             "CwsWaitSensor",
+            "CwsWhenOperator",
         ],
     ),
 ]
@@ -102,24 +107,25 @@ def call(node, allowed, tasks):
 
 
 def mapped_call(node, tasks):
-    """``CwsCallOperator.partial(...).expand(item=<task>.output)``: the call's arguments and the items
-    task, or ``None`` when ``node`` is not of that form."""
+    """``CwsCallOperator.partial(...).expand(item=<task>.output)`` (or ``CwsWaitSensor.partial``): the
+    class, the call's arguments and the items task, or ``None`` when ``node`` is not of that form."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "expand"):
         return None
     inner = node.func.value
     if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "partial"
-            and isinstance(inner.func.value, ast.Name) and inner.func.value.id == "CwsCallOperator"):
+            and isinstance(inner.func.value, ast.Name) and inner.func.value.id in MAPPABLE):
         raise Refused(f"`.expand` of something else than `CwsCallOperator.partial(...)` at line {node.lineno}")
-    fake = ast.Call(func=ast.Name(id="CwsCallOperator"), args=inner.args, keywords=inner.keywords)
+    cls = inner.func.value.id
+    fake = ast.Call(func=ast.Name(id=cls), args=inner.args, keywords=inner.keywords)
     fake.lineno = node.lineno
-    _, kwargs = call(fake, {"CwsCallOperator"}, tasks)
+    _, kwargs = call(fake, {cls}, tasks)
     if node.args or len(node.keywords) != 1 or node.keywords[0].arg != "item":
         raise Refused(f"`.expand` takes `item=` only, at line {node.lineno}")
     source = node.keywords[0].value
     if not (isinstance(source, ast.Attribute) and source.attr == "output" and isinstance(source.value, ast.Name)
             and source.value.id in tasks):
         raise Refused(f"`.expand(item=...)` of something else than a task's `.output` at line {node.lineno}")
-    return kwargs, tasks[source.value.id]
+    return cls, kwargs, tasks[source.value.id]
 
 
 def check(text):
@@ -159,9 +165,9 @@ def check(text):
                 raise Refused(f"`{var}` assigned twice or shadowing at line {stmt.lineno}")
             mapped = mapped_call(stmt.value, tasks)
             if mapped:
-                kwargs, items = mapped
+                cls, kwargs, items = mapped
                 tasks[var] = kwargs.get("task_id")
-                task_list.append({"var": var, "class": "CwsCallOperator", "args": kwargs, "expand": items})
+                task_list.append({"var": var, "class": cls, "args": kwargs, "expand": items})
                 continue
             cls, kwargs = call(stmt.value, OPERATORS, tasks)
             tasks[var] = kwargs.get("task_id")

@@ -17,11 +17,13 @@
 //!
 //! `cargo bench -p coworks --bench latency`
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../tests/common/keep_alive.rs"]
+mod keep_alive;
 
 /// Full runs under `cargo bench` (release builds); a quick smoke run of debug builds under `cargo test`.
 struct Plan {
@@ -80,24 +82,7 @@ fn request(stream: &mut TcpStream, method: &str, path: &str, body: &str) -> u16 
         "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer bench-token\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(req.as_bytes()).expect("write");
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut chunk).expect("read");
-        assert!(n > 0, "connection closed");
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return head[9..12].parse().unwrap_or(0);
-            }
-        }
-    }
+    keep_alive::exchange(stream, &req)
 }
 
 /// Process start → first 200 answer to `GET /health`, median of runs.

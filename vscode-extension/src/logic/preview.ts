@@ -42,8 +42,16 @@ export interface Preview {
   lastRun?: { stage: string; runId: string; state: string };
 }
 
-/** The files holding each workflow's last local run (the core's `layout::last_run_path`). */
-export const LAST_RUNS_GLOB = '**/target/.cws/workflow-runs/*.json';
+/**
+ * The glob of the files holding each workflow's last local run, as the server announces it in its
+ * initialize result (`experimental.coworks.lastRunsGlob`, the core's `layout::last_runs_glob`);
+ * `undefined` when it does not (an older server): previews then redraw on edits only.
+ */
+export function lastRunsGlob(capabilities: unknown): string | undefined {
+  const experimental = (capabilities as { experimental?: { coworks?: { lastRunsGlob?: unknown } } } | undefined)?.experimental;
+  const glob = experimental?.coworks?.lastRunsGlob;
+  return typeof glob === 'string' && glob.length > 0 ? glob : undefined;
+}
 
 /** The task states the preview colours (the core's `TaskState` names). */
 export const TASK_STATES = ['success', 'failed', 'skipped', 'upstream_failed'] as const;

@@ -130,17 +130,70 @@ impl Completion {
     }
 }
 
+/// The most items a list of the project's names holds (the services at a workflow's `service:`):
+/// beyond it the list holds those matching what is typed, the closest first, and says it is
+/// incomplete, so that the editor asks again as more is typed (as rust-analyzer does).
+pub const LIST_LIMIT: usize = 100;
+
+/// What can be written at a position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompletionList {
+    /// The items.
+    pub items: Vec<Completion>,
+    /// Whether the items are only those matching what is typed so far, at most [`LIST_LIMIT`]:
+    /// the editor must ask again as more is typed instead of filtering them.
+    pub incomplete: bool,
+}
+
+impl From<Vec<Completion>> for CompletionList {
+    fn from(items: Vec<Completion>) -> Self {
+        CompletionList { items, incomplete: false }
+    }
+}
+
 /// What can be written at byte `offset` of `text`, the text of the project file `rel` as the
 /// editor holds it. Empty when nothing applies.
 pub fn complete(project: &Project, rel: &Path, text: &str, offset: usize) -> Vec<Completion> {
+    complete_list(project, rel, text, offset).items
+}
+
+/// [`complete`], saying whether the list is bounded by what is typed ([`CompletionList`]).
+pub fn complete_list(project: &Project, rel: &Path, text: &str, offset: usize) -> CompletionList {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
     match file_kind(rel) {
-        FileKind::Rust => rust::complete(project, text, offset),
-        FileKind::Config => config::complete(project, text, offset),
+        FileKind::Rust => rust::complete(project, text, offset).into(),
+        FileKind::Config => config::complete(project, text, offset).into(),
         FileKind::Workflow => workflow::complete(project, rel, text, offset),
-        _ => Vec::new(),
+        _ => CompletionList::default(),
     }
+}
+
+/// `names` (sorted) when there are at most [`LIST_LIMIT`]; else those `typed` matches (its
+/// characters in order, ignoring case), those starting with it first, at most [`LIST_LIMIT`]; with
+/// whether the list is so bounded.
+pub(crate) fn bounded<'a>(
+    names: impl ExactSizeIterator<Item = &'a str>,
+    typed: &str,
+) -> (Vec<&'a str>, bool) {
+    if names.len() <= LIST_LIMIT {
+        return (names.collect(), false);
+    }
+    let typed = typed.to_lowercase();
+    let mut ranked: Vec<(bool, &str)> = names
+        .filter_map(|name| {
+            let lower = name.to_lowercase();
+            if lower.starts_with(&typed) {
+                return Some((false, name));
+            }
+            let mut rest = lower.chars();
+            typed.chars().all(|t| rest.any(|c| c == t)).then_some((true, name))
+        })
+        .collect();
+    // Stable: by name within each rank.
+    ranked.sort_by_key(|(later, _)| *later);
+    ranked.truncate(LIST_LIMIT);
+    (ranked.into_iter().map(|(_, name)| name).collect(), true)
 }

@@ -19,7 +19,7 @@ use crate::workflow::template::{templates, Source, RESULT_FIELDS};
 use super::super::structs;
 use super::super::yaml_cursor::{cursor, Slot, YamlCursor};
 use super::config::{key_item, value_item, written_keys};
-use super::{Completion, CompletionKind, EntryRef};
+use super::{bounded, Completion, CompletionKind, CompletionList, EntryRef};
 
 /// What each task key holds, for the list.
 fn task_key_doc(key: &str) -> (&'static str, bool) {
@@ -36,6 +36,7 @@ fn task_key_doc(key: &str) -> (&'static str, bool) {
         "on_success" => ("tasks run when the call answers 2xx", false),
         "on_failure" => ("tasks run when the call answers an error", false),
         "on_no_content" => ("tasks run when the call answers 204", false),
+        "else" => ("tasks run instead of this one when its `when:` is false", false),
         "description" => ("what the task does", false),
         _ => ("", false),
     }
@@ -57,12 +58,11 @@ pub(super) fn upstream(wf: &Workflow, id: &str) -> BTreeSet<String> {
     seen
 }
 
-pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize) -> Vec<Completion> {
+pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize) -> CompletionList {
     let (wf, _) = read_workflow(text, rel);
-    let services = project.services(None);
     let c = cursor(text, offset);
-    if let Some(items) = template(project, &wf, &services, &c, text, offset) {
-        return items;
+    if let Some(items) = template(project, &wf, &c, text, offset) {
+        return items.into();
     }
     let path: Vec<&str> = c.path.iter().map(String::as_str).collect();
     let written = if c.slot == Slot::Key { written_keys(text, &c) } else { Vec::new() };
@@ -77,32 +77,25 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
             .collect()
     };
     let task = path.get(1).and_then(|id| wf.task(id));
-    match (path.as_slice(), &c.slot) {
+    // The service the task names, assembled only where the position needs it.
+    let service = || task.and_then(|t| service_of(project, t));
+    let items = match (path.as_slice(), &c.slot) {
         ([], Slot::Key) => keys(TOP_KEYS),
         (["default_args"], Slot::Key) => keys(ARG_KEYS),
         (["tasks", _], Slot::Key) => keys(TASK_KEYS),
-        (["tasks", _, "service"], Slot::Value) => services
-            .iter()
-            .map(|s| {
-                value_item(&c, CompletionKind::Service, &s.name)
-                    .detail(format!("{} entries ({})", s.entries.len(), s.crate_dir.display()))
-                    .docs(s.docs.clone())
-            })
-            .collect(),
+        (["tasks", _, "service"], Slot::Value) => return service_items(project, &c),
         (["tasks", _, "method"], Slot::Value) => {
-            let service = task.and_then(|t| service_of(t, &services));
+            let service = service();
             HttpMethod::ALL
                 .iter()
-                .filter(|m| service.is_none_or(|s| s.entries.iter().any(|e| e.route.method == **m)))
+                .filter(|m| service.as_ref().is_none_or(|s| s.entries.iter().any(|e| e.route.method == **m)))
                 .map(|m| value_item(&c, CompletionKind::Method, m.as_str()))
                 .collect()
         }
-        (["tasks", _, "path"], Slot::Value) => {
-            match task.and_then(|t| Some((t, service_of(t, &services)?))) {
-                Some((t, s)) => routes(&c, text, t, s),
-                None => Vec::new(),
-            }
-        }
+        (["tasks", _, "path"], Slot::Value) => match task.zip(service()) {
+            Some((t, s)) => routes(&c, text, t, &s),
+            None => Vec::new(),
+        },
         (["tasks", _, "params"], Slot::Key) => task
             .and_then(|t| t.path.as_ref())
             .map(|p| {
@@ -114,7 +107,7 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
                     .collect()
             })
             .unwrap_or_default(),
-        (["tasks", _, "query"], Slot::Key) => match task.and_then(|t| target_entry(t, &services)) {
+        (["tasks", _, "query"], Slot::Key) => match task.zip(service()).as_ref().and_then(target) {
             Some((_, e)) => e
                 .params
                 .iter()
@@ -127,13 +120,13 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
                 .collect(),
             None => Vec::new(),
         },
-        (["tasks", _, "json", fields @ ..], Slot::Key) => match task.and_then(|t| target_entry(t, &services))
+        (["tasks", _, "json", fields @ ..], Slot::Key) => match task.zip(service()).as_ref().and_then(target)
         {
             Some((s, e)) => body_fields(project, &c, s, e, fields, &written),
             None => Vec::new(),
         },
         (
-            ["tasks", id, "after" | "on_success" | "on_failure" | "on_no_content"],
+            ["tasks", id, "after" | "on_success" | "on_failure" | "on_no_content" | "else"],
             Slot::Item | Slot::Value,
         ) => wf
             .tasks
@@ -154,12 +147,34 @@ pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize)
             ["true", "false"].iter().map(|w| value_item(&c, CompletionKind::Value, w)).collect()
         }
         _ => Vec::new(),
-    }
+    };
+    items.into()
 }
 
-fn service_of<'s>(task: &Task, services: &'s [Service]) -> Option<&'s Service> {
-    let name = &task.service.as_ref()?.value;
-    services.iter().find(|s| &s.name == name)
+/// The services for a task's `service:`, from the project's index (nothing assembled): every one
+/// in a project of at most [`LIST_LIMIT`], else those matching what is typed ([`bounded`]).
+fn service_items(project: &Project, c: &YamlCursor) -> CompletionList {
+    let (names, incomplete) = bounded(project.service_index().keys().map(String::as_str), &c.prefix);
+    let items = names
+        .into_iter()
+        .filter_map(|name| project.service_summary(name))
+        .map(|s| {
+            value_item(c, CompletionKind::Service, s.name)
+                .detail(format!("{} entries ({})", s.entries, s.crate_dir.display()))
+                .docs(s.docs)
+        })
+        .collect();
+    CompletionList { items, incomplete }
+}
+
+/// The service `task` names, with its entries (every stage).
+fn service_of(project: &Project, task: &Task) -> Option<Service> {
+    project.service(&task.service.as_ref()?.value, None)
+}
+
+/// The entry a task calls in the service it names (assembled by [`service_of`]).
+fn target<'s>((task, service): &'s (&Task, Service)) -> Option<(&'s Service, &'s Entry)> {
+    target_entry(task, std::slice::from_ref(service))
 }
 
 fn task_detail(t: &Task) -> String {
@@ -228,7 +243,6 @@ fn body_fields(
 fn template(
     project: &Project,
     wf: &Workflow,
-    services: &[Service],
     c: &YamlCursor,
     text: &str,
     offset: usize,
@@ -301,8 +315,8 @@ fn template(
             })
             .collect(),
         ["tasks", id, "body", fields @ ..] => {
-            let target = wf.task(id).and_then(|t| target_entry(t, services));
-            let Some((service, e)) = target else { return Some(Vec::new()) };
+            let called = wf.task(id).and_then(|t| Some((t, service_of(project, t)?)));
+            let Some((service, e)) = called.as_ref().and_then(target) else { return Some(Vec::new()) };
             let Some(mut name) = structs::answer_struct(project, e) else { return Some(Vec::new()) };
             for f in &fields[..fields.len().saturating_sub(1)] {
                 let found = structs::fields(project, &service.crate_dir, &name).unwrap_or_default();
