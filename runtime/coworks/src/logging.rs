@@ -19,12 +19,17 @@
 //! would not). The subscriber is this crate's, built like `lambda_runtime::tracing`'s default with
 //! that difference; a subscriber the service's `main` installed before `coworks::serve` is kept.
 //!
-//! The router logs one `INFO` line per answered request (method, path, status, milliseconds), a
+//! The router logs one line per answered request (method, path, status, milliseconds): `INFO` in
+//! the readable local lines (a developer's terminal, as Flask's or `chalice local`'s access lines),
+//! `DEBUG` in JSON lines and under Lambda, where API Gateway's access log and Lambda's `REPORT`
+//! line already record each request and CloudWatch bills each line (as tower-http's `TraceLayer`
+//! answers at `DEBUG` by default); a
 //! `WARN` line per refused event and an `ERROR` line per panic or hidden `5xx` (with its message).
 //! One line is not a log: the local server's `... listening on http://HOST:PORT` goes to stderr
 //! whatever the level, since `cws run` and the tools wait for it.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use lambda_runtime::tracing::subscriber::filter::{filter_fn, EnvFilter, FilterExt, LevelFilter};
 use lambda_runtime::tracing::subscriber::layer::SubscriberExt;
@@ -35,6 +40,16 @@ use lambda_runtime::tracing::subscriber::{fmt, registry, Layer};
 pub const LAMBDA_SPAN: &str = "Lambda runtime invoke";
 /// The span the local server runs each request in (field `id`).
 pub const LOCAL_SPAN: &str = "request";
+
+/// Whether the answered-request line is an `INFO` line (the readable local lines) rather than a
+/// `DEBUG` one; set by [`init`].
+static REQUEST_LINES_AT_INFO: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`init`] chose the readable local lines, where each answered request is an `INFO`
+/// line (a `DEBUG` one otherwise).
+pub fn request_lines_at_info() -> bool {
+    REQUEST_LINES_AT_INFO.load(Ordering::Relaxed)
+}
 
 /// Installs the subscriber for the face (`under_lambda`), unless one is installed already.
 pub fn init(under_lambda: bool) {
@@ -58,6 +73,7 @@ pub fn init(under_lambda: bool) {
         let layer = layer.without_time().with_writer(std::io::stderr).json().with_span_list(false);
         registry().with(layer.with_filter(events.or(spans))).try_init()
     } else {
+        REQUEST_LINES_AT_INFO.store(true, Ordering::Relaxed);
         let layer = layer
             .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())

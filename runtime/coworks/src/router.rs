@@ -252,13 +252,24 @@ impl<S: Service> Router<S> {
     }
 
     async fn answer(&self, req: Request, mode: &AsyncMode) -> Response {
-        if !tracing::enabled!(tracing::Level::INFO) {
+        // The answered-request line's level: see `logging`.
+        let at_info = crate::logging::request_lines_at_info();
+        let on = if at_info {
+            tracing::enabled!(tracing::Level::INFO)
+        } else {
+            tracing::enabled!(tracing::Level::DEBUG)
+        };
+        if !on {
             return self.answer_cors(req, mode).await;
         }
         let (started, method, path) = (Instant::now(), req.method.clone(), req.path.clone());
         let r = self.answer_cors(req, mode).await;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        tracing::info!(%method, path, status = r.status().as_u16(), ms, "answered");
+        let (status, ms) = (r.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+        if at_info {
+            tracing::info!(%method, path, status, ms, "answered");
+        } else {
+            tracing::debug!(%method, path, status, ms, "answered");
+        }
         r
     }
 

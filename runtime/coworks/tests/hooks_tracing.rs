@@ -140,7 +140,8 @@ fn json_lines_until(f: &Function, needle: &str) -> Vec<Value> {
 
 #[test]
 fn lambda_logs_are_json_lines_with_the_request_id_and_trace_id() {
-    let env = [("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("AWS_LAMBDA_LOG_LEVEL", "INFO")];
+    // The runtime's request line is DEBUG; the libraries' own DEBUG lines stay out.
+    let env = [("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("RUST_LOG", "info,coworks=debug")];
     let invocations = vec![event("/hello", "name=cy", None), event("/hello", "", Some("closed"))];
     let f = Function::start(&build_example("hooks"), &env, invocations);
     let first: Value = serde_json::from_slice(&f.next_posted().body).expect("answer");
@@ -162,6 +163,7 @@ fn lambda_logs_are_json_lines_with_the_request_id_and_trace_id() {
     assert_eq!(entry["fields"]["name"], "cy");
     assert_eq!(entry["span"]["xrayTraceId"], trace_id(0));
     let answered = of(0, "answered");
+    assert_eq!(answered["level"], "DEBUG", "the request line is DEBUG under Lambda: {answered}");
     assert_eq!(
         (answered["fields"]["status"].as_u64(), answered["fields"]["path"].as_str()),
         (Some(200), Some("/hello"))
