@@ -426,7 +426,7 @@ fn renaming_an_entry_moves_the_tasks_calling_it() {
     assert_eq!(
         changed(&p, &edits),
         [
-            "services/billing/src/main.rs: async fn get_bill(&self, id: u64) -> Result<Json<Invoice>, Error> {",
+            "services/billing/src/main.rs: async fn get_bill(&self, id: u64, ctx: &Context) -> Result<Json<Invoice>, Error> {",
             "workflows/invoicing.cws.yml: path: /bill/{id}",
         ]
     );
@@ -463,7 +463,7 @@ fn routes_after_signatures_and_task_paths() {
         .collect();
     assert_eq!(
         shown[0],
-        "async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error>· GET /invoice/{id}"
+        "async fn get_invoice(&self, id: u64, ctx: &Context) -> Result<Json<Invoice>, Error>· GET /invoice/{id}"
     );
     assert_eq!(shown[1], ") -> Json<Vec<Invoice>>· GET /invoices");
     assert_eq!(shown[6], "fn get_slow(&self, #[query] seconds: Option<u64>) -> String· GET /slow (dev)");
@@ -536,7 +536,10 @@ fn a_task_with_its_entry_and_template_types() {
     let info = p.task_info(flow, text.find("fetch_invoice:").unwrap() + 2).unwrap();
     assert_eq!(info.service, "billing");
     assert_eq!(info.entry.rust_name, "get_invoice");
-    assert_eq!(info.signature, "async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error>");
+    assert_eq!(
+        info.signature,
+        "async fn get_invoice(&self, id: u64, ctx: &Context) -> Result<Json<Invoice>, Error>"
+    );
     assert_eq!(info.params, [TypedValue { what: "params.id".into(), ty: "`u64`".into() }]);
     assert_eq!(
         info.templates,

@@ -306,7 +306,7 @@ fn rename_services_and_entries_across_files() {
     params["newName"] = json!("get_bill");
     let edit = c.call("textDocument/rename", params);
     let main_new = apply_text_edits(&main_text, edit["changes"][&main].as_array().unwrap());
-    assert!(main_new.contains("async fn get_bill(&self, id: u64)"), "{main_new}");
+    assert!(main_new.contains("async fn get_bill(&self, id: u64, ctx: &Context)"), "{main_new}");
     let flow_new = apply_text_edits(&flow_text, edit["changes"][&flow].as_array().unwrap());
     assert!(flow_new.contains("    path: /bill/{id}\n"), "{flow_new}");
     // Nothing to rename on the type of `impl Billing` (Rust's own).
@@ -327,7 +327,10 @@ fn hover_on_a_workflow_task_shows_the_entry_and_the_template_types() {
         ),
         "{md}"
     );
-    assert!(md.contains("async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error>"), "{md}");
+    assert!(
+        md.contains("async fn get_invoice(&self, id: u64, ctx: &Context) -> Result<Json<Invoice>, Error>"),
+        "{md}"
+    );
     assert!(md.contains("| `params.id` | `u64` |"), "{md}");
     assert!(md.contains("| `{{ tasks.create_invoice.body.id }}` | `u64` (from `post_invoice`) |"), "{md}");
     assert!(md.contains("One invoice by its number."), "{md}");

@@ -78,8 +78,8 @@ fn neovim_receives_diagnostics_and_code_lenses() {
         let file = root.join("services/billing/src/main.rs");
         // A body on a GET entry, after a non-ASCII comment on the same line.
         let text = std::fs::read_to_string(&file).unwrap().replace(
-            "async fn get_invoice(&self, id: u64)",
-            "async fn get_invoice(&self, /* né 😀 */ #[body] id: u64)",
+            "async fn get_invoice(&self, id: u64,",
+            "async fn get_invoice(&self, /* né 😀 */ #[body] id: u64,",
         );
         std::fs::write(&file, &text).unwrap();
         let result = run(&nvim, &root, &file);

@@ -111,7 +111,7 @@ fn incremental_edits_break_then_fix_the_code() {
     assert!(lacks(DiagnosticCode::BodyOnGetOrDelete)(&first), "{first:?}");
 
     // Type `#[body] ` before `id: u64` of get_invoice: a body on a GET entry.
-    let (l, col) = pos_of(&text, "id: u64) -> Result<Json<Invoice>");
+    let (l, col) = pos_of(&text, "id: u64, ctx: &Context) -> Result<Json<Invoice>");
     for (i, ch) in "#[body] ".chars().enumerate() {
         let at = col + i as u32;
         c.edit(&uri, 2 + i as i64, (l, at), (l, at), &ch.to_string());
