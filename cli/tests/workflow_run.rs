@@ -173,11 +173,14 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
             json!({ "products": [{ "sku": "tea-5", "name": "Hojicha", "price_cents": 310 }], "store": true, "wait": false, "tally": true }),
             true,
         ),
+        // A deferrable wait: met at once (the trigger's first call), then never met (its timeout).
+        ("deferred", json!({ "sku": "tea-6", "name": "Kukicha", "category": "tea" }), true),
+        ("deferred", json!({ "sku": "tea-7", "name": "Java", "category": "coffee" }), true),
     ]
 }
 
 /// The e-shop with the alerting workflow (headers, a run-level `on_failure` task) and the guarded
-/// one (`when:` on a fan-out, a wait and a Python task) added.
+/// one (`when:` on a fan-out, a wait and a Python task) and the deferred one (`deferrable: true`) added.
 fn eshop_with_alerting() -> TempProject {
     let copy = TempProject::copy_of(&example());
     copy.write(
@@ -189,6 +192,10 @@ fn eshop_with_alerting() -> TempProject {
         include_str!("../../core/tests/fixtures/workflows/guarded.cws.yml"),
     );
     copy.write("workflows/guarded.py", include_str!("../../core/tests/fixtures/workflows/guarded.py"));
+    copy.write(
+        "workflows/deferred.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/deferred.cws.yml"),
+    );
     copy
 }
 
@@ -539,7 +546,7 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             }
             // What a Python function returned and a fan-out gathered: the same values both ways.
             if local.state(id) == "success"
-                && ["batch_total", "store_products", "wait_for_each", "tally", "nothing_stored"]
+                && ["batch_total", "store_products", "wait_for_each", "tally", "nothing_stored", "until_tea"]
                     .contains(&id.as_str())
             {
                 assert_eq!(

@@ -80,6 +80,17 @@ fn generated() -> Vec<(PathBuf, String)> {
                     .find(|f| f.path == Path::new("guarded_dev.py"));
                 let f = dag.expect("the guarded DAG");
                 out.push((Path::new("dags/eshop_guarded").join(stage).join(f.path), f.text));
+                // A deferrable wait (`deferrable: true`: the sensor defers to `CwsWaitTrigger`).
+                with.set_file_text(
+                    Path::new("workflows/deferred.cws.yml"),
+                    include_str!("fixtures/workflows/deferred.cws.yml"),
+                );
+                let dag = airflow::dags(&with, stage)
+                    .expect("the DAGs")
+                    .into_iter()
+                    .find(|f| f.path == Path::new("deferred_dev.py"));
+                let f = dag.expect("the deferred DAG");
+                out.push((Path::new("dags/eshop_deferred").join(stage).join(f.path), f.text));
             }
         }
     }
