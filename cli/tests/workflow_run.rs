@@ -509,6 +509,13 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             &vars,
         );
         let airflow = airflow_env::stdout_json(&o);
+        if workflow == "deferred" {
+            // The wait deferred, and `dag.test()` ran its trigger in line (not a poke).
+            let log = format!("{}{}", text(&o.stdout), text(&o.stderr));
+            for line in ["deferring the wait to the triggerer", "running trigger in line"] {
+                assert!(log.contains(line), "{conf}: no `{line}` in Airflow's log:\n{log}");
+            }
+        }
         let project = if right_token { eshop.clone() } else { wrong.path().to_path_buf() };
         let local = local_run(&stage, &project, workflow, &conf);
         let ids: Vec<String> = local.out["tasks"]
@@ -518,6 +525,18 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             .map(|t| t["id"].as_str().unwrap().to_string())
             .collect();
         assert!(ids.len() >= 2, "{:#}", local.out);
+        if workflow == "deferred" {
+            let want = if conf["category"] == "tea" { "success" } else { "failed" };
+            assert_eq!(local.state("until_tea"), want, "{conf}: {:#}", local.out);
+        }
+        if workflow == "deferred" && local.state("until_tea") == "failed" {
+            // The timeout, with the same message both ways (the trigger's event in Airflow).
+            let error = local.task("until_tea")["error"].as_str().unwrap_or_default().to_string();
+            let timeout = "catalog GET /product/tea-7: `wait_until` of task `until_tea` not met within 2 s (last status 200)";
+            assert_eq!(error, timeout, "{:#}", local.out);
+            let log = format!("{}{}", text(&o.stdout), text(&o.stderr));
+            assert!(log.contains(&format!("AirflowSensorTimeout: {timeout}")), "{log}");
+        }
         if workflow == "guarded" {
             // Each condition decides its task (a skipped fan-out skips the wait after it, and runs
             // its `else` task instead).
