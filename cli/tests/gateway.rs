@@ -4,7 +4,9 @@
 //! 403, binary media types, an asynchronous call answered 202 at once whose record lands in moto's
 //! S3 exactly once, `cws invoke` through the gateway, the access log; and `--watch` on a copy of the
 //! dependency-free deployment fixture (quick to rebuild), whose authorizer still answers the exact
-//! method ARN — the gateway's cache then refuses its token on the next route, as API Gateway would.
+//! method ARN — the gateway's cache then refuses its token on the next route, as API Gateway would;
+//! and a service of the runtime crate whose `authorize` answers a `Principal` with a context map,
+//! read by an entry's `ctx: &Context` through the gateway's authorizer as API Gateway hands it over.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::aws::Moto;
+use support::aws::{services_target_dir, Moto};
 use support::{cws_command, text, TempProject};
 
 /// A running `cws run` (killed on drop), its stderr lines in a channel.
@@ -353,5 +355,78 @@ fn watch_rebuilds_a_changed_crate_while_the_gateway_serves() {
         }
         let o = cmd.output().expect("cws invoke");
         assert!(text(&o.stdout).starts_with(status), "{key:?}: {}{}", text(&o.stdout), text(&o.stderr));
+    }
+}
+
+/// A service of the runtime crate whose `authorize` answers who holds a token (`<user>@<tenant>`)
+/// with a context map; its entry answers what its request context says.
+const TENANTS: &str = r#"use coworks::prelude::*;
+
+#[derive(Default)]
+pub struct Tenants;
+
+#[coworks::service]
+impl Tenants {
+    fn authorize(&self, token: &str) -> Option<Principal> {
+        let (user, tenant) = token.split_once('@')?;
+        Some(Principal::new(user).with("tenant", tenant).with("quota", 3).with("admin", user == "root"))
+    }
+
+    #[entry]
+    fn get_whoami(&self, ctx: &Context) -> String {
+        let claim = |k| ctx.claim(k).unwrap_or("-");
+        format!("{} of {} quota {} admin {}", ctx.principal().unwrap_or("-"), claim("tenant"), claim("quota"), claim("admin"))
+    }
+}
+
+fn main() {
+    coworks::serve(Tenants);
+}
+"#;
+
+#[test]
+fn a_custom_principal_reaches_an_entry_through_the_stage_gateway() {
+    // A crate outside the repository on this checkout's runtime, as `cws new` writes one, built into
+    // the target directory `newcomer` builds the same dependencies into.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("the checkout");
+    let coworks = repo.join("runtime/coworks");
+    let manifest = format!(
+        "[package]\nname = \"tenants\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\ncoworks = {{ path = {:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n",
+        coworks.to_str().expect("a UTF-8 path")
+    );
+    let project = TempProject::new()
+        .file("project.cws.yml", "version: 3\nname: tenancy\nservices:\n  tenants:\n    path: services/tenants\nworkspaces:\n  dev: {}\n")
+        .file("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"services/*\"]\n")
+        .file("Cargo.lock", std::fs::read(repo.join("Cargo.lock")).expect("the checkout's Cargo.lock"))
+        .file("services/tenants/Cargo.toml", manifest)
+        .file("services/tenants/src/main.rs", TENANTS);
+    let target = services_target_dir();
+    let gw = Running::start(
+        project.path(),
+        &["-s", "dev"],
+        &[("CARGO_TARGET_DIR", target.to_str().expect("UTF-8"))],
+    );
+    let url = format!("{}/tenants/whoami", gw.base);
+
+    // The principal and its context map, as API Gateway hands them to the entry (stringified).
+    for (token, answer) in [
+        ("Bearer ann@acme", "ann of acme quota 3 admin false"),
+        ("root@globex", "root of globex quota 3 admin true"),
+    ] {
+        let r = send(&url, "GET", &[("Authorization", token)]);
+        assert_eq!((r.status, r.text().as_str()), (200, answer), "{token}");
+    }
+    // No token: API Gateway's 401; a token `authorize` refuses: its 403 (explicit deny), each time.
+    let r = send(&url, "GET", &[]);
+    assert_eq!((r.status, r.json()["message"].as_str()), (401, Some("Unauthorized")));
+    for _ in 0..2 {
+        let r = send(&url, "GET", &[("Authorization", "Bearer nobody")]);
+        assert_eq!(
+            (r.status, r.json()["message"].as_str()),
+            (403, Some("User is not authorized to access this resource with an explicit deny")),
+            "{}",
+            r.text()
+        );
     }
 }

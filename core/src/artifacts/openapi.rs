@@ -1,8 +1,10 @@
 //! The OpenAPI 3.1 contract of a service in a stage, from the same analysis the router, the
 //! Terraform and the editor use: exactly the routes the service serves in that stage, their path and
 //! query parameters with their types, `#[body]` request bodies, the answers their return types give,
-//! the token security scheme on the entries behind the authorizer, and schemas for the crate's
-//! structs and enums as serde reads and writes them ([`crate::assist::structs::serde_type`]).
+//! the token security scheme on the entries behind the authorizer, the API key's scheme (header
+//! `x-api-key`) on every entry when the stage gives the service a key (as
+//! [`crate::settings::deploy::FunctionSettings::api_key_required`] decides), and schemas for the
+//! crate's structs and enums as serde reads and writes them ([`crate::assist::structs::serde_type`]).
 //!
 //! A type CoWorks does not know and does not find in the service's crate is an open schema (`{}`)
 //! whose description says so. The document is JSON data (`serde_json`): the project's text needs no
@@ -18,7 +20,7 @@ use super::GeneratedFile;
 use crate::assist::structs;
 use crate::model::{Auth, Entry, ParamSource, Service};
 use crate::project::Project;
-use crate::settings::UnknownStage;
+use crate::settings::{CliOptions, UnknownStage};
 use crate::types::{generic_arg, last_ident, parse_type, strip_refs, unknown, Schemas};
 
 /// The OpenAPI version of the documents.
@@ -26,6 +28,10 @@ pub const OPENAPI_VERSION: &str = "3.1.0";
 
 /// The name of the token security scheme in `components.securitySchemes`.
 pub const TOKEN_SCHEME: &str = "token";
+
+/// The name of the API key's security scheme in `components.securitySchemes` (services whose
+/// entries need the key: `api_key`, `usage_plan`).
+pub const API_KEY_SCHEME: &str = "apiKey";
 
 /// The name of the error answer's schema in `components.schemas`.
 pub const ERROR_SCHEMA: &str = "CoworksError";
@@ -114,6 +120,8 @@ pub fn service_document(project: &Project, service: &Service, stage: &str) -> Va
     let mut entries: Vec<&Entry> = service.entries.iter().collect();
     entries.sort_by(|a, b| a.route.cmp(&b.route));
     let mut ids: BTreeSet<String> = BTreeSet::new();
+    let function = project.function_settings(stage, &service.name, &CliOptions::default());
+    let api_key = function.api_key_required();
     for e in &entries {
         let mut id = e.rust_name.trim_start_matches("r#").to_string();
         let mut n = 2;
@@ -121,20 +129,30 @@ pub fn service_document(project: &Project, service: &Service, stage: &str) -> Va
             id = format!("{}_{n}", e.rust_name.trim_start_matches("r#"));
             n += 1;
         }
-        let op = operation(project, e, &id, &mut schemas);
+        let op = operation(project, e, &id, api_key, &mut schemas);
         paths.entry(e.route.path.clone()).or_default().insert(e.route.method.prefix().to_string(), op);
     }
     let mut components = Map::new();
+    // Both schemes are an `apiKey` in a header: the token's and, when the stage gives the service
+    // one, the API key's.
+    let header_scheme = |header: &str, description: &str| json!({ "type": "apiKey", "in": "header", "name": header, "description": description });
+    let mut security_schemes = Map::new();
     if entries.iter().any(|e| e.auth == Auth::Token) {
-        components.insert(
-            "securitySchemes".into(),
-            json!({ TOKEN_SCHEME: {
-                "type": "apiKey",
-                "in": "header",
-                "name": super::api::TOKEN_HEADER,
-                "description": "The stage's `TOKEN`, as `Bearer <token>` or alone; checked by the service's token authorizer.",
-            }}),
+        let token = header_scheme(
+            super::api::TOKEN_HEADER,
+            "The stage's `TOKEN`, as `Bearer <token>` or alone; checked by the service's token authorizer.",
         );
+        security_schemes.insert(TOKEN_SCHEME.into(), token);
+    }
+    if api_key && !entries.is_empty() {
+        let key = header_scheme(
+            super::api::API_KEY_HEADER,
+            "The service's API key (`api_key` / `usage_plan`): API Gateway refuses a request without it, or over its usage plan.",
+        );
+        security_schemes.insert(API_KEY_SCHEME.into(), key);
+    }
+    if !security_schemes.is_empty() {
+        components.insert("securitySchemes".into(), Value::Object(security_schemes));
     }
     let mut all = schemas.done;
     if !entries.is_empty() {
@@ -144,7 +162,7 @@ pub fn service_document(project: &Project, service: &Service, stage: &str) -> Va
         components.insert("schemas".into(), Value::Object(all.into_iter().collect()));
     }
     if !entries.is_empty() {
-        components.insert("responses".into(), error_responses());
+        components.insert("responses".into(), error_responses(api_key));
     }
     let mut info = json!({ "title": service.name, "version": stage });
     if !service.docs.is_empty() {
@@ -183,10 +201,17 @@ const ERROR_RESPONSES: [(&str, &str); 5] = [
     ("InternalError", "An internal error (the answer carries the request id only)."),
 ];
 
-fn error_responses() -> Value {
+/// API Gateway's answer to a request without a valid API key (`{"message": "Forbidden"}`), for
+/// documents whose entries need one.
+const API_KEY_REFUSED: (&str, &str) =
+    ("ApiKeyRefused", "No valid API key in the `x-api-key` header (API Gateway's answer).");
+
+fn error_responses(api_key: bool) -> Value {
     let schema = json!({ "$ref": format!("#/components/schemas/{ERROR_SCHEMA}") });
+    let key = api_key.then_some(&API_KEY_REFUSED);
     let responses: Map<String, Value> = ERROR_RESPONSES
         .iter()
+        .chain(key)
         .map(|(name, description)| {
             let r = json!({ "description": description, "content": { "application/json": { "schema": schema } } });
             (name.to_string(), r)
@@ -199,7 +224,7 @@ fn error_response(name: &str) -> Value {
     json!({ "$ref": format!("#/components/responses/{name}") })
 }
 
-fn operation(project: &Project, e: &Entry, id: &str, schemas: &mut Schemas) -> Value {
+fn operation(project: &Project, e: &Entry, id: &str, api_key: bool, schemas: &mut Schemas) -> Value {
     let mut op = Map::new();
     op.insert("operationId".into(), json!(id));
     if let Some(first) = e.docs.lines().next().filter(|l| !l.trim().is_empty()) {
@@ -265,6 +290,8 @@ fn operation(project: &Project, e: &Entry, id: &str, schemas: &mut Schemas) -> V
     if e.auth == Auth::Token {
         responses.insert("401".into(), error_response("Unauthorized"));
         responses.insert("403".into(), error_response("Forbidden"));
+    } else if api_key {
+        responses.insert("403".into(), error_response(API_KEY_REFUSED.0));
     }
     if !e.params.is_empty() {
         responses.insert("422".into(), error_response("Unreadable"));
@@ -274,10 +301,15 @@ fn operation(project: &Project, e: &Entry, id: &str, schemas: &mut Schemas) -> V
     }
     responses.insert("5XX".into(), error_response("InternalError"));
     op.insert("responses".into(), Value::Object(responses));
-    let security = match e.auth {
-        Auth::Token => json!([{ TOKEN_SCHEME: [] }]),
-        Auth::None => json!([]),
-    };
+    // One requirement naming both schemes: both are needed (OpenAPI's AND).
+    let mut needed = Map::new();
+    if e.auth == Auth::Token {
+        needed.insert(TOKEN_SCHEME.into(), json!([]));
+    }
+    if api_key {
+        needed.insert(API_KEY_SCHEME.into(), json!([]));
+    }
+    let security = if needed.is_empty() { json!([]) } else { json!([needed]) };
     op.insert("security".into(), security);
     Value::Object(op)
 }

@@ -429,7 +429,7 @@ fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) 
                     _ => quote!(::coworks::extract::body::<#ty>(&__cws_input, #pname, #ty_text)),
                 },
                 ParamKind::Context => {
-                    lets.push(quote!(let #var = &__cws_input.context;));
+                    lets.push(quote!(let #var: &::coworks::Context = __cws_call.context();));
                     args.push(var);
                     continue;
                 }
@@ -495,11 +495,12 @@ fn generate(imp: &ItemImpl, service: &Generated<'_>, blueprints: &[syn::Ident]) 
             #authorize
             #hooks
 
-            fn call(
-                &self,
+            fn call<'__cws>(
+                &'__cws self,
                 __cws_entry: usize,
                 __cws_input: ::coworks::Input,
-            ) -> ::coworks::BoxFuture<'_, ::coworks::Response> {
+                __cws_call: &'__cws ::coworks::Call,
+            ) -> ::coworks::BoxFuture<'__cws, ::coworks::Response> {
                 #(#instances)*
                 ::std::boxed::Box::pin(async move {
                     match __cws_entry {
@@ -571,7 +572,7 @@ mod tests {
         assert!(text.contains("\"/item/{id}\"") && text.contains("\"/note\""), "{text}");
         assert!(!text.contains("name : \"ctx\"") && !text.contains("name : \"c\""), "{text}");
         assert!(!text.contains("# [context]"), "{text}");
-        assert!(text.contains("& __cws_input . context"), "{text}");
+        assert!(text.contains("__cws_call . context ()"), "{text}");
         assert!(text.contains("extract :: body_opt :: < N >"), "{text}");
         assert!(text.contains("extract :: multipart"), "{text}");
         assert!(text.contains("IntoPrincipal :: into_principal"), "{text}");

@@ -5,6 +5,16 @@
 //! `cargo test --all-targets`), 127.0.0.1 only, bounded loops. Prints figures and ratios (target:
 //! ≤ 1.1×); asserts nothing.
 //!
+//! The billing example runs as deployed: its hooks (`before`, `after`), an entry taking the request
+//! context (`get_invoice`), and the `tracing` subscriber Lambda's JSON log format installs
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`, level `INFO`: one JSON line per request, written to a null
+//! device). The two services are measured in alternating rounds (the order swapped each round), so
+//! the load of a shared machine weighs on both alike; each figure is the median of the rounds'
+//! medians, each ratio the median of the rounds' ratios.
+//!
+//! `LATENCY_ALSO=/path/to/eshop-billing` adds a third executable to every round (e.g. a build of
+//! another commit), printed with its ratio to the hand-written one.
+//!
 //! `cargo bench -p coworks --bench latency`
 
 use std::net::TcpStream;
@@ -18,6 +28,8 @@ mod keep_alive;
 /// Full runs under `cargo bench` (release builds); a quick smoke run of debug builds under `cargo test`.
 struct Plan {
     release: bool,
+    /// Alternating rounds of cold starts and warm requests.
+    rounds: usize,
     cold_runs: usize,
     warm_requests: usize,
     /// Size of each of the two large template requests of the stall measurement.
@@ -55,6 +67,9 @@ fn spawn(bin: &PathBuf, port: u16) -> Child {
         .args(["--port", &port.to_string()])
         .env("TOKEN", "bench-token")
         .env("CWS_STAGE", "dev")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env_remove("AWS_LAMBDA_LOG_LEVEL")
+        .env_remove("RUST_LOG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -186,38 +201,94 @@ fn stall(plan: &Plan, bin: &PathBuf) -> (Duration, Duration, Duration) {
     (alone[alone.len() / 2], worst, took)
 }
 
+/// One executable's figures of one round.
+#[derive(Clone, Copy)]
+struct Figures {
+    cold: Duration,
+    warm_median: Duration,
+    warm_mean: Duration,
+}
+
+fn measure(plan: &Plan, bin: &PathBuf) -> Figures {
+    let cold = cold_start(plan, bin);
+    let (warm_median, warm_mean) = warm(plan, bin);
+    Figures { cold, warm_median, warm_mean }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
     let plan = if std::env::args().any(|a| a == "--bench") {
-        Plan { release: true, cold_runs: 15, warm_requests: 3000, template_bytes: 4_500_000 }
+        Plan { release: true, rounds: 7, cold_runs: 9, warm_requests: 3000, template_bytes: 4_500_000 }
     } else {
-        Plan { release: false, cold_runs: 3, warm_requests: 200, template_bytes: 200_000 }
+        Plan { release: false, rounds: 1, cold_runs: 3, warm_requests: 200, template_bytes: 200_000 }
     };
     let coworks = build(&plan, &["-p", "eshop-billing"], "eshop-billing");
     let hand = build(&plan, &["-p", "coworks", "--example", "handwritten_billing"], "handwritten_billing");
-    let (c_cold, h_cold) = (cold_start(&plan, &coworks), cold_start(&plan, &hand));
-    let ((c_med, c_mean), (h_med, h_mean)) = (warm(&plan, &coworks), warm(&plan, &hand));
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    let (cold_runs, warm_requests) = (plan.cold_runs, plan.warm_requests);
+    let also = std::env::var_os("LATENCY_ALSO").map(PathBuf::from);
+    let mut bins = vec![("coworks", coworks), ("hand-written", hand)];
+    if let Some(also) = also {
+        bins.push(("LATENCY_ALSO", also));
+    }
+    // rounds[r][b]: the figures of executable b in round r.
+    let mut rounds: Vec<Vec<Figures>> = Vec::new();
+    for r in 0..plan.rounds {
+        let mut order: Vec<usize> = (0..bins.len()).collect();
+        order.rotate_left(r % bins.len());
+        let mut figures = vec![None; bins.len()];
+        for b in order {
+            figures[b] = Some(measure(&plan, &bins[b].1));
+        }
+        rounds.push(figures.into_iter().map(|f| f.expect("measured")).collect());
+    }
     let mode =
         if plan.release { "release" } else { "debug smoke run under cargo test; figures: cargo bench" };
-    println!("latency ({mode}, 127.0.0.1; CoWorks billing vs hand-written lambda_http/hyper billing)");
+    let (n, cold_runs, warm_requests) = (plan.rounds, plan.cold_runs, plan.warm_requests);
     println!(
-        "  cold start (spawn → first reply, median of {cold_runs}): coworks {c_cold:?}, hand-written {h_cold:?}, ratio {:.2}x",
-        ratio(c_cold, h_cold)
+        "latency ({mode}, 127.0.0.1; CoWorks billing with hooks, a context-taking entry and JSON tracing vs \
+         hand-written lambda_http/hyper billing; {n} alternating rounds, medians of the rounds)"
     );
-    println!(
-        "  warm request (median of {warm_requests}, keep-alive): coworks {c_med:?}, hand-written {h_med:?}, ratio {:.2}x",
-        ratio(c_med, h_med)
-    );
-    println!(
-        "  warm request (mean): coworks {c_mean:?}, hand-written {h_mean:?}, ratio {:.2}x (target ≤ 1.10x)",
-        ratio(c_mean, h_mean)
-    );
+    type Pick = fn(&Figures) -> Duration;
+    type Show = fn(f64) -> String;
+    let us: Show = |d| format!("{:.1} µs", d * 1e6);
+    let ms: Show = |d| format!("{:.2} ms", d * 1e3);
+    let rows: [(&str, Pick, Show); 3] = [
+        ("cold start (spawn → first reply, median of {cold_runs} per round)", |f| f.cold, ms),
+        ("warm request (median of {warm_requests} per round, keep-alive)", |f| f.warm_median, us),
+        ("warm request (mean of {warm_requests} per round)", |f| f.warm_mean, us),
+    ];
+    for (label, pick, show) in rows {
+        let label = label
+            .replace("{cold_runs}", &cold_runs.to_string())
+            .replace("{warm_requests}", &warm_requests.to_string());
+        let of = |b: usize| median(rounds.iter().map(|r| pick(&r[b]).as_secs_f64()).collect());
+        let ratio = |b: usize| {
+            median(rounds.iter().map(|r| pick(&r[b]).as_secs_f64() / pick(&r[1]).as_secs_f64()).collect())
+        };
+        let mut line = format!(
+            "  {label}: coworks {}, hand-written {}, ratio {:.2}x",
+            show(of(0)),
+            show(of(1)),
+            ratio(0)
+        );
+        if bins.len() > 2 {
+            line += &format!("; LATENCY_ALSO {}, ratio {:.2}x", show(of(2)), ratio(2));
+        }
+        let all: Vec<String> = rounds
+            .iter()
+            .map(|r| format!("{:.2}", pick(&r[0]).as_secs_f64() / pick(&r[1]).as_secs_f64()))
+            .collect();
+        println!("{line} (target ≤ 1.10x; rounds: {})", all.join(" "));
+    }
     let mailer = build(&plan, &["-p", "eshop-mailer"], "eshop-mailer");
     let (alone, worst, took) = stall(&plan, &mailer);
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     let mb = plan.template_bytes as f64 / 1e6;
     println!(
         "  stall (mailer): GET /health alone {alone:?} (median of 50); worst while two {mb:.1} MB POST /template \

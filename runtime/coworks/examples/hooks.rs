@@ -32,7 +32,7 @@ impl Hooked {
     /// Runs before every entry; answers itself when the `x-hook` header asks for it.
     async fn before(&self, call: &Call) -> Result<Option<&'static str>, Error> {
         self.step("before");
-        match call.headers.get("x-hook").and_then(|v| v.to_str().ok()) {
+        match call.headers().get("x-hook").and_then(|v| v.to_str().ok()) {
             Some("cached") => Ok(Some("from before")),
             Some("closed") => Err(Error::new(StatusCode::SERVICE_UNAVAILABLE, "closed for maintenance")),
             Some("reject") => Err(Error::forbidden("rejected by the before hook")),
@@ -45,7 +45,7 @@ impl Hooked {
     fn after(&self, call: &Call, mut answer: Response) -> Result<Response, Error> {
         self.step("after");
         let steps = self.steps.lock().map(|mut s| std::mem::take(&mut *s).join(",")).unwrap_or_default();
-        if call.headers.get("x-hook").is_some_and(|v| v == "replace") {
+        if call.headers().get("x-hook").is_some_and(|v| v == "replace") {
             return Err(Error::conflict(format!("replaced by the after hook ({steps})")));
         }
         let headers = answer.headers_mut();

@@ -25,7 +25,8 @@ use serde_json::{Map, Number, Value};
 /// The principal id the default token check answers with (and API Gateway's policy names).
 pub const TOKEN_PRINCIPAL: &str = "coworks-token";
 
-/// One request as an entry sees it. Built by the router for entries that take it.
+/// One request as an entry sees it. The router builds one per request that reaches an entry,
+/// from the request's own parts (moved, not copied), inside the [`crate::Call`] the hooks see.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub(crate) method: Method,
@@ -33,8 +34,7 @@ pub struct Context {
     pub(crate) headers: HeaderMap,
     pub(crate) raw_query: Option<String>,
     pub(crate) request_id: String,
-    pub(crate) source_ip: Option<String>,
-    pub(crate) stage: Option<String>,
+    pub(crate) stage: Option<Arc<str>>,
     pub(crate) meta: RequestMeta,
     pub(crate) principal: Option<String>,
     pub(crate) authorizer: BTreeMap<String, String>,
@@ -78,7 +78,7 @@ impl Context {
     }
     /// The client's address, when the face knows it.
     pub fn source_ip(&self) -> Option<&str> {
-        self.source_ip.as_deref()
+        self.meta.source_ip.as_deref()
     }
     /// The CoWorks stage the service runs in (`CWS_STAGE`).
     pub fn stage(&self) -> Option<&str> {
@@ -280,9 +280,14 @@ impl Principal {
     }
     /// What an entry sees of it (values stringified, as API Gateway does).
     pub fn authorized(&self) -> Authorized {
+        self.clone().into_authorized()
+    }
+
+    /// [`Principal::authorized`], taking the principal (its id and keys moved, not copied).
+    pub fn into_authorized(self) -> Authorized {
         Authorized {
-            principal: Some(self.id.clone()),
-            context: self.context.iter().map(|(k, v)| (k.clone(), v.stringified())).collect(),
+            principal: Some(self.id),
+            context: self.context.into_iter().map(|(k, v)| (k, v.stringified())).collect(),
         }
     }
 }

@@ -59,7 +59,12 @@ impl Cors {
 
     /// Adds the CORS headers to an answer to a request with `request_headers`.
     pub fn decorate(&self, request_headers: &HeaderMap, r: &mut Response) {
-        let origin = request_headers.get(ORIGIN).and_then(|v| v.to_str().ok());
+        self.decorate_for(request_headers.get(ORIGIN), r);
+    }
+
+    /// Adds the CORS headers to an answer to a request whose `Origin` header is `origin`.
+    pub fn decorate_for(&self, origin: Option<&HeaderValue>, r: &mut Response) {
+        let origin = origin.and_then(|v| v.to_str().ok());
         let (allow, varies) = self.allow_origin(origin);
         if let Some(v) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
             r.headers_mut().insert(ACCESS_CONTROL_ALLOW_ORIGIN, v);

@@ -20,8 +20,6 @@ pub struct Input {
     pub content_type: Option<String>,
     /// The body.
     pub body: Bytes,
-    /// The request context, for entries taking `ctx: &Context`.
-    pub context: crate::Context,
 }
 
 /// Why a parameter could not be read: answered `422 Unprocessable Entity`.

@@ -6,7 +6,7 @@
 //!     /// Runs before every entry: `Ok(())` goes on to the entry; an error (or `Some(answer)`) is
 //!     /// the answer and the entry does not run.
 //!     fn before(&self, call: &Call) -> Result<(), Error> {
-//!         if call.headers.contains_key("x-maintenance") { return Err(Error::new(StatusCode::SERVICE_UNAVAILABLE, "maintenance")); }
+//!         if call.headers().contains_key("x-maintenance") { return Err(Error::new(StatusCode::SERVICE_UNAVAILABLE, "maintenance")); }
 //!         Ok(())
 //!     }
 //!     /// Runs after every entry (and after a `before` that answered): may change the answer.
@@ -30,55 +30,55 @@
 //! `after` returns is what the call's record holds). A hook's answer is treated like an entry's:
 //! a panic or a `5xx` becomes `500 {"error": "internal error", "request_id"}`, which `after` then
 //! sees (and may decorate); CORS headers are added after `after`.
+//!
+//! A [`Call`] carries the request's [`Context`] (and dereferences to it: `call.headers()`,
+//! `call.path()`, `call.request_id()`, `call.principal()`, ...): the one value the router builds per
+//! request, which the hooks and an entry taking `ctx: &Context` share.
 
+use std::ops::Deref;
 use std::time::{Duration, Instant};
 
-use http::{HeaderMap, Method};
-
+use crate::context::Context;
 use crate::response::{IntoResponse, Response};
 use crate::EntryInfo;
 
-/// The request a hook sees: what reached the entry, and when.
+/// The request a hook sees: the entry it reached, when, and its [`Context`] (method, path, query,
+/// headers, request id, principal, ...), which the `Call` dereferences to.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Call {
     /// The entry the request reached.
     pub entry: &'static EntryInfo,
-    /// The method.
-    pub method: Method,
-    /// The path (without API Gateway's stage prefix), still percent-encoded.
-    pub path: String,
-    /// The raw query string, if any.
-    pub query: Option<String>,
-    /// The request's headers.
-    pub headers: HeaderMap,
-    /// The request id (Lambda's, or a local one).
-    pub request_id: String,
     /// When the router received the request.
     pub started: Instant,
     /// Index of the entry in `Service::ENTRIES`.
     pub(crate) index: usize,
+    context: Context,
 }
 
 impl Call {
-    /// A call of entry number `index` of `entries` (the router builds them; public for tests).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        entries: &'static [EntryInfo],
-        index: usize,
-        method: Method,
-        path: String,
-        query: Option<String>,
-        headers: HeaderMap,
-        request_id: String,
-        started: Instant,
-    ) -> Call {
-        Call { entry: &entries[index], method, path, query, headers, request_id, started, index }
+    /// A call of entry number `index` of `entries` with the request's `context` (the router builds
+    /// them; public for tests).
+    pub fn new(entries: &'static [EntryInfo], index: usize, context: Context, started: Instant) -> Call {
+        Call { entry: &entries[index], started, index, context }
+    }
+
+    /// The request context (what an entry taking `ctx: &Context` sees).
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     /// Time since the router received the request.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+}
+
+impl Deref for Call {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.context
     }
 }
 

@@ -155,8 +155,9 @@ pub trait Service: Send + Sync + 'static {
         IntoPrincipal::into_principal(self.authorize(token))
     }
 
-    /// Runs entry number `entry` of [`Service::ENTRIES`] with the request's values.
-    fn call(&self, entry: usize, input: Input) -> BoxFuture<'_, Response>;
+    /// Runs entry number `entry` of [`Service::ENTRIES`] with the request's values and its `call`
+    /// (whose [`Context`] an entry taking `ctx: &Context` borrows).
+    fn call<'a>(&'a self, entry: usize, input: Input, call: &'a hooks::Call) -> BoxFuture<'a, Response>;
 
     /// Whether the service has a `before` hook ([`hooks`]); set by the macro.
     const HAS_BEFORE: bool = false;

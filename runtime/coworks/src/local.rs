@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH};
 use http::StatusCode;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -284,7 +284,10 @@ async fn answer<S: Service>(
     limits: &Limits,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let request_id = format!("local-{}-{}", std::process::id(), REQUESTS.fetch_add(1, Ordering::Relaxed) + 1);
+    // The process id read once (each `getpid` is a system call).
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let pid = *PID.get_or_init(std::process::id);
+    let request_id = format!("local-{pid}-{}", REQUESTS.fetch_add(1, Ordering::Relaxed) + 1);
     let max = limits.max_body;
     let too_large = || closing(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {max} bytes"));
     let announced =
@@ -292,7 +295,15 @@ async fn answer<S: Service>(
     if announced.is_some_and(|n| n > max as u64) {
         return too_large().map(Full::new);
     }
-    let response = match tokio::time::timeout(limits.body_timeout, Limited::new(body, max).collect()).await {
+    // A request without a body (most GETs) is answered without arming the body's timer.
+    let body = if body.is_end_stream() {
+        Ok(Ok(Bytes::new()))
+    } else {
+        tokio::time::timeout(limits.body_timeout, Limited::new(body, max).collect())
+            .await
+            .map(|r| r.map(|b| b.to_bytes()))
+    };
+    let response = match body {
         Ok(Ok(b)) => {
             let span = tracing::info_span!("request", id = %request_id);
             let request = Request {
@@ -300,7 +311,7 @@ async fn answer<S: Service>(
                 path: parts.uri.path().to_string(),
                 query: parts.uri.query().map(str::to_string),
                 headers: parts.headers,
-                body: b.to_bytes(),
+                body: b,
                 request_id,
                 deadline: None,
                 meta: RequestMeta { source_ip: Some(peer.ip().to_string()), ..RequestMeta::default() },

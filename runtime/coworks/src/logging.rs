@@ -7,10 +7,12 @@
 //!   function's application log level; `FATAL` is read as `ERROR`), else `RUST_LOG` (a level or
 //!   `tracing` directives), else `INFO`. `lambda_runtime` runs each invocation in its span
 //!   `Lambda runtime invoke` carrying `requestId` and `xrayTraceId`, so every JSON line holds them
-//!   (`"span": {"requestId": .., "xrayTraceId": .., "name": "Lambda runtime invoke"}`).
+//!   (`"span": {"requestId": .., "xrayTraceId": .., "name": "Lambda runtime invoke"}`; the list of
+//!   enclosing spans is left out: the request's span is the only one).
 //! - **Locally** (`cws run`, a service started by hand): readable lines on stderr — time, level,
 //!   the request's span (`request{id=local-…}`), message and fields — the level from `RUST_LOG`,
-//!   else `INFO`.
+//!   else `INFO`; with `AWS_LAMBDA_LOG_FORMAT=JSON`, the JSON lines Lambda's format gives, on
+//!   stderr (what the latency benchmark measures: the deployed logging).
 //!
 //! The level filters events only: the request's span stays on at any level, so a `WARN` line still
 //! carries the request id (with `lambda_runtime`'s own default subscriber, an `INFO` span, it
@@ -41,18 +43,22 @@ pub fn init(under_lambda: bool) {
         m.is_span()
             && (m.name() == LAMBDA_SPAN || (m.name() == LOCAL_SPAN && m.target().starts_with("coworks")))
     });
+    let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+    let layer = fmt::layer().with_target(false);
     let result = if under_lambda {
         let events = filter(var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG")).as_deref());
-        let layer = fmt::layer().with_target(false).without_time().with_writer(std::io::stdout);
-        let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+        let layer = layer.without_time().with_writer(std::io::stdout);
         if json {
-            registry().with(layer.json().with_filter(events.or(spans))).try_init()
+            registry().with(layer.json().with_span_list(false).with_filter(events.or(spans))).try_init()
         } else {
             registry().with(layer.with_filter(events.or(spans))).try_init()
         }
+    } else if json {
+        let events = filter(var("RUST_LOG").as_deref());
+        let layer = layer.without_time().with_writer(std::io::stderr).json().with_span_list(false);
+        registry().with(layer.with_filter(events.or(spans))).try_init()
     } else {
-        let layer = fmt::layer()
-            .with_target(false)
+        let layer = layer
             .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
             .with_filter(filter(var("RUST_LOG").as_deref()).or(spans));

@@ -1,18 +1,21 @@
 //! The router both faces share (local HTTP and Lambda): matches a request to an entry of the stage,
 //! checks the token, rejects unknown query keys, runs the entry (or hands it to the asynchronous-call
-//! contract) and hides internal errors behind `500 {"error", "request_id"}`. Synchronous entries
-//! run on tokio's blocking threads, so a slow one never holds up the async workers (and the
-//! requests they serve). With CORS on ([`crate::cors`]) every answer carries the CORS headers and
+//! contract) and hides internal errors behind `500 {"error", "request_id"}`. A slow synchronous
+//! entry never holds up the other requests: on a multi-threaded runtime, synchronous entries run
+//! on the worker that received them only while the other workers stay free (at most one fewer
+//! such entries at once than workers); the others run off the async workers (`block_in_place`,
+//! which hands the worker's queue to another thread: a few microseconds a call). With CORS on ([`crate::cors`]) every answer carries the CORS headers and
 //! preflights are answered. The service's hooks ([`crate::hooks`]) run around the entry; each answer
 //! is logged ([`crate::logging`]).
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE};
+use http::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, ORIGIN};
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::json;
 
@@ -84,11 +87,31 @@ struct CompiledRoute {
 
 struct Inner<S> {
     service: S,
-    stage: Option<String>,
+    /// Shared with every request's [`Context`] (no copy per request).
+    stage: Option<Arc<str>>,
     routes: Vec<CompiledRoute>,
     async_mode: AsyncMode,
     cors: Option<Cors>,
     in_flight: InFlight,
+    /// Synchronous entries running on an async worker now.
+    inline: AtomicUsize,
+}
+
+/// A synchronous entry's place on an async worker, given back when dropped.
+struct InlineSlot<'a>(&'a AtomicUsize);
+
+impl<'a> InlineSlot<'a> {
+    /// A place when fewer than `max` synchronous entries run on the workers.
+    fn take(running: &'a AtomicUsize, max: usize) -> Option<InlineSlot<'a>> {
+        running.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).ok()?;
+        Some(InlineSlot(running))
+    }
+}
+
+impl Drop for InlineSlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A service with its compiled route table (only the entries of its stage). Cheap to clone.
@@ -147,11 +170,12 @@ impl<S: Service> Router<S> {
         Router {
             inner: Arc::new(Inner {
                 service,
-                stage: stage.map(str::to_string),
+                stage: stage.map(Arc::from),
                 routes,
                 async_mode,
                 cors,
                 in_flight: InFlight::default(),
+                inline: AtomicUsize::new(0),
             }),
         }
     }
@@ -245,13 +269,14 @@ impl<S: Service> Router<S> {
                 return cors.preflight(&req.headers, &methods);
             }
         }
-        let headers = req.headers.clone();
+        // Only the `Origin` header is needed afterwards (a shared buffer's handle, no copy).
+        let origin = req.headers.get(ORIGIN).cloned();
         let mut r = self.dispatch(req, mode).await;
-        cors.decorate(&headers, &mut r);
+        cors.decorate_for(origin.as_ref(), &mut r);
         r
     }
 
-    async fn dispatch(&self, req: Request, mode: &AsyncMode) -> Response {
+    async fn dispatch(&self, mut req: Request, mode: &AsyncMode) -> Response {
         let (entry, path) = match self.route(&req.method, &req.path) {
             Match::Entry(e, p) => (e, p),
             Match::NotFound => return response::not_found(),
@@ -301,34 +326,21 @@ impl<S: Service> Router<S> {
         }
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         // The event's authorizer (API Gateway's, when deployed) wins over the service's own check.
-        let authorized = req.meta.authorizer.clone().or(authorized).unwrap_or_default();
-        let started = Instant::now();
-        // The call the hooks see (and the request's log line reads); the headers and the query are
-        // copied only for a service with hooks: the entry's context takes the originals.
-        let hooked = S::HAS_BEFORE || S::HAS_AFTER;
-        let call = Call::new(
-            S::ENTRIES,
-            entry,
-            req.method.clone(),
-            req.path.clone(),
-            if hooked { req.query.clone() } else { None },
-            if hooked { req.headers.clone() } else { HeaderMap::new() },
-            req.request_id.clone(),
-            started,
-        );
+        let authorized = req.meta.authorizer.take().or(authorized).unwrap_or_default();
+        // One value per request, shared by the hooks and the entry: the request's parts move in.
         let context = Context {
             method: req.method,
             path: req.path,
             headers: req.headers,
             raw_query: req.query,
             request_id: req.request_id,
-            source_ip: req.meta.source_ip.clone(),
             stage: self.inner.stage.clone(),
             meta: req.meta,
             principal: authorized.principal,
             authorizer: authorized.context,
         };
-        let input = Input { path, query, content_type, body: req.body, context };
+        let call = Call::new(S::ENTRIES, entry, context, Instant::now());
+        let input = Input { path, query, content_type, body: req.body };
         match target {
             None => self.run(input, &call).await,
             Some(target) => self.run_async(input, call, target, mode, req.deadline).await,
@@ -345,7 +357,7 @@ impl<S: Service> Router<S> {
             )));
         };
         match self.inner.service.principal(token) {
-            Some(p) => Ok(p.authorized()),
+            Some(p) => Ok(p.into_authorized()),
             None => {
                 Err(Box::new(response::json(StatusCode::FORBIDDEN, &json!({ "error": "invalid token" }))))
             }
@@ -364,16 +376,20 @@ impl<S: Service> Router<S> {
                     return answer;
                 }
             }
-            service.call(entry, input).await
+            service.call(entry, input, call).await
         };
-        let multi_thread =
-            tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
+        let runtime = tokio::runtime::Handle::current();
+        let multi_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
         // The generated future of a synchronous entry completes in its first poll, which runs the
-        // entry: tokio hands this worker's other tasks to another thread meanwhile, so a slow entry
-        // holds up no other request.
-        let blocking = !S::ENTRIES[entry].is_async && multi_thread;
+        // entry. On this worker while another worker stays free for the other requests; else tokio
+        // hands this worker's other tasks to another thread meanwhile (`block_in_place`), so a slow
+        // entry holds up no other request. (A current-thread runtime, Lambda's, serves one request.)
+        let sync = !S::ENTRIES[entry].is_async && multi_thread;
+        let slot = sync.then(|| InlineSlot::take(&self.inner.inline, runtime.metrics().num_workers() - 1));
+        let blocking = sync && slot.as_ref().is_some_and(Option::is_none);
         let what = if S::HAS_BEFORE { "`before` hook or entry" } else { "entry" };
         let r = guarded(work, blocking, call, what).await;
+        drop(slot);
         if !S::HAS_AFTER {
             return r;
         }
@@ -388,7 +404,7 @@ impl<S: Service> Router<S> {
         mode: &AsyncMode,
         deadline: Option<Instant>,
     ) -> Response {
-        let request_id = call.request_id.clone();
+        let request_id = call.request_id().to_string();
         let accepted = accepted(&request_id, &target);
         match mode {
             AsyncMode::Inline | AsyncMode::Invoke(_) => {
@@ -476,11 +492,11 @@ async fn guarded(
     };
     match result {
         Ok(r) if !r.status().is_server_error() => r,
-        Ok(r) => hide_error(r, &call.request_id),
+        Ok(r) => hide_error(r, call.request_id()),
         Err(_) => {
             let entry = call.entry.rust_name;
-            tracing::error!(request_id = call.request_id, "{what} `{entry}` panicked");
-            internal_error(StatusCode::INTERNAL_SERVER_ERROR, &call.request_id)
+            tracing::error!(request_id = call.request_id(), "{what} `{entry}` panicked");
+            internal_error(StatusCode::INTERNAL_SERVER_ERROR, call.request_id())
         }
     }
 }

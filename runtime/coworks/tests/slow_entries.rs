@@ -1,5 +1,6 @@
-//! One slow entry must not stall the others: synchronous entries run off the async workers, so
-//! requests keep being answered while every worker's worth of entries holds its thread.
+//! One slow entry must not stall the others: a synchronous entry runs on an async worker only while
+//! another worker stays free, the others off the async workers, so requests keep being answered
+//! while every worker's worth of entries holds its thread.
 
 mod common;
 

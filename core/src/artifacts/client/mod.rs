@@ -196,7 +196,9 @@ impl Api {
         for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
             for (method, op) in item.as_object().into_iter().flatten() {
                 let Some(op) = op.as_object() else { continue };
-                token |= op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+                // The token is needed where a requirement names its scheme (the API key's is apart).
+                let requirements = op.get("security").and_then(Value::as_array).into_iter().flatten();
+                token |= requirements.into_iter().any(|r| r.get(openapi::TOKEN_SCHEME).is_some());
                 let mut docs = text(op.get("description"));
                 if docs.is_empty() {
                     docs = text(op.get("summary"));

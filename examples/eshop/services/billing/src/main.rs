@@ -30,7 +30,9 @@ pub struct Billing {
 impl Billing {
     /// One invoice by its number.
     #[entry]
-    async fn get_invoice(&self, id: u64) -> Result<Json<Invoice>, Error> {
+    async fn get_invoice(&self, id: u64, ctx: &Context) -> Result<Json<Invoice>, Error> {
+        // Who read it: a debug line (`RUST_LOG=debug`), formatted only at that level.
+        coworks::tracing::debug!(principal = ctx.principal(), id, "invoice read");
         let invoices = self.invoices.lock().map_err(|_| Error::internal("lock"))?;
         invoices.iter().find(|i| i.id == id).cloned().map(Json).ok_or(Error::not_found("no such invoice"))
     }
