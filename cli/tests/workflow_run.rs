@@ -173,11 +173,14 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
             json!({ "products": [{ "sku": "tea-5", "name": "Hojicha", "price_cents": 310 }], "store": true, "wait": false, "tally": true }),
             true,
         ),
+        // A deferrable wait: met at once (the trigger's first call), then never met (its timeout).
+        ("deferred", json!({ "sku": "tea-6", "name": "Kukicha", "category": "tea" }), true),
+        ("deferred", json!({ "sku": "tea-7", "name": "Java", "category": "coffee" }), true),
     ]
 }
 
 /// The e-shop with the alerting workflow (headers, a run-level `on_failure` task) and the guarded
-/// one (`when:` on a fan-out, a wait and a Python task) added.
+/// one (`when:` on a fan-out, a wait and a Python task) and the deferred one (`deferrable: true`) added.
 fn eshop_with_alerting() -> TempProject {
     let copy = TempProject::copy_of(&example());
     copy.write(
@@ -189,6 +192,10 @@ fn eshop_with_alerting() -> TempProject {
         include_str!("../../core/tests/fixtures/workflows/guarded.cws.yml"),
     );
     copy.write("workflows/guarded.py", include_str!("../../core/tests/fixtures/workflows/guarded.py"));
+    copy.write(
+        "workflows/deferred.cws.yml",
+        include_str!("../../core/tests/fixtures/workflows/deferred.cws.yml"),
+    );
     copy
 }
 
@@ -502,6 +509,13 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             &vars,
         );
         let airflow = airflow_env::stdout_json(&o);
+        if workflow == "deferred" {
+            // The wait deferred, and `dag.test()` ran its trigger in line (not a poke).
+            let log = format!("{}{}", text(&o.stdout), text(&o.stderr));
+            for line in ["deferring the wait to the triggerer", "running trigger in line"] {
+                assert!(log.contains(line), "{conf}: no `{line}` in Airflow's log:\n{log}");
+            }
+        }
         let project = if right_token { eshop.clone() } else { wrong.path().to_path_buf() };
         let local = local_run(&stage, &project, workflow, &conf);
         let ids: Vec<String> = local.out["tasks"]
@@ -511,6 +525,18 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             .map(|t| t["id"].as_str().unwrap().to_string())
             .collect();
         assert!(ids.len() >= 2, "{:#}", local.out);
+        if workflow == "deferred" {
+            let want = if conf["category"] == "tea" { "success" } else { "failed" };
+            assert_eq!(local.state("until_tea"), want, "{conf}: {:#}", local.out);
+        }
+        if workflow == "deferred" && local.state("until_tea") == "failed" {
+            // The timeout, with the same message both ways (the trigger's event in Airflow).
+            let error = local.task("until_tea")["error"].as_str().unwrap_or_default().to_string();
+            let timeout = "catalog GET /product/tea-7: `wait_until` of task `until_tea` not met within 2 s (last status 200)";
+            assert_eq!(error, timeout, "{:#}", local.out);
+            let log = format!("{}{}", text(&o.stdout), text(&o.stderr));
+            assert!(log.contains(&format!("AirflowSensorTimeout: {timeout}")), "{log}");
+        }
         if workflow == "guarded" {
             // Each condition decides its task (a skipped fan-out skips the wait after it, and runs
             // its `else` task instead).
@@ -539,7 +565,7 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
             }
             // What a Python function returned and a fan-out gathered: the same values both ways.
             if local.state(id) == "success"
-                && ["batch_total", "store_products", "wait_for_each", "tally", "nothing_stored"]
+                && ["batch_total", "store_products", "wait_for_each", "tally", "nothing_stored", "until_tea"]
                     .contains(&id.as_str())
             {
                 assert_eq!(

@@ -55,31 +55,38 @@ fn generated() -> Vec<(PathBuf, String)> {
                 }
             }
             if name == "eshop" && *stage == "dev" {
-                // Headers and a run-level `on_failure` task, on the example's services.
+                // The fixture workflows on the example's services: headers and a run-level
+                // `on_failure` task (alerting); `when:` on a fan-out (decided by its items task), a
+                // wait and a Python task (guarded); a deferrable wait (deferred: the sensor defers to
+                // `CwsWaitTrigger`).
                 let mut with = Project::load(&dir).expect("project loads");
-                let text = include_str!("fixtures/workflows/alerting.cws.yml");
-                with.set_file_text(Path::new("workflows/alerting.cws.yml"), text);
-                let dag = airflow::dags(&with, stage)
-                    .expect("the DAGs")
-                    .into_iter()
-                    .find(|f| f.path == Path::new("alerting_dev.py"));
-                let f = dag.expect("the alerting DAG");
-                out.push((Path::new("dags/eshop_alerting").join(stage).join(f.path), f.text));
-                // `when:` on a fan-out (decided by its items task), a wait and a Python task.
-                with.set_file_text(
-                    Path::new("workflows/guarded.cws.yml"),
-                    include_str!("fixtures/workflows/guarded.cws.yml"),
-                );
-                with.set_file_text(
-                    Path::new("workflows/guarded.py"),
-                    include_str!("fixtures/workflows/guarded.py"),
-                );
-                let dag = airflow::dags(&with, stage)
-                    .expect("the DAGs")
-                    .into_iter()
-                    .find(|f| f.path == Path::new("guarded_dev.py"));
-                let f = dag.expect("the guarded DAG");
-                out.push((Path::new("dags/eshop_guarded").join(stage).join(f.path), f.text));
+                for (id, files) in [
+                    (
+                        "alerting",
+                        vec![("alerting.cws.yml", include_str!("fixtures/workflows/alerting.cws.yml"))],
+                    ),
+                    (
+                        "guarded",
+                        vec![
+                            ("guarded.cws.yml", include_str!("fixtures/workflows/guarded.cws.yml")),
+                            ("guarded.py", include_str!("fixtures/workflows/guarded.py")),
+                        ],
+                    ),
+                    (
+                        "deferred",
+                        vec![("deferred.cws.yml", include_str!("fixtures/workflows/deferred.cws.yml"))],
+                    ),
+                ] {
+                    for (file, text) in files {
+                        with.set_file_text(&Path::new("workflows").join(file), text);
+                    }
+                    let dag = airflow::dags(&with, stage)
+                        .expect("the DAGs")
+                        .into_iter()
+                        .find(|f| f.path == Path::new(&format!("{id}_dev.py")));
+                    let f = dag.unwrap_or_else(|| panic!("the {id} DAG"));
+                    out.push((Path::new(&format!("dags/eshop_{id}")).join(stage).join(f.path), f.text));
+                }
             }
         }
     }

@@ -9,7 +9,9 @@
   through ``S3Hook`` and returns it like a synchronous call's result.
 - :class:`CwsBranchOperator` chooses the ``on_success`` / ``on_failure`` / ``on_no_content`` tasks from a
   call's status.
-- :class:`CwsWaitSensor` calls an entry at each poke until its answer meets a ``wait_until`` condition.
+- :class:`CwsWaitSensor` calls an entry at each poke until its answer meets a ``wait_until`` condition;
+  with ``deferrable=True`` (``deferrable: true``) it defers to :class:`CwsWaitTrigger`
+  (:mod:`.triggers`), which makes the calls from the triggerer.
 - :class:`CwsItemsOperator` renders a ``for_each`` list; the task is a ``CwsCallOperator`` mapped over it
   (``.partial(...).expand(item=...)``, Airflow's dynamic task mapping; ``{{ item }}`` in its values).
 - :class:`CwsPythonOperator` runs a ``python: module.function`` task (:mod:`.python_task`).
@@ -34,6 +36,7 @@ from coworks_airflow.operators import (
     CwsWhenOperator,
 )
 from coworks_airflow.templates import resolve
+from coworks_airflow.triggers import CwsWaitTrigger
 
 __all__ = [
     "CwsBranchOperator",
@@ -43,6 +46,7 @@ __all__ = [
     "CwsPythonOperator",
     "CwsResultOperator",
     "CwsWaitSensor",
+    "CwsWaitTrigger",
     "CwsWhenOperator",
     "resolve",
 ]

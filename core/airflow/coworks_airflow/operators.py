@@ -2,30 +2,25 @@
 
 import json
 import os
+import time
 from urllib.parse import quote, urlencode
 
 from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk import BaseBranchOperator, BaseOperator, BaseSensorOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 
 from coworks_airflow import python_task
 from coworks_airflow.conditions import holds
 from coworks_airflow.templates import NO_ITEM, resolve, result_of
+from coworks_airflow.triggers import CwsWaitTrigger, answer, wait_met, with_credentials
 
 #: How much of an error body a failure message quotes.
 _EXCERPT = 500
-
-
-def _result(status, headers, body_text):
-    """A call's result: status, headers, and the body parsed as JSON when it is JSON."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    body = body_text
-    if body_text and "json" in content_type:
-        try:
-            body = json.loads(body_text)
-        except ValueError:
-            pass
-    return {"status": status, "headers": dict(headers), "body": body}
 
 
 def _excerpt(body):
@@ -158,32 +153,32 @@ class CwsCallOperator(_WhenMixin, _CallMixin, BaseOperator):
             )
         return self._check(result, call, self.conn_id)
 
-    def _send(self, context):
-        """Sends the call; its result and its description for messages."""
+    def _request(self, context):
+        """The call's endpoint (path and query), headers (without the token and API key), body and
+        description for messages, templates rendered."""
         path = str(self._resolve(self.path, context))
         endpoint = quote(path, safe="/:@-._~!$&'()*+,;=")
         query = {k: _query_value(v) for k, v in self._resolve(self.query, context).items() if v is not None}
         if query:
             endpoint += "?" + urlencode(query, doseq=True)
         call = f"{self.service} {self.method} {path}"
-        hook = HttpHook(method=self.method, http_conn_id=self.conn_id)
-        connection = hook.get_connection(self.conn_id)
-        token = connection.password
         headers = {"Accept": "application/json"}
         for name, value in self._resolve(self.headers, context).items():
             if value is not None:
                 headers[name] = _header_value(name, value)
-        if token:
-            headers["Authorization"] = token
-        # The service's API key (``api_key`` in the connection's extra, set by ``cws workflow deploy``
-        # for a service deployed with ``api_key``), unless the task sends one of its own.
-        api_key = (connection.extra_dejson or {}).get("api_key")
-        if api_key and not any(k.lower() == "x-api-key" for k in headers):
-            headers["x-api-key"] = str(api_key)
         data = None
         if self.body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(self._resolve(self.body, context))
+        return endpoint, headers, data, call
+
+    def _send(self, context):
+        """Sends the call; its result and its description for messages."""
+        endpoint, headers, data, call = self._request(context)
+        hook = HttpHook(method=self.method, http_conn_id=self.conn_id)
+        # The token and the service's API key (``api_key`` in the connection's extra, set by
+        # ``cws workflow deploy`` for a service deployed with ``api_key``).
+        headers = with_credentials(headers, hook.get_connection(self.conn_id))
         key = None
         if self.async_call:
             if not self.results_bucket:
@@ -195,39 +190,10 @@ class CwsCallOperator(_WhenMixin, _CallMixin, BaseOperator):
             )
         self.log.info("%s%s", call, " (async)" if self.async_call else "")
         response = hook.run(endpoint, data=data, headers=headers, extra_options={"check_response": False})
-        result = _result(response.status_code, response.headers, response.text)
+        result = answer(response.status_code, response.headers, response.text)
         self.log.info("%s answered %s", call, result["status"])
         self._key = key
         return result, call
-
-
-def _field_value(result, field):
-    """The value at a dotted path of a result (``body.state``), or ``_MISSING``."""
-    found = result
-    for name in field.split("."):
-        if isinstance(found, dict) and name in found:
-            found = found[name]
-        elif isinstance(found, list) and name.isdigit() and int(name) < len(found):
-            found = found[int(name)]
-        else:
-            return _MISSING
-    return found
-
-
-_MISSING = object()
-
-
-def _json_eq(a, b):
-    """JSON equality, numbers by value (the core's ``json_eq``); ``True`` is not ``1``."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return float(a) == float(b)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_eq(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_json_eq(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
 
 
 class CwsWaitSensor(BaseSensorOperator, CwsCallOperator):
@@ -235,29 +201,65 @@ class CwsWaitSensor(BaseSensorOperator, CwsCallOperator):
     ``run::wait_met``): a status of ``until_status`` (any 2xx when empty) and, with ``until_field``,
     the value there equal to ``until_equals``. 401/403 fail at once; the sensor's ``timeout`` fails
     the task without retries. Returns the answer that met the condition.
+
+    With ``deferrable=True`` the sensor makes no call itself: it renders the call and defers to
+    :class:`~coworks_airflow.triggers.CwsWaitTrigger`, which calls every ``poke_interval`` seconds in
+    the triggerer; :meth:`execute_complete` then returns the same answer, or fails as a poke would.
     """
 
     ui_color = "#dcfce7"
 
-    def __init__(self, *, until_status=(), until_field=None, until_equals=None, **kwargs):
+    def __init__(self, *, until_status=(), until_field=None, until_equals=None, deferrable=False, **kwargs):
         super().__init__(**kwargs)
         self.until_status = list(until_status)
         self.until_field = until_field
         self.until_equals = until_equals
+        self.deferrable = deferrable
 
     def execute(self, context):
         self._skip_unless_when(context)
-        return super().execute(context)
+        if not self.deferrable:
+            return super().execute(context)
+        endpoint, headers, data, call = self._request(context)
+        self.log.info("%s: deferring the wait to the triggerer", call)
+        trigger = CwsWaitTrigger(
+            conn_id=self.conn_id,
+            method=self.method,
+            endpoint=endpoint,
+            headers=headers,
+            data=data,
+            call=call,
+            until_status=self.until_status,
+            until_field=self.until_field,
+            until_equals=self.until_equals,
+            interval=self.poke_interval,
+            timeout=self.timeout,
+            started=time.time(),
+        )
+        self.defer(trigger=trigger, method_name="execute_complete")
+
+    def execute_complete(self, context, event):
+        """The trigger's event as the task's outcome: the answer that met the condition, or the
+        failure a poke would have raised."""
+        outcome = event["outcome"]
+        call = event["call"]
+        if outcome == "met":
+            return event["result"]
+        if outcome == "refused":
+            self._check(event["result"], call, self.conn_id)
+        if outcome == "timeout":
+            raise AirflowSensorTimeout(
+                f"{call}: `wait_until` of task `{self.task_id}` not met within {self.timeout:g} s "
+                f"(last status {event['status']})"
+            )
+        raise AirflowException(f"{call}: {event.get('message') or event}")
 
     def poke(self, context):
         result, call = self._send(context)
         status = result["status"]
         if status in (401, 403):
             self._check(result, call, self.conn_id)
-        met = status in self.until_status if self.until_status else 200 <= status < 300
-        if met and self.until_field is not None:
-            found = _field_value(result, self.until_field)
-            met = found is not _MISSING and _json_eq(found, self.until_equals)
+        met = wait_met(result, self.until_status, self.until_field, self.until_equals)
         self.log.info("%s answered %s: %s", call, status, "condition met" if met else "waiting")
         return PokeReturnValue(is_done=met, xcom_value=result if met else None)
 
@@ -360,7 +362,7 @@ class CwsResultOperator(_CallMixin, BaseOperator):
         body = record.get("body")
         headers = record.get("headers") or {}
         if isinstance(body, str):
-            result = _result(int(record.get("status", 0)), headers, body)
+            result = answer(int(record.get("status", 0)), headers, body)
         else:
             result = {"status": int(record.get("status", 0)), "headers": headers, "body": body}
         call = f"{self.service} {self.call_description}".strip()

@@ -25,6 +25,7 @@ pub const PACKAGE_FILES: &[(&str, &str)] = &[
     ("coworks_airflow/conditions.py", include_str!("../../airflow/coworks_airflow/conditions.py")),
     ("coworks_airflow/operators.py", include_str!("../../airflow/coworks_airflow/operators.py")),
     ("coworks_airflow/templates.py", include_str!("../../airflow/coworks_airflow/templates.py")),
+    ("coworks_airflow/triggers.py", include_str!("../../airflow/coworks_airflow/triggers.py")),
     ("coworks_airflow/python_task.py", include_str!("../../airflow/coworks_airflow/python_task.py")),
 ];
 
@@ -643,7 +644,8 @@ fn python_task(s: &mut String, wf: &Workflow, t: &Task, target: &str, mapped: Op
 }
 
 /// The sensor's arguments of a `wait_until`: the condition, `poke_interval` and `timeout` (seconds),
-/// in `poke` mode (each poke is one call of the entry).
+/// in `poke` mode (each poke is one call of the entry), or with `deferrable: true` deferring to
+/// `CwsWaitTrigger` (the triggerer makes the calls, every `poke_interval` seconds).
 fn wait_args(wait: &WaitUntil) -> Vec<String> {
     let mut out = Vec::new();
     match &wait.condition {
@@ -658,7 +660,7 @@ fn wait_args(wait: &WaitUntil) -> Vec<String> {
     }
     out.push(format!("poke_interval={}", wait.interval));
     out.push(format!("timeout={}", wait.timeout));
-    out.push("mode=\"poke\"".into());
+    out.push(if wait.deferrable { "deferrable=True" } else { "mode=\"poke\"" }.into());
     out
 }
 

@@ -119,6 +119,9 @@ pub struct WaitUntil {
     pub interval: u32,
     /// Seconds after which the wait fails (`timeout`, default [`WaitUntil::DEFAULT_TIMEOUT`]).
     pub timeout: u32,
+    /// `deferrable: true` (default false): in Airflow, the sensor defers to `CwsWaitTrigger`, the
+    /// triggerer making the calls instead of a worker; the local runner waits the same either way.
+    pub deferrable: bool,
 }
 
 impl WaitUntil {

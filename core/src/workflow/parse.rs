@@ -48,7 +48,7 @@ pub const TASK_KEYS: &[&str] = &[
     "python",
 ];
 /// Keys of a task's `wait_until`.
-pub const WAIT_KEYS: &[&str] = &["status", "field", "equals", "interval", "timeout"];
+pub const WAIT_KEYS: &[&str] = &["status", "field", "equals", "interval", "timeout", "deferrable"];
 /// Keys of a task that are not about a call: all a `python` task takes (the others make a call).
 pub const NOT_CALL_KEYS: &[&str] =
     &["description", "after", "retries", "retry_delay", "timeout", "when", "else", "python"];
@@ -446,7 +446,7 @@ impl Reader<'_> {
         let code = DiagnosticCode::WorkflowWaitUntil;
         let Some(entries) = node.entries() else {
             let msg = format!(
-                "`wait_until` is a mapping (`status`, `field`, `equals`, `interval`, `timeout`), found {}",
+                "`wait_until` is a mapping (`status`, `field`, `equals`, `interval`, `timeout`, `deferrable`), found {}",
                 node.kind()
             );
             self.push(code, node.span, msg);
@@ -455,6 +455,7 @@ impl Reader<'_> {
         let mut status = Vec::new();
         let (mut field, mut equals) = (None, None);
         let (mut interval, mut timeout) = (None, None);
+        let mut deferrable = false;
         for (k, v) in entries.iter().map(|e| (&e.0, &e.1)) {
             match k.text.as_str() {
                 "status" => {
@@ -500,6 +501,16 @@ impl Reader<'_> {
                         timeout = seconds;
                     }
                 }
+                "deferrable" => match v.to_value() {
+                    Value::Bool(b) => deferrable = b,
+                    _ => {
+                        let msg = format!(
+                            "`deferrable` of `wait_until` is `true` or `false`, found {}",
+                            yaml_shown(v)
+                        );
+                        self.push(code, v.span, msg);
+                    }
+                },
                 _ => self.unknown_key(k, WAIT_KEYS, "in `wait_until`"),
             }
         }
@@ -520,6 +531,7 @@ impl Reader<'_> {
             condition: WaitCondition::Answer { status, field, equals },
             interval,
             timeout,
+            deferrable,
         })
     }
 

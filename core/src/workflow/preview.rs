@@ -63,7 +63,8 @@ pub fn describe_wait(wait: &WaitUntil) -> String {
     if let (Some(f), Some(v)) = (field, equals) {
         parts.push(format!("{} = {v}", f.value));
     }
-    format!("until {}, every {} s for at most {} s", parts.join(", "), wait.interval, wait.timeout)
+    let deferred = if wait.deferrable { " (deferred)" } else { "" };
+    format!("until {}, every {} s for at most {} s{deferred}", parts.join(", "), wait.interval, wait.timeout)
 }
 
 /// The condition of a task as the preview shows it: its `when:` text (see
