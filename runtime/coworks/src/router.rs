@@ -2,14 +2,14 @@
 //! checks the token, rejects unknown query keys, runs the entry (or hands it to the asynchronous-call
 //! contract) and hides internal errors behind `500 {"error", "request_id"}`. A slow synchronous
 //! entry never holds up the other requests: on a multi-threaded runtime, synchronous entries run
-//! on the worker that received them only while the other workers stay free (at most one fewer
-//! such entries at once than workers); the others run off the async workers (`block_in_place`,
-//! which hands the worker's queue to another thread: a few microseconds a call). With CORS on ([`crate::cors`]) every answer carries the CORS headers and
+//! off the async workers (`block_in_place`, which hands the worker's queue and its share of
+//! driving I/O to another thread: a few microseconds a call). Never inline on a worker, even
+//! while other workers look free: a worker blocked after it took I/O events leaves nobody
+//! polling the I/O driver until another worker parks, so new connections wait for the entry. With CORS on ([`crate::cors`]) every answer carries the CORS headers and
 //! preflights are answered. The service's hooks ([`crate::hooks`]) run around the entry; each answer
 //! is logged ([`crate::logging`]).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -93,25 +93,6 @@ struct Inner<S> {
     async_mode: AsyncMode,
     cors: Option<Cors>,
     in_flight: InFlight,
-    /// Synchronous entries running on an async worker now.
-    inline: AtomicUsize,
-}
-
-/// A synchronous entry's place on an async worker, given back when dropped.
-struct InlineSlot<'a>(&'a AtomicUsize);
-
-impl<'a> InlineSlot<'a> {
-    /// A place when fewer than `max` synchronous entries run on the workers.
-    fn take(running: &'a AtomicUsize, max: usize) -> Option<InlineSlot<'a>> {
-        running.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).ok()?;
-        Some(InlineSlot(running))
-    }
-}
-
-impl Drop for InlineSlot<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 /// A service with its compiled route table (only the entries of its stage). Cheap to clone.
@@ -175,7 +156,6 @@ impl<S: Service> Router<S> {
                 async_mode,
                 cors,
                 in_flight: InFlight::default(),
-                inline: AtomicUsize::new(0),
             }),
         }
     }
@@ -389,18 +369,15 @@ impl<S: Service> Router<S> {
             }
             service.call(entry, input, call).await
         };
-        let runtime = tokio::runtime::Handle::current();
-        let multi_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
+        let multi_thread =
+            tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
         // The generated future of a synchronous entry completes in its first poll, which runs the
-        // entry. On this worker while another worker stays free for the other requests; else tokio
-        // hands this worker's other tasks to another thread meanwhile (`block_in_place`), so a slow
-        // entry holds up no other request. (A current-thread runtime, Lambda's, serves one request.)
-        let sync = !S::ENTRIES[entry].is_async && multi_thread;
-        let slot = sync.then(|| InlineSlot::take(&self.inner.inline, runtime.metrics().num_workers() - 1));
-        let blocking = sync && slot.as_ref().is_some_and(Option::is_none);
+        // entry: tokio hands this worker's other tasks (and its turn at polling I/O) to another
+        // thread meanwhile (`block_in_place`), so a slow entry holds up no other request. (A
+        // current-thread runtime, Lambda's, serves one request at a time: the entry runs inline.)
+        let blocking = !S::ENTRIES[entry].is_async && multi_thread;
         let what = if S::HAS_BEFORE { "`before` hook or entry" } else { "entry" };
         let r = guarded(work, blocking, call, what).await;
-        drop(slot);
         if !S::HAS_AFTER {
             return r;
         }

@@ -1,6 +1,8 @@
-//! One slow entry must not stall the others: a synchronous entry runs on an async worker only while
-//! another worker stays free, the others off the async workers, so requests keep being answered
-//! while every worker's worth of entries holds its thread.
+//! One slow entry must not stall the others: synchronous entries run off the async workers, so
+//! requests keep being answered (and new connections accepted) while more entries than workers
+//! hold their threads. (Running the first of them inline on its worker failed here about one run in
+//! four: the blocked worker had taken the last I/O events, and nobody polled the driver for the
+//! `/health` connection until the entries ended.)
 
 mod common;
 
