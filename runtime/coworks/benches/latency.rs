@@ -12,6 +12,9 @@
 //! the load of a shared machine weighs on both alike; each figure is the median of the rounds'
 //! medians, each ratio the median of the rounds' ratios.
 //!
+//! The warm figures are also split by the kind of billing entry answering: `async fn` entries and
+//! plain `fn` entries (which the runtime runs through `tokio::task::block_in_place`).
+//!
 //! `LATENCY_ALSO=/path/to/eshop-billing` adds a third executable to every round (e.g. a build of
 //! another commit), printed with its ratio to the hand-written one.
 //!
@@ -110,8 +113,11 @@ fn cold_start(plan: &Plan, bin: &PathBuf) -> Duration {
     times[times.len() / 2]
 }
 
-/// Median and mean per-request latency over a keep-alive connection (mixed entries).
-fn warm(plan: &Plan, bin: &PathBuf) -> (Duration, Duration) {
+/// Per-request latency over a keep-alive connection (mixed entries): median and mean of all, and
+/// the medians of the requests answered by asynchronous and by synchronous entries of the billing
+/// example (`GET /invoice/{id}`, `GET /invoices` are `async fn`; `GET /health`, `GET
+/// /invoice/pdf/{id}` are plain `fn`, which CoWorks runs through `block_in_place`).
+fn warm(plan: &Plan, bin: &PathBuf) -> (Duration, Duration, Duration, Duration) {
     let port = free_port();
     let mut child = spawn(bin, port);
     let mut stream = loop {
@@ -122,6 +128,7 @@ fn warm(plan: &Plan, bin: &PathBuf) -> (Duration, Duration) {
     };
     stream.set_nodelay(true).expect("nodelay");
     assert_eq!(request(&mut stream, "POST", "/invoice", r#"{"customer":"bench","amount_cents":1}"#), 201);
+    // The first two are asynchronous entries in the billing example, the last two synchronous.
     let calls: [(&str, &str, &str, u16); 4] = [
         ("GET", "/invoice/1", "", 200),
         ("GET", "/invoices?page=0&customer=bench", "", 200),
@@ -134,18 +141,24 @@ fn warm(plan: &Plan, bin: &PathBuf) -> (Duration, Duration) {
         }
     }
     let mut times = Vec::with_capacity(plan.warm_requests);
+    let (mut of_async, mut of_sync) = (Vec::new(), Vec::new());
     for i in 0..plan.warm_requests {
         let (m, p, b, want) = calls[i % calls.len()];
         let t = Instant::now();
         let status = request(&mut stream, m, p, b);
-        times.push(t.elapsed());
+        let took = t.elapsed();
+        times.push(took);
+        if i % calls.len() < 2 { &mut of_async } else { &mut of_sync }.push(took);
         assert_eq!(status, want, "{m} {p}");
     }
     let _ = child.kill();
     let _ = child.wait();
     let mean = times.iter().sum::<Duration>() / times.len() as u32;
-    times.sort();
-    (times[times.len() / 2], mean)
+    let mid = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    (mid(times), mean, mid(of_async), mid(of_sync))
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -207,12 +220,16 @@ struct Figures {
     cold: Duration,
     warm_median: Duration,
     warm_mean: Duration,
+    /// Median of the requests to asynchronous entries.
+    warm_async: Duration,
+    /// Median of the requests to synchronous entries.
+    warm_sync: Duration,
 }
 
 fn measure(plan: &Plan, bin: &PathBuf) -> Figures {
     let cold = cold_start(plan, bin);
-    let (warm_median, warm_mean) = warm(plan, bin);
-    Figures { cold, warm_median, warm_mean }
+    let (warm_median, warm_mean, warm_async, warm_sync) = warm(plan, bin);
+    Figures { cold, warm_median, warm_mean, warm_async, warm_sync }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -258,10 +275,12 @@ fn main() {
     type Show = fn(f64) -> String;
     let us: Show = |d| format!("{:.1} µs", d * 1e6);
     let ms: Show = |d| format!("{:.2} ms", d * 1e3);
-    let rows: [(&str, Pick, Show); 3] = [
+    let rows: [(&str, Pick, Show); 5] = [
         ("cold start (spawn → first reply, median of {cold_runs} per round)", |f| f.cold, ms),
         ("warm request (median of {warm_requests} per round, keep-alive)", |f| f.warm_median, us),
         ("warm request (mean of {warm_requests} per round)", |f| f.warm_mean, us),
+        ("  of which async entries (median)", |f| f.warm_async, us),
+        ("  of which sync entries, via block_in_place (median)", |f| f.warm_sync, us),
     ];
     for (label, pick, show) in rows {
         let label = label
