@@ -454,7 +454,13 @@ impl<'a> Validator<'a> {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for a in &task.headers {
             let name = &a.name.value;
-            if let Some(problem) = run::header_name_problem(name) {
+            if let Some(problem) = run::credential_header_problem(name) {
+                self.push(
+                    DiagnosticCode::WorkflowCredentialHeader,
+                    a.name.span,
+                    format!("task `{}`: {problem}", task.id),
+                );
+            } else if let Some(problem) = run::header_name_problem(name) {
                 self.push(
                     DiagnosticCode::WorkflowBadHeader,
                     a.name.span,
