@@ -221,8 +221,8 @@ codes! {
         "A workflow task calls an entry asynchronously but the stage has no results bucket (`commands.deploy.bucket`).",
         "Set `bucket` under `commands: deploy:` (or the stage's workspace) in project.cws.yml.";
     WorkflowNotUpstream = "CWS048", Warning,
-        "A workflow template reads the result of a task that does not run before this one.",
-        "Make the task depend on it (`after: [task]` or a branch), or read another value.";
+        "A workflow template or `when:` condition reads the result of a task that does not run before this one — for a task in another's `else`, the task it runs instead of, or a task after that one: they do not run when it does.",
+        "Make the task depend on it (`after: [task]` or a branch), or read another value; an `else` task reads `conf` or the tasks that run before the task it replaces (`after` cannot help: it would make the `else` task wait for a task that does not run).";
     EnvFileOutside = "CWS049", Error,
         "An env file listed under `env_files` is outside the project (absolute, `..`, or a link out of it): it is not read, so nothing from outside the project reaches a deployment.",
         "Move the file into the project and list it by a relative path.";
