@@ -229,7 +229,7 @@ pub fn credential_header_problem(name: &str) -> Option<String> {
         ))
     } else if name.eq_ignore_ascii_case(API_KEY_HEADER) {
         Some(format!(
-            "a task cannot set `{API_KEY_HEADER}`: the call sends the service's API key itself, from the deployment, never from a workflow file (committed with the repository): `{API_KEY_ENV}` of the environment with `cws workflow run`, `api_key` in the extra of the service's Airflow connection (`cws_<service>_<stage>`) in a DAG"
+            "a task cannot set `{API_KEY_HEADER}`: the call sends the service's API key itself, from the deployment, never from a workflow file (committed with the repository): `{API_KEY_ENV}_<SERVICE>` (or `{API_KEY_ENV}`) of the environment with `cws workflow run`, `api_key` in the extra of the service's Airflow connection (`cws_<service>_<stage>`) in a DAG"
         ))
     } else {
         None
