@@ -35,14 +35,6 @@ impl Drop for Stage {
     }
 }
 
-fn aws_env(moto: &Moto) -> [(&'static str, String); 3] {
-    [
-        ("AWS_ENDPOINT_URL", moto.url.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-    ]
-}
-
 fn start_stage() -> Stage {
     start_stage_of(&example(), &[])
 }
@@ -62,19 +54,10 @@ fn with_keys<'c>(cmd: &'c mut Command, keys: &[(&str, &str)]) -> &'c mut Command
 /// `CWS_API_KEY_<SERVICE>`).
 fn start_stage_of(project: &Path, keys: &[(&str, &str)]) -> Stage {
     let moto = Moto::start();
-    let made = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing').create_bucket(Bucket=sys.argv[2], CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})",
-            &moto.url,
-            BUCKET,
-        ])
-        .output()
-        .expect("python3");
-    assert!(made.status.success(), "{}", text(&made.stderr));
+    moto.create_bucket(BUCKET);
     let mut cmd = cws_command();
     cmd.args(["run", "-s", "dev", "--port", "0", "-p"]).arg(project);
-    for (k, v) in aws_env(&moto) {
+    for (k, v) in moto.env() {
         cmd.env(k, v);
     }
     with_keys(&mut cmd, keys);
@@ -110,7 +93,7 @@ fn run_in(stage: &Stage, project: &Path, file: &str, conf: &Value, extra: &[&str
     cmd.current_dir(project)
         .args(["workflow", "run", file, "-s", "dev", "--port", &stage.port, "--conf", &conf.to_string()])
         .args(extra);
-    for (k, v) in aws_env(&stage.moto) {
+    for (k, v) in stage.moto.env() {
         cmd.env(k, v);
     }
     cmd.output().expect("cws workflow run")
@@ -632,7 +615,7 @@ fn workflows_send_the_api_key_locally_and_from_airflow() {
         cmd.current_dir(keyed.path())
             .args(["workflow", "run", &format!("workflows/{workflow}.cws.yml"), "-s", "dev"])
             .args(["--port", &stage.port, "--conf", &conf.to_string(), "--json"]);
-        for (k, v) in aws_env(&stage.moto) {
+        for (k, v) in stage.moto.env() {
             cmd.env(k, v);
         }
         let o = with_keys(&mut cmd, keys).output().expect("cws workflow run");
@@ -751,7 +734,7 @@ fn deployed_runs_call_the_urls_of_the_deployment() {
         cmd.current_dir(project.path())
             .args(["workflow", "run", &format!("workflows/{workflow}.cws.yml"), "-s", "dev", "--deployed"])
             .args(["--json", "--conf", &conf.to_string()]);
-        for (k, v) in aws_env(&stage.moto) {
+        for (k, v) in stage.moto.env() {
             cmd.env(k, v);
         }
         let o = cmd.output().expect("cws");
