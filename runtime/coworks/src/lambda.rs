@@ -167,7 +167,7 @@ fn decode<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Result<T, String> {
 
 /// A raw JSON string's text; `None` when absent, an error when not a string.
 fn text<'a>(raw: Option<&'a RawValue>) -> Result<Option<std::borrow::Cow<'a, str>>, String> {
-    raw.map(|r| decode::<std::borrow::Cow<'a, str>>(r)).transpose()
+    raw.map(decode::<std::borrow::Cow<'a, str>>).transpose()
 }
 
 impl<'a> Fields<'a> {
@@ -468,8 +468,8 @@ fn read<S: Service>(router: &Router<S>, text: &str, request_id: &str, limits: &L
         }
     }
     let forwarded_for = || {
-        let values = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
-        values.last().map(str::to_string)
+        let mut values = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        values.next_back().map(str::to_string)
     };
     let meta = RequestMeta::from_request_context(rc.is_object().then_some(&rc), forwarded_for);
     let request = Request {
