@@ -9,8 +9,11 @@
 //!
 //! `cargo bench -p coworks --bench package`. Env `PACKAGE_PROFILES` adds profiles to compare, as
 //! `name:KEY=VALUE,KEY=VALUE;name2:...` with `CARGO_PROFILE_RELEASE_*` names without the prefix
-//! (`small:OPT_LEVEL=s,LTO=fat`); `PACKAGE_ROUNDS` sets the rounds (default 15). Under
-//! `cargo test --all-targets` it is a smoke run: debug builds, two rounds.
+//! (`small:OPT_LEVEL=s,LTO=fat`); `PACKAGE_ALSO=name:/path/to/bootstrap;...` adds executables built
+//! elsewhere (e.g. the billing example of another commit, for before/after figures), started in the
+//! same rounds and compared with the hand-written service built with `cws build`'s profile;
+//! `PACKAGE_ROUNDS` sets the rounds (default 15). Under `cargo test --all-targets` it is a smoke
+//! run: debug builds, two rounds.
 
 #[path = "../tests/common/runtime_api.rs"]
 mod runtime_api;
@@ -121,6 +124,27 @@ fn main() {
         let hand =
             build(full, p, &["-p", "coworks", "--example", "handwritten_billing"], "handwritten_billing");
         built.push((p, billing, hand));
+    }
+    // Executables built elsewhere, compared with the hand-written one of `cws build`'s profile.
+    let also: Vec<Profile> = std::env::var("PACKAGE_ALSO")
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|spec| spec.split_once(':'))
+        .map(|(name, _)| Profile { name: name.to_string(), settings: Vec::new() })
+        .collect();
+    let also_paths: Vec<PathBuf> = std::env::var("PACKAGE_ALSO")
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|spec| spec.split_once(':'))
+        .map(|(_, path)| PathBuf::from(path))
+        .collect();
+    if full {
+        let hand = built.get(1).map(|(_, _, hand)| hand.clone());
+        for (p, path) in also.iter().zip(also_paths) {
+            if let Some(hand) = &hand {
+                built.push((p, path, hand.clone()));
+            }
+        }
     }
     // Interleaved: each round starts every executable once, in turn.
     let mut starts: Vec<[Vec<f64>; 2]> = built.iter().map(|_| [Vec::new(), Vec::new()]).collect();

@@ -152,16 +152,26 @@ impl RequestMeta {
     /// What a Lambda HTTP event's head (`requestContext`, headers) says of the client and the
     /// authorizer, in each of the shapes the runtime reads.
     pub fn from_event(head: &Value) -> RequestMeta {
-        let rc = head.get("requestContext");
-        let at = |p: &str| rc.and_then(|c| c.pointer(p)).and_then(Value::as_str).map(str::to_string);
-        let source_ip = at("/identity/sourceIp").or_else(|| at("/http/sourceIp")).or_else(|| {
+        RequestMeta::from_request_context(head.get("requestContext"), || {
             // ALB: the balancer's `X-Forwarded-For` ends with the client as the balancer saw it.
             let headers = head.get("headers").or_else(|| head.get("multiValueHeaders"))?.as_object()?;
             let (_, v) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-forwarded-for"))?;
-            let text = match v {
-                Value::Array(items) => items.last()?.as_str()?,
-                other => other.as_str()?,
-            };
+            match v {
+                Value::Array(items) => items.last()?.as_str().map(str::to_string),
+                other => other.as_str().map(str::to_string),
+            }
+        })
+    }
+
+    /// [`RequestMeta::from_event`] from the event's `requestContext` and, read only when that names
+    /// no client address, its (last) `X-Forwarded-For` header.
+    pub fn from_request_context(
+        rc: Option<&Value>,
+        forwarded_for: impl FnOnce() -> Option<String>,
+    ) -> RequestMeta {
+        let at = |p: &str| rc.and_then(|c| c.pointer(p)).and_then(Value::as_str).map(str::to_string);
+        let source_ip = at("/identity/sourceIp").or_else(|| at("/http/sourceIp")).or_else(|| {
+            let text = forwarded_for()?;
             text.rsplit(',').next().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
         });
         RequestMeta {

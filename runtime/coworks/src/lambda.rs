@@ -1,7 +1,8 @@
 //! The Lambda face: one function answers API Gateway REST (payload 1.0), HTTP API (2.0), function
 //! URL and ALB events through the same [`Router`], and API Gateway TOKEN / REQUEST authorizer events
-//! with the service's token authorizer. Events are read by `lambda_http`; answers are built in the
-//! shape each origin expects. An asynchronous call is queued with Lambda's `Invoke` API on this
+//! with the service's token authorizer. An event is parsed once, into the raw values of the fields
+//! the runtime reads ([`Fields`]; the HTTP parts as `lambda_http` 1.x reads them); answers are
+//! built in the shape each origin expects. An asynchronous call is queued with Lambda's `Invoke` API on this
 //! function ([`crate::lambda_invoke`]); the queued invocation runs it.
 //!
 //! Large events are held a bounded number of times: the runtime's buffer is read in place
@@ -9,7 +10,6 @@
 //! the body is taken out of the event text before anything else is parsed ([`handle_raw`]), so the
 //! event is never held as a JSON tree or re-serialised whole.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -17,8 +17,7 @@ use base64::Engine;
 use bytes::Bytes;
 use coworks_core::contract::BASE_PATH_ENV;
 use http::header::{CONTENT_TYPE, SET_COOKIE};
-use http::StatusCode;
-use lambda_http::RequestExt;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -96,7 +95,9 @@ impl<'de> Deserialize<'de> for Event {
         if size <= MAX_EVENT.load(Ordering::Relaxed) {
             return Ok(Event::Text(raw.to_owned()));
         }
-        let origin = split(raw.get()).map(|(head, _)| origin(&head)).unwrap_or(Origin::RestV1);
+        let origin = Fields::of(raw.get())
+            .map(|f| f.origin(f.request_context().ok().flatten().as_ref()))
+            .unwrap_or(Origin::RestV1);
         Ok(Event::TooLarge { size, origin })
     }
 }
@@ -115,28 +116,223 @@ pub enum Origin {
     },
 }
 
-/// The origin of an HTTP event.
-pub fn origin(event: &Value) -> Origin {
-    let ctx = event.get("requestContext");
-    if ctx.and_then(|c| c.get("elb")).is_some() {
-        Origin::Alb { multi: event.get("multiValueHeaders").is_some_and(|h| !h.is_null()) }
-    } else if event.get("version").and_then(Value::as_str) == Some("2.0") {
-        Origin::HttpV2
-    } else {
-        Origin::RestV1
+/// The fields of an event the runtime reads, borrowed from its text: the event is parsed once,
+/// into these raw values, and each is decoded where it is read (the body straight into its bytes).
+/// `null` reads as absent. The shapes are AWS's: API Gateway REST (payload 1.0), HTTP API and
+/// function URL (2.0), ALB, TOKEN / REQUEST authorizers, and the runtime's queued calls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Fields<'a> {
+    #[serde(borrow)]
+    version: Option<&'a RawValue>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    method_arn: Option<&'a RawValue>,
+    #[serde(borrow)]
+    route_arn: Option<&'a RawValue>,
+    /// [`coworks_core::contract::ASYNC_PAYLOAD_KEY`].
+    #[serde(borrow, rename = "cws_async")]
+    queued: Option<&'a RawValue>,
+    #[serde(borrow)]
+    http_method: Option<&'a RawValue>,
+    #[serde(borrow)]
+    path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    raw_path: Option<&'a RawValue>,
+    #[serde(borrow)]
+    raw_query_string: Option<&'a RawValue>,
+    #[serde(borrow)]
+    headers: Option<&'a RawValue>,
+    #[serde(borrow)]
+    multi_value_headers: Option<&'a RawValue>,
+    #[serde(borrow)]
+    query_string_parameters: Option<&'a RawValue>,
+    #[serde(borrow)]
+    multi_value_query_string_parameters: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cookies: Option<&'a RawValue>,
+    #[serde(borrow)]
+    request_context: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    is_base64_encoded: Option<&'a RawValue>,
+}
+
+/// A raw JSON value decoded as `T`.
+fn decode<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Result<T, String> {
+    serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+}
+
+/// A raw JSON string's text; `None` when absent, an error when not a string.
+fn text<'a>(raw: Option<&'a RawValue>) -> Result<Option<std::borrow::Cow<'a, str>>, String> {
+    raw.map(decode::<std::borrow::Cow<'a, str>>).transpose()
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of an event's text.
+    fn of(text: &'a str) -> Result<Fields<'a>, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The event's `requestContext`, as a JSON tree (small: no body, no headers).
+    fn request_context(&self) -> Result<Option<Value>, String> {
+        self.request_context.map(decode).transpose()
+    }
+
+    /// The event's origin, given its `requestContext`.
+    fn origin(&self, rc: Option<&Value>) -> Origin {
+        if rc.and_then(|c| c.get("elb")).is_some() {
+            Origin::Alb { multi: self.multi_value_headers.is_some() }
+        } else if self.version.is_some_and(|v| v.get() == r#""2.0""#) {
+            Origin::HttpV2
+        } else {
+            Origin::RestV1
+        }
+    }
+
+    /// Whether it is an API Gateway authorizer's event ([`auth::is_authorizer_event`]'s rule).
+    fn is_authorizer(&self) -> bool {
+        matches!(self.kind.map(RawValue::get), Some(r#""TOKEN""# | r#""REQUEST""#))
+            && (self.method_arn.is_some() || self.route_arn.is_some())
+    }
+
+    /// Whether the body is base64 text.
+    fn base64(&self) -> bool {
+        self.is_base64_encoded.is_some_and(|b| b.get() == "true")
     }
 }
 
-/// An event's text split into everything but its body (a small JSON object) and its body's raw
-/// JSON (borrowed, not decoded).
-fn split(text: &str) -> Result<(Value, Option<&RawValue>), serde_json::Error> {
-    let mut fields: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
-    let body = fields.remove("body");
-    let head = fields
-        .into_iter()
-        .map(|(k, v)| serde_json::from_str(v.get()).map(|v| (k, v)))
-        .collect::<Result<Map<String, Value>, _>>()?;
-    Ok((Value::Object(head), body))
+/// The method, path (the event's raw path), query string and headers of an HTTP event, read as
+/// `lambda_http` 1.x reads them (an event with `httpMethod` as a REST or ALB event, else as a
+/// payload 2.0 one): REST and ALB headers are `multiValueHeaders` with `headers` overriding a name
+/// in both, their query string is `multiValueQueryStringParameters` (else
+/// `queryStringParameters`) form-encoded; payload 2.0 headers are `headers` with `cookies` as one
+/// `cookie` header, its query string `rawQueryString`. An event whose host (the `Host` header, else
+/// `requestContext.domainName`) is no URL authority, or whose method, headers or query string
+/// cannot be read, is refused.
+fn http_parts(f: &Fields<'_>, rc: &Value) -> Result<(Method, String, Option<String>, HeaderMap), String> {
+    if !rc.is_object() {
+        return Err("no requestContext".into());
+    }
+    let stage = rc.get("stage").and_then(Value::as_str);
+    let single = headers_of(f.headers)?;
+    let host = single
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| rc.get("domainName").and_then(Value::as_str));
+    if let Some(host) = host {
+        http::uri::Authority::try_from(host).map_err(|_| format!("the host `{host}` is no URL authority"))?;
+    }
+    let (method, path, query, headers) = if f.http_method.is_some() {
+        let method = text(f.http_method)?.unwrap_or_default();
+        let mut headers = headers_of(f.multi_value_headers)?;
+        headers.extend(single);
+        let multi = query_of(f.multi_value_query_string_parameters)?;
+        let pairs = if multi.is_empty() { query_of(f.query_string_parameters)? } else { multi };
+        let query = if pairs.is_empty() {
+            None
+        } else {
+            let flat = pairs.iter().flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_ref(), v.as_ref())));
+            Some(
+                serde_urlencoded::to_string(flat.collect::<Vec<(&str, &str)>>())
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        (method, text(f.path)?.unwrap_or_default(), query, headers)
+    } else {
+        let method =
+            rc.pointer("/http/method").and_then(Value::as_str).ok_or("no requestContext.http.method")?;
+        let mut headers = single;
+        if let Some(cookies) = f.cookies.map(decode::<Vec<std::borrow::Cow<'_, str>>>).transpose()? {
+            if let Ok(v) = HeaderValue::from_str(&cookies.join("; ")) {
+                headers.insert(http::header::COOKIE, v);
+            }
+        }
+        let query = text(f.raw_query_string)?.filter(|q| !q.is_empty()).map(|q| q.into_owned());
+        if let Some(q) = &query {
+            http::uri::PathAndQuery::try_from(format!("/?{q}")).map_err(|e| format!("query string: {e}"))?;
+        }
+        (method.into(), text(f.raw_path)?.unwrap_or_default(), query, headers)
+    };
+    let method = Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut path = path.into_owned();
+    if path.is_empty() {
+        // No path: what lambda_http's URI holds, the stage's segment (API Gateway) or `/`.
+        path = match stage.filter(|s| *s != "$default") {
+            Some(s) if std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_none() => format!("/{s}"),
+            _ => "/".to_string(),
+        };
+    }
+    Ok((method, path, query, headers))
+}
+
+/// An event's header object (`{"name": "value" | ["value", ...]}`, `null` for none) as a header
+/// map: a string value replaces the name's earlier ones, a list appends (lambda_http's reading).
+fn headers_of(raw: Option<&RawValue>) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    let Some(raw) = raw else { return Ok(map) };
+    let fields: Vec<(std::borrow::Cow<'_, str>, &RawValue)> = decode::<Entries<'_>>(raw)?.0;
+    for (name, value) in fields {
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("bad header name `{name}`"))?;
+        let value_of =
+            |v: &str| HeaderValue::from_str(v).map_err(|_| format!("bad value of header `{name}`"));
+        if value.get().starts_with('[') {
+            for v in decode::<Vec<std::borrow::Cow<'_, str>>>(value)? {
+                map.append(&name, value_of(&v)?);
+            }
+        } else {
+            let v = decode::<std::borrow::Cow<'_, str>>(value)?;
+            map.insert(&name, value_of(&v)?);
+        }
+    }
+    Ok(map)
+}
+
+/// An event's query object (`{"key": "value" | ["value", ...]}`, `null` for none) as pairs of a
+/// key and its values, in the event's order (a repeated key keeps its last values).
+type QueryPairs<'a> = Vec<(std::borrow::Cow<'a, str>, Vec<std::borrow::Cow<'a, str>>)>;
+
+fn query_of(raw: Option<&RawValue>) -> Result<QueryPairs<'_>, String> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let mut out: QueryPairs<'_> = Vec::new();
+    for (key, value) in decode::<Entries<'_>>(raw)?.0 {
+        let values: Vec<std::borrow::Cow<'_, str>> =
+            if value.get().starts_with('[') { decode(value)? } else { vec![decode(value)?] };
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, vs)) => *vs = values,
+            None => out.push((key, values)),
+        }
+    }
+    Ok(out)
+}
+
+/// A JSON object's entries in order, values raw (`null` reads as none).
+struct Entries<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object or null")
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Entries(Vec::new()))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry::<std::borrow::Cow<'de, str>, &'de RawValue>()? {
+                    out.push(entry);
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// Why a body cannot be taken from an event.
@@ -180,7 +376,7 @@ fn unsupported<S: Service>(origin: Origin, why: &str, request_id: &str) -> Value
 pub async fn handle_event<S: Service>(router: &Router<S>, event: Value, request_id: &str) -> Value {
     match serde_json::value::to_raw_value(&event) {
         Ok(raw) => handle_raw(router, raw, request_id, None, &Limits::default()).await,
-        Err(e) => unsupported::<S>(origin(&event), &e.to_string(), request_id),
+        Err(e) => unsupported::<S>(Origin::RestV1, &e.to_string(), request_id),
     }
 }
 
@@ -198,7 +394,7 @@ pub async fn handle_event_in<S: Service>(
             let lambda = Some(std::sync::Arc::new(context));
             handle_in(router, raw, &request_id, deadline, &Limits::default(), lambda).await
         }
-        Err(e) => unsupported::<S>(origin(&event), &e.to_string(), &request_id),
+        Err(e) => unsupported::<S>(Origin::RestV1, &e.to_string(), &request_id),
     }
 }
 
@@ -216,6 +412,79 @@ pub async fn handle_raw<S: Service>(
     handle_in(router, event, request_id, deadline, limits, None).await
 }
 
+/// What an event asks for, read from its text (owned: the text can be dropped).
+enum Read {
+    /// Answered already (an authorizer's event, a refused one).
+    Answer(Value),
+    /// A queued asynchronous call.
+    Queued(Result<Request, String>),
+    /// An HTTP request, answered in the shape of its origin.
+    Http(Origin, Request),
+}
+
+/// Reads an event's text: parsed once into its [`Fields`]; the body decoded straight from its raw
+/// JSON string (at most `limits.max_body` bytes), the rest from the other fields.
+fn read<S: Service>(router: &Router<S>, text: &str, request_id: &str, limits: &Limits) -> Read {
+    let fields = match Fields::of(text) {
+        Ok(f) => f,
+        Err(e) => return Read::Answer(unsupported::<S>(Origin::RestV1, &e.to_string(), request_id)),
+    };
+    if let Some(inner) = fields.queued {
+        return Read::Queued(decode::<Value>(inner).and_then(|v| lambda_invoke::decode(&v)));
+    }
+    if fields.is_authorizer() {
+        // Small (no body) and answered at once: read whole, as the authorizer's rules read it.
+        return Read::Answer(match serde_json::from_str::<Value>(text) {
+            Ok(event) => auth::answer_authorizer_event(&event, |t| router.service().principal(t)),
+            Err(e) => unsupported::<S>(Origin::RestV1, &e.to_string(), request_id),
+        });
+    }
+    let rc = match fields.request_context() {
+        Ok(rc) => rc,
+        Err(e) => return Read::Answer(unsupported::<S>(fields.origin(None), &e, request_id)),
+    };
+    let origin = fields.origin(rc.as_ref());
+    let body = match decode_body(fields.body, fields.base64(), limits.max_body) {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return Read::Answer(too_large(origin, limits.max_body, "body")),
+        Err(BodyError::Malformed(why)) => return Read::Answer(unsupported::<S>(origin, &why, request_id)),
+    };
+    let rc = rc.unwrap_or(Value::Null);
+    let (method, mut path, query, headers) = match http_parts(&fields, &rc) {
+        Ok(parts) => parts,
+        Err(why) => return Read::Answer(unsupported::<S>(origin, &why, request_id)),
+    };
+    if origin == Origin::HttpV2 {
+        // A named stage's segment (the execute-api URL), else the custom domain's base path (an API
+        // mapping's key): both stay in a 2.0 event's path.
+        let stage = rc.get("stage").and_then(Value::as_str);
+        let base_path = std::env::var(BASE_PATH_ENV).ok();
+        let stripped = stage
+            .filter(|s| *s != "$default")
+            .and_then(|stage| without_segment(&path, stage))
+            .or_else(|| base_path.filter(|b| !b.is_empty()).and_then(|b| without_segment(&path, &b)));
+        if let Some(rest) = stripped {
+            path = rest;
+        }
+    }
+    let forwarded_for = || {
+        let mut values = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        values.next_back().map(str::to_string)
+    };
+    let meta = RequestMeta::from_request_context(rc.is_object().then_some(&rc), forwarded_for);
+    let request = Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+        request_id: request_id.to_string(),
+        deadline: None,
+        meta,
+    };
+    Read::Http(origin, request)
+}
+
 /// [`handle_raw`] with the invocation's Lambda context, when there is one.
 async fn handle_in<S: Service>(
     router: &Router<S>,
@@ -225,76 +494,25 @@ async fn handle_in<S: Service>(
     limits: &Limits,
     lambda: Option<std::sync::Arc<lambda_runtime::Context>>,
 ) -> Value {
-    let (head, body) = match split(event.get()) {
-        Ok((head, raw_body)) => {
-            let base64 = head.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
-            (head, decode_body(raw_body, base64, limits.max_body))
-        }
-        Err(e) => return unsupported::<S>(Origin::RestV1, &e.to_string(), request_id),
-    };
+    let read = read(router, event.get(), request_id, limits);
     drop(event);
-    if let Some(queued) = lambda_invoke::queued_request(&head) {
-        return match queued {
-            Ok(mut request) => {
-                request.deadline = deadline;
-                request.meta.lambda = lambda;
-                json!({ "statusCode": router.handle_queued(request).await.status().as_u16() })
-            }
-            Err(e) => {
-                tracing::warn!(request_id, "{}: unreadable queued call ({e})", S::NAME);
-                json!({ "statusCode": 400 })
-            }
-        };
-    }
-    if auth::is_authorizer_event(&head) {
-        return auth::answer_authorizer_event(&head, |t| router.service().principal(t));
-    }
-    let origin = origin(&head);
-    let body = match body {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => return too_large(origin, limits.max_body, "body"),
-        Err(BodyError::Malformed(why)) => return unsupported::<S>(origin, &why, request_id),
-    };
-    let stage = head.pointer("/requestContext/stage").and_then(Value::as_str).map(str::to_string);
-    let mut meta = RequestMeta::from_event(&head);
-    meta.lambda = lambda;
-    // lambda_http panics on some malformed values (e.g. a host that is no domain name): contain it.
-    // It reads the event without its body (small), so nothing large is parsed twice.
-    let text = head.to_string();
-    let parsed = std::panic::catch_unwind(|| lambda_http::request::from_str(&text))
-        .unwrap_or_else(|_| Err(serde::de::Error::custom("malformed HTTP event")));
-    let request = match parsed {
-        Ok(r) => r,
-        Err(e) => return unsupported::<S>(origin, &e.to_string(), request_id),
-    };
-    let mut path = request.raw_http_path().to_string();
-    if path.is_empty() {
-        path = request.uri().path().to_string();
-    }
-    if origin == Origin::HttpV2 {
-        // A named stage's segment (the execute-api URL), else the custom domain's base path (an API
-        // mapping's key): both stay in a 2.0 event's path.
-        let base_path = std::env::var(BASE_PATH_ENV).ok();
-        let stripped = stage
-            .filter(|s| s != "$default")
-            .and_then(|stage| without_segment(&path, &stage))
-            .or_else(|| base_path.filter(|b| !b.is_empty()).and_then(|b| without_segment(&path, &b)));
-        if let Some(rest) = stripped {
-            path = rest;
+    match read {
+        Read::Answer(answer) => answer,
+        Read::Queued(Ok(mut request)) => {
+            request.deadline = deadline;
+            request.meta.lambda = lambda;
+            json!({ "statusCode": router.handle_queued(request).await.status().as_u16() })
+        }
+        Read::Queued(Err(e)) => {
+            tracing::warn!(request_id, "{}: unreadable queued call ({e})", S::NAME);
+            json!({ "statusCode": 400 })
+        }
+        Read::Http(origin, mut request) => {
+            request.deadline = deadline;
+            request.meta.lambda = lambda;
+            shape(origin, router.handle(request).await)
         }
     }
-    let (parts, _) = request.into_parts();
-    let request = Request {
-        method: parts.method,
-        path,
-        query: parts.uri.query().map(str::to_string),
-        headers: parts.headers,
-        body,
-        request_id: request_id.to_string(),
-        deadline,
-        meta,
-    };
-    shape(origin, router.handle(request).await)
 }
 
 /// `path` without its first segment when that segment is `segment` (`/dev/a` → `/a`, `/dev` → ``).
@@ -370,10 +588,8 @@ mod tests {
     use super::*;
 
     fn body(event: &str, max: usize) -> Result<Bytes, String> {
-        let (head, raw) = split(event).map_err(|e| e.to_string())?;
-        let base64 = head.get("isBase64Encoded").and_then(Value::as_bool).unwrap_or(false);
-        assert!(head.get("body").is_none(), "the head has no body");
-        decode_body(raw, base64, max).map_err(|e| match e {
+        let fields = Fields::of(event).map_err(|e| e.to_string())?;
+        decode_body(fields.body, fields.base64(), max).map_err(|e| match e {
             BodyError::TooLarge => "too large".to_string(),
             BodyError::Malformed(m) => m,
         })
@@ -390,6 +606,63 @@ mod tests {
         assert!(body(r#"{"body":"%%","isBase64Encoded":true}"#, 10).unwrap_err().contains("not base64"));
         assert!(body(r#"{"body":7}"#, 10).is_err());
         assert!(body("[1]", 10).is_err());
+    }
+
+    fn parts(event: Value) -> Result<(Method, String, Option<String>, HeaderMap), String> {
+        let text = event.to_string();
+        let fields = Fields::of(&text).map_err(|e| e.to_string())?;
+        let rc = fields.request_context()?.unwrap_or(Value::Null);
+        http_parts(&fields, &rc)
+    }
+
+    #[test]
+    fn http_parts_are_read_as_lambda_http_reads_them() {
+        // REST / ALB: `headers` overrides a name of `multiValueHeaders`; the query form-encoded.
+        let (method, path, query, headers) = parts(json!({
+            "httpMethod": "GET", "path": "/a b", "requestContext": {},
+            "headers": { "X-One": "single", "Host": "api.example.com" },
+            "multiValueHeaders": { "x-one": ["m1", "m2"], "x-two": ["a", "b"] },
+            "queryStringParameters": { "q": "ignored" },
+            "multiValueQueryStringParameters": { "q": ["a b", "c&d"], "r": ["1"] }
+        }))
+        .expect("a REST event");
+        assert_eq!(
+            (method, path.as_str(), query.as_deref()),
+            (Method::GET, "/a b", Some("q=a+b&q=c%26d&r=1"))
+        );
+        let all =
+            |name: &str| headers.get_all(name).iter().map(|v| v.to_str().unwrap_or("")).collect::<Vec<_>>();
+        assert_eq!((all("x-one"), all("x-two")), (vec!["single"], vec!["a", "b"]));
+        let (_, _, query, _) = parts(
+            json!({ "httpMethod": "POST", "requestContext": {}, "queryStringParameters": { "k": "v" } }),
+        )
+        .expect("single-value query");
+        assert_eq!(query.as_deref(), Some("k=v"));
+        // Payload 2.0: the method from the request context, cookies as one header, the raw query.
+        let (method, path, query, headers) = parts(json!({
+            "version": "2.0", "rawPath": "/x", "rawQueryString": "a=1&b=%20",
+            "cookies": ["c1=v1", "c2=v2"], "headers": { "cookie": "old" },
+            "requestContext": { "http": { "method": "PUT" }, "stage": "$default" }
+        }))
+        .expect("a 2.0 event");
+        assert_eq!((method, path.as_str(), query.as_deref()), (Method::PUT, "/x", Some("a=1&b=%20")));
+        assert_eq!(headers.get("cookie").and_then(|v| v.to_str().ok()), Some("c1=v1; c2=v2"));
+        // No path: the stage's segment, as lambda_http's URI.
+        let (_, path, query, _) =
+            parts(json!({ "httpMethod": "GET", "requestContext": { "stage": "prod" } })).expect("no path");
+        assert_eq!((path.as_str(), query), ("/prod", None));
+        // Refused: no method, a host that is no authority, bad headers, a query that is no URI's.
+        for bad in [
+            json!({ "version": "2.0", "rawPath": "/", "requestContext": {} }),
+            json!({ "httpMethod": "GET", "path": "/" }),
+            json!({ "httpMethod": "GET", "path": "/", "requestContext": { "domainName": "<x>" } }),
+            json!({ "httpMethod": "G T", "path": "/", "requestContext": {} }),
+            json!({ "httpMethod": "GET", "requestContext": {}, "headers": { "bad name": "v" } }),
+            json!({ "httpMethod": "GET", "requestContext": {}, "headers": { "h": 7 } }),
+            json!({ "version": "2.0", "rawQueryString": "a b", "requestContext": { "http": { "method": "GET" } } }),
+        ] {
+            assert!(parts(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub fn queued_request(event: &Value) -> Option<Result<Request, String>> {
     Some(decode(inner))
 }
 
-fn decode(inner: &Value) -> Result<Request, String> {
+/// The request of a queued payload's inner object (the value of its `cws_async` key).
+pub fn decode(inner: &Value) -> Result<Request, String> {
     let text = |k: &str| inner.get(k).and_then(Value::as_str);
     let method = Method::from_bytes(text("method").unwrap_or("").as_bytes()).map_err(|e| e.to_string())?;
     let mut headers = HeaderMap::new();
