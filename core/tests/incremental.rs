@@ -140,6 +140,22 @@ fn edits() -> impl Strategy<Value = Vec<Edit>> {
 
 const STAGES: &[Option<&str>] = &[Some("dev"), None, Some("prod")];
 
+/// Makes one edit, on disk and in `edited`.
+fn apply(edited: &mut Project, disk: &TempProject, files: &[(&str, Vec<String>)], (f, choice): Edit) {
+    let (rel, texts) = &files[f];
+    match choice {
+        Some(c) => {
+            let text = &texts[c % texts.len()];
+            disk.write(rel, text);
+            edited.set_file_text(Path::new(rel), text);
+        }
+        None => {
+            let _ = std::fs::remove_file(disk.path().join(rel));
+            edited.remove_file(Path::new(rel));
+        }
+    }
+}
+
 fn same_as_from_scratch(edited: &Project, disk: &TempProject, after: &str) {
     let fresh = disk.load();
     for stage in STAGES {
@@ -164,18 +180,7 @@ proptest! {
         let mut edited = disk.load();
         same_as_from_scratch(&edited, &disk, "loading");
         for (i, (f, choice)) in edits.iter().enumerate() {
-            let (rel, texts) = &files[*f];
-            match choice {
-                Some(c) => {
-                    let text = &texts[c % texts.len()];
-                    disk.write(rel, text);
-                    edited.set_file_text(Path::new(rel), text);
-                }
-                None => {
-                    let _ = std::fs::remove_file(disk.path().join(rel));
-                    edited.remove_file(Path::new(rel));
-                }
-            }
+            apply(&mut edited, &disk, &files, (*f, *choice));
             same_as_from_scratch(&edited, &disk, &format!("edit {i} of {edits:?}"));
         }
     }
@@ -213,18 +218,7 @@ proptest! {
         let mut edited = disk.load();
         same_as_from_scratch(&edited, &disk, "loading");
         for (i, ((f, choice), asked)) in edits.iter().enumerate() {
-            let (rel, texts) = &files[*f];
-            match choice {
-                Some(c) => {
-                    let text = &texts[c % texts.len()];
-                    disk.write(rel, text);
-                    edited.set_file_text(Path::new(rel), text);
-                }
-                None => {
-                    let _ = std::fs::remove_file(disk.path().join(rel));
-                    edited.remove_file(Path::new(rel));
-                }
-            }
+            apply(&mut edited, &disk, &files, (*f, *choice));
             for (bit, stage) in STAGES.iter().enumerate() {
                 if asked & (1 << bit) != 0 {
                     let incremental = edited.diagnostics(*stage);
