@@ -5,8 +5,8 @@
 //! (or `--port`): the local stage gateway of `cws run -s STAGE` when it runs there (the service's
 //! routes under `/<service>`), else the service, started (and stopped afterwards) when nothing
 //! listens there. The stage's `TOKEN` goes in the `Authorization` header, the environment's
-//! `CWS_API_KEY` (a service deployed with `api_key`) in `x-api-key`; `invoke.timeout` bounds
-//! the wait.
+//! `CWS_API_KEY_<SERVICE>`, else `CWS_API_KEY` (a service deployed with `api_key`), in `x-api-key`;
+//! `invoke.timeout` bounds the wait.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -169,8 +169,9 @@ fn send(
         builder = builder.header("Authorization", format!("Bearer {token}"));
     }
     // The API key of a service deployed with `api_key` (and of the local stage gateway), unless
-    // `--header x-api-key: ...` names one.
-    let api_key = std::env::var(coworks_core::artifacts::api::API_KEY_ENV).ok().filter(|k| !k.is_empty());
+    // `--header x-api-key: ...` names one: the service's own variable, else `CWS_API_KEY`.
+    let api_key = coworks_core::artifacts::api::api_key_from_env(&args.service, |v| std::env::var(v).ok())
+        .map(|(_, key)| key);
     let key_header = coworks_core::artifacts::api::API_KEY_HEADER;
     let has_key = args.headers.iter().any(|h| h.to_ascii_lowercase().starts_with(&format!("{key_header}:")));
     if let (Some(key), false) = (api_key, has_key) {

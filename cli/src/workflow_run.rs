@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use coworks_core::artifacts::airflow::dag_id;
-use coworks_core::artifacts::api::{API_KEY_ENV, API_KEY_HEADER};
+use coworks_core::artifacts::api::{api_key_envs_text, api_key_from_env, API_KEY_HEADER};
 use coworks_core::settings::CliOptions;
 use coworks_core::workflow::last_run::LastRun;
 use coworks_core::workflow::run::{self, CallResult, Context, Next, Schedule, TaskState, Verdict};
@@ -83,8 +83,9 @@ struct Endpoint {
     base: String,
     token: Option<String>,
     /// When the service requires an API key in the stage (the core's `api_key_required`): the key
-    /// sent as `x-api-key` (`CWS_API_KEY` of the environment), `None` when it is not set.
-    api_key: Option<Option<String>>,
+    /// sent as `x-api-key` with the variable it came from (the core's `api_key_from_env`:
+    /// `CWS_API_KEY_<SERVICE>`, else `CWS_API_KEY`), `None` when neither is set.
+    api_key: Option<Option<(String, String)>>,
     timeout: u64,
     bucket: Option<String>,
     results_prefix: String,
@@ -205,7 +206,7 @@ fn endpoints(
         let settings = project.function_settings(stage, &service, &CliOptions::new());
         let token = target.env.get("TOKEN").filter(|t| !t.is_empty()).cloned();
         let api_key =
-            settings.api_key_required().then(|| std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty()));
+            settings.api_key_required().then(|| api_key_from_env(&service, |v| std::env::var(v).ok()));
         out.insert(
             service,
             Endpoint {
@@ -523,11 +524,11 @@ impl<'p> Runner<'p> {
         };
         let timeout = Duration::from_secs(timeout.map(u64::from).unwrap_or(ep.timeout).max(1));
         let call = format!("{service} {} {}", req.method, req.path);
-        let token_place = match ep.api_key {
-            None => format!("stage `{}` (`TOKEN` of its env files)", self.stage),
-            Some(_) => {
-                format!("stage `{}` (`TOKEN` of its env files) or its API key (`{API_KEY_ENV}`)", self.stage)
+        let token_place = match &ep.api_key {
+            Some(Some((var, _))) => {
+                format!("stage `{}` (`TOKEN` of its env files) or its API key (`{var}`)", self.stage)
             }
+            _ => format!("stage `{}` (`TOKEN` of its env files)", self.stage),
         };
         let mut url = format!("{}{}", ep.base, utf8_percent_encode(&req.path, PATH));
         for (i, (k, v)) in req.query.iter().enumerate() {
@@ -545,18 +546,19 @@ impl<'p> Runner<'p> {
         if let Some(token) = &ep.token {
             builder = builder.header("Authorization", format!("Bearer {token}"));
         }
-        // The service's API key, unless the task sends one of its own.
-        let own_key = req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(API_KEY_HEADER));
-        match (&ep.api_key, own_key) {
-            (Some(Some(api_key)), false) => builder = builder.header(API_KEY_HEADER, api_key.as_str()),
-            (Some(None), false) => {
+        // The service's API key (a task cannot send one of its own: the core's
+        // `credential_header_problem`).
+        match &ep.api_key {
+            Some(Some((_, api_key))) => builder = builder.header(API_KEY_HEADER, api_key.as_str()),
+            Some(None) => {
                 let msg = format!(
-                    "{call}: service `{service}` requires an API key in stage `{}` (`api_key` / `usage_plan`): set `{API_KEY_ENV}` to it (the local stage gateway's, or the deployed key's value: `aws apigateway get-api-key --api-key <api_key_id> --include-value`)",
-                    self.stage
+                    "{call}: service `{service}` requires an API key in stage `{}` (`api_key` / `usage_plan`): set {} to it (the local stage gateway's, or the deployed key's value: `aws apigateway get-api-key --api-key <api_key_id> --include-value`)",
+                    self.stage,
+                    api_key_envs_text(service)
                 );
                 return (None, Verdict::Fail(msg));
             }
-            _ => {}
+            None => {}
         }
         let key = format!("{}{}/{}/{}__call.json", ep.results_prefix, self.dag_id, self.run_id, t.id);
         if t.is_async {

@@ -10,7 +10,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -118,41 +118,15 @@ fn send(url: &str, method: &str, headers: &[(&str, &str)]) -> Reply {
     Reply { status: r.status().as_u16(), headers, body }
 }
 
-/// boto3 against moto.
-trait S3Script {
-    /// Runs `script` with `s3` (a client) and `argv`; its output.
-    fn s3(&self, script: &str, args: &[&str]) -> String;
-}
-
-impl S3Script for Moto {
-    /// boto3 against moto: `script` gets `s3` (a client) and `argv`.
-    fn s3(&self, script: &str, args: &[&str]) -> String {
-        let prelude = "import sys, json, boto3\ns3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing')\nargv = sys.argv[2:]\n";
-        let o = Command::new("python3")
-            .args(["-c", &format!("{prelude}{script}"), &self.url])
-            .args(args)
-            .output()
-            .expect("python3");
-        assert!(o.status.success(), "boto3: {}", text(&o.stderr));
-        text(&o.stdout)
-    }
-}
-
 const BUCKET: &str = "eshop-async-results";
 
 #[test]
 fn the_eshop_dev_stage_behind_one_port_as_api_gateway_serves_it() {
     let moto = Moto::start();
-    moto.s3(
-        "s3.create_bucket(Bucket=argv[0], CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})",
-        &[BUCKET],
-    );
+    moto.create_bucket(BUCKET);
     let eshop = support::example();
-    let env = [
-        ("AWS_ENDPOINT_URL", moto.url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-    ];
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let gw = Running::start(&eshop, &["-s", "dev"], &env);
     let url = |path: &str| format!("{}{path}", gw.base);
     let token = [("Authorization", "Bearer dev-token")];

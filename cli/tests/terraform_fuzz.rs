@@ -86,6 +86,16 @@ fn hostile() -> impl Strategy<Value = String> {
     proptest::collection::vec(piece, 1..6).prop_map(|v| v.concat())
 }
 
+/// Texts with a lone carriage return before runs of `$` and `%` (in every stage's env file, beside
+/// the random ones).
+const LONE_CR: &[&str] = &[
+    "a\r${file(\"/etc/hostname\")}",
+    "a\r$${b}",
+    "a\r$$${b} %%{c}",
+    "a\r$$$${b} %{ if true }x%{ endif }",
+    "$${a}\r${b}\r\n$${c}",
+];
+
 /// `n` hostile texts from the seed (`seed` unless `CWS_FUZZ_SEED`).
 fn hostile_texts(n: usize, seed: u64) -> Vec<String> {
     let mut runner = support::fuzz::seeded_runner(1, seed);
@@ -355,6 +365,11 @@ fn hostile_project(
         let mut vars: BTreeMap<String, String> =
             (0..20).map(|i| (format!("V{i}_{stage}"), values.next().expect("cycled").clone())).collect();
         vars.insert("GREETING".into(), "Hello ${file(\"/etc/hostname\")}".into());
+        // Text after a lone carriage return, which Terraform's scanner reads differently (odd runs
+        // of `$` / `%` before `{` as written, nothing evaluated): planned as written all the same.
+        for (i, v) in LONE_CR.iter().enumerate() {
+            vars.insert(format!("CR{i}"), v.to_string());
+        }
         let text: String = vars.iter().map(|(k, v)| format!("{k}={}\n", env_value(v))).collect();
         project.write(&format!(".env.{stage}"), text);
         project.write(&format!(".env.{stage}.secret"), format!("S_{stage}.1=secret value\n"));
@@ -368,8 +383,8 @@ fn hostile_project(
 /// The interpolations Terraform finds in `s`, a string of a `.tf.json` file (value or key), as HCL's
 /// template scanner reads it: `$${` and `%%{` are escapes; `${` opens an interpolation, which ends
 /// at its `}` (quoted strings inside it skipped); `%{` is a directive. A directive, an unclosed
-/// interpolation, or a lone carriage return in the literal text (after which Terraform reads `$$`
-/// runs one short) is an error.
+/// interpolation, or a lone carriage return in the literal text (after which Terraform evaluates
+/// nothing and reads an odd run of `$` or `%` before `{` as written, one long) is an error.
 fn interpolations(s: &str) -> Result<Vec<&str>, String> {
     let b = s.as_bytes();
     let mut found = Vec::new();

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -35,40 +35,32 @@ impl Drop for Stage {
     }
 }
 
-fn aws_env(moto: &Moto) -> [(&'static str, String); 3] {
-    [
-        ("AWS_ENDPOINT_URL", moto.url.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-    ]
-}
-
 fn start_stage() -> Stage {
-    start_stage_of(&example(), None)
+    start_stage_of(&example(), &[])
 }
 
-/// The stage gateway of `project`'s dev stage; `api_key`: the key it accepts (`CWS_API_KEY`).
-fn start_stage_of(project: &Path, api_key: Option<&str>) -> Stage {
+/// The variables giving API keys the tests set or clear.
+const KEY_VARS: [&str; 3] = ["CWS_API_KEY", "CWS_API_KEY_CATALOG", "CWS_API_KEY_MAILER"];
+
+/// Clears the API key variables of `cmd`, then sets `keys` (variable, key).
+fn with_keys<'c>(cmd: &'c mut Command, keys: &[(&str, &str)]) -> &'c mut Command {
+    for var in KEY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.envs(keys.iter().copied())
+}
+
+/// The stage gateway of `project`'s dev stage; `keys`: the API keys it accepts (`CWS_API_KEY`,
+/// `CWS_API_KEY_<SERVICE>`).
+fn start_stage_of(project: &Path, keys: &[(&str, &str)]) -> Stage {
     let moto = Moto::start();
-    let made = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing').create_bucket(Bucket=sys.argv[2], CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})",
-            &moto.url,
-            BUCKET,
-        ])
-        .output()
-        .expect("python3");
-    assert!(made.status.success(), "{}", text(&made.stderr));
+    moto.create_bucket(BUCKET);
     let mut cmd = cws_command();
     cmd.args(["run", "-s", "dev", "--port", "0", "-p"]).arg(project);
-    for (k, v) in aws_env(&moto) {
+    for (k, v) in moto.env() {
         cmd.env(k, v);
     }
-    match api_key {
-        Some(key) => cmd.env("CWS_API_KEY", key),
-        None => cmd.env_remove("CWS_API_KEY"),
-    };
+    with_keys(&mut cmd, keys);
     // A copy builds its services where the e-shop's are (its dependencies built once).
     cmd.env("CARGO_TARGET_DIR", example().join("target"));
     let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("cws run");
@@ -101,7 +93,7 @@ fn run_in(stage: &Stage, project: &Path, file: &str, conf: &Value, extra: &[&str
     cmd.current_dir(project)
         .args(["workflow", "run", file, "-s", "dev", "--port", &stage.port, "--conf", &conf.to_string()])
         .args(extra);
-    for (k, v) in aws_env(&stage.moto) {
+    for (k, v) in stage.moto.env() {
         cmd.env(k, v);
     }
     cmd.output().expect("cws workflow run")
@@ -582,15 +574,21 @@ fn local_runs_end_as_airflow_runs_of_the_same_workflows() {
 
 /// The API key of the catalog in `with_api_key`'s copy (an API Gateway key is letters and digits).
 const API_KEY: &str = "k3yOfTheCatalog0123456789";
+/// The mailer's own key (each service deployed with `api_key` has one of its own).
+const MAILER_KEY: &str = "k3yOfTheMailer9876543210";
 
-/// The e-shop with the catalog deployed with `api_key: true`: its entries require `x-api-key`.
+/// The e-shop with the catalog and the mailer deployed with `api_key: true`: their entries require
+/// `x-api-key`, each its own key.
 fn with_api_key() -> TempProject {
     let copy = TempProject::copy_of(&example());
-    let config = std::fs::read_to_string(example().join("project.cws.yml")).unwrap();
-    let catalog = "  catalog:\n    path: services/catalog\n";
-    assert!(config.contains(catalog));
-    let keyed = "  catalog:\n    path: services/catalog\n    commands: { deploy: { api_key: true } }\n";
-    copy.write("project.cws.yml", config.replace(catalog, keyed));
+    let mut config = std::fs::read_to_string(example().join("project.cws.yml")).unwrap();
+    for service in ["catalog", "mailer"] {
+        let plain = format!("  {service}:\n    path: services/{service}\n");
+        assert!(config.contains(&plain), "{service}");
+        let keyed = format!("{plain}    commands: {{ deploy: {{ api_key: true }} }}\n");
+        config = config.replace(&plain, &keyed);
+    }
+    copy.write("project.cws.yml", config);
     // The services' crates depend on the runtime by a path relative to the repository.
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/coworks");
     for service in ["billing", "catalog", "mailer"] {
@@ -608,26 +606,29 @@ fn workflows_send_the_api_key_locally_and_from_airflow() {
     let start = Instant::now();
     let env = airflow_env::airflow();
     let keyed = with_api_key();
-    // The local stage gateway enforces the key as API Gateway does (403 without the right one).
-    let stage = start_stage_of(keyed.path(), Some(API_KEY));
+    // The local stage gateway enforces the keys as API Gateway does (403 without the right one):
+    // the catalog's is `CWS_API_KEY` (the key of every service without its own), the mailer's its own.
+    let stage = start_stage_of(keyed.path(), &[("CWS_API_KEY", API_KEY), ("CWS_API_KEY_MAILER", MAILER_KEY)]);
     let conf = json!({ "sku": "tea-7", "name": "Kukicha", "price_cents": 380 });
-    let local = |key: Option<&str>| {
+    let local_of = |workflow: &str, conf: &Value, keys: &[(&str, &str)]| {
         let mut cmd = cws_command();
         cmd.current_dir(keyed.path())
-            .args(["workflow", "run", "workflows/catalog_update.cws.yml", "-s", "dev", "--port", &stage.port])
-            .args(["--conf", &conf.to_string(), "--json"]);
-        for (k, v) in aws_env(&stage.moto) {
+            .args(["workflow", "run", &format!("workflows/{workflow}.cws.yml"), "-s", "dev"])
+            .args(["--port", &stage.port, "--conf", &conf.to_string(), "--json"]);
+        for (k, v) in stage.moto.env() {
             cmd.env(k, v);
         }
-        match key {
-            Some(k) => cmd.env("CWS_API_KEY", k),
-            None => cmd.env_remove("CWS_API_KEY"),
-        };
-        let o = cmd.output().expect("cws workflow run");
+        let o = with_keys(&mut cmd, keys).output().expect("cws workflow run");
         let log = text(&o.stderr);
         let out: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {log}"));
-        assert!(!log.contains(API_KEY) && !out.to_string().contains(API_KEY), "the key is never printed");
+        for key in [API_KEY, MAILER_KEY] {
+            assert!(!log.contains(key) && !out.to_string().contains(key), "the keys are never printed");
+        }
         LocalRun { out, ok: o.status.success(), log }
+    };
+    let local = |key: Option<&str>| {
+        let keys: Vec<(&str, &str)> = key.map(|k| ("CWS_API_KEY", k)).into_iter().collect();
+        local_of("catalog_update", &conf, &keys)
     };
     let run = local(Some(API_KEY));
     assert!(run.ok, "{}", run.log);
@@ -637,11 +638,26 @@ fn workflows_send_the_api_key_locally_and_from_airflow() {
     assert!(!run.ok);
     let error = run.task("store_product")["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains("service `catalog` requires an API key in stage `dev`"), "{error}");
-    assert!(error.contains("set `CWS_API_KEY`"), "{error}");
+    assert!(error.contains("set `CWS_API_KEY_CATALOG` (or `CWS_API_KEY`, for every service)"), "{error}");
     let run = local(Some("wrongKey"));
     assert!(!run.ok);
     assert_eq!(run.task("store_product")["status"], 403);
     let error = run.task("store_product")["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("or its API key (`CWS_API_KEY`) was refused"), "{error}");
+    // Two services whose keys differ in one run: each service's own variable overrides `CWS_API_KEY`.
+    let promo = json!({ "sku": "tea-9", "name": "Matcha", "price_cents": 1500, "sale_cents": 900 });
+    let run = local_of("promotion", &promo, &[("CWS_API_KEY", API_KEY), ("CWS_API_KEY_MAILER", MAILER_KEY)]);
+    assert!(run.ok, "{:#} {}", run.out, run.log);
+    for task in ["store_product", "read_product", "announce", "report"] {
+        assert_eq!(run.state(task), "success", "{task}: {:#}", run.out);
+    }
+    let own = [("CWS_API_KEY_CATALOG", API_KEY), ("CWS_API_KEY_MAILER", MAILER_KEY)];
+    assert!(local_of("promotion", &promo, &own).ok, "each service's own variable alone");
+    let run = local_of("promotion", &promo, &[("CWS_API_KEY", API_KEY)]);
+    assert!(!run.ok);
+    assert_eq!(run.state("read_product"), "success", "the catalog takes `CWS_API_KEY`: {:#}", run.out);
+    assert_eq!(run.task("announce")["status"], 403, "the mailer's key is its own: {:#}", run.out);
+    let error = run.task("announce")["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains("or its API key (`CWS_API_KEY`) was refused"), "{error}");
 
     // Airflow: the key in the catalog connection's extra (as `cws workflow deploy` writes it).
@@ -718,7 +734,7 @@ fn deployed_runs_call_the_urls_of_the_deployment() {
         cmd.current_dir(project.path())
             .args(["workflow", "run", &format!("workflows/{workflow}.cws.yml"), "-s", "dev", "--deployed"])
             .args(["--json", "--conf", &conf.to_string()]);
-        for (k, v) in aws_env(&stage.moto) {
+        for (k, v) in stage.moto.env() {
             cmd.env(k, v);
         }
         let o = cmd.output().expect("cws");

@@ -221,8 +221,8 @@ codes! {
         "A workflow task calls an entry asynchronously but the stage has no results bucket (`commands.deploy.bucket`).",
         "Set `bucket` under `commands: deploy:` (or the stage's workspace) in project.cws.yml.";
     WorkflowNotUpstream = "CWS048", Warning,
-        "A workflow template reads the result of a task that does not run before this one.",
-        "Make the task depend on it (`after: [task]` or a branch), or read another value.";
+        "A workflow template or `when:` condition reads the result of a task that does not run before this one — for a task in another's `else`, the task it runs instead of, or a task after that one: they do not run when it does.",
+        "Make the task depend on it (`after: [task]` or a branch), or read another value; an `else` task reads `conf` or the tasks that run before the task it replaces (`after` cannot help: it would make the `else` task wait for a task that does not run).";
     EnvFileOutside = "CWS049", Error,
         "An env file listed under `env_files` is outside the project (absolute, `..`, or a link out of it): it is not read, so nothing from outside the project reaches a deployment.",
         "Move the file into the project and list it by a relative path.";
@@ -260,7 +260,7 @@ codes! {
         "A custom `domain` is malformed: the name is not a host name (`api.example.com`), the certificate is not an ACM certificate's ARN (`arn:aws:acm:<region>:<account>:certificate/<id>`), or the base path is not one path segment.",
         "Write e.g. `domain: {name: api.example.com, certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/…', base_path: billing}`.";
     WorkflowBadHeader = "CWS061", Error,
-        "A workflow task's `headers` name a header that is not an HTTP token (RFC 9110), name one twice, name one the call sets itself (`Authorization` — the stage's token —, `Content-Type`, `Content-Length`, `Host`, the async contract's `InvocationType`, `X-CWS-S3Bucket`, `X-CWS-S3Key`), or give a value that is not visible ASCII text.",
+        "A workflow task's `headers` name a header that is not an HTTP token (RFC 9110), name one twice, name one the call sets itself (`Content-Type`, `Content-Length`, `Host`, the async contract's `InvocationType`, `X-CWS-S3Bucket`, `X-CWS-S3Key`), or give a value that is not visible ASCII text.",
         "Use a header name of letters, digits and `-` (e.g. `X-Request-Id`), leave the reserved ones to the call, and keep values to one line of ASCII text (templates allowed).";
     WorkflowFailureTask = "CWS062", Error,
         "The workflow's run-level `on_failure` task has edges: it has `after` or branches of its own, or another task names it in `after` or a branch. It runs after every other task, when one failed.",
@@ -316,6 +316,9 @@ codes! {
     WorkflowElse = "CWS083", Error,
         "A workflow task's `else` is given without a `when:` condition (nothing chooses between the task and its `else` tasks), or names the task itself or a task that also runs after it (`after`, `on_*` of the same task): an `else` task runs instead of the task, when its condition is false.",
         "Give the task a `when:` condition, and list in `else` only tasks that do not otherwise follow it (e.g. `when: tasks.order.body.total > 100` with `else: [ship_standard]`).";
+    WorkflowCredentialHeader = "CWS084", Error,
+        "A workflow task's `headers` set `Authorization` or `x-api-key` (any case): the stage's token and the service's API key are the deployment's, and the call sends them itself — `TOKEN` of the stage's env files and the API key from the environment with `cws workflow run`, the password and the extra `api_key` of the service's Airflow connection in a DAG. A credential in a workflow file is committed with the repository, shared by every stage, and would replace the stage's own. An error, not a warning: the run refuses the header too.",
+        "Remove the header from the task; give the token in the stage's env files (`TOKEN`, a `*.secret` file) and the API key in the environment (see docs/workflows.md, API key) or the Airflow connection (`cws workflow deploy`).";
     HttpApiBinaryTypes = "CWS088", Warning,
         "`binary_media_types` is set for a service served by an HTTP API (`api: http`), which has no such setting: the types are not deployed. An HTTP API needs none: it passes a request body that is not text base64-encoded, and decodes an answer the function marks base64-encoded (the entries' `binary_headers` answers), whatever the request's `Accept`.",
         "Remove `binary_media_types` for the stages or services with `api: http`, or keep `api: rest`.";

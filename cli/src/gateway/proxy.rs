@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use bytes::Bytes;
 use coworks_core::artifacts::api::{
-    evaluate_policy, is_binary, method_arn, ApiMethod, GatewayError, HeaderSource, PolicyDecision,
-    ServiceApi, StageApi, API_KEY_ENV, API_KEY_HEADER, LOCAL_ACCOUNT, TOKEN_HEADER,
+    api_key_from_env, evaluate_policy, is_binary, method_arn, ApiMethod, GatewayError, HeaderSource,
+    PolicyDecision, ServiceApi, StageApi, API_KEY_HEADER, LOCAL_ACCOUNT, TOKEN_HEADER,
 };
 use coworks_core::config::schema::API_GATEWAY_TIMEOUT;
 use http_body_util::{BodyExt, Full, Limited};
@@ -48,9 +48,10 @@ pub struct Gateway {
     pub functions: Arc<BTreeMap<String, Arc<Function>>>,
     /// The base URL clients reach it at (`http://127.0.0.1:8001`).
     pub base_url: String,
-    /// The API key the methods requiring one accept (`CWS_API_KEY` of the gateway's environment;
-    /// none: no key is valid).
-    api_key: Option<String>,
+    /// The API key the methods of each service requiring one accept (the core's `api_key_from_env`
+    /// in the gateway's environment: `CWS_API_KEY_<SERVICE>`, else `CWS_API_KEY`; none: no key is
+    /// valid), by service.
+    api_keys: BTreeMap<String, String>,
     cache: Mutex<HashMap<(String, String), (Instant, Value)>>,
     requests: AtomicU64,
 }
@@ -60,12 +61,19 @@ type Answer = Response<Full<Bytes>>;
 impl Gateway {
     /// The gateway of `api` with its `functions`.
     pub fn new(api: StageApi, functions: Arc<BTreeMap<String, Arc<Function>>>, base_url: String) -> Gateway {
-        let api_key = std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty());
+        let api_keys = api
+            .services
+            .iter()
+            .filter_map(|s| {
+                let name = &s.service;
+                api_key_from_env(name, |v| std::env::var(v).ok()).map(|(_, key)| (name.clone(), key))
+            })
+            .collect();
         Gateway {
             api,
             functions,
             base_url,
-            api_key,
+            api_keys,
             cache: Mutex::new(HashMap::new()),
             requests: AtomicU64::new(1),
         }
@@ -164,7 +172,7 @@ impl Gateway {
         // API Gateway checks the key before the authorizer runs.
         if route.api_key_required {
             let sent = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok());
-            if sent.is_none() || sent != self.api_key.as_deref() {
+            if sent.is_none() || sent != self.api_keys.get(&api.service).map(String::as_str) {
                 return self.gateway_error(api, &headers, GatewayError::InvalidApiKey);
             }
         }

@@ -87,6 +87,38 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// The variables sending AWS SDKs (and `cws`) to this moto with its test credentials.
+    pub fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("AWS_ENDPOINT_URL", self.url.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ]
+    }
+
+    /// Runs the Python `script` with `s3` (a boto3 client of this moto, region eu-west-1) and
+    /// `argv` (`args`); its output.
+    pub fn s3(&self, script: &str, args: &[&str]) -> String {
+        let prelude = "import sys, json, boto3\ns3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id='testing', aws_secret_access_key='testing')\nargv = sys.argv[2:]\n";
+        let o = Command::new("python3")
+            .args(["-c", &format!("{prelude}{script}"), &self.url])
+            .args(args)
+            .output()
+            .expect("python3 runs (install python3 and boto3: scripts/ci-deps)");
+        assert!(o.status.success(), "boto3: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Creates the S3 bucket `bucket` in eu-west-1.
+    pub fn create_bucket(&self, bucket: &str) {
+        self.s3(
+            "s3.create_bucket(Bucket=argv[0], CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})",
+            &[bucket],
+        );
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

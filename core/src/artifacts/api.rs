@@ -85,10 +85,38 @@ pub struct ApiMethod {
 /// The header API Gateway reads a REST API's key from (its `apiKeySource` `HEADER`).
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// The environment variable `cws invoke` sends the API key from, and the key the local stage
-/// gateway accepts (the deployed key's value is API Gateway's: read it with `aws apigateway
-/// get-api-key --include-value`).
+/// The environment variable `cws invoke` and `cws workflow run` send the API key from, and the key
+/// the local stage gateway accepts, for every service without a key of its own
+/// ([`service_api_key_env`]). The deployed key's value is API Gateway's: read it with `aws
+/// apigateway get-api-key --include-value`.
 pub const API_KEY_ENV: &str = "CWS_API_KEY";
+
+/// The environment variable holding the API key of `service` alone, overriding [`API_KEY_ENV`] for
+/// it: `CWS_API_KEY_` and the name upper-cased, every character but ASCII letters and digits as `_`
+/// (`CWS_API_KEY_ORDER_BOOK` for `order-book`). Each service deployed with `api_key` has a key of its
+/// own, so a stage whose services' keys differ gives one variable per service.
+pub fn service_api_key_env(service: &str) -> String {
+    let name: String = service
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect();
+    format!("{API_KEY_ENV}_{name}")
+}
+
+/// The API key `service` is called with (and the local stage gateway accepts for it), from the
+/// environment `var` reads: [`service_api_key_env`] when set, else [`API_KEY_ENV`] (empty values
+/// count as unset). With the variable it came from, for messages; `None` when neither is set.
+pub fn api_key_from_env(service: &str, var: impl Fn(&str) -> Option<String>) -> Option<(String, String)> {
+    [service_api_key_env(service), API_KEY_ENV.to_string()]
+        .into_iter()
+        .find_map(|name| var(&name).filter(|k| !k.is_empty()).map(|k| (name, k)))
+}
+
+/// The variables giving `service`'s API key, for messages: "`CWS_API_KEY_BILLING` (or
+/// `CWS_API_KEY`, for every service)".
+pub fn api_key_envs_text(service: &str) -> String {
+    format!("`{}` (or `{API_KEY_ENV}`, for every service)", service_api_key_env(service))
+}
 
 /// The usage plan of a service's API key (`api_key`, `usage_plan`): the plan is bound to the
 /// service's REST API stage and the key is its only key.
@@ -650,6 +678,25 @@ pub fn stage_api(project: &Project, stage: &str, cli: &CliOptions) -> StageApi {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_services_own_api_key_overrides_the_stages() {
+        assert_eq!(service_api_key_env("order-book"), "CWS_API_KEY_ORDER_BOOK");
+        assert_eq!(service_api_key_env("billing"), "CWS_API_KEY_BILLING");
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        let both = env(&[("CWS_API_KEY", "all"), ("CWS_API_KEY_BILLING", "own")]);
+        assert_eq!(api_key_from_env("billing", both), Some(("CWS_API_KEY_BILLING".into(), "own".into())));
+        assert_eq!(api_key_from_env("catalog", both), Some(("CWS_API_KEY".into(), "all".into())));
+        let empty_own = env(&[("CWS_API_KEY", "all"), ("CWS_API_KEY_BILLING", "")]);
+        assert_eq!(api_key_from_env("billing", empty_own), Some(("CWS_API_KEY".into(), "all".into())));
+        assert_eq!(api_key_from_env("billing", env(&[("CWS_API_KEY", "")])), None);
+        assert_eq!(
+            api_key_envs_text("billing"),
+            "`CWS_API_KEY_BILLING` (or `CWS_API_KEY`, for every service)"
+        );
+    }
 
     #[test]
     fn iam_wildcards() {

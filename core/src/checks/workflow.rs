@@ -111,13 +111,14 @@ pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<
 
 /// Every diagnostic of one workflow.
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut v = Validator { wf, cx, out: Vec::new(), types: BTreeMap::new() };
+    let mut v = Validator { wf, cx, out: Vec::new(), types: BTreeMap::new(), ancestors: BTreeMap::new() };
     let mut ancestors = v.graph();
     if let Some(failure) = v.failure_task() {
         // The run's `on_failure` task runs after every other task.
         let others = wf.tasks.iter().map(|t| t.id.as_str()).filter(|id| *id != failure);
         ancestors.insert(failure, others.collect());
     }
+    v.ancestors = ancestors.clone();
     for task in &wf.tasks {
         v.call(task);
         v.headers(task);
@@ -150,6 +151,8 @@ struct Validator<'a> {
     out: Vec<Diagnostic>,
     /// The types of the entry each task calls, with the entry's route and name, read once.
     types: BTreeMap<String, Option<(crate::types::EntryTypes, String)>>,
+    /// What runs before each task (an `else` task: what its task follows).
+    ancestors: BTreeMap<&'a str, BTreeSet<&'a str>>,
 }
 
 impl<'a> Validator<'a> {
@@ -425,15 +428,40 @@ impl<'a> Validator<'a> {
             self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).add_fixes(fix);
             false
         } else if !ancestors.is_some_and(|a| a.contains(other)) {
-            let msg = format!(
-                "{what} task `{other}`, which does not run before `{}`: add `after: [{other}]`",
-                task.id
-            );
+            let msg = match self.replaced(task, other) {
+                // `after: [other]` cannot help: the task runs only when `replaced` does not.
+                Some(replaced) => {
+                    let which = if replaced == other {
+                        format!("task `{other}`")
+                    } else {
+                        format!("task `{other}`, which runs after `{replaced}`")
+                    };
+                    format!(
+                        "{what} {which}: `{}` is in the `else` of `{replaced}` and runs instead of it, when its condition is false, so `{other}` has no result then; read `conf` or a task that runs before `{replaced}`",
+                        task.id
+                    )
+                }
+                None => format!(
+                    "{what} task `{other}`, which does not run before `{}`: add `after: [{other}]`",
+                    task.id
+                ),
+            };
             self.push(DiagnosticCode::WorkflowNotUpstream, span, msg);
             false
         } else {
             true
         }
+    }
+
+    /// The task `task` runs instead of (it is in that task's `else`) when `other` is that task or
+    /// runs after it: a result `task` can never read.
+    fn replaced(&self, task: &Task, other: &str) -> Option<&'a str> {
+        let wf: &'a Workflow = self.wf;
+        wf.tasks
+            .iter()
+            .filter(|t| t.otherwise.iter().any(|o| o.value == task.id))
+            .map(|t| t.id.as_str())
+            .find(|t| *t == other || self.ancestors.get(other).is_some_and(|a| a.contains(t)))
     }
 
     /// "Replace `crate_invoice` with `create_invoice`" inside a `{{ tasks.<id>... }}` template written
@@ -454,7 +482,13 @@ impl<'a> Validator<'a> {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for a in &task.headers {
             let name = &a.name.value;
-            if let Some(problem) = run::header_name_problem(name) {
+            if let Some(problem) = run::credential_header_problem(name) {
+                self.push(
+                    DiagnosticCode::WorkflowCredentialHeader,
+                    a.name.span,
+                    format!("task `{}`: {problem}", task.id),
+                );
+            } else if let Some(problem) = run::header_name_problem(name) {
                 self.push(
                     DiagnosticCode::WorkflowBadHeader,
                     a.name.span,

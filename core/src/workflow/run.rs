@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::condition;
 use super::model::{EdgeKind, Task, WaitCondition, WaitUntil, Workflow};
 use super::template::{self, Source};
+use crate::artifacts::api::{API_KEY_ENV, API_KEY_HEADER, TOKEN_HEADER};
 use crate::model::HttpMethod;
 
 /// What a call answered: `tasks.<id>` of later templates (the XCom of the DAG's task).
@@ -193,17 +194,11 @@ pub fn fill_params(path: &str, t: &Task) -> String {
         .join("/")
 }
 
-/// Headers a task may not give (compared without case): the call sets them — the stage's token
-/// (`Authorization`), the JSON body's type, the HTTP framing and the async contract.
-pub const RESERVED_HEADERS: &[&str] = &[
-    "Authorization",
-    "Content-Type",
-    "Content-Length",
-    "Host",
-    "InvocationType",
-    "X-CWS-S3Bucket",
-    "X-CWS-S3Key",
-];
+/// Headers a task may not give (compared without case): the call sets them — the JSON body's type,
+/// the HTTP framing and the async contract. The credentials (`Authorization`, `x-api-key`) are
+/// refused too, for where they come from: [`credential_header_problem`].
+pub const RESERVED_HEADERS: &[&str] =
+    &["Content-Type", "Content-Length", "Host", "InvocationType", "X-CWS-S3Bucket", "X-CWS-S3Key"];
 
 /// What is wrong with a header name a task gives: not a token of RFC 9110 (letters, digits and
 /// `` !#$%&'*+-.^_`|~ ``), or one of [`RESERVED_HEADERS`].
@@ -214,15 +209,31 @@ pub fn header_name_problem(name: &str) -> Option<String> {
             "header name {name:?} is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~, RFC 9110)"
         ));
     }
-    if name.eq_ignore_ascii_case("authorization") {
-        return Some(
-            "a task cannot set `Authorization`: the call sends the stage's token (the service's TOKEN)"
-                .into(),
-        );
+    if let Some(problem) = credential_header_problem(name) {
+        return Some(problem);
     }
     RESERVED_HEADERS.iter().find(|r| r.eq_ignore_ascii_case(name)).map(|r| {
         format!("a task cannot set `{r}`: the call sets it (the JSON body, HTTP or the async contract)")
     })
+}
+
+/// What is wrong with a task giving the header `name` (compared without case) when it is a
+/// credential the call sends itself: the stage's token ([`TOKEN_HEADER`], `Authorization`) or the
+/// service's API key ([`API_KEY_HEADER`], `x-api-key`). Both are the deployment's — the stage's env
+/// files and the environment for `cws workflow run`, the service's Airflow connection in a DAG —
+/// never a workflow file's, which is committed with the repository and shared by every stage.
+pub fn credential_header_problem(name: &str) -> Option<String> {
+    if name.eq_ignore_ascii_case(TOKEN_HEADER) {
+        Some(format!(
+            "a task cannot set `{TOKEN_HEADER}`: the call sends the stage's token itself, from the deployment, never from a workflow file (committed with the repository): `TOKEN` of the stage's env files with `cws workflow run`, the password of the service's Airflow connection (`cws_<service>_<stage>`) in a DAG"
+        ))
+    } else if name.eq_ignore_ascii_case(API_KEY_HEADER) {
+        Some(format!(
+            "a task cannot set `{API_KEY_HEADER}`: the call sends the service's API key itself, from the deployment, never from a workflow file (committed with the repository): `{API_KEY_ENV}_<SERVICE>` (or `{API_KEY_ENV}`) of the environment with `cws workflow run`, `api_key` in the extra of the service's Airflow connection (`cws_<service>_<stage>`) in a DAG"
+        ))
+    } else {
+        None
+    }
 }
 
 /// What is wrong with a header value (after rendering): only visible ASCII, with spaces and tabs
@@ -925,6 +936,8 @@ mod tests {
         assert_eq!(h, [("X-Request-Id", "r-7"), ("X-Count", "7"), ("X-Bad", "fine")]);
         assert_eq!(header_name_problem("X-Request-Id"), None);
         assert!(header_name_problem("authorization").is_some_and(|p| p.contains("stage's token")));
+        assert!(header_name_problem("X-Api-Key").is_some_and(|p| p.contains("`CWS_API_KEY`")));
+        assert_eq!(credential_header_problem("X-Request-Id"), None);
         assert!(header_name_problem("x-cws-s3key").is_some_and(|p| p.contains("`X-CWS-S3Key`")));
         for bad in ["", "X Y", "X:Y", "é", "X\n"] {
             assert!(header_name_problem(bad).is_some_and(|p| p.contains("RFC 9110")), "{bad:?}");

@@ -14,12 +14,17 @@
 //! itself: hostile values in every such field validate, and the planned values are the texts as
 //! written.
 //!
-//! One quirk of Terraform's string scanner (HCL's `scanStringLit`): after a lone carriage return (a
-//! `\r` not followed by `\n`), an even run of `$$` or `%%` before `{` is read with one character
-//! less. [`literal`] writes such text as a quoted string inside an interpolation, `${"..."}`, where
-//! the carriage return is the escape `\r` and the quirk does not apply; [`literal_part`] cannot (it
-//! is inside other text) and only doubles the introducers — the text is then never evaluated, but
-//! may read one `$` short after a lone carriage return.
+//! One quirk of Terraform's string scanner (HCL's `scanStringLit`; checked with Terraform 1.11,
+//! `terraform plan` of `.tf.json` outputs): after a lone carriage return (a `\r` not followed by
+//! `\n`), nothing more in the string is evaluated — `${...}` and `%{...}` stay text — and a run of
+//! `$` or `%` before `{` reads by its length: an even run one character short, as elsewhere (`$${`
+//! is `${`), an odd run as written, one character longer than elsewhere (`${` is `${`, not an
+//! interpolation; `$$${` is `$$${`, not `$${`). So a text with `$${` or `%%{` after a lone carriage
+//! return has no spelling there at all. [`literal`] writes a text with a lone carriage return as a
+//! quoted string inside an interpolation, `${"..."}`, where the carriage return is the escape `\r`
+//! and the quirk does not apply; [`literal_part`] cannot (it is inside other text) and only doubles
+//! the introducers — the text is then never evaluated, but a `$${` or `%%{` in it after a lone
+//! carriage return (written `$$${`, `%%%{`) reads one `$` (`%`) long.
 
 use serde_json::Value;
 
@@ -85,6 +90,7 @@ mod tests {
         }
         assert_eq!(literal("a\r$${b}\r\n"), "${\"a\\r$$${b}\\r\\n\"}");
         assert_eq!(literal("a\r\n$${b}"), "a\r\n$$${b}");
+        // Terraform reads this one `$` long (`a\r$$${b}`): a documented limit of `literal_part`.
         assert_eq!(literal_part("a\r$${b}"), "a\r$$${b}");
         assert_eq!(quoted("dev"), "\"dev\"");
         assert_eq!(quoted("a\"b\\c\n${x}\u{1b}"), "\"a\\\"b\\\\c\\n$${x}\\u001b\"");
