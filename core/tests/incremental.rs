@@ -140,6 +140,22 @@ fn edits() -> impl Strategy<Value = Vec<Edit>> {
 
 const STAGES: &[Option<&str>] = &[Some("dev"), None, Some("prod")];
 
+/// Makes one edit, on disk and in `edited`.
+fn apply(edited: &mut Project, disk: &TempProject, files: &[(&str, Vec<String>)], (f, choice): Edit) {
+    let (rel, texts) = &files[f];
+    match choice {
+        Some(c) => {
+            let text = &texts[c % texts.len()];
+            disk.write(rel, text);
+            edited.set_file_text(Path::new(rel), text);
+        }
+        None => {
+            let _ = std::fs::remove_file(disk.path().join(rel));
+            edited.remove_file(Path::new(rel));
+        }
+    }
+}
+
 fn same_as_from_scratch(edited: &Project, disk: &TempProject, after: &str) {
     let fresh = disk.load();
     for stage in STAGES {
@@ -164,21 +180,88 @@ proptest! {
         let mut edited = disk.load();
         same_as_from_scratch(&edited, &disk, "loading");
         for (i, (f, choice)) in edits.iter().enumerate() {
-            let (rel, texts) = &files[*f];
-            match choice {
-                Some(c) => {
-                    let text = &texts[c % texts.len()];
-                    disk.write(rel, text);
-                    edited.set_file_text(Path::new(rel), text);
-                }
-                None => {
-                    let _ = std::fs::remove_file(disk.path().join(rel));
-                    edited.remove_file(Path::new(rel));
-                }
-            }
+            apply(&mut edited, &disk, &files, (*f, *choice));
             same_as_from_scratch(&edited, &disk, &format!("edit {i} of {edits:?}"));
         }
     }
+}
+
+/// Which stages are asked after an edit: bit `i` of the mask asks `STAGES[i]`.
+type Asked = u8;
+
+fn sparse_edits() -> impl Strategy<Value = Vec<(Edit, Asked)>> {
+    let n = files().len();
+    let edit = (0..n, proptest::option::weighted(0.8, 0..24usize));
+    // Most edits are not followed by a pass: the memory of each stage catches up with several at
+    // once (a name that came and went, a service edited then a workflow calling it ...).
+    let asked = proptest::prop_oneof![3 => Just(0u8), 1 => 0u8..8];
+    proptest::collection::vec((edit, asked), 1..24)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The memory of each stage knows the generation it is up to date with and catches up from the
+    /// project's journal of changes: several edits between two passes of a stage, other stages
+    /// asked in between, give the diagnostics of a fresh load too.
+    #[test]
+    fn passes_after_several_edits_give_the_diagnostics_of_a_fresh_load(edits in sparse_edits()) {
+        let files = files();
+        let disk = TempProject::new()
+            .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
+            .file("project.cws.yml", CONFIGS[0])
+            .file(".env.dev", ENVS[0])
+            .file("services/a/src/main.rs", &rust_texts()[0])
+            .file("services/a/src/admin.rs", &rust_texts()[9])
+            .file("workflows/w1.cws.yml", WORKFLOWS[0])
+            .file("workflows/w2.cws.yml", WORKFLOWS[6]);
+        let mut edited = disk.load();
+        same_as_from_scratch(&edited, &disk, "loading");
+        for (i, ((f, choice), asked)) in edits.iter().enumerate() {
+            apply(&mut edited, &disk, &files, (*f, *choice));
+            for (bit, stage) in STAGES.iter().enumerate() {
+                if asked & (1 << bit) != 0 {
+                    let incremental = edited.diagnostics(*stage);
+                    prop_assert_eq!(incremental, edited.diagnostics_from_scratch(*stage), "stage {:?} after edit {} of {:?}", stage, i, edits);
+                }
+            }
+        }
+        same_as_from_scratch(&edited, &disk, &format!("the edits {edits:?}"));
+    }
+}
+
+/// A name that comes and goes between two passes, a workflow naming a service that appears later,
+/// and a blueprint edited while nothing asks: each pass answers as one from scratch.
+#[test]
+fn a_pass_catches_up_with_the_changes_since_the_last() {
+    let texts = rust_texts();
+    let disk = TempProject::new()
+        .file("project.cws.yml", CONFIGS[0])
+        .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
+        .file("services/a/src/main.rs", &texts[8])
+        .file("services/a/src/admin.rs", &texts[10])
+        .file("workflows/w1.cws.yml", WORKFLOWS[4])
+        .file("workflows/w2.cws.yml", WORKFLOWS[6]);
+    let mut p = disk.load();
+    let check = |p: &Project, what: &str| {
+        for stage in STAGES {
+            assert_eq!(p.diagnostics(*stage), p.diagnostics_from_scratch(*stage), "{what}, stage {stage:?}");
+        }
+    };
+    check(&p, "loaded");
+    // Service `gamma` comes (the workflow's `gamm` is near it now) and goes, then comes back.
+    p.set_file_text(Path::new("services/b/src/main.rs"), &texts[7]);
+    check(&p, "gamma defined");
+    p.remove_file(Path::new("services/b/src/main.rs"));
+    p.set_file_text(Path::new("services/a/src/admin.rs"), &texts[9]);
+    p.set_file_text(Path::new("services/b/src/main.rs"), &texts[7]);
+    check(&p, "gamma gone and back, the blueprint edited");
+    // The blueprint the service mounts goes while nothing asks; the workflow calling it changes.
+    p.remove_file(Path::new("services/a/src/admin.rs"));
+    p.set_file_text(Path::new("workflows/w1.cws.yml"), WORKFLOWS[0]);
+    check(&p, "the blueprint removed");
+    let codes: Vec<String> = p.diagnostics(Some("dev")).iter().map(|d| d.code.as_str().to_string()).collect();
+    assert!(codes.iter().any(|c| c == "CWS070"), "the mount of the missing blueprint is reported: {codes:?}");
 }
 
 /// A copy of a project starts with an empty memory and answers alike.

@@ -7,7 +7,8 @@
 //! figure grows from the smaller project to the larger. Figures only: nothing is asserted.
 //!
 //! `cargo bench -p coworks-lsp --bench typing` (env `TYPING_EDITS` changes the number of edits,
-//! `TYPING_SIZES=1000,10000` the project sizes in files). Under `cargo test` (no `--bench` argument)
+//! `TYPING_SIZES=1000,10000` the project sizes in files, `TYPING_SERVER=/path/to/coworks-lsp` runs
+//! another build of the server, to compare commits in alternating runs). Under `cargo test` (no `--bench` argument)
 //! it runs as a small smoke test: 20 and 40 files, 20 edits.
 
 #[path = "support/project.rs"]
@@ -73,7 +74,10 @@ fn session(services: usize, edits: usize, requests: usize) -> Figures {
     generate(&root, services);
     let files = services * FILES_PER_SERVICE;
 
-    let mut c = Client::spawn(env!("CARGO_BIN_EXE_coworks-lsp"));
+    // `TYPING_SERVER`: another build of the server (e.g. another commit's), measured alike.
+    let server =
+        std::env::var("TYPING_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_coworks-lsp").to_string());
+    let mut c = Client::spawn(&server);
     let started = Instant::now();
     let init = c.initialize(&root, json!({}));
     let path = root.join("services/s0/src/main.rs");

@@ -16,10 +16,22 @@
 //!   computed from, so none can be freed and its address reused: the same pointer means the same
 //!   workflow. Keys copy nothing per file: a pass over 10,000 files compares numbers.
 //!
+//! Which keys to compute again: the project keeps a journal of changes (each service name,
+//! blueprint name and workflow file with the generation of its latest change), and a [`Memo`]
+//! remembers the generation it is up to date with. A pass computes again only the keys of the
+//! services and workflows the changes since then can reach: the services named in the journal,
+//! those mounting a blueprint named there ([`Memo::mounting`]), and those whose key reads the set of
+//! blueprint names; the workflows named there, those whose tasks name one of those services
+//! ([`Memo::calling`]), and those whose key reads the set of service names. Every other key is
+//! made of generations the journal would name, had they changed: it is unchanged, and its answer
+//! stands without being visited. The answers that are not empty are listed apart, so assembling
+//! the list does not visit every service either: an edit to one file at 10,000 files costs what
+//! depends on it.
+//!
 //! `Project::diagnostics_from_scratch` computes the same answer without this memory; a property
 //! test compares the two, and both with a project loaded anew, after random edit sequences.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -109,44 +121,91 @@ pub(crate) struct WorkflowKey {
     pub names_rev: Option<u64>,
 }
 
-/// Answers kept by id, with their keys.
+/// Answers kept by id, with their keys; those that are not empty are listed apart, so a pass adds
+/// them to its list without visiting every id.
 #[derive(Debug)]
 pub(crate) struct Table<I, K> {
     kept: HashMap<I, (K, Vec<Diagnostic>)>,
-    used: HashSet<I>,
+    nonempty: BTreeSet<I>,
 }
 
 impl<I, K> Default for Table<I, K> {
     fn default() -> Self {
-        Table { kept: HashMap::new(), used: HashSet::new() }
+        Table { kept: HashMap::new(), nonempty: BTreeSet::new() }
     }
 }
 
-impl<I: Hash + Eq + Clone, K> Table<I, K> {
-    /// Adds to `out` the kept answer for `id` when `same` says its key is what the inputs are
-    /// now; says whether it did. (Else the caller computes the answer and [`Table::keep`]s it.)
-    pub fn reuse(&mut self, id: &I, same: impl FnOnce(&K) -> bool, out: &mut Vec<Diagnostic>) -> bool {
-        self.used.insert(id.clone());
-        match self.kept.get(id) {
-            Some((kept, answer)) if same(kept) => {
-                out.extend_from_slice(answer);
-                true
-            }
-            _ => false,
-        }
+impl<I: Hash + Ord + Clone, K> Table<I, K> {
+    /// The key the answer for `id` was computed from, if one is kept.
+    pub fn key(&self, id: &I) -> Option<&K> {
+        self.kept.get(id).map(|(k, _)| k)
     }
 
-    /// Adds `answer` to `out` and keeps it for `id`, computed from `key`.
-    pub fn keep(&mut self, id: &I, key: K, answer: Vec<Diagnostic>, out: &mut Vec<Diagnostic>) {
-        out.extend_from_slice(&answer);
+    /// Keeps `answer` for `id`, computed from `key`.
+    pub fn keep(&mut self, id: &I, key: K, answer: Vec<Diagnostic>) {
+        if answer.is_empty() {
+            self.nonempty.remove(id);
+        } else {
+            self.nonempty.insert(id.clone());
+        }
         self.kept.insert(id.clone(), (key, answer));
     }
 
-    /// Forgets the answers no [`Table::reuse`] asked for since the last sweep (services and
-    /// workflows that are gone).
-    fn sweep(&mut self) {
-        let used = std::mem::take(&mut self.used);
-        self.kept.retain(|id, _| used.contains(id));
+    /// Forgets the answer for `id` (a service or workflow that is gone).
+    pub fn forget(&mut self, id: &I) {
+        self.kept.remove(id);
+        self.nonempty.remove(id);
+    }
+
+    /// Every kept diagnostic.
+    pub fn answers(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.nonempty.iter().filter_map(|id| self.kept.get(id)).flat_map(|(_, answer)| answer.iter())
+    }
+}
+
+/// Who depends on a name, for the names an edit changes: kept with the answers, and corrected
+/// whenever a dependant's key is computed again.
+#[derive(Debug)]
+pub(crate) struct Dependants<N, D> {
+    /// Name → the ids of what depends on it.
+    of: HashMap<N, BTreeSet<D>>,
+    /// Id → the names it depends on.
+    on: HashMap<D, Vec<N>>,
+}
+
+impl<N, D> Default for Dependants<N, D> {
+    fn default() -> Self {
+        Dependants { of: HashMap::new(), on: HashMap::new() }
+    }
+}
+
+impl<N: Hash + Eq + Clone, D: Ord + Hash + Clone> Dependants<N, D> {
+    /// Records that `id` depends on `names` (and no longer on what it depended on before).
+    pub fn set(&mut self, id: &D, names: Vec<N>) {
+        self.forget(id);
+        for n in &names {
+            self.of.entry(n.clone()).or_default().insert(id.clone());
+        }
+        if !names.is_empty() {
+            self.on.insert(id.clone(), names);
+        }
+    }
+
+    /// Forgets what `id` depends on.
+    pub fn forget(&mut self, id: &D) {
+        for n in self.on.remove(id).unwrap_or_default() {
+            if let Some(ids) = self.of.get_mut(&n) {
+                ids.remove(id);
+                if ids.is_empty() {
+                    self.of.remove(&n);
+                }
+            }
+        }
+    }
+
+    /// What depends on `name`.
+    pub fn of(&self, name: &N) -> impl Iterator<Item = &D> {
+        self.of.get(name).into_iter().flatten()
     }
 }
 
@@ -154,18 +213,22 @@ impl<I: Hash + Eq + Clone, K> Table<I, K> {
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
     pass: Option<Pass>,
+    /// The project's generation the answers are up to date with (`None`: nothing kept yet, every
+    /// service and workflow is checked).
+    pub seen: Option<u64>,
     /// Per service name.
     pub services: Table<String, ServiceKey>,
     /// Per workflow file.
     pub workflows: Table<PathBuf, WorkflowKey>,
-}
-
-impl Memo {
-    /// Ends a pass: forgets what it did not ask for.
-    fn sweep(&mut self) {
-        self.services.sweep();
-        self.workflows.sweep();
-    }
+    /// Blueprint name → the services mounting a blueprint of that name.
+    pub mounting: Dependants<String, String>,
+    /// Service name → the workflows whose tasks name it.
+    pub calling: Dependants<String, PathBuf>,
+    /// Services whose key reads the set of blueprint names (they mount a missing blueprint):
+    /// their keys are computed again on every pass.
+    pub read_blueprint_names: BTreeSet<String>,
+    /// Workflows whose key reads the set of service names (a task names a missing service).
+    pub read_service_names: BTreeSet<PathBuf>,
 }
 
 /// How many stages (`None`, every stage, counts as one) the memory keeps answers for at once.
@@ -184,7 +247,7 @@ impl Clone for CheckCache {
 
 impl CheckCache {
     /// Runs `f` with the memory of `pass`'s stage, emptied first when it was filled in another
-    /// pass; then forgets what `f` did not ask for.
+    /// pass.
     pub fn with<R>(&self, pass: &Pass, f: impl FnOnce(&mut Memo) -> R) -> R {
         let mut memos = self.0.lock().unwrap_or_else(|poisoned| {
             // A check panicked while holding it: what it holds may be half-written.
@@ -200,8 +263,6 @@ impl CheckCache {
         if memo.pass.as_ref() != Some(pass) {
             *memo = Memo { pass: Some(pass.clone()), ..Memo::default() };
         }
-        let answer = f(memo);
-        memo.sweep();
-        answer
+        f(memo)
     }
 }

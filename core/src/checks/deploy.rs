@@ -478,8 +478,9 @@ fn terraform_file_checks(project: &Project, out: &mut Vec<Diagnostic>) {
     let Ok(listing) = std::fs::read_dir(&dir) else { return };
     let present: BTreeSet<String> =
         listing.flatten().filter_map(|e| e.file_name().to_str().map(String::from)).collect();
-    let services = project.services(None);
-    for name in generated_terraform_files(services.iter().map(|s| s.name.as_str())) {
+    // The names only: assembling every service would copy every entry of the project on every pass.
+    let services = project.service_names();
+    for name in generated_terraform_files(services.iter().copied()) {
         if !present.contains(&name) {
             continue;
         }
@@ -491,8 +492,8 @@ fn terraform_file_checks(project: &Project, out: &mut Vec<Diagnostic>) {
         let what = if name == TERRAFORM_MAIN_FILE {
             "the stage's provider, backend and outputs".to_string()
         } else {
-            let service = services.iter().find(|s| terraform_service_file(&s.name) == name);
-            format!("the resources of service `{}`", service.map(|s| s.name.as_str()).unwrap_or("?"))
+            let service = services.iter().find(|s| terraform_service_file(s) == name);
+            format!("the resources of service `{}`", service.copied().unwrap_or("?"))
         };
         out.push(Diagnostic::new(
             DiagnosticCode::TerraformFileClash,

@@ -14,12 +14,12 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::model::Entry;
-use crate::project::Project;
+use crate::project::{Changed, Project};
 use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::settings::CliOptions;
 use crate::workflow::WorkflowFile;
@@ -114,39 +114,96 @@ impl Project {
 
     fn diagnostics_with(&self, pass: &Pass, memo: &mut Memo) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = self.notes().to_vec();
-        for model in self.rust_files() {
-            out.extend(model.diagnostics.iter().cloned());
-        }
+        out.extend(self.rust_diagnostics().cloned());
         out.extend(self.config_diagnostics().iter().cloned());
         for (_, (_, diags)) in self.env_files() {
             out.extend(diags.iter().cloned());
         }
         project::stage_checks(self, pass, &mut out);
         deploy::check(self, pass, &mut out);
-        for (name, files) in self.service_index() {
-            let scope = ServiceScope { name, files };
-            let key = self.service_key(&scope);
-            if !memo.services.reuse(name, |kept| *kept == key, &mut out) {
-                let answer = self.service_checks(pass, &scope);
-                memo.services.keep(name, key, answer, &mut out);
-            }
-        }
-        for file in self.workflow_files() {
-            let key = self.workflow_key(file);
-            let id = &file.workflow.file;
-            if !memo.workflows.reuse(id, |kept| *kept == key, &mut out) {
-                memo.workflows.keep(id, key, workflow::check_file(self, pass, file), &mut out);
-            }
-        }
+        self.bring_up_to_date(pass, memo);
+        out.extend(memo.services.answers().cloned());
+        out.extend(memo.workflows.answers().cloned());
         diagnostics::sort(&mut out);
         out.dedup();
         out
     }
 
+    /// Brings the answers of `memo` up to date: computes again the key of every service and
+    /// workflow whose inputs may have changed since the generation the memo saw (of all, when it
+    /// saw none), and checks again those whose key changed. What may have changed (see
+    /// [`cache`]): the services named in the journal since then, those mounting a blueprint named
+    /// there, those reading the set of blueprint names; the workflows named there, those whose
+    /// tasks name one of those services, those reading the set of service names. Any other key
+    /// is unchanged: an edit costs what depends on it, not a visit of every service.
+    fn bring_up_to_date(&self, pass: &Pass, memo: &mut Memo) {
+        let (mut services, mut workflows): (BTreeSet<String>, BTreeSet<PathBuf>) = match memo.seen {
+            None => {
+                (self.service_index().keys().cloned().collect(), self.workflow_paths().cloned().collect())
+            }
+            Some(seen) => {
+                let mut services = memo.read_blueprint_names.clone();
+                let mut workflows = memo.read_service_names.clone();
+                for changed in self.changed_since(seen) {
+                    match changed {
+                        Changed::Service(name) => {
+                            services.insert(name.clone());
+                        }
+                        Changed::Blueprint(name) => services.extend(memo.mounting.of(name).cloned()),
+                        Changed::Workflow(rel) => {
+                            workflows.insert(rel.clone());
+                        }
+                    }
+                }
+                (services, workflows)
+            }
+        };
+        for name in std::mem::take(&mut services) {
+            workflows.extend(memo.calling.of(&name).cloned());
+            let files = self.service_files(&name);
+            if files.is_empty() {
+                memo.services.forget(&name);
+                memo.mounting.forget(&name);
+                memo.read_blueprint_names.remove(&name);
+                continue;
+            }
+            let scope = ServiceScope { name: &name, files };
+            let (key, mounted) = self.service_key(&scope);
+            memo.mounting.set(&name, mounted);
+            if key.missing.is_some() {
+                memo.read_blueprint_names.insert(name.clone());
+            } else {
+                memo.read_blueprint_names.remove(&name);
+            }
+            if memo.services.key(&name) != Some(&key) {
+                memo.services.keep(&name, key, self.service_checks(pass, &scope));
+            }
+        }
+        for rel in workflows {
+            let Some(file) = self.workflow_file(&rel) else {
+                memo.workflows.forget(&rel);
+                memo.calling.forget(&rel);
+                memo.read_service_names.remove(&rel);
+                continue;
+            };
+            let (key, named) = self.workflow_key(file);
+            memo.calling.set(&rel, named);
+            if key.names_rev.is_some() {
+                memo.read_service_names.insert(rel.clone());
+            } else {
+                memo.read_service_names.remove(&rel);
+            }
+            if memo.workflows.key(&rel) != Some(&key) {
+                memo.workflows.keep(&rel, key, workflow::check_file(self, pass, file));
+            }
+        }
+        memo.seen = Some(self.last_generation());
+    }
+
     /// What one service's checks read besides the pass: what it is made of, and the set of
-    /// blueprint names when one it mounts is missing.
-    fn service_key(&self, scope: &ServiceScope<'_>) -> ServiceKey {
-        let (made, missing) = self.made_of(scope);
+    /// blueprint names when one it mounts is missing; with the names of the blueprints it mounts.
+    fn service_key(&self, scope: &ServiceScope<'_>) -> (ServiceKey, Vec<String>) {
+        let (made, names, missing) = self.made_of(scope);
         let missing = (!missing.is_empty()).then(|| {
             // The message suggests a blueprint of the crate: any blueprint of those crates counts,
             // mounted or not.
@@ -158,13 +215,13 @@ impl Project {
                 .collect();
             (self.blueprints_rev(), in_crates)
         });
-        ServiceKey { made, missing }
+        (ServiceKey { made, missing }, names.into_iter().map(String::from).collect())
     }
 
     /// What a service is made of (the generations of its files and of the blueprints it mounts,
-    /// by name in any crate: nothing copied), and the crates of its parts that mount a blueprint
-    /// the crate does not define.
-    fn made_of<'a>(&'a self, scope: &ServiceScope<'a>) -> (MadeOf, BTreeSet<&'a Path>) {
+    /// by name in any crate: nothing copied), the names of those blueprints, and the crates of its
+    /// parts that mount a blueprint the crate does not define.
+    fn made_of<'a>(&'a self, scope: &ServiceScope<'a>) -> (MadeOf, BTreeSet<&'a str>, BTreeSet<&'a Path>) {
         let mut names = BTreeSet::new();
         let mut missing = BTreeSet::new();
         for (model, part) in scope.parts() {
@@ -177,9 +234,9 @@ impl Project {
         }
         let made = MadeOf {
             service: self.service_generation(scope.name),
-            blueprints: names.into_iter().map(|n| self.blueprint_generation(n)).collect(),
+            blueprints: names.iter().map(|n| self.blueprint_generation(n)).collect(),
         };
-        (made, missing)
+        (made, names, missing)
     }
 
     /// The checks of one service.
@@ -193,18 +250,19 @@ impl Project {
         out
     }
 
-    /// What one workflow's checks read besides the pass.
-    fn workflow_key(&self, file: &Arc<WorkflowFile>) -> WorkflowKey {
+    /// What one workflow's checks read besides the pass, with the service names its tasks name.
+    fn workflow_key(&self, file: &Arc<WorkflowFile>) -> (WorkflowKey, Vec<String>) {
         let named: BTreeSet<&str> =
             file.workflow.tasks.iter().filter_map(|t| t.service.as_ref()).map(|s| s.value.as_str()).collect();
         let missing = named.iter().any(|n| !self.has_service(n));
-        WorkflowKey {
+        let key = WorkflowKey {
             file: Same(Arc::clone(file)),
             services: named
                 .iter()
                 .map(|name| self.made_of(&ServiceScope { name, files: self.service_files(name) }).0)
                 .collect(),
             names_rev: missing.then_some(self.revisions().0),
-        }
+        };
+        (key, named.into_iter().map(String::from).collect())
     }
 }

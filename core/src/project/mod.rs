@@ -44,6 +44,9 @@ pub struct Project {
     /// Each Rust file's model. A model is never changed in place: an edit puts a new `Arc` (see
     /// [`Project::put_rust`]), so the checks' cache tells a model it saw by identity.
     rust: BTreeMap<PathBuf, Arc<FileModel>>,
+    /// The Rust files whose models hold diagnostics (kept by [`Project::put_rust`]): a pass lists
+    /// them without visiting every model.
+    rust_diagnosed: BTreeSet<PathBuf>,
     /// Service name → the models of the Rust files holding a part of it, in path order (kept by
     /// [`Project::put_rust`]).
     by_service: BTreeMap<String, Vec<Arc<FileModel>>>,
@@ -86,6 +89,7 @@ impl Project {
             root: root.into(),
             sources: BTreeMap::new(),
             rust: BTreeMap::new(),
+            rust_diagnosed: BTreeSet::new(),
             by_service: BTreeMap::new(),
             by_blueprint: BTreeMap::new(),
             names_rev: 0,
@@ -214,6 +218,11 @@ impl Project {
         self.rust.values().map(|m| &**m)
     }
 
+    /// The diagnostics of the Rust files' own models (syntax, entries, attributes), by file.
+    pub(crate) fn rust_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.rust_diagnosed.iter().filter_map(|rel| self.rust.get(rel)).flat_map(|m| m.diagnostics.iter())
+    }
+
     /// One Rust file's model.
     pub fn file_model(&self, rel: &Path) -> Option<&FileModel> {
         self.rust.get(rel).map(|m| &**m)
@@ -253,6 +262,10 @@ impl Project {
         let old = match &new {
             Some(m) => self.rust.insert(rel.to_path_buf(), Arc::clone(m)),
             None => self.rust.remove(rel),
+        };
+        match new.as_ref().filter(|m| !m.diagnostics.is_empty()) {
+            Some(_) => self.rust_diagnosed.insert(rel.to_path_buf()),
+            None => self.rust_diagnosed.remove(rel),
         };
         let services = |m: &FileModel| m.services.iter().map(|s| s.name.clone()).collect();
         let changed = Self::reindex(
@@ -393,6 +406,7 @@ impl Project {
             }
             FileKind::Workflow => {
                 self.workflows.insert(rel.to_path_buf(), Arc::new(WorkflowFile::read(rel, text)));
+                self.generations.note(Changed::Workflow(rel.to_path_buf()));
                 true
             }
             FileKind::WorkflowPython => true,
@@ -450,7 +464,10 @@ impl Project {
                 }
                 removed
             }
-            FileKind::Workflow => self.workflows.remove(rel).is_some(),
+            FileKind::Workflow => {
+                self.generations.note(Changed::Workflow(rel.to_path_buf()));
+                self.workflows.remove(rel).is_some()
+            }
             FileKind::WorkflowPython => true,
             FileKind::Other => false,
         }
@@ -556,6 +573,17 @@ impl Project {
     /// The generation of service `name` (see [`Generations`]); `None` when no file holds it.
     pub(crate) fn service_generation(&self, name: &str) -> Option<u64> {
         self.generations.service.get(name).copied()
+    }
+
+    /// The generation of the latest change (every change takes a greater one).
+    pub(crate) fn last_generation(&self) -> u64 {
+        self.generations.last
+    }
+
+    /// What changed after generation `seen`: the service and blueprint names whose files were set
+    /// or removed, the workflow files set or removed (each once, however often it changed).
+    pub(crate) fn changed_since(&self, seen: u64) -> impl Iterator<Item = &Changed> {
+        self.generations.journal.range(seen + 1..).map(|(_, c)| c)
     }
 
     /// The generation of blueprint `name` (any crate); `None` when no file holds it.
@@ -685,11 +713,20 @@ enum Namespace {
 /// whenever a file holding a part of it is set or removed: two equal generations of a name mean
 /// the same files, models and all (a model is never changed in place). Names no file holds have
 /// none.
+///
+/// The journal records, for every name (and every workflow file) that ever changed, the generation
+/// of its latest change, so the checks' cache asks what changed since the generation it last saw
+/// ([`Project::changed_since`]) instead of comparing every service and workflow on every pass.
 #[derive(Debug, Clone, Default)]
 struct Generations {
     last: u64,
     service: std::collections::HashMap<String, u64>,
     blueprint: std::collections::HashMap<String, u64>,
+    /// The generation of each name's or workflow's latest change → what changed (one entry each:
+    /// the journal holds at most one entry per name ever seen).
+    journal: BTreeMap<u64, Changed>,
+    /// The key of each [`Changed`] in `journal`.
+    latest: std::collections::HashMap<Changed, u64>,
 }
 
 impl Generations {
@@ -701,19 +738,40 @@ impl Generations {
         index: &BTreeMap<String, Vec<Arc<FileModel>>>,
         of: Namespace,
     ) {
-        let map = match of {
-            Namespace::Service => &mut self.service,
-            Namespace::Blueprint => &mut self.blueprint,
-        };
         for name in names {
+            let (map, changed) = match of {
+                Namespace::Service => (&mut self.service, Changed::Service(name.clone())),
+                Namespace::Blueprint => (&mut self.blueprint, Changed::Blueprint(name.clone())),
+            };
             if index.contains_key(&name) {
-                self.last += 1;
-                map.insert(name, self.last);
+                map.insert(name, self.last + 1);
             } else {
                 map.remove(&name);
             }
+            self.note(changed);
         }
     }
+
+    /// Records a change (taking the next generation).
+    fn note(&mut self, changed: Changed) {
+        self.last += 1;
+        if let Some(before) = self.latest.insert(changed.clone(), self.last) {
+            self.journal.remove(&before);
+        }
+        self.journal.insert(self.last, changed);
+    }
+}
+
+/// What changed, in the journal of [`Generations`]: a service name or blueprint name (a file holding
+/// a part of it set or removed), or a workflow file (set or removed).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Changed {
+    /// A service name.
+    Service(String),
+    /// A blueprint (type) name.
+    Blueprint(String),
+    /// A workflow file.
+    Workflow(PathBuf),
 }
 
 /// A service as a list shows it ([`Project::service_summaries`]): what [`Service`] says of it

@@ -19,6 +19,16 @@ impl Project {
         self.workflows.values()
     }
 
+    /// The paths of the workflow files.
+    pub(crate) fn workflow_paths(&self) -> impl Iterator<Item = &std::path::PathBuf> {
+        self.workflows.keys()
+    }
+
+    /// One workflow file as read (shared, as [`Project::workflow_files`]).
+    pub(crate) fn workflow_file(&self, rel: &Path) -> Option<&std::sync::Arc<WorkflowFile>> {
+        self.workflows.get(rel)
+    }
+
     /// The workflow of one file.
     pub fn workflow(&self, rel: &Path) -> Option<&Workflow> {
         self.workflows.get(rel).map(|w| &w.workflow)
