@@ -131,44 +131,16 @@ fn bad_invocations_say_what_to_change() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown stage `qa`"));
 }
 
-/// `moto_server` (S3) on a free port of 127.0.0.1, killed when dropped (installed by scripts/ci-deps).
-struct Moto(Child, String);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server runs (install it with scripts/ci-deps: pip install 'moto[server]')");
-    let moto = Moto(child, format!("http://127.0.0.1:{port}"));
-    for _ in 0..300 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return moto;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("moto_server did not listen on 127.0.0.1:{port}");
-}
-
 #[test]
 fn invoke_lets_an_auto_started_service_record_its_async_call_before_stopping_it() {
-    let moto = start_moto();
+    let moto = support::aws::Moto::start();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let created = agent.put(format!("{}/results", moto.1)).send_empty().expect("moto answers");
+    let created = agent.put(format!("{}/results", moto.url)).send_empty().expect("moto answers");
     assert_eq!(created.status(), 200);
     let port = free_port();
     let ex = example();
     let out = cws_command()
-        .env("AWS_ENDPOINT_URL_S3", &moto.1)
+        .env("AWS_ENDPOINT_URL_S3", &moto.url)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
@@ -192,7 +164,7 @@ fn invoke_lets_an_auto_started_service_record_its_async_call_before_stopping_it(
         s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',\n\
             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
         print(s3.get_object(Bucket='results', Key='calls/cli.json')['Body'].read().decode())";
-    let read = Command::new("python3").args(["-c", script, &moto.1]).output().expect("python3 runs");
+    let read = Command::new("python3").args(["-c", script, &moto.url]).output().expect("python3 runs");
     let text = String::from_utf8_lossy(&read.stdout);
     assert!(read.status.success(), "no record written: {}", String::from_utf8_lossy(&read.stderr));
     let record: serde_json::Value = serde_json::from_str(&text).expect("JSON record");

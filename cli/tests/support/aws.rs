@@ -65,8 +65,19 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts one and waits until it listens.
+    /// Starts one and waits until it answers as moto. A port picked free can be taken by another
+    /// test's server before moto binds it (moto then exits): that is retried on a new port, and
+    /// readiness is moto's own answer (`/moto-api/data.json`), not just a listening port.
     pub fn start() -> Moto {
+        for _ in 0..5 {
+            if let Some(moto) = Moto::try_start() {
+                return moto;
+            }
+        }
+        panic!("moto server did not start on any of 5 free ports (install it with `pip install 'moto[server]'`: scripts/ci-deps)");
+    }
+
+    fn try_start() -> Option<Moto> {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("python3")
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
@@ -76,14 +87,27 @@ impl Moto {
             .expect("python3 runs (install python3 and moto[server]: scripts/ci-deps)");
         let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto server exited ({status}): install it with `pip install 'moto[server]'` (scripts/ci-deps)");
+        loop {
+            if let Ok(Some(_)) = moto.child.try_wait() {
+                return None;
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() && moto.answers() {
+                // Still ours: another server answering there would have made moto exit.
+                return matches!(moto.child.try_wait(), Ok(None)).then_some(moto);
             }
             assert!(start.elapsed() < Duration::from_secs(60), "moto server did not start within 60 s");
             std::thread::sleep(Duration::from_millis(200));
         }
-        moto
+    }
+
+    /// Whether moto itself answers at its URL (its data endpoint), not another server on the port.
+    fn answers(&self) -> bool {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        agent.get(format!("{}/moto-api/data.json", self.url)).call().is_ok_and(|r| r.status() == 200)
     }
 }
 
