@@ -165,18 +165,23 @@ fn same_as_from_scratch(edited: &Project, disk: &TempProject, after: &str) {
     }
 }
 
+/// The project the property tests start from: service `a` with its main file, one workflow.
+fn start() -> TempProject {
+    TempProject::new()
+        .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
+        .file("project.cws.yml", CONFIGS[0])
+        .file(".env.dev", ENVS[0])
+        .file("services/a/src/main.rs", &rust_texts()[0])
+        .file("workflows/w1.cws.yml", WORKFLOWS[0])
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn edits_give_the_diagnostics_of_a_fresh_load(edits in edits()) {
         let files = files();
-        let disk = TempProject::new()
-            .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
-            .file("project.cws.yml", CONFIGS[0])
-            .file(".env.dev", ENVS[0])
-            .file("services/a/src/main.rs", &rust_texts()[0])
-            .file("workflows/w1.cws.yml", WORKFLOWS[0]);
+        let disk = start();
         let mut edited = disk.load();
         same_as_from_scratch(&edited, &disk, "loading");
         for (i, (f, choice)) in edits.iter().enumerate() {
@@ -207,13 +212,8 @@ proptest! {
     #[test]
     fn passes_after_several_edits_give_the_diagnostics_of_a_fresh_load(edits in sparse_edits()) {
         let files = files();
-        let disk = TempProject::new()
-            .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
-            .file("project.cws.yml", CONFIGS[0])
-            .file(".env.dev", ENVS[0])
-            .file("services/a/src/main.rs", &rust_texts()[0])
+        let disk = start()
             .file("services/a/src/admin.rs", &rust_texts()[9])
-            .file("workflows/w1.cws.yml", WORKFLOWS[0])
             .file("workflows/w2.cws.yml", WORKFLOWS[6]);
         let mut edited = disk.load();
         same_as_from_scratch(&edited, &disk, "loading");
