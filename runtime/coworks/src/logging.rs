@@ -31,15 +31,15 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use lambda_runtime::tracing::subscriber::field::RecordFields;
-use lambda_runtime::tracing::subscriber::filter::{filter_fn, EnvFilter, FilterExt, LevelFilter};
-use lambda_runtime::tracing::subscriber::fmt::format::Writer;
-use lambda_runtime::tracing::subscriber::fmt::{FormatFields, FormattedFields};
-use lambda_runtime::tracing::subscriber::layer::SubscriberExt;
-use lambda_runtime::tracing::subscriber::util::SubscriberInitExt;
-use lambda_runtime::tracing::subscriber::{fmt, registry, Layer};
 use tracing::field::{Field, Visit};
 use tracing::span::Record;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::filter::{filter_fn, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FormatFields, FormattedFields};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, registry, Layer};
 
 /// The span `lambda_runtime` runs each invocation in.
 pub const LAMBDA_SPAN: &str = "Lambda runtime invoke";
@@ -199,15 +199,16 @@ impl Visit for JsonObject {
 }
 
 /// The events' level filter: `directives` (a level such as `warn` — Lambda's `FATAL` read as
-/// `error` —, or `tracing` directives such as `info,my_service=debug`), `INFO` when unset or
-/// unreadable.
-pub fn filter(directives: Option<&str>) -> EnvFilter {
-    let builder = || EnvFilter::builder().with_default_directive(LevelFilter::INFO.into());
+/// `error` —, or `tracing` target directives such as `info,my_service=debug`), `INFO` when unset or
+/// unreadable. Target and level directives only (`tracing_subscriber`'s `Targets`): span and field
+/// filters (`[span{field=value}]`) would need `EnvFilter` and the regex engine in every package.
+pub fn filter(directives: Option<&str>) -> Targets {
+    let default = || Targets::new().with_default(LevelFilter::INFO);
     let Some(d) = directives.map(str::trim).filter(|d| !d.is_empty()) else {
-        return builder().parse_lossy("");
+        return default();
     };
     let d = if d.eq_ignore_ascii_case("fatal") { "error" } else { d };
-    builder().parse(d).unwrap_or_else(|_| builder().parse_lossy(""))
+    d.parse::<Targets>().unwrap_or_else(|_| default())
 }
 
 #[cfg(test)]
@@ -275,7 +276,7 @@ mod tests {
 
     #[test]
     fn the_level_comes_from_the_directives() {
-        let max = |v: Option<&str>| filter(v).max_level_hint();
+        let max = |v: Option<&str>| Layer::<tracing_subscriber::Registry>::max_level_hint(&filter(v));
         assert_eq!(max(None), Some(LevelFilter::INFO));
         assert_eq!(max(Some(" ")), Some(LevelFilter::INFO));
         assert_eq!(max(Some("warn")), Some(LevelFilter::WARN));
@@ -283,5 +284,13 @@ mod tests {
         assert_eq!(max(Some("FATAL")), Some(LevelFilter::ERROR));
         assert_eq!(max(Some("error,hooks=trace")), Some(LevelFilter::TRACE));
         assert_eq!(max(Some("not a level ===")), Some(LevelFilter::INFO));
+        // A target directive alone enables that target only (as `EnvFilter` reads it).
+        let one = filter(Some("billing=debug"));
+        assert!(one.would_enable("billing", &tracing::Level::DEBUG));
+        assert!(one.would_enable("billing::invoices", &tracing::Level::DEBUG));
+        assert!(!one.would_enable("hyper", &tracing::Level::INFO));
+        let both = filter(Some("warn,billing=debug"));
+        assert!(both.would_enable("hyper", &tracing::Level::WARN));
+        assert!(!both.would_enable("hyper", &tracing::Level::INFO));
     }
 }
