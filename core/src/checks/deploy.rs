@@ -80,7 +80,7 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
         return;
     }
     let none = CliOptions::new();
-    for StagePass { name: s, env, functions, .. } in &pass.checked {
+    for StagePass { name: s, env, .. } in &pass.checked {
         lambda_env_checks(env, s, out);
         let st = project.stage_settings(s, &none);
         if st.region.is_none() && st.profile.is_none() {
@@ -123,7 +123,6 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        domain_checks(project, config, (s, functions), st.region.as_deref(), out);
         if st.backend.as_ref().and_then(settings::Backend::s3_locked) == Some(false) {
             out.push(Diagnostic::new(
                 DiagnosticCode::UnsharedState,
@@ -136,6 +135,19 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// The custom-domain diagnostics of the pass's stages ([`domain_checks`]). Besides the pass they
+/// read only the set of service names: the checks' memory keeps them while that set stays.
+pub(super) fn domain_diagnostics(project: &Project, pass: &Pass) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(config) = project.config().filter(|c| deploy_configured(c)) else { return out };
+    let none = CliOptions::new();
+    for StagePass { name: s, functions, .. } in &pass.checked {
+        let region = project.stage_settings(s, &none).region;
+        domain_checks(project, config, (s, functions), region.as_deref(), &mut out);
+    }
+    out
 }
 
 /// Adds the deployment diagnostics of one service (in the pass's stages) to `out`.
