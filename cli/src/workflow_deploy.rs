@@ -5,13 +5,14 @@
 //! and its deploy record), the stage's token (the `TOKEN` of its env files, as `cws workflow run`
 //! and `cws invoke` read it), and talks to Airflow's REST API. No token is ever printed.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
 use coworks_core::artifacts::airflow_setup::{self, DeployedStage};
-use coworks_core::artifacts::api::API_KEY_ENV;
+use coworks_core::artifacts::api::{api_key_envs_text, api_key_from_env};
 use coworks_core::settings::DeployFlags;
 use coworks_core::Project;
 use serde_json::Value;
@@ -63,13 +64,24 @@ pub fn run(args: DeployArgs) -> Result<ExitCode, Failure> {
     let stage = args.stage.clone();
     let deployed = deployed_stage(&project, &stage)?;
     let setup = airflow_setup::setup(&project, &stage, &deployed).map_err(failed)?;
-    // The API key of the services requiring one: `CWS_API_KEY`, as `cws invoke` sends it.
-    let api_key = std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty());
-    let needing: Vec<&str> = setup.connections.iter().filter(|c| c.api_key).map(|c| c.id.as_str()).collect();
-    if !needing.is_empty() && api_key.is_none() && !args.print {
+    // The API key of each service requiring one, as `cws invoke` sends it (the core's
+    // `api_key_from_env`: `CWS_API_KEY_<SERVICE>`, else `CWS_API_KEY`).
+    let api_keys: BTreeMap<&str, String> = setup
+        .connections
+        .iter()
+        .filter_map(|c| c.api_key_of.as_deref())
+        .filter_map(|s| api_key_from_env(s, |v| std::env::var(v).ok()).map(|(_, key)| (s, key)))
+        .collect();
+    let missing: Vec<String> = setup
+        .connections
+        .iter()
+        .filter_map(|c| c.api_key_of.as_deref().filter(|s| !api_keys.contains_key(s)).map(|s| (&c.id, s)))
+        .map(|(id, s)| format!("{id}: set {}", api_key_envs_text(s)))
+        .collect();
+    if !missing.is_empty() && !args.print {
         return Err(failed(format!(
-            "{} need the stage's API key (services deployed with `api_key` / `usage_plan`): set `{API_KEY_ENV}` to it (`aws apigateway get-api-key --api-key <api_key_id> --include-value`; `cws deployed` shows the id); nothing was written nor sent",
-            needing.join(", ")
+            "connections need the API key of their service (deployed with `api_key` / `usage_plan`; `aws apigateway get-api-key --api-key <api_key_id> --include-value`, `cws deployed` shows the id); nothing was written nor sent:\n  {}",
+            missing.join("\n  ")
         )));
     }
     // Reach Airflow first: nothing is written when it cannot be set up.
@@ -97,15 +109,18 @@ pub fn run(args: DeployArgs) -> Result<ExitCode, Failure> {
         errln!("note: the lines read the tokens from environment variables (see their first lines); none is printed");
         return Ok(ExitCode::SUCCESS);
     };
-    let body =
-        airflow_setup::connections_request(&setup, |s| deployed.tokens.get(s).cloned(), api_key.as_deref());
+    let body = airflow_setup::connections_request(
+        &setup,
+        |s| deployed.tokens.get(s).cloned(),
+        |s| api_keys.get(s).cloned(),
+    );
     let mut secrets: Vec<&str> = deployed.tokens.values().map(String::as_str).collect();
-    secrets.extend(api_key.as_deref());
+    secrets.extend(api_keys.values().map(String::as_str));
     client.bulk(airflow_setup::CONNECTIONS_PATH, &body, "connections", &secrets)?;
     for c in &setup.connections {
         let host = c.host.as_deref().map(|h| format!(" → {h}")).unwrap_or_default();
         let token = if c.token_of.is_some() { " (with the stage's token)" } else { "" };
-        let key = if c.api_key { " (with the API key)" } else { "" };
+        let key = if c.api_key_of.is_some() { " (with the API key)" } else { "" };
         outln!("connection {} ({}) created or updated{host}{token}{key}", c.id, c.conn_type);
     }
     if !setup.variables.is_empty() {

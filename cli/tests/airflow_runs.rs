@@ -4,16 +4,16 @@
 //! a wrong token failing its task with a clear message.
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 mod airflow_env;
 mod support;
 
 use airflow_env::{airflow, command_in, python, stdout_json, AirflowEnv};
 use support::cws;
+use support::moto::Moto;
 
 const TOKEN: &str = "dev-token";
 const BUCKET: &str = "eshop-async-results";
@@ -35,29 +35,9 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not listen on 127.0.0.1:{port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn moto(env: &AirflowEnv) -> Server {
-    let port = free_port();
-    let child = command_in(env, "moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server starts (scripts/ci-deps installs it in the Airflow venv)");
-    let server = Server { child, url: format!("http://127.0.0.1:{port}") };
-    wait_for_port(port, "moto_server");
-    server
+/// moto from the Airflow venv (the one robust start of `support/moto.rs`), the S3 of the async calls.
+fn moto(env: &AirflowEnv) -> Moto {
+    Moto::start_with(|| command_in(env, "moto_server"))
 }
 
 /// Builds the example services' binaries (once, with cargo) and returns the binaries' directory.

@@ -106,3 +106,75 @@ fn bad_input_is_refused_clearly() {
     assert!(err.contains(&format!("no answer from {url}/auth/token")), "{err}");
     assert!(!p.join("out2").exists(), "nothing written");
 }
+
+/// The e-shop deployed to stage dev with the catalog and the mailer requiring their API keys.
+fn deployed_with_api_keys() -> TempProject {
+    let project = deployed_eshop();
+    let mut config = std::fs::read_to_string(project.path().join("project.cws.yml")).unwrap();
+    for service in ["catalog", "mailer"] {
+        let plain = format!("  {service}:\n    path: services/{service}\n");
+        assert!(config.contains(&plain), "{service}");
+        config = config.replace(&plain, &format!("{plain}    commands: {{ deploy: {{ api_key: true }} }}\n"));
+    }
+    project.write("project.cws.yml", config);
+    project
+}
+
+#[test]
+fn each_service_gets_its_own_api_key() {
+    let project = deployed_with_api_keys();
+    let p = project.path();
+    let keys = ["CWS_API_KEY", "CWS_API_KEY_BILLING", "CWS_API_KEY_CATALOG", "CWS_API_KEY_MAILER"];
+    let deploy_with = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut cmd = cws_command();
+        cmd.current_dir(p).args(["workflow", "deploy"]).args(args).env_remove("CWS_AIRFLOW_URL");
+        for k in keys {
+            cmd.env_remove(k);
+        }
+        let o = cmd.envs(vars.iter().copied()).output().expect("cws runs");
+        (o.status.code(), text(&o.stdout), text(&o.stderr))
+    };
+    // To Airflow's API: a service without its key stops it before Airflow is asked, naming both
+    // variables; the mailer's own variable is enough for it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{closed}");
+    let args = ["-s", "dev", "--airflow", &url, "--dags", "out"];
+    let (code, _, err) = deploy_with(&args, &[("CWS_API_KEY_MAILER", "k3yMail")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cws_catalog_dev: set `CWS_API_KEY_CATALOG` (or `CWS_API_KEY`, for every service)"),
+        "{err}"
+    );
+    assert!(!err.contains("cws_mailer_dev") && !err.contains("cws_billing_dev"), "{err}");
+    assert!(!p.join("out").exists(), "nothing written");
+    let (code, _, err) = deploy_with(&args, &[("CWS_API_KEY", "k3yAll"), ("CWS_API_KEY_MAILER", "k3yMail")]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!("no answer from {url}/auth/token")),
+        "with both keys, Airflow is asked: {err}"
+    );
+
+    // `--print`: the script reads each service's key when it runs (a stand-in `airflow` shows the
+    // connections it would add), the catalog's from `CWS_API_KEY`, the mailer's from its own.
+    let (code, script, err) = deploy_with(&["-s", "dev", "--print", "--dags", "out"], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let run = |vars: &[(&str, &str)]| {
+        let mut sh = std::process::Command::new("sh");
+        sh.args(["-c", &format!("airflow() {{ printf '%s\\n' \"$*\"; }}\nCWS_TOKEN=t\n{script}")]);
+        for k in keys {
+            sh.env_remove(k);
+        }
+        let o = sh.envs(vars.iter().copied()).output().expect("sh runs");
+        (o.status.success(), text(&o.stdout), text(&o.stderr))
+    };
+    let (ok, out, err) = run(&[("CWS_API_KEY", "k3yAll"), ("CWS_API_KEY_MAILER", "k3yMail")]);
+    assert!(ok, "{err}");
+    let added =
+        |id: &str| out.lines().find(|l| l.starts_with(&format!("connections add {id} "))).unwrap_or("");
+    assert!(added("cws_catalog_dev").contains(r#"--conn-extra {"api_key": "k3yAll"}"#), "{out}");
+    assert!(added("cws_mailer_dev").contains(r#"--conn-extra {"api_key": "k3yMail"}"#), "{out}");
+    assert!(!added("cws_billing_dev").is_empty() && !added("cws_billing_dev").contains("api_key"), "{out}");
+    let (ok, out, err) = run(&[("CWS_API_KEY_CATALOG", "k3yCat")]);
+    assert!(!ok && !out.contains("connections"), "stopped before any change: {out}");
+    assert!(err.contains("set `CWS_API_KEY_MAILER` (or `CWS_API_KEY`, for every service)"), "{err}");
+}

@@ -272,6 +272,26 @@ fn completion_cases() {
     }
 }
 
+/// `tasks.` offers the tasks not running before this one with what CWS048 would advise: `after`,
+/// but for a task in another's `else` (which `after` cannot help) `conf` or a task before that one.
+#[test]
+fn tasks_not_running_before_are_offered_with_cws048s_advice() {
+    let text = "tasks:\n  a:\n    service: billing\n    path: /invoices\n    when: conf.x\n    else: [b]\n  g:\n    service: billing\n    path: /health\n    after: [a]\n  b:\n    service: billing\n    path: /x/{{ tasks.| }}\n  c:\n    service: billing\n    path: /health\n";
+    let offset = text.find('|').expect("| marks the cursor");
+    let items = complete(&ESHOP, Path::new(FLOW), &text.replacen('|', "", 1), offset);
+    let detail = |label: &str| {
+        let item =
+            items.iter().find(|i| i.label == label).unwrap_or_else(|| panic!("no `{label}`: {items:?}"));
+        item.detail.clone().unwrap_or_default()
+    };
+    let instead = |other: &str| {
+        format!("`b` is in the `else` of `a` and runs instead of it, when its condition is false, so `{other}` has no result then; read `conf` or a task that runs before `a`")
+    };
+    assert_eq!(detail("a"), instead("a"));
+    assert_eq!(detail("g"), instead("g"), "a task after the one `b` replaces");
+    assert_eq!(detail("c"), "does not run before `b`: add `after: [c]`");
+}
+
 #[test]
 fn the_config_keys_are_the_schema_tables() {
     // Every key the reader accepts is offered somewhere, and only those: one list of keys.

@@ -2,10 +2,9 @@
 //! filesystem mirror, a moto server, `cws` run with test credentials, and a directory synchronised
 //! byte for byte (so cargo sees unchanged sources as unchanged between runs).
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Instant;
 
 /// The `terraform` executable on PATH.
 pub fn terraform() -> PathBuf {
@@ -57,70 +56,10 @@ pub fn cli_config(dir: &Path) -> PathBuf {
     file
 }
 
-/// A moto server on a free port of 127.0.0.1, killed when dropped.
-pub struct Moto {
-    child: Child,
-    /// Its endpoint URL.
-    pub url: String,
-}
+pub use super::moto::Moto;
 
+/// What the cli tests do with moto besides starting it (`support/moto.rs`).
 impl Moto {
-    /// Starts one and waits until it answers as moto. A port picked free can be taken by another
-    /// test's server before moto binds it (moto then exits): that is retried on a new port, and
-    /// readiness is moto's own answer (`/moto-api/data.json`), not just a listening port.
-    pub fn start() -> Moto {
-        for _ in 0..5 {
-            if let Some(moto) = Moto::try_start() {
-                return moto;
-            }
-        }
-        panic!("moto server did not start on any of 5 free ports (install it with `pip install 'moto[server]'`: scripts/ci-deps)");
-    }
-
-    fn try_start() -> Option<Moto> {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("python3")
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs (install python3 and moto[server]: scripts/ci-deps)");
-        let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
-        let start = Instant::now();
-        loop {
-            if let Ok(Some(_)) = moto.child.try_wait() {
-                return None;
-            }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() && moto.answers() {
-                // Still ours: another server answering there would have made moto exit.
-                return matches!(moto.child.try_wait(), Ok(None)).then_some(moto);
-            }
-            assert!(start.elapsed() < Duration::from_secs(60), "moto server did not start within 60 s");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    /// Whether moto itself answers at its URL (its data endpoint), not another server on the port.
-    fn answers(&self) -> bool {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(5)))
-            .build()
-            .into();
-        agent.get(format!("{}/moto-api/data.json", self.url)).call().is_ok_and(|r| r.status() == 200)
-    }
-}
-
-impl Moto {
-    /// The variables sending AWS SDKs (and `cws`) to this moto with its test credentials.
-    pub fn env(&self) -> [(&'static str, String); 3] {
-        [
-            ("AWS_ENDPOINT_URL", self.url.clone()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ]
-    }
-
     /// Runs the Python `script` with `s3` (a boto3 client of this moto, region eu-west-1) and
     /// `argv` (`args`); its output.
     pub fn s3(&self, script: &str, args: &[&str]) -> String {
@@ -140,13 +79,6 @@ impl Moto {
             "s3.create_bucket(Bucket=argv[0], CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})",
             &[bucket],
         );
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -9,6 +9,7 @@
 mod core_support;
 
 pub mod aws;
+pub mod moto;
 
 use std::process::{Child, Command, Output};
 use std::time::Duration;

@@ -34,13 +34,15 @@ def answer(status, headers, body_text):
 
 
 def with_credentials(headers, connection):
-    """``headers`` with the connection's token (its password, as ``Authorization``) and API key
-    (``api_key`` in its extra, as ``x-api-key``, unless the task sends one of its own)."""
+    """``headers`` with the connection's token (its password, as ``Authorization``) and the
+    service's API key (``api_key`` in its extra, as ``x-api-key``). A task's own headers never hold
+    either: CWS084 refuses ``Authorization`` and ``x-api-key`` (any case) in a workflow file, and a
+    workflow with errors gets no DAG, so the credentials are the connection's alone."""
     headers = dict(headers)
     if connection.password:
         headers["Authorization"] = connection.password
     api_key = (connection.extra_dejson or {}).get("api_key")
-    if api_key and not any(k.lower() == "x-api-key" for k in headers):
+    if api_key:
         headers["x-api-key"] = str(api_key)
     return headers
 

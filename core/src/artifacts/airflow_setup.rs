@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::airflow::{aws_connection_id, bucket_variable, connection_id};
-use super::api::API_KEY_ENV;
+use super::api::{api_key_envs_text, api_key_shell_value};
 use crate::commands::shell_quote;
 use crate::project::Project;
 use crate::settings::CliOptions;
@@ -43,10 +43,13 @@ pub struct AirflowConnection {
     /// The connection's `extra` (AWS: region and endpoint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra: Option<Value>,
-    /// Whether the service requires its API key in the stage (`FunctionSettings::api_key_required`):
-    /// the key goes in the extra's `api_key` (sent as `x-api-key` by the DAG's operators), from
-    /// [`API_KEY_ENV`] when the setup is sent or its lines run — never in the setup nor the DAG.
-    pub api_key: bool,
+    /// The service whose API key goes in the extra's `api_key` (sent as `x-api-key` by the DAG's
+    /// operators), when it requires one in the stage (`FunctionSettings::api_key_required`): read
+    /// from the environment when the setup is sent or its lines run, as the core decides for every
+    /// face (`CWS_API_KEY_<SERVICE>`, else `CWS_API_KEY`: [`super::api::api_key_from_env`]) — never
+    /// in the setup nor the DAG.
+    #[serde(skip)]
+    pub api_key_of: Option<String>,
 }
 
 /// One Airflow Variable to create or update.
@@ -119,7 +122,10 @@ pub fn setup(project: &Project, stage: &str, deployed: &DeployedStage) -> Result
             host: deployed.urls.get(s).map(|u| u.trim_end_matches('/').to_string()),
             token_of: deployed.tokens.contains_key(s).then(|| s.clone()),
             extra: None,
-            api_key: project.function_settings(stage, s, &CliOptions::new()).api_key_required(),
+            api_key_of: project
+                .function_settings(stage, s, &CliOptions::new())
+                .api_key_required()
+                .then(|| s.clone()),
         })
         .collect();
     let mut variables = Vec::new();
@@ -145,7 +151,7 @@ pub fn setup(project: &Project, stage: &str, deployed: &DeployedStage) -> Result
             host: None,
             token_of: None,
             extra: Some(Value::Object(extra)),
-            api_key: false,
+            api_key_of: None,
         });
         let bucket = async_services
             .iter()
@@ -210,12 +216,14 @@ pub fn print_lines(setup: &AirflowSetup) -> Vec<String> {
             shell_quote(&format!("set {var} to {what}"))
         ));
     }
-    if setup.connections.iter().any(|c| c.api_key) {
+    for service in setup.connections.iter().filter_map(|c| c.api_key_of.as_deref()) {
         // An API Gateway key is letters and digits: checked, it can be written inside the JSON.
         lines.push(format!(
-            "case \"${{{API_KEY_ENV}:-}}\" in ''|*[!A-Za-z0-9_-]*) echo {} >&2; exit 1;; esac",
+            "case \"{}\" in ''|*[!A-Za-z0-9_-]*) echo {} >&2; exit 1;; esac",
+            api_key_shell_value(service),
             shell_quote(&format!(
-                "set {API_KEY_ENV} to the API key of stage {stage} (letters, digits, - and _)"
+                "set {} to the API key of service {service} in stage {stage} (letters, digits, - and _)",
+                api_key_envs_text(service)
             ))
         ));
     }
@@ -230,8 +238,9 @@ pub fn print_lines(setup: &AirflowSetup) -> Vec<String> {
         }
         if let Some(extra) = &c.extra {
             line.push_str(&format!(" --conn-extra {}", shell_quote(&extra.to_string())));
-        } else if c.api_key {
-            line.push_str(&format!(" --conn-extra \"{{\\\"api_key\\\": \\\"${API_KEY_ENV}\\\"}}\""));
+        } else if let Some(service) = &c.api_key_of {
+            let key = api_key_shell_value(service);
+            line.push_str(&format!(" --conn-extra \"{{\\\"api_key\\\": \\\"{key}\\\"}}\""));
         }
         line.push_str(&format!(" --conn-description {}", shell_quote(&c.description)));
         lines.push(line);
@@ -248,12 +257,12 @@ pub fn print_lines(setup: &AirflowSetup) -> Vec<String> {
 }
 
 /// The body of `PATCH` [`CONNECTIONS_PATH`]: create every connection, overwriting an existing one.
-/// `token` gives a service's token, `api_key` the API key of the services requiring one (the only
+/// `token` gives a service's token, `api_key` the API key of a service requiring one (the only
 /// secrets, sent, never printed).
 pub fn connections_request(
     setup: &AirflowSetup,
     token: impl Fn(&str) -> Option<String>,
-    api_key: Option<&str>,
+    api_key: impl Fn(&str) -> Option<String>,
 ) -> Value {
     let entities: Vec<Value> = setup
         .connections
@@ -272,7 +281,7 @@ pub fn connections_request(
             }
             if let Some(extra) = &c.extra {
                 e["extra"] = json!(extra.to_string());
-            } else if let (true, Some(key)) = (c.api_key, api_key) {
+            } else if let Some(key) = c.api_key_of.as_deref().and_then(&api_key) {
                 e["extra"] = json!(json!({ "api_key": key }).to_string());
             }
             e
@@ -333,7 +342,7 @@ mod tests {
                 host: Some("https://x.example/dev".into()),
                 token_of: Some("billing".into()),
                 extra: None,
-                api_key: false,
+                api_key_of: None,
             }],
             variables: vec![],
             tokens_differ: differ,
@@ -343,7 +352,7 @@ mod tests {
     #[test]
     fn the_token_is_sent_but_never_printed() {
         let s = setup_of(false);
-        let body = connections_request(&s, |_| Some("s3cret".into()), Some("k3y"));
+        let body = connections_request(&s, |_| Some("s3cret".into()), |_| Some("k3y".into()));
         assert_eq!(body["actions"][0]["entities"][0].get("extra"), None, "no key required");
         assert_eq!(body["actions"][0]["entities"][0]["password"], "s3cret");
         assert_eq!(body["actions"][0]["action_on_existence"], "overwrite");
@@ -353,26 +362,58 @@ mod tests {
     }
 
     #[test]
-    fn the_api_key_goes_in_the_extra_and_the_lines_read_it_from_the_environment() {
+    fn each_service_gets_its_own_api_key_and_the_lines_read_it_from_the_environment() {
         let mut s = setup_of(false);
-        s.connections[0].api_key = true;
-        let body = connections_request(&s, |_| None, Some("k3y"));
-        assert_eq!(body["actions"][0]["entities"][0]["extra"], r#"{"api_key":"k3y"}"#);
+        s.connections[0].api_key_of = Some("billing".into());
+        let mut mailer = s.connections[0].clone();
+        (mailer.id, mailer.api_key_of) = ("cws_mail_er_dev".into(), Some("mail-er".into()));
+        s.connections.push(mailer);
+        let keys = |service: &str| Some(format!("k3y-of-{service}"));
+        let body = connections_request(&s, |_| None, keys);
+        assert_eq!(body["actions"][0]["entities"][0]["extra"], r#"{"api_key":"k3y-of-billing"}"#);
+        assert_eq!(body["actions"][0]["entities"][1]["extra"], r#"{"api_key":"k3y-of-mail-er"}"#);
+        let body = connections_request(&s, |_| None, |_| None);
+        assert_eq!(body["actions"][0]["entities"][0].get("extra"), None, "no key, no extra");
         let lines = print_lines(&s).join("\n");
-        assert!(!lines.contains("k3y"), "{lines}");
         assert!(
-            lines.contains(r#"case "${CWS_API_KEY:-}" in ''|*[!A-Za-z0-9_-]*) echo 'set CWS_API_KEY to the API key of stage dev (letters, digits, - and _)' >&2; exit 1;; esac"#),
+            lines.contains(r#"case "${CWS_API_KEY_MAIL_ER:-${CWS_API_KEY:-}}" in ''|*[!A-Za-z0-9_-]*) echo 'set `CWS_API_KEY_MAIL_ER` (or `CWS_API_KEY`, for every service) to the API key of service mail-er in stage dev (letters, digits, - and _)' >&2; exit 1;; esac"#),
             "{lines}"
         );
-        assert!(lines.contains(r#" --conn-extra "{\"api_key\": \"$CWS_API_KEY\"}" "#), "{lines}");
-        // The line run by a shell gives Airflow the key's JSON.
-        let line = lines.lines().find(|l| l.contains("--conn-extra")).unwrap_or_default();
-        let script = format!(
-            "CWS_API_KEY=k3y; printf '%s\\n' {}",
-            &line[line.find("\"{").unwrap_or(0)..line.find(" --conn-description").unwrap_or(0)]
+        assert!(
+            lines.contains(r#" --conn-extra "{\"api_key\": \"${CWS_API_KEY_BILLING:-${CWS_API_KEY:-}}\"}" "#),
+            "{lines}"
         );
-        let out = std::process::Command::new("sh").args(["-c", &script]).output().expect("sh");
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"api_key\": \"k3y\"}\n");
+        // The lines run by a shell: each service's own variable over `CWS_API_KEY`, and a key
+        // missing (or not an API Gateway key) stops them before any connection changes.
+        let run = |vars: &[(&str, &str)]| {
+            let mut sh = std::process::Command::new("sh");
+            let script = format!("airflow() {{ printf '%s\\n' \"$*\"; }}\nCWS_TOKEN=t\n{lines}\n");
+            sh.args(["-c", &script]).env_remove("CWS_API_KEY");
+            sh.env_remove("CWS_API_KEY_BILLING").env_remove("CWS_API_KEY_MAIL_ER");
+            let out = sh.envs(vars.iter().copied()).output().expect("sh runs");
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let (ok, out, err) = run(&[("CWS_API_KEY", "k3yAll"), ("CWS_API_KEY_MAIL_ER", "k3yMail")]);
+        assert!(ok, "{err}");
+        let extra = |id: &str| {
+            let line =
+                out.lines().find(|l| l.starts_with(&format!("connections add {id} "))).unwrap_or_default();
+            line[line.find("--conn-extra ").map_or(0, |i| i + 13)
+                ..line.find(" --conn-description").unwrap_or(0)]
+                .to_string()
+        };
+        assert_eq!(extra("cws_billing_dev"), r#"{"api_key": "k3yAll"}"#, "{out}");
+        assert_eq!(extra("cws_mail_er_dev"), r#"{"api_key": "k3yMail"}"#, "{out}");
+        let (ok, out, err) = run(&[("CWS_API_KEY_BILLING", "k3yBill")]);
+        assert!(!ok && !out.contains("connections"), "{out}");
+        assert!(err.contains("set `CWS_API_KEY_MAIL_ER` (or `CWS_API_KEY`, for every service)"), "{err}");
+        let (ok, _, err) = run(&[("CWS_API_KEY", "k3y\"; rm -rf x")]);
+        assert!(!ok && err.contains("`CWS_API_KEY_BILLING`"), "{err}");
+        assert!(!lines.contains("k3y"), "{lines}");
     }
 
     #[test]

@@ -112,6 +112,14 @@ pub fn api_key_from_env(service: &str, var: impl Fn(&str) -> Option<String>) -> 
         .find_map(|name| var(&name).filter(|k| !k.is_empty()).map(|k| (name, k)))
 }
 
+/// The same decision as [`api_key_from_env`] for a POSIX shell: the expansion giving `service`'s API
+/// key when a script runs, `${CWS_API_KEY_<SERVICE>:-${CWS_API_KEY:-}}` (own variable over the
+/// general one, empty counting as unset). Both names are ours (letters, digits, `_`): it can stand
+/// inside double quotes.
+pub fn api_key_shell_value(service: &str) -> String {
+    format!("${{{}:-${{{API_KEY_ENV}:-}}}}", service_api_key_env(service))
+}
+
 /// The variables giving `service`'s API key, for messages: "`CWS_API_KEY_BILLING` (or
 /// `CWS_API_KEY`, for every service)".
 pub fn api_key_envs_text(service: &str) -> String {
@@ -696,6 +704,26 @@ mod tests {
             api_key_envs_text("billing"),
             "`CWS_API_KEY_BILLING` (or `CWS_API_KEY`, for every service)"
         );
+    }
+
+    #[test]
+    fn the_shell_reads_the_api_key_as_api_key_from_env_does() {
+        let cases: [&[(&str, &str)]; 5] = [
+            &[("CWS_API_KEY", "all"), ("CWS_API_KEY_ORDER_BOOK", "own")],
+            &[("CWS_API_KEY", "all")],
+            &[("CWS_API_KEY", "all"), ("CWS_API_KEY_ORDER_BOOK", "")],
+            &[("CWS_API_KEY_ORDER_BOOK", "own")],
+            &[("CWS_API_KEY", "")],
+        ];
+        for vars in cases {
+            let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+            let expected = api_key_from_env("order-book", var).map(|(_, k)| k).unwrap_or_default();
+            let script = format!("printf '%s' \"{}\"", api_key_shell_value("order-book"));
+            let mut sh = std::process::Command::new("sh");
+            sh.args(["-c", &script]).env_remove("CWS_API_KEY").env_remove("CWS_API_KEY_ORDER_BOOK");
+            let out = sh.envs(vars.iter().copied()).output().expect("sh runs");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{vars:?}");
+        }
     }
 
     #[test]

@@ -109,15 +109,70 @@ pub(crate) fn file_diagnostics(project: &Project, rel: &std::path::Path) -> Vec<
     out
 }
 
+/// What runs before each task of `wf`, whose results it can read (CWS048; what completion offers
+/// after `tasks.`): its ancestors through every edge, but an `else` task runs when its task did not,
+/// so it follows what that task follows, not the task; and the run's `on_failure` task runs after
+/// every other task.
+pub(crate) fn runs_before(wf: &Workflow) -> BTreeMap<&str, BTreeSet<&str>> {
+    let ids: BTreeSet<&str> = wf.tasks.iter().map(|t| t.id.as_str()).collect();
+    let mut up: BTreeMap<&str, Vec<&str>> = ids.iter().map(|i| (*i, Vec::new())).collect();
+    let edges = wf.edges();
+    for e in &edges {
+        if let (Some(from), Some(to)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) {
+            up.entry(to).or_default().push(from);
+        }
+    }
+    let mut runs_after = up.clone();
+    for e in edges.iter().filter(|e| e.kind == EdgeKind::Else) {
+        if let (Some(from), Some(to)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) {
+            let before = up[from].clone();
+            let list = runs_after.entry(to).or_default();
+            list.retain(|u| u != from);
+            list.extend(before);
+        }
+    }
+    let mut ancestors = ancestors_by(&ids, &runs_after);
+    if let Some(failure) = wf.on_failure.as_ref().and_then(|f| ids.get(f.value.as_str())) {
+        ancestors.insert(failure, ids.iter().copied().filter(|id| id != failure).collect());
+    }
+    ancestors
+}
+
+/// The task that `task` runs instead of (it is in that task's `else`), when `other` is that task or
+/// runs after it (`after_it(t)`: `other` runs after `t`): a result `task` can never read, whatever
+/// its `after` says.
+pub(crate) fn replaced_by<'w>(
+    wf: &'w Workflow,
+    task: &str,
+    other: &str,
+    after_it: impl Fn(&str) -> bool,
+) -> Option<&'w str> {
+    wf.tasks
+        .iter()
+        .filter(|t| t.otherwise.iter().any(|o| o.value == task))
+        .map(|t| t.id.as_str())
+        .find(|t| *t == other || after_it(t))
+}
+
+/// What CWS048 says of `task` reading task `other`, which does not run before it (the check's
+/// message and the completion of `tasks.` in a workflow): add `after`, or — for `task` in the
+/// `else` of `replaced` ([`replaced_by`]), where `after` cannot help — read `conf` or a task that
+/// runs before `replaced`.
+pub(crate) fn not_before_advice(task: &str, other: &str, replaced: Option<&str>) -> String {
+    match replaced {
+        // `after: [other]` cannot help: the task runs only when `replaced` does not.
+        Some(replaced) => format!(
+            "`{task}` is in the `else` of `{replaced}` and runs instead of it, when its condition is false, so `{other}` has no result then; read `conf` or a task that runs before `{replaced}`"
+        ),
+        None => format!("does not run before `{task}`: add `after: [{other}]`"),
+    }
+}
+
 /// Every diagnostic of one workflow.
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut v = Validator { wf, cx, out: Vec::new(), types: BTreeMap::new(), ancestors: BTreeMap::new() };
-    let mut ancestors = v.graph();
-    if let Some(failure) = v.failure_task() {
-        // The run's `on_failure` task runs after every other task.
-        let others = wf.tasks.iter().map(|t| t.id.as_str()).filter(|id| *id != failure);
-        ancestors.insert(failure, others.collect());
-    }
+    let ancestors = v.graph();
+    v.failure_task();
     v.ancestors = ancestors.clone();
     for task in &wf.tasks {
         v.call(task);
@@ -428,23 +483,14 @@ impl<'a> Validator<'a> {
             self.push(DiagnosticCode::WorkflowUnknownTask, span, msg).add_fixes(fix);
             false
         } else if !ancestors.is_some_and(|a| a.contains(other)) {
-            let msg = match self.replaced(task, other) {
-                // `after: [other]` cannot help: the task runs only when `replaced` does not.
-                Some(replaced) => {
-                    let which = if replaced == other {
-                        format!("task `{other}`")
-                    } else {
-                        format!("task `{other}`, which runs after `{replaced}`")
-                    };
-                    format!(
-                        "{what} {which}: `{}` is in the `else` of `{replaced}` and runs instead of it, when its condition is false, so `{other}` has no result then; read `conf` or a task that runs before `{replaced}`",
-                        task.id
-                    )
+            let replaced = self.replaced(task, other);
+            let advice = not_before_advice(&task.id, other, replaced);
+            let msg = match replaced {
+                Some(replaced) if replaced != other => {
+                    format!("{what} task `{other}`, which runs after `{replaced}`: {advice}")
                 }
-                None => format!(
-                    "{what} task `{other}`, which does not run before `{}`: add `after: [{other}]`",
-                    task.id
-                ),
+                Some(_) => format!("{what} task `{other}`: {advice}"),
+                None => format!("{what} task `{other}`, which {advice}"),
             };
             self.push(DiagnosticCode::WorkflowNotUpstream, span, msg);
             false
@@ -453,15 +499,10 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The task `task` runs instead of (it is in that task's `else`) when `other` is that task or
-    /// runs after it: a result `task` can never read.
+    /// The task `task` runs instead of when `other` is that task or runs after it ([`replaced_by`]).
     fn replaced(&self, task: &Task, other: &str) -> Option<&'a str> {
         let wf: &'a Workflow = self.wf;
-        wf.tasks
-            .iter()
-            .filter(|t| t.otherwise.iter().any(|o| o.value == task.id))
-            .map(|t| t.id.as_str())
-            .find(|t| *t == other || self.ancestors.get(other).is_some_and(|a| a.contains(t)))
+        replaced_by(wf, &task.id, other, |t| self.ancestors.get(other).is_some_and(|a| a.contains(t)))
     }
 
     /// "Replace `crate_invoice` with `create_invoice`" inside a `{{ tasks.<id>... }}` template written
@@ -695,18 +736,7 @@ impl<'a> Validator<'a> {
                 self.push(DiagnosticCode::WorkflowUnreachable, t.id_span, msg);
             }
         }
-        // What runs before a task: an `else` task runs when its task did not, so it follows what
-        // the task follows, not the task (whose result it cannot read).
-        let mut runs_after = up.clone();
-        for e in edges.iter().filter(|e| e.kind == EdgeKind::Else) {
-            if let (Some(from), Some(to)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) {
-                let before = up[from].clone();
-                let list = runs_after.entry(to).or_default();
-                list.retain(|u| u != from);
-                list.extend(before);
-            }
-        }
-        ancestors_by(&ids, &runs_after)
+        runs_before(wf)
     }
 
     /// `else` needs a `when:` to choose, and names tasks that run instead of this one: not the task

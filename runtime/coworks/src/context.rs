@@ -17,7 +17,8 @@
 //! same strings locally and deployed.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use http::{HeaderMap, Method};
 use serde_json::{Map, Number, Value};
@@ -38,6 +39,8 @@ pub struct Context {
     pub(crate) meta: RequestMeta,
     pub(crate) principal: Option<String>,
     pub(crate) authorizer: BTreeMap<String, String>,
+    /// The TCP peer's address as text, written the first time an entry asks ([`RequestMeta::peer`]).
+    pub(crate) peer_text: OnceLock<String>,
 }
 
 impl Context {
@@ -78,7 +81,11 @@ impl Context {
     }
     /// The client's address, when the face knows it.
     pub fn source_ip(&self) -> Option<&str> {
-        self.meta.source_ip.as_deref()
+        if let Some(ip) = &self.meta.source_ip {
+            return Some(ip);
+        }
+        let peer = self.meta.peer?;
+        Some(self.peer_text.get_or_init(|| peer.to_string()))
     }
     /// The CoWorks stage the service runs in (`CWS_STAGE`).
     pub fn stage(&self) -> Option<&str> {
@@ -129,8 +136,11 @@ impl Context {
 /// What a face knows of a request beyond its HTTP parts (the router reads it into the [`Context`]).
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
-    /// The client's address.
+    /// The client's address, as the event gives it.
     pub source_ip: Option<String>,
+    /// The client's address as the local server knows it (the TCP peer), when `source_ip` is not
+    /// given: written as text only when an entry asks, not on every request.
+    pub peer: Option<IpAddr>,
     /// The authorizer's answer the event carries (`requestContext.authorizer`), if any.
     pub authorizer: Option<Authorized>,
     /// The API Gateway stage of the event.
@@ -179,6 +189,7 @@ impl RequestMeta {
             authorizer: rc.and_then(|c| c.get("authorizer")).and_then(authorized_of_event),
             api_stage: at("/stage"),
             lambda: None,
+            peer: None,
         }
     }
 }

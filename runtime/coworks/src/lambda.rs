@@ -208,7 +208,8 @@ impl<'a> Fields<'a> {
 /// `lambda_http` 1.x reads them (an event with `httpMethod` as a REST or ALB event, else as a
 /// payload 2.0 one): REST and ALB headers are `multiValueHeaders` with `headers` overriding a name
 /// in both, their query string is `multiValueQueryStringParameters` (else
-/// `queryStringParameters`) form-encoded; payload 2.0 headers are `headers` with `cookies` as one
+/// `queryStringParameters`) form-encoded — an ALB's keys and values decoded first: the load balancer
+/// passes them as they were sent, URL-encoded, where API Gateway decodes them; payload 2.0 headers are `headers` with `cookies` as one
 /// `cookie` header, its query string `rawQueryString`. An event whose host (the `Host` header, else
 /// `requestContext.domainName`) is no URL authority, or whose method, headers or query string
 /// cannot be read, is refused.
@@ -230,7 +231,15 @@ fn http_parts(f: &Fields<'_>, rc: &Value) -> Result<(Method, String, Option<Stri
         let mut headers = headers_of(f.multi_value_headers)?;
         headers.extend(single);
         let multi = query_of(f.multi_value_query_string_parameters)?;
-        let pairs = if multi.is_empty() { query_of(f.query_string_parameters)? } else { multi };
+        let mut pairs = if multi.is_empty() { query_of(f.query_string_parameters)? } else { multi };
+        if rc.get("elb").is_some() {
+            for (key, values) in &mut pairs {
+                *key = form_decoded(key).into();
+                for v in values.iter_mut() {
+                    *v = form_decoded(v).into();
+                }
+            }
+        }
         let query = if pairs.is_empty() {
             None
         } else {
@@ -289,6 +298,13 @@ fn headers_of(raw: Option<&RawValue>) -> Result<HeaderMap, String> {
         }
     }
     Ok(map)
+}
+
+/// A URL-encoded query key or value as its text (`+` a space, `%XX` a byte; bytes that are no UTF-8
+/// replaced), as an ALB passes them (Elastic Load Balancing's guide, "Lambda functions as targets":
+/// "If the query parameters are URL-encoded, the load balancer does not decode them").
+fn form_decoded(raw: &str) -> String {
+    percent_encoding::percent_decode_str(&raw.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// An event's query object (`{"key": "value" | ["value", ...]}`, `null` for none) as pairs of a
@@ -582,6 +598,9 @@ pub fn shape(origin: Origin, r: Response) -> Value {
     }
     out
 }
+
+#[cfg(test)]
+mod differential;
 
 #[cfg(test)]
 mod tests {

@@ -277,6 +277,20 @@ fn closing(status: StatusCode, message: String) -> Response {
     r
 }
 
+/// The next local request id, `local-<pid>-<n>` (`n` from 1): the prefix written once (each
+/// `getpid` is a system call), the number without the formatting machinery.
+fn next_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| format!("local-{}-", std::process::id()));
+    let n = REQUESTS.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut number = itoa::Buffer::new();
+    let number = number.format(n);
+    let mut id = String::with_capacity(prefix.len() + number.len());
+    id.push_str(prefix);
+    id.push_str(number);
+    id
+}
+
 async fn answer<S: Service>(
     router: &Router<S>,
     req: hyper::Request<Incoming>,
@@ -284,10 +298,7 @@ async fn answer<S: Service>(
     limits: &Limits,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    // The process id read once (each `getpid` is a system call).
-    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let pid = *PID.get_or_init(std::process::id);
-    let request_id = format!("local-{pid}-{}", REQUESTS.fetch_add(1, Ordering::Relaxed) + 1);
+    let request_id = next_request_id();
     let max = limits.max_body;
     let too_large = || closing(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {max} bytes"));
     let announced =
@@ -314,7 +325,7 @@ async fn answer<S: Service>(
                 body: b,
                 request_id,
                 deadline: None,
-                meta: RequestMeta { source_ip: Some(peer.ip().to_string()), ..RequestMeta::default() },
+                meta: RequestMeta { peer: Some(peer.ip()), ..RequestMeta::default() },
             };
             router.handle(request).instrument(span).await
         }

@@ -1,61 +1,31 @@
-//! The asynchronous-call contract against a real S3 API: `moto_server` on 127.0.0.1 (installed by
-//! `scripts/ci-deps`: `pip install 'moto[server]'`). `InvocationType: Event` + `X-CWS-S3Bucket` +
+//! The asynchronous-call contract against a real S3 API: moto on 127.0.0.1 (started as the cli's
+//! tests start it, `cli/tests/support/moto.rs`; installed by `scripts/ci-deps`: `pip install
+//! 'moto[server]'`). `InvocationType: Event` + `X-CWS-S3Bucket` +
 //! `X-CWS-S3Key` → 202, then exactly one JSON result record at that key, also on failure; locally
 //! (the example service over HTTP) and as Lambda (the event entry point in-process).
 
 mod common;
+#[path = "../../../cli/tests/support/moto.rs"]
+mod moto;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::runtime_api::{Function, Invocation};
-use common::{build_bin, build_example, free_port, send, Server};
+use common::{build_bin, build_example, send, Server};
 use coworks::lambda::handle_event;
 use coworks::prelude::*;
 use coworks::router::{AsyncMode, Router};
 use coworks::s3::S3Config;
 use coworks::sigv4::Credentials;
+use moto::Moto;
 use serde_json::{json, Value};
 
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start moto_server ({e}): install it with scripts/ci-deps (pip install 'moto[server]')")
-        });
-    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
-    for _ in 0..300 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return moto;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("moto_server did not listen on 127.0.0.1:{port}");
-}
-
-fn aws_env(moto: &Moto) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL_S3", moto.url.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ("AWS_REGION", "us-east-1".into()),
-    ]
+/// moto's variables (endpoint, test credentials) and the region the tests' S3 uses.
+fn aws_vars(moto: &Moto) -> Vec<(&'static str, String)> {
+    let mut vars = moto.env().to_vec();
+    vars.push(("AWS_REGION", "us-east-1".into()));
+    vars
 }
 
 fn create_bucket(moto: &Moto, bucket: &str) {
@@ -96,9 +66,9 @@ fn keys(moto: &Moto, bucket: &str) -> Vec<String> {
 
 #[test]
 fn local_service_answers_202_and_writes_one_record_per_call() {
-    let moto = start_moto();
+    let moto = Moto::start();
     create_bucket(&moto, "results");
-    let env = aws_env(&moto);
+    let env = aws_vars(&moto);
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.extend([("TOKEN", "tok"), ("CWS_STAGE", "dev")]);
     let s = Server::start(&build_bin("eshop-billing"), &vars);
@@ -147,7 +117,7 @@ fn local_service_answers_202_and_writes_one_record_per_call() {
 
 /// Starts the `jobs` example with moto's S3 and `extra` variables.
 fn start_jobs(moto: &Moto, extra: &[(&str, &str)]) -> Server {
-    let env = aws_env(moto);
+    let env = aws_vars(moto);
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("TOKEN", "tok"));
     vars.extend_from_slice(extra);
@@ -168,7 +138,7 @@ fn call_async(s: &Server, path: &str, bucket: &str, key: &str, body: &str) -> u1
 
 #[test]
 fn a_stopping_service_finishes_or_records_every_accepted_call() {
-    let moto = start_moto();
+    let moto = Moto::start();
     create_bucket(&moto, "drain");
     let mut s = start_jobs(&moto, &[("CWS_DRAIN_TIMEOUT", "4")]);
     assert_eq!(call_async(&s, "/sleep", "drain", "calls/short.json", "1500"), 202);
@@ -198,7 +168,7 @@ fn a_stopping_service_finishes_or_records_every_accepted_call() {
 
 #[test]
 fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
-    let moto = start_moto();
+    let moto = Moto::start();
     create_bucket(&moto, "drain-int");
     let mut s = start_jobs(&moto, &[]);
     assert_eq!(call_async(&s, "/block", "drain-int", "calls/block.json", "1500"), 202);
@@ -215,9 +185,9 @@ fn ctrl_c_lets_a_blocking_entry_finish_and_records_it() {
 /// The invocation is the one a deployed function queues for itself (`{"cws_async": ...}`).
 #[test]
 fn lambda_records_an_entry_still_running_at_the_deadline_as_not_finished() {
-    let moto = start_moto();
+    let moto = Moto::start();
     create_bucket(&moto, "lambda-deadline");
-    let env = aws_env(&moto);
+    let env = aws_vars(&moto);
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("TOKEN", "tok"));
     // Deployed, the call arrives as the invocation the function queued for itself with Lambda's
@@ -256,9 +226,9 @@ impl Jobs {
 
 #[test]
 fn lambda_runs_the_entry_then_answers_202_with_the_record_written() {
-    let moto = start_moto();
+    let moto = Moto::start();
     create_bucket(&moto, "lambda-results");
-    for (k, v) in aws_env(&moto) {
+    for (k, v) in aws_vars(&moto) {
         std::env::set_var(k, v);
     }
     std::env::set_var("TOKEN", "tok");
@@ -297,7 +267,7 @@ fn lambda_runs_the_entry_then_answers_202_with_the_record_written() {
 /// are read at start: the deployed TOKEN protects the entries.
 #[test]
 fn deployed_secrets_are_read_from_ssm_at_start() {
-    let moto = start_moto();
+    let moto = Moto::start();
     let endpoint = moto.url.clone();
     for (k, v) in [
         ("AWS_ENDPOINT_URL", endpoint.as_str()),

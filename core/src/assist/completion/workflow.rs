@@ -5,9 +5,9 @@
 //! `{{ conf.` (the keys the workflow reads), `{{ tasks.` (the tasks running before), `.body.` (the
 //! fields of the struct the called entry answers).
 
-use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 
+use crate::checks::workflow::{not_before_advice, replaced_by, runs_before};
 use crate::model::{Entry, HttpMethod, ParamSource, Service};
 use crate::project::Project;
 use crate::text::ByteRange;
@@ -40,22 +40,6 @@ fn task_key_doc(key: &str) -> (&'static str, bool) {
         "description" => ("what the task does", false),
         _ => ("", false),
     }
-}
-
-/// The tasks that run before `id` in `wf` (its ancestors through every edge).
-pub(super) fn upstream(wf: &Workflow, id: &str) -> BTreeSet<String> {
-    let edges = wf.edges();
-    let mut seen = BTreeSet::new();
-    let mut queue: VecDeque<&str> = VecDeque::from([id]);
-    while let Some(n) = queue.pop_front() {
-        for e in edges.iter().filter(|e| e.to == n) {
-            if seen.insert(e.from.clone()) {
-                queue.push_back(&e.from);
-            }
-        }
-    }
-    seen.remove(id);
-    seen
 }
 
 pub(super) fn complete(project: &Project, rel: &Path, text: &str, offset: usize) -> CompletionList {
@@ -286,16 +270,20 @@ fn template(
             keys.iter().map(|k| item(CompletionKind::Key, k).detail("read by this workflow")).collect()
         }
         ["tasks", _] => {
-            let before_this = upstream(wf, current);
+            // CWS048's rule: what runs before, and its advice on what does not.
+            let before = runs_before(wf);
+            let before_this = before.get(current);
             wf.tasks
                 .iter()
                 .filter(|t| t.id != current)
                 .map(|t| {
-                    let runs_before = before_this.contains(&t.id);
+                    let runs_before = before_this.is_some_and(|b| b.contains(t.id.as_str()));
                     let detail = if runs_before {
                         task_detail(t)
                     } else {
-                        format!("does not run before `{current}`: add it to `after`")
+                        let after = |r: &str| before.get(t.id.as_str()).is_some_and(|b| b.contains(r));
+                        let replaced = replaced_by(wf, current, &t.id, after);
+                        not_before_advice(current, &t.id, replaced)
                     };
                     let mut i = item(CompletionKind::Task, &t.id).detail(detail).docs(t.description.clone());
                     i.sort = Some(format!("{}{}", u8::from(!runs_before), t.id));
