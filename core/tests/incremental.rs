@@ -107,6 +107,11 @@ const CONFIGS: &[&str] = &[
     // changes is read per service only.
     "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\n    timeout: 40\n    log_retention: 2\nworkspaces:\n  dev: {}\n  qa: {}\n  prod:\n    production: true\n    commands:\n      deploy:\n        public: [\"GET /open\"]\n",
     "version: 3\nservices:\n  alpha:\n    path: services/a\ncommands:\n  deploy:\n    region: eu-west-1\n    bucket: results\nworkspaces:\n  dev: {}\n  prod: {}\n",
+    // Custom domains (kept while the set of service names stays): alpha and beta on one base
+    // path of the stage's domain, gamma with a certificate of its own.
+    "version: 3\nservices:\n  alpha:\n    commands: {deploy: {domain: {base_path: pay}}}\n  beta:\n    commands: {deploy: {domain: {base_path: pay}}}\n  gamma:\n    commands: {deploy: {domain: {certificate_arn: \"arn:aws:acm:eu-west-1:123456789012:certificate/5e6f\"}}}\ncommands:\n  deploy:\n    region: eu-west-1\n    domain: {name: api.example.com, certificate_arn: \"arn:aws:acm:eu-west-1:123456789012:certificate/1f2e\"}\nworkspaces:\n  dev: {}\n  prod:\n    production: true\n",
+    // A malformed edge domain in prod only, its certificate of the wrong region.
+    "version: 3\ncommands:\n  deploy:\n    region: eu-west-1\nworkspaces:\n  dev: {}\n  prod:\n    commands:\n      deploy:\n        domain: {name: \"https://bad\", endpoint: edge, certificate_arn: \"arn:aws:acm:eu-west-1:123456789012:certificate/1f2e\"}\n",
 ];
 
 const ENVS: &[&str] = &["TOKEN=x\n", "AWS_REGION=bad\n1BAD=2\n", "broken line\n"];

@@ -235,7 +235,7 @@ pub enum VariantContent {
 /// A file that parses is read whole (the type's attributes included); one that does not, from the
 /// type's keyword to its closing brace.
 pub fn serde_type(project: &Project, crate_dir: &Path, name: &str) -> Option<SerdeType> {
-    for model in project.rust_files().filter(|m| m.crate_dir == crate_dir) {
+    for model in project.crate_files(crate_dir) {
         let Some(text) = project.source(&model.file).map(|s| s.text()) else { continue };
         let found = definition(text, name).and_then(|item| read_serde(&item));
         // proc-macro2 keeps every parsed text for span lookups: drop this one.

@@ -80,7 +80,7 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
         return;
     }
     let none = CliOptions::new();
-    for StagePass { name: s, env, functions, .. } in &pass.checked {
+    for StagePass { name: s, env, .. } in &pass.checked {
         lambda_env_checks(env, s, out);
         let st = project.stage_settings(s, &none);
         if st.region.is_none() && st.profile.is_none() {
@@ -123,7 +123,6 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        domain_checks(project, config, (s, functions), st.region.as_deref(), out);
         if st.backend.as_ref().and_then(settings::Backend::s3_locked) == Some(false) {
             out.push(Diagnostic::new(
                 DiagnosticCode::UnsharedState,
@@ -136,6 +135,19 @@ pub(super) fn check(project: &Project, pass: &Pass, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// The custom-domain diagnostics of the pass's stages ([`domain_checks`]). Besides the pass they
+/// read only the set of service names: the checks' memory keeps them while that set stays.
+pub(super) fn domain_diagnostics(project: &Project, pass: &Pass) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(config) = project.config().filter(|c| deploy_configured(c)) else { return out };
+    let none = CliOptions::new();
+    for StagePass { name: s, functions, .. } in &pass.checked {
+        let region = project.stage_settings(s, &none).region;
+        domain_checks(project, config, (s, functions), region.as_deref(), &mut out);
+    }
+    out
 }
 
 /// Adds the deployment diagnostics of one service (in the pass's stages) to `out`.
@@ -361,12 +373,11 @@ fn domain_checks(
             f.domain.clone().map(|d| (n.as_str(), d, f.api))
         })
         .collect();
-    let mut found: Vec<Diagnostic> = Vec::new();
+    // Each diagnostic once (a domain written for the stage is every service's): a set, not a
+    // search of the list per diagnostic.
+    let mut found: BTreeSet<(DiagnosticCode, Span, String)> = BTreeSet::new();
     let mut push = |code, span, message: String| {
-        let d = Diagnostic::new(code, CONFIG_FILE, span, message);
-        if !found.iter().any(|f| f.code == d.code && f.span == d.span && f.message == d.message) {
-            found.push(d);
-        }
+        found.insert((code, span, message));
     };
     for (name, d, api) in &domains {
         let span = |key| domain_key_span(project, s, name, key);
@@ -423,36 +434,62 @@ fn domain_checks(
         }
     }
     let mappings = settings::domain_mappings(domains.iter().map(|(n, d, _)| (*n, d)));
+    // Each mapping meets the earlier ones of its domain name (one diagnostic per clashing pair),
+    // reached through what they share: the same base path, or another certificate or endpoint.
+    // Pairs that clash on nothing are not visited, so a domain shared by every service costs one
+    // look-up per service.
+    #[derive(Default)]
+    struct Earlier<'a> {
+        by_path: BTreeMap<Option<&'a str>, Vec<usize>>,
+        by_certificate: BTreeMap<(&'a str, settings::DomainEndpoint), Vec<usize>>,
+    }
+    let mut earlier: BTreeMap<&str, Earlier<'_>> = BTreeMap::new();
     for (i, m) in mappings.iter().enumerate() {
-        let span = domain_key_span(project, s, &m.service, "base_path");
-        for earlier in mappings[..i].iter().filter(|e| e.domain.name == m.domain.name) {
+        let seen = earlier.entry(m.domain.name.as_str()).or_default();
+        let path_key = m.base_path.as_deref();
+        let certificate_key = (m.domain.certificate_arn.as_str(), m.domain.endpoint);
+        let same_path = seen.by_path.get(&path_key).into_iter().flatten();
+        let other_certificate = seen
+            .by_certificate
+            .iter()
+            .filter(|(k, _)| **k != certificate_key)
+            .flat_map(|(_, ids)| ids)
+            .filter(|&&e| mappings[e].base_path != m.base_path);
+        let mut clashes: Vec<usize> = same_path.chain(other_certificate).copied().collect();
+        clashes.sort_unstable();
+        if !clashes.is_empty() {
+            let span = domain_key_span(project, s, &m.service, "base_path");
             let path = m.base_path.as_deref().map_or("the root".to_string(), |p| format!("`/{p}`"));
-            if earlier.base_path == m.base_path {
-                push(
-                    DiagnosticCode::DomainBasePathClash,
-                    span,
-                    format!(
-                        "`{}` and `{}` are both mapped to {path} of `{}` in stage `{s}`: give one of them \
-                         another `base_path`",
-                        earlier.service, m.service, m.domain.name
-                    ),
-                );
-            } else if (&earlier.domain.certificate_arn, earlier.domain.endpoint)
-                != (&m.domain.certificate_arn, m.domain.endpoint)
-            {
-                push(
-                    DiagnosticCode::DomainBasePathClash,
-                    span,
-                    format!(
-                        "`{}` and `{}` share `{}` in stage `{s}` with different certificates or endpoints: \
-                         a domain has one",
-                        earlier.service, m.service, m.domain.name
-                    ),
-                );
+            for earlier in clashes.iter().map(|&e| &mappings[e]) {
+                if earlier.base_path == m.base_path {
+                    push(
+                        DiagnosticCode::DomainBasePathClash,
+                        span,
+                        format!(
+                            "`{}` and `{}` are both mapped to {path} of `{}` in stage `{s}`: give one of them \
+                             another `base_path`",
+                            earlier.service, m.service, m.domain.name
+                        ),
+                    );
+                } else {
+                    push(
+                        DiagnosticCode::DomainBasePathClash,
+                        span,
+                        format!(
+                            "`{}` and `{}` share `{}` in stage `{s}` with different certificates or endpoints: \
+                             a domain has one",
+                            earlier.service, m.service, m.domain.name
+                        ),
+                    );
+                }
             }
         }
+        seen.by_path.entry(path_key).or_default().push(i);
+        seen.by_certificate.entry(certificate_key).or_default().push(i);
     }
-    out.extend(found);
+    out.extend(
+        found.into_iter().map(|(code, span, message)| Diagnostic::new(code, CONFIG_FILE, span, message)),
+    );
 }
 
 /// Malformed statements of `iam`, wherever the option is written (all stages, every service).

@@ -9,8 +9,9 @@
 //!
 //! The cross-file checks run per service (on the files holding its parts) and per workflow (on the
 //! services its tasks name); [`cache`] keeps their answers with what they were computed from, so an
-//! edit re-checks only the services and workflows it feeds. The editor and `cws check` show the
-//! same list: [`Project::diagnostics`].
+//! edit re-checks only the services and workflows it feeds; the custom-domain checks, which read
+//! every service's settings, are kept while the set of service names stays (the pass holds the rest
+//! they read). The editor and `cws check` show the same list: [`Project::diagnostics`].
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -121,6 +122,13 @@ impl Project {
         }
         project::stage_checks(self, pass, &mut out);
         deploy::check(self, pass, &mut out);
+        let names_rev = self.revisions().0;
+        let domains = match memo.domains.take() {
+            Some((rev, found)) if rev == names_rev => found,
+            _ => deploy::domain_diagnostics(self, pass),
+        };
+        out.extend(domains.iter().cloned());
+        memo.domains = Some((names_rev, domains));
         self.bring_up_to_date(pass, memo);
         out.extend(memo.services.answers().cloned());
         out.extend(memo.workflows.answers().cloned());

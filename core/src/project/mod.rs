@@ -52,6 +52,10 @@ pub struct Project {
     by_service: BTreeMap<String, Vec<Arc<FileModel>>>,
     /// Blueprint (type) name → the models of the Rust files holding a part of it, in path order.
     by_blueprint: BTreeMap<String, Vec<Arc<FileModel>>>,
+    /// Crate directory → the models of its Rust files, in path order (kept by
+    /// [`Project::put_rust`]): what looks a type up in one crate reads that crate's files, not
+    /// every file of the project.
+    by_crate: BTreeMap<PathBuf, Vec<Arc<FileModel>>>,
     /// Bumped when the set of service names changes.
     names_rev: u64,
     /// The generation of each service name and of each blueprint name: set anew (from
@@ -92,6 +96,7 @@ impl Project {
             rust_diagnosed: BTreeSet::new(),
             by_service: BTreeMap::new(),
             by_blueprint: BTreeMap::new(),
+            by_crate: BTreeMap::new(),
             names_rev: 0,
             generations: Generations::default(),
             blueprints_rev: 0,
@@ -287,7 +292,15 @@ impl Project {
             blueprints,
         );
         self.generations.renew(changed, &self.by_blueprint, Namespace::Blueprint);
+        // No check reads the set of crates of the models: the revision is not kept.
+        let crates = |m: &FileModel| BTreeSet::from([m.crate_dir.clone()]);
+        Self::reindex(&mut self.by_crate, &mut 0, rel, old.as_ref(), new.as_ref(), crates);
         old.is_some()
+    }
+
+    /// The models of the Rust files of the crate at `crate_dir`, in path order.
+    pub(crate) fn crate_files(&self, crate_dir: &Path) -> &[Arc<FileModel>] {
+        self.by_crate.get(crate_dir).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// The models of the files holding a part of blueprint `name` (any crate), in path order.
@@ -531,14 +544,14 @@ impl Project {
     /// Moves file `rel` from the names `names` finds in its `old` model to those of its `new` one in
     /// `index` (name → models, in path order); bumps `rev` when a name comes or goes. Returns the
     /// names whose files changed (those of both models).
-    fn reindex(
-        index: &mut BTreeMap<String, Vec<Arc<FileModel>>>,
+    fn reindex<K: Ord + Clone>(
+        index: &mut BTreeMap<K, Vec<Arc<FileModel>>>,
         rev: &mut u64,
         rel: &Path,
         old: Option<&Arc<FileModel>>,
         new: Option<&Arc<FileModel>>,
-        names: impl Fn(&FileModel) -> BTreeSet<String>,
-    ) -> BTreeSet<String> {
+        names: impl Fn(&FileModel) -> BTreeSet<K>,
+    ) -> BTreeSet<K> {
         let new_names = new.map(|m| names(m)).unwrap_or_default();
         let old_names = old.map(|m| names(m)).unwrap_or_default();
         let at = |files: &[Arc<FileModel>]| files.binary_search_by(|m| m.file.as_path().cmp(rel));

@@ -263,7 +263,7 @@ impl ApiKind {
 }
 
 /// How a custom domain is served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DomainEndpoint {
     /// From the stage's region (a certificate of that region).
     Regional,
@@ -331,10 +331,15 @@ impl DomainMapping {
 /// name when several services share the domain.
 pub fn domain_mappings<'a>(services: impl IntoIterator<Item = (&'a str, &'a Domain)>) -> Vec<DomainMapping> {
     let services: Vec<(&str, &Domain)> = services.into_iter().collect();
+    // How many services each domain name has: counted once, not per service.
+    let mut sharing: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, d) in &services {
+        *sharing.entry(d.name.as_str()).or_default() += 1;
+    }
     services
         .iter()
         .map(|(service, domain)| {
-            let shared = services.iter().filter(|(_, d)| d.name == domain.name).count() > 1;
+            let shared = sharing.get(domain.name.as_str()).is_some_and(|n| *n > 1);
             let base_path = domain.base_path.clone().or_else(|| shared.then(|| service.to_string()));
             DomainMapping { service: service.to_string(), domain: (*domain).clone(), base_path }
         })
