@@ -64,7 +64,8 @@ pub fn init(under_lambda: bool) {
             && (m.name() == LAMBDA_SPAN || (m.name() == LOCAL_SPAN && m.target().starts_with("coworks")))
     });
     let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
-    let layer = fmt::layer().with_target(false);
+    // No colour codes unless the readable lines go to a terminal (none in CloudWatch or JSON).
+    let layer = fmt::layer().with_target(false).with_ansi(false);
     let result = if under_lambda {
         let events = filter(var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG")).as_deref());
         let layer = layer.without_time().with_writer(std::io::stdout);
