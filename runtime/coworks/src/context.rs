@@ -39,8 +39,6 @@ pub struct Context {
     pub(crate) meta: RequestMeta,
     pub(crate) principal: Option<String>,
     pub(crate) authorizer: BTreeMap<String, String>,
-    /// The TCP peer's address as text, written the first time an entry asks ([`RequestMeta::peer`]).
-    pub(crate) peer_text: OnceLock<String>,
 }
 
 impl Context {
@@ -81,11 +79,7 @@ impl Context {
     }
     /// The client's address, when the face knows it.
     pub fn source_ip(&self) -> Option<&str> {
-        if let Some(ip) = &self.meta.source_ip {
-            return Some(ip);
-        }
-        let peer = self.meta.peer?;
-        Some(self.peer_text.get_or_init(|| peer.to_string()))
+        self.meta.client_ip()
     }
     /// The CoWorks stage the service runs in (`CWS_STAGE`).
     pub fn stage(&self) -> Option<&str> {
@@ -147,6 +141,8 @@ pub struct RequestMeta {
     pub api_stage: Option<String>,
     /// The Lambda invocation's context.
     pub lambda: Option<Arc<lambda_runtime::Context>>,
+    /// `peer` as text, written the first time it is asked for ([`RequestMeta::client_ip`]).
+    pub(crate) peer_text: OnceLock<String>,
 }
 
 /// A principal and its context map, as an authorizer answered them (values already strings).
@@ -159,6 +155,16 @@ pub struct Authorized {
 }
 
 impl RequestMeta {
+    /// The client's address: the event's `source_ip`, else the TCP peer's (written as text the
+    /// first time it is asked for).
+    pub fn client_ip(&self) -> Option<&str> {
+        if let Some(ip) = &self.source_ip {
+            return Some(ip);
+        }
+        let peer = self.peer?;
+        Some(self.peer_text.get_or_init(|| peer.to_string()))
+    }
+
     /// What a Lambda HTTP event's head (`requestContext`, headers) says of the client and the
     /// authorizer, in each of the shapes the runtime reads.
     pub fn from_event(head: &Value) -> RequestMeta {
@@ -190,6 +196,7 @@ impl RequestMeta {
             api_stage: at("/stage"),
             lambda: None,
             peer: None,
+            peer_text: OnceLock::new(),
         }
     }
 }

@@ -67,7 +67,7 @@ pub fn payload(req: &Request) -> Value {
         "headers": headers,
         "body": base64::engine::general_purpose::STANDARD.encode(&req.body),
         "request_id": req.request_id,
-        "source_ip": req.meta.source_ip.clone().or_else(|| req.meta.peer.map(|p| p.to_string())),
+        "source_ip": req.meta.client_ip(),
         "authorizer": req.meta.authorizer.as_ref().map(|a| json!({ "principal": a.principal, "context": a.context })),
     }})
 }

@@ -329,7 +329,6 @@ impl<S: Service> Router<S> {
             meta: req.meta,
             principal: authorized.principal,
             authorizer: authorized.context,
-            peer_text: Default::default(),
         };
         let call = Call::new(S::ENTRIES, entry, context, Instant::now());
         let input = Input { path, query, content_type, body: req.body };
