@@ -461,27 +461,20 @@ fn domain_checks(
             let span = domain_key_span(project, s, &m.service, "base_path");
             let path = m.base_path.as_deref().map_or("the root".to_string(), |p| format!("`/{p}`"));
             for earlier in clashes.iter().map(|&e| &mappings[e]) {
-                if earlier.base_path == m.base_path {
-                    push(
-                        DiagnosticCode::DomainBasePathClash,
-                        span,
-                        format!(
-                            "`{}` and `{}` are both mapped to {path} of `{}` in stage `{s}`: give one of them \
-                             another `base_path`",
-                            earlier.service, m.service, m.domain.name
-                        ),
-                    );
+                let message = if earlier.base_path == m.base_path {
+                    format!(
+                        "`{}` and `{}` are both mapped to {path} of `{}` in stage `{s}`: give one of them \
+                         another `base_path`",
+                        earlier.service, m.service, m.domain.name
+                    )
                 } else {
-                    push(
-                        DiagnosticCode::DomainBasePathClash,
-                        span,
-                        format!(
-                            "`{}` and `{}` share `{}` in stage `{s}` with different certificates or endpoints: \
-                             a domain has one",
-                            earlier.service, m.service, m.domain.name
-                        ),
-                    );
-                }
+                    format!(
+                        "`{}` and `{}` share `{}` in stage `{s}` with different certificates or endpoints: \
+                         a domain has one",
+                        earlier.service, m.service, m.domain.name
+                    )
+                };
+                push(DiagnosticCode::DomainBasePathClash, span, message);
             }
         }
         seen.by_path.entry(path_key).or_default().push(i);

@@ -172,7 +172,7 @@ pub(crate) fn not_before_advice(task: &str, other: &str, replaced: Option<&str>)
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut v = Validator { wf, cx, out: Vec::new(), types: BTreeMap::new(), ancestors: BTreeMap::new() };
     let ancestors = v.graph();
-    v.failure_task();
+    v.check_failure_task();
     v.ancestors = ancestors.clone();
     for task in &wf.tasks {
         v.call(task);
@@ -562,11 +562,11 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The run's `on_failure` task, checked: an unknown task (with the closest id as a fix), or one
-    /// with edges. `None` when there is none or it names no task.
-    fn failure_task(&mut self) -> Option<&'a str> {
+    /// Checks the run's `on_failure` task: an unknown task (with the closest id as a fix), or one
+    /// with edges ([`runs_before`] places it after every other task).
+    fn check_failure_task(&mut self) {
         let wf: &'a Workflow = self.wf;
-        let given = wf.on_failure.as_ref()?;
+        let Some(given) = wf.on_failure.as_ref() else { return };
         let ids = wf.tasks.iter().map(|t| t.id.as_str());
         let Some(task) = wf.task(&given.value) else {
             let hint = suggest::did_you_mean(&given.value, ids.clone());
@@ -576,7 +576,7 @@ impl<'a> Validator<'a> {
             );
             let fix = self.closest_fix(&given.value, given.span, ids);
             self.push(DiagnosticCode::WorkflowUnknownTask, given.span, msg).add_fixes(fix);
-            return None;
+            return;
         };
         let edges: Vec<String> = wf
             .edges()
@@ -598,7 +598,6 @@ impl<'a> Validator<'a> {
             );
             self.push(DiagnosticCode::WorkflowFailureTask, given.span, msg);
         }
-        Some(task.id.as_str())
     }
 
     /// A `for_each` reads a list: the run's conf or the body of a task.
