@@ -268,6 +268,13 @@ pub fn type_name_for_service(service: &str) -> String {
         .collect()
 }
 
+/// The part of an environment variable's name that stands for `service` (`CWS_API_KEY_<SERVICE>`,
+/// `CWS_TOKEN_<SERVICE>`): the name upper-cased, every character but ASCII letters and digits as `_`
+/// (`order-book` → `ORDER_BOOK`), so that a shell and every environment accept the variable.
+pub fn service_env_suffix(service: &str) -> String {
+    service.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
 /// What a valid service name is made of, for messages.
 pub fn service_name_rule() -> String {
     format!("use lowercase ASCII letters, digits, `_` and `-`, starting with a letter, at most {MAX_SERVICE_NAME} characters")
@@ -306,6 +313,14 @@ pub fn stage_name_problem(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_env_suffixes() {
+        assert_eq!(service_env_suffix("order-book"), "ORDER_BOOK");
+        assert_eq!(service_env_suffix("mail_er2"), "MAIL_ER2");
+        // Not a valid service name, still a valid variable name part.
+        assert_eq!(service_env_suffix("a.b é"), "A_B__");
+    }
 
     #[test]
     fn blueprint_prefixes_and_mounted_routes() {

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use super::airflow::{aws_connection_id, bucket_variable, connection_id};
 use super::api::{api_key_envs_text, api_key_shell_value};
 use crate::commands::shell_quote;
+use crate::naming::service_env_suffix;
 use crate::project::Project;
 use crate::settings::CliOptions;
 
@@ -172,14 +173,10 @@ pub fn setup(project: &Project, stage: &str, deployed: &DeployedStage) -> Result
 }
 
 /// The environment variable `--print`'s lines read the token of `service` from: `CWS_TOKEN`, or
-/// `CWS_TOKEN_<SERVICE>` when the stage's services have different tokens.
+/// `CWS_TOKEN_<SERVICE>` ([`service_env_suffix`]) when the stage's services have different tokens.
 pub fn token_variable(setup: &AirflowSetup, service: &str) -> String {
     if setup.tokens_differ {
-        let name: String = service
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
-            .collect();
-        format!("CWS_TOKEN_{name}")
+        format!("CWS_TOKEN_{}", service_env_suffix(service))
     } else {
         "CWS_TOKEN".to_string()
     }

@@ -22,6 +22,7 @@ use super::terraform::{
 };
 use crate::contract::{AUTHORIZER_RESPONSE_ENV, AUTHORIZER_SIMPLE, BASE_PATH_ENV};
 use crate::model::{Auth, HttpMethod, Service};
+use crate::naming::service_env_suffix;
 use crate::project::Project;
 use crate::settings::deploy::{ApiKind, Cors, FunctionSettings, Limits, Throttle};
 use crate::settings::CliOptions;
@@ -92,15 +93,11 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_KEY_ENV: &str = "CWS_API_KEY";
 
 /// The environment variable holding the API key of `service` alone, overriding [`API_KEY_ENV`] for
-/// it: `CWS_API_KEY_` and the name upper-cased, every character but ASCII letters and digits as `_`
-/// (`CWS_API_KEY_ORDER_BOOK` for `order-book`). Each service deployed with `api_key` has a key of its
-/// own, so a stage whose services' keys differ gives one variable per service.
+/// it: `CWS_API_KEY_` and the name as [`service_env_suffix`] writes it (`CWS_API_KEY_ORDER_BOOK` for
+/// `order-book`). Each service deployed with `api_key` has a key of its own, so a stage whose
+/// services' keys differ gives one variable per service.
 pub fn service_api_key_env(service: &str) -> String {
-    let name: String = service
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
-        .collect();
-    format!("{API_KEY_ENV}_{name}")
+    format!("{API_KEY_ENV}_{}", service_env_suffix(service))
 }
 
 /// The API key `service` is called with (and the local stage gateway accepts for it), from the
