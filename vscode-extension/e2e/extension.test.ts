@@ -90,7 +90,7 @@ test('a diagnostic appears as you type and clears when the edit is undone', step
 
 test('▶ Run serves the service in its terminal; Invoke shows the replies of that service', step('run-invoke', async () => {
   await clickLens('impl Billing', '▶ Run', wb.terminalTab('CoWorks: run billing'));
-  await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000);
+  await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000, 'CoWorks: run billing');
 
   await clickLens('async fn post_invoice', 'Invoke POST /invoice', wb.inputBox());
   await wb.answer('Invoke POST /invoice', '/invoice');
@@ -141,7 +141,7 @@ test('the CoWorks view shows stages, services and entries; its inline Run serves
   await wb.inlineAction(service, 'Run');
   await wb.page.waitForFunction((e) => !e?.isConnected, old, { timeout: 40_000 });
   await wb.terminalTab('CoWorks: run billing').first().waitFor();
-  await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000);
+  await wb.waitForTerminalText(`listening on http://127.0.0.1:${wb.devPort}`, 120_000, 'CoWorks: run billing');
   assert.equal(await wb.terminalTab('CoWorks: run billing').count(), 1, 'one terminal per service');
 }));
 

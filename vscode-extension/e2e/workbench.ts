@@ -33,16 +33,46 @@ export function chromiumPath(): string {
   return exe;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The lowest port the kernel hands out to unbound sockets (its ephemeral range; IANA's elsewhere). */
+function ephemeralLow(): number {
+  try {
+    const low = parseInt(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0], 10);
+    if (Number.isInteger(low) && low > 0) return low;
+  } catch {
+    // not Linux
+  }
+  return 49152;
+}
+
+/** Whether a server can listen on 127.0.0.1:`port` now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    s.on('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** Where {@link freePort} looks: from here up to the ephemeral range. */
+const LOWEST_PORT = 10_000;
+
+/**
+ * A TCP port on 127.0.0.1 that is free now and stays free until its server binds it, even minutes
+ * later (the dev stage's port is written into the project before cargo builds the service): a random
+ * one below the kernel's ephemeral range, which the kernel never gives to an outgoing connection or
+ * to a `bind(0)` (a port from `listen(0)` is from that range, and any connection made meanwhile may
+ * take it). Tries several.
+ */
+export async function freePort(): Promise<number> {
+  const high = ephemeralLow();
+  if (high <= LOWEST_PORT + 100) throw new Error(`the ephemeral port range starts at ${high}: no room below it for a test port (from ${LOWEST_PORT})`);
+  const tried: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * (high - LOWEST_PORT));
+    if (await canListen(port)) return port;
+    tried.push(port);
+  }
+  throw new Error(`no free port below the ephemeral range (${high}): tried ${tried.join(', ')}`);
 }
 
 /**
@@ -149,6 +179,7 @@ export class Workbench {
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
     });
     this.page = await this.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await this.page.addInitScript(recordTerminalText);
     await this.page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(this.project)}`);
     await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     console.log(`workbench ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (code-server ${JSON.parse(fs.readFileSync(path.join(codeServerDir(), 'package.json'), 'utf8')).version})`);
@@ -318,11 +349,44 @@ export class Workbench {
     return this.page.locator('[id="status.problems"]');
   }
 
-  /** Waits until the visible terminal shows `text`; returns its text. */
-  async waitForTerminalText(text: string, timeout = 30_000): Promise<string> {
+  /**
+   * Waits until the visible terminal shows `text`; returns its text. With `terminal` (a terminal's
+   * name), fails at once when that terminal closes meanwhile (VS Code closes a terminal whose
+   * process exits with an error, its text with it), saying how it exited and what it showed last.
+   */
+  async waitForTerminalText(text: string, timeout = 30_000, terminal?: string): Promise<string> {
     const rows = this.page.locator('.terminal-wrapper.active .xterm-rows');
-    await rows.filter({ hasText: text }).waitFor({ timeout });
-    return rows.innerText();
+    let shown = '';
+    let goneSince: number | undefined;
+    const end = Date.now() + timeout;
+    for (;;) {
+      const now = (await rows.allInnerTexts().catch(() => [])).join('\n');
+      if (now.trim()) shown = now;
+      if ((await rows.filter({ hasText: text }).count()) > 0) return rows.first().innerText();
+      if (terminal !== undefined) {
+        const gone = (await this.terminalTab(terminal).count()) === 0;
+        goneSince = gone ? (goneSince ?? Date.now()) : undefined;
+        // Gone for a second: not a redraw of the panel.
+        if (goneSince !== undefined && Date.now() - goneSince >= 1_000) {
+          const exits = await this.page.locator('.notification-toast .notification-list-item-message', { hasText: /The terminal process/ }).allInnerTexts();
+          throw new Error(
+            `the terminal '${terminal}' closed before it showed ${JSON.stringify(text)}` +
+              `\nVS Code says: ${exits.length ? exits.join('\n') : '(no exit message)'}` +
+              `\nits last text:\n${(await this.lastTerminalText()) || shown}`,
+          );
+        }
+      }
+      if (Date.now() > end) throw new Error(`the terminal never showed ${JSON.stringify(text)}; it shows:\n${shown}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * The last text the active terminal rendered, kept by the page (see {@link recordTerminalText}):
+   * still there when VS Code has closed the terminal.
+   */
+  async lastTerminalText(): Promise<string> {
+    return this.page.evaluate(() => (window as unknown as { coworksTerminalText?: string }).coworksTerminalText ?? '').catch(() => '');
   }
 
   /** Waits until the Output view shows channel `channel` with text matching `re`; returns the text. */
@@ -457,6 +521,24 @@ export class Workbench {
   webview(): FrameLocator {
     return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   }
+}
+
+/**
+ * Runs in the workbench's page: keeps the text of the active terminal each time it renders, in
+ * `window.coworksTerminalText`, so that a terminal's last words survive VS Code closing it.
+ */
+function recordTerminalText(): void {
+  const w = window as unknown as { coworksTerminalText?: string };
+  new MutationObserver((changes) => {
+    for (const c of changes) {
+      const el = c.target instanceof Element ? c.target : c.target.parentElement;
+      const rows = el?.closest('.terminal-wrapper.active .xterm-rows');
+      if (rows instanceof HTMLElement) {
+        if (rows.innerText.trim()) w.coworksTerminalText = rows.innerText;
+        return;
+      }
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
 }
 
 /** `s` with the characters that regular expressions treat specially escaped. */
