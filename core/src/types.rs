@@ -10,12 +10,15 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::assist::structs::{self, SerdeField, Shape, Tagging, VariantContent};
+use crate::assist::structs;
 use crate::project::Project;
+use crate::rust_source::serde_types::{
+    trusted_with_syn, SerdeField, SerdeVariant, Shape, Tagging, VariantContent,
+};
 
 /// A type text as syn reads it (`None` for text syn should not be given or cannot read).
 pub fn parse_type(text: &str) -> Option<syn::Type> {
-    structs::trusted_with_syn(text).then(|| syn::parse_str::<syn::Type>(text).ok()).flatten()
+    trusted_with_syn(text).then(|| syn::parse_str::<syn::Type>(text).ok()).flatten()
 }
 
 pub fn strip_refs(mut ty: &syn::Type) -> &syn::Type {
@@ -258,7 +261,7 @@ impl<'a> Schemas<'a> {
     }
 
     /// One variant's schema under the enum's tagging.
-    fn variant(&mut self, tagging: &Tagging, v: &structs::SerdeVariant) -> Value {
+    fn variant(&mut self, tagging: &Tagging, v: &SerdeVariant) -> Value {
         let content = match &v.content {
             VariantContent::Unit => None,
             VariantContent::Newtype(t) => Some(self.of_text(t)),

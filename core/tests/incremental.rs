@@ -322,3 +322,36 @@ fn editing_a_blueprint_rechecks_the_services_mounting_it() {
     assert_eq!(gone, p.diagnostics_from_scratch(Some("dev")));
     assert_eq!(gone.iter().filter(|d| d.code.as_str() == "CWS070").count(), 2, "{gone:?}");
 }
+
+/// The types a workflow's `json` body is checked against are read from the crate's files, once per
+/// text of a file: editing the type re-checks the workflow sending it with the new fields, and each
+/// pass answers as one from scratch.
+#[test]
+fn editing_a_body_type_rechecks_the_workflows_sending_it() {
+    let with = |fields: &str| {
+        let entry = "#[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }";
+        format!(
+            "{}#[derive(serde::Deserialize)]\npub struct Item {{ {fields} }}\n",
+            service("Beta", "beta", &[entry])
+        )
+    };
+    let disk = TempProject::new()
+        .file("project.cws.yml", CONFIGS[0])
+        .file("services/b/Cargo.toml", "[package]\nname = \"b\"\n")
+        .file("services/b/src/main.rs", with("pub id: u64"))
+        .file(
+            "workflows/w1.cws.yml",
+            "id: w\ntasks:\n  one:\n    service: beta\n    method: POST\n    path: /item\n    json: {id: 1, name: x}\n",
+        );
+    let mut p = disk.load();
+    let unknown = |p: &Project| {
+        let d = p.diagnostics(Some("dev"));
+        assert_eq!(d, p.diagnostics_from_scratch(Some("dev")));
+        d.iter().filter(|d| d.message.contains("gives `name`")).count()
+    };
+    assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
+    p.set_file_text(Path::new("services/b/src/main.rs"), &with("pub id: u64, pub name: String"));
+    assert_eq!(unknown(&p), 0, "{:?}", p.diagnostics(Some("dev")));
+    p.set_file_text(Path::new("services/b/src/main.rs"), &with("pub id: u64"));
+    assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
+}

@@ -69,6 +69,10 @@ pub struct FileModel {
     pub blueprints: Vec<ServicePart>,
     /// Diagnostics that depend on this file alone.
     pub diagnostics: Vec<Diagnostic>,
+    /// Its structs and enums as serde sees them, read on the first lookup: a model stands for one
+    /// text of the file (an edit makes a new one), so this is never older than the text.
+    #[cfg(feature = "analysis")]
+    pub(crate) types: super::serde_types::FileTypes,
 }
 
 /// Types that a URL segment cannot hold.
@@ -129,6 +133,8 @@ pub fn build(file: &Path, crate_dir: &Path, text: &str, decls: &FileDecls, mode:
         services,
         blueprints,
         diagnostics,
+        #[cfg(feature = "analysis")]
+        types: Default::default(),
     }
 }
 

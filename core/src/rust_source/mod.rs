@@ -12,6 +12,8 @@ pub mod exact;
 pub mod file_model;
 pub mod hooks;
 #[cfg(feature = "analysis")]
+pub mod serde_types;
+#[cfg(feature = "analysis")]
 pub mod tolerant;
 
 pub use decl::FileDecls;
