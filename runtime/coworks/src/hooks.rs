@@ -80,9 +80,13 @@ impl Call {
     /// Characters of `metric` other than a header token's are written `_`. Written with integer
     /// arithmetic (a float formatted with `{:.3}` costs a request more than the routing does).
     ///
-    /// ```ignore
-    /// fn after(&self, call: &Call, mut answer: Response) -> Response {
-    ///     answer.headers_mut().insert(coworks::hooks::SERVER_TIMING, call.server_timing("app"));
+    /// ```
+    /// use coworks::hooks::{Call, SERVER_TIMING};
+    /// use coworks::Response;
+    ///
+    /// // The body of a service's `fn after(&self, call: &Call, answer: Response) -> Response`.
+    /// fn after(call: &Call, mut answer: Response) -> Response {
+    ///     answer.headers_mut().insert(SERVER_TIMING, call.server_timing("app"));
     ///     answer
     /// }
     /// ```
