@@ -311,23 +311,26 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    /// Lines written by a test's subscriber.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     /// The JSON line of one event in a span with many kinds of fields (and one recorded later),
     /// formatted with `fields` as the span's field formatter.
     fn line_with<N>(fields: N) -> serde_json::Value
     where
         N: for<'w> FormatFields<'w> + Send + Sync + 'static,
     {
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buffer {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let buffer = Buffer::default();
         let out = buffer.clone();
         let layer = fmt::layer()
@@ -371,17 +374,6 @@ mod tests {
 
     /// The JSON lines `log` writes under the local JSON subscriber (`LocalRequestLines`).
     fn local_json_lines(log: impl FnOnce()) -> Vec<serde_json::Value> {
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buffer {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let buffer = Buffer::default();
         let out = buffer.clone();
         let format = fmt::format().without_time().with_target(false).json().with_span_list(false);
