@@ -8,7 +8,7 @@
 //! recorded as not finished.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,15 +19,15 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tracing::Instrument;
 
 use crate::context::RequestMeta;
 use crate::limits::Limits;
+use crate::logging;
 use crate::response::{self, Response};
 use crate::router::{AsyncMode, Request, Router};
 use crate::Service;
@@ -172,6 +172,110 @@ impl AcceptBackoff {
     }
 }
 
+/// What a connection did lately, for its header deadline: a connection on which no request is
+/// being answered, none was answered and nothing was written for the header timeout is closed
+/// (a client that sends nothing, drips a request's headers, or keeps an idle keep-alive
+/// connection). hyper's own `header_read_timeout` would arm and drop a timer for every request
+/// (a sixteenth of a warm request's instructions, the latency benchmark); this watch costs a
+/// request three relaxed atomic operations, and the connection one timer tick a quarter of the
+/// timeout. Writes count as activity, so a slow reader of a large answer is not cut off while it
+/// reads (as with hyper's timer, which does not run while an answer is written).
+#[derive(Debug, Default)]
+struct Activity {
+    in_service: AtomicBool,
+    answered: AtomicU64,
+    written: AtomicU64,
+}
+
+impl Activity {
+    /// Completes once the connection has been idle for `timeout` (give or take a quarter of it).
+    async fn idle_for(&self, timeout: Duration) {
+        let tick = (timeout / 4).max(Duration::from_millis(10));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = (0, 0);
+        let mut idle = Duration::ZERO;
+        loop {
+            ticks.tick().await;
+            let now = (self.answered.load(Ordering::Relaxed), self.written.load(Ordering::Relaxed));
+            if self.in_service.load(Ordering::Relaxed) || now != last {
+                (last, idle) = (now, Duration::ZERO);
+                continue;
+            }
+            idle += tick;
+            if idle >= timeout {
+                return;
+            }
+        }
+    }
+}
+
+/// A connection's stream, counting the writes (see [`Activity`]).
+struct Watched {
+    stream: tokio::net::TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let written = std::pin::Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.count(&written);
+        written
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let written = std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.count(&written);
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+impl Watched {
+    fn count(&self, written: &std::task::Poll<std::io::Result<usize>>) {
+        if let std::task::Poll::Ready(Ok(n)) = written {
+            if *n > 0 {
+                self.activity.written.fetch_add(*n as u64, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 /// Errors of one connection (the client left before it was accepted): not the listener's fault.
 fn is_connection_error(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
@@ -233,15 +337,27 @@ pub async fn serve<S: Service>(
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let activity = Arc::new(Activity::default());
+        let seen = activity.clone();
         let svc = service_fn(move |req: hyper::Request<Incoming>| {
-            let router = router.clone();
-            async move { Ok::<_, std::convert::Infallible>(answer(&router, req, peer, &limits).await) }
+            let (router, activity) = (router.clone(), activity.clone());
+            async move {
+                activity.in_service.store(true, Ordering::Relaxed);
+                let answer = answer(&router, req, peer, &limits).await;
+                activity.answered.fetch_add(1, Ordering::Relaxed);
+                activity.in_service.store(false, Ordering::Relaxed);
+                Ok::<_, std::convert::Infallible>(answer)
+            }
         });
-        let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        let stream = Watched { stream, activity: seen.clone() };
+        let connection = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), svc));
+        let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            let _ = connection.await;
+            tokio::select! {
+                biased;
+                _ = connection => {}
+                () = seen.idle_for(header_timeout) => {}
+            }
             drop(slot);
         });
     }
@@ -277,20 +393,6 @@ fn closing(status: StatusCode, message: String) -> Response {
     r
 }
 
-/// The next local request id, `local-<pid>-<n>` (`n` from 1): the prefix written once (each
-/// `getpid` is a system call), the number without the formatting machinery.
-fn next_request_id() -> String {
-    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let prefix = PREFIX.get_or_init(|| format!("local-{}-", std::process::id()));
-    let n = REQUESTS.fetch_add(1, Ordering::Relaxed) + 1;
-    let mut number = itoa::Buffer::new();
-    let number = number.format(n);
-    let mut id = String::with_capacity(prefix.len() + number.len());
-    id.push_str(prefix);
-    id.push_str(number);
-    id
-}
-
 async fn answer<S: Service>(
     router: &Router<S>,
     req: hyper::Request<Incoming>,
@@ -298,7 +400,9 @@ async fn answer<S: Service>(
     limits: &Limits,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let request_id = next_request_id();
+    // The request's number (from 1) and its id, `local-<pid>-<n>`.
+    let n = REQUESTS.fetch_add(1, Ordering::Relaxed) + 1;
+    let request_id = logging::local_request_id(n);
     let max = limits.max_body;
     let too_large = || closing(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {max} bytes"));
     let announced =
@@ -316,7 +420,6 @@ async fn answer<S: Service>(
     };
     let response = match body {
         Ok(Ok(b)) => {
-            let span = tracing::info_span!("request", id = %request_id);
             let request = Request {
                 method: parts.method,
                 path: parts.uri.path().to_string(),
@@ -327,7 +430,7 @@ async fn answer<S: Service>(
                 deadline: None,
                 meta: RequestMeta { peer: Some(peer.ip()), ..RequestMeta::default() },
             };
-            router.handle(request).instrument(span).await
+            logging::in_local_request!(n, router.handle(request))
         }
         Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => too_large(),
         Ok(Err(e)) => closing(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}")),

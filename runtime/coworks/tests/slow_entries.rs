@@ -36,3 +36,12 @@ fn blocked_synchronous_entries_do_not_stall_other_requests() {
         assert_eq!((r.status, r.text().as_str()), (200, "true"), "released, not timed out");
     }
 }
+
+/// The header deadline counts only the time a connection waits for a request: an entry running
+/// longer than it keeps its connection and its answer arrives.
+#[test]
+fn an_entry_longer_than_the_header_timeout_is_answered() {
+    let s = Server::start(&build_example("jobs"), &[("TOKEN", "tok"), ("CWS_HEADER_TIMEOUT", "0.5")]);
+    let r = s.send("POST", "/block", &[("Authorization", "tok")], b"1500");
+    assert_eq!((r.status, r.text().as_str()), (200, "false"), "blocked 1.5 s, then answered");
+}

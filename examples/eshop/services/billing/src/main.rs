@@ -110,10 +110,7 @@ impl Billing {
     /// Hook run after every entry (not a route): how long the call took, in the `Server-Timing`
     /// header browsers' developer tools show.
     fn after(&self, call: &Call, mut answer: Response) -> Response {
-        let ms = call.elapsed().as_secs_f64() * 1000.0;
-        if let Ok(v) = format!("app;dur={ms:.3}").parse() {
-            answer.headers_mut().insert("server-timing", v);
-        }
+        answer.headers_mut().insert(coworks::hooks::SERVER_TIMING, call.server_timing("app"));
         answer
     }
 }
