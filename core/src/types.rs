@@ -317,6 +317,9 @@ pub struct EntryTypes {
     pub answer: Option<Value>,
     /// The crate's types the schemas refer to (`#/components/schemas/<Name>`), by name.
     pub components: BTreeMap<String, Value>,
+    /// The names of the crate's types looked up to make them (found or not), sorted: all they were
+    /// made from besides the entry.
+    pub read: Vec<String>,
 }
 
 /// The types of entry `e` of the service whose crate is at `crate_dir`.
@@ -335,7 +338,7 @@ pub fn entry_types(project: &Project, crate_dir: &Path, e: &crate::model::Entry)
         Some(None) => None,
         None => Some(json!({ "type": "null" })),
     };
-    EntryTypes { body, answer, components: schemas.done }
+    EntryTypes { body, answer, components: schemas.done, read: schemas.seen.into_keys().collect() }
 }
 
 /// The schema of a success answer's JSON body, from the entry's return type: `Result<T, _>` and

@@ -74,6 +74,14 @@ fn rust_texts() -> Vec<String> {
         // Near `Admin`: suggested for a mount of `Admn`, and `Admin` unknown without the others.
         blueprint("Admn", &["#[entry] fn get_status(&self) -> u64 { 11 }"]),
         "use coworks::prelude::*;\npub struct Beta;\n#[coworks::service(name = \"beta\", blueprints(Admn = \"/admin\", Admin = \"/x/\"))]\nimpl Beta {\n    #[entry] fn get_x(&self) -> u64 { 12 }\n}\n".into(),
+        // Beta's `POST /thing` takes a `Thing`, which the texts below define (no service part):
+        // what the workflows send it is checked against the `Thing` of the crate.
+        service("Beta", "beta", &["#[entry] async fn post_thing(&self, #[body] thing: Thing) -> u64 { 13 }"]),
+        "#[derive(serde::Deserialize)]\npub struct Thing { pub a: u64 }\npub fn f() -> u64 { 14 }\n".into(),
+        "#[derive(serde::Deserialize)]\npub struct Thing { pub a: u64 }\npub fn f() -> u64 { 15 }\n".into(),
+        "#[derive(serde::Deserialize)]\npub struct Thing { pub b: Part }\n".into(),
+        "#[derive(serde::Deserialize)]\npub struct Part { pub c: u64 }\n".into(),
+        "#[derive(serde::Deserialize)]\n#[serde(deny_unknown_fields)]\npub struct Thing { pub a: Part }\nfn broken( {\n".into(),
     ]
 }
 
@@ -124,6 +132,8 @@ fn files() -> Vec<(&'static str, Vec<String>)> {
         ("services/a/src/more.rs", rust_texts()),
         ("services/a/src/admin.rs", rust_texts()),
         ("services/b/src/main.rs", rust_texts()),
+        ("services/b/src/types.rs", rust_texts()),
+        ("services/b/src/part.rs", rust_texts()),
         ("loose/src/lib.rs", rust_texts()),
         ("services/b/Cargo.toml", vec!["[package]\nname = \"b\"\n".into()]),
         ("workflows/w1.cws.yml", owned(WORKFLOWS)),
@@ -170,13 +180,18 @@ fn same_as_from_scratch(edited: &Project, disk: &TempProject, after: &str) {
     }
 }
 
-/// The project the property tests start from: service `a` with its main file, one workflow.
+/// The project the property tests start from: service `a` with its main file, service `b` whose
+/// `POST /thing` takes a `Thing` defined in another file of its crate, one workflow calling both.
 fn start() -> TempProject {
+    let texts = rust_texts();
     TempProject::new()
+        .file("services/b/Cargo.toml", "[package]\nname = \"b\"\n")
+        .file("services/b/src/main.rs", &texts[13])
+        .file("services/b/src/types.rs", &texts[16])
         .file("services/a/Cargo.toml", "[package]\nname = \"a\"\n")
         .file("project.cws.yml", CONFIGS[0])
         .file(".env.dev", ENVS[0])
-        .file("services/a/src/main.rs", &rust_texts()[0])
+        .file("services/a/src/main.rs", &texts[0])
         .file("workflows/w1.cws.yml", WORKFLOWS[0])
 }
 
@@ -357,10 +372,9 @@ fn editing_a_body_type_rechecks_the_workflows_sending_it() {
 }
 
 /// The types a workflow's `json` body is checked against are read from any file of the service's
-/// crate: editing the file that defines the type (one holding no part of a service) must re-check
-/// the workflow, as a pass from scratch does. FAILS on main: the memory of the workflow checks keys
-/// a workflow by the files of the services it calls only, so the incremental pass keeps the old
-/// `CWS` diagnostic of the field the edit added.
+/// crate: editing the file that defines the type (one holding no part of a service) re-checks the
+/// workflow, as a pass from scratch does (the memory of the workflow checks keeps the types they
+/// looked up, not only the files of the services they call).
 #[test]
 fn editing_a_type_in_another_file_of_the_crate_rechecks_the_workflows_sending_it() {
     let with = |fields: &str| format!("#[derive(serde::Deserialize)]\npub struct Item {{ {fields} }}\n");
@@ -369,7 +383,7 @@ fn editing_a_type_in_another_file_of_the_crate_rechecks_the_workflows_sending_it
         .file("services/b/Cargo.toml", "[package]\nname = \"b\"\n")
         .file(
             "services/b/src/main.rs",
-            &service("Beta", "beta", &["#[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }"]),
+            service("Beta", "beta", &["#[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }"]),
         )
         .file("services/b/src/types.rs", with("pub id: u64"))
         .file(

@@ -139,12 +139,13 @@ pub fn fields(project: &Project, crate_dir: &Path, name: &str) -> Option<Vec<Fie
     }
 }
 
-/// The struct or enum `name` defined in the crate at `crate_dir` (the first found), as serde sees it.
-/// A file that parses is read whole (the type's attributes included), once per text of the file
-/// ([`FileTypes`](crate::rust_source::serde_types::FileTypes)); one that does not, from the type's
-/// keyword to its closing brace.
+/// The struct or enum `name` defined in the crate at `crate_dir` (the first found, in path order),
+/// as serde sees it. Only the files writing `struct name` or `enum name` are read
+/// ([`Project::type_files`]). A file that parses is read whole (the type's attributes included),
+/// once per text of the file ([`FileTypes`](crate::rust_source::serde_types::FileTypes)); one that
+/// does not, from the type's keyword to its closing brace.
 pub fn serde_type(project: &Project, crate_dir: &Path, name: &str) -> Option<SerdeType> {
-    project.crate_files(crate_dir).iter().find_map(|model| {
+    project.type_files(crate_dir, name).find_map(|model| {
         let text = project.source(&model.file)?.text();
         defined(&model.types, text, name)
     })

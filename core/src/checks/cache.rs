@@ -9,20 +9,30 @@
 //!   holding its parts and of the blueprints it mounts — the project gives a service or blueprint
 //!   name a new generation, from a counter that only grows, whenever a file holding a part of it
 //!   is set or removed) and the set of blueprint names, when one it mounts does not exist; a
-//!   workflow's by its file and what the services its tasks name are made of (and the set of
-//!   service names, when a task names a service that does not exist). Models are never changed in
+//!   workflow's by its file, what the services its tasks name are made of (and the set of
+//!   service names, when a task names a service that does not exist), and the types its checks
+//!   looked up, each with what the lookup found ([`TypeRead`]: a type may be defined in any file of
+//!   the crate, one holding no part of a service too). A kept workflow answer stands when those
+//!   lookups, asked again, find the same types: the checks would look up the same names and read
+//!   the same. Editing a file's function bodies finds the same types, so it re-checks nothing;
+//!   only the workflows that looked up a name the file writes after `struct` or `enum` (before or
+//!   after the edit) ask again, and a lookup reads only the files writing that name
+//!   ([`Project::type_files`](crate::Project)). Models are never changed in
 //!   place — an edit puts a new one — so equal generations mean the same models. Workflows are
 //!   shared (`Arc`) and never changed in place either, and the memory holds the ones it was
 //!   computed from, so none can be freed and its address reused: the same pointer means the same
-//!   workflow. Keys copy nothing per file: a pass over 10,000 files compares numbers.
+//!   workflow. Keys copy nothing per file (a workflow's copies the few types it read): a pass over
+//!   10,000 files compares numbers.
 //!
 //! Which keys to compute again: the project keeps a journal of changes (each service name,
-//! blueprint name and workflow file with the generation of its latest change), and a [`Memo`]
+//! blueprint name, type name and workflow file with the generation of its latest change), and a
+//! [`Memo`]
 //! remembers the generation it is up to date with. A pass computes again only the keys of the
 //! services and workflows the changes since then can reach: the services named in the journal,
 //! those mounting a blueprint named there ([`Memo::mounting`]), and those whose key reads the set of
 //! blueprint names; the workflows named there, those whose tasks name one of those services
-//! ([`Memo::calling`]), and those whose key reads the set of service names. Every other key is
+//! ([`Memo::calling`]), those that looked up a type name named there ([`Memo::reading`]), and
+//! those whose key reads the set of service names. Every other key is
 //! made of generations the journal would name, had they changed: it is unchanged, and its answer
 //! stands without being visited. The answers that are not empty are listed apart, so assembling
 //! the list does not visit every service either: an edit to one file at 10,000 files costs what
@@ -37,6 +47,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::diagnostics::Diagnostic;
+use crate::rust_source::serde_types::SerdeType;
 use crate::settings::deploy::FunctionSettings;
 use crate::settings::StageEnv;
 use crate::workflow::WorkflowFile;
@@ -119,6 +130,21 @@ pub(crate) struct WorkflowKey {
     /// The revision of the set of service names, when a task names a service that does not exist
     /// (its message suggests the closest name).
     pub names_rev: Option<u64>,
+    /// The types its checks looked up, each as the lookup answers: with a kept answer, those the
+    /// checks that made it looked up, as they answer now.
+    pub types: Vec<TypeRead>,
+}
+
+/// One lookup of a struct or enum by name in a crate, as it answered
+/// ([`serde_type`](crate::assist::structs::serde_type)).
+#[derive(Debug, PartialEq)]
+pub(crate) struct TypeRead {
+    /// The crate directory.
+    pub crate_dir: PathBuf,
+    /// The type's name.
+    pub name: String,
+    /// What the lookup found.
+    pub found: Option<SerdeType>,
 }
 
 /// Answers kept by id, with their keys; those that are not empty are listed apart, so a pass adds
@@ -224,6 +250,8 @@ pub(crate) struct Memo {
     pub mounting: Dependants<String, String>,
     /// Service name → the workflows whose tasks name it.
     pub calling: Dependants<String, PathBuf>,
+    /// Type name → the workflows whose checks looked a type of that name up (any crate).
+    pub reading: Dependants<String, PathBuf>,
     /// Services whose key reads the set of blueprint names (they mount a missing blueprint):
     /// their keys are computed again on every pass.
     pub read_blueprint_names: BTreeSet<String>,

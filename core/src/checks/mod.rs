@@ -25,7 +25,7 @@ use crate::rust_source::file_model::{FileModel, ServicePart};
 use crate::settings::CliOptions;
 use crate::workflow::WorkflowFile;
 
-use cache::{MadeOf, Memo, Pass, Same, ServiceKey, StagePass, WorkflowKey};
+use cache::{MadeOf, Memo, Pass, Same, ServiceKey, StagePass, TypeRead, WorkflowKey};
 
 pub(crate) mod cache;
 pub mod deploy;
@@ -142,8 +142,9 @@ impl Project {
     /// saw none), and checks again those whose key changed. What may have changed (see
     /// [`cache`]): the services named in the journal since then, those mounting a blueprint named
     /// there, those reading the set of blueprint names; the workflows named there, those whose
-    /// tasks name one of those services, those reading the set of service names. Any other key
-    /// is unchanged: an edit costs what depends on it, not a visit of every service.
+    /// tasks name one of those services, those that looked up a type name named there, those
+    /// reading the set of service names. Any other key is unchanged: an edit costs what depends
+    /// on it, not a visit of every service.
     fn bring_up_to_date(&self, pass: &Pass, memo: &mut Memo) {
         let (mut services, mut workflows): (BTreeSet<String>, BTreeSet<PathBuf>) = match memo.seen {
             None => {
@@ -158,6 +159,7 @@ impl Project {
                             services.insert(name.clone());
                         }
                         Changed::Blueprint(name) => services.extend(memo.mounting.of(name).cloned()),
+                        Changed::Type(name) => workflows.extend(memo.reading.of(name).cloned()),
                         Changed::Workflow(rel) => {
                             workflows.insert(rel.clone());
                         }
@@ -191,18 +193,26 @@ impl Project {
             let Some(file) = self.workflow_file(&rel) else {
                 memo.workflows.forget(&rel);
                 memo.calling.forget(&rel);
+                memo.reading.forget(&rel);
                 memo.read_service_names.remove(&rel);
                 continue;
             };
-            let (key, named) = self.workflow_key(file);
+            let (mut key, named) = self.workflow_key(file);
             memo.calling.set(&rel, named);
             if key.names_rev.is_some() {
                 memo.read_service_names.insert(rel.clone());
             } else {
                 memo.read_service_names.remove(&rel);
             }
+            if let Some(kept) = memo.workflows.key(&rel) {
+                key.types = self.types_read(kept.types.iter().map(|t| (&t.crate_dir, &t.name)));
+            }
             if memo.workflows.key(&rel) != Some(&key) {
-                memo.workflows.keep(&rel, key, workflow::check_file(self, pass, file));
+                let (answer, read) = workflow::check_file(self, pass, file);
+                key.types = self.types_read(read.iter().map(|(c, n)| (c, n)));
+                let names: BTreeSet<String> = read.into_iter().map(|(_, n)| n).collect();
+                memo.reading.set(&rel, names.into_iter().collect());
+                memo.workflows.keep(&rel, key, answer);
             }
         }
         memo.seen = Some(self.last_generation());
@@ -270,7 +280,19 @@ impl Project {
                 .map(|name| self.made_of(&ServiceScope { name, files: self.service_files(name) }).0)
                 .collect(),
             names_rev: missing.then_some(self.revisions().0),
+            types: Vec::new(),
         };
         (key, named.into_iter().map(String::from).collect())
+    }
+
+    /// What the lookups of `types` (by crate directory and name) answer now.
+    fn types_read<'t>(&self, types: impl Iterator<Item = (&'t PathBuf, &'t String)>) -> Vec<TypeRead> {
+        types
+            .map(|(crate_dir, name)| TypeRead {
+                crate_dir: crate_dir.clone(),
+                name: name.clone(),
+                found: crate::assist::structs::serde_type(self, crate_dir, name),
+            })
+            .collect()
     }
 }

@@ -3,6 +3,7 @@
 //! can never run) and the results bucket async calls need.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::PathBuf;
 
 use super::cache::Pass;
 use crate::config::Spanned;
@@ -85,16 +86,22 @@ fn named(file: &WorkflowFile) -> impl Iterator<Item = &str> {
 }
 
 /// The checks of one workflow against the services of the pass's stage (every stage when `None`),
-/// with the diagnostics of reading the file. Reads only the services its tasks name (and, for a
-/// name no service has, the names of all).
-pub(super) fn check_file(project: &Project, pass: &Pass, file: &WorkflowFile) -> Vec<Diagnostic> {
+/// with the diagnostics of reading the file; and the types it looked up, by crate directory and
+/// name (found or not). Reads only the services its tasks name (and, for a name no service has,
+/// the names of all) and those types.
+pub(super) fn check_file(
+    project: &Project,
+    pass: &Pass,
+    file: &WorkflowFile,
+) -> (Vec<Diagnostic>, BTreeSet<(PathBuf, String)>) {
     let services: Vec<Service> = named(file).filter_map(|n| project.service(n, pass.stage())).collect();
     let all: Vec<Service> = named(file).filter_map(|n| project.service(n, None)).collect();
     let stages: Vec<String> = pass.checked.iter().map(|s| s.name.clone()).collect();
     let cx = Context { services: &services, all_services: &all, project, stages: &stages };
     let mut out = file.diagnostics.clone();
-    out.extend(validate(&file.workflow, &cx));
-    out
+    let (found, read) = validate_reading(&file.workflow, &cx);
+    out.extend(found);
+    (out, read)
 }
 
 /// The diagnostics of the workflow file `rel` alone (every stage's entries), with the diagnostics of
@@ -170,7 +177,19 @@ pub(crate) fn not_before_advice(task: &str, other: &str, replaced: Option<&str>)
 
 /// Every diagnostic of one workflow.
 pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut v = Validator { wf, cx, out: Vec::new(), types: BTreeMap::new(), ancestors: BTreeMap::new() };
+    validate_reading(wf, cx).0
+}
+
+/// [`validate`], with the types the checks looked up, by crate directory and name (found or not).
+fn validate_reading(wf: &Workflow, cx: &Context<'_>) -> (Vec<Diagnostic>, BTreeSet<(PathBuf, String)>) {
+    let mut v = Validator {
+        wf,
+        cx,
+        out: Vec::new(),
+        types: BTreeMap::new(),
+        read: BTreeSet::new(),
+        ancestors: BTreeMap::new(),
+    };
     let ancestors = v.graph();
     v.check_failure_task();
     v.ancestors = ancestors.clone();
@@ -185,7 +204,7 @@ pub fn validate(wf: &Workflow, cx: &Context<'_>) -> Vec<Diagnostic> {
         v.python(task);
         v.otherwise(task);
     }
-    v.out
+    (v.out, v.read)
 }
 
 /// Whether `text` (a Python module) defines `function` at its top level (`def` or `async def` at the
@@ -206,6 +225,8 @@ struct Validator<'a> {
     out: Vec<Diagnostic>,
     /// The types of the entry each task calls, with the entry's route and name, read once.
     types: BTreeMap<String, Option<(crate::types::EntryTypes, String)>>,
+    /// The types looked up for them, by crate directory and name.
+    read: BTreeSet<(PathBuf, String)>,
     /// What runs before each task (an `else` task: what its task follows).
     ancestors: BTreeMap<&'a str, BTreeSet<&'a str>>,
 }

@@ -52,10 +52,9 @@ pub struct Project {
     by_service: BTreeMap<String, Vec<Arc<FileModel>>>,
     /// Blueprint (type) name → the models of the Rust files holding a part of it, in path order.
     by_blueprint: BTreeMap<String, Vec<Arc<FileModel>>>,
-    /// Crate directory → the models of its Rust files, in path order (kept by
-    /// [`Project::put_rust`]): what looks a type up in one crate reads that crate's files, not
-    /// every file of the project.
-    by_crate: BTreeMap<PathBuf, Vec<Arc<FileModel>>>,
+    /// Type name → the models of the Rust files writing `struct` or `enum` before it (any crate),
+    /// in path order (kept by [`Project::put_rust`]): the only files a lookup of the type reads.
+    by_type: BTreeMap<String, Vec<Arc<FileModel>>>,
     /// Bumped when the set of service names changes.
     names_rev: u64,
     /// The generation of each service name and of each blueprint name: set anew (from
@@ -96,7 +95,7 @@ impl Project {
             rust_diagnosed: BTreeSet::new(),
             by_service: BTreeMap::new(),
             by_blueprint: BTreeMap::new(),
-            by_crate: BTreeMap::new(),
+            by_type: BTreeMap::new(),
             names_rev: 0,
             generations: Generations::default(),
             blueprints_rev: 0,
@@ -292,15 +291,25 @@ impl Project {
             blueprints,
         );
         self.generations.renew(changed, &self.by_blueprint, Namespace::Blueprint);
-        // No check reads the set of crates of the models: the revision is not kept.
-        let crates = |m: &FileModel| BTreeSet::from([m.crate_dir.clone()]);
-        Self::reindex(&mut self.by_crate, &mut 0, rel, old.as_ref(), new.as_ref(), crates);
+        // No check reads the set of type names: the revision is not kept. A name a file writes (before or after)
+        // goes in the journal, so what read a type of that name is asked again.
+        let types = |m: &FileModel| m.type_names.iter().cloned().collect();
+        let changed = Self::reindex(&mut self.by_type, &mut 0, rel, old.as_ref(), new.as_ref(), types);
+        for name in changed {
+            self.generations.note(Changed::Type(name));
+        }
         old.is_some()
     }
 
-    /// The models of the Rust files of the crate at `crate_dir`, in path order.
-    pub(crate) fn crate_files(&self, crate_dir: &Path) -> &[Arc<FileModel>] {
-        self.by_crate.get(crate_dir).map(Vec::as_slice).unwrap_or_default()
+    /// The models of the Rust files of the crate at `crate_dir` that write `struct name` or
+    /// `enum name`, in path order: those where a lookup of type `name` may find it.
+    pub(crate) fn type_files<'a>(
+        &'a self,
+        crate_dir: &'a Path,
+        name: &str,
+    ) -> impl Iterator<Item = &'a FileModel> {
+        let files = self.by_type.get(name).map(Vec::as_slice).unwrap_or_default();
+        files.iter().filter(move |m| m.crate_dir == crate_dir).map(|m| &**m)
     }
 
     /// The models of the files holding a part of blueprint `name` (any crate), in path order.
@@ -593,8 +602,8 @@ impl Project {
         self.generations.last
     }
 
-    /// What changed after generation `seen`: the service and blueprint names whose files were set
-    /// or removed, the workflow files set or removed (each once, however often it changed).
+    /// What changed after generation `seen`: the service, blueprint and type names whose files were
+    /// set or removed, the workflow files set or removed (each once, however often it changed).
     pub(crate) fn changed_since(&self, seen: u64) -> impl Iterator<Item = &Changed> {
         self.generations.journal.range(seen + 1..).map(|(_, c)| c)
     }
@@ -776,13 +785,16 @@ impl Generations {
 }
 
 /// What changed, in the journal of [`Generations`]: a service name or blueprint name (a file holding
-/// a part of it set or removed), or a workflow file (set or removed).
+/// a part of it set or removed), a type name (a file writing `struct` or `enum` before it set or
+/// removed), or a workflow file (set or removed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Changed {
     /// A service name.
     Service(String),
     /// A blueprint (type) name.
     Blueprint(String),
+    /// The name of a struct or enum.
+    Type(String),
     /// A workflow file.
     Workflow(PathBuf),
 }

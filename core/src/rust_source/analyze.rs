@@ -43,7 +43,7 @@ pub fn analyze_rust(rel: &Path, crate_dir: &Path, text: &str) -> FileModel {
     let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         analyze_rust_unguarded(rel, crate_dir, text)
     }));
-    guarded.unwrap_or_else(|panic| {
+    let mut model = guarded.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -57,7 +57,9 @@ pub fn analyze_rust(rel: &Path, crate_dir: &Path, text: &str) -> FileModel {
             format!("internal error while analysing this file: {what}"),
         ));
         model
-    })
+    });
+    model.type_names = super::serde_types::type_names(text);
+    model
 }
 
 fn analyze_rust_unguarded(rel: &Path, crate_dir: &Path, text: &str) -> FileModel {

@@ -73,6 +73,12 @@ pub struct FileModel {
     /// text of the file (an edit makes a new one), so this is never older than the text.
     #[cfg(feature = "analysis")]
     pub(crate) types: super::serde_types::FileTypes,
+    /// The names its text writes after `struct` or `enum` ([`type_names`]): the only names a
+    /// lookup of a type can find in this file, so the project indexes the files by them.
+    ///
+    /// [`type_names`]: super::serde_types::type_names
+    #[cfg(feature = "analysis")]
+    pub(crate) type_names: Vec<String>,
 }
 
 /// Types that a URL segment cannot hold.
@@ -135,6 +141,8 @@ pub fn build(file: &Path, crate_dir: &Path, text: &str, decls: &FileDecls, mode:
         diagnostics,
         #[cfg(feature = "analysis")]
         types: Default::default(),
+        #[cfg(feature = "analysis")]
+        type_names: Vec::new(),
     }
 }
 

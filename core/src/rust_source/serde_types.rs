@@ -152,20 +152,57 @@ fn collect_types(items: &[syn::Item], types: &mut TypesByName) {
     }
 }
 
+/// The type keywords [`defined`] looks for, each followed by one space and the type's name.
+const TYPE_KEYWORDS: [&str; 2] = ["struct", "enum"];
+
+/// Whether `c` continues a name (the boundary rule of the keyword search).
+fn name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
 /// Where `struct name` / `enum name` is written in `text` (the keyword's offsets).
 fn keyword_offsets<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
-    ["struct", "enum"].into_iter().flat_map(move |kw| {
+    TYPE_KEYWORDS.into_iter().flat_map(move |kw| {
         let needle = format!("{kw} {name}");
         text.match_indices(&needle)
             .map(|(at, _)| at)
             .filter(|at| {
                 let after = text[at + needle.len()..].chars().next();
                 let before = text[..*at].chars().next_back();
-                !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                    && !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                !after.is_some_and(name_char) && !before.is_some_and(name_char)
             })
             .collect::<Vec<_>>()
     })
+}
+
+/// Every name `text` writes after `struct` or `enum` as [`keyword_offsets`] finds them (a raw
+/// `r#name` also as `r`), sorted, once each: a name `text` does not list has no offset there, so
+/// [`defined`] finds nothing of that name in the file.
+pub(crate) fn type_names(text: &str) -> Vec<String> {
+    let run =
+        |from: usize| &text[from..from + text[from..].find(|c| !name_char(c)).unwrap_or(text.len() - from)];
+    let mut names = std::collections::BTreeSet::new();
+    for kw in TYPE_KEYWORDS {
+        let needle = format!("{kw} ");
+        for (at, _) in text.match_indices(&needle) {
+            if text[..at].chars().next_back().is_some_and(name_char) {
+                continue;
+            }
+            let start = at + needle.len();
+            let name = run(start);
+            if name.is_empty() {
+                continue;
+            }
+            names.insert(name);
+            if name == "r" && text[start + 1..].starts_with('#') {
+                let raw = run(start + 2);
+                if !raw.is_empty() {
+                    names.insert(&text[start..start + 2 + raw.len()]);
+                }
+            }
+        }
+    }
+    names.into_iter().map(String::from).collect()
 }
 
 /// Whether `syn` (recursive descent) may read `text`: not nested too deeply for the stack (the
@@ -327,6 +364,17 @@ pub fn wrapper<'a>(ty: &'a str, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_names_are_the_names_the_keyword_search_finds() {
+        let text = "pub struct A { x: B }\n// enum Ç_1 in a comment\nstruct r#type;\nmystruct C;\nstruct D<T>(T);\nenum\nE {}\nstruct  F;\nenum G{}";
+        let names = type_names(text);
+        assert_eq!(names, ["A", "D", "G", "r", "r#type", "Ç_1"]);
+        for name in ["A", "B", "C", "D", "E", "F", "G", "r", "r#type", "Ç_1", "Ç", "type", "my"] {
+            let found = keyword_offsets(text, name).next().is_some();
+            assert_eq!(found, names.iter().any(|n| n == name), "{name}");
+        }
+    }
 
     #[test]
     fn types_are_read_as_serde_reads_them() {

@@ -40,13 +40,13 @@ impl Validator<'_> {
         if let Some(found) = self.types.get(id) {
             return found.clone();
         }
-        let found =
-            self.wf.task(id).filter(|t| !t.is_mapped()).and_then(|t| target_entry(t, self.cx.services)).map(
-                |(service, entry)| {
-                    let t = types::entry_types(self.cx.project, &service.crate_dir, entry);
-                    (t, format!("`{}`, `{}`", entry.route, entry.rust_name))
-                },
-            );
+        let target =
+            self.wf.task(id).filter(|t| !t.is_mapped()).and_then(|t| target_entry(t, self.cx.services));
+        let found = target.map(|(service, entry)| {
+            let t = types::entry_types(self.cx.project, &service.crate_dir, entry);
+            self.read.extend(t.read.iter().map(|n| (service.crate_dir.clone(), n.clone())));
+            (t, format!("`{}`, `{}`", entry.route, entry.rust_name))
+        });
         self.types.insert(id.to_string(), found.clone());
         found
     }
