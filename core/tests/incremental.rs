@@ -338,26 +338,16 @@ fn editing_a_blueprint_rechecks_the_services_mounting_it() {
     assert_eq!(gone.iter().filter(|d| d.code.as_str() == "CWS070").count(), 2, "{gone:?}");
 }
 
-/// The types a workflow's `json` body is checked against are read from the crate's files, once per
-/// text of a file: editing the type re-checks the workflow sending it with the new fields, and each
-/// pass answers as one from scratch.
-#[test]
-fn editing_a_body_type_rechecks_the_workflows_sending_it() {
-    let with = |fields: &str| {
-        let entry = "#[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }";
-        format!(
-            "{}#[derive(serde::Deserialize)]\npub struct Item {{ {fields} }}\n",
-            service("Beta", "beta", &[entry])
-        )
-    };
-    let disk = TempProject::new()
-        .file("project.cws.yml", CONFIGS[0])
-        .file("services/b/Cargo.toml", "[package]\nname = \"b\"\n")
-        .file("services/b/src/main.rs", with("pub id: u64"))
-        .file(
-            "workflows/w1.cws.yml",
-            "id: w\ntasks:\n  one:\n    service: beta\n    method: POST\n    path: /item\n    json: {id: 1, name: x}\n",
-        );
+/// The entry of service `beta` taking an `Item` body, and a workflow sending it a field `Item`
+/// lacks.
+const ITEM_ENTRY: &str = "#[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }";
+const SENDS_ITEM: &str =
+    "id: w\ntasks:\n  one:\n    service: beta\n    method: POST\n    path: /item\n    json: {id: 1, name: x}\n";
+
+/// Loads `disk` and edits the fields of `Item` in `rel` (its text: `with` the fields): each pass
+/// answers as one from scratch, and reports the unknown field `name` while `Item` lacks it. An
+/// edit elsewhere in the file (a function added) changes nothing.
+fn item_edits_recheck_the_workflow(disk: &TempProject, rel: &str, with: impl Fn(&str) -> String) {
     let mut p = disk.load();
     let unknown = |p: &Project| {
         let d = p.diagnostics(Some("dev"));
@@ -365,10 +355,31 @@ fn editing_a_body_type_rechecks_the_workflows_sending_it() {
         d.iter().filter(|d| d.message.contains("gives `name`")).count()
     };
     assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
-    p.set_file_text(Path::new("services/b/src/main.rs"), &with("pub id: u64, pub name: String"));
+    p.set_file_text(Path::new(rel), &with("pub id: u64, pub name: String"));
     assert_eq!(unknown(&p), 0, "{:?}", p.diagnostics(Some("dev")));
-    p.set_file_text(Path::new("services/b/src/main.rs"), &with("pub id: u64"));
+    p.set_file_text(Path::new(rel), &with("pub id: u64"));
     assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
+    p.set_file_text(Path::new(rel), &format!("{}pub fn f() -> u64 {{ 1 }}\n", with("pub id: u64")));
+    assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
+}
+
+/// The types a workflow's `json` body is checked against are read from the crate's files, once per
+/// text of a file: editing the type re-checks the workflow sending it with the new fields, and each
+/// pass answers as one from scratch.
+#[test]
+fn editing_a_body_type_rechecks_the_workflows_sending_it() {
+    let with = |fields: &str| {
+        format!(
+            "{}#[derive(serde::Deserialize)]\npub struct Item {{ {fields} }}\n",
+            service("Beta", "beta", &[ITEM_ENTRY])
+        )
+    };
+    let disk = TempProject::new()
+        .file("project.cws.yml", CONFIGS[0])
+        .file("services/b/Cargo.toml", "[package]\nname = \"b\"\n")
+        .file("services/b/src/main.rs", with("pub id: u64"))
+        .file("workflows/w1.cws.yml", SENDS_ITEM);
+    item_edits_recheck_the_workflow(&disk, "services/b/src/main.rs", with);
 }
 
 /// The types a workflow's `json` body is checked against are read from any file of the service's
@@ -381,24 +392,8 @@ fn editing_a_type_in_another_file_of_the_crate_rechecks_the_workflows_sending_it
     let disk = TempProject::new()
         .file("project.cws.yml", CONFIGS[0])
         .file("services/b/Cargo.toml", "[package]\nname = \"b\"\n")
-        .file(
-            "services/b/src/main.rs",
-            service("Beta", "beta", &["#[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }"]),
-        )
+        .file("services/b/src/main.rs", service("Beta", "beta", &[ITEM_ENTRY]))
         .file("services/b/src/types.rs", with("pub id: u64"))
-        .file(
-            "workflows/w1.cws.yml",
-            "id: w\ntasks:\n  one:\n    service: beta\n    method: POST\n    path: /item\n    json: {id: 1, name: x}\n",
-        );
-    let mut p = disk.load();
-    let unknown = |p: &Project| {
-        let d = p.diagnostics(Some("dev"));
-        assert_eq!(d, p.diagnostics_from_scratch(Some("dev")));
-        d.iter().filter(|d| d.message.contains("gives `name`")).count()
-    };
-    assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
-    p.set_file_text(Path::new("services/b/src/types.rs"), &with("pub id: u64, pub name: String"));
-    assert_eq!(unknown(&p), 0, "{:?}", p.diagnostics(Some("dev")));
-    p.set_file_text(Path::new("services/b/src/types.rs"), &with("pub id: u64"));
-    assert_eq!(unknown(&p), 1, "{:?}", p.diagnostics(Some("dev")));
+        .file("workflows/w1.cws.yml", SENDS_ITEM);
+    item_edits_recheck_the_workflow(&disk, "services/b/src/types.rs", with);
 }
