@@ -1,7 +1,7 @@
 //! The Lambda face: one function answers API Gateway REST (payload 1.0), HTTP API (2.0), function
 //! URL and ALB events through the same [`Router`], and API Gateway TOKEN / REQUEST authorizer events
 //! with the service's token authorizer. An event is parsed once, into the raw values of the fields
-//! the runtime reads ([`Fields`]; the HTTP parts as `lambda_http` 1.x reads them); answers are
+//! the runtime reads (`Fields`; the HTTP parts as `lambda_http` 1.x reads them); answers are
 //! built in the shape each origin expects. An asynchronous call is queued with Lambda's `Invoke` API on this
 //! function ([`crate::lambda_invoke`]); the queued invocation runs it.
 //!

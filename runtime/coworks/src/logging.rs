@@ -17,7 +17,7 @@
 //!   that name. There, no span is opened per request (a span costs each request about a seventh
 //!   of its instructions whether or not it logs anything: the registry's slot, the fields written
 //!   as JSON up front, entering and leaving it on each poll): the request runs in a task-local
-//!   scope ([`in_local_request`]) and [`LocalRequestLines`] adds the span object to the lines
+//!   scope (`in_local_request!`) and [`LocalRequestLines`] adds the span object to the lines
 //!   written in it, the same text a span would give. A span the service opens itself is shown as
 //!   before (the innermost span, as with a request span above it).
 //!
@@ -59,7 +59,7 @@ pub const LOCAL_SPAN: &str = "request";
 /// `DEBUG` one; set by [`init`].
 static REQUEST_LINES_AT_INFO: AtomicBool = AtomicBool::new(false);
 
-/// Whether local requests run in a task-local scope rather than a span (see [`in_local_request`]);
+/// Whether local requests run in a task-local scope rather than a span (see `in_local_request!`);
 /// set by [`init`] when it installed the JSON lines.
 static LOCAL_REQUESTS_SCOPED: AtomicBool = AtomicBool::new(false);
 
@@ -96,7 +96,7 @@ macro_rules! in_local_request {
 }
 pub(crate) use in_local_request;
 
-/// Whether local requests run in a task-local scope rather than a span (see [`in_local_request`]).
+/// Whether local requests run in a task-local scope rather than a span (see `in_local_request!`).
 pub(crate) fn local_requests_scoped() -> bool {
     LOCAL_REQUESTS_SCOPED.load(Ordering::Relaxed)
 }
@@ -108,7 +108,7 @@ pub(crate) fn local_request_span(n: u64) -> tracing::Span {
 
 /// The JSON event format of the local lines: `tracing_subscriber`'s, plus, for a line logged
 /// in a local request outside any span of its own, the object a [`LOCAL_SPAN`] span would have
-/// added (`"span":{"id":"local-…","name":"request"}`; see [`in_local_request`]).
+/// added (`"span":{"id":"local-…","name":"request"}`; see `in_local_request!`).
 pub struct LocalRequestLines<F>(pub F);
 
 impl<S, N, F> FormatEvent<S, N> for LocalRequestLines<F>
