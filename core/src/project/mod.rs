@@ -291,8 +291,9 @@ impl Project {
             blueprints,
         );
         self.generations.renew(changed, &self.by_blueprint, Namespace::Blueprint);
-        // No check reads the set of type names: the revision is not kept. A name a file writes (before or after)
-        // goes in the journal, so what read a type of that name is asked again.
+        // No check reads the set of type names: the revision is not kept. Each name the file
+        // writes, before or after, goes in the journal: what looked a type of that name up is
+        // asked again.
         let types = |m: &FileModel| m.type_names.iter().cloned().collect();
         let changed = Self::reindex(&mut self.by_type, &mut 0, rel, old.as_ref(), new.as_ref(), types);
         for name in changed {
