@@ -257,6 +257,8 @@ pub(crate) struct Memo {
     pub read_blueprint_names: BTreeSet<String>,
     /// Workflows whose key reads the set of service names (a task names a missing service).
     pub read_service_names: BTreeSet<PathBuf>,
+    /// How many times a workflow's checks ran (not answered from the memory).
+    pub workflow_checks: u64,
     /// The custom-domain diagnostics of the pass, with the revision of the set of service names
     /// they were computed at (all they read besides the pass).
     pub domains: Option<(u64, Vec<Diagnostic>)>,

@@ -209,6 +209,7 @@ impl Project {
             }
             if memo.workflows.key(&rel) != Some(&key) {
                 let (answer, read) = workflow::check_file(self, pass, file);
+                memo.workflow_checks += 1;
                 key.types = self.types_read(read.iter().map(|(c, n)| (c, n)));
                 let names: BTreeSet<String> = read.into_iter().map(|(_, n)| n).collect();
                 memo.reading.set(&rel, names.into_iter().collect());
@@ -294,5 +295,49 @@ impl Project {
                 found: crate::assist::structs::serde_type(self, crate_dir, name),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workflow sending `Item`, defined in a file holding no part of a service: an edit of the
+    /// file that leaves `Item` as it was answers the workflow from the memory; one that changes
+    /// `Item` checks it again.
+    #[test]
+    fn a_workflow_is_checked_again_only_when_a_type_it_read_changes() {
+        let types = "services/b/src/types.rs";
+        let item =
+            |rest: &str| format!("#[derive(serde::Deserialize)]\npub struct Item {{ pub id: u64 }}\n{rest}");
+        let mut p = Project::empty("");
+        for (rel, text) in [
+            ("services/b/Cargo.toml", "[package]\nname = \"b\"\n".to_string()),
+            (
+                "services/b/src/main.rs",
+                "pub struct Beta;\n#[coworks::service(name = \"beta\")]\nimpl Beta {\n    #[entry] async fn post_item(&self, #[body] item: Item) -> u64 { item.id }\n}\n".into(),
+            ),
+            (types, item("")),
+            (
+                "workflows/w.cws.yml",
+                "id: w\ntasks:\n  one:\n    service: beta\n    method: POST\n    path: /item\n    json: {id: 1, name: x}\n".into(),
+            ),
+        ] {
+            p.set_file_text(Path::new(rel), &text);
+        }
+        let checks = |p: &Project| {
+            let pass = p.pass(None);
+            p.check_cache().with(&pass, |memo| {
+                let found = p.diagnostics_with(&pass, memo);
+                (memo.workflow_checks, found.iter().filter(|d| d.message.contains("gives `name`")).count())
+            })
+        };
+        assert_eq!(checks(&p), (1, 1));
+        p.set_file_text(Path::new(types), &item("pub fn f() -> u64 { 1 }\n"));
+        assert_eq!(checks(&p), (1, 1), "a function added: Item is the same");
+        p.set_file_text(Path::new(types), &item("pub struct Other;\n"));
+        assert_eq!(checks(&p), (1, 1), "a type no workflow reads added");
+        p.set_file_text(Path::new(types), &item("").replace("pub id: u64", "pub id: u64, pub name: String"));
+        assert_eq!(checks(&p), (2, 0));
     }
 }
