@@ -806,9 +806,22 @@ fn workflow_deploy_sets_a_real_airflow_up() {
             ("AWS_SECRET_ACCESS_KEY", "testing"),
         ];
         let args = [script.to_str().unwrap(), dags.to_str().unwrap(), &dag_id, &conf.to_string()];
-        let airflow = airflow_env::stdout_json(&airflow_env::python(&env, &args, &vars));
+        let ran = airflow_env::python(&env, &args, &vars);
+        let airflow = airflow_env::stdout_json(&ran);
         let local = local_run(&stage, project.path(), workflow, conf);
-        assert_eq!(airflow["state"], "success", "{workflow}: {airflow:#}");
+        // A failed run says why: the end of Airflow's output holds the failed task's log.
+        let tail = |bytes: &[u8]| {
+            let text = String::from_utf8_lossy(bytes);
+            let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("CWS-RESULT ")).collect();
+            lines[lines.len().saturating_sub(60)..].join("\n")
+        };
+        assert_eq!(
+            airflow["state"],
+            "success",
+            "{workflow}: {airflow:#}\nAirflow's stdout, last lines:\n{}\nits stderr:\n{}",
+            tail(&ran.stdout),
+            tail(&ran.stderr)
+        );
         for (id, _, _) in task_outcomes(&local.out) {
             let id = id.trim_matches('"');
             assert_eq!(local.state(id), airflow_state(&airflow, id), "{workflow}: {id}\n{airflow:#}");
