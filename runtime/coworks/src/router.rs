@@ -474,17 +474,7 @@ async fn guarded(
 ) -> Response {
     let work = AssertUnwindSafe(work).catch_unwind();
     let result = if blocking {
-        tokio::task::block_in_place(|| {
-            // A synchronous entry's future completes in its first poll: polled once here (the
-            // runtime's `block_on` sets up a parker and enters the runtime for nothing); an
-            // `async` `before` hook that waits is driven to the end by `block_on`.
-            let mut work = std::pin::pin!(work);
-            let mut once = std::task::Context::from_waker(std::task::Waker::noop());
-            match std::future::Future::poll(work.as_mut(), &mut once) {
-                std::task::Poll::Ready(r) => r,
-                std::task::Poll::Pending => tokio::runtime::Handle::current().block_on(work),
-            }
-        })
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
     } else {
         work.await
     };
