@@ -36,9 +36,9 @@
 //! request, which the hooks and an entry taking `ctx: &Context` share.
 
 use std::ops::Deref;
+use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, HeaderValue};
-use std::time::{Duration, Instant};
 
 use crate::context::Context;
 use crate::response::{IntoResponse, Response};

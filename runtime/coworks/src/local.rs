@@ -8,7 +8,7 @@
 //! recorded as not finished.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -177,13 +177,13 @@ impl AcceptBackoff {
 /// (a client that sends nothing, drips a request's headers, or keeps an idle keep-alive
 /// connection). hyper's own `header_read_timeout` would arm and drop a timer for every request
 /// (a sixteenth of a warm request's instructions, the latency benchmark); this watch costs a
-/// request three relaxed atomic operations, and the connection one timer tick a quarter of the
+/// request two relaxed atomic operations, and the connection one timer tick a quarter of the
 /// timeout. Writes count as activity, so a slow reader of a large answer is not cut off while it
 /// reads (as with hyper's timer, which does not run while an answer is written).
 #[derive(Debug, Default)]
 struct Activity {
-    in_service: AtomicBool,
-    answered: AtomicU64,
+    /// Requests begun and answered, each counted once at either end: odd while one is answered.
+    requests: AtomicU64,
     written: AtomicU64,
 }
 
@@ -197,8 +197,8 @@ impl Activity {
         let mut idle = Duration::ZERO;
         loop {
             ticks.tick().await;
-            let now = (self.answered.load(Ordering::Relaxed), self.written.load(Ordering::Relaxed));
-            if self.in_service.load(Ordering::Relaxed) || now != last {
+            let now = (self.requests.load(Ordering::Relaxed), self.written.load(Ordering::Relaxed));
+            if now.0 % 2 == 1 || now != last {
                 (last, idle) = (now, Duration::ZERO);
                 continue;
             }
@@ -342,10 +342,9 @@ pub async fn serve<S: Service>(
         let svc = service_fn(move |req: hyper::Request<Incoming>| {
             let (router, activity) = (router.clone(), activity.clone());
             async move {
-                activity.in_service.store(true, Ordering::Relaxed);
+                activity.requests.fetch_add(1, Ordering::Relaxed);
                 let answer = answer(&router, req, peer, &limits).await;
-                activity.answered.fetch_add(1, Ordering::Relaxed);
-                activity.in_service.store(false, Ordering::Relaxed);
+                activity.requests.fetch_add(1, Ordering::Relaxed);
                 Ok::<_, std::convert::Infallible>(answer)
             }
         });
