@@ -117,6 +117,9 @@ export const USER_SETTINGS: Record<string, unknown> = {
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'git.enabled': false,
   'editor.minimap.enabled': false,
+  // VS Code in a browser saves a second after each edit by default; the tests type into files and
+  // undo, and a save racing a Run's cargo build would build the edit. Desktop VS Code's default.
+  'files.autoSave': 'off',
   // The DOM renderer, so that a terminal's text can be read.
   'terminal.integrated.gpuAcceleration': 'off',
   'terminal.integrated.enablePersistentSessions': false,

@@ -219,7 +219,28 @@ export class Controller implements vscode.Disposable {
       if ((await vscode.window.showWarningMessage(question, { modal: true }, yes)) !== yes) return undefined;
     }
     if (a.action === 'invoke') return this.invoke(i, resolve);
+    if (!(await this.saveBeforeRun())) return undefined;
     await this.inTerminal(lens.terminalName(i), i, a.action === 'run');
+  }
+
+  /**
+   * Unsaved project files saved (or not) before a terminal run reads the project from disk, as
+   * VS Code's tasks do by `task.saveBeforeRun`; false when the user cancelled.
+   */
+  private async saveBeforeRun(): Promise<boolean> {
+    const how = lens.saveBeforeRun(vscode.workspace.getConfiguration('task').get('saveBeforeRun'));
+    const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && !d.isUntitled);
+    if (how === 'leave' || dirty.length === 0) return true;
+    if (how === 'ask') {
+      const save = 'Save';
+      const dont = "Don't Save";
+      const names = dirty.map((d) => vscode.workspace.asRelativePath(d.uri)).join(', ');
+      const answer = await vscode.window.showWarningMessage(`Save the unsaved files before running? (${names})`, { modal: true }, save, dont);
+      if (answer === undefined) return false;
+      if (answer === dont) return true;
+    }
+    await vscode.workspace.saveAll(false);
+    return true;
   }
 
   private hintsEnabled(): boolean {

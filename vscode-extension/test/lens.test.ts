@@ -58,3 +58,11 @@ test('deploying to a production stage asks first; other stages and actions do no
   const run = { ...(lens.invocationOf(deploy) as lens.Invocation), action: { action: 'run' as const, service: 'b', stage: 'prod' } };
   assert.equal(lens.deployConfirmation(run), undefined);
 });
+
+test('unsaved files are saved before a terminal run unless task.saveBeforeRun says otherwise', () => {
+  assert.equal(lens.saveBeforeRun(undefined), 'save');
+  assert.equal(lens.saveBeforeRun('always'), 'save');
+  assert.equal(lens.saveBeforeRun('prompt'), 'ask');
+  assert.equal(lens.saveBeforeRun('never'), 'leave');
+  assert.equal(lens.saveBeforeRun(42), 'save');
+});

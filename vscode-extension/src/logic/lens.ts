@@ -152,6 +152,20 @@ export function terminalName(i: Invocation): string {
   }
 }
 
+/** What to do with unsaved files before a terminal run: save them, ask first, or leave them. */
+export type SaveBeforeRun = 'save' | 'ask' | 'leave';
+
+/**
+ * How unsaved files are treated before `cws run`, `build`, `deploy` or a workflow run reads the
+ * project from disk: as VS Code's tasks treat them, by the user's `task.saveBeforeRun` setting
+ * (`always`, the default, saves; `prompt` asks; `never` leaves them).
+ */
+export function saveBeforeRun(setting: unknown): SaveBeforeRun {
+  if (setting === 'never') return 'leave';
+  if (setting === 'prompt') return 'ask';
+  return 'save';
+}
+
 /** The question asked before a deploy to a production stage, or `undefined` when none is needed. */
 export function deployConfirmation(i: Invocation): string | undefined {
   if (i.action.action !== 'deploy' || !i.production) return undefined;
