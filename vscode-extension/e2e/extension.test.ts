@@ -145,6 +145,23 @@ test('the CoWorks view shows stages, services and entries; its inline Run serves
   assert.equal(await wb.terminalTab('CoWorks: run billing').count(), 1, 'one terminal per service');
 }));
 
+test('a Run that fails keeps its terminal and its error until a key is pressed', step('run-fails', async () => {
+  // billing (started by the previous test) holds the dev stage's port: catalog cannot listen there.
+  const catalog = 'services/catalog/src/products.rs';
+  await wb.openFile(catalog);
+  await wb.gotoLine(lineOf(catalog, 'impl Catalog'));
+  await wb.clickLens('▶ Run', wb.terminalTab('CoWorks: run catalog'));
+  const shown = await wb.waitForTerminalText('Press any key to close this terminal', 240_000);
+  assert.match(shown, /Address already in use/, 'the error stays on screen');
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal(await wb.terminalTab('CoWorks: run catalog').count(), 1, 'the failed run keeps its terminal');
+  await wb.page.locator('.terminal-wrapper.active').click();
+  await wb.page.keyboard.press('q');
+  await wb.terminalTab('CoWorks: run catalog').first().waitFor({ state: 'detached', timeout: 20_000 });
+  await wb.command('Notifications: Clear All Notifications');
+  assert.equal(await wb.terminalTab('CoWorks: run billing').count(), 1, 'the running service is left alone');
+}));
+
 test('the status bar switches the stage and the lenses follow', step('stage', async () => {
   await wb.openFile(billing);
   await wb.gotoLine(lineOf(billing, 'impl Billing'));

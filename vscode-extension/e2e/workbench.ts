@@ -366,6 +366,10 @@ export class Workbench {
       const now = (await rows.allInnerTexts().catch(() => [])).join('\n');
       if (now.trim()) shown = now;
       if ((await rows.filter({ hasText: text }).count()) > 0) return rows.first().innerText();
+      // A command that failed keeps its terminal, its output and the wrapper's line (src/hold.ts).
+      if (terminal !== undefined && /exited with code \d+\. Press any key to close this terminal\./.test(now)) {
+        throw new Error(`the command in '${terminal}' failed before it showed ${JSON.stringify(text)}; its terminal shows:\n${now}`);
+      }
       if (terminal !== undefined) {
         const gone = (await this.terminalTab(terminal).count()) === 0;
         goneSince = gone ? (goneSince ?? Date.now()) : undefined;

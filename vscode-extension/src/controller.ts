@@ -275,7 +275,15 @@ export class Controller implements vscode.Disposable {
       await stopped;
     }
     for (const done of vscode.window.terminals.filter((x) => x.name === name)) done.dispose();
-    const t = vscode.window.createTerminal({ name, cwd: i.cwd, shellPath: argv[0], shellArgs: argv.slice(1) });
+    // Through the wrapper (node, VS Code's own, with the command's argument vector): a command that
+    // fails keeps its terminal and its output until a key is pressed.
+    const t = vscode.window.createTerminal({
+      name,
+      cwd: i.cwd,
+      shellPath: process.execPath,
+      shellArgs: [path.join(__dirname, 'hold.js'), ...argv],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
     t.show(true);
   }
 

@@ -65,6 +65,7 @@ test('vsce package makes a .vsix holding the bundle and schema, and no dev files
       'changelog.md',
       'dist/client.js',
       'dist/extension.js',
+      'dist/hold.js',
       'media/coworks.svg',
       'media/icon.png',
       'media/walkthrough/deploy.svg',
