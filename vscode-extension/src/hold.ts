@@ -15,7 +15,10 @@ function main(argv: string[]): void {
   // Ctrl-C reaches the whole foreground group: the program decides what it means (`cws run`
   // stops its service); this wrapper waits for it to end.
   process.on('SIGINT', () => undefined);
-  const child = spawn(program, args, { stdio: 'inherit' });
+  // ELECTRON_RUN_AS_NODE made VS Code's Electron run this file as Node; the command does not inherit it.
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(program, args, { stdio: 'inherit', env });
   child.on('error', (e) => {
     process.stderr.write(`cannot start ${program}: ${e.message}\n`);
     hold(program, 127);

@@ -23,6 +23,16 @@ test('the wrapper passes a command through and keeps its exit code', () => {
   assert.equal(ok.stdout, 'hello\n');
 });
 
+test('the command does not inherit ELECTRON_RUN_AS_NODE, which ran the wrapper', () => {
+  const script = 'console.log(process.env.ELECTRON_RUN_AS_NODE ?? "unset", process.env.KEPT)';
+  const r = spawnSync(process.execPath, [wrapper, process.execPath, '-e', script], {
+    encoding: 'utf8',
+    input: '',
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', KEPT: 'yes' },
+  });
+  assert.equal(r.stdout, 'unset yes\n');
+});
+
 test('after a failure the wrapper shows the message and waits for a key, then exits with the code', () => {
   const failed = spawnSync(process.execPath, [wrapper, process.execPath, '-e', 'console.error("error[E0277]: no"); process.exit(3)'], {
     encoding: 'utf8',
