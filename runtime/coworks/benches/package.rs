@@ -5,7 +5,9 @@
 //!
 //! Prints the bootstrap's size, the reproducible `bootstrap.zip`'s size, and spawn → first answered
 //! invocation (an HTTP API `POST /invoice`), measured interleaved over rounds (median and range),
-//! with ratios to the hand-written service built alike. Figures only: nothing is asserted.
+//! with ratios to the hand-written service built alike; then warm invocations as deployed (the
+//! Lambda face: events one after the other, entries of both kinds, the Runtime API round trip
+//! included). Figures only: nothing is asserted but each answer's 2xx.
 //!
 //! `cargo bench -p coworks --bench package`. Env `PACKAGE_PROFILES` adds profiles to compare, as
 //! `name:KEY=VALUE,KEY=VALUE;name2:...` with `CARGO_PROFILE_RELEASE_*` names without the prefix
@@ -80,6 +82,56 @@ fn cold_start(bin: &Path) -> Duration {
     took
 }
 
+/// The warm requests, in turn: two to `async fn` entries, two to plain `fn` entries (the latency
+/// bench's mix), each with its query.
+const WARM: [(&str, &str, &str); 4] = [
+    ("GET", "/invoice/1", ""),
+    ("GET", "/invoices", "page=0&customer=bench"),
+    ("GET", "/health", ""),
+    ("GET", "/invoice/pdf/1", ""),
+];
+
+/// An HTTP API event for one of [`WARM`]'s requests.
+fn warm_event(method: &str, path: &str, query: &str) -> Vec<u8> {
+    let mut event: serde_json::Value =
+        serde_json::from_slice(&http_api_event(method, path, "bench-token", "")).expect("event");
+    event["rawQueryString"] = query.into();
+    let params: serde_json::Map<String, serde_json::Value> =
+        query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect();
+    if !params.is_empty() {
+        event["queryStringParameters"] = params.into();
+    }
+    serde_json::to_vec(&event).expect("event")
+}
+
+/// Warm invocations: after one `POST /invoice` (the cold start, not counted), `n` invocations of
+/// [`WARM`] in turn, each event handed out as soon as the function asks for it; the time from the
+/// first answer to the last over `n`, in µs (each answer checked to be a 2xx).
+fn warm(bin: &Path, n: usize) -> f64 {
+    let env = [("TOKEN", "bench-token"), ("CWS_STAGE", "dev")];
+    let setup = http_api_event("POST", "/invoice", "bench-token", r#"{"customer":"bench","amount_cents":1}"#);
+    let mut invocations = vec![Invocation { event: setup, timeout: Duration::from_secs(30) }];
+    for i in 0..n {
+        let (method, path, query) = WARM[i % WARM.len()];
+        invocations
+            .push(Invocation { event: warm_event(method, path, query), timeout: Duration::from_secs(30) });
+    }
+    let f = Function::start(bin, &env, invocations);
+    let mut started = None;
+    for i in 0..=n {
+        let posted = f.next_posted();
+        started.get_or_insert_with(Instant::now);
+        let answer: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON answer");
+        let status = answer["statusCode"].as_u64().unwrap_or(0);
+        assert!(
+            posted.kind == "response" && (200..300).contains(&status),
+            "{} (invocation {i}): {answer}",
+            bin.display()
+        );
+    }
+    started.map(|t| t.elapsed().as_secs_f64() * 1e6 / n as f64).unwrap_or(0.0)
+}
+
 /// The profiles to compare: the plain release profile, `cws build`'s, and those of `PACKAGE_PROFILES`.
 fn profiles() -> Vec<Profile> {
     let owned = |v: &[(&str, &str)]| v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -148,10 +200,14 @@ fn main() {
     }
     // Interleaved: each round starts every executable once, in turn.
     let mut starts: Vec<[Vec<f64>; 2]> = built.iter().map(|_| [Vec::new(), Vec::new()]).collect();
+    let warm_n = if full { 2_000 } else { 20 };
+    let mut warms: Vec<[Vec<f64>; 2]> = built.iter().map(|_| [Vec::new(), Vec::new()]).collect();
     for _ in 0..rounds {
         for (i, (_, billing, hand)) in built.iter().enumerate() {
             starts[i][0].push(ms(cold_start(billing)));
             starts[i][1].push(ms(cold_start(hand)));
+            warms[i][0].push(warm(billing, warm_n));
+            warms[i][1].push(warm(hand, warm_n));
         }
     }
     println!(
@@ -185,6 +241,26 @@ fn main() {
         rows.push((p.name.clone(), bytes.len() as u64, zipped, bm, ratio));
     }
     println!("(bootstrap: the billing executable, the hand-written one in parentheses; × hand: median of the per-round ratios)");
+    println!(
+        "warm invocations ({warm_n} a round after the cold one; GET /invoice/1, GET /invoices?.., GET /health, \
+         GET /invoice/pdf/1 in turn; Runtime API round trip included; µs per invocation, median [min–max]):"
+    );
+    println!("{:<12} {:>24} {:>24} {:>10}", "profile", "billing µs", "hand-written µs", "× hand");
+    for ((p, _, _), [b, h]) in built.iter().zip(&mut warms) {
+        let ratios: Vec<f64> = b.iter().zip(h.iter()).map(|(x, y)| x / y).collect();
+        let range = |v: &[f64]| {
+            let (lo, hi) = v.iter().fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+            format!("[{lo:.1}–{hi:.1}]")
+        };
+        let (bm, hm) = (median(b), median(h));
+        println!(
+            "{:<12} {:>24} {:>24} {:>10.2}",
+            p.name,
+            format!("{bm:.1} {}", range(b)),
+            format!("{hm:.1} {}", range(h)),
+            median(&mut ratios.clone())
+        );
+    }
     if let (Some(before), Some(after)) = (rows.first(), rows.get(1)) {
         println!(
             "{} → {}: bootstrap ×{:.2}, zip ×{:.2}, cold start ×{:.2} (vs hand-written built alike: {:.2} → {:.2})",

@@ -155,6 +155,8 @@ fn serve(listener: TcpListener, invocations: Vec<Invocation>, posted: mpsc::Send
     let mut held = Vec::new();
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
+        // Each answer goes out in one write, at once (no Nagle delay against the runtime's ACKs).
+        let _ = stream.set_nodelay(true);
         let mut reader = BufReader::new(stream.try_clone().expect("clone"));
         let mut stream = stream;
         while let Some((request_line, body)) = read_request(&mut reader) {
@@ -174,7 +176,9 @@ fn serve(listener: TcpListener, invocations: Vec<Invocation>, posted: mpsc::Send
                     trace_id(i),
                     inv.event.len()
                 );
-                if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&inv.event)).is_err() {
+                let mut answer = head.into_bytes();
+                answer.extend_from_slice(&inv.event);
+                if stream.write_all(&answer).is_err() {
                     break;
                 }
             } else {
