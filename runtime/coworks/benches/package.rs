@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use coworks_core::artifacts::package::zip_bootstrap;
 use coworks_core::settings::LAMBDA_RELEASE_PROFILE;
-use runtime_api::{http_api_event, Function, Invocation};
+use runtime_api::{http_api_event, Function, Invocation, Posted};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -67,18 +67,35 @@ fn build(release: bool, profile: &Profile, args: &[&str], name: &str) -> PathBuf
     copy
 }
 
+/// The function's environment in every run.
+const ENV: [(&str, &str); 2] = [("TOKEN", "bench-token"), ("CWS_STAGE", "dev")];
+
+/// Checks that `posted` is a response with a 2xx status (`what` names the invocation).
+fn assert_2xx(posted: &Posted, bin: &Path, what: &str) {
+    let answer: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON answer");
+    let status = answer["statusCode"].as_u64().unwrap_or(0);
+    assert!(
+        posted.kind == "response" && (200..300).contains(&status),
+        "{} ({what}): {answer}",
+        bin.display()
+    );
+}
+
+/// `[min–max]` of `v` with `digits` decimals.
+fn range(v: &[f64], digits: usize) -> String {
+    let (lo, hi) = v.iter().fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+    format!("[{lo:.digits$}–{hi:.digits$}]")
+}
+
 /// Spawn → the first invocation answered (a 2xx), under the Runtime API emulator.
 fn cold_start(bin: &Path) -> Duration {
-    let env = [("TOKEN", "bench-token"), ("CWS_STAGE", "dev")];
     let event =
         http_api_event("POST", "/invoice", "bench-token", r#"{"customer":"ann","amount_cents":1250}"#);
     let started = Instant::now();
-    let f = Function::start(bin, &env, vec![Invocation { event, timeout: Duration::from_secs(30) }]);
+    let f = Function::start(bin, &ENV, vec![Invocation { event, timeout: Duration::from_secs(30) }]);
     let posted = f.next_posted();
     let took = started.elapsed();
-    let answer: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON answer");
-    let status = answer["statusCode"].as_u64().unwrap_or(0);
-    assert!(posted.kind == "response" && (200..300).contains(&status), "{}: {answer}", bin.display());
+    assert_2xx(&posted, bin, "cold start");
     took
 }
 
@@ -108,7 +125,6 @@ fn warm_event(method: &str, path: &str, query: &str) -> Vec<u8> {
 /// [`WARM`] in turn, each event handed out as soon as the function asks for it; the time from the
 /// first answer to the last over `n`, in µs (each answer checked to be a 2xx).
 fn warm(bin: &Path, n: usize) -> f64 {
-    let env = [("TOKEN", "bench-token"), ("CWS_STAGE", "dev")];
     let setup = http_api_event("POST", "/invoice", "bench-token", r#"{"customer":"bench","amount_cents":1}"#);
     let mut invocations = vec![Invocation { event: setup, timeout: Duration::from_secs(30) }];
     for i in 0..n {
@@ -116,18 +132,12 @@ fn warm(bin: &Path, n: usize) -> f64 {
         invocations
             .push(Invocation { event: warm_event(method, path, query), timeout: Duration::from_secs(30) });
     }
-    let f = Function::start(bin, &env, invocations);
+    let f = Function::start(bin, &ENV, invocations);
     let mut started = None;
     for i in 0..=n {
         let posted = f.next_posted();
         started.get_or_insert_with(Instant::now);
-        let answer: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON answer");
-        let status = answer["statusCode"].as_u64().unwrap_or(0);
-        assert!(
-            posted.kind == "response" && (200..300).contains(&status),
-            "{} (invocation {i}): {answer}",
-            bin.display()
-        );
+        assert_2xx(&posted, bin, &format!("invocation {i}"));
     }
     started.map(|t| t.elapsed().as_secs_f64() * 1e6 / n as f64).unwrap_or(0.0)
 }
@@ -224,18 +234,14 @@ fn main() {
         let zipped = zip_bootstrap(&bytes).len() as u64;
         let hand_bytes = std::fs::metadata(hand).map(|m| m.len()).unwrap_or(0);
         let ratios: Vec<f64> = b.iter().zip(h.iter()).map(|(x, y)| x / y).collect();
-        let range = |v: &[f64]| {
-            let (lo, hi) = v.iter().fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
-            format!("[{lo:.2}–{hi:.2}]")
-        };
         let (bm, hm, ratio) = (median(b), median(h), median(&mut ratios.clone()));
         println!(
             "{:<12} {:>16} {:>14.2} {:>24} {:>24} {:>10.2}",
             p.name,
             format!("{:.2} ({:.2})", mib(bytes.len() as u64), mib(hand_bytes)),
             mib(zipped),
-            format!("{bm:.2} {}", range(b)),
-            format!("{hm:.2} {}", range(h)),
+            format!("{bm:.2} {}", range(b, 2)),
+            format!("{hm:.2} {}", range(h, 2)),
             ratio
         );
         rows.push((p.name.clone(), bytes.len() as u64, zipped, bm, ratio));
@@ -248,16 +254,12 @@ fn main() {
     println!("{:<12} {:>24} {:>24} {:>10}", "profile", "billing µs", "hand-written µs", "× hand");
     for ((p, _, _), [b, h]) in built.iter().zip(&mut warms) {
         let ratios: Vec<f64> = b.iter().zip(h.iter()).map(|(x, y)| x / y).collect();
-        let range = |v: &[f64]| {
-            let (lo, hi) = v.iter().fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
-            format!("[{lo:.1}–{hi:.1}]")
-        };
         let (bm, hm) = (median(b), median(h));
         println!(
             "{:<12} {:>24} {:>24} {:>10.2}",
             p.name,
-            format!("{bm:.1} {}", range(b)),
-            format!("{hm:.1} {}", range(h)),
+            format!("{bm:.1} {}", range(b, 1)),
+            format!("{hm:.1} {}", range(h, 1)),
             median(&mut ratios.clone())
         );
     }
