@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 
 import type { Locator } from 'playwright-core';
 
+import { PRESS_ANY_KEY } from '../src/logic/hold';
 import { poll, settled, Workbench } from './workbench';
 
 const wb = new Workbench();
@@ -151,7 +152,7 @@ test('a Run that fails keeps its terminal and its error until a key is pressed',
   await wb.openFile(catalog);
   await wb.gotoLine(lineOf(catalog, 'impl Catalog'));
   await wb.clickLens('▶ Run', wb.terminalTab('CoWorks: run catalog'));
-  const shown = await wb.waitForTerminalText('Press any key to close this terminal', 240_000);
+  const shown = await wb.waitForTerminalText(PRESS_ANY_KEY, 240_000);
   assert.match(shown, /Address already in use/, 'the error stays on screen');
   await new Promise((r) => setTimeout(r, 1_500));
   assert.equal(await wb.terminalTab('CoWorks: run catalog').count(), 1, 'the failed run keeps its terminal');

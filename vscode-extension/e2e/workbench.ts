@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser, chromium, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
+import { showsHoldLine } from '../src/logic/hold';
 import { binaries, eshop, repo, targetDir } from '../test/support';
 
 /** The extension's folder (this file is compiled to out/e2e/). */
@@ -367,7 +368,7 @@ export class Workbench {
       if (now.trim()) shown = now;
       if ((await rows.filter({ hasText: text }).count()) > 0) return rows.first().innerText();
       // A command that failed keeps its terminal, its output and the wrapper's line (src/hold.ts).
-      if (terminal !== undefined && /exited with code \d+\. Press any key to close this terminal\./.test(now)) {
+      if (terminal !== undefined && showsHoldLine(now)) {
         throw new Error(`the command in '${terminal}' failed before it showed ${JSON.stringify(text)}; its terminal shows:\n${now}`);
       }
       if (terminal !== undefined) {

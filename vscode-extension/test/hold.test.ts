@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { ending, holdMessage } from '../src/logic/hold';
+import { ending, holdMessage, showsHoldLine } from '../src/logic/hold';
 
 const wrapper = path.join(__dirname, '..', 'src', 'hold.js');
 
@@ -15,6 +15,8 @@ test('success and signals end at once; a failure holds', () => {
   assert.deepEqual(ending(null, 'SIGINT'), { hold: false, exitCode: 130 });
   assert.deepEqual(ending(null, 'SIGHUP'), { hold: false, exitCode: 129 });
   assert.match(holdMessage('cws', 1), /cws exited with code 1\. Press any key to close this terminal\./);
+  assert.ok(showsHoldLine(`error: build failed${holdMessage('cws', 101)}`));
+  assert.ok(!showsHoldLine('cws exited with code 1. Press any key'), 'the whole line');
 });
 
 test('the wrapper passes a command through and keeps its exit code', () => {
